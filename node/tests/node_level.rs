@@ -1,0 +1,37 @@
+//! Node-level tests: each one runs a JavaScript test file from `tests/node/` under Node's
+//! test runner. Those files start this crate's real `mosaic-node` binary and talk to it
+//! through @polkadot/api. Running them from here puts them in the nextest summary.
+
+use std::{path::PathBuf, process::Command};
+
+fn repo_root() -> PathBuf {
+	PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn run_js_test(file: &str) {
+	let tests_dir = repo_root().join("tests");
+	assert!(
+		tests_dir.join("node_modules/@polkadot/api").is_dir(),
+		"@polkadot/api is not installed in tests/: run scripts/setup.sh"
+	);
+	let output = Command::new("node")
+		.args(["--test", "--test-reporter=spec", "--test-concurrency=1"])
+		.arg(format!("node/{file}"))
+		.current_dir(&tests_dir)
+		.env("MOSAIC_NODE_BIN", env!("CARGO_BIN_EXE_mosaic-node"))
+		.output()
+		.expect("`node` (Node.js) must be installed: run scripts/setup.sh");
+	print!("{}", String::from_utf8_lossy(&output.stdout));
+	eprint!("{}", String::from_utf8_lossy(&output.stderr));
+	assert!(output.status.success(), "{file} failed: {}", output.status);
+}
+
+#[test]
+fn dev_chain() {
+	run_js_test("dev-chain.test.mjs");
+}
+
+#[test]
+fn two_validators() {
+	run_js_test("two-validators.test.mjs");
+}

@@ -1,0 +1,78 @@
+//! Types and constants shared by Mosaic's runtime, pallets and node.
+//!
+//! Kept `no_std` and small: anything here is compiled into the runtime's Wasm.
+#![cfg_attr(not(feature = "std"), no_std)]
+
+use sp_runtime::{
+	traits::{IdentifyAccount, Verify},
+	MultiSignature,
+};
+
+/// Block number; `u32` gives 800+ years of 6-second blocks.
+pub type BlockNumber = u32;
+
+/// Signature type of extrinsics: sr25519, ed25519 or ecdsa, as polkadot.js expects.
+pub type Signature = MultiSignature;
+
+/// Account identifier: the 32-byte public key behind a [`Signature`].
+pub type AccountId = <<Signature as Verify>::Signer as IdentifyAccount>::AccountId;
+
+/// Balance of an account, in the chain's smallest unit (see [`token`]).
+pub type Balance = u128;
+
+/// Index of a transaction in an account's history.
+pub type Nonce = u32;
+
+/// Hash of a block, an extrinsic or a blob.
+pub type Hash = sp_core::H256;
+
+/// The native token: its name for wallets and its units.
+pub mod token {
+	use super::Balance;
+
+	/// Ticker shown by wallets.
+	pub const SYMBOL: &str = "MSC";
+	/// Number of decimal places wallets use to display amounts.
+	pub const DECIMALS: u8 = 12;
+	/// SS58 address prefix (42: the generic Substrate prefix; see docs/decisions.md).
+	pub const SS58_PREFIX: u16 = 42;
+
+	/// One whole token.
+	pub const UNIT: Balance = 10u128.pow(DECIMALS as u32);
+	/// A thousandth of a token.
+	pub const MILLI_UNIT: Balance = UNIT / 1_000;
+	/// A millionth of a token.
+	pub const MICRO_UNIT: Balance = UNIT / 1_000_000;
+}
+
+/// Block time targets shared by runtime and node.
+pub mod time {
+	use super::BlockNumber;
+
+	/// Target block time. Aura's slot duration is this value.
+	pub const MILLI_SECS_PER_BLOCK: u64 = 6_000;
+	/// Aura slot duration; one block per slot.
+	pub const SLOT_DURATION: u64 = MILLI_SECS_PER_BLOCK;
+
+	pub const MINUTES: BlockNumber = 60_000 / (MILLI_SECS_PER_BLOCK as BlockNumber);
+	pub const HOURS: BlockNumber = MINUTES * 60;
+	pub const DAYS: BlockNumber = HOURS * 24;
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn token_units_are_consistent() {
+		assert_eq!(token::UNIT, 1_000_000_000_000);
+		assert_eq!(token::MILLI_UNIT * 1_000, token::UNIT);
+		assert_eq!(token::MICRO_UNIT * 1_000_000, token::UNIT);
+	}
+
+	#[test]
+	fn time_constants_follow_block_time() {
+		assert_eq!(time::MINUTES, 10);
+		assert_eq!(time::DAYS, 14_400);
+	}
+}

@@ -1,0 +1,84 @@
+use super::*;
+use frame_support::traits::{fungible::Inspect, Get};
+use sp_keyring::Sr25519Keyring;
+use sp_runtime::BuildStorage;
+
+fn genesis_from_preset(name: &str) -> sp_io::TestExternalities {
+	let patch = genesis_config_presets::get_preset(&name.into()).expect("preset exists");
+	let mut config = serde_json::to_value(RuntimeGenesisConfig::default()).unwrap();
+	let patch: serde_json::Value = serde_json::from_slice(&patch).unwrap();
+	merge(&mut config, patch);
+	let config: RuntimeGenesisConfig = serde_json::from_value(config).unwrap();
+	config.build_storage().unwrap().into()
+}
+
+fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
+	match (base, patch) {
+		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) =>
+			for (key, value) in patch {
+				merge(base.entry(key).or_insert(serde_json::Value::Null), value);
+			},
+		(base, patch) => *base = patch,
+	}
+}
+
+#[test]
+fn runtime_offers_both_presets() {
+	let names: Vec<String> = genesis_config_presets::preset_names()
+		.into_iter()
+		.map(|id| String::from_utf8(id.as_ref().as_bytes().to_vec()).unwrap())
+		.collect();
+	assert_eq!(names, vec!["development".to_string(), "local_testnet".to_string()]);
+	assert!(genesis_config_presets::get_preset(&"no-such-preset".into()).is_none());
+}
+
+#[test]
+fn development_preset_has_alice_alone() {
+	genesis_from_preset("development").execute_with(|| {
+		let aura = pallet_aura::Authorities::<Runtime>::get();
+		assert_eq!(aura.len(), 1);
+		assert_eq!(aura[0], Sr25519Keyring::Alice.public().into());
+		assert_eq!(Grandpa::grandpa_authorities().len(), 1);
+		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Sr25519Keyring::Alice.to_account_id()));
+		assert_eq!(
+			Balances::balance(&Sr25519Keyring::Bob.to_account_id()),
+			genesis_config_presets::DEV_ENDOWMENT
+		);
+	});
+}
+
+#[test]
+fn local_testnet_preset_has_four_authorities() {
+	genesis_from_preset("local_testnet").execute_with(|| {
+		let expected: Vec<sp_consensus_aura::sr25519::AuthorityId> =
+			[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave]
+				.into_iter()
+				.map(|k| k.public().into())
+				.collect();
+		assert_eq!(pallet_aura::Authorities::<Runtime>::get().into_inner(), expected);
+		let grandpa = Grandpa::grandpa_authorities();
+		assert_eq!(grandpa.len(), 4);
+		assert!(grandpa.iter().all(|(_, weight)| *weight == 1));
+	});
+}
+
+#[test]
+fn metadata_hash_token_matches_primitives() {
+	let expected =
+		format!("{}:{}", mosaic_primitives::token::SYMBOL, mosaic_primitives::token::DECIMALS);
+	assert_eq!(env!("MOSAIC_METADATA_HASH_TOKEN"), expected);
+}
+
+#[test]
+fn ss58_prefix_comes_from_primitives() {
+	assert_eq!(
+		<Runtime as frame_system::Config>::SS58Prefix::get(),
+		mosaic_primitives::token::SS58_PREFIX
+	);
+}
+
+#[test]
+fn runtime_version_names_mosaic() {
+	assert_eq!(VERSION.spec_name, "mosaic");
+	assert!(VERSION.apis.iter().any(|(id, _)| *id == sp_api::runtime_decl_for_core::ID));
+}

@@ -1,0 +1,12 @@
+#!/usr/bin/env bash
+# Sets up the machine, builds, and runs every test: unit tests and the node-level tests
+# (real mosaic-node binaries driven through @polkadot/api), all under cargo-nextest so the
+# summary at the end lists them all. Exits non-zero if anything fails.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+"$ROOT/scripts/setup.sh"
+"$ROOT/scripts/build.sh"
+# shellcheck source=env.sh
+. "$ROOT/scripts/env.sh"
+cd "$ROOT"
+cargo nextest run --locked --release --workspace --all-targets --no-fail-fast "$@"

@@ -1,0 +1,135 @@
+// Starts the real mosaic-node binary for a test: free ports, a temporary base path, and
+// cleanup that kills the process and removes its files even when the test fails.
+import { spawn, execFileSync } from 'node:child_process';
+import { mkdtempSync, rmSync, createWriteStream } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ApiPromise, WsProvider } from '@polkadot/api';
+
+export const NODE_BIN = process.env.MOSAIC_NODE_BIN
+  ?? join(process.env.CARGO_TARGET_DIR ?? join(process.env.HOME, '.cache/mosaic/target'), 'release/mosaic-node');
+
+/** A TCP port that was free a moment ago (the OS picks it). */
+export function freePort() {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address();
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Runs `mosaic-node <args>` to completion and returns its stdout. */
+export function runNodeCommand(args) {
+  return execFileSync(NODE_BIN, args, { encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+}
+
+/**
+ * Starts a node. `args` come after the port and base-path flags this helper sets.
+ * Returns { api, rpcPort, p2pPort, basePath, logFile, stop }.
+ */
+export async function startNode(name, args, { timeoutMs = 60_000 } = {}) {
+  const rpcPort = await freePort();
+  const p2pPort = await freePort();
+  const basePath = mkdtempSync(join(tmpdir(), `mosaic-${name}-`));
+  const logFile = join(basePath, 'node.log');
+  const log = createWriteStream(logFile);
+  const child = spawn(NODE_BIN, [
+    '--base-path', basePath,
+    '--rpc-port', String(rpcPort),
+    '--port', String(p2pPort),
+    '--listen-addr', `/ip4/127.0.0.1/tcp/${p2pPort}`,
+    '--no-prometheus',
+    '--no-telemetry',
+    '--no-mdns',
+    '--name', name,
+    ...args,
+  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  child.stdout.pipe(log);
+  child.stderr.pipe(log);
+  let exited = null;
+  child.on('exit', (code, signal) => { exited = { code, signal }; });
+
+  const stop = async () => {
+    if (exited === null) {
+      child.kill('SIGINT');
+      const done = await Promise.race([
+        new Promise((resolve) => child.once('exit', () => resolve(true))),
+        sleep(10_000).then(() => false),
+      ]);
+      if (!done) child.kill('SIGKILL');
+    }
+    rmSync(basePath, { recursive: true, force: true });
+  };
+  process.once('exit', () => { if (exited === null) child.kill('SIGKILL'); });
+
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (exited !== null) {
+      throw new Error(`${name} exited early (${JSON.stringify(exited)}); see ${logFile}`);
+    }
+    if (Date.now() > deadline) {
+      await stop();
+      throw new Error(`${name}: RPC on port ${rpcPort} not ready within ${timeoutMs} ms`);
+    }
+    if (await rpcAnswers(rpcPort)) break;
+    await sleep(500);
+  }
+  const api = await ApiPromise.create({ provider: new WsProvider(`ws://127.0.0.1:${rpcPort}`), noInitWarn: true });
+  const stopAll = async () => { await api.disconnect().catch(() => {}); await stop(); };
+  return { api, rpcPort, p2pPort, basePath, logFile, stop: stopAll };
+}
+
+/** Whether a JSON-RPC call over HTTP answers on `port`. */
+export async function rpcAnswers(port) {
+  try {
+    const body = await rpcCall(port, 'system_health', []);
+    return body.result !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+/** One JSON-RPC call over HTTP, without @polkadot/api (for raw checks). */
+export async function rpcCall(port, method, params) {
+  const response = await fetch(`http://127.0.0.1:${port}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params }),
+  });
+  return response.json();
+}
+
+export function sleep(ms) {
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Polls `predicate` until it returns a truthy value or `timeoutMs` passes. */
+export async function waitFor(predicate, timeoutMs, what = 'condition') {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await predicate();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await sleep(250);
+  }
+}
+
+/** Resolves with the first finalized header whose number is at least `height`. */
+export function waitForFinalized(api, height, timeoutMs) {
+  return new Promise((resolve, reject) => {
+    let unsub = null;
+    const timer = setTimeout(() => { unsub?.(); reject(new Error(`finalized height ${height} not reached in ${timeoutMs} ms`)); }, timeoutMs);
+    api.rpc.chain.subscribeFinalizedHeads((header) => {
+      if (header.number.toNumber() >= height) {
+        clearTimeout(timer);
+        unsub?.();
+        resolve(header);
+      }
+    }).then((u) => { unsub = u; }, reject);
+  });
+}

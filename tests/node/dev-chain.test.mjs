@@ -1,0 +1,80 @@
+// `mosaic-node --dev`: properties and metadata readable with no custom types, blocks
+// produced and finalized, and a balance transfer signed by Alice finalized with exact balances.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
+import { startNode, waitForFinalized } from '../lib/node.mjs';
+
+let node;
+
+before(async () => {
+  await cryptoWaitReady();
+  node = await startNode('dev', ['--dev']);
+});
+
+after(async () => {
+  await node?.stop();
+});
+
+test('chain properties name the token', async () => {
+  const properties = await node.api.rpc.system.properties();
+  assert.equal(properties.tokenSymbol.unwrap()[0].toString(), 'MSC');
+  assert.equal(properties.tokenDecimals.unwrap()[0].toNumber(), 12);
+  assert.equal(properties.ss58Format.unwrap().toNumber(), 42);
+  assert.equal((await node.api.rpc.system.chain()).toString(), 'Mosaic Development');
+  assert.equal(node.api.registry.chainDecimals[0], 12);
+  assert.equal(node.api.registry.chainTokens[0], 'MSC');
+});
+
+test('metadata decodes with no custom types', async () => {
+  const { api } = node;
+  assert.ok(api.runtimeMetadata.version >= 15, `metadata v${api.runtimeMetadata.version}`);
+  assert.equal(api.runtimeVersion.specName.toString(), 'mosaic');
+  for (const pallet of ['system', 'timestamp', 'aura', 'grandpa', 'balances', 'transactionPayment', 'sudo', 'utility']) {
+    assert.ok(api.query[pallet], `pallet ${pallet} is in the metadata`);
+  }
+  const extensions = api.registry.signedExtensions;
+  assert.ok(extensions.includes('CheckMetadataHash'), `extensions: ${extensions}`);
+  // Runtime APIs are callable through metadata alone.
+  const nonce = await api.call.accountNonceApi.accountNonce('5GrwvaEF5zXb26Fz9rcQpDWS57CtERHpNehXCPcNoHGKutQY');
+  assert.equal(typeof nonce.toNumber(), 'number');
+});
+
+test('blocks are produced and finalized', async () => {
+  const start = (await node.api.rpc.chain.getHeader()).number.toNumber();
+  const finalized = await waitForFinalized(node.api, start + 2, 60_000);
+  assert.ok(finalized.number.toNumber() >= start + 2);
+  const best = (await node.api.rpc.chain.getHeader()).number.toNumber();
+  assert.ok(best >= finalized.number.toNumber());
+});
+
+test('a transfer signed by Alice is finalized with exact balances', async () => {
+  const { api } = node;
+  const keyring = new Keyring({ type: 'sr25519', ss58Format: 42 });
+  const alice = keyring.addFromUri('//Alice');
+  const dest = keyring.addFromMnemonic(mnemonicGenerate());
+  const amount = 5n * 10n ** 12n; // 5 MSC
+
+  const aliceBefore = (await api.query.system.account(alice.address)).data.free.toBigInt();
+  const transfer = api.tx.balances.transferKeepAlive(dest.address, amount);
+
+  const { blockHash, fee } = await new Promise((resolve, reject) => {
+    let unsub;
+    transfer.signAndSend(alice, ({ status, events, dispatchError }) => {
+      if (dispatchError) { unsub?.(); reject(new Error(dispatchError.toString())); return; }
+      if (status.isFinalized) {
+        const paid = events.find(({ event }) => api.events.transactionPayment.TransactionFeePaid.is(event));
+        unsub?.();
+        resolve({ blockHash: status.asFinalized, fee: paid ? paid.event.data[1].toBigInt() : null });
+      }
+    }).then((u) => { unsub = u; }, reject);
+  });
+
+  assert.ok(fee !== null && fee > 0n, 'a fee was charged');
+  const at = await api.at(blockHash);
+  const destAfter = (await at.query.system.account(dest.address)).data.free.toBigInt();
+  const aliceAfter = (await at.query.system.account(alice.address)).data.free.toBigInt();
+  assert.equal(destAfter, amount);
+  assert.equal(aliceAfter, aliceBefore - amount - fee);
+});
