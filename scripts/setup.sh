@@ -12,7 +12,7 @@ if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
 
 WASM_TARGETS=(wasm32v1-none wasm32-unknown-unknown)
 APT_PACKAGES=(build-essential pkg-config git curl ca-certificates clang libclang-dev
-  lld protobuf-compiler nodejs npm)
+  lld protobuf-compiler nodejs npm python3 python3-venv)
 DEBIAN_RUST_PACKAGES=(rustc-web cargo-web rust-web-src)
 
 missing_packages() {
@@ -87,7 +87,6 @@ panic = "abort"
 TOML
     cat >"$work/src/lib.rs" <<'RS'
 #![no_std]
-extern crate alloc;
 #[panic_handler]
 fn panic(_: &core::panic::PanicInfo) -> ! { loop {} }
 RS
@@ -158,4 +157,6 @@ apt_install "${APT_PACKAGES[@]}"
 ensure_rustup_toolchain
 ensure_wasm_toolchain
 if [ -f "$ROOT/tests/package-lock.json" ]; then ensure_npm_packages; fi
+# ONNX fixtures (models, reference outputs from onnxruntime, hostile models) for the tests.
+"$ROOT/scripts/onnx/gen_fixtures.sh"
 log "done"

@@ -38,6 +38,10 @@ pub enum Subcommand {
 
 	/// Database metadata.
 	ChainInfo(sc_cli::ChainInfoCmd),
+
+	/// Run or check ONNX models with the same executor and limits as the off-chain worker.
+	#[command(subcommand)]
+	Onnx(crate::onnx::OnnxCmd),
 }
 
 /// The node's command line.

@@ -70,6 +70,7 @@ pub fn run() -> sc_cli::Result<()> {
 	apply_mosaic_defaults(&mut cli);
 
 	match &cli.subcommand {
+		Some(Subcommand::Onnx(cmd)) => cmd.run(),
 		Some(Subcommand::Key(cmd)) => cmd.run(&cli),
 		Some(Subcommand::BuildSpec(cmd)) => {
 			let runner = cli.create_runner(cmd)?;

@@ -13,8 +13,10 @@ use sc_telemetry::{Telemetry, TelemetryWorker};
 use sc_transaction_pool_api::OffchainTransactionPoolFactory;
 use sp_consensus_aura::sr25519::{AuthorityId as AuraId, AuthorityPair as AuraPair};
 
-/// Host functions the runtime may call: Substrate's standard set.
-pub type HostFunctions = sp_io::SubstrateHostFunctions;
+/// Host functions the runtime may call: Substrate's standard set and Mosaic's ONNX
+/// functions (which only do something in off-chain workers, see `crate::onnx`).
+pub type HostFunctions =
+	(sp_io::SubstrateHostFunctions, mosaic_onnx_host::mosaic_onnx::HostFunctions);
 
 /// The full client: Wasm-only execution of the runtime.
 pub type FullClient =
@@ -198,6 +200,18 @@ pub fn new_full<
 		})?;
 
 	if config.offchain_worker.enabled {
+		let offchain_db = backend.offchain_storage().ok_or_else(|| {
+			ServiceError::Other("off-chain workers need the off-chain database".into())
+		})?;
+		let sandbox = crate::onnx::node_sandbox(
+			mosaic_executor::Limits::default(),
+			mosaic_executor::Kernels::Native,
+		)
+		.map_err(|e| ServiceError::Other(format!("ONNX executor: {e}")))?;
+		let onnx = crate::onnx::NodeOnnx::start(
+			sandbox,
+			Arc::new(crate::onnx::OffchainBlobs(offchain_db)),
+		);
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
 				runtime_api_provider: client.clone(),
@@ -209,7 +223,11 @@ pub fn new_full<
 				)),
 				network_provider: Arc::new(network.clone()),
 				enable_http_requests: true,
-				custom_extensions: |_| vec![],
+				// Only off-chain workers get the executor: block execution never depends on it.
+				custom_extensions: move |_| {
+					vec![Box::new(mosaic_onnx_host::OnnxExt(onnx.clone()))
+						as Box<dyn sp_externalities::Extension>]
+				},
 			})?;
 		task_manager.spawn_handle().spawn(
 			"offchain-workers-runner",

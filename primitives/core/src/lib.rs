@@ -3,6 +3,11 @@
 //! Kept `no_std` and small: anything here is compiled into the runtime's Wasm.
 #![cfg_attr(not(feature = "std"), no_std)]
 
+extern crate alloc;
+
+pub mod digest;
+pub mod onnx;
+
 use sp_runtime::{
 	traits::{IdentifyAccount, Verify},
 	MultiSignature,
@@ -25,6 +30,21 @@ pub type Nonce = u32;
 
 /// Hash of a block, an extrinsic or a blob.
 pub type Hash = sp_core::H256;
+
+/// Where blobs live in every node's off-chain database (written by off-chain indexing,
+/// under the `PERSISTENT` storage prefix).
+pub mod blob {
+	/// Prefix of a blob's key; the key is this followed by the blob's blake2-256 hash.
+	pub const KEY_PREFIX: &[u8] = b"mosaic/blob/";
+
+	/// The off-chain database key of the blob with `hash`.
+	pub fn offchain_key(hash: &[u8; 32]) -> alloc::vec::Vec<u8> {
+		let mut key = alloc::vec::Vec::with_capacity(KEY_PREFIX.len() + 32);
+		key.extend_from_slice(KEY_PREFIX);
+		key.extend_from_slice(hash);
+		key
+	}
+}
 
 /// The native token: its name for wallets and its units.
 pub mod token {

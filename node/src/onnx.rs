@@ -1,0 +1,370 @@
+//! The node's ONNX executor: what off-chain workers reach through the `mosaic_onnx` host
+//! functions, and the `mosaic-node onnx` subcommand. Both run models the same way: in the
+//! sandbox child (`mosaic-node onnx serve`) under the executor's limits.
+
+use std::{
+	collections::{HashMap, VecDeque},
+	path::PathBuf,
+	sync::{mpsc, Arc, Mutex},
+};
+
+use mosaic_executor::{
+	formats::{self, Format},
+	sandbox::{Sandbox, SandboxConfig},
+	ExecutorError, Kernels, Limits, RunOutput, Tensor,
+};
+use mosaic_onnx_host::OnnxBackend;
+use mosaic_primitives::onnx::{
+	InputFormat, InputSource, RunRequest, RunResult, RunStatus, StartError, Ticket,
+};
+
+/// Runs waiting or in progress on one node, at most.
+const MAX_PENDING: usize = 32;
+/// Finished runs kept for polling, at most; the oldest are dropped first.
+const MAX_FINISHED: usize = 256;
+/// Address space of the sandbox child.
+const SANDBOX_MEMORY_LIMIT: u64 = 4 << 30;
+
+/// A sandbox that runs `mosaic-node onnx serve` (this very binary).
+pub fn node_sandbox(limits: Limits, kernels: Kernels) -> std::io::Result<Sandbox> {
+	Ok(Sandbox::new(SandboxConfig {
+		program: std::env::current_exe()?,
+		args: vec!["onnx".into(), "serve".into()],
+		memory_limit_bytes: SANDBOX_MEMORY_LIMIT,
+		limits,
+		kernels,
+	}))
+}
+
+/// Reads blobs by hash, checking that the bytes hash to what was asked for.
+pub trait BlobSource: Send + Sync {
+	/// The blob's bytes, if this node has them.
+	fn blob(&self, hash: &[u8; 32]) -> Option<Vec<u8>>;
+}
+
+/// Blobs in the node's off-chain database, put there by off-chain indexing.
+pub struct OffchainBlobs<S>(pub S);
+
+impl<S: sp_core::offchain::OffchainStorage> BlobSource for OffchainBlobs<S> {
+	fn blob(&self, hash: &[u8; 32]) -> Option<Vec<u8>> {
+		let bytes = self
+			.0
+			.get(sp_core::offchain::STORAGE_PREFIX, &mosaic_primitives::blob::offchain_key(hash))?;
+		(mosaic_executor::content_hash(&bytes) == *hash).then_some(bytes)
+	}
+}
+
+#[derive(Default)]
+struct Runs {
+	pending: usize,
+	status: HashMap<Ticket, RunStatus>,
+	finished_order: VecDeque<Ticket>,
+}
+
+/// The executor behind the host functions: a queue served by one thread and one sandbox,
+/// matching the single-threaded execution profile.
+pub struct NodeOnnx {
+	runs: Arc<Mutex<Runs>>,
+	queue: Mutex<mpsc::Sender<RunRequest>>,
+}
+
+impl NodeOnnx {
+	/// Starts the worker thread.
+	pub fn start(sandbox: Sandbox, blobs: Arc<dyn BlobSource>) -> Arc<Self> {
+		let runs = Arc::new(Mutex::new(Runs::default()));
+		let (queue, requests) = mpsc::channel::<RunRequest>();
+		let worker_runs = runs.clone();
+		std::thread::Builder::new()
+			.name("mosaic-onnx".into())
+			.spawn(move || {
+				for request in requests {
+					let ticket = request.ticket;
+					let status = match execute(&sandbox, blobs.as_ref(), &request) {
+						Ok(output) => RunStatus::Done(RunResult {
+							digest: output.digest,
+							outputs: output.quantized,
+						}),
+						Err(e) => {
+							log::info!(target: "mosaic-onnx", "run {} failed: {e}", hex(&ticket));
+							RunStatus::Failed {
+								code: e.code(),
+								model_fault: e.is_model_fault(),
+								message: e.to_string().into_bytes(),
+							}
+						},
+					};
+					let mut runs = lock(&worker_runs);
+					runs.pending -= 1;
+					runs.status.insert(ticket, status);
+					runs.finished_order.push_back(ticket);
+					while runs.finished_order.len() > MAX_FINISHED {
+						if let Some(old) = runs.finished_order.pop_front() {
+							runs.status.remove(&old);
+						}
+					}
+				}
+			})
+			.expect("spawning a thread at start-up");
+		Arc::new(NodeOnnx { runs, queue: Mutex::new(queue) })
+	}
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+	m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+fn hex(bytes: &[u8]) -> String {
+	bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn execute(sandbox: &Sandbox, blobs: &dyn BlobSource, request: &RunRequest) -> Result<RunOutput, ExecutorError> {
+	let model = blobs.blob(&request.model).ok_or_else(|| {
+		ExecutorError::MalformedModel(format!("model blob 0x{} is not on this node", hex(&request.model)))
+	})?;
+	let input = match &request.input {
+		InputSource::Inline(bytes) => bytes.clone(),
+		InputSource::Blob(hash) => blobs.blob(hash).ok_or_else(|| {
+			ExecutorError::MalformedInput(format!("input blob 0x{} is not on this node", hex(hash)))
+		})?,
+	};
+	let inputs = decode_input(sandbox, &model, request.format, &input)?;
+	sandbox.run(&model, &inputs, request.precision)
+}
+
+/// Decodes an input; an unnamed `.npy` tensor is the model's first input.
+fn decode_input(
+	sandbox: &Sandbox,
+	model: &[u8],
+	format: InputFormat,
+	bytes: &[u8],
+) -> Result<Vec<Tensor>, ExecutorError> {
+	let (format, default_name) = match format {
+		InputFormat::TensorProto => (Format::Pb, String::new()),
+		InputFormat::Json => (Format::Json, String::new()),
+		InputFormat::Npy => {
+			let summary = sandbox.check(model)?;
+			let first = summary.inputs.first().ok_or_else(|| {
+				ExecutorError::InputMismatch("the model takes no inputs".into())
+			})?;
+			(Format::Npy, first.name.clone())
+		},
+	};
+	formats::decode(format, bytes, &default_name)
+}
+
+impl OnnxBackend for NodeOnnx {
+	fn start(&self, request: RunRequest) -> Result<(), StartError> {
+		let mut runs = lock(&self.runs);
+		if runs.status.contains_key(&request.ticket) {
+			return Err(StartError::DuplicateTicket);
+		}
+		if runs.pending >= MAX_PENDING {
+			return Err(StartError::Busy);
+		}
+		let ticket = request.ticket;
+		lock(&self.queue).send(request).map_err(|_| StartError::Unavailable)?;
+		runs.pending += 1;
+		runs.status.insert(ticket, RunStatus::Pending);
+		Ok(())
+	}
+
+	fn poll(&self, ticket: Ticket) -> RunStatus {
+		let mut runs = lock(&self.runs);
+		match runs.status.get(&ticket) {
+			None => RunStatus::Unknown,
+			Some(RunStatus::Pending) => RunStatus::Pending,
+			Some(_) => {
+				runs.finished_order.retain(|t| *t != ticket);
+				runs.status.remove(&ticket).unwrap_or(RunStatus::Unknown)
+			},
+		}
+	}
+}
+
+/// `mosaic-node onnx ...`: run or check a model from files, with the worker's code path.
+#[derive(Debug, clap::Subcommand)]
+pub enum OnnxCmd {
+	/// Run a model on inputs and print its outputs and canonical digest.
+	Run(RunCmd),
+	/// Say whether a model is acceptable under the executor's limits, and why not.
+	Check(CheckCmd),
+	/// Internal: serve the sandbox protocol on stdin/stdout (started by the node itself).
+	#[command(hide = true)]
+	Serve {
+		/// `--key=value` options from the parent.
+		#[arg(allow_hyphen_values = true, trailing_var_arg = true)]
+		options: Vec<String>,
+	},
+}
+
+/// Which kernels tract may use.
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum KernelsArg {
+	/// Whatever the CPU offers (AVX2, FMA, ...).
+	Native,
+	/// Portable kernels only.
+	Generic,
+}
+
+/// `onnx run`.
+#[derive(Debug, clap::Args)]
+pub struct RunCmd {
+	/// The ONNX model.
+	#[arg(long)]
+	pub model: PathBuf,
+	/// An input file: `.pb` (TensorProto), `.npy` (for the first input unless named as
+	/// `name=path.npy`) or `.json`. Repeat for several inputs.
+	#[arg(long = "input", required = true)]
+	pub inputs: Vec<String>,
+	/// Decimal digits kept for the canonical digest.
+	#[arg(long, default_value_t = 4)]
+	pub precision: u8,
+	/// Print one JSON object: `{"outputs":[{"name","dtype","shape","data"}],"digest"}`.
+	#[arg(long)]
+	pub json: bool,
+	/// CPU kernels.
+	#[arg(long, value_enum, default_value_t = KernelsArg::Native)]
+	pub kernels: KernelsArg,
+}
+
+/// `onnx check`.
+#[derive(Debug, clap::Args)]
+pub struct CheckCmd {
+	/// The ONNX model.
+	#[arg(long)]
+	pub model: PathBuf,
+	/// Print the result as JSON.
+	#[arg(long)]
+	pub json: bool,
+}
+
+impl OnnxCmd {
+	/// Runs the subcommand; the process exit code says whether it succeeded.
+	pub fn run(&self) -> sc_cli::Result<()> {
+		match self {
+			OnnxCmd::Serve { options } => {
+				let options = mosaic_executor::sandbox::parse_child_args(options)?;
+				mosaic_executor::sandbox::child_main(options).map_err(|e| e.to_string().into())
+			},
+			OnnxCmd::Check(cmd) => cmd.execute(),
+			OnnxCmd::Run(cmd) => cmd.execute(),
+		}
+	}
+}
+
+fn read(path: &std::path::Path) -> sc_cli::Result<Vec<u8>> {
+	std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()).into())
+}
+
+impl CheckCmd {
+	fn execute(&self) -> sc_cli::Result<()> {
+		let model = read(&self.model)?;
+		let sandbox = node_sandbox(Limits::default(), Kernels::Native)?;
+		match sandbox.check(&model) {
+			Ok(summary) => {
+				if self.json {
+					let value = serde_json::json!({
+						"acceptable": true,
+						"opset": summary.opset,
+						"operators": summary.operators,
+						"nodes": summary.node_count,
+						"parameters": summary.parameter_count,
+						"inputs": summary.inputs.iter().map(spec_json).collect::<Vec<_>>(),
+						"outputs": summary.outputs.iter().map(spec_json).collect::<Vec<_>>(),
+					});
+					println!("{value}");
+				} else {
+					println!("acceptable: opset {}, {} nodes, {} parameters", summary.opset, summary.node_count, summary.parameter_count);
+					println!("operators: {}", summary.operators.join(", "));
+					for spec in &summary.inputs {
+						println!("input  {}", describe_spec(spec));
+					}
+					for spec in &summary.outputs {
+						println!("output {}", describe_spec(spec));
+					}
+				}
+				Ok(())
+			},
+			Err(e) => {
+				if self.json {
+					println!("{}", serde_json::json!({ "acceptable": false, "code": e.code(), "reason": e.to_string() }));
+				}
+				Err(format!("model is not acceptable: {e}").into())
+			},
+		}
+	}
+}
+
+fn spec_json(spec: &mosaic_executor::TensorSpec) -> serde_json::Value {
+	serde_json::json!({
+		"name": spec.name,
+		"dtype": mosaic_executor::tensor::element_type_name(spec.element_type),
+		"shape": spec.shape.iter().map(|d| match d {
+			mosaic_executor::Dim::Fixed(n) => serde_json::json!(n),
+			mosaic_executor::Dim::Symbolic(s) => serde_json::json!(s),
+		}).collect::<Vec<_>>(),
+	})
+}
+
+fn describe_spec(spec: &mosaic_executor::TensorSpec) -> String {
+	let dims: Vec<String> = spec
+		.shape
+		.iter()
+		.map(|d| match d {
+			mosaic_executor::Dim::Fixed(n) => n.to_string(),
+			mosaic_executor::Dim::Symbolic(s) => s.clone(),
+		})
+		.collect();
+	format!("{} {} [{}]", spec.name, mosaic_executor::tensor::element_type_name(spec.element_type), dims.join(", "))
+}
+
+impl RunCmd {
+	fn execute(&self) -> sc_cli::Result<()> {
+		let model = read(&self.model)?;
+		let kernels = match self.kernels {
+			KernelsArg::Native => Kernels::Native,
+			KernelsArg::Generic => Kernels::Generic,
+		};
+		let sandbox = node_sandbox(Limits::default(), kernels)?;
+		let mut inputs = Vec::new();
+		for spec in &self.inputs {
+			let (name, path) = match spec.split_once('=') {
+				Some((name, path)) if !path.is_empty() => (Some(name.to_string()), path),
+				_ => (None, spec.as_str()),
+			};
+			let format = Format::from_path(path).map_err(|e| e.to_string())?;
+			let default_name = match (&name, format) {
+				(Some(name), _) => name.clone(),
+				(None, Format::Npy) => sandbox
+					.check(&model)
+					.map_err(|e| e.to_string())?
+					.inputs
+					.first()
+					.map(|i| i.name.clone())
+					.ok_or("the model takes no inputs")?,
+				(None, _) => String::new(),
+			};
+			let mut decoded = formats::decode(format, &read(path.as_ref())?, &default_name)
+				.map_err(|e| format!("{path}: {e}"))?;
+			if let (Some(name), [single]) = (&name, decoded.as_mut_slice()) {
+				single.name = name.clone();
+			}
+			inputs.extend(decoded);
+		}
+		let output = sandbox.run(&model, &inputs, self.precision).map_err(|e| e.to_string())?;
+		let digest = format!("0x{}", hex(&output.digest));
+		if self.json {
+			let outputs: Vec<_> = output.outputs.iter().map(formats::json::to_json).collect();
+			println!("{}", serde_json::json!({ "outputs": outputs, "digest": digest }));
+		} else {
+			for t in &output.outputs {
+				let json = formats::json::to_json(t);
+				let shown: Vec<String> = json.data.iter().take(8).map(|v| v.to_string()).collect();
+				let more = if json.data.len() > 8 { ", ..." } else { "" };
+				println!("{} {} {:?}: [{}{more}]", json.name, json.dtype, json.shape, shown.join(", "));
+			}
+			println!("digest (precision {}): {digest}", self.precision);
+		}
+		Ok(())
+	}
+}

@@ -1,0 +1,890 @@
+//! # Blobs pallet
+//!
+//! A content-addressed blob store. A blob is a byte string (an ONNX model, a dataset shard, a
+//! tensor file) addressed by its blake2-256 hash ([`BlobHash`]).
+//!
+//! ## Where things live
+//!
+//! - **Chain state** keeps only metadata ([`BlobInfo`] in [`Blobs`]): size, owner, deposit,
+//!   status, reference count and creation block.
+//! - **The bytes** go to every node's off-chain database through off-chain indexing, under one
+//!   key, [`mosaic_primitives::blob::offchain_key`]`(hash)`. The whole blob is written under that
+//!   key, in one piece, once the chain has checked it against its hash. Nodes read it from there
+//!   and check the hash again. Indexing needs `--enable-offchain-indexing` on the node (on by
+//!   default on Mosaic nodes).
+//!
+//! ## Adding a blob
+//!
+//! 1. **Inline**: [`Pallet::store`] takes a small blob (at most [`Config::MaxInlineBlobSize`]
+//!    bytes) in one extrinsic, hashes it, holds the deposit and indexes the bytes. Status
+//!    [`BlobStatus::Sealed`].
+//! 2. **Chunked**: [`Pallet::begin_upload`] declares the hash and size and holds the full
+//!    deposit up front. [`Pallet::upload_chunk`] adds chunks in order; they are kept in chain
+//!    state ([`UploadChunks`]) so the chain can check the result. Every chunk except the last
+//!    must be exactly [`Config::MaxChunkSize`] bytes, so the number of chunks, and with it the
+//!    cost of sealing, follows from the declared size alone. [`Pallet::seal_upload`] joins the
+//!    chunks, checks the size and the hash, indexes the whole blob, deletes the chunks from
+//!    state and marks the blob sealed. If the hash does not match, nothing changes and the
+//!    upload stays open so the uploader can [`Pallet::abort_upload`] it.
+//! 3. **Remote**: [`Pallet::register_uri`] records a blob whose bytes live at an `https://`,
+//!    `http://` or `ipfs://` URI. Status [`BlobStatus::Remote`]; the hash and size are the
+//!    registrant's claim, not checked on-chain (the off-chain side fetches and verifies).
+//!
+//! ## Deposits
+//!
+//! Every entry holds a deposit from its owner under [`HoldReason::BlobDeposit`]:
+//! `DepositBase + DepositPerByte * n`, where `n` is the blob's size for [`Pallet::store`] and
+//! [`Pallet::begin_upload`] (the chunks occupy state while uploading; afterwards the deposit pays
+//! for every node keeping the bytes in its off-chain database), and the URI's length for
+//! [`Pallet::register_uri`] (only the URI is stored). The amount is recorded in the entry and
+//! exactly that amount is released when the entry goes, even if the constants changed since.
+//!
+//! ## Upload deadline
+//!
+//! An upload must be sealed within [`Config::UploadTimeout`] blocks of
+//! [`Pallet::begin_upload`]: its `deadline` is the last block in which the uploader may add
+//! chunks or seal. After the deadline the upload is dead: anyone may call
+//! [`Pallet::abort_upload`] for it, and the deposit goes back to the uploader. There is no hook
+//! sweeping expired uploads, so no block ever carries clean-up work that nobody paid for; the
+//! uploader's own held deposit is the incentive to clean up, and anyone else may.
+//!
+//! ## Unverified claims yield to verified bytes
+//!
+//! [`Pallet::register_uri`] lets anyone claim any hash without proving they have the bytes. So
+//! that such a claim cannot squat a hash forever (for instance by front-running a `store`), a
+//! [`BlobStatus::Remote`] entry is replaced by [`Pallet::store`] or [`Pallet::begin_upload`] of
+//! the same hash: the registrant's deposit is released and [`Event::RemoteReplaced`] is emitted.
+//! A remote entry can have no references (only sealed blobs can be referenced). Every other
+//! existing entry makes these calls fail with [`Error::AlreadyExists`].
+//!
+//! ## Limits
+//!
+//! Sealing needs the whole blob in one buffer in the runtime, and the runtime's allocator gives
+//! out at most 32 MiB at once, so [`Config::MaxBlobSize`] may not exceed
+//! [`MAX_BLOB_SIZE_CEILING`] (checked by the pallet's integrity test). Larger blobs must be
+//! registered by URI.
+//!
+//! ## Other pallets
+//!
+//! Other pallets see blobs through [`BlobInspect`]: they check a blob is sealed and count their
+//! references to it with [`BlobInspect::add_ref`] / [`BlobInspect::remove_ref`]. A referenced
+//! blob cannot be removed.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+use frame_support::{dispatch::DispatchResult, ensure, pallet_prelude::DispatchError};
+use sp_runtime::ArithmeticError;
+
+/// The largest [`Config::MaxBlobSize`] the pallet accepts: 32 MiB, the most the runtime's
+/// allocator hands out at once (`sp_core::MAX_POSSIBLE_ALLOCATION`). Sealing holds the whole
+/// blob in one buffer to hash it and index it under a single key.
+pub const MAX_BLOB_SIZE_CEILING: u64 = 32 * 1024 * 1024;
+
+/// What other pallets may ask of the blob store.
+///
+/// A pallet that refers to a blob (a model registry entry, a job's input) calls
+/// [`add_ref`](Self::add_ref) when it starts referring to it and
+/// [`remove_ref`](Self::remove_ref) when it stops; the owner cannot remove a blob while it is
+/// referenced.
+pub trait BlobInspect<AccountId> {
+	/// The blob's summary, whatever its status; `None` if there is no such blob.
+	fn blob(hash: &BlobHash) -> Option<BlobSummary<AccountId>>;
+
+	/// Whether the blob exists and is sealed: its bytes were checked against the hash on-chain
+	/// and are in every indexing node's off-chain database.
+	fn is_sealed(hash: &BlobHash) -> bool;
+
+	/// The blob's size in bytes (declared, for blobs not sealed); `None` if there is no such
+	/// blob.
+	fn size(hash: &BlobHash) -> Option<u64>;
+
+	/// Adds a reference to a sealed blob. Fails for unknown and for unsealed blobs.
+	fn add_ref(hash: &BlobHash) -> DispatchResult;
+
+	/// Drops a reference. Fails for unknown blobs and, leaving the count at zero, for blobs
+	/// with no references.
+	fn remove_ref(hash: &BlobHash) -> DispatchResult;
+}
+
+/// No blob store: there are no blobs, and references cannot be taken. For mocks of pallets
+/// that use [`BlobInspect`].
+impl<AccountId> BlobInspect<AccountId> for () {
+	fn blob(_hash: &BlobHash) -> Option<BlobSummary<AccountId>> {
+		None
+	}
+
+	fn is_sealed(_hash: &BlobHash) -> bool {
+		false
+	}
+
+	fn size(_hash: &BlobHash) -> Option<u64> {
+		None
+	}
+
+	fn add_ref(_hash: &BlobHash) -> DispatchResult {
+		Err(DispatchError::CannotLookup)
+	}
+
+	fn remove_ref(_hash: &BlobHash) -> DispatchResult {
+		Err(DispatchError::CannotLookup)
+	}
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use alloc::vec::Vec;
+	use frame_support::{
+		dispatch::WithPostDispatchInfo,
+		pallet_prelude::*,
+		traits::{
+			fungible::{Inspect, InspectHold, Mutate, MutateHold},
+			tokens::Precision,
+		},
+	};
+	use frame_system::pallet_prelude::*;
+	use mosaic_primitives::blob::offchain_key;
+	use sp_runtime::{traits::Saturating, SaturatedConversion};
+
+	/// Balance of [`Config::Currency`].
+	pub type BalanceOf<T> =
+		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+	/// URI of a remote blob.
+	pub type UriOf<T> = BoundedVec<u8, <T as Config>::MaxUriLength>;
+
+	/// A blob's metadata as stored in [`Blobs`].
+	pub type BlobInfoOf<T> = BlobInfo<
+		<T as frame_system::Config>::AccountId,
+		BalanceOf<T>,
+		BlockNumberFor<T>,
+		UriOf<T>,
+	>;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	/// Configuration of the blobs pallet.
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// The overarching event type.
+		#[allow(deprecated)]
+		type RuntimeEvent: From<Event<Self>>
+			+ IsType<<Self as frame_system::Config>::RuntimeEvent>;
+
+		/// The currency deposits are held in.
+		type Currency: Mutate<Self::AccountId>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ InspectHold<Self::AccountId>;
+
+		/// The overarching hold reason, which includes this pallet's [`HoldReason`].
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// Deposit held for every entry, whatever its size.
+		#[pallet::constant]
+		type DepositBase: Get<BalanceOf<Self>>;
+
+		/// Deposit held per byte: of the blob for stored and uploaded blobs, of the URI for
+		/// remote ones.
+		#[pallet::constant]
+		type DepositPerByte: Get<BalanceOf<Self>>;
+
+		/// Largest blob [`Pallet::store`] takes in one extrinsic, in bytes. At most
+		/// [`Config::MaxBlobSize`].
+		#[pallet::constant]
+		type MaxInlineBlobSize: Get<u32>;
+
+		/// Size of a chunk of a chunked upload, in bytes: every chunk but the last has exactly
+		/// this size. Must be positive.
+		#[pallet::constant]
+		type MaxChunkSize: Get<u32>;
+
+		/// Largest blob, in bytes, for every way of adding one. Positive and at most
+		/// [`MAX_BLOB_SIZE_CEILING`].
+		#[pallet::constant]
+		type MaxBlobSize: Get<u64>;
+
+		/// Longest URI of a remote blob, in bytes.
+		#[pallet::constant]
+		type MaxUriLength: Get<u32>;
+
+		/// Blocks an upload may take from [`Pallet::begin_upload`] to [`Pallet::seal_upload`].
+		/// Positive.
+		#[pallet::constant]
+		type UploadTimeout: Get<BlockNumberFor<Self>>;
+
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// The deposit of a blob entry (see the pallet's documentation for the amount).
+		#[codec(index = 0)]
+		BlobDeposit,
+	}
+
+	/// Metadata of every blob, keyed by its blake2-256 hash. Users choose the key in
+	/// [`Pallet::begin_upload`] and [`Pallet::register_uri`], so it is hashed again
+	/// (`Blake2_128Concat`) to keep the trie balanced.
+	#[pallet::storage]
+	pub type Blobs<T: Config> =
+		StorageMap<_, Blake2_128Concat, BlobHash, BlobInfoOf<T>, OptionQuery>;
+
+	/// Chunks of uploads in progress, keyed by blob hash and chunk index (`0..chunks`, no gaps).
+	/// Emptied for a blob when it is sealed or its upload is aborted.
+	#[pallet::storage]
+	pub type UploadChunks<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		BlobHash,
+		Twox64Concat,
+		u32,
+		BoundedVec<u8, T::MaxChunkSize>,
+		OptionQuery,
+	>;
+
+	/// Events of the blobs pallet.
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A blob was stored in one extrinsic; it is sealed and its bytes are indexed.
+		BlobStored {
+			/// The blob's blake2-256 hash.
+			hash: BlobHash,
+			/// Who stored it.
+			owner: T::AccountId,
+			/// Its size in bytes.
+			size: u64,
+			/// The deposit held from `owner`.
+			deposit: BalanceOf<T>,
+		},
+		/// A chunked upload began; chunks are accepted until block `deadline` inclusive.
+		UploadBegun {
+			/// The declared blake2-256 hash.
+			hash: BlobHash,
+			/// The uploader.
+			owner: T::AccountId,
+			/// The declared size in bytes.
+			size: u64,
+			/// The deposit held from `owner`.
+			deposit: BalanceOf<T>,
+			/// Last block in which chunks are accepted and the upload can be sealed.
+			deadline: BlockNumberFor<T>,
+		},
+		/// A chunk of an upload arrived.
+		ChunkUploaded {
+			/// The upload's declared hash.
+			hash: BlobHash,
+			/// The chunk's index.
+			index: u32,
+			/// Bytes received so far, this chunk included.
+			received: u64,
+		},
+		/// An upload was checked against its hash and sealed; its bytes are indexed.
+		BlobSealed {
+			/// The blob's blake2-256 hash.
+			hash: BlobHash,
+			/// The uploader.
+			owner: T::AccountId,
+			/// Its size in bytes.
+			size: u64,
+		},
+		/// An upload was abandoned; its chunks were deleted and the deposit released to the
+		/// uploader.
+		UploadAborted {
+			/// The upload's declared hash.
+			hash: BlobHash,
+			/// The uploader, who got the deposit back.
+			owner: T::AccountId,
+			/// Who aborted it: the uploader, or anyone after the deadline.
+			aborted_by: T::AccountId,
+			/// The deposit released to `owner`.
+			deposit_released: BalanceOf<T>,
+		},
+		/// A remote blob was registered by URI; its hash and size are not verified on-chain.
+		UriRegistered {
+			/// The declared blake2-256 hash.
+			hash: BlobHash,
+			/// The registrant.
+			owner: T::AccountId,
+			/// The declared size in bytes.
+			size: u64,
+			/// Where the bytes can be fetched from.
+			uri: UriOf<T>,
+			/// The deposit held from `owner`.
+			deposit: BalanceOf<T>,
+		},
+		/// A remote registration was replaced by a store or upload of the same hash.
+		RemoteReplaced {
+			/// The hash.
+			hash: BlobHash,
+			/// The registrant, who got the deposit back.
+			previous_owner: T::AccountId,
+			/// The deposit released to `previous_owner`.
+			deposit_released: BalanceOf<T>,
+		},
+		/// A blob was removed by its owner; its bytes were dropped from the off-chain index.
+		BlobRemoved {
+			/// The blob's hash.
+			hash: BlobHash,
+			/// The former owner, who got the deposit back.
+			owner: T::AccountId,
+			/// The deposit released to `owner`.
+			deposit_released: BalanceOf<T>,
+		},
+	}
+
+	/// Errors of the blobs pallet.
+	#[pallet::error]
+	pub enum Error<T> {
+		/// A blob must have at least one byte.
+		EmptyBlob,
+		/// The blob is larger than `MaxBlobSize`.
+		BlobTooLarge,
+		/// A blob with this hash is already stored, uploading or registered.
+		AlreadyExists,
+		/// There is no blob with this hash.
+		UnknownBlob,
+		/// Only the blob's owner may do this.
+		NotOwner,
+		/// The blob has no upload in progress (it is sealed or remote).
+		NotUploading,
+		/// The upload's deadline has passed; it can only be aborted.
+		UploadExpired,
+		/// Only the uploader may abort an upload before its deadline has passed.
+		UploadNotExpired,
+		/// Chunks must arrive in order: the index must equal the number of chunks received.
+		UnexpectedChunk,
+		/// The chunk would take the upload beyond its declared size, or the upload already has
+		/// all its bytes.
+		TooMuchData,
+		/// Every chunk but the last must be exactly `MaxChunkSize` bytes, and the last one must
+		/// hold all the bytes still missing.
+		ChunkTooSmall,
+		/// The upload has fewer bytes than its declared size.
+		IncompleteUpload,
+		/// A chunk of the upload is missing from storage. Indicates an inconsistent state;
+		/// should never happen.
+		MissingChunk,
+		/// The uploaded bytes do not hash to the declared hash. The upload stays open so its
+		/// owner can abort it.
+		HashMismatch,
+		/// The URI must start with `https://`, `http://` or `ipfs://`, have something after the
+		/// scheme and contain only visible ASCII characters.
+		InvalidUri,
+		/// The blob is referenced by another pallet and cannot be removed.
+		InUse,
+		/// The blob is still uploading: abort the upload instead of removing it.
+		UploadInProgress,
+		/// Only sealed blobs can be referenced.
+		NotSealed,
+		/// The blob has no references to drop.
+		NoRefs,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(T::MaxChunkSize::get() > 0, "MaxChunkSize must be positive");
+			assert!(T::MaxBlobSize::get() > 0, "MaxBlobSize must be positive");
+			assert!(
+				T::MaxBlobSize::get() <= MAX_BLOB_SIZE_CEILING,
+				"MaxBlobSize may not exceed MAX_BLOB_SIZE_CEILING (32 MiB): sealing holds the \
+				 whole blob in one runtime allocation",
+			);
+			assert!(
+				u64::from(T::MaxInlineBlobSize::get()) <= T::MaxBlobSize::get(),
+				"MaxInlineBlobSize may not exceed MaxBlobSize",
+			);
+			assert!(!T::UploadTimeout::get().is_zero(), "UploadTimeout must be positive");
+
+			let limits = <T as frame_system::Config>::BlockWeights::get();
+			let max_extrinsic =
+				limits.get(DispatchClass::Normal).max_extrinsic.unwrap_or(limits.max_block);
+			let max_chunks = Pallet::<T>::max_chunks();
+			assert!(
+				T::WeightInfo::seal_upload(max_chunks).all_lte(max_extrinsic),
+				"sealing the largest blob must fit in one normal extrinsic",
+			);
+			assert!(
+				T::WeightInfo::abort_upload(max_chunks).all_lte(max_extrinsic),
+				"aborting the largest upload must fit in one normal extrinsic",
+			);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Store a small blob in one extrinsic.
+		///
+		/// The blob is hashed (blake2-256), the deposit `DepositBase + DepositPerByte * len` is
+		/// held from the caller, and the bytes are indexed into every node's off-chain database
+		/// under [`offchain_key`]`(hash)`. The blob is sealed at once.
+		///
+		/// Fails with [`Error::AlreadyExists`] if the hash is stored or uploading; an unverified
+		/// remote registration of it is replaced (see the pallet's documentation).
+		///
+		/// Emits [`Event::BlobStored`].
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::store(bytes.len() as u32))]
+		pub fn store(
+			origin: OriginFor<T>,
+			bytes: BoundedVec<u8, T::MaxInlineBlobSize>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(!bytes.is_empty(), Error::<T>::EmptyBlob);
+			let size = bytes.len() as u64;
+			ensure!(size <= T::MaxBlobSize::get(), Error::<T>::BlobTooLarge);
+			let hash = sp_io::hashing::blake2_256(&bytes);
+
+			Self::make_room(&hash)?;
+			let deposit = Self::deposit_for(size);
+			Self::hold_deposit(&who, deposit)?;
+			sp_io::offchain_index::set(&offchain_key(&hash), &bytes);
+			Blobs::<T>::insert(
+				hash,
+				BlobInfo {
+					size,
+					owner: who.clone(),
+					deposit,
+					status: BlobStatus::Sealed,
+					refs: 0,
+					created_at: frame_system::Pallet::<T>::block_number(),
+				},
+			);
+
+			Self::deposit_event(Event::BlobStored { hash, owner: who, size, deposit });
+			Ok(())
+		}
+
+		/// Begin a chunked upload of a blob of `size` bytes whose blake2-256 hash is `hash`.
+		///
+		/// `size` must be positive and at most `MaxBlobSize`. The full deposit
+		/// `DepositBase + DepositPerByte * size` is held now. Chunks must then be sent with
+		/// [`Pallet::upload_chunk`] and the upload sealed with [`Pallet::seal_upload`] by block
+		/// `now + UploadTimeout`; after that anyone may abort it.
+		///
+		/// Fails with [`Error::AlreadyExists`] if the hash is stored or uploading; an unverified
+		/// remote registration of it is replaced (see the pallet's documentation).
+		///
+		/// Emits [`Event::UploadBegun`].
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::begin_upload())]
+		pub fn begin_upload(origin: OriginFor<T>, hash: BlobHash, size: u64) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(size > 0, Error::<T>::EmptyBlob);
+			ensure!(size <= T::MaxBlobSize::get(), Error::<T>::BlobTooLarge);
+
+			Self::make_room(&hash)?;
+			let deposit = Self::deposit_for(size);
+			Self::hold_deposit(&who, deposit)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			let deadline = now.saturating_add(T::UploadTimeout::get());
+			Blobs::<T>::insert(
+				hash,
+				BlobInfo {
+					size,
+					owner: who.clone(),
+					deposit,
+					status: BlobStatus::Uploading { received: 0, chunks: 0, deadline },
+					refs: 0,
+					created_at: now,
+				},
+			);
+
+			Self::deposit_event(Event::UploadBegun { hash, owner: who, size, deposit, deadline });
+			Ok(())
+		}
+
+		/// Add chunk `index` to the caller's upload of `hash`.
+		///
+		/// Only the uploader may add chunks, up to the upload's deadline. Chunks arrive in order
+		/// (`index` equals the number of chunks received so far). Every chunk but the last must
+		/// be exactly `MaxChunkSize` bytes; the last one carries exactly the bytes still missing.
+		///
+		/// Emits [`Event::ChunkUploaded`].
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::upload_chunk(data.len() as u32))]
+		pub fn upload_chunk(
+			origin: OriginFor<T>,
+			hash: BlobHash,
+			index: u32,
+			data: BoundedVec<u8, T::MaxChunkSize>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut info = Blobs::<T>::get(hash).ok_or(Error::<T>::UnknownBlob)?;
+			ensure!(info.owner == who, Error::<T>::NotOwner);
+			let (received, chunks, deadline) =
+				info.status.upload_progress().ok_or(Error::<T>::NotUploading)?;
+			ensure!(
+				frame_system::Pallet::<T>::block_number() <= deadline,
+				Error::<T>::UploadExpired
+			);
+			ensure!(index == chunks, Error::<T>::UnexpectedChunk);
+
+			let len = data.len() as u64;
+			let missing = info.size.saturating_sub(received);
+			ensure!(missing > 0 && len <= missing, Error::<T>::TooMuchData);
+			let expected = missing.min(u64::from(T::MaxChunkSize::get()));
+			ensure!(len > 0 && len == expected, Error::<T>::ChunkTooSmall);
+
+			let received = received.saturating_add(len);
+			info.status =
+				BlobStatus::Uploading { received, chunks: chunks.saturating_add(1), deadline };
+			UploadChunks::<T>::insert(hash, index, data);
+			Blobs::<T>::insert(hash, info);
+
+			Self::deposit_event(Event::ChunkUploaded { hash, index, received });
+			Ok(())
+		}
+
+		/// Seal the caller's upload of `hash`: join its chunks, check that they make up the
+		/// declared size and hash to the declared hash, index the whole blob into every node's
+		/// off-chain database, and delete the chunks from state.
+		///
+		/// Only the uploader may seal, up to the upload's deadline. On
+		/// [`Error::HashMismatch`] nothing changes: the upload stays open and its owner can
+		/// abort it.
+		///
+		/// The weight is charged for the largest possible upload and refunded down to the
+		/// upload's actual number of chunks.
+		///
+		/// Emits [`Event::BlobSealed`].
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::seal_upload(Pallet::<T>::max_chunks()))]
+		pub fn seal_upload(origin: OriginFor<T>, hash: BlobHash) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			// Errors found before any chunk is read cost only the base weight.
+			let early = |error: Error<T>| error.with_weight(T::WeightInfo::seal_upload(0));
+
+			let mut info = Blobs::<T>::get(hash).ok_or_else(|| early(Error::<T>::UnknownBlob))?;
+			ensure!(info.owner == who, early(Error::<T>::NotOwner));
+			let (received, chunks, deadline) =
+				info.status.upload_progress().ok_or_else(|| early(Error::<T>::NotUploading))?;
+			ensure!(
+				frame_system::Pallet::<T>::block_number() <= deadline,
+				early(Error::<T>::UploadExpired)
+			);
+			ensure!(received == info.size, early(Error::<T>::IncompleteUpload));
+
+			let weight = T::WeightInfo::seal_upload(chunks);
+			// `size <= MaxBlobSize <= MAX_BLOB_SIZE_CEILING`, so it fits in `usize`.
+			let capacity = usize::try_from(info.size)
+				.map_err(|_| Error::<T>::BlobTooLarge.with_weight(weight))?;
+			let mut bytes = Vec::with_capacity(capacity);
+			for index in 0..chunks {
+				let chunk = UploadChunks::<T>::get(hash, index)
+					.ok_or_else(|| Error::<T>::MissingChunk.with_weight(weight))?;
+				bytes.extend_from_slice(&chunk);
+			}
+			ensure!(
+				bytes.len() as u64 == info.size,
+				Error::<T>::IncompleteUpload.with_weight(weight)
+			);
+			ensure!(
+				sp_io::hashing::blake2_256(&bytes) == hash,
+				Error::<T>::HashMismatch.with_weight(weight)
+			);
+
+			sp_io::offchain_index::set(&offchain_key(&hash), &bytes);
+			Self::remove_chunks(&hash, chunks);
+			info.status = BlobStatus::Sealed;
+			let (owner, size) = (info.owner.clone(), info.size);
+			Blobs::<T>::insert(hash, info);
+
+			Self::deposit_event(Event::BlobSealed { hash, owner, size });
+			Ok(Some(weight).into())
+		}
+
+		/// Abort the upload of `hash`: delete its chunks and the entry, and release the deposit
+		/// to the uploader.
+		///
+		/// The uploader may abort at any time; anyone else only after the upload's deadline
+		/// (then the deposit still goes to the uploader).
+		///
+		/// The weight is charged for the largest possible upload and refunded down to the
+		/// upload's actual number of chunks.
+		///
+		/// Emits [`Event::UploadAborted`].
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::abort_upload(Pallet::<T>::max_chunks()))]
+		pub fn abort_upload(origin: OriginFor<T>, hash: BlobHash) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			let early = |error: Error<T>| error.with_weight(T::WeightInfo::abort_upload(0));
+
+			let info = Blobs::<T>::get(hash).ok_or_else(|| early(Error::<T>::UnknownBlob))?;
+			let (_, chunks, deadline) =
+				info.status.upload_progress().ok_or_else(|| early(Error::<T>::NotUploading))?;
+			if who != info.owner {
+				ensure!(
+					frame_system::Pallet::<T>::block_number() > deadline,
+					early(Error::<T>::UploadNotExpired)
+				);
+			}
+
+			Self::remove_chunks(&hash, chunks);
+			Blobs::<T>::remove(hash);
+			let deposit_released = Self::release_deposit(&info.owner, info.deposit)?;
+
+			Self::deposit_event(Event::UploadAborted {
+				hash,
+				owner: info.owner,
+				aborted_by: who,
+				deposit_released,
+			});
+			Ok(Some(T::WeightInfo::abort_upload(chunks)).into())
+		}
+
+		/// Register a blob of `size` bytes, hashing to `hash`, whose bytes live at `uri`
+		/// (`https://`, `http://` or `ipfs://`).
+		///
+		/// Nothing is verified on-chain: the off-chain side fetches and checks the bytes. The
+		/// deposit `DepositBase + DepositPerByte * uri.len()` is held. `size` must be positive
+		/// and at most `MaxBlobSize`. A remote registration gives way to a later
+		/// [`Pallet::store`] or [`Pallet::begin_upload`] of the same hash.
+		///
+		/// Emits [`Event::UriRegistered`].
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::register_uri())]
+		pub fn register_uri(
+			origin: OriginFor<T>,
+			hash: BlobHash,
+			size: u64,
+			uri: BoundedVec<u8, T::MaxUriLength>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(size > 0, Error::<T>::EmptyBlob);
+			ensure!(size <= T::MaxBlobSize::get(), Error::<T>::BlobTooLarge);
+			ensure!(is_valid_uri(&uri), Error::<T>::InvalidUri);
+			ensure!(!Blobs::<T>::contains_key(hash), Error::<T>::AlreadyExists);
+
+			let deposit = Self::deposit_for(uri.len() as u64);
+			Self::hold_deposit(&who, deposit)?;
+			Blobs::<T>::insert(
+				hash,
+				BlobInfo {
+					size,
+					owner: who.clone(),
+					deposit,
+					status: BlobStatus::Remote { uri: uri.clone() },
+					refs: 0,
+					created_at: frame_system::Pallet::<T>::block_number(),
+				},
+			);
+
+			Self::deposit_event(Event::UriRegistered { hash, owner: who, size, uri, deposit });
+			Ok(())
+		}
+
+		/// Remove the caller's sealed or remote blob `hash`: release its deposit and drop its
+		/// bytes from the off-chain index.
+		///
+		/// Only the owner may remove a blob, and only while no other pallet references it.
+		/// Uploads in progress are removed with [`Pallet::abort_upload`].
+		///
+		/// Emits [`Event::BlobRemoved`].
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::remove())]
+		pub fn remove(origin: OriginFor<T>, hash: BlobHash) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let info = Blobs::<T>::get(hash).ok_or(Error::<T>::UnknownBlob)?;
+			ensure!(info.owner == who, Error::<T>::NotOwner);
+			ensure!(info.status.upload_progress().is_none(), Error::<T>::UploadInProgress);
+			ensure!(info.refs == 0, Error::<T>::InUse);
+
+			Blobs::<T>::remove(hash);
+			sp_io::offchain_index::clear(&offchain_key(&hash));
+			let deposit_released = Self::release_deposit(&who, info.deposit)?;
+
+			Self::deposit_event(Event::BlobRemoved { hash, owner: who, deposit_released });
+			Ok(())
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// The deposit for an entry of `bytes` bytes (of blob or URI):
+		/// `DepositBase + DepositPerByte * bytes`, saturating.
+		pub fn deposit_for(bytes: u64) -> BalanceOf<T> {
+			T::DepositBase::get()
+				.saturating_add(T::DepositPerByte::get().saturating_mul(bytes.saturated_into()))
+		}
+
+		/// The most chunks an upload can have: `MaxBlobSize / MaxChunkSize`, rounded up.
+		pub fn max_chunks() -> u32 {
+			let chunk = u64::from(T::MaxChunkSize::get()).max(1);
+			T::MaxBlobSize::get().div_ceil(chunk).saturated_into()
+		}
+
+		/// Frees `hash` for a new entry: fine if there is none; an unverified remote
+		/// registration is dropped (its deposit released, [`Event::RemoteReplaced`]); any other
+		/// entry is [`Error::AlreadyExists`].
+		fn make_room(hash: &BlobHash) -> DispatchResult {
+			let Some(existing) = Blobs::<T>::get(hash) else { return Ok(()) };
+			match existing.status {
+				BlobStatus::Remote { .. } if existing.refs == 0 => {
+					Blobs::<T>::remove(hash);
+					let deposit_released =
+						Self::release_deposit(&existing.owner, existing.deposit)?;
+					Self::deposit_event(Event::RemoteReplaced {
+						hash: *hash,
+						previous_owner: existing.owner,
+						deposit_released,
+					});
+					Ok(())
+				},
+				_ => Err(Error::<T>::AlreadyExists.into()),
+			}
+		}
+
+		/// Holds `amount` from `who` as a blob deposit (nothing if it is zero).
+		fn hold_deposit(who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+			if amount.is_zero() {
+				return Ok(());
+			}
+			T::Currency::hold(&HoldReason::BlobDeposit.into(), who, amount)
+		}
+
+		/// Releases a blob deposit of `amount` to `who`; returns the amount released, which is
+		/// `amount` unless the hold was somehow reduced behind the pallet's back.
+		fn release_deposit(
+			who: &T::AccountId,
+			amount: BalanceOf<T>,
+		) -> Result<BalanceOf<T>, DispatchError> {
+			if amount.is_zero() {
+				return Ok(amount);
+			}
+			T::Currency::release(
+				&HoldReason::BlobDeposit.into(),
+				who,
+				amount,
+				Precision::BestEffort,
+			)
+		}
+
+		/// Deletes chunks `0..chunks` of the upload of `hash`.
+		fn remove_chunks(hash: &BlobHash, chunks: u32) {
+			for index in 0..chunks {
+				UploadChunks::<T>::remove(hash, index);
+			}
+		}
+	}
+
+	#[cfg(any(feature = "try-runtime", test))]
+	impl<T: Config> Pallet<T> {
+		/// Checks the pallet's invariants:
+		/// - an upload has `received <= size`, exactly `chunks` chunks (indices `0..chunks`)
+		///   holding `received` bytes, and no references;
+		/// - sealed and remote blobs have no chunks; remote blobs have no references;
+		/// - every chunk belongs to an upload in progress;
+		/// - every owner's blob deposits add up to what is held from them for
+		///   [`HoldReason::BlobDeposit`].
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			use alloc::collections::BTreeMap;
+
+			let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+			for (hash, info) in Blobs::<T>::iter() {
+				let total = deposits.entry(info.owner.clone()).or_insert_with(Zero::zero);
+				*total = total.saturating_add(info.deposit);
+
+				match info.status {
+					BlobStatus::Uploading { received, chunks, .. } => {
+						ensure!(received <= info.size, "an upload received more than its size");
+						ensure!(info.refs == 0, "an upload is referenced");
+						let (mut count, mut bytes) = (0u32, 0u64);
+						for (index, chunk) in UploadChunks::<T>::iter_prefix(hash) {
+							ensure!(index < chunks, "a chunk lies beyond its upload's count");
+							count = count.saturating_add(1);
+							bytes = bytes.saturating_add(chunk.len() as u64);
+						}
+						ensure!(count == chunks, "an upload's chunk count is wrong");
+						ensure!(bytes == received, "an upload's received bytes are wrong");
+					},
+					BlobStatus::Sealed => {
+						ensure!(
+							UploadChunks::<T>::iter_prefix(hash).next().is_none(),
+							"a sealed blob has chunks in state"
+						);
+					},
+					BlobStatus::Remote { .. } => {
+						ensure!(info.refs == 0, "a remote blob is referenced");
+						ensure!(
+							UploadChunks::<T>::iter_prefix(hash).next().is_none(),
+							"a remote blob has chunks in state"
+						);
+					},
+				}
+			}
+
+			for (hash, _) in UploadChunks::<T>::iter_keys() {
+				ensure!(
+					Blobs::<T>::get(hash)
+						.is_some_and(|info| info.status.upload_progress().is_some()),
+					"a chunk belongs to no upload in progress"
+				);
+			}
+
+			for (owner, total) in deposits {
+				ensure!(
+					T::Currency::balance_on_hold(&HoldReason::BlobDeposit.into(), &owner) == total,
+					"held blob deposits differ from the sum of the owner's entries"
+				);
+			}
+			Ok(())
+		}
+	}
+}
+
+impl<T: Config> BlobInspect<T::AccountId> for Pallet<T> {
+	fn blob(hash: &BlobHash) -> Option<BlobSummary<T::AccountId>> {
+		Blobs::<T>::get(hash).map(|info| info.summary())
+	}
+
+	fn is_sealed(hash: &BlobHash) -> bool {
+		Blobs::<T>::get(hash).is_some_and(|info| matches!(info.status, BlobStatus::Sealed))
+	}
+
+	fn size(hash: &BlobHash) -> Option<u64> {
+		Blobs::<T>::get(hash).map(|info| info.size)
+	}
+
+	fn add_ref(hash: &BlobHash) -> DispatchResult {
+		Blobs::<T>::try_mutate(hash, |maybe_info| -> DispatchResult {
+			let info = maybe_info.as_mut().ok_or(Error::<T>::UnknownBlob)?;
+			ensure!(matches!(info.status, BlobStatus::Sealed), Error::<T>::NotSealed);
+			info.refs = info.refs.checked_add(1).ok_or(ArithmeticError::Overflow)?;
+			Ok(())
+		})
+	}
+
+	fn remove_ref(hash: &BlobHash) -> DispatchResult {
+		Blobs::<T>::try_mutate(hash, |maybe_info| -> DispatchResult {
+			let info = maybe_info.as_mut().ok_or(Error::<T>::UnknownBlob)?;
+			ensure!(info.refs > 0, Error::<T>::NoRefs);
+			info.refs = info.refs.saturating_sub(1);
+			Ok(())
+		})
+	}
+}

@@ -1,0 +1,79 @@
+//! Messages between the runtime's off-chain worker and the node's ONNX executor, passed
+//! through the `mosaic_onnx` host functions (crate `mosaic-onnx-host`).
+
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode};
+use scale_info::TypeInfo;
+
+use crate::digest::QuantizedTensor;
+
+/// Identifies one run on one node; the off-chain worker derives it from the job and worker.
+pub type Ticket = [u8; 32];
+
+/// Where a run's input comes from.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub enum InputSource {
+	/// A blob in the node's off-chain database, by its blake2-256 hash.
+	Blob([u8; 32]),
+	/// The bytes themselves (small inputs carried on-chain).
+	Inline(Vec<u8>),
+}
+
+/// How input bytes are encoded.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub enum InputFormat {
+	/// ONNX `TensorProto`, one tensor, named by the proto.
+	TensorProto,
+	/// NumPy `.npy`, one tensor, for the model's first input.
+	Npy,
+	/// `{"inputs":[{"name","dtype","shape","data"}]}`.
+	Json,
+}
+
+/// A request to run a model.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct RunRequest {
+	/// Caller's handle for polling.
+	pub ticket: Ticket,
+	/// blake2-256 of the ONNX model blob.
+	pub model: [u8; 32],
+	/// The input.
+	pub input: InputSource,
+	/// Its encoding.
+	pub format: InputFormat,
+	/// Decimal digits kept when quantising floating-point outputs.
+	pub precision: u8,
+}
+
+/// Why `start` refused a request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub enum StartError {
+	/// No executor is registered here (not an off-chain worker, or the node has none).
+	Unavailable,
+	/// The node's queue is full; try again in a later block.
+	Busy,
+	/// A run with this ticket already exists on this node.
+	DuplicateTicket,
+}
+
+/// The agreed result of a run: what a worker commits to and reveals.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct RunResult {
+	/// Canonical digest of `outputs` (see [`crate::digest`]).
+	pub digest: [u8; 32],
+	/// Outputs quantised at the requested precision.
+	pub outputs: Vec<QuantizedTensor>,
+}
+
+/// State of a run, as `poll` reports it.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub enum RunStatus {
+	/// No run with this ticket is known (never started, or collected already).
+	Unknown,
+	/// Queued or running.
+	Pending,
+	/// Finished. Polling a finished run collects it: the next poll says `Unknown`.
+	Done(RunResult),
+	/// Failed with the executor's error code (stable, recorded on-chain) and a message.
+	Failed { code: u16, model_fault: bool, message: Vec<u8> },
+}

@@ -1,0 +1,109 @@
+//! Small real models (MLP, CNN, attention) against onnxruntime's outputs, through every
+//! input format, in process and in the sandbox.
+
+mod common;
+
+use common::*;
+use mosaic_executor::{formats, sandbox, Executor, Kernels, Limits};
+
+const PRECISION: u8 = 4;
+
+fn sandbox() -> sandbox::Sandbox {
+	sandbox::Sandbox::new(sandbox::SandboxConfig {
+		program: env!("CARGO_BIN_EXE_mosaic-executor-sandbox").into(),
+		args: vec![],
+		memory_limit_bytes: 4 << 30,
+		limits: Limits::default(),
+		kernels: Kernels::Native,
+	})
+}
+
+#[test]
+fn small_models_match_onnxruntime_in_every_input_format() {
+	let root = fixtures();
+	let index = json(root.join("models/INDEX.json"));
+	let executor = Executor::new(Limits::default(), 64 << 20);
+	let sandbox = sandbox();
+	let mut checked = 0;
+	for (name, model) in index["models"].as_object().expect("models") {
+		let bytes = read(root.join(model["path"].as_str().unwrap()));
+		let rtol = model["tolerance"]["rtol"].as_f64().unwrap();
+		let atol = model["tolerance"]["atol"].as_f64().unwrap();
+		let summary = executor.check(&bytes).expect("model is acceptable");
+		assert_eq!(summary.inputs.len(), model["inputs"].as_array().unwrap().len());
+
+		for data_set in model["data_sets"].as_array().unwrap() {
+			let dir = root.join(data_set["dir"].as_str().unwrap());
+			let input_name = summary.inputs[0].name.clone();
+			let expected = pb_tensors(&dir, "output");
+
+			let from_pb = pb_tensors(&dir, "input");
+			let from_npy = vec![formats::npy::decode(&input_name, &read(dir.join("input_0.npy"))).unwrap()];
+			let from_json = formats::json::decode_inputs(&read(dir.join("input.json"))).unwrap();
+			assert_eq!(from_pb, from_npy, "{name}: .pb and .npy inputs agree");
+			assert_eq!(from_pb, from_json, "{name}: .pb and JSON inputs agree");
+
+			let run = executor.run(&bytes, &from_pb, PRECISION).expect("runs");
+			assert_eq!(run.outputs.len(), expected.len());
+			for (actual, expected) in run.outputs.iter().zip(&expected) {
+				assert_close(&format!("{name} {}", dir.display()), actual, expected, rtol, atol);
+			}
+			let in_sandbox = sandbox.run(&bytes, &from_json, PRECISION).expect("runs in the sandbox");
+			assert_eq!(in_sandbox.digest, run.digest, "{name}: sandbox and in-process agree");
+			assert_eq!(in_sandbox.outputs, run.outputs);
+			checked += 1;
+		}
+	}
+	assert!(checked >= 5, "only {checked} data sets checked");
+}
+
+#[test]
+fn symbolic_batch_dimension_takes_any_size_but_must_be_consistent() {
+	let root = fixtures();
+	let bytes = read(root.join("models/mlp/model.onnx"));
+	let executor = Executor::new(Limits::default(), 64 << 20);
+	let one = pb_tensors(&root.join("models/mlp"), "input");
+	let four = pb_tensors(&root.join("models/mlp/batch4"), "input");
+	let a = executor.run(&bytes, &one, PRECISION).unwrap();
+	let b = executor.run(&bytes, &four, PRECISION).unwrap();
+	assert_eq!(a.outputs[0].shape, vec![1, 8]);
+	assert_eq!(b.outputs[0].shape, vec![4, 8]);
+	assert_ne!(a.digest, b.digest);
+}
+
+#[test]
+fn outputs_digest_the_same_on_every_run_and_differ_by_precision() {
+	let root = fixtures();
+	let bytes = read(root.join("models/cnn/model.onnx"));
+	let inputs = pb_tensors(&root.join("models/cnn"), "input");
+	let executor = Executor::new(Limits::default(), 64 << 20);
+	let first = executor.run(&bytes, &inputs, 4).unwrap();
+	let again = Executor::new(Limits::default(), 64 << 20).run(&bytes, &inputs, 4).unwrap();
+	assert_eq!(first.digest, again.digest, "a fresh executor (cold cache) agrees");
+	let coarser = executor.run(&bytes, &inputs, 2).unwrap();
+	assert_ne!(first.digest, coarser.digest);
+	// The digest recomputes from the quantised values alone, as the runtime does on reveal.
+	assert_eq!(
+		mosaic_primitives::digest::canonical_digest(&first.quantized, 4).unwrap(),
+		first.digest
+	);
+}
+
+#[test]
+fn wrong_inputs_are_rejected_with_a_reason() {
+	use mosaic_executor::{ExecutorError, Tensor, Values};
+	let root = fixtures();
+	let bytes = read(root.join("models/mlp/model.onnx"));
+	let executor = Executor::new(Limits::default(), 64 << 20);
+	let cases: Vec<Vec<Tensor>> = vec![
+		vec![],
+		vec![Tensor::new("y", vec![1, 16], Values::F32(vec![0.0; 16])).unwrap()],
+		vec![Tensor::new("x", vec![1, 15], Values::F32(vec![0.0; 15])).unwrap()],
+		vec![Tensor::new("x", vec![16], Values::F32(vec![0.0; 16])).unwrap()],
+		vec![Tensor::new("x", vec![1, 16], Values::I64(vec![0; 16])).unwrap()],
+	];
+	for inputs in cases {
+		let err = executor.run(&bytes, &inputs, PRECISION).unwrap_err();
+		assert!(matches!(err, ExecutorError::InputMismatch(_)), "{inputs:?}: {err}");
+	}
+}

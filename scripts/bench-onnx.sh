@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Measures Mosaic's ONNX executor against onnxruntime on the same machine, in the same run,
+# on the fixture models, and prints a Markdown table of latencies and ratios (the figures
+# in docs/performance.md come from this script).
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+# shellcheck source=env.sh
+. "$ROOT/scripts/env.sh"
+cd "$ROOT"
+FIXTURES="$("$ROOT/scripts/onnx/gen_fixtures.sh" --print-dir)"
+ITERATIONS="${ITERATIONS:-50}"
+cargo build --locked --release -p mosaic-executor --bins --benches >&2
+bench_bin=$(ls -t "$CARGO_TARGET_DIR"/release/deps/latency-* | grep -v '\.d$' | head -1)
+mosaic_json=$(MOSAIC_FIXTURES="$FIXTURES" "$bench_bin" --json --iterations "$ITERATIONS")
+ort_json=$("${MOSAIC_PYENV:-$HOME/.cache/mosaic/pyenv}/bin/python" "$ROOT/scripts/onnx/bench_ort.py" \
+  --fixtures "$FIXTURES" --iterations "$ITERATIONS")
+python3 - "$mosaic_json" "$ort_json" <<'PY'
+import json, sys, platform, subprocess
+mosaic = {r["model"]: r for r in json.loads(sys.argv[1])}
+ort = {r["model"]: r for r in json.loads(sys.argv[2])}
+cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
+print(f"CPU: {cpu}; one thread each; medians.\n")
+print("| model | tract warm ms | onnxruntime warm ms | warm ratio | tract cold ms | onnxruntime cold ms | cold ratio | sandbox warm ms | sandbox overhead ms |")
+print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+for name, m in mosaic.items():
+    o = ort[name]
+    print(f"| {name} | {m['warm_ms']:.3f} | {o['warm_ms']:.3f} | {m['warm_ms']/o['warm_ms']:.2f}x | "
+          f"{m['cold_ms']:.2f} | {o['cold_ms']:.2f} | {m['cold_ms']/o['cold_ms']:.2f}x | "
+          f"{m['sandbox_warm_ms']:.3f} | {m['sandbox_warm_ms']-m['warm_ms']:.3f} |")
+PY

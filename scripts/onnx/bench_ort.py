@@ -1,0 +1,67 @@
+"""onnxruntime latency on the fixture models, for comparison with Mosaic's executor.
+
+Same models, same inputs, one intra-op and one inter-op thread (Mosaic's executor is
+single-threaded). Cold = create the session and run once; warm = median of N runs on a
+ready session. Prints JSON: [{"model", "cold_ms", "warm_ms"}].
+"""
+import argparse
+import json
+import pathlib
+import statistics
+import time
+
+import onnx
+import onnxruntime as ort
+from onnx import numpy_helper
+
+
+def load_inputs(directory: pathlib.Path):
+    inputs = {}
+    for path in sorted(directory.glob("input_*.pb")):
+        tensor = onnx.TensorProto()
+        tensor.ParseFromString(path.read_bytes())
+        inputs[tensor.name] = numpy_helper.to_array(tensor)
+    return inputs
+
+
+def session(model_path: pathlib.Path):
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = 1
+    options.inter_op_num_threads = 1
+    options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
+    return ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--fixtures", required=True)
+    parser.add_argument("--iterations", type=int, default=50)
+    args = parser.parse_args()
+    root = pathlib.Path(args.fixtures)
+    results = []
+    for name in ["mlp", "cnn", "attention", "big_cnn"]:
+        directory = root / "models" / name
+        model = directory / "model.onnx"
+        inputs = load_inputs(directory)
+        cold = []
+        for _ in range(5):
+            started = time.perf_counter()
+            session(model).run(None, inputs)
+            cold.append(time.perf_counter() - started)
+        ready = session(model)
+        ready.run(None, inputs)
+        warm = []
+        for _ in range(args.iterations):
+            started = time.perf_counter()
+            ready.run(None, inputs)
+            warm.append(time.perf_counter() - started)
+        results.append({
+            "model": name,
+            "cold_ms": statistics.median(cold) * 1e3,
+            "warm_ms": statistics.median(warm) * 1e3,
+        })
+    print(json.dumps(results))
+
+
+if __name__ == "__main__":
+    main()
