@@ -1,5 +1,5 @@
 use super::*;
-use frame_support::traits::{fungible::Inspect, Get};
+use frame_support::traits::fungible::Inspect;
 use sp_keyring::Sr25519Keyring;
 use sp_runtime::BuildStorage;
 
@@ -24,11 +24,13 @@ fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
 
 #[test]
 fn runtime_offers_both_presets() {
-	let names: Vec<String> = genesis_config_presets::preset_names()
-		.into_iter()
-		.map(|id| String::from_utf8(id.as_ref().as_bytes().to_vec()).unwrap())
-		.collect();
-	assert_eq!(names, vec!["development".to_string(), "local_testnet".to_string()]);
+	assert_eq!(
+		genesis_config_presets::preset_names(),
+		vec![
+			sp_genesis_builder::PresetId::from("development"),
+			sp_genesis_builder::PresetId::from("local_testnet")
+		]
+	);
 	assert!(genesis_config_presets::get_preset(&"no-such-preset".into()).is_none());
 }
 

@@ -1,7 +1,7 @@
 // Starts the real mosaic-node binary for a test: free ports, a temporary base path, and
 // cleanup that kills the process and removes its files even when the test fails.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, createWriteStream } from 'node:fs';
+import { mkdtempSync, rmSync, createWriteStream, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -41,7 +41,6 @@ export async function startNode(name, args, { timeoutMs = 60_000 } = {}) {
   const child = spawn(NODE_BIN, [
     '--base-path', basePath,
     '--rpc-port', String(rpcPort),
-    '--port', String(p2pPort),
     '--listen-addr', `/ip4/127.0.0.1/tcp/${p2pPort}`,
     '--no-prometheus',
     '--no-telemetry',
@@ -70,7 +69,9 @@ export async function startNode(name, args, { timeoutMs = 60_000 } = {}) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (exited !== null) {
-      throw new Error(`${name} exited early (${JSON.stringify(exited)}); see ${logFile}`);
+      await sleep(200);
+      const tail = readFileSync(logFile, 'utf8').split('\n').slice(-20).join('\n');
+      throw new Error(`${name} exited early (${JSON.stringify(exited)}); log ${logFile}:\n${tail}`);
     }
     if (Date.now() > deadline) {
       await stop();

@@ -31,9 +31,11 @@ test('metadata decodes with no custom types', async () => {
   const { api } = node;
   assert.ok(api.runtimeMetadata.version >= 15, `metadata v${api.runtimeMetadata.version}`);
   assert.equal(api.runtimeVersion.specName.toString(), 'mosaic');
-  for (const pallet of ['system', 'timestamp', 'aura', 'grandpa', 'balances', 'transactionPayment', 'sudo', 'utility']) {
-    assert.ok(api.query[pallet], `pallet ${pallet} is in the metadata`);
+  for (const pallet of ['system', 'timestamp', 'aura', 'grandpa', 'balances', 'transactionPayment', 'sudo']) {
+    assert.ok(api.query[pallet], `pallet ${pallet} has storage in the metadata`);
   }
+  assert.ok(api.tx.utility.batchAll, 'utility calls are in the metadata');
+  assert.ok(api.tx.balances.transferKeepAlive, 'balances calls are in the metadata');
   const extensions = api.registry.signedExtensions;
   assert.ok(extensions.includes('CheckMetadataHash'), `extensions: ${extensions}`);
   // Runtime APIs are callable through metadata alone.

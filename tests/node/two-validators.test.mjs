@@ -2,6 +2,7 @@
 // GRANDPA needs more than two thirds of its authorities, so finality proves both vote.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,10 +33,12 @@ function twoValidatorSpec() {
 before(async () => {
   await cryptoWaitReady();
   const spec = twoValidatorSpec();
-  alice = await startNode('alice', ['--chain', spec, '--alice', '--validator']);
+  // Non-development chains need a network key; each node gets a fresh one.
+  const nodeKey = () => ['--node-key', randomBytes(32).toString('hex')];
+  alice = await startNode('alice', ['--chain', spec, '--alice', '--validator', ...nodeKey()]);
   const peerId = (await alice.api.rpc.system.localPeerId()).toString();
   const bootnode = `/ip4/127.0.0.1/tcp/${alice.p2pPort}/p2p/${peerId}`;
-  bob = await startNode('bob', ['--chain', spec, '--bob', '--validator', '--bootnodes', bootnode]);
+  bob = await startNode('bob', ['--chain', spec, '--bob', '--validator', ...nodeKey(), '--bootnodes', bootnode]);
 });
 
 after(async () => {

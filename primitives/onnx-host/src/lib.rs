@@ -16,6 +16,8 @@ extern crate alloc;
 use alloc::vec::Vec;
 #[cfg(feature = "std")]
 use codec::Decode;
+#[cfg(feature = "std")]
+use sp_externalities::ExternalitiesExt;
 use mosaic_primitives::onnx::{RunStatus, StartError, Ticket};
 use sp_runtime_interface::{
 	pass_by::{AllocateAndReturnByCodec, PassFatPointerAndRead, PassPointerAndRead},
