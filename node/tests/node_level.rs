@@ -35,3 +35,8 @@ fn dev_chain() {
 fn two_validators() {
 	run_js_test("two-validators.test.mjs");
 }
+
+#[test]
+fn blobs() {
+	run_js_test("blobs.test.mjs");
+}

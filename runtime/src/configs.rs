@@ -19,7 +19,7 @@ use sp_version::RuntimeVersion;
 use super::{
 	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
 	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
-	System, EXISTENTIAL_DEPOSIT, MICRO_UNIT, SLOT_DURATION, VERSION,
+	System, EXISTENTIAL_DEPOSIT, HOURS, MICRO_UNIT, MILLI_UNIT, SLOT_DURATION, VERSION,
 };
 
 /// Share of a block that ordinary (non-operational) extrinsics may fill.
@@ -132,4 +132,31 @@ impl pallet_utility::Config for Runtime {
 	type RuntimeCall = RuntimeCall;
 	type PalletsOrigin = crate::OriginCaller;
 	type WeightInfo = pallet_utility::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// 0.01 MSC per blob plus 1 micro-MSC per byte: a 1 MiB blob holds about 1.06 MSC.
+	pub const BlobDepositBase: Balance = 10 * MILLI_UNIT;
+	pub const BlobDepositPerByte: Balance = MICRO_UNIT;
+	/// Models and dataset shards up to 16 MiB (the pallet's ceiling is 32 MiB, the runtime
+	/// allocator's largest single allocation); larger ones are registered by URI.
+	pub const MaxBlobSize: u64 = 16 * 1024 * 1024;
+	/// An upload must be sealed within an hour.
+	pub const BlobUploadTimeout: BlockNumber = HOURS;
+}
+
+impl pallet_mosaic_blobs::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type DepositBase = BlobDepositBase;
+	type DepositPerByte = BlobDepositPerByte;
+	/// 128 KiB inline blobs and chunks: many fit in a block, and a 16 MiB blob is sealed
+	/// from at most 128 chunks.
+	type MaxInlineBlobSize = ConstU32<{ 128 * 1024 }>;
+	type MaxChunkSize = ConstU32<{ 128 * 1024 }>;
+	type MaxBlobSize = MaxBlobSize;
+	type MaxUriLength = ConstU32<512>;
+	type UploadTimeout = BlobUploadTimeout;
+	type WeightInfo = pallet_mosaic_blobs::weights::SubstrateWeight<Runtime>;
 }

@@ -105,7 +105,7 @@ mod benchmarks {
 		assert_last_event::<T>(Event::BlobStored {
 			hash,
 			owner: caller,
-			size,
+			byte_len: size,
 			deposit: Pallet::<T>::deposit_for(size),
 		});
 		Ok(())
@@ -134,7 +134,7 @@ mod benchmarks {
 		assert_last_event::<T>(Event::UploadBegun {
 			hash,
 			owner: caller,
-			size,
+			byte_len: size,
 			deposit: Pallet::<T>::deposit_for(size),
 			deadline,
 		});
@@ -172,7 +172,7 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller.clone()), hash);
 
-		assert_last_event::<T>(Event::BlobSealed { hash, owner: caller, size });
+		assert_last_event::<T>(Event::BlobSealed { hash, owner: caller, byte_len: size });
 		assert!(UploadChunks::<T>::iter_prefix(hash).next().is_none());
 		Ok(())
 	}
@@ -214,7 +214,7 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller.clone()), hash, size, uri.clone());
 
-		assert_last_event::<T>(Event::UriRegistered { hash, owner: caller, size, uri, deposit });
+		assert_last_event::<T>(Event::UriRegistered { hash, owner: caller, byte_len: size, uri, deposit });
 		Ok(())
 	}
 

@@ -272,7 +272,7 @@ pub mod pallet {
 			/// Who stored it.
 			owner: T::AccountId,
 			/// Its size in bytes.
-			size: u64,
+			byte_len: u64,
 			/// The deposit held from `owner`.
 			deposit: BalanceOf<T>,
 		},
@@ -283,7 +283,7 @@ pub mod pallet {
 			/// The uploader.
 			owner: T::AccountId,
 			/// The declared size in bytes.
-			size: u64,
+			byte_len: u64,
 			/// The deposit held from `owner`.
 			deposit: BalanceOf<T>,
 			/// Last block in which chunks are accepted and the upload can be sealed.
@@ -305,7 +305,7 @@ pub mod pallet {
 			/// The uploader.
 			owner: T::AccountId,
 			/// Its size in bytes.
-			size: u64,
+			byte_len: u64,
 		},
 		/// An upload was abandoned; its chunks were deleted and the deposit released to the
 		/// uploader.
@@ -326,7 +326,7 @@ pub mod pallet {
 			/// The registrant.
 			owner: T::AccountId,
 			/// The declared size in bytes.
-			size: u64,
+			byte_len: u64,
 			/// Where the bytes can be fetched from.
 			uri: UriOf<T>,
 			/// The deposit held from `owner`.
@@ -467,7 +467,7 @@ pub mod pallet {
 			Blobs::<T>::insert(
 				hash,
 				BlobInfo {
-					size,
+					byte_len: size,
 					owner: who.clone(),
 					deposit,
 					status: BlobStatus::Sealed,
@@ -476,7 +476,7 @@ pub mod pallet {
 				},
 			);
 
-			Self::deposit_event(Event::BlobStored { hash, owner: who, size, deposit });
+			Self::deposit_event(Event::BlobStored { hash, owner: who, byte_len: size, deposit });
 			Ok(())
 		}
 
@@ -506,7 +506,7 @@ pub mod pallet {
 			Blobs::<T>::insert(
 				hash,
 				BlobInfo {
-					size,
+					byte_len: size,
 					owner: who.clone(),
 					deposit,
 					status: BlobStatus::Uploading { received: 0, chunks: 0, deadline },
@@ -515,7 +515,7 @@ pub mod pallet {
 				},
 			);
 
-			Self::deposit_event(Event::UploadBegun { hash, owner: who, size, deposit, deadline });
+			Self::deposit_event(Event::UploadBegun { hash, owner: who, byte_len: size, deposit, deadline });
 			Ok(())
 		}
 
@@ -546,7 +546,7 @@ pub mod pallet {
 			ensure!(index == chunks, Error::<T>::UnexpectedChunk);
 
 			let len = data.len() as u64;
-			let missing = info.size.saturating_sub(received);
+			let missing = info.byte_len.saturating_sub(received);
 			ensure!(missing > 0 && len <= missing, Error::<T>::TooMuchData);
 			let expected = missing.min(u64::from(T::MaxChunkSize::get()));
 			ensure!(len > 0 && len == expected, Error::<T>::ChunkTooSmall);
@@ -588,11 +588,11 @@ pub mod pallet {
 				frame_system::Pallet::<T>::block_number() <= deadline,
 				early(Error::<T>::UploadExpired)
 			);
-			ensure!(received == info.size, early(Error::<T>::IncompleteUpload));
+			ensure!(received == info.byte_len, early(Error::<T>::IncompleteUpload));
 
 			let weight = T::WeightInfo::seal_upload(chunks);
 			// `size <= MaxBlobSize <= MAX_BLOB_SIZE_CEILING`, so it fits in `usize`.
-			let capacity = usize::try_from(info.size)
+			let capacity = usize::try_from(info.byte_len)
 				.map_err(|_| Error::<T>::BlobTooLarge.with_weight(weight))?;
 			let mut bytes = Vec::with_capacity(capacity);
 			for index in 0..chunks {
@@ -601,7 +601,7 @@ pub mod pallet {
 				bytes.extend_from_slice(&chunk);
 			}
 			ensure!(
-				bytes.len() as u64 == info.size,
+				bytes.len() as u64 == info.byte_len,
 				Error::<T>::IncompleteUpload.with_weight(weight)
 			);
 			ensure!(
@@ -612,10 +612,10 @@ pub mod pallet {
 			sp_io::offchain_index::set(&offchain_key(&hash), &bytes);
 			Self::remove_chunks(&hash, chunks);
 			info.status = BlobStatus::Sealed;
-			let (owner, size) = (info.owner.clone(), info.size);
+			let (owner, size) = (info.owner.clone(), info.byte_len);
 			Blobs::<T>::insert(hash, info);
 
-			Self::deposit_event(Event::BlobSealed { hash, owner, size });
+			Self::deposit_event(Event::BlobSealed { hash, owner, byte_len: size });
 			Ok(Some(weight).into())
 		}
 
@@ -686,7 +686,7 @@ pub mod pallet {
 			Blobs::<T>::insert(
 				hash,
 				BlobInfo {
-					size,
+					byte_len: size,
 					owner: who.clone(),
 					deposit,
 					status: BlobStatus::Remote { uri: uri.clone() },
@@ -695,7 +695,7 @@ pub mod pallet {
 				},
 			);
 
-			Self::deposit_event(Event::UriRegistered { hash, owner: who, size, uri, deposit });
+			Self::deposit_event(Event::UriRegistered { hash, owner: who, byte_len: size, uri, deposit });
 			Ok(())
 		}
 
@@ -811,7 +811,7 @@ pub mod pallet {
 
 				match info.status {
 					BlobStatus::Uploading { received, chunks, .. } => {
-						ensure!(received <= info.size, "an upload received more than its size");
+						ensure!(received <= info.byte_len, "an upload received more than its size");
 						ensure!(info.refs == 0, "an upload is referenced");
 						let (mut count, mut bytes) = (0u32, 0u64);
 						for (index, chunk) in UploadChunks::<T>::iter_prefix(hash) {
@@ -867,7 +867,7 @@ impl<T: Config> BlobInspect<T::AccountId> for Pallet<T> {
 	}
 
 	fn size(hash: &BlobHash) -> Option<u64> {
-		Blobs::<T>::get(hash).map(|info| info.size)
+		Blobs::<T>::get(hash).map(|info| info.byte_len)
 	}
 
 	fn add_ref(hash: &BlobHash) -> DispatchResult {

@@ -189,7 +189,7 @@ fn store_holds_the_deposit_and_indexes_the_bytes() {
 		assert_eq!(
 			Entries::<Test>::get(hash),
 			Some(BlobInfo {
-				size: 40,
+				byte_len: 40,
 				owner: ALICE,
 				deposit: expected,
 				status: BlobStatus::Sealed,
@@ -198,7 +198,7 @@ fn store_holds_the_deposit_and_indexes_the_bytes() {
 			})
 		);
 		System::assert_last_event(
-			Event::BlobStored { hash, owner: ALICE, size: 40, deposit: expected }.into(),
+			Event::BlobStored { hash, owner: ALICE, byte_len: 40, deposit: expected }.into(),
 		);
 		Blobs::do_try_state().unwrap();
 		hash
@@ -278,7 +278,7 @@ fn store_replaces_a_remote_registration() {
 				.into(),
 		);
 		System::assert_last_event(
-			Event::BlobStored { hash, owner: ALICE, size: 30, deposit: deposit(30) }.into(),
+			Event::BlobStored { hash, owner: ALICE, byte_len: 30, deposit: deposit(30) }.into(),
 		);
 	});
 }
@@ -302,7 +302,7 @@ fn begin_upload_holds_the_full_deposit() {
 		assert_eq!(
 			Entries::<Test>::get(hash),
 			Some(BlobInfo {
-				size: MAX_BLOB,
+				byte_len: MAX_BLOB,
 				owner: ALICE,
 				deposit: expected,
 				status: BlobStatus::Uploading { received: 0, chunks: 0, deadline },
@@ -311,7 +311,7 @@ fn begin_upload_holds_the_full_deposit() {
 			})
 		);
 		System::assert_last_event(
-			Event::UploadBegun { hash, owner: ALICE, size: MAX_BLOB, deposit: expected, deadline }
+			Event::UploadBegun { hash, owner: ALICE, byte_len: MAX_BLOB, deposit: expected, deadline }
 				.into(),
 		);
 	});
@@ -391,7 +391,7 @@ fn chunked_upload_seals_and_indexes_the_whole_blob() {
 		assert_eq!(free(ALICE), INITIAL_BALANCE - deposit(MAX_BLOB));
 		assert_eq!(issuance(), issuance_before);
 		System::assert_last_event(
-			Event::BlobSealed { hash, owner: ALICE, size: MAX_BLOB }.into(),
+			Event::BlobSealed { hash, owner: ALICE, byte_len: MAX_BLOB }.into(),
 		);
 		Blobs::do_try_state().unwrap();
 	});
@@ -722,7 +722,7 @@ fn register_uri_holds_a_deposit_for_the_uri_only() {
 		assert_eq!(
 			Entries::<Test>::get(hash),
 			Some(BlobInfo {
-				size: MAX_BLOB,
+				byte_len: MAX_BLOB,
 				owner: ALICE,
 				deposit: expected,
 				status: BlobStatus::Remote { uri: link.clone() },
@@ -734,7 +734,7 @@ fn register_uri_holds_a_deposit_for_the_uri_only() {
 			Event::UriRegistered {
 				hash,
 				owner: ALICE,
-				size: MAX_BLOB,
+				byte_len: MAX_BLOB,
 				uri: link,
 				deposit: expected,
 			}
@@ -902,15 +902,15 @@ fn blob_inspect_reports_blobs_and_counts_references() {
 		type Inspect = Blobs;
 		assert_eq!(
 			<Inspect as BlobInspect<u64>>::blob(&sealed),
-			Some(BlobSummary { owner: ALICE, size: 12, kind: BlobKind::Sealed, refs: 0 })
+			Some(BlobSummary { owner: ALICE, byte_len: 12, kind: BlobKind::Sealed, refs: 0 })
 		);
 		assert_eq!(
 			<Inspect as BlobInspect<u64>>::blob(&uploading),
-			Some(BlobSummary { owner: BOB, size: 50, kind: BlobKind::Uploading, refs: 0 })
+			Some(BlobSummary { owner: BOB, byte_len: 50, kind: BlobKind::Uploading, refs: 0 })
 		);
 		assert_eq!(
 			<Inspect as BlobInspect<u64>>::blob(&remote),
-			Some(BlobSummary { owner: CHARLIE, size: 60, kind: BlobKind::Remote, refs: 0 })
+			Some(BlobSummary { owner: CHARLIE, byte_len: 60, kind: BlobKind::Remote, refs: 0 })
 		);
 		assert_eq!(<Inspect as BlobInspect<u64>>::blob(&unknown), None);
 

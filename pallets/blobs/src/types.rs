@@ -78,7 +78,7 @@ impl<BlockNumber: Copy, Uri> BlobStatus<BlockNumber, Uri> {
 )]
 pub struct BlobInfo<AccountId, Balance, BlockNumber, Uri> {
 	/// Size in bytes (declared for uploads in progress and remote blobs).
-	pub size: u64,
+	pub byte_len: u64,
 	/// The account that stored, uploaded or registered the blob; only it may remove it.
 	pub owner: AccountId,
 	/// Deposit held from `owner`; exactly this is released when the entry goes.
@@ -99,7 +99,7 @@ impl<AccountId: Clone, Balance, BlockNumber: Copy, Uri>
 	pub fn summary(&self) -> BlobSummary<AccountId> {
 		BlobSummary {
 			owner: self.owner.clone(),
-			size: self.size,
+			byte_len: self.byte_len,
 			kind: self.status.kind(),
 			refs: self.refs,
 		}
@@ -139,7 +139,7 @@ pub struct BlobSummary<AccountId> {
 	/// The blob's owner.
 	pub owner: AccountId,
 	/// Size in bytes (declared, unless `kind` is [`BlobKind::Sealed`]).
-	pub size: u64,
+	pub byte_len: u64,
 	/// Where the blob is in its life.
 	pub kind: BlobKind,
 	/// References other pallets hold.

@@ -1,0 +1,1171 @@
+//! # Models pallet
+//!
+//! The model registry. A model is a named, owned series of versions; a version is an ONNX
+//! model (a sealed blob in the blobs pallet) with the schema, precision, tolerance and royalty
+//! that jobs on it are run and settled with.
+//!
+//! ## Models and versions
+//!
+//! - [`Pallet::register_model`] creates a model with a name, a description, a licence and its
+//!   first version (version 1). Model ids are assigned in sequence ([`NextModelId`]) and never
+//!   reused. The caller is the owner.
+//! - [`Pallet::publish_version`] adds version 2, 3, ... (at most [`Config::MaxVersions`]).
+//! - [`Pallet::deprecate_version`] retires a version: no new jobs; jobs already submitted run
+//!   to the end. A version the executor rejected is marked invalid by the jobs pallet through
+//!   [`ModelRegistry::mark_invalid`], which also stops new jobs.
+//! - [`Pallet::update_metadata`] edits the description and licence. The name never changes.
+//! - [`Pallet::remove_model`] deletes the model and all its versions, once none of its
+//!   versions is active and no open job uses it ([`ModelUsage`]).
+//!
+//! Versions are never deleted one by one: a job refers to `(model, version)` and must find the
+//! same version until it settles.
+//!
+//! ## What the chain checks
+//!
+//! A version's blob must exist, be sealed (its bytes were checked on-chain), be owned by the
+//! publisher (with one exception, below), and be at most [`Config::MaxModelBlobSize`] bytes.
+//! Its opset must be in [`Config::MinOpset`]`..=`[`Config::MaxOpset`], its precision at most
+//! [`MAX_PRECISION`](mosaic_primitives::digest::MAX_PRECISION), its royalty at most
+//! [`Config::MaxRoyalty`]. It needs at least one input and one output; tensor names and
+//! symbolic dimension names are not empty, and tensor names are unique among the inputs and
+//! among the outputs. A shape may be empty (a scalar). Its parent, if any, must be an existing
+//! version. What only running the model can tell (that the graph parses, that its declared
+//! schema is the graph's) is the executor's job; a model that fails it is marked invalid.
+//!
+//! Requiring the publisher to own the blob stops anyone from registering someone else's
+//! freshly uploaded model under their own name and collecting its royalties. One exception:
+//! a new version may reuse the blob of its parent when the parent is a version of the same
+//! model, so an owner who received a model can republish its bytes with new settings (blobs
+//! are content-addressed, so they could not upload a copy of their own).
+//!
+//! ## Unique names
+//!
+//! Model names are unique on the chain ([`ModelsByName`]), so a name is a stable handle
+//! clients can resolve, and nobody can list a second "resnet50" next to the first one. Names
+//! are lowercase ASCII letters, digits, `-`, `_` and `.` ([`is_valid_name`]), so names that
+//! look alike are alike. Squatting costs a deposit for as long as the name is held; a removed
+//! model frees its name.
+//!
+//! ## Blob references
+//!
+//! Every version holds one reference to its blob ([`pallet_mosaic_blobs::BlobInspect`]), taken
+//! when it is published, so the blob cannot be removed while the version exists. Deprecated
+//! and invalid versions keep their reference (jobs already submitted still need the bytes).
+//! [`Pallet::remove_model`] drops the references of all the model's versions.
+//!
+//! ## Deposits
+//!
+//! The owner keeps a deposit held under [`HoldReason::ModelDeposit`]:
+//! - for the model's entry, `DepositBase + DepositPerByte * (name + description + license
+//!   bytes)` ([`ModelInfo::metadata_deposit`]), adjusted up or down by
+//!   [`Pallet::update_metadata`];
+//! - for each version, `DepositBase + DepositPerByte * (encoded size of its spec)`
+//!   ([`VersionInfo::deposit`]), held when it is published.
+//!
+//! The sum is recorded in [`ModelInfo::deposit`]; exactly that amount is released when the
+//! model is removed, and exactly that amount moves when ownership does, even if the constants
+//! changed since.
+//!
+//! ## Ownership transfer
+//!
+//! Ownership moves in two steps: the owner offers the model with
+//! [`Pallet::transfer_ownership`], and the new owner takes it with
+//! [`Pallet::accept_ownership`]. Accepting holds the model's whole deposit from the new owner
+//! (failing with the new owner's insufficient-funds error if they cannot pay) and releases it
+//! to the old owner. A one-step transfer would let anyone put a hold on a stranger's funds,
+//! and make them answer for a model they never asked for. The owner can withdraw an offer with
+//! [`Pallet::cancel_transfer`]; a new offer replaces the previous one.
+//!
+//! ## Other pallets
+//!
+//! The jobs pallet sees models through [`ModelRegistry`] (version views, whether a version is
+//! runnable, royalties, marking a version invalid) and tells this pallet how many open jobs use
+//! a model through [`ModelUsage`].
+
+#![cfg_attr(not(feature = "std"), no_std)]
+#![warn(missing_docs)]
+
+extern crate alloc;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+use frame_support::{
+	dispatch::DispatchResult,
+	pallet_prelude::DispatchError,
+	traits::{ConstU32, Get},
+};
+
+/// What other pallets (the jobs pallet) may ask of the model registry.
+///
+/// Tensor lists in the views are [`Tensors`] with the registry's own bounds, so callers can
+/// read every input's and output's name, element type and shape.
+pub trait ModelRegistry<AccountId, Balance> {
+	/// Longest tensor name, and longest symbolic dimension name, in bytes.
+	type MaxTensorNameLength: Get<u32>;
+	/// Most dimensions of a tensor.
+	type MaxRank: Get<u32>;
+	/// Most inputs of a version, and most outputs.
+	type MaxIoTensors: Get<u32>;
+
+	/// What a job needs to know of version `version` of model `model`, whatever its status;
+	/// `None` if there is no such version.
+	fn version(
+		model: ModelId,
+		version: VersionNumber,
+	) -> Option<
+		VersionView<
+			AccountId,
+			Tensors<Self::MaxTensorNameLength, Self::MaxRank, Self::MaxIoTensors>,
+		>,
+	>;
+
+	/// Whether new jobs may use the version: it exists and is [`VersionStatus::Active`].
+	fn is_runnable(model: ModelId, version: VersionNumber) -> bool;
+
+	/// The model owner's royalty on a job fee of `fee` for the version: the owner and
+	/// `royalty * fee`, rounded down. `None` if there is no such version. The status is not
+	/// looked at: jobs submitted before a deprecation still pay the royalty.
+	fn royalty(
+		model: ModelId,
+		version: VersionNumber,
+		fee: Balance,
+	) -> Option<(AccountId, Balance)>;
+
+	/// Marks the version invalid with the executor's error `code`: no new jobs may use it.
+	///
+	/// For a model the executor rejected through the model's own fault. The caller is trusted
+	/// to have established that; this pallet does not check it. A version already invalid
+	/// keeps its first code and nothing happens (`Ok`). Fails for unknown versions.
+	fn mark_invalid(model: ModelId, version: VersionNumber, code: u16) -> DispatchResult;
+}
+
+/// No registry: there are no models, nothing is runnable and nothing can be marked. For mocks
+/// of pallets that use [`ModelRegistry`].
+impl<AccountId, Balance> ModelRegistry<AccountId, Balance> for () {
+	type MaxTensorNameLength = ConstU32<0>;
+	type MaxRank = ConstU32<0>;
+	type MaxIoTensors = ConstU32<0>;
+
+	fn version(
+		_model: ModelId,
+		_version: VersionNumber,
+	) -> Option<
+		VersionView<
+			AccountId,
+			Tensors<Self::MaxTensorNameLength, Self::MaxRank, Self::MaxIoTensors>,
+		>,
+	> {
+		None
+	}
+
+	fn is_runnable(_model: ModelId, _version: VersionNumber) -> bool {
+		false
+	}
+
+	fn royalty(
+		_model: ModelId,
+		_version: VersionNumber,
+		_fee: Balance,
+	) -> Option<(AccountId, Balance)> {
+		None
+	}
+
+	fn mark_invalid(_model: ModelId, _version: VersionNumber, _code: u16) -> DispatchResult {
+		Err(DispatchError::CannotLookup)
+	}
+}
+
+/// How many open jobs use a model. Implemented by the jobs pallet; a model cannot be removed
+/// while any job that is not settled or failed refers to one of its versions.
+pub trait ModelUsage {
+	/// Jobs on any version of `model` that are not finished yet.
+	fn open_jobs(model: ModelId) -> u32;
+}
+
+/// No jobs pallet: no model is ever in use.
+impl ModelUsage for () {
+	fn open_jobs(_model: ModelId) -> u32 {
+		0
+	}
+}
+
+/// Creates sealed blobs for the benchmarks, which see the blob store only through
+/// [`pallet_mosaic_blobs::BlobInspect`] and so cannot create blobs themselves.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// Stores a small sealed blob owned by `owner`, different for every `seed`, and returns its
+	/// hash. Funds `owner` for the blob's deposit. At most 16 bytes, so any sensible
+	/// [`Config::MaxModelBlobSize`] admits it.
+	fn sealed_blob(owner: &AccountId, seed: u32) -> Result<BlobHash, DispatchError>;
+}
+
+/// [`BenchmarkHelper`] for runtimes whose blob store is `pallet_mosaic_blobs` itself: stores
+/// the blob with [`pallet_mosaic_blobs::Pallet::store`].
+#[cfg(feature = "runtime-benchmarks")]
+pub struct BlobsBenchmarkHelper<T>(core::marker::PhantomData<T>);
+
+#[cfg(feature = "runtime-benchmarks")]
+impl<T: pallet_mosaic_blobs::Config> BenchmarkHelper<T::AccountId> for BlobsBenchmarkHelper<T> {
+	fn sealed_blob(owner: &T::AccountId, seed: u32) -> Result<BlobHash, DispatchError> {
+		use frame_support::traits::fungible::{Inspect, Mutate};
+		use sp_runtime::traits::Saturating;
+
+		let mut bytes = alloc::vec::Vec::with_capacity(16);
+		bytes.extend_from_slice(b"mosaic-model");
+		bytes.extend_from_slice(&seed.to_le_bytes());
+		let hash = sp_io::hashing::blake2_256(&bytes);
+
+		let funds = pallet_mosaic_blobs::Pallet::<T>::deposit_for(bytes.len() as u64)
+			.saturating_add(<T as pallet_mosaic_blobs::Config>::Currency::minimum_balance());
+		<T as pallet_mosaic_blobs::Config>::Currency::mint_into(owner, funds)?;
+		let bytes = bytes
+			.try_into()
+			.map_err(|_| DispatchError::Other("MaxInlineBlobSize is below 16 bytes"))?;
+		pallet_mosaic_blobs::Pallet::<T>::store(
+			frame_system::RawOrigin::Signed(owner.clone()).into(),
+			bytes,
+		)?;
+		Ok(hash)
+	}
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+	use frame_support::{
+		dispatch::WithPostDispatchInfo,
+		pallet_prelude::*,
+		traits::{
+			fungible::{Inspect, InspectHold, Mutate, MutateHold},
+			tokens::Precision,
+		},
+	};
+	use frame_system::pallet_prelude::*;
+	use mosaic_primitives::digest::MAX_PRECISION;
+	use pallet_mosaic_blobs::{BlobInspect, BlobKind};
+	use sp_runtime::{
+		traits::{Saturating, StaticLookup},
+		ArithmeticError, Permill, SaturatedConversion,
+	};
+
+	/// Balance of [`Config::Currency`].
+	pub type BalanceOf<T> =
+		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+	/// An account as dispatchables take it (an address, in the runtime).
+	pub type AccountIdLookupOf<T> = <<T as frame_system::Config>::Lookup as StaticLookup>::Source;
+
+	/// A model's name.
+	pub type NameOf<T> = BoundedVec<u8, <T as Config>::MaxNameLength>;
+
+	/// A model's description.
+	pub type DescriptionOf<T> = BoundedVec<u8, <T as Config>::MaxDescriptionLength>;
+
+	/// A model's licence.
+	pub type LicenseOf<T> = BoundedVec<u8, <T as Config>::MaxLicenseLength>;
+
+	/// A tensor's name, or a symbolic dimension's.
+	pub type TensorNameOf<T> = BoundedVec<u8, <T as Config>::MaxTensorNameLength>;
+
+	/// One input's or output's schema.
+	pub type TensorSchemaOf<T> =
+		TensorSchema<TensorNameOf<T>, BoundedVec<Dim<TensorNameOf<T>>, <T as Config>::MaxRank>>;
+
+	/// A version's inputs or outputs.
+	pub type TensorsOf<T> = Tensors<
+		<T as Config>::MaxTensorNameLength,
+		<T as Config>::MaxRank,
+		<T as Config>::MaxIoTensors,
+	>;
+
+	/// A version as its owner declares it.
+	pub type VersionSpecOf<T> = VersionSpec<TensorsOf<T>>;
+
+	/// A version as stored in [`Versions`].
+	pub type VersionInfoOf<T> = VersionInfo<VersionSpecOf<T>, BalanceOf<T>, BlockNumberFor<T>>;
+
+	/// A model as stored in [`Models`].
+	pub type ModelInfoOf<T> = ModelInfo<
+		<T as frame_system::Config>::AccountId,
+		BalanceOf<T>,
+		BlockNumberFor<T>,
+		NameOf<T>,
+		DescriptionOf<T>,
+		LicenseOf<T>,
+	>;
+
+	/// What other pallets see of a version.
+	pub type VersionViewOf<T> = VersionView<<T as frame_system::Config>::AccountId, TensorsOf<T>>;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	/// Configuration of the models pallet.
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// The overarching event type.
+		#[allow(deprecated)]
+		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
+
+		/// The currency deposits are held in.
+		type Currency: Mutate<Self::AccountId>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ InspectHold<Self::AccountId>;
+
+		/// The overarching hold reason, which includes this pallet's [`HoldReason`].
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// The blob store holding the ONNX models.
+		type Blobs: BlobInspect<Self::AccountId>;
+
+		/// How many open jobs use a model (the jobs pallet); `()` for none.
+		type JobsInUse: ModelUsage;
+
+		/// Deposit held for a model's entry and for each version, whatever their size.
+		#[pallet::constant]
+		type DepositBase: Get<BalanceOf<Self>>;
+
+		/// Deposit held per byte: of the name, description and licence for a model's entry, of
+		/// the encoded spec for a version.
+		#[pallet::constant]
+		type DepositPerByte: Get<BalanceOf<Self>>;
+
+		/// Longest model name, in bytes. Positive.
+		#[pallet::constant]
+		type MaxNameLength: Get<u32>;
+
+		/// Longest description, in bytes.
+		#[pallet::constant]
+		type MaxDescriptionLength: Get<u32>;
+
+		/// Longest licence, in bytes.
+		#[pallet::constant]
+		type MaxLicenseLength: Get<u32>;
+
+		/// Longest tensor name and symbolic dimension name, in bytes. Positive.
+		#[pallet::constant]
+		type MaxTensorNameLength: Get<u32>;
+
+		/// Most dimensions of a tensor.
+		#[pallet::constant]
+		type MaxRank: Get<u32>;
+
+		/// Most inputs of a version, and most outputs. Positive.
+		#[pallet::constant]
+		type MaxIoTensors: Get<u32>;
+
+		/// Most versions of one model. Positive.
+		#[pallet::constant]
+		type MaxVersions: Get<u32>;
+
+		/// Largest ONNX blob a version may use, in bytes. Should not exceed what the executor
+		/// loads (its `max_model_bytes`).
+		#[pallet::constant]
+		type MaxModelBlobSize: Get<u64>;
+
+		/// Lowest ONNX opset a version may declare (the executor's `min_opset`).
+		#[pallet::constant]
+		type MinOpset: Get<u32>;
+
+		/// Highest ONNX opset a version may declare (the executor's `max_opset`). At least
+		/// `MinOpset`.
+		#[pallet::constant]
+		type MaxOpset: Get<u32>;
+
+		/// Largest royalty a version may ask for.
+		#[pallet::constant]
+		type MaxRoyalty: Get<Permill>;
+
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+
+		/// Creates sealed blobs for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// The deposit of a model and its versions (see the pallet's documentation).
+		#[codec(index = 0)]
+		ModelDeposit,
+	}
+
+	/// The id the next registered model gets.
+	#[pallet::storage]
+	pub type NextModelId<T: Config> = StorageValue<_, ModelId, ValueQuery>;
+
+	/// Every model, by id. Ids are assigned by the chain in sequence, so they are not hashed
+	/// again for balance (`Twox64Concat`).
+	#[pallet::storage]
+	pub type Models<T: Config> = StorageMap<_, Twox64Concat, ModelId, ModelInfoOf<T>, OptionQuery>;
+
+	/// Every version, by model id and version number (`1..=version_count`).
+	#[pallet::storage]
+	pub type Versions<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		ModelId,
+		Twox64Concat,
+		VersionNumber,
+		VersionInfoOf<T>,
+		OptionQuery,
+	>;
+
+	/// The model with each name. Users choose the key, so it is hashed (`Blake2_128Concat`).
+	#[pallet::storage]
+	pub type ModelsByName<T: Config> =
+		StorageMap<_, Blake2_128Concat, NameOf<T>, ModelId, OptionQuery>;
+
+	/// Events of the models pallet.
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A model was registered. Its first version follows in [`Event::VersionPublished`].
+		ModelRegistered {
+			/// The new model's id.
+			model: ModelId,
+			/// Its owner.
+			owner: T::AccountId,
+			/// Its unique name.
+			name: NameOf<T>,
+			/// The deposit held for the model's entry (the first version's is in its own
+			/// event).
+			deposit: BalanceOf<T>,
+		},
+		/// A version was published (version 1 with the model's registration).
+		VersionPublished {
+			/// The model.
+			model: ModelId,
+			/// The new version's number.
+			version: VersionNumber,
+			/// Its ONNX blob.
+			blob: BlobHash,
+			/// The version it derives from, if any.
+			parent: Option<(ModelId, VersionNumber)>,
+			/// The deposit held for the version.
+			deposit: BalanceOf<T>,
+		},
+		/// The owner deprecated a version: no new jobs may use it.
+		VersionDeprecated {
+			/// The model.
+			model: ModelId,
+			/// The version.
+			version: VersionNumber,
+		},
+		/// A version was marked invalid after the executor rejected it: no new jobs may use it.
+		VersionInvalidated {
+			/// The model.
+			model: ModelId,
+			/// The version.
+			version: VersionNumber,
+			/// The executor's error code.
+			code: u16,
+		},
+		/// The owner offered the model to another account, which may accept it.
+		OwnershipTransferProposed {
+			/// The model.
+			model: ModelId,
+			/// The current owner.
+			owner: T::AccountId,
+			/// The account that may accept.
+			new_owner: T::AccountId,
+		},
+		/// The owner withdrew an offer of the model.
+		OwnershipTransferCancelled {
+			/// The model.
+			model: ModelId,
+			/// The owner.
+			owner: T::AccountId,
+			/// The account the model had been offered to.
+			new_owner: T::AccountId,
+		},
+		/// A model changed owner: its deposit is now held from the new owner, and the old
+		/// owner's was released.
+		OwnershipTransferred {
+			/// The model.
+			model: ModelId,
+			/// The previous owner, who got the deposit back.
+			old_owner: T::AccountId,
+			/// The new owner.
+			new_owner: T::AccountId,
+			/// The deposit now held from `new_owner`.
+			deposit: BalanceOf<T>,
+		},
+		/// The owner changed the description and licence.
+		MetadataUpdated {
+			/// The model.
+			model: ModelId,
+			/// The model entry's deposit after the change (held or released as needed).
+			deposit: BalanceOf<T>,
+		},
+		/// A model and all its versions were removed; its name is free again.
+		ModelRemoved {
+			/// The model.
+			model: ModelId,
+			/// The former owner, who got the deposit back.
+			owner: T::AccountId,
+			/// The deposit released to `owner`.
+			deposit_released: BalanceOf<T>,
+		},
+	}
+
+	/// Errors of the models pallet.
+	#[pallet::error]
+	pub enum Error<T> {
+		/// A model name must have at least one byte, and only lowercase ASCII letters, digits,
+		/// `-`, `_` and `.`.
+		InvalidName,
+		/// Another model has this name.
+		NameTaken,
+		/// There is no model with this id.
+		UnknownModel,
+		/// The model has no version with this number.
+		UnknownVersion,
+		/// Only the model's owner may do this.
+		NotOwner,
+		/// The version's blob does not exist.
+		UnknownBlob,
+		/// The version's blob is not sealed: it is still uploading, or only registered by URI
+		/// and not verified on-chain.
+		BlobNotSealed,
+		/// The version's blob belongs to another account. A version may use someone else's
+		/// blob only when it derives from (has as parent) a version of the same model that uses
+		/// that blob, e.g. after the model changed owner.
+		NotBlobOwner,
+		/// The version's blob is larger than `MaxModelBlobSize`.
+		ModelTooLarge,
+		/// The opset is outside `MinOpset..=MaxOpset`.
+		OpsetOutOfRange,
+		/// A version needs at least one input.
+		NoInputs,
+		/// A version needs at least one output.
+		NoOutputs,
+		/// A tensor's name, or a symbolic dimension's name, is empty.
+		EmptyTensorName,
+		/// Two inputs, or two outputs, have the same name.
+		DuplicateTensorName,
+		/// The precision is above `MAX_PRECISION` (12 decimal digits).
+		PrecisionTooHigh,
+		/// The royalty is above `MaxRoyalty`.
+		RoyaltyTooHigh,
+		/// The parent version does not exist.
+		UnknownParent,
+		/// The model has `MaxVersions` versions already.
+		TooManyVersions,
+		/// The version is not active: it is deprecated or invalid already.
+		AlreadyDeprecated,
+		/// The account already owns the model.
+		AlreadyOwner,
+		/// The model is not on offer to anyone.
+		NoPendingTransfer,
+		/// The model is on offer to another account.
+		NotPendingOwner,
+		/// The model still has active versions: deprecate them all before removing it.
+		VersionsActive,
+		/// Open jobs use the model: it can be removed once they are finished.
+		ModelInUse,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(T::MaxNameLength::get() > 0, "MaxNameLength must be positive");
+			assert!(T::MaxTensorNameLength::get() > 0, "MaxTensorNameLength must be positive");
+			assert!(T::MaxIoTensors::get() > 0, "MaxIoTensors must be positive");
+			assert!(T::MaxVersions::get() > 0, "MaxVersions must be positive");
+			assert!(T::MinOpset::get() <= T::MaxOpset::get(), "MinOpset may not exceed MaxOpset");
+
+			let limits = <T as frame_system::Config>::BlockWeights::get();
+			let max_extrinsic =
+				limits.get(DispatchClass::Normal).max_extrinsic.unwrap_or(limits.max_block);
+			let max_tensors = Pallet::<T>::max_tensors();
+			assert!(
+				T::WeightInfo::register_model(max_tensors).all_lte(max_extrinsic),
+				"registering a model with the largest schema must fit in one normal extrinsic",
+			);
+			assert!(
+				T::WeightInfo::publish_version(max_tensors).all_lte(max_extrinsic),
+				"publishing the largest schema must fit in one normal extrinsic",
+			);
+			assert!(
+				T::WeightInfo::remove_model(T::MaxVersions::get()).all_lte(max_extrinsic),
+				"removing a model with MaxVersions versions must fit in one normal extrinsic",
+			);
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Register a model named `name`, owned by the caller, with its first version.
+		///
+		/// The name must be valid ([`is_valid_name`]) and not taken; the version must pass the
+		/// checks in the pallet's documentation. Holds the model entry's deposit and the
+		/// version's, and takes a reference to the version's blob. The model gets the next id
+		/// and its first version number 1.
+		///
+		/// Emits [`Event::ModelRegistered`], then [`Event::VersionPublished`].
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::register_model(Pallet::<T>::tensor_count(first_version)))]
+		pub fn register_model(
+			origin: OriginFor<T>,
+			name: NameOf<T>,
+			description: DescriptionOf<T>,
+			license: LicenseOf<T>,
+			first_version: VersionSpecOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			ensure!(is_valid_name(&name), Error::<T>::InvalidName);
+			ensure!(!ModelsByName::<T>::contains_key(&name), Error::<T>::NameTaken);
+			Self::check_spec(&who, None, &first_version)?;
+			let model = NextModelId::<T>::get();
+			let next = model.checked_add(1).ok_or(ArithmeticError::Overflow)?;
+
+			let metadata_deposit = Self::metadata_deposit(&name, &description, &license);
+			let version_deposit = Self::version_deposit(&first_version);
+			let deposit = metadata_deposit.saturating_add(version_deposit);
+			Self::hold_deposit(&who, deposit)?;
+			T::Blobs::add_ref(&first_version.blob)?;
+
+			let now = frame_system::Pallet::<T>::block_number();
+			let (blob, parent) = (first_version.blob, first_version.parent);
+			Versions::<T>::insert(
+				model,
+				1,
+				VersionInfo {
+					spec: first_version,
+					status: VersionStatus::Active,
+					published_at: now,
+					deposit: version_deposit,
+				},
+			);
+			ModelsByName::<T>::insert(&name, model);
+			Models::<T>::insert(
+				model,
+				ModelInfo {
+					owner: who.clone(),
+					name: name.clone(),
+					description,
+					license,
+					version_count: 1,
+					deposit,
+					metadata_deposit,
+					pending_owner: None,
+					created_at: now,
+				},
+			);
+			NextModelId::<T>::put(next);
+
+			Self::deposit_event(Event::ModelRegistered {
+				model,
+				owner: who,
+				name,
+				deposit: metadata_deposit,
+			});
+			Self::deposit_event(Event::VersionPublished {
+				model,
+				version: 1,
+				blob,
+				parent,
+				deposit: version_deposit,
+			});
+			Ok(())
+		}
+
+		/// Publish a new version of the caller's model `model`.
+		///
+		/// Only the owner may publish, up to `MaxVersions` versions. The version must pass the
+		/// checks in the pallet's documentation; its parent may be any existing version,
+		/// including an earlier one of this model. Holds the version's deposit and takes a
+		/// reference to its blob. The version gets the next number.
+		///
+		/// Emits [`Event::VersionPublished`].
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::publish_version(Pallet::<T>::tensor_count(spec)))]
+		pub fn publish_version(
+			origin: OriginFor<T>,
+			model: ModelId,
+			spec: VersionSpecOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut info = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
+			ensure!(info.owner == who, Error::<T>::NotOwner);
+			ensure!(info.version_count < T::MaxVersions::get(), Error::<T>::TooManyVersions);
+			Self::check_spec(&who, Some(model), &spec)?;
+			let version = info.version_count.checked_add(1).ok_or(ArithmeticError::Overflow)?;
+
+			let deposit = Self::version_deposit(&spec);
+			Self::hold_deposit(&who, deposit)?;
+			T::Blobs::add_ref(&spec.blob)?;
+
+			let (blob, parent) = (spec.blob, spec.parent);
+			Versions::<T>::insert(
+				model,
+				version,
+				VersionInfo {
+					spec,
+					status: VersionStatus::Active,
+					published_at: frame_system::Pallet::<T>::block_number(),
+					deposit,
+				},
+			);
+			info.version_count = version;
+			info.deposit = info.deposit.saturating_add(deposit);
+			Models::<T>::insert(model, info);
+
+			Self::deposit_event(Event::VersionPublished { model, version, blob, parent, deposit });
+			Ok(())
+		}
+
+		/// Deprecate version `version` of the caller's model `model`: no new jobs may use it.
+		///
+		/// Jobs already submitted run to the end. The version keeps its blob reference and its
+		/// deposit until the model is removed. Only active versions can be deprecated.
+		///
+		/// Emits [`Event::VersionDeprecated`].
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::deprecate_version())]
+		pub fn deprecate_version(
+			origin: OriginFor<T>,
+			model: ModelId,
+			version: VersionNumber,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let info = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
+			ensure!(info.owner == who, Error::<T>::NotOwner);
+			Versions::<T>::try_mutate(model, version, |maybe_version| -> DispatchResult {
+				let entry = maybe_version.as_mut().ok_or(Error::<T>::UnknownVersion)?;
+				ensure!(entry.status.is_active(), Error::<T>::AlreadyDeprecated);
+				entry.status = VersionStatus::Deprecated;
+				Ok(())
+			})?;
+
+			Self::deposit_event(Event::VersionDeprecated { model, version });
+			Ok(())
+		}
+
+		/// Offer the caller's model `model` to `new_owner`, who becomes the owner by calling
+		/// [`Pallet::accept_ownership`].
+		///
+		/// Nothing moves yet. A new offer replaces an earlier one; the owner can withdraw it
+		/// with [`Pallet::cancel_transfer`].
+		///
+		/// Emits [`Event::OwnershipTransferProposed`].
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::transfer_ownership())]
+		pub fn transfer_ownership(
+			origin: OriginFor<T>,
+			model: ModelId,
+			new_owner: AccountIdLookupOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let new_owner = T::Lookup::lookup(new_owner)?;
+			let mut info = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
+			ensure!(info.owner == who, Error::<T>::NotOwner);
+			ensure!(new_owner != who, Error::<T>::AlreadyOwner);
+
+			info.pending_owner = Some(new_owner.clone());
+			Models::<T>::insert(model, info);
+
+			Self::deposit_event(Event::OwnershipTransferProposed { model, owner: who, new_owner });
+			Ok(())
+		}
+
+		/// Become the owner of model `model`, which its owner offered to the caller.
+		///
+		/// The model's whole deposit is held from the caller (this fails if the caller cannot
+		/// pay it) and released to the previous owner. Royalties of jobs settled from now on go
+		/// to the caller.
+		///
+		/// Emits [`Event::OwnershipTransferred`].
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::accept_ownership())]
+		pub fn accept_ownership(origin: OriginFor<T>, model: ModelId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut info = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
+			let pending = info.pending_owner.as_ref().ok_or(Error::<T>::NoPendingTransfer)?;
+			ensure!(*pending == who, Error::<T>::NotPendingOwner);
+
+			// Hold from the new owner first, so a new owner who cannot pay changes nothing.
+			Self::hold_deposit(&who, info.deposit)?;
+			Self::release_deposit(&info.owner, info.deposit)?;
+
+			let old_owner = core::mem::replace(&mut info.owner, who.clone());
+			info.pending_owner = None;
+			let deposit = info.deposit;
+			Models::<T>::insert(model, info);
+
+			Self::deposit_event(Event::OwnershipTransferred {
+				model,
+				old_owner,
+				new_owner: who,
+				deposit,
+			});
+			Ok(())
+		}
+
+		/// Withdraw the offer of the caller's model `model`.
+		///
+		/// Emits [`Event::OwnershipTransferCancelled`].
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::cancel_transfer())]
+		pub fn cancel_transfer(origin: OriginFor<T>, model: ModelId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut info = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
+			ensure!(info.owner == who, Error::<T>::NotOwner);
+			let new_owner = info.pending_owner.take().ok_or(Error::<T>::NoPendingTransfer)?;
+			Models::<T>::insert(model, info);
+
+			Self::deposit_event(Event::OwnershipTransferCancelled { model, owner: who, new_owner });
+			Ok(())
+		}
+
+		/// Replace the description and licence of the caller's model `model`.
+		///
+		/// The model entry's deposit is recomputed for the new lengths (with the current
+		/// constants); the difference is held from, or released to, the owner.
+		///
+		/// Emits [`Event::MetadataUpdated`].
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::update_metadata())]
+		pub fn update_metadata(
+			origin: OriginFor<T>,
+			model: ModelId,
+			description: DescriptionOf<T>,
+			license: LicenseOf<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut info = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
+			ensure!(info.owner == who, Error::<T>::NotOwner);
+
+			let old = info.metadata_deposit;
+			let new = Self::metadata_deposit(&info.name, &description, &license);
+			if new > old {
+				Self::hold_deposit(&who, new.saturating_sub(old))?;
+			} else if old > new {
+				Self::release_deposit(&who, old.saturating_sub(new))?;
+			}
+
+			info.description = description;
+			info.license = license;
+			info.metadata_deposit = new;
+			info.deposit = info.deposit.saturating_sub(old).saturating_add(new);
+			Models::<T>::insert(model, info);
+
+			Self::deposit_event(Event::MetadataUpdated { model, deposit: new });
+			Ok(())
+		}
+
+		/// Remove the caller's model `model` with all its versions: drop their blob references,
+		/// free the name and release the whole deposit.
+		///
+		/// Only the owner may remove a model, and only when none of its versions is active
+		/// (deprecate them first) and no open job uses it.
+		///
+		/// The weight is charged for `MaxVersions` versions and refunded down to the model's
+		/// actual number of versions.
+		///
+		/// Emits [`Event::ModelRemoved`].
+		#[pallet::call_index(7)]
+		#[pallet::weight(T::WeightInfo::remove_model(T::MaxVersions::get()))]
+		pub fn remove_model(origin: OriginFor<T>, model: ModelId) -> DispatchResultWithPostInfo {
+			let who = ensure_signed(origin)?;
+			// Errors found before any version is read cost only the base weight.
+			let early = |error: Error<T>| error.with_weight(T::WeightInfo::remove_model(0));
+
+			let info = Models::<T>::get(model).ok_or_else(|| early(Error::<T>::UnknownModel))?;
+			ensure!(info.owner == who, early(Error::<T>::NotOwner));
+			ensure!(T::JobsInUse::open_jobs(model) == 0, early(Error::<T>::ModelInUse));
+
+			let weight = T::WeightInfo::remove_model(info.version_count);
+			for version in 1..=info.version_count {
+				let active = Versions::<T>::get(model, version)
+					.is_some_and(|entry| entry.status.is_active());
+				ensure!(!active, Error::<T>::VersionsActive.with_weight(weight));
+			}
+
+			for version in 1..=info.version_count {
+				if let Some(entry) = Versions::<T>::take(model, version) {
+					T::Blobs::remove_ref(&entry.spec.blob)
+						.map_err(|error| error.with_weight(weight))?;
+				}
+			}
+			ModelsByName::<T>::remove(&info.name);
+			Models::<T>::remove(model);
+			let deposit_released = Self::release_deposit(&who, info.deposit)
+				.map_err(|error| error.with_weight(weight))?;
+
+			Self::deposit_event(Event::ModelRemoved { model, owner: who, deposit_released });
+			Ok(Some(weight).into())
+		}
+	}
+
+	impl<T: Config> Pallet<T> {
+		/// `DepositBase + DepositPerByte * bytes`, saturating.
+		pub fn deposit_for(bytes: u64) -> BalanceOf<T> {
+			T::DepositBase::get()
+				.saturating_add(T::DepositPerByte::get().saturating_mul(bytes.saturated_into()))
+		}
+
+		/// The deposit of a model entry with this name, description and licence.
+		pub fn metadata_deposit(name: &[u8], description: &[u8], license: &[u8]) -> BalanceOf<T> {
+			let bytes = (name.len() as u64)
+				.saturating_add(description.len() as u64)
+				.saturating_add(license.len() as u64);
+			Self::deposit_for(bytes)
+		}
+
+		/// The deposit of a version with this spec.
+		pub fn version_deposit(spec: &VersionSpecOf<T>) -> BalanceOf<T> {
+			Self::deposit_for(spec.encoded_size() as u64)
+		}
+
+		/// Inputs plus outputs of `spec`: the component the weights of
+		/// [`Pallet::register_model`] and [`Pallet::publish_version`] grow with.
+		pub fn tensor_count(spec: &VersionSpecOf<T>) -> u32 {
+			spec.inputs.len().saturating_add(spec.outputs.len()).saturated_into()
+		}
+
+		/// The most tensors a spec can have: `MaxIoTensors` inputs and as many outputs.
+		pub fn max_tensors() -> u32 {
+			T::MaxIoTensors::get().saturating_mul(2)
+		}
+
+		/// Checks a version `who` wants to publish as a version of `model` (`None` for the
+		/// first version of a new model); see the pallet's documentation. Reads state, writes
+		/// nothing.
+		fn check_spec(
+			who: &T::AccountId,
+			model: Option<ModelId>,
+			spec: &VersionSpecOf<T>,
+		) -> DispatchResult {
+			ensure!(
+				(T::MinOpset::get()..=T::MaxOpset::get()).contains(&spec.opset),
+				Error::<T>::OpsetOutOfRange
+			);
+			ensure!(spec.precision <= MAX_PRECISION, Error::<T>::PrecisionTooHigh);
+			ensure!(spec.royalty <= T::MaxRoyalty::get(), Error::<T>::RoyaltyTooHigh);
+			ensure!(!spec.inputs.is_empty(), Error::<T>::NoInputs);
+			ensure!(!spec.outputs.is_empty(), Error::<T>::NoOutputs);
+			Self::check_tensors(&spec.inputs)?;
+			Self::check_tensors(&spec.outputs)?;
+			// Whether the spec derives from a version of the same model that uses the same blob.
+			let mut reuses_parent_blob = false;
+			if let Some((parent_model, parent_version)) = spec.parent {
+				let parent = Versions::<T>::get(parent_model, parent_version)
+					.ok_or(Error::<T>::UnknownParent)?;
+				reuses_parent_blob = model == Some(parent_model) && parent.spec.blob == spec.blob;
+			}
+
+			let blob = T::Blobs::blob(&spec.blob).ok_or(Error::<T>::UnknownBlob)?;
+			ensure!(blob.kind == BlobKind::Sealed, Error::<T>::BlobNotSealed);
+			ensure!(blob.owner == *who || reuses_parent_blob, Error::<T>::NotBlobOwner);
+			let size = T::Blobs::size(&spec.blob).ok_or(Error::<T>::UnknownBlob)?;
+			ensure!(size <= T::MaxModelBlobSize::get(), Error::<T>::ModelTooLarge);
+			Ok(())
+		}
+
+		/// Checks one tensor list: names and symbolic dimension names not empty, tensor names
+		/// unique. Quadratic in the list's length, which is at most `MaxIoTensors`.
+		fn check_tensors(tensors: &[TensorSchemaOf<T>]) -> DispatchResult {
+			for (index, tensor) in tensors.iter().enumerate() {
+				ensure!(!tensor.name.is_empty(), Error::<T>::EmptyTensorName);
+				let dims_named = tensor.shape.iter().all(|dim| match dim {
+					Dim::Fixed(_) => true,
+					Dim::Symbolic(name) => !name.is_empty(),
+				});
+				ensure!(dims_named, Error::<T>::EmptyTensorName);
+				ensure!(
+					tensors.iter().take(index).all(|earlier| earlier.name != tensor.name),
+					Error::<T>::DuplicateTensorName
+				);
+			}
+			Ok(())
+		}
+
+		/// Holds `amount` from `who` as a model deposit (nothing if it is zero).
+		fn hold_deposit(who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
+			if amount.is_zero() {
+				return Ok(());
+			}
+			T::Currency::hold(&HoldReason::ModelDeposit.into(), who, amount)
+		}
+
+		/// Releases a model deposit of `amount` to `who`; returns the amount released, which is
+		/// `amount` unless the hold was somehow reduced behind the pallet's back.
+		fn release_deposit(
+			who: &T::AccountId,
+			amount: BalanceOf<T>,
+		) -> Result<BalanceOf<T>, DispatchError> {
+			if amount.is_zero() {
+				return Ok(amount);
+			}
+			T::Currency::release(
+				&HoldReason::ModelDeposit.into(),
+				who,
+				amount,
+				Precision::BestEffort,
+			)
+		}
+
+		/// What other pallets see of a version, if it exists.
+		pub fn version_view(model: ModelId, version: VersionNumber) -> Option<VersionViewOf<T>> {
+			let entry = Versions::<T>::get(model, version)?;
+			let owner = Models::<T>::get(model)?.owner;
+			let spec = entry.spec;
+			Some(VersionView {
+				owner,
+				blob: spec.blob,
+				opset: spec.opset,
+				inputs: spec.inputs,
+				outputs: spec.outputs,
+				precision: spec.precision,
+				tolerance: spec.tolerance,
+				royalty: spec.royalty,
+				status: entry.status,
+			})
+		}
+
+		/// Marks a version invalid (see [`ModelRegistry::mark_invalid`]).
+		pub(crate) fn do_mark_invalid(
+			model: ModelId,
+			version: VersionNumber,
+			code: u16,
+		) -> DispatchResult {
+			let mut entry = Versions::<T>::get(model, version).ok_or(Error::<T>::UnknownVersion)?;
+			if matches!(entry.status, VersionStatus::Invalid { .. }) {
+				return Ok(());
+			}
+			entry.status = VersionStatus::Invalid { code };
+			Versions::<T>::insert(model, version, entry);
+			Self::deposit_event(Event::VersionInvalidated { model, version, code });
+			Ok(())
+		}
+	}
+
+	#[cfg(any(feature = "try-runtime", test))]
+	impl<T: Config> Pallet<T> {
+		/// Checks the pallet's invariants:
+		/// - every model's id is below [`NextModelId`], its name maps back to it in
+		///   [`ModelsByName`], and no offer is made to its own owner;
+		/// - a model has versions exactly `1..=version_count`, with `1 <= version_count <=
+		///   MaxVersions`, and its deposit is its metadata deposit plus its versions' deposits;
+		/// - every name and every version belongs to an existing model;
+		/// - every version's blob is sealed and has at least as many references as versions use
+		///   it (other pallets hold references too);
+		/// - every owner's model deposits add up to what is held from them for
+		///   [`HoldReason::ModelDeposit`].
+		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
+			use alloc::collections::BTreeMap;
+
+			let next = NextModelId::<T>::get();
+			let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
+			let mut blob_refs: BTreeMap<BlobHash, u32> = BTreeMap::new();
+			for (model, info) in Models::<T>::iter() {
+				ensure!(model < next, "a model id is not below NextModelId");
+				ensure!(
+					ModelsByName::<T>::get(&info.name) == Some(model),
+					"a model's name does not map to it"
+				);
+				ensure!(
+					info.pending_owner.as_ref() != Some(&info.owner),
+					"a model is offered to its own owner"
+				);
+				ensure!(
+					info.version_count >= 1 && info.version_count <= T::MaxVersions::get(),
+					"a model's version count is out of range"
+				);
+
+				let (mut count, mut total) = (0u32, info.metadata_deposit);
+				for (version, entry) in Versions::<T>::iter_prefix(model) {
+					ensure!(
+						version >= 1 && version <= info.version_count,
+						"a version number is out of its model's range"
+					);
+					count = count.saturating_add(1);
+					total = total.saturating_add(entry.deposit);
+					let refs = blob_refs.entry(entry.spec.blob).or_insert(0);
+					*refs = refs.saturating_add(1);
+				}
+				ensure!(count == info.version_count, "a model's versions are missing");
+				ensure!(total == info.deposit, "a model's deposit is not the sum of its parts");
+
+				let held = deposits.entry(info.owner.clone()).or_insert_with(Zero::zero);
+				*held = held.saturating_add(info.deposit);
+			}
+
+			for (name, model) in ModelsByName::<T>::iter() {
+				ensure!(
+					Models::<T>::get(model).is_some_and(|info| info.name == name),
+					"a name maps to a model without that name"
+				);
+			}
+
+			for (model, _) in Versions::<T>::iter_keys() {
+				ensure!(Models::<T>::contains_key(model), "a version belongs to no model");
+			}
+
+			for (blob, refs) in blob_refs {
+				ensure!(
+					T::Blobs::blob(&blob).is_some_and(
+						|summary| summary.kind == BlobKind::Sealed && summary.refs >= refs
+					),
+					"a version's blob is not sealed or has too few references"
+				);
+			}
+
+			for (owner, total) in deposits {
+				ensure!(
+					T::Currency::balance_on_hold(&HoldReason::ModelDeposit.into(), &owner) == total,
+					"held model deposits differ from the sum of the owner's models"
+				);
+			}
+			Ok(())
+		}
+	}
+}
+
+impl<T: Config> ModelRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
+	type MaxTensorNameLength = T::MaxTensorNameLength;
+	type MaxRank = T::MaxRank;
+	type MaxIoTensors = T::MaxIoTensors;
+
+	fn version(model: ModelId, version: VersionNumber) -> Option<VersionViewOf<T>> {
+		Self::version_view(model, version)
+	}
+
+	fn is_runnable(model: ModelId, version: VersionNumber) -> bool {
+		Versions::<T>::get(model, version).is_some_and(|entry| entry.status.is_active())
+	}
+
+	fn royalty(
+		model: ModelId,
+		version: VersionNumber,
+		fee: BalanceOf<T>,
+	) -> Option<(T::AccountId, BalanceOf<T>)> {
+		let entry = Versions::<T>::get(model, version)?;
+		let owner = Models::<T>::get(model)?.owner;
+		Some((owner, entry.spec.royalty.mul_floor(fee)))
+	}
+
+	fn mark_invalid(model: ModelId, version: VersionNumber, code: u16) -> DispatchResult {
+		Self::do_mark_invalid(model, version, code)
+	}
+}
