@@ -13,11 +13,11 @@ use frame_support::{
 use frame_system::limits::{BlockLength, BlockWeights};
 use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
 use sp_consensus_aura::sr25519::AuthorityId as AuraId;
-use sp_runtime::{traits::One, Perbill};
+use sp_runtime::{traits::One, Perbill, Permill};
 use sp_version::RuntimeVersion;
 
 use super::{
-	AccountId, Aura, Balance, Balances, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
+	AccountId, Aura, Balance, Balances, Blobs, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
 	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
 	System, EXISTENTIAL_DEPOSIT, HOURS, MICRO_UNIT, MILLI_UNIT, SLOT_DURATION, VERSION,
 };
@@ -159,4 +159,40 @@ impl pallet_mosaic_blobs::Config for Runtime {
 	type MaxUriLength = ConstU32<512>;
 	type UploadTimeout = BlobUploadTimeout;
 	type WeightInfo = pallet_mosaic_blobs::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// 0.1 MSC per model entry and per version, plus 10 micro-MSC per byte of metadata or
+	/// encoded schema (the largest version, about 19 KiB, holds about 0.3 MSC).
+	pub const ModelDepositBase: Balance = 100 * MILLI_UNIT;
+	pub const ModelDepositPerByte: Balance = 10 * MICRO_UNIT;
+	/// Royalties up to half of a job's fee.
+	pub const MaxModelRoyalty: Permill = Permill::from_percent(50);
+}
+
+impl pallet_mosaic_models::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Blobs = Blobs;
+	/// No jobs pallet yet: no model has open jobs.
+	type JobsInUse = ();
+	type DepositBase = ModelDepositBase;
+	type DepositPerByte = ModelDepositPerByte;
+	type MaxNameLength = ConstU32<64>;
+	type MaxDescriptionLength = ConstU32<1024>;
+	type MaxLicenseLength = ConstU32<64>;
+	type MaxTensorNameLength = ConstU32<64>;
+	type MaxRank = ConstU32<8>;
+	type MaxIoTensors = ConstU32<16>;
+	type MaxVersions = ConstU32<64>;
+	/// What the blob store holds (16 MiB), below the executor's `max_model_bytes` (32 MiB).
+	type MaxModelBlobSize = MaxBlobSize;
+	/// The executor's default opset range (`mosaic_executor::Limits`).
+	type MinOpset = ConstU32<7>;
+	type MaxOpset = ConstU32<21>;
+	type MaxRoyalty = MaxModelRoyalty;
+	type WeightInfo = pallet_mosaic_models::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = pallet_mosaic_models::BlobsBenchmarkHelper<Runtime>;
 }

@@ -59,7 +59,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("mosaic"),
 	impl_name: alloc::borrow::Cow::Borrowed("mosaic-node"),
 	authoring_version: 1,
-	spec_version: 101,
+	spec_version: 102,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -153,6 +153,9 @@ mod runtime {
 
 	#[runtime::pallet_index(10)]
 	pub type Blobs = pallet_mosaic_blobs;
+
+	#[runtime::pallet_index(11)]
+	pub type Models = pallet_mosaic_models;
 }
 
 #[cfg(feature = "runtime-benchmarks")]
@@ -165,6 +168,7 @@ mod benches {
 		[pallet_sudo, Sudo]
 		[pallet_utility, Utility]
 		[pallet_mosaic_blobs, Blobs]
+		[pallet_mosaic_models, Models]
 	);
 }
 

@@ -1,6 +1,7 @@
-// Blobs on `--dev`: a real ONNX model of a few hundred KiB is uploaded in chunks through
-// @polkadot/api, sealed against its declared hash, and read back by hash from the running
-// node's off-chain database, where off-chain indexing put it.
+// Blobs and the model registry on `--dev`: a real ONNX model of a few hundred KiB is
+// uploaded in chunks through @polkadot/api, sealed against its declared hash, read back by
+// hash from the running node's off-chain database (where off-chain indexing put it), and
+// registered as a model whose version references the blob.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -14,6 +15,7 @@ const FIXTURES = process.env.MOSAIC_FIXTURES ?? join(process.env.HOME, '.cache/m
 
 let node;
 let alice;
+let modelHash;
 
 before(async () => {
   await cryptoWaitReady();
@@ -49,6 +51,7 @@ test('a model uploaded in chunks is sealed and served from the off-chain databas
   const model = readFileSync(join(FIXTURES, 'models/big_cnn/model.onnx'));
   assert.ok(model.length > 200 * 1024, `model is ${model.length} bytes`);
   const hash = blake2AsU8a(model, 256);
+  modelHash = u8aToHex(hash);
   const chunkSize = api.consts.blobs.maxChunkSize.toNumber();
   const chunks = [];
   for (let offset = 0; offset < model.length; offset += chunkSize) {
@@ -82,4 +85,39 @@ test('a model uploaded in chunks is sealed and served from the off-chain databas
   const bytes = hexToU8a(stored.unwrap().toHex());
   assert.equal(bytes.length, model.length);
   assert.equal(u8aToHex(blake2AsU8a(bytes, 256)), u8aToHex(hash), 'bytes hash to the blob hash');
+});
+
+test('the uploaded model is registered with its schema and holds a reference to its blob', async () => {
+  const { api } = node;
+  assert.ok(modelHash, 'the upload test ran first');
+  const spec = {
+    blob: modelHash,
+    opset: 17,
+    inputs: [{ name: 'image', elementType: 'F32', shape: [{ Fixed: 1 }, { Fixed: 3 }, { Fixed: 128 }, { Fixed: 128 }] }],
+    outputs: [{ name: 'logits', elementType: 'F32', shape: [{ Fixed: 1 }, { Fixed: 10 }] }],
+    precision: 4,
+    tolerance: null,
+    royalty: 100_000, // Permill: 10%
+    parent: null,
+  };
+  const id = (await api.query.models.nextModelId()).toNumber();
+  const { events } = await send(api, api.tx.models.registerModel('big-cnn', 'A compute-bound test CNN', 'Apache-2.0', spec));
+  const registered = events.find(({ event }) => api.events.models.ModelRegistered.is(event));
+  assert.ok(registered, 'ModelRegistered emitted');
+  assert.equal(registered.event.data.model.toNumber(), id);
+  assert.ok(events.some(({ event }) => api.events.models.VersionPublished.is(event)), 'VersionPublished emitted');
+
+  const info = (await api.query.models.models(id)).unwrap();
+  assert.equal(info.owner.toString(), alice.address);
+  assert.equal(info.name.toUtf8(), 'big-cnn');
+  assert.equal(info.versionCount.toNumber(), 1);
+  const version = (await api.query.models.versions(id, 1)).unwrap();
+  assert.equal(version.spec.blob.toHex(), modelHash);
+  assert.equal(version.spec.inputs[0].name.toUtf8(), 'image');
+  assert.ok(version.status.isActive, `status ${version.status.type}`);
+  const blob = (await api.query.blobs.blobs(modelHash)).unwrap();
+  assert.equal(blob.refs.toNumber(), 1, 'the version holds a reference to its blob');
+
+  // A referenced blob cannot be removed.
+  await assert.rejects(send(api, api.tx.blobs.remove(modelHash)), /blobs\.InUse/);
 });
