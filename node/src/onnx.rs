@@ -239,27 +239,32 @@ pub struct CheckCmd {
 }
 
 impl OnnxCmd {
-	/// Runs the subcommand; the process exit code says whether it succeeded.
+	/// Runs the subcommand. Failures print one line on stderr and exit with status 1.
 	pub fn run(&self) -> sc_cli::Result<()> {
-		match self {
-			OnnxCmd::Serve { options } => {
-				let options = mosaic_executor::sandbox::parse_child_args(options)?;
-				mosaic_executor::sandbox::child_main(options).map_err(|e| e.to_string().into())
-			},
+		let result = match self {
+			OnnxCmd::Serve { options } => mosaic_executor::sandbox::parse_child_args(options)
+				.and_then(|options| {
+					mosaic_executor::sandbox::child_main(options).map_err(|e| e.to_string())
+				}),
 			OnnxCmd::Check(cmd) => cmd.execute(),
 			OnnxCmd::Run(cmd) => cmd.execute(),
+		};
+		if let Err(message) = result {
+			eprintln!("error: {message}");
+			std::process::exit(1);
 		}
+		Ok(())
 	}
 }
 
-fn read(path: &std::path::Path) -> sc_cli::Result<Vec<u8>> {
-	std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()).into())
+fn read(path: &std::path::Path) -> Result<Vec<u8>, String> {
+	std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))
 }
 
 impl CheckCmd {
-	fn execute(&self) -> sc_cli::Result<()> {
+	fn execute(&self) -> Result<(), String> {
 		let model = read(&self.model)?;
-		let sandbox = node_sandbox(Limits::default(), Kernels::Native)?;
+		let sandbox = node_sandbox(Limits::default(), Kernels::Native).map_err(|e| e.to_string())?;
 		match sandbox.check(&model) {
 			Ok(summary) => {
 				if self.json {
@@ -289,7 +294,7 @@ impl CheckCmd {
 				if self.json {
 					println!("{}", serde_json::json!({ "acceptable": false, "code": e.code(), "reason": e.to_string() }));
 				}
-				Err(format!("model is not acceptable: {e}").into())
+				Err(format!("model is not acceptable: {e}"))
 			},
 		}
 	}
@@ -319,13 +324,13 @@ fn describe_spec(spec: &mosaic_executor::TensorSpec) -> String {
 }
 
 impl RunCmd {
-	fn execute(&self) -> sc_cli::Result<()> {
+	fn execute(&self) -> Result<(), String> {
 		let model = read(&self.model)?;
 		let kernels = match self.kernels {
 			KernelsArg::Native => Kernels::Native,
 			KernelsArg::Generic => Kernels::Generic,
 		};
-		let sandbox = node_sandbox(Limits::default(), kernels)?;
+		let sandbox = node_sandbox(Limits::default(), kernels).map_err(|e| e.to_string())?;
 		let mut inputs = Vec::new();
 		for spec in &self.inputs {
 			let (name, path) = match spec.split_once('=') {

@@ -1,0 +1,73 @@
+//! `mosaic-node onnx run|check`: the real binary, on the fixture models, against the
+//! outputs onnxruntime produced for the same inputs.
+
+use std::{
+	path::PathBuf,
+	process::{Command, Output},
+};
+
+fn fixtures() -> PathBuf {
+	let dir = std::env::var_os("MOSAIC_FIXTURES").map(PathBuf::from).unwrap_or_else(|| {
+		PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache/mosaic/onnx-fixtures")
+	});
+	assert!(dir.join("MANIFEST.json").is_file(), "run scripts/onnx/gen_fixtures.sh first");
+	dir
+}
+
+fn node(args: &[&str]) -> Output {
+	Command::new(env!("CARGO_BIN_EXE_mosaic-node")).args(args).output().expect("node runs")
+}
+
+fn json_stdout(output: &Output) -> serde_json::Value {
+	assert!(output.status.success(), "{}", String::from_utf8_lossy(&output.stderr));
+	serde_json::from_slice(&output.stdout).expect("stdout is one JSON object")
+}
+
+#[test]
+fn run_prints_outputs_matching_onnxruntime_and_a_stable_digest() {
+	let dir = fixtures().join("models/cnn");
+	let model = dir.join("model.onnx");
+	let model = model.to_str().unwrap();
+	let expected: serde_json::Value =
+		serde_json::from_slice(&std::fs::read(dir.join("output.json")).unwrap()).unwrap();
+
+	let mut digests = Vec::new();
+	for input in ["input_0.pb", "input_0.npy", "input.json"] {
+		let input = dir.join(input);
+		let out = json_stdout(&node(&["onnx", "run", "--model", model, "--input", input.to_str().unwrap(), "--json"]));
+		let output = &out["outputs"][0];
+		let want = &expected["outputs"][0];
+		assert_eq!(output["name"], want["name"]);
+		assert_eq!(output["dtype"], "float32");
+		assert_eq!(output["shape"], want["shape"]);
+		for (got, want) in output["data"].as_array().unwrap().iter().zip(want["data"].as_array().unwrap()) {
+			let (got, want) = (got.as_f64().unwrap(), want.as_f64().unwrap());
+			assert!((got - want).abs() <= 1e-5 + 1e-4 * want.abs(), "{got} vs onnxruntime {want}");
+		}
+		digests.push(out["digest"].as_str().unwrap().to_string());
+	}
+	assert!(digests.iter().all(|d| d == &digests[0] && d.len() == 66), "{digests:?}");
+
+	let input = dir.join("input_0.pb");
+	let generic = json_stdout(&node(&[
+		"onnx", "run", "--model", model, "--input", input.to_str().unwrap(), "--json", "--kernels", "generic",
+	]));
+	assert_eq!(generic["digest"].as_str().unwrap(), digests[0], "portable kernels agree at precision 4");
+}
+
+#[test]
+fn check_explains_why_a_model_is_refused() {
+	let root = fixtures();
+	let good = node(&["onnx", "check", "--model", root.join("models/mlp/model.onnx").to_str().unwrap(), "--json"]);
+	let summary = json_stdout(&good);
+	assert_eq!(summary["acceptable"], true);
+	assert_eq!(summary["inputs"][0]["shape"][0], "N");
+
+	let bad = node(&["onnx", "check", "--model", root.join("hostile/unsupported_op.onnx").to_str().unwrap()]);
+	assert_eq!(bad.status.code(), Some(1));
+	let stderr = String::from_utf8_lossy(&bad.stderr);
+	assert!(stderr.starts_with("error: model is not acceptable") && stderr.contains("NoSuchOp"), "{stderr}");
+
+	let missing = node(&["onnx", "run", "--model", "/nonexistent.onnx", "--input", "x.pb"]);
+	assert_eq!(missing.status.code(), Some(1));
+}
