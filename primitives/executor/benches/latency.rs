@@ -1,7 +1,8 @@
 //! Inference latency of the executor on the fixture models: cold (inspect, type, optimise,
 //! run) and warm (cached plan), in process and through the sandbox child.
 //!
-//! `cargo bench -p mosaic-executor --bench latency -- [--json] [--iterations N]`
+//! `cargo bench -p mosaic-executor --bench latency -- [--json] [--iterations N] [--generic]`
+//! (`--generic`: portable kernels only, to see what the CPU-specific kernels are worth)
 //! scripts/bench-onnx.sh runs this beside onnxruntime on the same models and writes the
 //! ratios to docs/performance.md.
 
@@ -53,6 +54,9 @@ fn main() {
 			.join("mosaic-executor-sandbox")
 	});
 
+	if args.iter().any(|a| a == "--generic") {
+		mosaic_executor::select_kernels(Kernels::Generic);
+	}
 	let root = fixtures();
 	let mut results = Vec::new();
 	for name in ["mlp", "cnn", "attention", "big_cnn"] {
@@ -87,7 +91,7 @@ fn main() {
 			args: vec![],
 			memory_limit_bytes: 4 << 30,
 			limits: Limits::default(),
-			kernels: Kernels::Native,
+			kernels: if args.iter().any(|a| a == "--generic") { Kernels::Generic } else { Kernels::Native },
 		});
 		sandbox.run(&model, &inputs, 4).expect("sandbox warm-up");
 		let sandboxed = median(
