@@ -141,15 +141,19 @@ fn decode_input(
 	let (format, default_name) = match format {
 		InputFormat::TensorProto => (Format::Pb, String::new()),
 		InputFormat::Json => (Format::Json, String::new()),
-		InputFormat::Npy => {
-			let summary = sandbox.check(model)?;
-			let first = summary.inputs.first().ok_or_else(|| {
-				ExecutorError::InputMismatch("the model takes no inputs".into())
-			})?;
-			(Format::Npy, first.name.clone())
-		},
+		InputFormat::Npy => (Format::Npy, first_input_name(sandbox, model)?),
 	};
 	formats::decode(format, bytes, &default_name)
+}
+
+/// The name of the model's first input: what an unnamed `.npy` tensor feeds.
+fn first_input_name(sandbox: &Sandbox, model: &[u8]) -> Result<String, ExecutorError> {
+	sandbox
+		.check(model)?
+		.inputs
+		.first()
+		.map(|input| input.name.clone())
+		.ok_or_else(|| ExecutorError::InputMismatch("the model takes no inputs".into()))
 }
 
 impl OnnxBackend for NodeOnnx {
@@ -340,13 +344,7 @@ impl RunCmd {
 			let format = Format::from_path(path).map_err(|e| e.to_string())?;
 			let default_name = match (&name, format) {
 				(Some(name), _) => name.clone(),
-				(None, Format::Npy) => sandbox
-					.check(&model)
-					.map_err(|e| e.to_string())?
-					.inputs
-					.first()
-					.map(|i| i.name.clone())
-					.ok_or("the model takes no inputs")?,
+				(None, Format::Npy) => first_input_name(&sandbox, &model).map_err(|e| e.to_string())?,
 				(None, _) => String::new(),
 			};
 			let mut decoded = formats::decode(format, &read(path.as_ref())?, &default_name)

@@ -188,9 +188,9 @@ impl pallet_mosaic_models::Config for Runtime {
 	type MaxVersions = ConstU32<64>;
 	/// What the blob store holds (16 MiB), below the executor's `max_model_bytes` (32 MiB).
 	type MaxModelBlobSize = MaxBlobSize;
-	/// The executor's default opset range (`mosaic_executor::Limits`).
-	type MinOpset = ConstU32<7>;
-	type MaxOpset = ConstU32<21>;
+	/// The executor's opset range: a registered model must be one workers can run.
+	type MinOpset = ConstU32<{ mosaic_primitives::onnx::MIN_OPSET }>;
+	type MaxOpset = ConstU32<{ mosaic_primitives::onnx::MAX_OPSET }>;
 	type MaxRoyalty = MaxModelRoyalty;
 	type WeightInfo = pallet_mosaic_models::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]

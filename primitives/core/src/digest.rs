@@ -133,7 +133,7 @@ fn pow10(precision: u8) -> f64 {
 	factor
 }
 
-/// Round half to even without `std` (`f64::round_ties_even` needs std before Rust 1.77's core).
+/// Round half to even. `f64::round_ties_even` is only in `std`, and this runs in the runtime.
 fn round_half_even(x: f64) -> f64 {
 	let truncated = trunc(x);
 	let fraction = x - truncated;

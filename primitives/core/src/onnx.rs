@@ -7,6 +7,11 @@ use scale_info::TypeInfo;
 
 use crate::digest::QuantizedTensor;
 
+/// Oldest default-domain ONNX opset the executor accepts, and so the registry too.
+pub const MIN_OPSET: u32 = 7;
+/// Newest default-domain ONNX opset the executor accepts, and so the registry too.
+pub const MAX_OPSET: u32 = 21;
+
 /// Identifies one run on one node; the off-chain worker derives it from the job and worker.
 pub type Ticket = [u8; 32];
 

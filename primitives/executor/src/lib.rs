@@ -106,14 +106,6 @@ impl Executor {
 		self.model(model).map(|m| m.summary.clone())
 	}
 
-	/// Checks a model and builds its plan for the given inputs without running it.
-	pub fn prepare(&self, model: &[u8], inputs: &[Tensor]) -> Result<ModelSummary> {
-		let cached = self.model(model)?;
-		let ordered = engine::order_inputs(&cached.summary, inputs)?;
-		self.plan(model, &cached, &ordered)?;
-		Ok(cached.summary.clone())
-	}
-
 	/// Runs a model on named inputs and digests the outputs at `precision` decimal digits.
 	pub fn run(&self, model: &[u8], inputs: &[Tensor], precision: u8) -> Result<RunOutput> {
 		let cached = self.model(model)?;

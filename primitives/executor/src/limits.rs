@@ -54,8 +54,8 @@ impl Default for Limits {
 	fn default() -> Self {
 		Limits {
 			max_model_bytes: 32 * 1024 * 1024,
-			min_opset: 7,
-			max_opset: 21,
+			min_opset: mosaic_primitives::onnx::MIN_OPSET as i64,
+			max_opset: mosaic_primitives::onnx::MAX_OPSET as i64,
 			allowed_ops: DEFAULT_ALLOWED_OPS.iter().map(|s| s.to_string()).collect(),
 			max_tensor_elements: 16 * 1024 * 1024,
 			max_memory_bytes: 512 * 1024 * 1024,
