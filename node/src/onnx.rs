@@ -142,6 +142,7 @@ fn decode_input(
 		InputFormat::TensorProto => (Format::Pb, String::new()),
 		InputFormat::Json => (Format::Json, String::new()),
 		InputFormat::Npy => (Format::Npy, first_input_name(sandbox, model)?),
+		InputFormat::Scale => (Format::Scale, String::new()),
 	};
 	formats::decode(format, bytes, &default_name)
 }

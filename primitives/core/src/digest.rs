@@ -49,6 +49,16 @@ pub enum ElementType {
 }
 
 impl ElementType {
+	/// Bytes one element takes in a raw little-endian buffer (booleans: one byte).
+	pub fn size(self) -> usize {
+		match self {
+			ElementType::F64 | ElementType::I64 => 8,
+			ElementType::F32 | ElementType::I32 | ElementType::U32 => 4,
+			ElementType::F16 | ElementType::I16 | ElementType::U16 => 2,
+			ElementType::I8 | ElementType::U8 | ElementType::Bool => 1,
+		}
+	}
+
 	/// Whether values of this type are quantised (floats) or taken as they are (integers).
 	pub fn is_float(self) -> bool {
 		matches!(self, ElementType::F32 | ElementType::F64 | ElementType::F16)

@@ -8,6 +8,22 @@ extern crate alloc;
 pub mod digest;
 pub mod onnx;
 
+/// The key a worker's node signs its commits and reveals with.
+pub mod worker {
+	use sp_core::crypto::KeyTypeId;
+
+	/// Key type of worker keys in a node's keystore.
+	pub const KEY_TYPE: KeyTypeId = KeyTypeId(*b"mwrk");
+
+	mod app {
+		use sp_application_crypto::{app_crypto, sr25519};
+		app_crypto!(sr25519, super::KEY_TYPE);
+	}
+	pub use app::{Public, Signature};
+	#[cfg(feature = "std")]
+	pub use app::Pair;
+}
+
 use sp_runtime::{
 	traits::{IdentifyAccount, Verify},
 	MultiSignature,

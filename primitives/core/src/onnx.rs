@@ -2,10 +2,10 @@
 //! through the `mosaic_onnx` host functions (crate `mosaic-onnx-host`).
 
 use alloc::vec::Vec;
-use codec::{Decode, DecodeWithMemTracking, Encode};
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
-use crate::digest::QuantizedTensor;
+use crate::digest::{ElementType, QuantizedTensor};
 
 /// Oldest default-domain ONNX opset the executor accepts, and so the registry too.
 pub const MIN_OPSET: u32 = 7;
@@ -25,7 +25,9 @@ pub enum InputSource {
 }
 
 /// How input bytes are encoded.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+#[derive(
+	Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+)]
 pub enum InputFormat {
 	/// ONNX `TensorProto`, one tensor, named by the proto.
 	TensorProto,
@@ -33,6 +35,23 @@ pub enum InputFormat {
 	Npy,
 	/// `{"inputs":[{"name","dtype","shape","data"}]}`.
 	Json,
+	/// SCALE-encoded `Vec<`[`InputTensor`]`>`: what jobs carry inline, checked on-chain
+	/// against the model's input schema.
+	Scale,
+}
+
+/// One named input tensor with its raw data, the on-chain form of an input
+/// ([`InputFormat::Scale`]).
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct InputTensor {
+	/// The input's name in the model.
+	pub name: Vec<u8>,
+	/// Element type of `data`.
+	pub element_type: ElementType,
+	/// Dimensions, outermost first.
+	pub shape: Vec<u64>,
+	/// Row-major values, little-endian, each `element_type.size()` bytes (booleans one byte).
+	pub data: Vec<u8>,
 }
 
 /// A request to run a model.

@@ -56,12 +56,7 @@ impl Values {
 
 /// Size in bytes of one element of `element_type`.
 pub fn element_size(element_type: ElementType) -> usize {
-	match element_type {
-		ElementType::F64 | ElementType::I64 => 8,
-		ElementType::F32 | ElementType::I32 | ElementType::U32 => 4,
-		ElementType::F16 | ElementType::I16 | ElementType::U16 => 2,
-		ElementType::I8 | ElementType::U8 | ElementType::Bool => 1,
-	}
+	element_type.size()
 }
 
 /// Lower-case name of an element type, as in NumPy and the JSON form (`"float32"`, ...).

@@ -1,8 +1,10 @@
-//! Tensor file formats: ONNX TensorProto (`.pb`), NumPy (`.npy`) and JSON.
+//! Tensor file formats: ONNX TensorProto (`.pb`), NumPy (`.npy`), JSON, and SCALE (on-chain
+//! inline inputs).
 
 pub mod json;
 pub mod npy;
 pub mod pb;
+pub mod scale;
 
 use crate::{
 	error::{ExecutorError, Result},
@@ -18,6 +20,9 @@ pub enum Format {
 	Npy,
 	/// `{"inputs":[{"name","dtype","shape","data"}]}`.
 	Json,
+	/// SCALE `Vec<InputTensor>` (see `mosaic_primitives::onnx::InputTensor`): jobs' inline
+	/// inputs.
+	Scale,
 }
 
 impl Format {
@@ -45,5 +50,6 @@ pub fn decode(format: Format, bytes: &[u8], default_name: &str) -> Result<Vec<Te
 		Format::Pb => pb::decode(bytes, default_name).map(|t| vec![t]),
 		Format::Npy => npy::decode(default_name, bytes).map(|t| vec![t]),
 		Format::Json => json::decode_inputs(bytes),
+		Format::Scale => scale::decode(bytes),
 	}
 }

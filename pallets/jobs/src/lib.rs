@@ -1,0 +1,1524 @@
+//! # Jobs pallet
+//!
+//! Compute-job escrow with verified execution. A requester pays into escrow for a model run;
+//! independent workers run it in their nodes' off-chain workers, commit to the result, reveal
+//! it, and the escrow pays out only when a quorum of them agree.
+//!
+//! ## Workers
+//!
+//! An account becomes a worker with [`Pallet::register_worker`]: a stake held under
+//! [`HoldReason::WorkerStake`] (at least [`Config::MinStake`]), a worker key (the account of
+//! an sr25519 key of type `mwrk` in its node's keystore, which signs its commitments and
+//! reveals) and a capacity (jobs at once). It can add stake ([`Pallet::bond_extra`]), pause
+//! and resume, and unbond ([`Pallet::unbond`], then [`Pallet::withdraw_unbonded`] after
+//! [`Config::UnbondDelay`]). Unbonding everything is leaving, which is refused while it holds
+//! assigned work. Unbonding stake stays held and slashable until withdrawn.
+//!
+//! A worker that misses [`Config::MaxMissed`] assignments in a row (no commitment in the
+//! commit phase), or whose stake a slash takes below the minimum, becomes
+//! [`WorkerStatus::Inactive`] and gets no new work until it calls [`Pallet::resume`].
+//!
+//! ## A job's life
+//!
+//! 1. [`Pallet::submit_job`]: model version (runnable: not deprecated, not invalid), input (a
+//!    sealed blob, or small inline tensors checked against the version's input schema), kind,
+//!    replication `k`, fee per worker and deadline. `k * fee + ProtocolFee` is held from the
+//!    requester under [`HoldReason::JobEscrow`]. The job joins the assignment [`Queue`].
+//! 2. Assignment, in a later block's `on_initialize`: `k` distinct eligible workers (active,
+//!    with free capacity, never the requester), drawn with probability proportional to stake
+//!    from a seed of the parent block hash, the job id and the round. The requester cannot know
+//!    the seed when signing (it is the hash of the block that includes the submission); the
+//!    author of that block can bias it by choosing what the block contains (see
+//!    `docs/decisions.md`).
+//! 3. Commit ([`Pallet::commit`], signed by the worker key): `blake2(digest, salt, worker)`
+//!    within [`Config::CommitPeriod`] blocks. When every worker of the round committed, or the
+//!    period ends, the reveal phase starts.
+//! 4. Reveal ([`Pallet::reveal`]): the outcome (quantised outputs, or their digest only for
+//!    outputs too large to reveal, or the executor's error code) and the salt. The chain
+//!    recomputes the digest and checks it against the commitment.
+//! 5. Settle, when all committed workers revealed or [`Config::RevealPeriod`] ends: the reveal
+//!    the most others agree with (same digest, or element-wise within the version's tolerance)
+//!    decides, if a majority of all assigned workers agree with it. Agreeing workers share the
+//!    fee, the model owner gets its royalty, dissenters lose [`Config::DissentSlash`] of
+//!    stake, workers that never revealed lose [`Config::NoRevealSlash`], the protocol fee is
+//!    burned, the rest is refunded. If the quorum agrees that the executor fails the job, it
+//!    ends [`JobStatus::Failed`] with the code, the requester gets everything back but the
+//!    protocol fee, and a model fault marks the version invalid in the registry.
+//! 6. No quorum: [`Config::EscalationWorkers`] more workers join in a new round (at most
+//!    [`Config::MaxEscalations`] times, and only while a whole round fits before the
+//!    deadline); otherwise the job fails and the requester is refunded but the protocol fee.
+//!
+//! [`Pallet::cancel_job`] returns everything while nobody has committed. Finished jobs stay
+//! readable for [`Config::Retention`] blocks, then are purged.
+//!
+//! Phase ends are scheduled in [`Deadlines`] and handled in `on_initialize`, at most
+//! [`Config::MaxDeadlinesPerBlock`] per block; at most [`Config::MaxAssignPerBlock`] queued
+//! jobs are looked at per block. Every exit path releases the job's escrow hold exactly.
+//!
+//! ## Off-chain worker
+//!
+//! Each node looks for worker keys in its keystore; for each registered one it runs that
+//! worker's assigned jobs through the `mosaic_onnx` host functions (start, then poll in
+//! later blocks), commits, and reveals once the reveal phase opens. Salts and outcomes are
+//! kept in the node's persistent off-chain storage, so a restart neither loses them nor runs a
+//! finished job again, and each commitment and reveal is submitted once.
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+mod offchain;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+use alloc::vec::Vec;
+use frame_support::{
+	pallet_prelude::*,
+	traits::{
+		fungible::{Inspect, InspectHold, Mutate, MutateHold},
+		tokens::{Fortitude, Precision, Restriction},
+	},
+};
+use frame_system::pallet_prelude::*;
+use pallet_mosaic_blobs::BlobInspect;
+use pallet_mosaic_models::{Dim, ModelRegistry, ModelUsage};
+use sp_runtime::traits::{CheckedAdd, CheckedMul, CheckedSub, Saturating, UniqueSaturatedInto, Zero};
+
+/// Log target of this pallet.
+pub const LOG_TARGET: &str = "runtime::jobs";
+
+sp_api::decl_runtime_apis! {
+	/// What clients and nodes read of jobs and workers.
+	pub trait JobsApi<AccountId, Job, Worker> where
+		AccountId: codec::Codec,
+		Job: codec::Codec,
+		Worker: codec::Codec,
+	{
+		/// A job with its commitments and reveals; `None` for unknown or purged jobs.
+		fn job(id: JobId) -> Option<Job>;
+		/// A worker's record; `None` if the account is not a worker.
+		fn worker(who: AccountId) -> Option<Worker>;
+		/// The jobs a worker holds now.
+		fn worker_jobs(who: AccountId) -> Vec<JobId>;
+	}
+}
+
+/// Creates runnable model versions and sealed blobs for the benchmarks, which see the
+/// registry and the blob store only through their traits.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// Registers a runnable version owned by `owner` whose one float input is called `x` with
+	/// a symbolic shape `[n]` and whose one output is `y`, and returns `(model, version)`.
+	fn runnable_version(owner: &AccountId) -> (ModelId, VersionNumber);
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+
+	/// Balance of the currency.
+	pub type BalanceOf<T> =
+		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+	type RegistryOf<T> = <T as Config>::Models;
+	/// Longest tensor name (the registry's bound).
+	pub type MaxNameOf<T> = <RegistryOf<T> as ModelRegistry<
+		<T as frame_system::Config>::AccountId,
+		BalanceOf<T>,
+	>>::MaxTensorNameLength;
+	/// Most dimensions (the registry's bound).
+	pub type MaxRankOf<T> =
+		<RegistryOf<T> as ModelRegistry<<T as frame_system::Config>::AccountId, BalanceOf<T>>>::MaxRank;
+	/// Most inputs and outputs (the registry's bound).
+	pub type MaxIoOf<T> = <RegistryOf<T> as ModelRegistry<
+		<T as frame_system::Config>::AccountId,
+		BalanceOf<T>,
+	>>::MaxIoTensors;
+	/// A tensor name.
+	pub type NameOf<T> = BoundedVec<u8, MaxNameOf<T>>;
+	/// A tensor shape.
+	pub type ShapeOf<T> = BoundedVec<u64, MaxRankOf<T>>;
+	/// Inline input tensors.
+	pub type InlineInputOf<T> = BoundedVec<
+		InlineTensor<NameOf<T>, ShapeOf<T>, BoundedVec<u8, <T as Config>::MaxInlineInputBytes>>,
+		MaxIoOf<T>,
+	>;
+	/// A job's input.
+	pub type JobInputOf<T> = JobInput<InlineInputOf<T>>;
+	/// Revealed outputs.
+	pub type OutputsOf<T> = BoundedVec<
+		OutputTensor<NameOf<T>, ShapeOf<T>, BoundedVec<i64, <T as Config>::MaxOutputValues>>,
+		MaxIoOf<T>,
+	>;
+	/// A worker's outcome.
+	pub type OutcomeOf<T> = Outcome<OutputsOf<T>>;
+	/// A stored reveal.
+	pub type RevealOf<T> = Reveal<OutputsOf<T>>;
+	/// Workers assigned to a job.
+	pub type AssigneesOf<T> =
+		BoundedVec<Assignee<<T as frame_system::Config>::AccountId>, <T as Config>::MaxAssignees>;
+	/// A job's record.
+	pub type JobInfoOf<T> = JobInfo<
+		<T as frame_system::Config>::AccountId,
+		BalanceOf<T>,
+		BlockNumberFor<T>,
+		JobInputOf<T>,
+		AssigneesOf<T>,
+		JobResult<OutputsOf<T>>,
+	>;
+	/// A worker's record.
+	pub type WorkerInfoOf<T> =
+		WorkerInfo<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+	/// What the runtime API reports of a job.
+	pub type JobViewOf<T> =
+		JobView<JobInfoOf<T>, <T as frame_system::Config>::AccountId, RevealOf<T>>;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	/// Configuration of the jobs pallet.
+	#[pallet::config]
+	pub trait Config:
+		frame_system::Config + frame_system::offchain::CreateSignedTransaction<Call<Self>>
+	{
+		/// The overarching event type.
+		#[allow(deprecated)]
+		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
+
+		/// The currency stakes and escrows are held in.
+		type Currency: Mutate<Self::AccountId>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ InspectHold<Self::AccountId>;
+
+		/// The overarching hold reason, which includes this pallet's [`HoldReason`].
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// The model registry: schemas, precision, tolerance, royalties, invalidation.
+		type Models: ModelRegistry<Self::AccountId, BalanceOf<Self>>;
+
+		/// The blob store: blob inputs must be sealed and are referenced while a job is open.
+		type Blobs: BlobInspect<Self::AccountId>;
+
+		/// The crypto of worker keys, with which the off-chain worker signs.
+		type AuthorityId: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>;
+
+		/// Least stake a worker keeps bonded to take work.
+		#[pallet::constant]
+		type MinStake: Get<BalanceOf<Self>>;
+
+		/// Blocks between unbonding and withdrawing.
+		#[pallet::constant]
+		type UnbondDelay: Get<BlockNumberFor<Self>>;
+
+		/// Most jobs one worker runs at once. Positive.
+		#[pallet::constant]
+		type MaxCapacity: Get<u32>;
+
+		/// Most registered workers.
+		#[pallet::constant]
+		type MaxWorkers: Get<u32>;
+
+		/// Assignments a worker may miss in a row before it is made inactive. Positive.
+		#[pallet::constant]
+		type MaxMissed: Get<u32>;
+
+		/// Highest replication `k` a job may ask for. At least 1.
+		#[pallet::constant]
+		type MaxReplication: Get<u8>;
+
+		/// Escalation rounds after the first, at most.
+		#[pallet::constant]
+		type MaxEscalations: Get<u8>;
+
+		/// Workers added per escalation round. Positive.
+		#[pallet::constant]
+		type EscalationWorkers: Get<u8>;
+
+		/// Most workers on one job over all rounds: at least
+		/// `MaxReplication + MaxEscalations * EscalationWorkers`.
+		#[pallet::constant]
+		type MaxAssignees: Get<u32>;
+
+		/// Kept from every job that reached workers (burned).
+		#[pallet::constant]
+		type ProtocolFee: Get<BalanceOf<Self>>;
+
+		/// Least fee per worker.
+		#[pallet::constant]
+		type MinFeePerWorker: Get<BalanceOf<Self>>;
+
+		/// Slashed from a worker whose reveal disagrees with the quorum.
+		#[pallet::constant]
+		type DissentSlash: Get<BalanceOf<Self>>;
+
+		/// Slashed from an assigned worker that never revealed (less than `DissentSlash`).
+		#[pallet::constant]
+		type NoRevealSlash: Get<BalanceOf<Self>>;
+
+		/// Blocks of a commit phase. Positive.
+		#[pallet::constant]
+		type CommitPeriod: Get<BlockNumberFor<Self>>;
+
+		/// Blocks of a reveal phase. Positive.
+		#[pallet::constant]
+		type RevealPeriod: Get<BlockNumberFor<Self>>;
+
+		/// Farthest deadline, in blocks after submission.
+		#[pallet::constant]
+		type MaxDeadline: Get<BlockNumberFor<Self>>;
+
+		/// Blocks a finished job stays readable before it is purged.
+		#[pallet::constant]
+		type Retention: Get<BlockNumberFor<Self>>;
+
+		/// Most jobs waiting for assignment.
+		#[pallet::constant]
+		type MaxQueued: Get<u32>;
+
+		/// Queued jobs looked at per block.
+		#[pallet::constant]
+		type MaxAssignPerBlock: Get<u32>;
+
+		/// Most phase ends scheduled in one block.
+		#[pallet::constant]
+		type MaxDeadlinesPerBlock: Get<u32>;
+
+		/// Largest inline input, in data bytes over all its tensors.
+		#[pallet::constant]
+		type MaxInlineInputBytes: Get<u32>;
+
+		/// Most values a reveal carries, over all its output tensors; larger outputs are
+		/// revealed by digest only.
+		#[pallet::constant]
+		type MaxOutputValues: Get<u32>;
+
+		/// Weights of this pallet's calls and hooks.
+		type WeightInfo: WeightInfo;
+
+		/// Creates model versions for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A worker's stake, bonded or unbonding.
+		#[codec(index = 0)]
+		WorkerStake,
+		/// What requesters pay into escrow for their open jobs.
+		#[codec(index = 1)]
+		JobEscrow,
+	}
+
+	/// What a phase end scheduled in [`Deadlines`] is for.
+	#[derive(
+		Encode,
+		Decode,
+		DecodeWithMemTracking,
+		MaxEncodedLen,
+		TypeInfo,
+		Clone,
+		Copy,
+		PartialEq,
+		Eq,
+		Debug,
+	)]
+	pub enum DeadlineKind {
+		/// The last block a queued job can start a full round in.
+		#[codec(index = 0)]
+		LatestStart,
+		/// The end of a commit phase.
+		#[codec(index = 1)]
+		CommitEnd,
+		/// The end of a reveal phase.
+		#[codec(index = 2)]
+		RevealEnd,
+		/// The end of a finished job's retention.
+		#[codec(index = 3)]
+		Purge,
+	}
+
+	/// Why a worker was slashed.
+	#[derive(
+		Encode,
+		Decode,
+		DecodeWithMemTracking,
+		MaxEncodedLen,
+		TypeInfo,
+		Clone,
+		Copy,
+		PartialEq,
+		Eq,
+		Debug,
+	)]
+	pub enum SlashReason {
+		/// Its reveal disagreed with the quorum.
+		#[codec(index = 0)]
+		Dissent,
+		/// It never revealed.
+		#[codec(index = 1)]
+		NoReveal,
+	}
+
+	/// The id the next job gets.
+	#[pallet::storage]
+	pub type NextJobId<T: Config> = StorageValue<_, JobId, ValueQuery>;
+
+	/// Every job not yet purged, by id.
+	#[pallet::storage]
+	pub type Jobs<T: Config> = StorageMap<_, Twox64Concat, JobId, JobInfoOf<T>, OptionQuery>;
+
+	/// Commitments of an open job, by job and worker.
+	#[pallet::storage]
+	pub type Commitments<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, JobId, Blake2_128Concat, T::AccountId, Hash32, OptionQuery>;
+
+	/// Reveals of an open job, by job and worker.
+	#[pallet::storage]
+	pub type Reveals<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, JobId, Blake2_128Concat, T::AccountId, RevealOf<T>, OptionQuery>;
+
+	/// Jobs waiting for workers, oldest first.
+	#[pallet::storage]
+	pub type Queue<T: Config> = StorageValue<_, BoundedVec<JobId, T::MaxQueued>, ValueQuery>;
+
+	/// Phase ends to handle at the start of a block.
+	#[pallet::storage]
+	pub type Deadlines<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		BlockNumberFor<T>,
+		BoundedVec<(JobId, DeadlineKind), T::MaxDeadlinesPerBlock>,
+		ValueQuery,
+	>;
+
+	/// Every worker, by account.
+	#[pallet::storage]
+	pub type Workers<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, WorkerInfoOf<T>, OptionQuery>;
+
+	/// The worker each worker key signs for.
+	#[pallet::storage]
+	pub type WorkerKeys<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, T::AccountId, OptionQuery>;
+
+	/// Number of registered workers.
+	#[pallet::storage]
+	pub type WorkerCount<T: Config> = StorageValue<_, u32, ValueQuery>;
+
+	/// Workers that can take a job now (active, stake at least the minimum, free capacity),
+	/// with their stake: what assignment draws from.
+	#[pallet::storage]
+	pub type Pool<T: Config> =
+		StorageValue<_, BoundedVec<(T::AccountId, BalanceOf<T>), T::MaxWorkers>, ValueQuery>;
+
+	/// The jobs each worker holds, by worker and job.
+	#[pallet::storage]
+	pub type Assignments<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, JobId, (), OptionQuery>;
+
+	/// Open jobs per model, for the registry (a model in use cannot be removed).
+	#[pallet::storage]
+	pub type OpenJobs<T: Config> = StorageMap<_, Twox64Concat, ModelId, u32, ValueQuery>;
+
+	/// Least replication a job may ask for (set in genesis, changed by root).
+	#[pallet::storage]
+	pub type MinReplication<T: Config> = StorageValue<_, u8, ValueQuery, frame_support::traits::ConstU8<1>>;
+
+	/// Genesis: the minimum replication and workers registered from the start.
+	#[pallet::genesis_config]
+	pub struct GenesisConfig<T: Config> {
+		/// Least replication (at least 1, at most `MaxReplication`).
+		pub min_replication: u8,
+		/// `(worker, worker key account, stake, capacity)`; the stake is held from the worker.
+		pub workers: Vec<(T::AccountId, T::AccountId, BalanceOf<T>, u32)>,
+	}
+
+	impl<T: Config> Default for GenesisConfig<T> {
+		fn default() -> Self {
+			Self { min_replication: 1, workers: Vec::new() }
+		}
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			assert!(
+				self.min_replication >= 1 && self.min_replication <= T::MaxReplication::get(),
+				"min_replication must be in 1..=MaxReplication"
+			);
+			MinReplication::<T>::put(self.min_replication);
+			for (worker, key, stake, capacity) in &self.workers {
+				Pallet::<T>::do_register(worker, key.clone(), *stake, *capacity)
+					.expect("genesis workers must be valid and funded");
+			}
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// An account registered as a worker.
+		WorkerRegistered { worker: T::AccountId, key: T::AccountId, stake: BalanceOf<T>, capacity: u32 },
+		/// A worker added stake.
+		StakeBonded { worker: T::AccountId, amount: BalanceOf<T> },
+		/// A worker started unbonding stake, withdrawable from `unlock_at`.
+		Unbonding { worker: T::AccountId, amount: BalanceOf<T>, unlock_at: BlockNumberFor<T> },
+		/// A worker withdrew unbonded stake.
+		Withdrawn { worker: T::AccountId, amount: BalanceOf<T> },
+		/// A worker left: all its stake is withdrawn and its record is gone.
+		WorkerRemoved { worker: T::AccountId },
+		/// A worker paused: it takes no new work.
+		WorkerPaused { worker: T::AccountId },
+		/// A worker takes new work again.
+		WorkerResumed { worker: T::AccountId },
+		/// A worker was made inactive: `missed` assignments in a row, or stake below minimum.
+		WorkerInactive { worker: T::AccountId, missed: u32 },
+		/// A worker lost `amount` of stake (burned) over `job`.
+		WorkerSlashed { worker: T::AccountId, job: JobId, amount: BalanceOf<T>, reason: SlashReason },
+		/// A job was submitted and `held` was taken into escrow.
+		JobSubmitted {
+			job: JobId,
+			requester: T::AccountId,
+			model: ModelId,
+			version: VersionNumber,
+			replication: u8,
+			held: BalanceOf<T>,
+		},
+		/// Workers were assigned to a job for `round`; they commit until `commit_until`.
+		JobAssigned {
+			job: JobId,
+			round: u8,
+			workers: Vec<T::AccountId>,
+			commit_until: BlockNumberFor<T>,
+		},
+		/// A worker committed to its result.
+		Committed { job: JobId, worker: T::AccountId },
+		/// The reveal phase started; it ends at `until`.
+		RevealStarted { job: JobId, until: BlockNumberFor<T> },
+		/// A worker revealed an outcome with `digest`.
+		Revealed { job: JobId, worker: T::AccountId, digest: Hash32 },
+		/// No quorum: more workers join in `round`.
+		JobEscalated { job: JobId, round: u8 },
+		/// A worker was paid for an agreed result.
+		WorkerPaid { job: JobId, worker: T::AccountId, amount: BalanceOf<T> },
+		/// The model owner was paid its royalty.
+		RoyaltyPaid { job: JobId, owner: T::AccountId, amount: BalanceOf<T> },
+		/// A quorum agreed on the outputs with `digest`; the escrow paid out and `refunded` went
+		/// back to the requester.
+		JobSettled { job: JobId, digest: Hash32, agreeing: u32, refunded: BalanceOf<T> },
+		/// A job ended without a result; `refunded` went back to the requester.
+		JobFailed { job: JobId, reason: FailReason, refunded: BalanceOf<T> },
+		/// The requester cancelled a job and got `refunded` back.
+		JobCancelled { job: JobId, refunded: BalanceOf<T> },
+		/// A finished job's record was removed.
+		JobPurged { job: JobId },
+		/// Root changed the least replication.
+		MinReplicationSet { value: u8 },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The account is already a worker.
+		AlreadyWorker,
+		/// The account is not a worker.
+		NotWorker,
+		/// The key already signs for a worker.
+		KeyInUse,
+		/// The signer is not a registered worker key.
+		NotWorkerKey,
+		/// The stake would be below `MinStake`.
+		StakeTooLow,
+		/// Capacity must be in `1..=MaxCapacity`.
+		BadCapacity,
+		/// `MaxWorkers` workers are registered already.
+		TooManyWorkers,
+		/// Not enough free balance for the stake or the escrow.
+		InsufficientBalance,
+		/// Unbonding more than is bonded.
+		UnbondTooMuch,
+		/// Leaving (unbonding everything) while holding assigned work.
+		HoldsAssignedWork,
+		/// Nothing to withdraw, or not yet unlocked.
+		NothingToWithdraw,
+		/// The worker is not in a state this call applies to.
+		BadWorkerStatus,
+		/// No such model version, or it takes no new jobs (deprecated or invalid).
+		VersionNotRunnable,
+		/// Replication outside `MinReplication..=MaxReplication`.
+		BadReplication,
+		/// The fee per worker is below `MinFeePerWorker`.
+		FeeTooLow,
+		/// The deadline leaves no room for a round (commit and reveal phase after the next
+		/// block), or is beyond `MaxDeadline`.
+		BadDeadline,
+		/// The input blob does not exist or is not sealed.
+		InputBlobNotSealed,
+		/// An inline input is not one of the version's inputs, or is given twice.
+		UnknownInput,
+		/// The inline inputs miss one of the version's inputs.
+		MissingInput,
+		/// An inline input's element type is not the declared one.
+		InputTypeMismatch,
+		/// An inline input's shape does not fit the declared one.
+		InputShapeMismatch,
+		/// An inline input's data length does not match its shape and type.
+		InputDataLength,
+		/// The inline inputs exceed `MaxInlineInputBytes`.
+		InputTooLarge,
+		/// The assignment queue is full.
+		QueueFull,
+		/// The phase-end schedule is full for the coming blocks; try later.
+		ScheduleFull,
+		/// No job with this id.
+		UnknownJob,
+		/// Only the requester may do this.
+		NotRequester,
+		/// The job can no longer be cancelled: a worker committed, or it is finished.
+		CannotCancel,
+		/// The job is not in its commit phase.
+		NotCommitting,
+		/// The job is not in its reveal phase.
+		NotRevealing,
+		/// The worker is not assigned to the job in the current round.
+		NotAssigned,
+		/// The worker committed already.
+		AlreadyCommitted,
+		/// The worker did not commit, so it cannot reveal.
+		NotCommitted,
+		/// The worker revealed already.
+		AlreadyRevealed,
+		/// The revealed outcome and salt do not match the commitment.
+		CommitmentMismatch,
+		/// The revealed outputs have no canonical digest (duplicate names, shape mismatch).
+		MalformedOutputs,
+		/// The revealed outputs exceed `MaxOutputValues`.
+		OutputsTooLarge,
+		/// A value out of range.
+		BadValue,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			Self::process_block(now)
+		}
+
+		fn offchain_worker(now: BlockNumberFor<T>) {
+			offchain::run::<T>(now);
+		}
+
+		fn integrity_test() {
+			assert!(T::MaxCapacity::get() > 0, "MaxCapacity must be positive");
+			assert!(T::MaxMissed::get() > 0, "MaxMissed must be positive");
+			assert!(T::MaxReplication::get() >= 1, "MaxReplication must be at least 1");
+			assert!(T::EscalationWorkers::get() > 0, "EscalationWorkers must be positive");
+			assert!(
+				T::MaxAssignees::get() >=
+					T::MaxReplication::get() as u32 +
+						T::MaxEscalations::get() as u32 * T::EscalationWorkers::get() as u32,
+				"MaxAssignees must cover every round"
+			);
+			assert!(!T::CommitPeriod::get().is_zero(), "CommitPeriod must be positive");
+			assert!(!T::RevealPeriod::get().is_zero(), "RevealPeriod must be positive");
+			assert!(T::NoRevealSlash::get() <= T::DissentSlash::get(), "no-reveal slashes less");
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Registers the caller as a worker with `stake` held, signing with the key whose
+		/// account is `key`, running at most `capacity` jobs at once.
+		///
+		/// Fails if the caller is a worker already, the key signs for another worker, the
+		/// stake is below `MinStake` or not available, `capacity` is not in
+		/// `1..=MaxCapacity`, or `MaxWorkers` are registered. Emits `WorkerRegistered`.
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::register_worker())]
+		pub fn register_worker(
+			origin: OriginFor<T>,
+			key: T::AccountId,
+			stake: BalanceOf<T>,
+			capacity: u32,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_register(&who, key, stake, capacity)
+		}
+
+		/// Adds `amount` to the caller's bonded stake. Emits `StakeBonded`.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::bond_extra())]
+		pub fn bond_extra(origin: OriginFor<T>, amount: BalanceOf<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut info = Workers::<T>::get(&who).ok_or(Error::<T>::NotWorker)?;
+			ensure!(info.status != WorkerStatus::Leaving, Error::<T>::BadWorkerStatus);
+			ensure!(!amount.is_zero(), Error::<T>::BadValue);
+			T::Currency::hold(&HoldReason::WorkerStake.into(), &who, amount)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+			info.stake = info.stake.saturating_add(amount);
+			Self::store_worker(&who, info);
+			Self::deposit_event(Event::StakeBonded { worker: who, amount });
+			Ok(())
+		}
+
+		/// Stops new assignments to the caller; held jobs run to the end. Emits
+		/// `WorkerPaused`.
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::pause())]
+		pub fn pause(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut info = Workers::<T>::get(&who).ok_or(Error::<T>::NotWorker)?;
+			ensure!(
+				matches!(info.status, WorkerStatus::Active | WorkerStatus::Inactive),
+				Error::<T>::BadWorkerStatus
+			);
+			info.status = WorkerStatus::Paused;
+			Self::store_worker(&who, info);
+			Self::deposit_event(Event::WorkerPaused { worker: who });
+			Ok(())
+		}
+
+		/// Makes a paused or inactive worker active again (its missed count starts over).
+		/// Needs at least `MinStake` bonded. Emits `WorkerResumed`.
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::resume())]
+		pub fn resume(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut info = Workers::<T>::get(&who).ok_or(Error::<T>::NotWorker)?;
+			ensure!(
+				matches!(info.status, WorkerStatus::Paused | WorkerStatus::Inactive),
+				Error::<T>::BadWorkerStatus
+			);
+			ensure!(info.stake >= T::MinStake::get(), Error::<T>::StakeTooLow);
+			info.status = WorkerStatus::Active;
+			info.missed = 0;
+			Self::store_worker(&who, info);
+			Self::deposit_event(Event::WorkerResumed { worker: who });
+			Ok(())
+		}
+
+		/// Moves `amount` of bonded stake to unbonding; it stays held (and slashable) until
+		/// `UnbondDelay` blocks from now, which also restarts the delay of stake already
+		/// unbonding. What stays bonded must be zero or at least `MinStake`; unbonding
+		/// everything is leaving, refused while the worker holds assigned work. Emits
+		/// `Unbonding`.
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::unbond())]
+		pub fn unbond(origin: OriginFor<T>, amount: BalanceOf<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut info = Workers::<T>::get(&who).ok_or(Error::<T>::NotWorker)?;
+			ensure!(amount <= info.stake, Error::<T>::UnbondTooMuch);
+			let remaining = info.stake.saturating_sub(amount);
+			if remaining.is_zero() {
+				ensure!(info.assigned == 0, Error::<T>::HoldsAssignedWork);
+				info.status = WorkerStatus::Leaving;
+			} else {
+				ensure!(remaining >= T::MinStake::get(), Error::<T>::StakeTooLow);
+			}
+			let unlock_at = frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondDelay::get());
+			info.stake = remaining;
+			info.unbonding = info.unbonding.saturating_add(amount);
+			info.unlock_at = unlock_at;
+			Self::store_worker(&who, info);
+			Self::deposit_event(Event::Unbonding { worker: who, amount, unlock_at });
+			Ok(())
+		}
+
+		/// Releases the caller's unlocked unbonding stake. A leaving worker with nothing left
+		/// is removed (`WorkerRemoved`), freeing its key. Emits `Withdrawn`.
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::withdraw_unbonded())]
+		pub fn withdraw_unbonded(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut info = Workers::<T>::get(&who).ok_or(Error::<T>::NotWorker)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			let leaves = info.status == WorkerStatus::Leaving && info.stake.is_zero() && info.assigned == 0;
+			ensure!(
+				(!info.unbonding.is_zero() && info.unlock_at <= now) || (leaves && info.unbonding.is_zero()),
+				Error::<T>::NothingToWithdraw
+			);
+			let amount = info.unbonding;
+			T::Currency::release(&HoldReason::WorkerStake.into(), &who, amount, Precision::BestEffort)?;
+			info.unbonding = Zero::zero();
+			if leaves {
+				Workers::<T>::remove(&who);
+				WorkerKeys::<T>::remove(&info.key);
+				WorkerCount::<T>::mutate(|n| *n = n.saturating_sub(1));
+				Self::remove_from_pool(&who);
+				Self::deposit_event(Event::Withdrawn { worker: who.clone(), amount });
+				Self::deposit_event(Event::WorkerRemoved { worker: who });
+			} else {
+				Self::store_worker(&who, info);
+				Self::deposit_event(Event::Withdrawn { worker: who, amount });
+			}
+			Ok(())
+		}
+
+		/// Submits a job on `version` of `model` and holds `replication * fee_per_worker +
+		/// ProtocolFee` from the caller. `deadline` is the block by which it must settle:
+		/// at least one block plus a commit and a reveal phase from now, at most `MaxDeadline`.
+		///
+		/// Inline inputs must give every declared input once, with its declared element type,
+		/// a shape that fits the declared one (fixed dimensions equal, each symbolic name one
+		/// size), and exactly the data that shape needs. Emits `JobSubmitted`.
+		#[pallet::call_index(10)]
+		#[pallet::weight(T::WeightInfo::submit_job(match input {
+			JobInput::Inline(tensors) => tensors.iter().map(|t| t.data.len() as u32).sum(),
+			JobInput::Blob { .. } => 0,
+		}))]
+		pub fn submit_job(
+			origin: OriginFor<T>,
+			model: ModelId,
+			version: VersionNumber,
+			kind: JobKind,
+			input: JobInputOf<T>,
+			replication: u8,
+			fee_per_worker: BalanceOf<T>,
+			deadline: BlockNumberFor<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(T::Models::is_runnable(model, version), Error::<T>::VersionNotRunnable);
+			let view = T::Models::version(model, version).ok_or(Error::<T>::VersionNotRunnable)?;
+			ensure!(
+				replication >= MinReplication::<T>::get() && replication <= T::MaxReplication::get(),
+				Error::<T>::BadReplication
+			);
+			ensure!(fee_per_worker >= T::MinFeePerWorker::get(), Error::<T>::FeeTooLow);
+			let latest_start = deadline
+				.checked_sub(&Self::round_length())
+				.ok_or(Error::<T>::BadDeadline)?;
+			ensure!(
+				latest_start > now && deadline <= now.saturating_add(T::MaxDeadline::get()),
+				Error::<T>::BadDeadline
+			);
+			match &input {
+				JobInput::Blob { hash, .. } =>
+					ensure!(T::Blobs::is_sealed(hash), Error::<T>::InputBlobNotSealed),
+				JobInput::Inline(tensors) => Self::check_inline(tensors, &view.inputs)?,
+			}
+
+			let fees = fee_per_worker
+				.checked_mul(&BalanceOf::<T>::from(replication as u32))
+				.ok_or(Error::<T>::BadValue)?;
+			let held = fees.checked_add(&T::ProtocolFee::get()).ok_or(Error::<T>::BadValue)?;
+
+			let job_id = NextJobId::<T>::get();
+			Queue::<T>::try_append(job_id).map_err(|_| Error::<T>::QueueFull)?;
+			Self::schedule(latest_start, job_id, DeadlineKind::LatestStart)?;
+			T::Currency::hold(&HoldReason::JobEscrow.into(), &who, held)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+			if let JobInput::Blob { hash, .. } = &input {
+				T::Blobs::add_ref(hash)?;
+			}
+			NextJobId::<T>::put(job_id.saturating_add(1));
+			OpenJobs::<T>::mutate(model, |n| *n = n.saturating_add(1));
+			Jobs::<T>::insert(
+				job_id,
+				JobInfo {
+					requester: who.clone(),
+					model,
+					version,
+					kind,
+					input,
+					replication,
+					fee_per_worker,
+					protocol_fee: T::ProtocolFee::get(),
+					held,
+					deadline,
+					submitted_at: now,
+					status: JobStatus::Queued,
+					round: 0,
+					assignees: Default::default(),
+					result: None,
+				},
+			);
+			Self::deposit_event(Event::JobSubmitted {
+				job: job_id,
+				requester: who,
+				model,
+				version,
+				replication,
+				held,
+			});
+			Ok(())
+		}
+
+		/// Cancels the caller's job while no worker has committed, refunding everything and
+		/// freeing any assigned workers. Emits `JobCancelled`.
+		#[pallet::call_index(11)]
+		#[pallet::weight(T::WeightInfo::cancel_job())]
+		pub fn cancel_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut info = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
+			ensure!(info.requester == who, Error::<T>::NotRequester);
+			let cancellable = match info.status {
+				JobStatus::Queued => true,
+				JobStatus::Committing { .. } =>
+					info.round == 0 && Commitments::<T>::iter_prefix(job).next().is_none(),
+				_ => false,
+			};
+			ensure!(cancellable, Error::<T>::CannotCancel);
+			Queue::<T>::mutate(|queue| queue.retain(|id| *id != job));
+			Self::release_assignees(job, &info);
+			let refunded = Self::close_escrow(&info, Zero::zero(), Zero::zero());
+			info.status = JobStatus::Cancelled;
+			Self::finish(job, info);
+			Self::deposit_event(Event::JobCancelled { job, refunded });
+			Ok(())
+		}
+
+		/// Commits the signing worker to `commitment = blake2_256("mosaic/job-commitment/v1" ++
+		/// digest ++ salt ++ SCALE(worker))` for `job`. Signed by the worker key. Free when it
+		/// succeeds. Emits `Committed`, and `RevealStarted` when it is the round's last.
+		#[pallet::call_index(12)]
+		#[pallet::weight(T::WeightInfo::commit())]
+		pub fn commit(origin: OriginFor<T>, job: JobId, commitment: Hash32) -> DispatchResultWithPostInfo {
+			let key = ensure_signed(origin)?;
+			let worker = WorkerKeys::<T>::get(&key).ok_or(Error::<T>::NotWorkerKey)?;
+			let mut info = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
+			ensure!(matches!(info.status, JobStatus::Committing { .. }), Error::<T>::NotCommitting);
+			ensure!(
+				info.assignees.iter().any(|a| a.worker == worker && a.round == info.round),
+				Error::<T>::NotAssigned
+			);
+			ensure!(!Commitments::<T>::contains_key(job, &worker), Error::<T>::AlreadyCommitted);
+			Commitments::<T>::insert(job, &worker, commitment);
+			Self::deposit_event(Event::Committed { job, worker });
+
+			let round_done = info
+				.assignees
+				.iter()
+				.filter(|a| a.round == info.round)
+				.all(|a| Commitments::<T>::contains_key(job, &a.worker));
+			if round_done {
+				let now = frame_system::Pallet::<T>::block_number();
+				Self::end_commit_phase(job, &mut info, now);
+				Self::store_or_finish(job, info);
+			}
+			Ok(Pays::No.into())
+		}
+
+		/// Reveals the signing worker's `outcome` and `salt` for `job`. The chain computes the
+		/// outcome's digest (the canonical output digest at the version's precision) and
+		/// checks the commitment. Signed by the worker key. Free when it succeeds. Emits
+		/// `Revealed`; the last reveal settles the job.
+		#[pallet::call_index(13)]
+		#[pallet::weight(T::WeightInfo::reveal(
+			match outcome {
+				Outcome::Outputs(outputs) => outputs.iter().map(|o| o.values.len() as u32).sum(),
+				_ => 0,
+			},
+			T::MaxAssignees::get(),
+		))]
+		pub fn reveal(
+			origin: OriginFor<T>,
+			job: JobId,
+			salt: Hash32,
+			outcome: OutcomeOf<T>,
+		) -> DispatchResultWithPostInfo {
+			let key = ensure_signed(origin)?;
+			let worker = WorkerKeys::<T>::get(&key).ok_or(Error::<T>::NotWorkerKey)?;
+			let mut info = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
+			ensure!(matches!(info.status, JobStatus::Revealing { .. }), Error::<T>::NotRevealing);
+			let committed = Commitments::<T>::get(job, &worker).ok_or(Error::<T>::NotCommitted)?;
+			ensure!(!Reveals::<T>::contains_key(job, &worker), Error::<T>::AlreadyRevealed);
+			let view = T::Models::version(info.model, info.version).ok_or(Error::<T>::VersionNotRunnable)?;
+			let digest = Self::outcome_digest(&outcome, view.precision)?;
+			ensure!(commitment(&digest, &salt, &worker) == committed, Error::<T>::CommitmentMismatch);
+			Reveals::<T>::insert(job, &worker, Reveal { digest, outcome });
+			Self::deposit_event(Event::Revealed { job, worker, digest });
+
+			let all_revealed = Commitments::<T>::iter_key_prefix(job)
+				.all(|w| Reveals::<T>::contains_key(job, &w));
+			if all_revealed {
+				let now = frame_system::Pallet::<T>::block_number();
+				Self::settle(job, &mut info, now);
+				Self::store_or_finish(job, info);
+			}
+			Ok(Pays::No.into())
+		}
+
+		/// Sets the least replication a job may ask for. Root only. Emits
+		/// `MinReplicationSet`.
+		#[pallet::call_index(14)]
+		#[pallet::weight(T::WeightInfo::set_min_replication())]
+		pub fn set_min_replication(origin: OriginFor<T>, value: u8) -> DispatchResult {
+			ensure_root(origin)?;
+			ensure!(value >= 1 && value <= T::MaxReplication::get(), Error::<T>::BadReplication);
+			MinReplication::<T>::put(value);
+			Self::deposit_event(Event::MinReplicationSet { value });
+			Ok(())
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// Blocks a whole round takes: a commit and a reveal phase.
+	fn round_length() -> BlockNumberFor<T> {
+		T::CommitPeriod::get().saturating_add(T::RevealPeriod::get())
+	}
+
+	fn do_register(
+		who: &T::AccountId,
+		key: T::AccountId,
+		stake: BalanceOf<T>,
+		capacity: u32,
+	) -> DispatchResult {
+		ensure!(!Workers::<T>::contains_key(who), Error::<T>::AlreadyWorker);
+		ensure!(!WorkerKeys::<T>::contains_key(&key), Error::<T>::KeyInUse);
+		ensure!(stake >= T::MinStake::get(), Error::<T>::StakeTooLow);
+		ensure!(capacity >= 1 && capacity <= T::MaxCapacity::get(), Error::<T>::BadCapacity);
+		ensure!(WorkerCount::<T>::get() < T::MaxWorkers::get(), Error::<T>::TooManyWorkers);
+		T::Currency::hold(&HoldReason::WorkerStake.into(), who, stake)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		WorkerCount::<T>::mutate(|n| *n = n.saturating_add(1));
+		WorkerKeys::<T>::insert(&key, who);
+		Self::store_worker(
+			who,
+			WorkerInfo {
+				key: key.clone(),
+				stake,
+				unbonding: Zero::zero(),
+				unlock_at: Zero::zero(),
+				capacity,
+				assigned: 0,
+				status: WorkerStatus::Active,
+				missed: 0,
+			},
+		);
+		Self::deposit_event(Event::WorkerRegistered { worker: who.clone(), key, stake, capacity });
+		Ok(())
+	}
+
+	/// Whether a worker can be drawn for a new job.
+	fn eligible(info: &WorkerInfoOf<T>) -> bool {
+		info.status == WorkerStatus::Active &&
+			info.assigned < info.capacity &&
+			info.stake >= T::MinStake::get()
+	}
+
+	/// Stores a worker's record and keeps its [`Pool`] entry in line with it.
+	fn store_worker(who: &T::AccountId, info: WorkerInfoOf<T>) {
+		let eligible = Self::eligible(&info);
+		let stake = info.stake;
+		Workers::<T>::insert(who, info);
+		Pool::<T>::mutate(|pool| {
+			let position = pool.iter().position(|(w, _)| w == who);
+			match (position, eligible) {
+				(Some(i), true) => pool[i].1 = stake,
+				(Some(i), false) => {
+					pool.swap_remove(i);
+				},
+				(None, true) => {
+					// Cannot overflow: the pool holds registered workers only, at most
+					// `MaxWorkers` of them.
+					let _ = pool.try_push((who.clone(), stake));
+				},
+				(None, false) => {},
+			}
+		});
+	}
+
+	fn remove_from_pool(who: &T::AccountId) {
+		Pool::<T>::mutate(|pool| pool.retain(|(w, _)| w != who));
+	}
+
+	/// Checks inline inputs against the version's input schema.
+	fn check_inline<N, R, M>(
+		tensors: &InlineInputOf<T>,
+		schema: &BoundedVec<
+			pallet_mosaic_models::TensorSchema<BoundedVec<u8, N>, BoundedVec<Dim<BoundedVec<u8, N>>, R>>,
+			M,
+		>,
+	) -> DispatchResult {
+		let total: u64 = tensors.iter().map(|t| t.data.len() as u64).sum();
+		ensure!(total <= T::MaxInlineInputBytes::get() as u64, Error::<T>::InputTooLarge);
+		ensure!(tensors.len() == schema.len(), Error::<T>::MissingInput);
+		let mut symbols: Vec<(&[u8], u64)> = Vec::new();
+		for (i, tensor) in tensors.iter().enumerate() {
+			ensure!(
+				!tensors.iter().take(i).any(|other| other.name == tensor.name),
+				Error::<T>::UnknownInput
+			);
+			let declared = schema
+				.iter()
+				.find(|s| s.name.as_slice() == tensor.name.as_slice())
+				.ok_or(Error::<T>::UnknownInput)?;
+			ensure!(declared.element_type == tensor.element_type, Error::<T>::InputTypeMismatch);
+			ensure!(declared.shape.len() == tensor.shape.len(), Error::<T>::InputShapeMismatch);
+			for (dim, size) in declared.shape.iter().zip(tensor.shape.iter()) {
+				match dim {
+					Dim::Fixed(fixed) => ensure!(fixed == size, Error::<T>::InputShapeMismatch),
+					Dim::Symbolic(name) => match symbols.iter().find(|(n, _)| *n == name.as_slice()) {
+						Some((_, bound)) => ensure!(bound == size, Error::<T>::InputShapeMismatch),
+						None => symbols.push((name.as_slice(), *size)),
+					},
+				}
+			}
+			let elements = tensor
+				.shape
+				.iter()
+				.try_fold(1u64, |acc, d| acc.checked_mul(*d))
+				.ok_or(Error::<T>::InputDataLength)?;
+			let bytes = elements
+				.checked_mul(tensor.element_type.size() as u64)
+				.ok_or(Error::<T>::InputDataLength)?;
+			ensure!(bytes == tensor.data.len() as u64, Error::<T>::InputDataLength);
+		}
+		Ok(())
+	}
+
+	/// The digest an outcome commits to.
+	pub fn outcome_digest(outcome: &OutcomeOf<T>, precision: u8) -> Result<Hash32, DispatchError> {
+		match outcome {
+			Outcome::Outputs(outputs) => {
+				let values: u64 = outputs.iter().map(|o| o.values.len() as u64).sum();
+				ensure!(values <= T::MaxOutputValues::get() as u64, Error::<T>::OutputsTooLarge);
+				mosaic_primitives::digest::canonical_digest(&to_quantized(outputs), precision)
+					.map_err(|_| Error::<T>::MalformedOutputs.into())
+			},
+			Outcome::Digest(digest) => Ok(*digest),
+			Outcome::Error { code, model_fault } => Ok(error_digest(*code, *model_fault)),
+		}
+	}
+
+	/// Adds a phase end to the schedule at `at`, or the first block after it with room (at
+	/// most 8 blocks later).
+	fn schedule(at: BlockNumberFor<T>, job: JobId, kind: DeadlineKind) -> DispatchResult {
+		let mut block = at;
+		for _ in 0..8 {
+			if Deadlines::<T>::try_append(block, (job, kind)).is_ok() {
+				return Ok(());
+			}
+			block = block.saturating_add(1u32.into());
+		}
+		Err(Error::<T>::ScheduleFull.into())
+	}
+
+	/// The work of `on_initialize`: due phase ends, then the assignment queue.
+	fn process_block(now: BlockNumberFor<T>) -> Weight {
+		let mut weight = T::WeightInfo::on_initialize_base();
+		let due = Deadlines::<T>::take(now);
+		for (job, kind) in due {
+			weight.saturating_accrue(Self::handle_deadline(job, kind, now));
+		}
+		let pool_size = Pool::<T>::decode_len().unwrap_or(0) as u32;
+		let per_job = T::WeightInfo::assign(pool_size, T::MaxReplication::get().into());
+		let mut queue = Queue::<T>::get();
+		let mut waiting = Vec::new();
+		let mut looked = 0;
+		while looked < T::MaxAssignPerBlock::get() && !queue.is_empty() {
+			looked += 1;
+			let job = queue.remove(0);
+			weight.saturating_accrue(per_job);
+			let Some(mut info) = Jobs::<T>::get(job) else { continue };
+			if info.status != JobStatus::Queued {
+				continue;
+			}
+			if now.saturating_add(Self::round_length()) > info.deadline {
+				Self::fail(job, &mut info, FailReason::NoWorkers, false);
+				Self::store_or_finish(job, info);
+				continue;
+			}
+			let replication = info.replication;
+			if Self::assign_round(job, &mut info, replication, now) {
+				Jobs::<T>::insert(job, info);
+			} else {
+				waiting.push(job);
+			}
+		}
+		for job in waiting {
+			// Room is certain: these were just taken out.
+			let _ = queue.try_push(job);
+		}
+		if looked > 0 {
+			Queue::<T>::put(queue);
+		}
+		weight
+	}
+
+	fn handle_deadline(job: JobId, kind: DeadlineKind, now: BlockNumberFor<T>) -> Weight {
+		let Some(mut info) = Jobs::<T>::get(job) else {
+			return T::WeightInfo::on_initialize_base();
+		};
+		match (kind, info.status) {
+			(DeadlineKind::LatestStart, JobStatus::Queued) => {
+				Queue::<T>::mutate(|queue| queue.retain(|id| *id != job));
+				Self::fail(job, &mut info, FailReason::NoWorkers, false);
+				Self::store_or_finish(job, info);
+				T::WeightInfo::expire_queued()
+			},
+			(DeadlineKind::CommitEnd, JobStatus::Committing { until }) if until == now => {
+				Self::end_commit_phase(job, &mut info, now);
+				Self::store_or_finish(job, info);
+				T::WeightInfo::expire_commit(T::MaxAssignees::get())
+			},
+			(DeadlineKind::RevealEnd, JobStatus::Revealing { until }) if until == now => {
+				Self::settle(job, &mut info, now);
+				Self::store_or_finish(job, info);
+				T::WeightInfo::expire_reveal(T::MaxOutputValues::get(), T::MaxAssignees::get())
+			},
+			(DeadlineKind::Purge, status) if status.is_finished() => {
+				Jobs::<T>::remove(job);
+				Self::deposit_event(Event::JobPurged { job });
+				T::WeightInfo::purge()
+			},
+			// Stale: the job moved on before this phase end.
+			_ => T::WeightInfo::on_initialize_base(),
+		}
+	}
+
+	/// Draws `count` eligible workers for `job`'s next round, by stake, never the requester
+	/// nor a worker already on the job. Nothing changes if there are not enough.
+	fn assign_round(job: JobId, info: &mut JobInfoOf<T>, count: u8, now: BlockNumberFor<T>) -> bool {
+		let round = if info.assignees.is_empty() { 0 } else { info.round.saturating_add(1) };
+		let mut candidates: Vec<(T::AccountId, u128)> = Pool::<T>::get()
+			.into_iter()
+			.filter(|(w, _)| *w != info.requester && !info.assignees.iter().any(|a| a.worker == *w))
+			.map(|(w, stake)| (w, stake.unique_saturated_into()))
+			.collect();
+		if candidates.len() < count as usize ||
+			info.assignees.len() + count as usize > T::MaxAssignees::get() as usize
+		{
+			return false;
+		}
+		let seed = (frame_system::Pallet::<T>::parent_hash(), job, round)
+			.using_encoded(sp_io::hashing::blake2_256);
+		let mut chosen = Vec::with_capacity(count as usize);
+		for pick in 0..count {
+			let total: u128 = candidates.iter().fold(0u128, |acc, (_, s)| acc.saturating_add(*s));
+			let draw = (&seed, pick).using_encoded(sp_io::hashing::blake2_256);
+			let mut point = u128::from_le_bytes(draw[..16].try_into().unwrap_or_default()) %
+				total.max(1);
+			let mut index = candidates.len() - 1;
+			for (i, (_, stake)) in candidates.iter().enumerate() {
+				if point < *stake {
+					index = i;
+					break;
+				}
+				point -= *stake;
+			}
+			chosen.push(candidates.swap_remove(index).0);
+		}
+
+		let until = now.saturating_add(T::CommitPeriod::get());
+		if Self::schedule(until, job, DeadlineKind::CommitEnd).is_err() {
+			return false;
+		}
+		for worker in &chosen {
+			if let Some(mut w) = Workers::<T>::get(worker) {
+				w.assigned = w.assigned.saturating_add(1);
+				Self::store_worker(worker, w);
+			}
+			Assignments::<T>::insert(worker, job, ());
+			// Room was checked above.
+			let _ = info.assignees.try_push(Assignee { worker: worker.clone(), round });
+		}
+		info.round = round;
+		info.status = JobStatus::Committing { until };
+		Self::deposit_event(Event::JobAssigned { job, round, workers: chosen, commit_until: until });
+		true
+	}
+
+	/// Closes a commit phase: updates the round's workers' liveness, then opens the reveal
+	/// phase (or settles at once if nobody has anything left to reveal).
+	fn end_commit_phase(job: JobId, info: &mut JobInfoOf<T>, now: BlockNumberFor<T>) {
+		for assignee in info.assignees.iter().filter(|a| a.round == info.round) {
+			let Some(mut worker) = Workers::<T>::get(&assignee.worker) else { continue };
+			if Commitments::<T>::contains_key(job, &assignee.worker) {
+				worker.missed = 0;
+			} else {
+				worker.missed = worker.missed.saturating_add(1);
+				if worker.missed >= T::MaxMissed::get() && worker.status == WorkerStatus::Active {
+					worker.status = WorkerStatus::Inactive;
+					Self::deposit_event(Event::WorkerInactive {
+						worker: assignee.worker.clone(),
+						missed: worker.missed,
+					});
+				}
+			}
+			Self::store_worker(&assignee.worker, worker);
+		}
+		let pending = Commitments::<T>::iter_key_prefix(job).any(|w| !Reveals::<T>::contains_key(job, &w));
+		let until = now.saturating_add(T::RevealPeriod::get());
+		if pending && Self::schedule(until, job, DeadlineKind::RevealEnd).is_ok() {
+			info.status = JobStatus::Revealing { until };
+			Self::deposit_event(Event::RevealStarted { job, until });
+		} else {
+			Self::settle(job, info, now);
+		}
+	}
+
+	/// Decides a job from its reveals: pays out on a quorum, escalates or fails without.
+	fn settle(job: JobId, info: &mut JobInfoOf<T>, now: BlockNumberFor<T>) {
+		let reveals: Vec<(T::AccountId, RevealOf<T>)> = Reveals::<T>::iter_prefix(job).collect();
+		let tolerance = T::Models::version(info.model, info.version).and_then(|v| v.tolerance);
+		let quantized: Vec<Option<Vec<mosaic_primitives::digest::QuantizedTensor>>> = reveals
+			.iter()
+			.map(|(_, r)| match (&r.outcome, tolerance) {
+				(Outcome::Outputs(outputs), Some(_)) => Some(to_quantized(outputs)),
+				_ => None,
+			})
+			.collect();
+		let agree = |a: usize, b: usize| -> bool {
+			if reveals[a].1.digest == reveals[b].1.digest {
+				return true;
+			}
+			match (&quantized[a], &quantized[b], tolerance) {
+				(Some(x), Some(y), Some(t)) => mosaic_primitives::digest::within_tolerance(x, y, t),
+				_ => false,
+			}
+		};
+		// The reveal most others agree with; ties go to the earliest in storage order.
+		let mut best: Option<(usize, usize)> = None;
+		for a in 0..reveals.len() {
+			let count = (0..reveals.len()).filter(|b| agree(a, *b)).count();
+			if best.map_or(true, |(_, c)| count > c) {
+				best = Some((a, count));
+			}
+		}
+		let quorum = info.assignees.len() / 2 + 1;
+		match best {
+			Some((leader, count)) if count >= quorum => {
+				let agreeing: Vec<T::AccountId> = (0..reveals.len())
+					.filter(|b| agree(leader, *b))
+					.map(|b| reveals[b].0.clone())
+					.collect();
+				let (_, leading) = &reveals[leader];
+				let result = JobResult {
+					digest: leading.digest,
+					outcome: leading.outcome.clone(),
+					agreeing: count as u32,
+				};
+				Self::slash_outliers(job, info, &agreeing, &reveals);
+				Self::release_assignees(job, info);
+				match leading.outcome {
+					Outcome::Error { code, model_fault } => {
+						if model_fault {
+							let _ = T::Models::mark_invalid(info.model, info.version, code);
+						}
+						info.result = Some(result);
+						Self::fail_after_work(job, info, FailReason::Executor { code, model_fault });
+					},
+					_ => {
+						let digest = result.digest;
+						info.result = Some(result);
+						Self::pay_out(job, info, &agreeing, digest);
+					},
+				}
+			},
+			_ => {
+				let room = now.saturating_add(Self::round_length()) <= info.deadline;
+				if info.round < T::MaxEscalations::get() &&
+					room && Self::assign_round(job, info, T::EscalationWorkers::get(), now)
+				{
+					Self::deposit_event(Event::JobEscalated { job, round: info.round });
+					return;
+				}
+				// Without a quorum nobody can be called a dissenter; only silence is slashed.
+				Self::slash_outliers(job, info, &[], &reveals);
+				Self::release_assignees(job, info);
+				Self::fail_after_work(job, info, FailReason::NoQuorum);
+			},
+		}
+	}
+
+	/// Slashes revealers outside `agreeing` (when a quorum formed) and assignees that never
+	/// revealed.
+	fn slash_outliers(
+		job: JobId,
+		info: &JobInfoOf<T>,
+		agreeing: &[T::AccountId],
+		reveals: &[(T::AccountId, RevealOf<T>)],
+	) {
+		let quorum_formed = !agreeing.is_empty();
+		for assignee in info.assignees.iter() {
+			let revealed = reveals.iter().any(|(w, _)| *w == assignee.worker);
+			let (amount, reason) = if !revealed {
+				(T::NoRevealSlash::get(), SlashReason::NoReveal)
+			} else if quorum_formed && !agreeing.contains(&assignee.worker) {
+				(T::DissentSlash::get(), SlashReason::Dissent)
+			} else {
+				continue;
+			};
+			Self::slash(&assignee.worker, job, amount, reason);
+		}
+	}
+
+	fn slash(worker: &T::AccountId, job: JobId, amount: BalanceOf<T>, reason: SlashReason) {
+		let Some(mut info) = Workers::<T>::get(worker) else { return };
+		let burned = T::Currency::burn_held(
+			&HoldReason::WorkerStake.into(),
+			worker,
+			amount.min(info.held()),
+			Precision::BestEffort,
+			Fortitude::Force,
+		)
+		.unwrap_or_else(|_| Zero::zero());
+		let from_stake = burned.min(info.stake);
+		info.stake = info.stake.saturating_sub(from_stake);
+		info.unbonding = info.unbonding.saturating_sub(burned.saturating_sub(from_stake));
+		if info.stake < T::MinStake::get() && info.status == WorkerStatus::Active {
+			info.status = WorkerStatus::Inactive;
+			Self::deposit_event(Event::WorkerInactive { worker: worker.clone(), missed: info.missed });
+		}
+		Self::store_worker(worker, info);
+		Self::deposit_event(Event::WorkerSlashed { worker: worker.clone(), job, amount: burned, reason });
+	}
+
+	/// Frees every assignee's slot and drops the job's commitments and reveals.
+	fn release_assignees(job: JobId, info: &JobInfoOf<T>) {
+		for assignee in info.assignees.iter() {
+			Assignments::<T>::remove(&assignee.worker, job);
+			if let Some(mut w) = Workers::<T>::get(&assignee.worker) {
+				w.assigned = w.assigned.saturating_sub(1);
+				Self::store_worker(&assignee.worker, w);
+			}
+		}
+		let limit = T::MaxAssignees::get();
+		let _ = Commitments::<T>::clear_prefix(job, limit, None);
+		let _ = Reveals::<T>::clear_prefix(job, limit, None);
+	}
+
+	/// Pays the agreeing workers and the royalty, burns the protocol fee, refunds the rest.
+	fn pay_out(job: JobId, info: &mut JobInfoOf<T>, agreeing: &[T::AccountId], digest: Hash32) {
+		let reason = HoldReason::JobEscrow.into();
+		let fees = info.held.saturating_sub(info.protocol_fee);
+		let mut paid: BalanceOf<T> = Zero::zero();
+		let mut workers_share = fees;
+		if let Some((owner, royalty)) = T::Models::royalty(info.model, info.version, fees) {
+			let royalty = royalty.min(fees);
+			if !royalty.is_zero() &&
+				T::Currency::transfer_on_hold(
+					&reason,
+					&info.requester,
+					&owner,
+					royalty,
+					Precision::Exact,
+					Restriction::Free,
+					Fortitude::Force,
+				)
+				.is_ok()
+			{
+				paid = paid.saturating_add(royalty);
+				workers_share = workers_share.saturating_sub(royalty);
+				Self::deposit_event(Event::RoyaltyPaid { job, owner, amount: royalty });
+			}
+		}
+		let each = workers_share / BalanceOf::<T>::from(agreeing.len().max(1) as u32);
+		for worker in agreeing {
+			if each.is_zero() {
+				break;
+			}
+			if T::Currency::transfer_on_hold(
+				&reason,
+				&info.requester,
+				worker,
+				each,
+				Precision::Exact,
+				Restriction::Free,
+				Fortitude::Force,
+			)
+			.is_ok()
+			{
+				paid = paid.saturating_add(each);
+				Self::deposit_event(Event::WorkerPaid { job, worker: worker.clone(), amount: each });
+			}
+		}
+		let refunded = Self::close_escrow(info, paid, info.protocol_fee);
+		let agreeing = agreeing.len() as u32;
+		info.status = JobStatus::Settled;
+		Self::deposit_event(Event::JobSettled { job, digest, agreeing, refunded });
+	}
+
+	/// Ends a job that workers ran without a payable result: keeps the protocol fee.
+	fn fail_after_work(job: JobId, info: &mut JobInfoOf<T>, reason: FailReason) {
+		Self::fail(job, info, reason, true);
+	}
+
+	/// Ends a job as failed, refunding everything but the protocol fee if `charge`.
+	fn fail(job: JobId, info: &mut JobInfoOf<T>, reason: FailReason, charge: bool) {
+		let fee = if charge { info.protocol_fee } else { Zero::zero() };
+		let refunded = Self::close_escrow(info, Zero::zero(), fee);
+		info.status = JobStatus::Failed(reason);
+		Self::deposit_event(Event::JobFailed { job, reason, refunded });
+	}
+
+	/// Burns `fee` from the job's escrow and releases what is left after `paid`; returns
+	/// the amount released.
+	fn close_escrow(info: &JobInfoOf<T>, paid: BalanceOf<T>, fee: BalanceOf<T>) -> BalanceOf<T> {
+		let reason = HoldReason::JobEscrow.into();
+		let remaining = info.held.saturating_sub(paid);
+		let burned = T::Currency::burn_held(
+			&reason,
+			&info.requester,
+			fee.min(remaining),
+			Precision::BestEffort,
+			Fortitude::Force,
+		)
+		.unwrap_or_else(|_| Zero::zero());
+		let rest = remaining.saturating_sub(burned);
+		T::Currency::release(&reason, &info.requester, rest, Precision::BestEffort)
+			.unwrap_or_else(|_| Zero::zero())
+	}
+
+	/// Stores a job, or, if it just finished, records its end (see [`Self::finish`]).
+	fn store_or_finish(job: JobId, info: JobInfoOf<T>) {
+		if info.status.is_finished() {
+			Self::finish(job, info);
+		} else {
+			Jobs::<T>::insert(job, info);
+		}
+	}
+
+	/// Bookkeeping for a job that just finished: input reference, open count, purge date.
+	fn finish(job: JobId, info: JobInfoOf<T>) {
+		if let JobInput::Blob { hash, .. } = &info.input {
+			let _ = T::Blobs::remove_ref(hash);
+		}
+		OpenJobs::<T>::mutate_exists(info.model, |open| {
+			*open = (*open).and_then(|n| n.checked_sub(1)).filter(|n| *n > 0);
+		});
+		let purge_at = frame_system::Pallet::<T>::block_number().saturating_add(T::Retention::get());
+		if Self::schedule(purge_at, job, DeadlineKind::Purge).is_err() {
+			// The record stays; it is small and finished, and nothing depends on its removal.
+			log::warn!(target: LOG_TARGET, "job {job}: purge schedule full, record kept");
+		}
+		Jobs::<T>::insert(job, info);
+	}
+
+	/// A job with its commitments and reveals, for the runtime API.
+	pub fn job_view(job: JobId) -> Option<JobViewOf<T>> {
+		let info = Jobs::<T>::get(job)?;
+		Some(JobView {
+			job: info,
+			commitments: Commitments::<T>::iter_prefix(job).collect(),
+			reveals: Reveals::<T>::iter_prefix(job).collect(),
+		})
+	}
+
+	/// The jobs a worker holds, for the runtime API.
+	pub fn worker_jobs(worker: &T::AccountId) -> Vec<JobId> {
+		Assignments::<T>::iter_key_prefix(worker).collect()
+	}
+}
+
+impl<T: Config> ModelUsage for Pallet<T> {
+	fn open_jobs(model: ModelId) -> u32 {
+		OpenJobs::<T>::get(model)
+	}
+}
+
+impl<T: Config> sp_runtime::BoundToRuntimeAppPublic for Pallet<T> {
+	type Public = mosaic_primitives::worker::Public;
+}

@@ -1,0 +1,263 @@
+//! Test runtime for the jobs pallet: `frame_system`, `pallet_balances` and this pallet, with a
+//! model registry and a blob store kept in thread-local maps, so each test sets up exactly the
+//! versions and blobs it needs. Accounts are `u64`; worker keys are `UintAuthorityId`s.
+
+use crate as pallet_mosaic_jobs;
+use crate::*;
+use mosaic_primitives::digest::ElementType;
+use frame_support::{
+	derive_impl, parameter_types,
+	traits::{ConstU32, ConstU64, ConstU8},
+};
+use pallet_mosaic_blobs::BlobSummary;
+use pallet_mosaic_models::{TensorSchema, Tensors, VersionStatus, VersionView};
+use sp_runtime::{
+	generic::UncheckedExtrinsic,
+	testing::{TestSignature, UintAuthorityId},
+	BuildStorage, DispatchError, Permill,
+};
+use std::collections::BTreeMap;
+
+type Block = frame_system::mocking::MockBlock<Test>;
+pub type Extrinsic = UncheckedExtrinsic<u64, RuntimeCall, (), ()>;
+
+frame_support::construct_runtime!(
+	pub enum Test {
+		System: frame_system,
+		Balances: pallet_balances,
+		MosaicJobs: pallet_mosaic_jobs,
+	}
+);
+
+#[derive_impl(frame_system::config_preludes::TestDefaultConfig)]
+impl frame_system::Config for Test {
+	type Block = Block;
+	type AccountData = pallet_balances::AccountData<u64>;
+}
+
+#[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
+impl pallet_balances::Config for Test {
+	type AccountStore = System;
+}
+
+impl frame_system::offchain::SigningTypes for Test {
+	type Public = UintAuthorityId;
+	type Signature = TestSignature;
+}
+
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	type Extrinsic = Extrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<C> frame_system::offchain::CreateSignedTransaction<C> for Test
+where
+	RuntimeCall: From<C>,
+{
+	fn create_signed_transaction<A: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>>(
+		call: RuntimeCall,
+		_public: UintAuthorityId,
+		account: u64,
+		_nonce: u32,
+	) -> Option<Extrinsic> {
+		Some(Extrinsic::new_signed(call, account, (), ()))
+	}
+}
+
+/// Worker keys in tests: `UintAuthorityId`s, whose account is their number.
+pub struct TestAuthId;
+impl frame_system::offchain::AppCrypto<UintAuthorityId, TestSignature> for TestAuthId {
+	type RuntimeAppPublic = UintAuthorityId;
+	type GenericPublic = UintAuthorityId;
+	type GenericSignature = TestSignature;
+}
+
+/// Longest tensor name.
+pub type NameLen = ConstU32<8>;
+/// Most dimensions.
+pub type Rank = ConstU32<4>;
+/// Most inputs and outputs.
+pub type Io = ConstU32<3>;
+/// A version's tensor list.
+pub type MockTensors = Tensors<NameLen, Rank, Io>;
+
+parameter_types! {
+	/// Versions by `(model, version)`.
+	pub static Versions: BTreeMap<(u32, u32), VersionView<u64, MockTensors>> = BTreeMap::new();
+	/// Versions marked invalid, with their code.
+	pub static Invalidated: Vec<((u32, u32), u16)> = Vec::new();
+	/// Sealed blobs with their reference counts.
+	pub static SealedBlobs: BTreeMap<[u8; 32], u32> = BTreeMap::new();
+}
+
+/// The registry, read from [`Versions`].
+pub struct MockRegistry;
+impl ModelRegistry<u64, u64> for MockRegistry {
+	type MaxTensorNameLength = NameLen;
+	type MaxRank = Rank;
+	type MaxIoTensors = Io;
+
+	fn version(model: u32, version: u32) -> Option<VersionView<u64, MockTensors>> {
+		Versions::get().get(&(model, version)).cloned()
+	}
+
+	fn is_runnable(model: u32, version: u32) -> bool {
+		Self::version(model, version).is_some_and(|v| v.status.is_active())
+	}
+
+	fn royalty(model: u32, version: u32, fee: u64) -> Option<(u64, u64)> {
+		Self::version(model, version).map(|v| (v.owner, v.royalty * fee))
+	}
+
+	fn mark_invalid(model: u32, version: u32, code: u16) -> DispatchResult {
+		let mut versions = Versions::get();
+		let view = versions.get_mut(&(model, version)).ok_or(DispatchError::CannotLookup)?;
+		if view.status.is_active() || view.status == VersionStatus::Deprecated {
+			view.status = VersionStatus::Invalid { code };
+			Invalidated::mutate(|v| v.push(((model, version), code)));
+		}
+		Versions::set(versions);
+		Ok(())
+	}
+}
+
+/// The blob store, read from [`SealedBlobs`].
+pub struct MockBlobs;
+impl BlobInspect<u64> for MockBlobs {
+	fn blob(_hash: &[u8; 32]) -> Option<BlobSummary<u64>> {
+		None
+	}
+	fn is_sealed(hash: &[u8; 32]) -> bool {
+		SealedBlobs::get().contains_key(hash)
+	}
+	fn size(_hash: &[u8; 32]) -> Option<u64> {
+		None
+	}
+	fn add_ref(hash: &[u8; 32]) -> DispatchResult {
+		SealedBlobs::mutate(|b| b.get_mut(hash).map(|n| *n += 1)).ok_or(DispatchError::CannotLookup)
+	}
+	fn remove_ref(hash: &[u8; 32]) -> DispatchResult {
+		SealedBlobs::mutate(|b| b.get_mut(hash).filter(|n| **n > 0).map(|n| *n -= 1))
+			.ok_or(DispatchError::CannotLookup)
+	}
+}
+
+pub const MIN_STAKE: u64 = 1_000;
+pub const PROTOCOL_FEE: u64 = 7;
+pub const MIN_FEE: u64 = 10;
+pub const DISSENT_SLASH: u64 = 300;
+pub const NO_REVEAL_SLASH: u64 = 100;
+pub const COMMIT_PERIOD: u64 = 3;
+pub const REVEAL_PERIOD: u64 = 3;
+pub const UNBOND_DELAY: u64 = 5;
+pub const RETENTION: u64 = 20;
+pub const MAX_MISSED: u32 = 2;
+pub const MAX_WORKERS: u32 = 8;
+pub const MAX_OUTPUT_VALUES: u32 = 16;
+
+impl pallet_mosaic_jobs::Config for Test {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Models = MockRegistry;
+	type Blobs = MockBlobs;
+	type AuthorityId = TestAuthId;
+	type MinStake = ConstU64<MIN_STAKE>;
+	type UnbondDelay = ConstU64<UNBOND_DELAY>;
+	type MaxCapacity = ConstU32<4>;
+	type MaxWorkers = ConstU32<MAX_WORKERS>;
+	type MaxMissed = ConstU32<MAX_MISSED>;
+	type MaxReplication = ConstU8<5>;
+	type MaxEscalations = ConstU8<1>;
+	type EscalationWorkers = ConstU8<2>;
+	type MaxAssignees = ConstU32<7>;
+	type ProtocolFee = ConstU64<PROTOCOL_FEE>;
+	type MinFeePerWorker = ConstU64<MIN_FEE>;
+	type DissentSlash = ConstU64<DISSENT_SLASH>;
+	type NoRevealSlash = ConstU64<NO_REVEAL_SLASH>;
+	type CommitPeriod = ConstU64<COMMIT_PERIOD>;
+	type RevealPeriod = ConstU64<REVEAL_PERIOD>;
+	type MaxDeadline = ConstU64<100>;
+	type Retention = ConstU64<RETENTION>;
+	type MaxQueued = ConstU32<8>;
+	type MaxAssignPerBlock = ConstU32<4>;
+	type MaxDeadlinesPerBlock = ConstU32<8>;
+	type MaxInlineInputBytes = ConstU32<64>;
+	type MaxOutputValues = ConstU32<MAX_OUTPUT_VALUES>;
+	type WeightInfo = ();
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = MockHelper;
+}
+
+/// Registers versions in the mock registry for the benchmarks.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct MockHelper;
+#[cfg(feature = "runtime-benchmarks")]
+impl BenchmarkHelper<u64> for MockHelper {
+	fn runnable_version(owner: &u64) -> (u32, u32) {
+		add_version(0, 1, *owner, None);
+		(0, 1)
+	}
+}
+
+/// A schema tensor.
+pub fn schema(name: &str, element_type: ElementType, shape: Vec<Dim<BoundedVec<u8, NameLen>>>) -> TensorSchema<BoundedVec<u8, NameLen>, BoundedVec<Dim<BoundedVec<u8, NameLen>>, Rank>> {
+	TensorSchema {
+		name: name.as_bytes().to_vec().try_into().unwrap(),
+		element_type,
+		shape: shape.try_into().unwrap(),
+	}
+}
+
+/// Adds an active version whose input is `x: f32[n]` and output `y`, owned by `owner`, with a
+/// 10 % royalty, precision 3 and the given tolerance.
+pub fn add_version(model: u32, version: u32, owner: u64, tolerance: Option<u64>) {
+	let n = Dim::Symbolic(b"n".to_vec().try_into().unwrap());
+	let view = VersionView {
+		owner,
+		blob: [model as u8; 32],
+		opset: 13,
+		inputs: vec![schema("x", ElementType::F32, vec![n.clone()])].try_into().unwrap(),
+		outputs: vec![schema("y", ElementType::F32, vec![n])].try_into().unwrap(),
+		precision: 3,
+		tolerance,
+		royalty: Permill::from_percent(10),
+		status: VersionStatus::Active,
+	};
+	Versions::mutate(|v| v.insert((model, version), view));
+}
+
+/// The model owner in tests.
+pub const OWNER: u64 = 50;
+/// The requester in tests.
+pub const ALICE: u64 = 1;
+/// Workers 10..=14 sign with keys 110..=114.
+pub fn key_of(worker: u64) -> u64 {
+	worker + 100
+}
+
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	Versions::take();
+	Invalidated::take();
+	SealedBlobs::take();
+	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
+	let mut balances: Vec<(u64, u64)> = vec![(ALICE, 100_000), (2, 100_000), (OWNER, 10)];
+	balances.extend((10..=17).map(|w| (w, 10_000)));
+	balances.extend((110..=117).map(|k| (k, 10)));
+	pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }
+		.assimilate_storage(&mut storage)
+		.unwrap();
+	pallet_mosaic_jobs::GenesisConfig::<Test> { min_replication: 1, workers: vec![] }
+		.assimilate_storage(&mut storage)
+		.unwrap();
+	let mut ext = sp_io::TestExternalities::new(storage);
+	ext.execute_with(|| {
+		System::set_block_number(1);
+		add_version(0, 1, OWNER, None);
+		SealedBlobs::mutate(|b| b.insert([0xbb; 32], 0));
+	});
+	ext
+}

@@ -1,0 +1,241 @@
+//! The off-chain worker: runs the jobs assigned to this node's workers, commits, reveals.
+//!
+//! For every worker key in the node's keystore that a registered worker signs with, and for
+//! every job that worker holds, it moves the job one step per block:
+//!
+//! - commit phase, nothing started: start the run on the node's executor (`mosaic_onnx`);
+//! - run finished: draw a salt, keep salt and outcome in persistent off-chain storage, submit
+//!   the commitment;
+//! - reveal phase: submit the kept outcome and salt.
+//!
+//! The per-job record in off-chain storage makes every step happen once: a run is started
+//! again only if the node lost it (restarted) before collecting its result, and each
+//! transaction is submitted once. A lock per worker keeps overlapping off-chain worker runs
+//! (of consecutive blocks) apart.
+
+use super::*;
+use frame_system::offchain::{AppCrypto, CreateSignedTransaction, SubmitTransaction};
+use mosaic_onnx_host::mosaic_onnx;
+use mosaic_primitives::onnx::{InputFormat, InputSource, RunRequest, RunStatus, StartError};
+use sp_runtime::{
+	offchain::{
+		storage::StorageValueRef,
+		storage_lock::{BlockAndTime, StorageLock},
+		Duration,
+	},
+	traits::{IdentifyAccount, One},
+	RuntimeAppPublic,
+};
+
+/// How long one off-chain worker run waits for a run it just started, in milliseconds: small
+/// models finish within it, so they commit one block earlier.
+const WAIT_FOR_RUN_MS: u64 = 1_500;
+/// How often it polls meanwhile.
+const POLL_EVERY_MS: u64 = 50;
+/// A locally tracked nonce is trusted for this many blocks; after that the chain's is used.
+const NONCE_MEMORY: u32 = 10;
+
+/// What this node did for one worker on one job round.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
+pub enum LocalRun<Outcome> {
+	/// The run was handed to the executor.
+	Started,
+	/// The outcome is known and the commitment submitted.
+	Committed { salt: Hash32, outcome: Outcome },
+	/// The reveal was submitted.
+	Revealed,
+}
+
+/// Off-chain storage key of a worker's record for a job round.
+pub fn local_key<AccountId: Encode>(job: JobId, round: u8, worker: &AccountId) -> Vec<u8> {
+	let mut key = b"mosaic/jobs/run/".to_vec();
+	(job, round, worker).encode_to(&mut key);
+	key
+}
+
+/// The executor ticket of a worker's run of a job round.
+pub fn ticket<AccountId: Encode>(job: JobId, round: u8, worker: &AccountId) -> [u8; 32] {
+	(b"mosaic/job-run", job, round, worker).using_encoded(sp_io::hashing::blake2_256)
+}
+
+/// Entry point, called from `offchain_worker`.
+pub fn run<T: Config>(now: BlockNumberFor<T>) {
+	if !mosaic_onnx::available() {
+		return;
+	}
+	let keys = <T::AuthorityId as AppCrypto<T::Public, T::Signature>>::RuntimeAppPublic::all();
+	for key in keys {
+		let generic = <T::AuthorityId as AppCrypto<T::Public, T::Signature>>::GenericPublic::from(key);
+		let public: T::Public = generic.into();
+		let account = public.clone().into_account();
+		let Some(worker) = WorkerKeys::<T>::get(&account) else { continue };
+
+		let lock_key = [b"mosaic/jobs/lock/".as_slice(), &account.encode()].concat();
+		let mut lock = StorageLock::<BlockAndTime<frame_system::Pallet<T>>>::with_block_and_time_deadline(
+			&lock_key,
+			5,
+			Duration::from_millis(60_000),
+		);
+		let Ok(_guard) = lock.try_lock() else { continue };
+		for job in Assignments::<T>::iter_key_prefix(&worker) {
+			if let Err(why) = step::<T>(job, &worker, &public, &account, now) {
+				log::debug!(target: LOG_TARGET, "job {job}: {why}");
+			}
+		}
+	}
+}
+
+/// Moves one job one step for one worker.
+fn step<T: Config>(
+	job: JobId,
+	worker: &T::AccountId,
+	public: &T::Public,
+	key_account: &T::AccountId,
+	now: BlockNumberFor<T>,
+) -> Result<(), &'static str> {
+	let info = Jobs::<T>::get(job).ok_or("job gone")?;
+	let Some(assignee) = info.assignees.iter().find(|a| a.worker == *worker) else {
+		return Ok(());
+	};
+	let round = assignee.round;
+	let key = local_key(job, round, worker);
+	let store = StorageValueRef::persistent(&key);
+	let local = store.get::<LocalRun<OutcomeOf<T>>>().map_err(|_| "undecodable local record")?;
+	match (info.status, local) {
+		(JobStatus::Committing { .. }, None) if round == info.round => {
+			start::<T>(job, round, worker, &info)?;
+			store.set(&LocalRun::<OutcomeOf<T>>::Started);
+			// Small models finish at once: collect in this run rather than the next block's.
+			let deadline = sp_io::offchain::timestamp().add(Duration::from_millis(WAIT_FOR_RUN_MS));
+			loop {
+				if let Some(outcome) = collect::<T>(job, round, worker, &info)? {
+					return commit::<T>(job, worker, public, key_account, now, &store, outcome);
+				}
+				if sp_io::offchain::timestamp() >= deadline {
+					return Ok(());
+				}
+				sp_io::offchain::sleep_until(
+					sp_io::offchain::timestamp().add(Duration::from_millis(POLL_EVERY_MS)),
+				);
+			}
+		},
+		(JobStatus::Committing { .. }, Some(LocalRun::Started)) if round == info.round => {
+			match collect::<T>(job, round, worker, &info)? {
+				Some(outcome) => commit::<T>(job, worker, public, key_account, now, &store, outcome),
+				None => Ok(()),
+			}
+		},
+		(JobStatus::Revealing { .. }, Some(LocalRun::Committed { salt, outcome })) => {
+			if Reveals::<T>::contains_key(job, worker) || !Commitments::<T>::contains_key(job, worker) {
+				return Ok(());
+			}
+			send::<T>(public, key_account, now, Call::reveal { job, salt, outcome })?;
+			store.set(&LocalRun::<OutcomeOf<T>>::Revealed);
+			Ok(())
+		},
+		_ => Ok(()),
+	}
+}
+
+/// Hands the job to the node's executor.
+fn start<T: Config>(
+	job: JobId,
+	round: u8,
+	worker: &T::AccountId,
+	info: &JobInfoOf<T>,
+) -> Result<(), &'static str> {
+	let view = T::Models::version(info.model, info.version).ok_or("version gone")?;
+	let (input, format) = match &info.input {
+		JobInput::Blob { hash, format } => (InputSource::Blob(*hash), *format),
+		JobInput::Inline(tensors) =>
+			(InputSource::Inline(to_input_tensors(tensors).encode()), InputFormat::Scale),
+	};
+	let request = RunRequest {
+		ticket: ticket(job, round, worker),
+		model: view.blob,
+		input,
+		format,
+		precision: view.precision,
+	};
+	match mosaic_onnx::start(request.encode()) {
+		Ok(()) | Err(StartError::DuplicateTicket) => Ok(()),
+		Err(StartError::Busy) => Err("executor busy; retrying next block"),
+		Err(StartError::Unavailable) => Err("executor unavailable"),
+	}
+}
+
+/// The run's outcome if it finished; restarts a run the node lost.
+fn collect<T: Config>(
+	job: JobId,
+	round: u8,
+	worker: &T::AccountId,
+	info: &JobInfoOf<T>,
+) -> Result<Option<OutcomeOf<T>>, &'static str> {
+	match mosaic_onnx::poll(&ticket(job, round, worker)) {
+		RunStatus::Pending => Ok(None),
+		RunStatus::Unknown => {
+			// Lost (the node restarted): run it again.
+			start::<T>(job, round, worker, info)?;
+			Ok(None)
+		},
+		RunStatus::Failed { code, model_fault, .. } => Ok(Some(Outcome::Error { code, model_fault })),
+		RunStatus::Done(result) => {
+			let values: u64 = result.outputs.iter().map(|o| o.values.len() as u64).sum();
+			let outcome = if values <= T::MaxOutputValues::get() as u64 {
+				from_quantized(result.outputs).map(Outcome::Outputs)
+			} else {
+				None
+			};
+			Ok(Some(outcome.unwrap_or(Outcome::Digest(result.digest))))
+		},
+	}
+}
+
+/// Keeps the outcome with a fresh salt, then submits the commitment.
+fn commit<T: Config>(
+	job: JobId,
+	worker: &T::AccountId,
+	public: &T::Public,
+	key_account: &T::AccountId,
+	now: BlockNumberFor<T>,
+	store: &StorageValueRef,
+	outcome: OutcomeOf<T>,
+) -> Result<(), &'static str> {
+	let info = Jobs::<T>::get(job).ok_or("job gone")?;
+	let view = T::Models::version(info.model, info.version).ok_or("version gone")?;
+	let digest = Pallet::<T>::outcome_digest(&outcome, view.precision).map_err(|_| "bad outcome")?;
+	let salt = sp_io::offchain::random_seed();
+	let commitment = commitment(&digest, &salt, worker);
+	// Kept before sending: a crash after sending must not lose the salt.
+	store.set(&LocalRun::Committed { salt, outcome });
+	send::<T>(public, key_account, now, Call::commit { job, commitment })
+}
+
+/// Signs `call` with the worker key and submits it, with a nonce that follows this node's
+/// own earlier submissions still in the pool.
+fn send<T: Config>(
+	public: &T::Public,
+	account: &T::AccountId,
+	now: BlockNumberFor<T>,
+	call: Call<T>,
+) -> Result<(), &'static str> {
+	let chain_nonce = frame_system::Pallet::<T>::account_nonce(account);
+	let nonce_key = [b"mosaic/jobs/nonce/".as_slice(), &account.encode()].concat();
+	let store = StorageValueRef::persistent(&nonce_key);
+	let nonce = match store.get::<(T::Nonce, BlockNumberFor<T>)>() {
+		Ok(Some((next, at)))
+			if next > chain_nonce && now.saturating_sub(at) <= NONCE_MEMORY.into() =>
+			next,
+		_ => chain_nonce,
+	};
+	let xt = <T as CreateSignedTransaction<Call<T>>>::create_signed_transaction::<T::AuthorityId>(
+		call.into(),
+		public.clone(),
+		account.clone(),
+		nonce,
+	)
+	.ok_or("signing failed")?;
+	SubmitTransaction::<T, Call<T>>::submit_transaction(xt).map_err(|_| "submission failed")?;
+	store.set(&(nonce + One::one(), now));
+	Ok(())
+}

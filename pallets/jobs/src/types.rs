@@ -1,0 +1,391 @@
+//! Types of the jobs pallet: workers, jobs, what workers commit to and reveal, and results.
+//!
+//! Like the registry's types, they are generic over concrete bounded types so they derive
+//! everything plainly and the metadata describes them fully (polkadot.js needs no custom
+//! types).
+
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use frame_support::{traits::Get, BoundedVec};
+use mosaic_primitives::{
+	digest::{ElementType, QuantizedTensor},
+	onnx::{InputFormat, InputTensor},
+};
+use scale_info::TypeInfo;
+
+pub use pallet_mosaic_models::{ModelId, VersionNumber};
+
+/// Identifies a job. Assigned in sequence from 0 and never reused.
+pub type JobId = u64;
+
+/// A 32-byte hash: a blob, a digest, a commitment or a salt.
+pub type Hash32 = [u8; 32];
+
+/// What a job asks for.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+)]
+pub enum JobKind {
+	/// Run the model once on the input.
+	#[codec(index = 0)]
+	Inference,
+	/// Run a training-step graph (parameters and a batch in, updated parameters and loss out).
+	#[codec(index = 1)]
+	Training,
+}
+
+/// One input tensor carried in the job itself (raw little-endian values).
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct InlineTensor<Name, Shape, Data> {
+	/// The model input it feeds.
+	pub name: Name,
+	/// Element type; must be the input's declared type.
+	pub element_type: ElementType,
+	/// Dimensions; must fit the input's declared shape.
+	pub shape: Shape,
+	/// Row-major values, little-endian, `element_type` sized (booleans one byte each).
+	pub data: Data,
+}
+
+/// A job's input.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub enum JobInput<Inline> {
+	/// A sealed blob in the blob store, in the given encoding. Checked against the schema
+	/// by the workers (a mismatch ends the job as failed with the executor's code).
+	#[codec(index = 0)]
+	Blob {
+		/// blake2-256 hash of the blob.
+		hash: Hash32,
+		/// How the blob encodes its tensors.
+		format: InputFormat,
+	},
+	/// Small inputs carried in the job, checked against the schema on submission.
+	#[codec(index = 1)]
+	Inline(Inline),
+}
+
+/// One output tensor as a worker reveals it: quantised as for the canonical digest.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct OutputTensor<Name, Shape, Values> {
+	/// Output name, as in the model's schema.
+	pub name: Name,
+	/// Element type before quantisation.
+	pub element_type: ElementType,
+	/// Dimensions.
+	pub shape: Shape,
+	/// Row-major values: floats as `round(x * 10^precision)`, integers as they are.
+	pub values: Values,
+}
+
+/// What a worker found when it ran a job, as revealed.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub enum Outcome<Outputs> {
+	/// The quantised outputs; the chain computes their canonical digest.
+	#[codec(index = 0)]
+	Outputs(Outputs),
+	/// Only the canonical digest, for outputs too large to reveal on-chain. Agreement with
+	/// such a reveal is by identical digest only.
+	#[codec(index = 1)]
+	Digest(Hash32),
+	/// The executor refused or failed the run with its stable error `code`; `model_fault`
+	/// when any input would fail the same way (the model itself is at fault).
+	#[codec(index = 2)]
+	Error {
+		/// The executor's error code (see `docs/executor.md`).
+		code: u16,
+		/// Whether the model, not the input or the machine, is at fault.
+		model_fault: bool,
+	},
+}
+
+/// Domain separator of error outcomes' digests.
+const ERROR_DOMAIN: &[u8] = b"mosaic/executor-error/v1";
+/// Domain separator of commitments.
+const COMMIT_DOMAIN: &[u8] = b"mosaic/job-commitment/v1";
+
+/// The digest a worker commits to for an executor error.
+pub fn error_digest(code: u16, model_fault: bool) -> Hash32 {
+	let mut bytes = Vec::with_capacity(ERROR_DOMAIN.len() + 3);
+	bytes.extend_from_slice(ERROR_DOMAIN);
+	bytes.extend_from_slice(&code.to_le_bytes());
+	bytes.push(model_fault as u8);
+	sp_io::hashing::blake2_256(&bytes)
+}
+
+/// The commitment a worker submits: `blake2_256(domain ++ digest ++ salt ++ worker)`. Binding
+/// the worker's account means nobody can copy another worker's commitment.
+pub fn commitment<AccountId: Encode>(digest: &Hash32, salt: &Hash32, worker: &AccountId) -> Hash32 {
+	let mut bytes = Vec::with_capacity(COMMIT_DOMAIN.len() + 64 + 32);
+	bytes.extend_from_slice(COMMIT_DOMAIN);
+	bytes.extend_from_slice(digest);
+	bytes.extend_from_slice(salt);
+	worker.encode_to(&mut bytes);
+	sp_io::hashing::blake2_256(&bytes)
+}
+
+/// Converts revealed output tensors into the digest module's form.
+pub fn to_quantized<N, S, V>(outputs: &[OutputTensor<N, S, V>]) -> Vec<QuantizedTensor>
+where
+	N: AsRef<[u8]>,
+	S: AsRef<[u64]>,
+	V: AsRef<[i64]>,
+{
+	outputs
+		.iter()
+		.map(|o| QuantizedTensor {
+			name: o.name.as_ref().to_vec(),
+			element_type: o.element_type,
+			shape: o.shape.as_ref().to_vec(),
+			values: o.values.as_ref().to_vec(),
+		})
+		.collect()
+}
+
+/// Converts executor outputs into revealable tensors; `None` if any exceeds a bound.
+pub fn from_quantized<N, R, V, M>(
+	outputs: Vec<QuantizedTensor>,
+) -> Option<BoundedVec<OutputTensor<BoundedVec<u8, N>, BoundedVec<u64, R>, BoundedVec<i64, V>>, M>>
+where
+	N: Get<u32>,
+	R: Get<u32>,
+	V: Get<u32>,
+	M: Get<u32>,
+{
+	outputs
+		.into_iter()
+		.map(|o| {
+			Some(OutputTensor {
+				name: o.name.try_into().ok()?,
+				element_type: o.element_type,
+				shape: o.shape.try_into().ok()?,
+				values: o.values.try_into().ok()?,
+			})
+		})
+		.collect::<Option<Vec<_>>>()?
+		.try_into()
+		.ok()
+}
+
+/// Converts inline tensors into the executor's SCALE input form.
+pub fn to_input_tensors<N, S, D>(inputs: &[InlineTensor<N, S, D>]) -> Vec<InputTensor>
+where
+	N: AsRef<[u8]>,
+	S: AsRef<[u64]>,
+	D: AsRef<[u8]>,
+{
+	inputs
+		.iter()
+		.map(|t| InputTensor {
+			name: t.name.as_ref().to_vec(),
+			element_type: t.element_type,
+			shape: t.shape.as_ref().to_vec(),
+			data: t.data.as_ref().to_vec(),
+		})
+		.collect()
+}
+
+/// Why a job failed.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+)]
+pub enum FailReason {
+	/// Not enough eligible workers before the job's deadline left room for a full round.
+	#[codec(index = 0)]
+	NoWorkers,
+	/// The reveals formed no quorum, and escalation was exhausted or impossible.
+	#[codec(index = 1)]
+	NoQuorum,
+	/// A quorum of workers found that the executor fails the job with `code`.
+	#[codec(index = 2)]
+	Executor {
+		/// The executor's stable error code.
+		code: u16,
+		/// Whether the model is at fault (the version is then marked invalid).
+		model_fault: bool,
+	},
+}
+
+/// Where a job is in its life.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+)]
+pub enum JobStatus<BlockNumber> {
+	/// Waiting in the assignment queue for enough eligible workers.
+	#[codec(index = 0)]
+	Queued,
+	/// Workers of the current round run the job and commit until block `until`.
+	#[codec(index = 1)]
+	Committing {
+		/// Last block in which a commitment is accepted.
+		until: BlockNumber,
+	},
+	/// Committed workers reveal until block `until`; the job settles when all have revealed
+	/// or at `until`.
+	#[codec(index = 2)]
+	Revealing {
+		/// Last block in which a reveal is accepted.
+		until: BlockNumber,
+	},
+	/// Settled: a quorum agreed on the result, the escrow paid out.
+	#[codec(index = 3)]
+	Settled,
+	/// Ended without a result; the requester was refunded (see [`FailReason`]).
+	#[codec(index = 4)]
+	Failed(FailReason),
+	/// Cancelled by the requester before any commitment; everything was refunded.
+	#[codec(index = 5)]
+	Cancelled,
+}
+
+impl<BlockNumber> JobStatus<BlockNumber> {
+	/// Whether the job is over (its record stays until it is purged).
+	pub fn is_finished(&self) -> bool {
+		matches!(self, Self::Settled | Self::Failed(_) | Self::Cancelled)
+	}
+}
+
+/// A worker assigned to a job, and the round it joined in (0, then 1, 2, ... for
+/// escalations).
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct Assignee<AccountId> {
+	/// The worker's account (not its key).
+	pub worker: AccountId,
+	/// The round it was assigned in.
+	pub round: u8,
+}
+
+/// The agreed result of a settled job, or of a job a quorum found the executor fails.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct JobResult<Outputs> {
+	/// The outcome's digest: the canonical output digest (or the error digest).
+	pub digest: Hash32,
+	/// The outcome of the worker whose reveal the most others agreed with.
+	pub outcome: Outcome<Outputs>,
+	/// How many workers agreed.
+	pub agreeing: u32,
+}
+
+/// A job, as kept in [`Jobs`](crate::Jobs).
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct JobInfo<AccountId, Balance, BlockNumber, Input, Assignees, Result> {
+	/// Who submitted and pays for it.
+	pub requester: AccountId,
+	/// The model.
+	pub model: ModelId,
+	/// The model version.
+	pub version: VersionNumber,
+	/// What to do.
+	pub kind: JobKind,
+	/// The input.
+	pub input: Input,
+	/// How many workers must run it (`k`); a quorum is a majority of all assigned workers.
+	pub replication: u8,
+	/// Paid to the agreeing workers per replica: they share `replication * fee_per_worker`,
+	/// less the model owner's royalty.
+	pub fee_per_worker: Balance,
+	/// Kept by the protocol unless the job is cancelled or finds no workers.
+	pub protocol_fee: Balance,
+	/// Everything held from the requester for this job.
+	pub held: Balance,
+	/// The job must be settled by this block; escalations start only if a whole round
+	/// still fits before it.
+	pub deadline: BlockNumber,
+	/// Block of submission.
+	pub submitted_at: BlockNumber,
+	/// Where the job is.
+	pub status: JobStatus<BlockNumber>,
+	/// Escalations so far; the current round.
+	pub round: u8,
+	/// Every worker assigned, in every round.
+	pub assignees: Assignees,
+	/// The agreed outcome, once a quorum formed.
+	pub result: Option<Result>,
+}
+
+/// What a worker is doing.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+)]
+pub enum WorkerStatus {
+	/// Takes new work.
+	#[codec(index = 0)]
+	Active,
+	/// Paused by its owner: finishes what it holds, takes nothing new.
+	#[codec(index = 1)]
+	Paused,
+	/// Missed too many assignments in a row, or its stake fell below the minimum: takes
+	/// nothing new until its owner calls `resume`.
+	#[codec(index = 2)]
+	Inactive,
+	/// Unbonded everything: takes nothing new; removed once the stake is withdrawn.
+	#[codec(index = 3)]
+	Leaving,
+}
+
+/// A registered worker, as kept in [`Workers`](crate::Workers).
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct WorkerInfo<AccountId, Balance, BlockNumber> {
+	/// The account of the key its node signs commits and reveals with.
+	pub key: AccountId,
+	/// Bonded stake: assignment weight, and what slashes take first.
+	pub stake: Balance,
+	/// Stake on its way out, still held (and slashable) until `unlock_at`.
+	pub unbonding: Balance,
+	/// When `unbonding` can be withdrawn.
+	pub unlock_at: BlockNumber,
+	/// Most jobs it runs at once.
+	pub capacity: u32,
+	/// Jobs it holds now.
+	pub assigned: u32,
+	/// Whether it takes new work.
+	pub status: WorkerStatus,
+	/// Assignments missed in a row (no commitment in the commit phase).
+	pub missed: u32,
+}
+
+impl<AccountId, Balance: Copy + core::ops::Add<Output = Balance>, BlockNumber>
+	WorkerInfo<AccountId, Balance, BlockNumber>
+{
+	/// Everything held from the worker: bonded and unbonding stake.
+	pub fn held(&self) -> Balance {
+		self.stake + self.unbonding
+	}
+}
+
+/// What the runtime API reports of a job: its record with its commitments and reveals.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct JobView<Job, AccountId, Reveal> {
+	/// The job's record.
+	pub job: Job,
+	/// Workers that committed, with their commitments.
+	pub commitments: Vec<(AccountId, Hash32)>,
+	/// Workers that revealed, with their reveals.
+	pub reveals: Vec<(AccountId, Reveal)>,
+}
+
+/// A revealed outcome with its digest as the chain computed it.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct Reveal<Outputs> {
+	/// The outcome's digest.
+	pub digest: Hash32,
+	/// What the worker revealed.
+	pub outcome: Outcome<Outputs>,
+}
