@@ -12,6 +12,7 @@ cd "$ROOT"
 declare -A PALLET_DIRS=(
   [pallet_mosaic_blobs]=pallets/blobs
   [pallet_mosaic_models]=pallets/models
+  [pallet_mosaic_jobs]=pallets/jobs
 )
 pallets=("$@")
 [ ${#pallets[@]} -gt 0 ] || pallets=("${!PALLET_DIRS[@]}")

@@ -25,6 +25,10 @@ const MAX_FINISHED: usize = 256;
 /// Address space of the sandbox child.
 const SANDBOX_MEMORY_LIMIT: u64 = 4 << 30;
 
+/// Environment variable that, set to `1`, makes the node's worker lie: every output value it
+/// reports is off by one quantisation step. For tests of slashing on a real network only.
+pub const DISHONEST_ENV: &str = "MOSAIC_DISHONEST_WORKER";
+
 /// A sandbox that runs `mosaic-node onnx serve` (this very binary).
 pub fn node_sandbox(limits: Limits, kernels: Kernels) -> std::io::Result<Sandbox> {
 	Ok(Sandbox::new(SandboxConfig {
@@ -70,7 +74,8 @@ pub struct NodeOnnx {
 
 impl NodeOnnx {
 	/// Starts the worker thread.
-	pub fn start(sandbox: Sandbox, blobs: Arc<dyn BlobSource>) -> Arc<Self> {
+	/// With `dishonest`, every finished run's outputs are falsified (see [`DISHONEST_ENV`]).
+	pub fn start(sandbox: Sandbox, blobs: Arc<dyn BlobSource>, dishonest: bool) -> Arc<Self> {
 		let runs = Arc::new(Mutex::new(Runs::default()));
 		let (queue, requests) = mpsc::channel::<RunRequest>();
 		let worker_runs = runs.clone();
@@ -80,6 +85,7 @@ impl NodeOnnx {
 				for request in requests {
 					let ticket = request.ticket;
 					let status = match execute(&sandbox, blobs.as_ref(), &request) {
+						Ok(output) if dishonest => falsify(output.quantized, request.precision),
 						Ok(output) => RunStatus::Done(RunResult {
 							digest: output.digest,
 							outputs: output.quantized,
@@ -106,6 +112,19 @@ impl NodeOnnx {
 			})
 			.expect("spawning a thread at start-up");
 		Arc::new(NodeOnnx { runs, queue: Mutex::new(queue) })
+	}
+}
+
+/// A dishonest worker's result: every value one step off, with a matching digest.
+fn falsify(mut outputs: Vec<mosaic_primitives::digest::QuantizedTensor>, precision: u8) -> RunStatus {
+	for output in &mut outputs {
+		for value in &mut output.values {
+			*value = value.wrapping_add(1);
+		}
+	}
+	match mosaic_primitives::digest::canonical_digest(&outputs, precision) {
+		Ok(digest) => RunStatus::Done(RunResult { digest, outputs }),
+		Err(_) => RunStatus::Failed { code: 0, model_fault: false, message: b"falsify".to_vec() },
 	}
 }
 

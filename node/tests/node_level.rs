@@ -40,3 +40,13 @@ fn two_validators() {
 fn blobs() {
 	run_js_test("blobs.test.mjs");
 }
+
+#[test]
+fn jobs_dev() {
+	run_js_test("jobs-dev.test.mjs");
+}
+
+#[test]
+fn jobs_three_workers() {
+	run_js_test("jobs-three-workers.test.mjs");
+}

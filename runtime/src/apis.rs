@@ -145,6 +145,25 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_mosaic_jobs::JobsApi<
+		Block,
+		AccountId,
+		pallet_mosaic_jobs::JobViewOf<Runtime>,
+		pallet_mosaic_jobs::WorkerInfoOf<Runtime>,
+	> for Runtime {
+		fn job(id: pallet_mosaic_jobs::JobId) -> Option<pallet_mosaic_jobs::JobViewOf<Runtime>> {
+			pallet_mosaic_jobs::Pallet::<Runtime>::job_view(id)
+		}
+
+		fn worker(who: AccountId) -> Option<pallet_mosaic_jobs::WorkerInfoOf<Runtime>> {
+			pallet_mosaic_jobs::Workers::<Runtime>::get(who)
+		}
+
+		fn worker_jobs(who: AccountId) -> Vec<pallet_mosaic_jobs::JobId> {
+			pallet_mosaic_jobs::Pallet::<Runtime>::worker_jobs(&who)
+		}
+	}
+
 	impl pallet_transaction_payment_rpc_runtime_api::TransactionPaymentApi<Block, Balance> for Runtime {
 		fn query_info(
 			uxt: <Block as BlockT>::Extrinsic,

@@ -16,8 +16,10 @@ use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_runtime::{traits::One, Perbill, Permill};
 use sp_version::RuntimeVersion;
 
+use codec::Encode;
+
 use super::{
-	AccountId, Aura, Balance, Balances, Blobs, Block, BlockNumber, Hash, Nonce, PalletInfo, Runtime,
+	AccountId, Aura, Balance, Balances, Blobs, Block, BlockNumber, Hash, Models, Nonce, PalletInfo, Runtime, Signature, DAYS, UNIT,
 	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
 	System, EXISTENTIAL_DEPOSIT, HOURS, MICRO_UNIT, MILLI_UNIT, SLOT_DURATION, VERSION,
 };
@@ -175,8 +177,8 @@ impl pallet_mosaic_models::Config for Runtime {
 	type Currency = Balances;
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Blobs = Blobs;
-	/// No jobs pallet yet: no model has open jobs.
-	type JobsInUse = ();
+	/// A model with open jobs cannot be removed.
+	type JobsInUse = crate::Jobs;
 	type DepositBase = ModelDepositBase;
 	type DepositPerByte = ModelDepositPerByte;
 	type MaxNameLength = ConstU32<64>;
@@ -195,4 +197,104 @@ impl pallet_mosaic_models::Config for Runtime {
 	type WeightInfo = pallet_mosaic_models::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = pallet_mosaic_models::BlobsBenchmarkHelper<Runtime>;
+}
+
+parameter_types! {
+	/// Workers bond at least 100 MSC: a dissent slash (10 MSC) then costs more than a
+	/// typical fee earns, and a worker survives a few before it must top up.
+	pub const WorkerMinStake: Balance = 100 * UNIT;
+	pub const WorkerUnbondDelay: BlockNumber = DAYS;
+	pub const JobProtocolFee: Balance = 10 * MILLI_UNIT;
+	/// At least the existential deposit, so paying a fresh account always works.
+	pub const JobMinFeePerWorker: Balance = MILLI_UNIT;
+	pub const JobDissentSlash: Balance = 10 * UNIT;
+	pub const JobNoRevealSlash: Balance = UNIT;
+	/// A minute to run and commit, a minute to reveal.
+	pub const JobCommitPeriod: BlockNumber = 10;
+	pub const JobRevealPeriod: BlockNumber = 10;
+	pub const JobMaxDeadline: BlockNumber = DAYS;
+	pub const JobRetention: BlockNumber = DAYS;
+}
+
+impl pallet_mosaic_jobs::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Models = Models;
+	type Blobs = Blobs;
+	type AuthorityId = pallet_mosaic_jobs::crypto::WorkerAuthId;
+	type MinStake = WorkerMinStake;
+	type UnbondDelay = WorkerUnbondDelay;
+	type MaxCapacity = ConstU32<16>;
+	type MaxWorkers = ConstU32<256>;
+	type MaxMissed = ConstU32<3>;
+	type MaxReplication = ConstU8<7>;
+	type MaxEscalations = ConstU8<2>;
+	type EscalationWorkers = ConstU8<2>;
+	type MaxAssignees = ConstU32<11>;
+	type ProtocolFee = JobProtocolFee;
+	type MinFeePerWorker = JobMinFeePerWorker;
+	type DissentSlash = JobDissentSlash;
+	type NoRevealSlash = JobNoRevealSlash;
+	type CommitPeriod = JobCommitPeriod;
+	type RevealPeriod = JobRevealPeriod;
+	type MaxDeadline = JobMaxDeadline;
+	type Retention = JobRetention;
+	type MaxQueued = ConstU32<1024>;
+	type MaxAssignPerBlock = ConstU32<32>;
+	type MaxDeadlinesPerBlock = ConstU32<256>;
+	/// 64 KiB of inline input: a few images or token sequences; more goes in a blob.
+	type MaxInlineInputBytes = ConstU32<{ 64 * 1024 }>;
+	/// 4096 revealed values (32 KiB); larger outputs are revealed by digest.
+	type MaxOutputValues = ConstU32<4096>;
+	type WeightInfo = pallet_mosaic_jobs::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = pallet_mosaic_jobs::ModelsBenchmarkHelper<Runtime>;
+}
+
+impl frame_system::offchain::SigningTypes for Runtime {
+	type Public = <Signature as sp_runtime::traits::Verify>::Signer;
+	type Signature = Signature;
+}
+
+impl<C> frame_system::offchain::CreateTransactionBase<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	type Extrinsic = crate::UncheckedExtrinsic;
+	type RuntimeCall = RuntimeCall;
+}
+
+impl<C> frame_system::offchain::CreateSignedTransaction<C> for Runtime
+where
+	RuntimeCall: From<C>,
+{
+	/// Signs `call` for the off-chain worker with the same extensions polkadot.js uses; the
+	/// transaction is mortal for 64 blocks.
+	fn create_signed_transaction<A: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>>(
+		call: RuntimeCall,
+		public: Self::Public,
+		account: AccountId,
+		nonce: Nonce,
+	) -> Option<crate::UncheckedExtrinsic> {
+		use sp_runtime::traits::StaticLookup;
+		let current = System::block_number().saturating_sub(1) as u64;
+		let extension: crate::TxExtension = (
+			frame_system::CheckNonZeroSender::<Runtime>::new(),
+			frame_system::CheckSpecVersion::<Runtime>::new(),
+			frame_system::CheckTxVersion::<Runtime>::new(),
+			frame_system::CheckGenesis::<Runtime>::new(),
+			frame_system::CheckEra::<Runtime>::from(sp_runtime::generic::Era::mortal(64, current)),
+			frame_system::CheckNonce::<Runtime>::from(nonce),
+			frame_system::CheckWeight::<Runtime>::new(),
+			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),
+			frame_metadata_hash_extension::CheckMetadataHash::<Runtime>::new(false),
+			frame_system::WeightReclaim::<Runtime>::new(),
+		);
+		let payload = crate::SignedPayload::new(call, extension).ok()?;
+		let signature = payload.using_encoded(|bytes| A::sign(bytes, public))?;
+		let (call, extension, _) = payload.deconstruct();
+		let address = <Runtime as frame_system::Config>::Lookup::unlookup(account);
+		Some(crate::UncheckedExtrinsic::new_signed(call, address, signature, extension))
+	}
 }

@@ -11,17 +11,26 @@ use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
-use crate::{AccountId, Balance, BalancesConfig, RuntimeGenesisConfig, SudoConfig};
+use crate::{AccountId, Balance, BalancesConfig, JobsConfig, RuntimeGenesisConfig, SudoConfig, UNIT};
 use crate::{AuraConfig, GrandpaConfig};
 
 /// Balance given to every well-known dev account: about 1.15 million MSC.
 pub const DEV_ENDOWMENT: Balance = 1 << 60;
 
-/// Genesis with the given consensus authorities, endowed accounts and sudo key.
+/// Stake each genesis worker bonds.
+pub const GENESIS_WORKER_STAKE: Balance = 1_000 * UNIT;
+/// Jobs each genesis worker runs at once.
+pub const GENESIS_WORKER_CAPACITY: u32 = 8;
+
+/// Genesis with the given consensus authorities, endowed accounts, sudo key, workers (each
+/// signing with its own account's key, as the node's `--alice`-style dev keys do) and least
+/// replication.
 fn testnet_genesis(
 	authorities: Vec<(AuraId, GrandpaId)>,
 	endowed_accounts: Vec<AccountId>,
 	root: AccountId,
+	workers: Vec<AccountId>,
+	min_replication: u8,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
@@ -41,6 +50,13 @@ fn testnet_genesis(
 				.collect::<Vec<_>>(),
 		},
 		sudo: SudoConfig { key: Some(root) },
+		jobs: JobsConfig {
+			min_replication,
+			workers: workers
+				.into_iter()
+				.map(|w| (w.clone(), w, GENESIS_WORKER_STAKE, GENESIS_WORKER_CAPACITY))
+				.collect::<Vec<_>>(),
+		},
 	})
 }
 
@@ -52,17 +68,21 @@ fn well_known_accounts() -> Vec<AccountId> {
 	Sr25519Keyring::well_known().map(|k| k.to_account_id()).collect()
 }
 
-/// `development`: Alice is the only authority and the sudo key.
+/// `development`: Alice is the only authority, the sudo key and the only worker, and jobs
+/// may run on one worker, so a job submitted to a fresh `--dev` chain runs at once.
 pub fn development_config_genesis() -> Value {
 	testnet_genesis(
 		vec![authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
 		well_known_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
+		vec![Sr25519Keyring::Alice.to_account_id()],
+		1,
 	)
 }
 
 /// `local_testnet`: Alice, Bob, Charlie and Dave are authorities. GRANDPA needs more than
-/// two thirds of them, so any one can be down and the chain still finalizes.
+/// two thirds of them, so any one can be down and the chain still finalizes. Alice, Bob and
+/// Charlie are workers; jobs need at least two of them.
 pub fn local_testnet_genesis() -> Value {
 	testnet_genesis(
 		vec![
@@ -73,6 +93,12 @@ pub fn local_testnet_genesis() -> Value {
 		],
 		well_known_accounts(),
 		Sr25519Keyring::Alice.to_account_id(),
+		vec![
+			Sr25519Keyring::Alice.to_account_id(),
+			Sr25519Keyring::Bob.to_account_id(),
+			Sr25519Keyring::Charlie.to_account_id(),
+		],
+		2,
 	)
 }
 

@@ -48,6 +48,9 @@ pub mod opaque {
 		pub struct SessionKeys {
 			pub aura: Aura,
 			pub grandpa: Grandpa,
+			/// The worker key (`mwrk`): signs job commitments and reveals from the node's
+			/// off-chain worker.
+			pub worker: Jobs,
 		}
 	}
 }
@@ -59,7 +62,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("mosaic"),
 	impl_name: alloc::borrow::Cow::Borrowed("mosaic-node"),
 	authoring_version: 1,
-	spec_version: 102,
+	spec_version: 103,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -156,6 +159,9 @@ mod runtime {
 
 	#[runtime::pallet_index(11)]
 	pub type Models = pallet_mosaic_models;
+
+	#[runtime::pallet_index(12)]
+	pub type Jobs = pallet_mosaic_jobs;
 }
 
 #[cfg(feature = "runtime-benchmarks")]
@@ -169,6 +175,7 @@ mod benches {
 		[pallet_utility, Utility]
 		[pallet_mosaic_blobs, Blobs]
 		[pallet_mosaic_models, Models]
+		[pallet_mosaic_jobs, Jobs]
 	);
 }
 

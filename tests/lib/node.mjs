@@ -30,9 +30,10 @@ export function runNodeCommand(args) {
 
 /**
  * Starts a node. `args` come after the port and base-path flags this helper sets.
- * Returns { api, rpcPort, p2pPort, basePath, logFile, stop }.
+ * `env` adds environment variables for the node. Returns
+ * { api, rpcPort, p2pPort, basePath, logFile, stop }.
  */
-export async function startNode(name, args, { timeoutMs = 60_000 } = {}) {
+export async function startNode(name, args, { timeoutMs = 60_000, env = {} } = {}) {
   const rpcPort = await freePort();
   const p2pPort = await freePort();
   const basePath = mkdtempSync(join(tmpdir(), `mosaic-${name}-`));
@@ -47,7 +48,7 @@ export async function startNode(name, args, { timeoutMs = 60_000 } = {}) {
     '--no-mdns',
     '--name', name,
     ...args,
-  ], { stdio: ['ignore', 'pipe', 'pipe'] });
+  ], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...env } });
   child.stdout.pipe(log);
   child.stderr.pipe(log);
   let exited = null;

@@ -112,6 +112,21 @@ sp_api::decl_runtime_apis! {
 	}
 }
 
+/// The crypto of worker keys for runtimes whose signatures are `MultiSignature` (sr25519
+/// worker keys, key type `mwrk`).
+pub mod crypto {
+	use sp_runtime::{MultiSignature, MultiSigner};
+
+	/// Signs with the node's worker key.
+	pub struct WorkerAuthId;
+
+	impl frame_system::offchain::AppCrypto<MultiSigner, MultiSignature> for WorkerAuthId {
+		type RuntimeAppPublic = mosaic_primitives::worker::Public;
+		type GenericPublic = sp_core::sr25519::Public;
+		type GenericSignature = sp_core::sr25519::Signature;
+	}
+}
+
 /// Creates runnable model versions and sealed blobs for the benchmarks, which see the
 /// registry and the blob store only through their traits.
 #[cfg(feature = "runtime-benchmarks")]
@@ -119,6 +134,55 @@ pub trait BenchmarkHelper<AccountId> {
 	/// Registers a runnable version owned by `owner` whose one float input is called `x` with
 	/// a symbolic shape `[n]` and whose one output is `y`, and returns `(model, version)`.
 	fn runnable_version(owner: &AccountId) -> (ModelId, VersionNumber);
+}
+
+/// [`BenchmarkHelper`] for runtimes whose registry is `pallet_mosaic_models`: registers a
+/// model through it, with a blob from the registry's own benchmark helper.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct ModelsBenchmarkHelper<T>(core::marker::PhantomData<T>);
+
+#[cfg(feature = "runtime-benchmarks")]
+impl<T: pallet_mosaic_models::Config> BenchmarkHelper<T::AccountId> for ModelsBenchmarkHelper<T> {
+	fn runnable_version(owner: &T::AccountId) -> (ModelId, VersionNumber) {
+		use pallet_mosaic_models::{BenchmarkHelper as _, TensorSchema, VersionSpec};
+		let _ = <T as pallet_mosaic_models::Config>::Currency::set_balance(
+			owner,
+			<T as pallet_mosaic_models::Config>::Currency::minimum_balance()
+				.saturating_mul(1_000_000u32.into())
+				.saturating_add(pallet_mosaic_models::Pallet::<T>::deposit_for(100_000)),
+		);
+		let model = pallet_mosaic_models::NextModelId::<T>::get();
+		let blob = <T as pallet_mosaic_models::Config>::BenchmarkHelper::sealed_blob(owner, model)
+			.expect("the registry's helper stores blobs");
+		let tensor = |name: &[u8]| TensorSchema {
+			name: BoundedVec::truncate_from(name.to_vec()),
+			element_type: mosaic_primitives::digest::ElementType::F32,
+			shape: BoundedVec::truncate_from(alloc::vec![Dim::Symbolic(BoundedVec::truncate_from(
+				b"n".to_vec()
+			))]),
+		};
+		let spec = VersionSpec {
+			blob,
+			opset: <T as pallet_mosaic_models::Config>::MinOpset::get(),
+			inputs: BoundedVec::truncate_from(alloc::vec![tensor(b"x")]),
+			outputs: BoundedVec::truncate_from(alloc::vec![tensor(b"y")]),
+			precision: 3,
+			tolerance: Some(1),
+			royalty: <T as pallet_mosaic_models::Config>::MaxRoyalty::get(),
+			parent: None,
+		};
+		let mut name = b"bench-".to_vec();
+		name.extend_from_slice(&model.to_le_bytes().map(|b| b'a' + b % 26));
+		pallet_mosaic_models::Pallet::<T>::register_model(
+			frame_system::RawOrigin::Signed(owner.clone()).into(),
+			BoundedVec::truncate_from(name),
+			Default::default(),
+			Default::default(),
+			spec,
+		)
+		.expect("a valid model registers");
+		(model, 1)
+	}
 }
 
 #[frame_support::pallet]
@@ -869,6 +933,15 @@ pub mod pallet {
 			};
 			ensure!(cancellable, Error::<T>::CannotCancel);
 			Queue::<T>::mutate(|queue| queue.retain(|id| *id != job));
+			// A cancelled job leaves nothing in the schedule, so cancelling cannot be used to
+			// crowd other jobs' phase ends.
+			let latest_start = info.deadline.saturating_sub(Self::round_length());
+			for offset in 0..8u32 {
+				Self::unschedule(latest_start.saturating_add(offset.into()), job, DeadlineKind::LatestStart);
+			}
+			if let JobStatus::Committing { until } = info.status {
+				Self::unschedule(until, job, DeadlineKind::CommitEnd);
+			}
 			Self::release_assignees(job, &info);
 			let refunded = Self::close_escrow(&info, Zero::zero(), Zero::zero());
 			info.status = JobStatus::Cancelled;
@@ -919,7 +992,7 @@ pub mod pallet {
 				_ => 0,
 			},
 			T::MaxAssignees::get(),
-		))]
+		).saturating_add(T::WeightInfo::assign(T::MaxWorkers::get(), T::EscalationWorkers::get().into())))]
 		pub fn reveal(
 			origin: OriginFor<T>,
 			job: JobId,
@@ -1093,25 +1166,49 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Adds a phase end to the schedule at `at`, or the first block after it with room (at
-	/// most 8 blocks later).
-	fn schedule(at: BlockNumberFor<T>, job: JobId, kind: DeadlineKind) -> DispatchResult {
+	/// most 8 blocks later); returns the block it went in, which is when the phase ends.
+	fn schedule(
+		at: BlockNumberFor<T>,
+		job: JobId,
+		kind: DeadlineKind,
+	) -> Result<BlockNumberFor<T>, DispatchError> {
 		let mut block = at;
 		for _ in 0..8 {
 			if Deadlines::<T>::try_append(block, (job, kind)).is_ok() {
-				return Ok(());
+				return Ok(block);
 			}
 			block = block.saturating_add(1u32.into());
 		}
 		Err(Error::<T>::ScheduleFull.into())
 	}
 
+	/// Removes a job's entry of `kind` at `at` from the schedule (a cancelled job's).
+	fn unschedule(at: BlockNumberFor<T>, job: JobId, kind: DeadlineKind) {
+		Deadlines::<T>::mutate_exists(at, |entries| {
+			if let Some(list) = entries {
+				list.retain(|entry| *entry != (job, kind));
+				if list.is_empty() {
+					*entries = None;
+				}
+			}
+		});
+	}
+
 	/// The work of `on_initialize`: due phase ends, then the assignment queue.
 	fn process_block(now: BlockNumberFor<T>) -> Weight {
 		let mut weight = T::WeightInfo::on_initialize_base();
+		// The queue first: a job may still start in its latest start block.
+		weight.saturating_accrue(Self::assign_queued(now));
 		let due = Deadlines::<T>::take(now);
 		for (job, kind) in due {
 			weight.saturating_accrue(Self::handle_deadline(job, kind, now));
 		}
+		weight
+	}
+
+	/// Assigns workers to queued jobs, oldest first, looking at most at `MaxAssignPerBlock`.
+	fn assign_queued(now: BlockNumberFor<T>) -> Weight {
+		let mut weight = Weight::zero();
 		let pool_size = Pool::<T>::decode_len().unwrap_or(0) as u32;
 		let per_job = T::WeightInfo::assign(pool_size, T::MaxReplication::get().into());
 		let mut queue = Queue::<T>::get();
@@ -1162,11 +1259,13 @@ impl<T: Config> Pallet<T> {
 				Self::end_commit_phase(job, &mut info, now);
 				Self::store_or_finish(job, info);
 				T::WeightInfo::expire_commit(T::MaxAssignees::get())
+					.saturating_add(T::WeightInfo::assign(T::MaxWorkers::get(), T::EscalationWorkers::get().into()))
 			},
 			(DeadlineKind::RevealEnd, JobStatus::Revealing { until }) if until == now => {
 				Self::settle(job, &mut info, now);
 				Self::store_or_finish(job, info);
 				T::WeightInfo::expire_reveal(T::MaxOutputValues::get(), T::MaxAssignees::get())
+					.saturating_add(T::WeightInfo::assign(T::MaxWorkers::get(), T::EscalationWorkers::get().into()))
 			},
 			(DeadlineKind::Purge, status) if status.is_finished() => {
 				Jobs::<T>::remove(job);
@@ -1211,10 +1310,10 @@ impl<T: Config> Pallet<T> {
 			chosen.push(candidates.swap_remove(index).0);
 		}
 
-		let until = now.saturating_add(T::CommitPeriod::get());
-		if Self::schedule(until, job, DeadlineKind::CommitEnd).is_err() {
+		let Ok(until) = Self::schedule(now.saturating_add(T::CommitPeriod::get()), job, DeadlineKind::CommitEnd)
+		else {
 			return false;
-		}
+		};
 		for worker in &chosen {
 			if let Some(mut w) = Workers::<T>::get(worker) {
 				w.assigned = w.assigned.saturating_add(1);
@@ -1250,12 +1349,17 @@ impl<T: Config> Pallet<T> {
 			Self::store_worker(&assignee.worker, worker);
 		}
 		let pending = Commitments::<T>::iter_key_prefix(job).any(|w| !Reveals::<T>::contains_key(job, &w));
-		let until = now.saturating_add(T::RevealPeriod::get());
-		if pending && Self::schedule(until, job, DeadlineKind::RevealEnd).is_ok() {
-			info.status = JobStatus::Revealing { until };
-			Self::deposit_event(Event::RevealStarted { job, until });
-		} else {
-			Self::settle(job, info, now);
+		let scheduled = pending
+			.then(|| Self::schedule(now.saturating_add(T::RevealPeriod::get()), job, DeadlineKind::RevealEnd).ok())
+			.flatten();
+		match scheduled {
+			Some(until) => {
+				info.status = JobStatus::Revealing { until };
+				Self::deposit_event(Event::RevealStarted { job, until });
+			},
+			// Nothing left to reveal, or (schedule full for 8 blocks) no way to end a reveal
+			// phase: settle on what is revealed.
+			None => Self::settle(job, info, now),
 		}
 	}
 

@@ -198,7 +198,7 @@ pub struct MockHelper;
 #[cfg(feature = "runtime-benchmarks")]
 impl BenchmarkHelper<u64> for MockHelper {
 	fn runnable_version(owner: &u64) -> (u32, u32) {
-		add_version(0, 1, *owner, None);
+		add_version(0, 1, *owner, Some(1));
 		(0, 1)
 	}
 }

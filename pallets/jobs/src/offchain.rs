@@ -9,9 +9,11 @@
 //! - reveal phase: submit the kept outcome and salt.
 //!
 //! The per-job record in off-chain storage makes every step happen once: a run is started
-//! again only if the node lost it (restarted) before collecting its result, and each
-//! transaction is submitted once. A lock per worker keeps overlapping off-chain worker runs
-//! (of consecutive blocks) apart.
+//! again only if the node lost it (restarted) before collecting its result, and a commitment
+//! or reveal is sent again only if it has not landed [`RESEND_AFTER`] blocks after it was
+//! sent (the pool dropped it, or the node stopped before sending). A lock per worker keeps
+//! overlapping off-chain worker runs (of consecutive blocks) apart. Records of jobs the
+//! worker no longer holds are deleted.
 
 use super::*;
 use frame_system::offchain::{AppCrypto, CreateSignedTransaction, SubmitTransaction};
@@ -34,16 +36,27 @@ const WAIT_FOR_RUN_MS: u64 = 1_500;
 const POLL_EVERY_MS: u64 = 50;
 /// A locally tracked nonce is trusted for this many blocks; after that the chain's is used.
 const NONCE_MEMORY: u32 = 10;
+/// A commitment or reveal not on chain this many blocks after it was sent is sent again.
+pub const RESEND_AFTER: u32 = 3;
 
 /// What this node did for one worker on one job round.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
-pub enum LocalRun<Outcome> {
+pub enum LocalRun<Outcome, BlockNumber> {
 	/// The run was handed to the executor.
 	Started,
-	/// The outcome is known and the commitment submitted.
-	Committed { salt: Hash32, outcome: Outcome },
-	/// The reveal was submitted.
-	Revealed,
+	/// The outcome is known and the commitment was sent at `sent_at`.
+	Committed { salt: Hash32, outcome: Outcome, sent_at: BlockNumber },
+	/// The reveal was sent at `sent_at`.
+	Revealed { salt: Hash32, outcome: Outcome, sent_at: BlockNumber },
+}
+
+type LocalRunOf<T> = LocalRun<OutcomeOf<T>, BlockNumberFor<T>>;
+
+/// Off-chain storage key of the list of a worker's job records.
+fn records_key<AccountId: Encode>(worker: &AccountId) -> Vec<u8> {
+	let mut key = b"mosaic/jobs/records/".to_vec();
+	worker.encode_to(&mut key);
+	key
 }
 
 /// Off-chain storage key of a worker's record for a job round.
@@ -77,11 +90,37 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 			Duration::from_millis(60_000),
 		);
 		let Ok(_guard) = lock.try_lock() else { continue };
+		forget_finished::<T>(&worker);
 		for job in Assignments::<T>::iter_key_prefix(&worker) {
 			if let Err(why) = step::<T>(job, &worker, &public, &account, now) {
 				log::debug!(target: LOG_TARGET, "job {job}: {why}");
 			}
 		}
+	}
+}
+
+/// Deletes the records of jobs the worker no longer holds.
+fn forget_finished<T: Config>(worker: &T::AccountId) {
+	let key = records_key(worker);
+	let index = StorageValueRef::persistent(&key);
+	let Ok(Some(records)) = index.get::<Vec<(JobId, u8)>>() else { return };
+	let (keep, done): (Vec<_>, Vec<_>) =
+		records.into_iter().partition(|(job, _)| Assignments::<T>::contains_key(worker, job));
+	for (job, round) in done {
+		let key = local_key(job, round, worker);
+		StorageValueRef::persistent(&key).clear();
+	}
+	index.set(&keep);
+}
+
+/// Remembers that the worker has a record for a job round, so it can be deleted later.
+fn remember<T: Config>(worker: &T::AccountId, job: JobId, round: u8) {
+	let key = records_key(worker);
+	let index = StorageValueRef::persistent(&key);
+	let mut records = index.get::<Vec<(JobId, u8)>>().ok().flatten().unwrap_or_default();
+	if !records.contains(&(job, round)) {
+		records.push((job, round));
+		index.set(&records);
 	}
 }
 
@@ -100,11 +139,13 @@ fn step<T: Config>(
 	let round = assignee.round;
 	let key = local_key(job, round, worker);
 	let store = StorageValueRef::persistent(&key);
-	let local = store.get::<LocalRun<OutcomeOf<T>>>().map_err(|_| "undecodable local record")?;
+	let local = store.get::<LocalRunOf<T>>().map_err(|_| "undecodable local record")?;
+	let due = |sent_at: BlockNumberFor<T>| now >= sent_at.saturating_add(RESEND_AFTER.into());
 	match (info.status, local) {
 		(JobStatus::Committing { .. }, None) if round == info.round => {
 			start::<T>(job, round, worker, &info)?;
-			store.set(&LocalRun::<OutcomeOf<T>>::Started);
+			remember::<T>(worker, job, round);
+			store.set(&LocalRunOf::<T>::Started);
 			// Small models finish at once: collect in this run rather than the next block's.
 			let deadline = sp_io::offchain::timestamp().add(Duration::from_millis(WAIT_FOR_RUN_MS));
 			loop {
@@ -125,12 +166,29 @@ fn step<T: Config>(
 				None => Ok(()),
 			}
 		},
-		(JobStatus::Revealing { .. }, Some(LocalRun::Committed { salt, outcome })) => {
+		(JobStatus::Committing { .. }, Some(LocalRun::Committed { salt, outcome, sent_at }))
+			if round == info.round && due(sent_at) && !Commitments::<T>::contains_key(job, worker) =>
+		{
+			log::info!(target: LOG_TARGET, "job {job}: commitment not on chain; sending it again");
+			let commitment = commitment_of::<T>(&info, worker, &salt, &outcome)?;
+			send::<T>(public, key_account, now, Call::commit { job, commitment })?;
+			store.set(&LocalRunOf::<T>::Committed { salt, outcome, sent_at: now });
+			Ok(())
+		},
+		(JobStatus::Revealing { .. }, Some(LocalRun::Committed { salt, outcome, .. })) => {
 			if Reveals::<T>::contains_key(job, worker) || !Commitments::<T>::contains_key(job, worker) {
 				return Ok(());
 			}
-			send::<T>(public, key_account, now, Call::reveal { job, salt, outcome })?;
-			store.set(&LocalRun::<OutcomeOf<T>>::Revealed);
+			send::<T>(public, key_account, now, Call::reveal { job, salt, outcome: outcome.clone() })?;
+			store.set(&LocalRunOf::<T>::Revealed { salt, outcome, sent_at: now });
+			Ok(())
+		},
+		(JobStatus::Revealing { .. }, Some(LocalRun::Revealed { salt, outcome, sent_at }))
+			if due(sent_at) && !Reveals::<T>::contains_key(job, worker) =>
+		{
+			log::info!(target: LOG_TARGET, "job {job}: reveal not on chain; sending it again");
+			send::<T>(public, key_account, now, Call::reveal { job, salt, outcome: outcome.clone() })?;
+			store.set(&LocalRunOf::<T>::Revealed { salt, outcome, sent_at: now });
 			Ok(())
 		},
 		_ => Ok(()),
@@ -202,13 +260,23 @@ fn commit<T: Config>(
 	outcome: OutcomeOf<T>,
 ) -> Result<(), &'static str> {
 	let info = Jobs::<T>::get(job).ok_or("job gone")?;
-	let view = T::Models::version(info.model, info.version).ok_or("version gone")?;
-	let digest = Pallet::<T>::outcome_digest(&outcome, view.precision).map_err(|_| "bad outcome")?;
 	let salt = sp_io::offchain::random_seed();
-	let commitment = commitment(&digest, &salt, worker);
+	let commitment = commitment_of::<T>(&info, worker, &salt, &outcome)?;
 	// Kept before sending: a crash after sending must not lose the salt.
-	store.set(&LocalRun::Committed { salt, outcome });
+	store.set(&LocalRunOf::<T>::Committed { salt, outcome, sent_at: now });
 	send::<T>(public, key_account, now, Call::commit { job, commitment })
+}
+
+/// The commitment to `outcome` with `salt`, at the job version's precision.
+fn commitment_of<T: Config>(
+	info: &JobInfoOf<T>,
+	worker: &T::AccountId,
+	salt: &Hash32,
+	outcome: &OutcomeOf<T>,
+) -> Result<Hash32, &'static str> {
+	let view = T::Models::version(info.model, info.version).ok_or("version gone")?;
+	let digest = Pallet::<T>::outcome_digest(outcome, view.precision).map_err(|_| "bad outcome")?;
+	Ok(commitment(&digest, salt, worker))
 }
 
 /// Signs `call` with the worker key and submits it, with a nonce that follows this node's

@@ -1,0 +1,90 @@
+// Three validator-workers (Alice, Bob, Charlie) on one network, k = 3. Charlie's node runs
+// with MOSAIC_DISHONEST_WORKER=1, so its worker reports outputs one quantisation step off.
+// The job settles with the honest result; Charlie is slashed; Alice and Bob are paid.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Keyring } from '@polkadot/keyring';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { runNodeCommand, startNode, waitFor } from '../lib/node.mjs';
+import { fixture, storeAndRegister, submitJob, waitForJobEnd, jobEvents, quantize } from '../lib/jobs.mjs';
+
+const PRECISION = 4;
+const nodes = {};
+let keys;
+let specDir;
+
+/** The local_testnet spec with Alice, Bob and Charlie as the authorities (and its workers). */
+function threeValidatorSpec() {
+  const spec = JSON.parse(runNodeCommand(['build-spec', '--chain', 'local_testnet']));
+  const patch = spec.genesis.runtimeGenesis.patch;
+  const sr = new Keyring({ type: 'sr25519', ss58Format: 42 });
+  const ed = new Keyring({ type: 'ed25519', ss58Format: 42 });
+  const names = ['//Alice', '//Bob', '//Charlie'];
+  patch.aura.authorities = names.map((uri) => sr.addFromUri(uri).address);
+  patch.grandpa.authorities = names.map((uri) => [ed.addFromUri(uri).address, 1]);
+  spec.id = 'mosaic_three_workers';
+  specDir = mkdtempSync(join(tmpdir(), 'mosaic-spec-'));
+  const path = join(specDir, 'three-workers.json');
+  writeFileSync(path, JSON.stringify(spec));
+  return path;
+}
+
+before(async () => {
+  await cryptoWaitReady();
+  const keyring = new Keyring({ type: 'sr25519' });
+  keys = Object.fromEntries(['Alice', 'Bob', 'Charlie', 'Dave'].map((n) => [n, keyring.addFromUri(`//${n}`)]));
+  const spec = threeValidatorSpec();
+  const nodeKey = () => ['--node-key', randomBytes(32).toString('hex')];
+  nodes.alice = await startNode('alice', ['--chain', spec, '--alice', '--validator', ...nodeKey()]);
+  const peerId = (await nodes.alice.api.rpc.system.localPeerId()).toString();
+  const bootnode = ['--bootnodes', `/ip4/127.0.0.1/tcp/${nodes.alice.p2pPort}/p2p/${peerId}`];
+  nodes.bob = await startNode('bob', ['--chain', spec, '--bob', '--validator', ...nodeKey(), ...bootnode]);
+  nodes.charlie = await startNode('charlie', ['--chain', spec, '--charlie', '--validator', ...nodeKey(), ...bootnode],
+    { env: { MOSAIC_DISHONEST_WORKER: '1' } });
+});
+
+after(async () => {
+  await Promise.all(Object.values(nodes).map((n) => n.stop()));
+  if (specDir) rmSync(specDir, { recursive: true, force: true });
+});
+
+test('the liar is slashed and the two honest workers are paid', async () => {
+  const { api } = nodes.alice;
+  await waitFor(async () => (await api.rpc.system.health()).peers.toNumber() >= 2, 60_000, 'two peers');
+  const cnn = fixture('cnn');
+  const model = await storeAndRegister(api, keys.Dave, 'cnn', cnn, { precision: PRECISION });
+  const stakeBefore = (await api.query.jobs.workers(keys.Charlie.address)).unwrap().stake.toBigInt();
+  const fee = 1_000_000_000n;
+
+  const submitted = await submitJob(api, keys.Dave, model, cnn.input, 3, fee, 100);
+  const ended = await waitForJobEnd(api, submitted.id, 240_000);
+  const blocks = ended.block - submitted.block;
+  const seconds = (ended.at - submitted.at) / 1000;
+  console.log(`MEASURE three nodes k=3: settled ${blocks} blocks, ${seconds.toFixed(1)} s after the submission's block`);
+  assert.ok(ended.job.status.isSettled, `status ${ended.job.status.type}`);
+  const assigned = ended.job.assignees.map((a) => a.worker.toString()).sort();
+  assert.deepEqual(assigned, [keys.Alice.address, keys.Bob.address, keys.Charlie.address].sort());
+
+  const result = ended.job.result.unwrap();
+  assert.equal(result.agreeing.toNumber(), 2);
+  const got = result.outcome.asOutputs[0].values.map((v) => v.toNumber());
+  const expected = cnn.output[0].data.map((x) => quantize(x, PRECISION));
+  got.forEach((value, i) => assert.ok(Math.abs(value - expected[i]) <= 1, `logit ${i}: ${value} vs ${expected[i]}`));
+
+  const hash = await api.rpc.chain.getBlockHash(ended.block);
+  const events = await jobEvents(api, hash);
+  const paid = events.filter((e) => api.events.jobs.WorkerPaid.is(e)).map((e) => e.data.worker.toString()).sort();
+  assert.deepEqual(paid, [keys.Alice.address, keys.Bob.address].sort());
+  const slashed = events.find((e) => api.events.jobs.WorkerSlashed.is(e));
+  assert.ok(slashed, `events: ${events.map((e) => e.method).join(', ')}`);
+  assert.equal(slashed.data.worker.toString(), keys.Charlie.address);
+  assert.ok(slashed.data.reason.isDissent);
+  const dissentSlash = api.consts.jobs.dissentSlash.toBigInt();
+  assert.equal(slashed.data.amount.toBigInt(), dissentSlash);
+  const stakeAfter = (await api.query.jobs.workers(keys.Charlie.address)).unwrap().stake.toBigInt();
+  assert.equal(stakeBefore - stakeAfter, dissentSlash);
+});
