@@ -39,9 +39,14 @@ export function fixture(name) {
   };
 }
 
-/** Stores `model` as an inline blob and registers it as model `name`; returns the model id. */
+/**
+ * Stores `model` as an inline blob (unless it is stored already) and registers it as model
+ * `name`; returns the model id.
+ */
 export async function storeAndRegister(api, owner, name, { model, hash, input, output }, { precision = 4, tolerance = null } = {}) {
-  await send(api, owner, api.tx.blobs.store(u8aToHex(model)));
+  if ((await api.query.blobs.blobs(hash)).isNone) {
+    await send(api, owner, api.tx.blobs.store(u8aToHex(model)));
+  }
   const tensor = ({ name, shape }) => ({
     name,
     elementType: 'F32',
@@ -82,7 +87,10 @@ export function quantize(x, precision) {
   return floor % 2 === 0 ? floor : floor + 1;
 }
 
-/** Submits a job and returns its id with the number and hash of the block that included it. */
+/**
+ * Submits a job; returns its id, the number of the block that included it, when, and the
+ * transaction fee paid for it.
+ */
 export async function submitJob(api, requester, model, input, replication, feePerWorker, deadlineBlocks) {
   const head = (await api.rpc.chain.getHeader()).number.toNumber();
   const id = (await api.query.jobs.nextJobId()).toNumber();
@@ -91,7 +99,9 @@ export async function submitJob(api, requester, model, input, replication, feePe
   const submitted = events.find(({ event }) => api.events.jobs.JobSubmitted.is(event));
   if (!submitted || submitted.event.data.job.toNumber() !== id) throw new Error('JobSubmitted missing');
   const block = (await api.rpc.chain.getHeader(blockHash)).number.toNumber();
-  return { id, block, at: Date.now() };
+  const feePaid = events.find(({ event }) => api.events.transactionPayment.TransactionFeePaid.is(event)
+    && event.data.who.toString() === requester.address);
+  return { id, block, at: Date.now(), txFee: feePaid.event.data.actualFee.toBigInt() };
 }
 
 /** Waits until job `id` is finished; resolves with its record and the block it finished in. */

@@ -71,7 +71,7 @@ test('the liar is slashed and the two honest workers are paid', async () => {
 
   const result = ended.job.result.unwrap();
   assert.equal(result.agreeing.toNumber(), 2);
-  const got = result.outcome.asOutputs[0].values.map((v) => v.toNumber());
+  const got = result.outcome.asOutputs[0].elements.map((v) => v.toNumber());
   const expected = cnn.output[0].data.map((x) => quantize(x, PRECISION));
   got.forEach((value, i) => assert.ok(Math.abs(value - expected[i]) <= 1, `logit ${i}: ${value} vs ${expected[i]}`));
 

@@ -66,7 +66,7 @@ fn outputs<T: Config>(values: u32, offset: i64) -> OutcomeOf<T> {
 		name: BoundedVec::truncate_from(b"y".to_vec()),
 		element_type: ElementType::F32,
 		shape: BoundedVec::truncate_from(vec![values as u64]),
-		values: BoundedVec::truncate_from((0..values as i64).map(|v| v + offset).collect::<Vec<_>>()),
+		elements: BoundedVec::truncate_from((0..values as i64).map(|v| v + offset).collect::<Vec<_>>()),
 	}]))
 }
 

@@ -988,7 +988,7 @@ pub mod pallet {
 		#[pallet::call_index(13)]
 		#[pallet::weight(T::WeightInfo::reveal(
 			match outcome {
-				Outcome::Outputs(outputs) => outputs.iter().map(|o| o.values.len() as u32).sum(),
+				Outcome::Outputs(outputs) => outputs.iter().map(|o| o.elements.len() as u32).sum(),
 				_ => 0,
 			},
 			T::MaxAssignees::get(),
@@ -1155,7 +1155,7 @@ impl<T: Config> Pallet<T> {
 	pub fn outcome_digest(outcome: &OutcomeOf<T>, precision: u8) -> Result<Hash32, DispatchError> {
 		match outcome {
 			Outcome::Outputs(outputs) => {
-				let values: u64 = outputs.iter().map(|o| o.values.len() as u64).sum();
+				let values: u64 = outputs.iter().map(|o| o.elements.len() as u64).sum();
 				ensure!(values <= T::MaxOutputValues::get() as u64, Error::<T>::OutputsTooLarge);
 				mosaic_primitives::digest::canonical_digest(&to_quantized(outputs), precision)
 					.map_err(|_| Error::<T>::MalformedOutputs.into())

@@ -60,7 +60,7 @@ fn outputs(values: &[i64]) -> OutcomeOf<Test> {
 			name: b"y".to_vec().try_into().unwrap(),
 			element_type: ElementType::F32,
 			shape: vec![values.len() as u64].try_into().unwrap(),
-			values: values.to_vec().try_into().unwrap(),
+			elements: values.to_vec().try_into().unwrap(),
 		}]
 		.try_into()
 		.unwrap(),
@@ -716,13 +716,13 @@ fn commit_and_reveal_errors() {
 					name: b"y".to_vec().try_into().unwrap(),
 					element_type: ElementType::F32,
 					shape: vec![MAX_OUTPUT_VALUES as u64].try_into().unwrap(),
-					values: vec![0; MAX_OUTPUT_VALUES as usize].try_into().unwrap(),
+					elements: vec![0; MAX_OUTPUT_VALUES as usize].try_into().unwrap(),
 				},
 				OutputTensor {
 					name: b"z".to_vec().try_into().unwrap(),
 					element_type: ElementType::F32,
 					shape: vec![1].try_into().unwrap(),
-					values: vec![0].try_into().unwrap(),
+					elements: vec![0].try_into().unwrap(),
 				},
 			]
 			.try_into()
@@ -734,7 +734,7 @@ fn commit_and_reveal_errors() {
 				name: b"y".to_vec().try_into().unwrap(),
 				element_type: ElementType::F32,
 				shape: vec![3].try_into().unwrap(),
-				values: vec![0].try_into().unwrap(),
+				elements: vec![0].try_into().unwrap(),
 			}]
 			.try_into()
 			.unwrap(),

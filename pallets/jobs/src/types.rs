@@ -79,8 +79,9 @@ pub struct OutputTensor<Name, Shape, Values> {
 	pub element_type: ElementType,
 	/// Dimensions.
 	pub shape: Shape,
-	/// Row-major values: floats as `round(x * 10^precision)`, integers as they are.
-	pub values: Values,
+	/// Row-major values: floats as `round(x * 10^precision)`, integers as they are. (Not
+	/// `values`: polkadot.js structs are `Map`s, whose `values()` would shadow it.)
+	pub elements: Values,
 }
 
 /// What a worker found when it ran a job, as revealed.
@@ -144,7 +145,7 @@ where
 			name: o.name.as_ref().to_vec(),
 			element_type: o.element_type,
 			shape: o.shape.as_ref().to_vec(),
-			values: o.values.as_ref().to_vec(),
+			values: o.elements.as_ref().to_vec(),
 		})
 		.collect()
 }
@@ -166,7 +167,7 @@ where
 				name: o.name.try_into().ok()?,
 				element_type: o.element_type,
 				shape: o.shape.try_into().ok()?,
-				values: o.values.try_into().ok()?,
+				elements: o.values.try_into().ok()?,
 			})
 		})
 		.collect::<Option<Vec<_>>>()?
