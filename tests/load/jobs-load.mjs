@@ -7,6 +7,7 @@
 // Usage: node load/jobs-load.mjs [jobs=200]   (from tests/, after scripts/build.sh)
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { u8aToHex } from '@polkadot/util';
 import { startNode, sleep } from '../lib/node.mjs';
 import { fixture, storeAndRegister, inlineInput, send } from '../lib/jobs.mjs';
 
@@ -22,7 +23,7 @@ try {
   // Alice is a worker from genesis; four more, each signing with its own key.
   for (const name of ['Charlie', 'Dave', 'Eve', 'Ferdie']) {
     const pair = k(name);
-    await api.rpc.author.insertKey('mwrk', `//${name}`, pair.publicKey);
+    await api.rpc.author.insertKey('mwrk', `//${name}`, u8aToHex(pair.publicKey));
     await send(api, pair, api.tx.jobs.registerWorker(pair.address, stake, capacity));
   }
   const mlp = fixture('mlp');
