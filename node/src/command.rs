@@ -135,9 +135,11 @@ pub fn run() -> sc_cli::Result<()> {
 							`--features runtime-benchmarks` (see scripts/bench.sh)."
 							.into());
 					}
-					cmd.run_with_spec::<sp_runtime::traits::HashingFor<Block>, ()>(Some(
-						config.chain_spec,
-					))
+					// The runtime imports Mosaic's host functions; they answer "unavailable" here.
+					cmd.run_with_spec::<
+						sp_runtime::traits::HashingFor<Block>,
+						mosaic_onnx_host::mosaic_onnx::HostFunctions,
+					>(Some(config.chain_spec))
 				},
 				BenchmarkCmd::Block(cmd) => {
 					let PartialComponents { client, .. } = service::new_partial(&config)?;

@@ -69,7 +69,7 @@ struct Runs {
 /// matching the single-threaded execution profile.
 pub struct NodeOnnx {
 	runs: Arc<Mutex<Runs>>,
-	queue: Mutex<mpsc::Sender<RunRequest>>,
+	queue: Mutex<mpsc::Sender<(RunRequest, std::time::Instant)>>,
 }
 
 impl NodeOnnx {
@@ -77,14 +77,23 @@ impl NodeOnnx {
 	/// With `dishonest`, every finished run's outputs are falsified (see [`DISHONEST_ENV`]).
 	pub fn start(sandbox: Sandbox, blobs: Arc<dyn BlobSource>, dishonest: bool) -> Arc<Self> {
 		let runs = Arc::new(Mutex::new(Runs::default()));
-		let (queue, requests) = mpsc::channel::<RunRequest>();
+		let (queue, requests) = mpsc::channel::<(RunRequest, std::time::Instant)>();
 		let worker_runs = runs.clone();
 		std::thread::Builder::new()
 			.name("mosaic-onnx".into())
 			.spawn(move || {
-				for request in requests {
+				for (request, queued_at) in requests {
 					let ticket = request.ticket;
-					let status = match execute(&sandbox, blobs.as_ref(), &request) {
+					let started_at = std::time::Instant::now();
+					let result = execute(&sandbox, blobs.as_ref(), &request);
+					log::info!(
+						target: "mosaic-onnx",
+						"run {} done in {:.1} ms after {:.1} ms in the queue",
+						hex(&ticket[..4]),
+						started_at.elapsed().as_secs_f64() * 1e3,
+						(started_at - queued_at).as_secs_f64() * 1e3,
+					);
+					let status = match result {
 						Ok(output) if dishonest => falsify(output.quantized, request.precision),
 						Ok(output) => RunStatus::Done(RunResult {
 							digest: output.digest,
@@ -186,7 +195,9 @@ impl OnnxBackend for NodeOnnx {
 			return Err(StartError::Busy);
 		}
 		let ticket = request.ticket;
-		lock(&self.queue).send(request).map_err(|_| StartError::Unavailable)?;
+		lock(&self.queue)
+			.send((request, std::time::Instant::now()))
+			.map_err(|_| StartError::Unavailable)?;
 		runs.pending += 1;
 		runs.status.insert(ticket, RunStatus::Pending);
 		Ok(())

@@ -84,3 +84,50 @@ fn runtime_version_names_mosaic() {
 	assert_eq!(VERSION.spec_name, "mosaic");
 	assert!(VERSION.apis.iter().any(|(id, _)| *id == sp_api::runtime_decl_for_core::ID));
 }
+
+#[test]
+fn development_preset_makes_alice_a_worker() {
+	genesis_from_preset("development").execute_with(|| {
+		let alice = Sr25519Keyring::Alice.to_account_id();
+		let worker = pallet_mosaic_jobs::Workers::<Runtime>::get(&alice).expect("Alice is a worker");
+		assert_eq!(worker.key, alice);
+		assert_eq!(worker.stake, genesis_config_presets::GENESIS_WORKER_STAKE);
+		assert_eq!(pallet_mosaic_jobs::MinReplication::<Runtime>::get(), 1);
+		assert_eq!(pallet_mosaic_jobs::Pool::<Runtime>::get().len(), 1);
+	});
+	genesis_from_preset("local_testnet").execute_with(|| {
+		assert_eq!(pallet_mosaic_jobs::WorkerCount::<Runtime>::get(), 3);
+		assert_eq!(pallet_mosaic_jobs::MinReplication::<Runtime>::get(), 2);
+	});
+}
+
+/// The worst `on_initialize` of the jobs pallet (every scheduled phase end settling the
+/// largest job and escalating, every queue slot assigning the largest replication from a full
+/// pool) fits in half a block, so hooks never crowd out transactions entirely.
+#[test]
+fn jobs_hook_worst_case_fits_in_half_a_block() {
+	use frame_support::traits::Get;
+	use pallet_mosaic_jobs::WeightInfo as _;
+	type W = <Runtime as pallet_mosaic_jobs::Config>::WeightInfo;
+	type C = Runtime;
+	let max_assignees = <<C as pallet_mosaic_jobs::Config>::MaxAssignees as Get<u32>>::get();
+	let max_values = <<C as pallet_mosaic_jobs::Config>::MaxOutputValues as Get<u32>>::get();
+	let max_workers = <<C as pallet_mosaic_jobs::Config>::MaxWorkers as Get<u32>>::get();
+	let escalation: u32 = <<C as pallet_mosaic_jobs::Config>::EscalationWorkers as Get<u8>>::get().into();
+	let replication: u32 = <<C as pallet_mosaic_jobs::Config>::MaxReplication as Get<u8>>::get().into();
+	let per_deadline = W::expire_reveal(max_values, max_assignees)
+		.max(W::expire_commit(max_assignees))
+		.saturating_add(W::assign(max_workers, escalation));
+	let deadlines = <<C as pallet_mosaic_jobs::Config>::MaxDeadlinesPerBlock as Get<u32>>::get();
+	let assignments = <<C as pallet_mosaic_jobs::Config>::MaxAssignPerBlock as Get<u32>>::get();
+	let worst = W::on_initialize_base()
+		.saturating_add(per_deadline.saturating_mul(deadlines.into()))
+		.saturating_add(W::assign(max_workers, replication).saturating_mul(assignments.into()));
+	let block = <Runtime as frame_system::Config>::BlockWeights::get().max_block;
+	assert!(
+		worst.ref_time() <= block.ref_time() / 2,
+		"worst hook {} ps > half a block {} ps",
+		worst.ref_time(),
+		block.ref_time() / 2
+	);
+}

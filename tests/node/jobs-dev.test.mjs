@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
+import { readFileSync } from 'node:fs';
 import { startNode } from '../lib/node.mjs';
 import { fixture, storeAndRegister, submitJob, waitForJobEnd, jobEvents, quantize, send } from '../lib/jobs.mjs';
 
@@ -80,6 +81,11 @@ test('an inference job settles with the onnxruntime output within a few blocks',
   assert.equal(paid.data.worker.toString(), alice.address);
   assert.equal(royalty.data.amount.toBigInt(), fee / 10n);
   assert.equal(paid.data.amount.toBigInt(), fee - fee / 10n);
+
+  // The node's executor logs each run: the host-function path's own time.
+  const runs = [...readFileSync(node.logFile, 'utf8').matchAll(/run \w+ done in ([\d.]+) ms after ([\d.]+) ms in the queue/g)];
+  assert.ok(runs.length >= 1, 'the executor ran the job');
+  console.log(`MEASURE dev k=1: executor run ${runs[0][1]} ms (sandbox, model load and optimise, cnn), queue wait ${runs[0][2]} ms`);
 
   // The runtime API shows the same job.
   const view = (await api.call.jobsApi.job(submitted.id)).unwrap();

@@ -281,7 +281,9 @@ mod benchmarks {
 	#[benchmark]
 	fn assign(w: Linear<1, { T::MaxWorkers::get() }>, k: Linear<1, { T::MaxReplication::get() as u32 }>) {
 		let job = submitted::<T>(1);
-		let workers: Vec<T::AccountId> = (0..w.max(k)).map(worker::<T>).collect();
+		// Genesis may have registered workers already; fill the pool up to `w`.
+		let room = T::MaxWorkers::get().saturating_sub(WorkerCount::<T>::get());
+		let workers: Vec<T::AccountId> = (0..w.max(k).min(room)).map(worker::<T>).collect();
 		Jobs::<T>::mutate(job, |j| {
 			if let Some(j) = j {
 				j.replication = k as u8;
