@@ -37,7 +37,7 @@ const POLL_EVERY_MS: u64 = 50;
 /// A locally tracked nonce is trusted for this many blocks; after that the chain's is used.
 const NONCE_MEMORY: u32 = 10;
 /// A commitment or reveal not on chain this many blocks after it was sent is sent again.
-pub const RESEND_AFTER: u32 = 3;
+pub const RESEND_AFTER: u32 = 2;
 
 /// What this node did for one worker on one job round.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]

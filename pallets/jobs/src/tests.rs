@@ -810,10 +810,18 @@ mod ocw {
 	use std::sync::{Arc, Mutex};
 
 	/// An executor that finishes every run at once with `y = [values]`, recording requests.
+	/// With `hold` set, runs stay pending; `forget` drops them, as a node restart would.
 	#[derive(Default)]
 	struct Instant {
 		requests: Mutex<Vec<RunRequest>>,
 		done: Mutex<Vec<Ticket>>,
+		hold: std::sync::atomic::AtomicBool,
+	}
+
+	impl Instant {
+		fn forget(&self) {
+			self.done.lock().unwrap().clear();
+		}
 	}
 
 	impl OnnxBackend for Instant {
@@ -824,6 +832,9 @@ mod ocw {
 		}
 		fn poll(&self, ticket: Ticket) -> RunStatus {
 			let mut done = self.done.lock().unwrap();
+			if self.hold.load(std::sync::atomic::Ordering::SeqCst) && done.contains(&ticket) {
+				return RunStatus::Pending;
+			}
 			match done.iter().position(|t| *t == ticket) {
 				Some(i) => {
 					done.remove(i);
@@ -888,6 +899,76 @@ mod ocw {
 			assert_eq!(result.outcome, outputs(&[1000, 2000]));
 			MosaicJobs::offchain_worker(4);
 			assert!(pool_state.read().transactions.is_empty());
+		});
+	}
+
+	/// Runs `test` with an off-chain worker environment: the executor, and a function that
+	/// takes the transactions submitted so far.
+	fn with_ocw(test: impl FnOnce(&Instant, &dyn Fn() -> Vec<Vec<u8>>)) {
+		let mut ext = new_test_ext();
+		let (offchain, _state) = testing::TestOffchainExt::new();
+		let (pool, pool_state) = testing::TestTransactionPoolExt::new();
+		let backend = Arc::new(Instant::default());
+		ext.register_extension(OffchainWorkerExt::new(offchain.clone()));
+		ext.register_extension(OffchainDbExt::new(offchain));
+		ext.register_extension(TransactionPoolExt::new(pool));
+		ext.register_extension(OnnxExt(backend.clone()));
+		let take = move || std::mem::take(&mut pool_state.write().transactions);
+		ext.execute_with(|| test(&backend, &take));
+	}
+
+	#[test]
+	fn a_run_lost_in_a_restart_is_started_again_under_the_same_ticket() {
+		with_ocw(|backend, take| {
+			UintAuthorityId::set_all_keys(vec![key_of(10)]);
+			register(10);
+			submit(1);
+			run_to(2);
+			backend.hold.store(true, std::sync::atomic::Ordering::SeqCst);
+			MosaicJobs::offchain_worker(2);
+			assert!(take().is_empty(), "still running");
+			// The node restarts: its executor has no record of the run.
+			backend.forget();
+			backend.hold.store(false, std::sync::atomic::Ordering::SeqCst);
+			MosaicJobs::offchain_worker(3);
+			let requests = backend.requests.lock().unwrap().clone();
+			assert_eq!(requests.len(), 2, "started again");
+			assert_eq!(requests[0].ticket, requests[1].ticket);
+			// The next run collects it and commits.
+			MosaicJobs::offchain_worker(3);
+			assert_eq!(take().len(), 1);
+		});
+	}
+
+	#[test]
+	fn a_commitment_that_never_lands_is_sent_again_once_with_the_kept_salt() {
+		with_ocw(|_backend, take| {
+			UintAuthorityId::set_all_keys(vec![key_of(10)]);
+			register(10);
+			let job = submit(1);
+			run_to(2);
+			MosaicJobs::offchain_worker(2);
+			let first = take();
+			assert_eq!(first.len(), 1);
+			// The pool dropped it. Not sent again before RESEND_AFTER blocks...
+			run_to(1 + offchain::RESEND_AFTER as u64);
+			MosaicJobs::offchain_worker(System::block_number());
+			assert!(take().is_empty());
+			// ...then once, with the same commitment (the salt was kept).
+			run_to(2 + offchain::RESEND_AFTER as u64);
+			MosaicJobs::offchain_worker(System::block_number());
+			let second = take();
+			assert_eq!(second.len(), 1);
+			let call = |raw: &Vec<u8>| Extrinsic::decode(&mut &raw[..]).unwrap().function;
+			assert_eq!(call(&first[0]), call(&second[0]));
+			MosaicJobs::offchain_worker(System::block_number());
+			assert!(take().is_empty());
+			// It lands; the reveal uses the kept salt and settles the job.
+			assert_ok!(call(&second[0]).dispatch(RuntimeOrigin::signed(key_of(10))));
+			MosaicJobs::offchain_worker(System::block_number());
+			let reveal = take();
+			assert_ok!(call(&reveal[0]).dispatch(RuntimeOrigin::signed(key_of(10))));
+			assert_eq!(status(job), JobStatus::Settled);
 		});
 	}
 
