@@ -28,3 +28,22 @@ for name, m in mosaic.items():
           f"{m['cold_ms']:.2f} | {o['cold_ms']:.2f} | {m['cold_ms']/o['cold_ms']:.2f}x | "
           f"{m['sandbox_warm_ms']:.3f} | {m['sandbox_warm_ms']-m['warm_ms']:.3f} |")
 PY
+
+# The host-function path an off-chain worker uses, against the sandbox and the executor
+# called directly, in one run per model (needs the node: scripts/build.sh).
+node_bin="$CARGO_TARGET_DIR/release/mosaic-node"
+if [ -x "$node_bin" ]; then
+  echo
+  echo "| model | executor in process ms | sandbox ms | host functions ms | host path over direct call |"
+  echo "|---|---:|---:|---:|---:|"
+  for model in mlp cnn attention big_cnn; do
+    row=$("$node_bin" onnx bench-host --json --iterations "$ITERATIONS" \
+      --model "$FIXTURES/models/$model/model.onnx" --input "$FIXTURES/models/$model/input_0.pb")
+    python3 - "$model" "$row" <<'PY'
+import json, sys
+r = json.loads(sys.argv[2])
+print(f"| {sys.argv[1]} | {r['in_process_ms']:.3f} | {r['sandbox_ms']:.3f} | {r['host_path_ms']:.3f} | "
+      f"{r['host_path_ms'] - r['in_process_ms']:+.3f} ms |")
+PY
+  done
+fi

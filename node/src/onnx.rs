@@ -223,6 +223,9 @@ pub enum OnnxCmd {
 	Run(RunCmd),
 	/// Say whether a model is acceptable under the executor's limits, and why not.
 	Check(CheckCmd),
+	/// Measure the host-function path (runtime interface → node queue → sandbox) against
+	/// the sandbox alone and the executor in process, in one run.
+	BenchHost(BenchHostCmd),
 	/// Internal: serve the sandbox protocol on stdin/stdout (started by the node itself).
 	#[command(hide = true)]
 	Serve {
@@ -273,6 +276,23 @@ pub struct CheckCmd {
 	pub json: bool,
 }
 
+/// `onnx bench-host`.
+#[derive(Debug, clap::Args)]
+pub struct BenchHostCmd {
+	/// The ONNX model.
+	#[arg(long)]
+	pub model: PathBuf,
+	/// One input file (`.pb`, `.npy` for the first input, or `.json`).
+	#[arg(long)]
+	pub input: PathBuf,
+	/// Timed runs per path (after one warm-up run).
+	#[arg(long, default_value_t = 50)]
+	pub iterations: usize,
+	/// Print one JSON object instead of a table.
+	#[arg(long)]
+	pub json: bool,
+}
+
 impl OnnxCmd {
 	/// Runs the subcommand. Failures print one line on stderr and exit with status 1.
 	pub fn run(&self) -> sc_cli::Result<()> {
@@ -283,6 +303,7 @@ impl OnnxCmd {
 				}),
 			OnnxCmd::Check(cmd) => cmd.execute(),
 			OnnxCmd::Run(cmd) => cmd.execute(),
+			OnnxCmd::BenchHost(cmd) => cmd.execute(),
 		};
 		if let Err(message) = result {
 			eprintln!("error: {message}");
@@ -398,6 +419,118 @@ impl RunCmd {
 				println!("{} {} {:?}: [{}{more}]", json.name, json.dtype, json.shape, shown.join(", "));
 			}
 			println!("digest (precision {}): {digest}", self.precision);
+		}
+		Ok(())
+	}
+}
+
+/// Blobs held in memory, for `onnx bench-host`.
+struct MemoryBlobs(HashMap<[u8; 32], Vec<u8>>);
+
+impl BlobSource for MemoryBlobs {
+	fn blob(&self, hash: &[u8; 32]) -> Option<Vec<u8>> {
+		self.0.get(hash).cloned()
+	}
+}
+
+impl BenchHostCmd {
+	fn execute(&self) -> Result<(), String> {
+		use codec::Encode;
+		use std::time::{Duration, Instant};
+
+		let model = read(&self.model)?;
+		let input = read(&self.input)?;
+		let path = self.input.to_string_lossy().to_string();
+		let format = Format::from_path(&path).map_err(|e| e.to_string())?;
+		let wire_format = match format {
+			Format::Pb => InputFormat::TensorProto,
+			Format::Npy => InputFormat::Npy,
+			Format::Json => InputFormat::Json,
+			Format::Scale => InputFormat::Scale,
+		};
+		let sandbox = node_sandbox(Limits::default(), Kernels::Native).map_err(|e| e.to_string())?;
+		let inputs = decode_input(&sandbox, &model, wire_format, &input).map_err(|e| e.to_string())?;
+		let median = |mut samples: Vec<Duration>| {
+			samples.sort();
+			samples[samples.len() / 2].as_secs_f64() * 1e3
+		};
+		let iterations = self.iterations.max(1);
+
+		// The executor in this process, plan cached.
+		let executor = mosaic_executor::Executor::new(Limits::default(), 256 << 20);
+		executor.run(&model, &inputs, 4).map_err(|e| e.to_string())?;
+		let in_process = median(
+			(0..iterations)
+				.map(|_| {
+					let started = Instant::now();
+					let _ = executor.run(&model, &inputs, 4);
+					started.elapsed()
+				})
+				.collect(),
+		);
+
+		// The sandbox child alone (its plan cache warm).
+		sandbox.run(&model, &inputs, 4).map_err(|e| e.to_string())?;
+		let sandboxed = median(
+			(0..iterations)
+				.map(|_| {
+					let started = Instant::now();
+					let _ = sandbox.run(&model, &inputs, 4);
+					started.elapsed()
+				})
+				.collect(),
+		);
+
+		// What an off-chain worker does: `mosaic_onnx::start`, then `poll` until done, through
+		// the node's queue and its own sandbox, with blobs read by hash.
+		let model_hash = mosaic_executor::content_hash(&model);
+		let input_hash = mosaic_executor::content_hash(&input);
+		let blobs = MemoryBlobs(HashMap::from([(model_hash, model.clone()), (input_hash, input.clone())]));
+		let node_sandbox = node_sandbox(Limits::default(), Kernels::Native).map_err(|e| e.to_string())?;
+		let onnx = NodeOnnx::start(node_sandbox, Arc::new(blobs), false);
+		let mut ext = sp_io::TestExternalities::default();
+		ext.register_extension(mosaic_onnx_host::OnnxExt(onnx));
+		let host_path = ext.execute_with(|| -> Result<f64, String> {
+			let run = |i: usize| -> Result<Duration, String> {
+				let mut ticket = [0u8; 32];
+				ticket[..8].copy_from_slice(&(i as u64).to_le_bytes());
+				let request = RunRequest {
+					ticket,
+					model: model_hash,
+					input: InputSource::Blob(input_hash),
+					format: wire_format,
+					precision: 4,
+				}
+				.encode();
+				let started = Instant::now();
+				mosaic_onnx_host::mosaic_onnx::start(request).map_err(|e| format!("start: {e:?}"))?;
+				loop {
+					match mosaic_onnx_host::mosaic_onnx::poll(&ticket) {
+						RunStatus::Done(_) => return Ok(started.elapsed()),
+						RunStatus::Pending => std::thread::sleep(Duration::from_micros(20)),
+						other => return Err(format!("run failed: {other:?}")),
+					}
+				}
+			};
+			run(usize::MAX)?;
+			Ok(median((0..iterations).map(run).collect::<Result<Vec<_>, _>>()?))
+		})?;
+
+		if self.json {
+			println!(
+				"{}",
+				serde_json::json!({
+					"in_process_ms": in_process,
+					"sandbox_ms": sandboxed,
+					"host_path_ms": host_path,
+					"iterations": iterations,
+				})
+			);
+		} else {
+			println!("warm medians over {iterations} runs:");
+			println!("  executor in process        {in_process:>9.3} ms");
+			println!("  sandbox child              {sandboxed:>9.3} ms  (+{:.3} ms)", sandboxed - in_process);
+			println!("  host functions (OCW path)  {host_path:>9.3} ms  (+{:.3} ms over the sandbox)", host_path - sandboxed);
 		}
 		Ok(())
 	}

@@ -1,4 +1,4 @@
-//! `mosaic-node onnx run|check`: the real binary, on the fixture models, against the
+//! `mosaic-node onnx run|check|bench-host`: the real binary, on the fixture models, against the
 //! outputs onnxruntime produced for the same inputs.
 
 use std::{
@@ -70,4 +70,39 @@ fn check_explains_why_a_model_is_refused() {
 
 	let missing = node(&["onnx", "run", "--model", "/nonexistent.onnx", "--input", "x.pb"]);
 	assert_eq!(missing.status.code(), Some(1));
+}
+
+#[test]
+fn bench_host_times_the_three_paths() {
+	let dir = fixtures().join("models/mlp");
+	let model = dir.join("model.onnx");
+	let input = dir.join("input_0.pb");
+	let out = json_stdout(&node(&[
+		"onnx",
+		"bench-host",
+		"--model",
+		model.to_str().unwrap(),
+		"--input",
+		input.to_str().unwrap(),
+		"--iterations",
+		"3",
+		"--json",
+	]));
+	assert_eq!(out["iterations"], 3);
+	for path in ["in_process_ms", "sandbox_ms", "host_path_ms"] {
+		let ms = out[path].as_f64().unwrap_or_else(|| panic!("{path} in {out}"));
+		assert!(ms > 0.0 && ms < 10_000.0, "{path}: {ms}");
+	}
+}
+
+#[test]
+fn bench_host_reports_a_model_that_does_not_run() {
+	let dir = fixtures().join("models/mlp");
+	let input = dir.join("input_0.pb");
+	let garbage = std::env::temp_dir().join(format!("mosaic-not-a-model-{}.onnx", std::process::id()));
+	std::fs::write(&garbage, b"not an onnx model").unwrap();
+	let out = node(&["onnx", "bench-host", "--model", garbage.to_str().unwrap(), "--input", input.to_str().unwrap()]);
+	std::fs::remove_file(&garbage).unwrap();
+	assert!(!out.status.success());
+	assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: "), "{}", String::from_utf8_lossy(&out.stderr));
 }
