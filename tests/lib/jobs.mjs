@@ -5,27 +5,11 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { u8aToHex } from '@polkadot/util';
 import { blake2AsU8a } from '@polkadot/util-crypto';
+import { send } from './tx.mjs';
+
+export { send };
 
 export const FIXTURES = process.env.MOSAIC_FIXTURES ?? join(process.env.HOME, '.cache/mosaic/onnx-fixtures');
-
-/** Signs and sends `tx`; resolves with { events, blockHash } once it is in a block. */
-export function send(api, signer, tx, nonce = -1) {
-  return new Promise((resolve, reject) => {
-    let unsub;
-    tx.signAndSend(signer, { nonce }, ({ status, events, dispatchError }) => {
-      if (dispatchError) {
-        unsub?.();
-        const reason = dispatchError.isModule
-          ? (({ section, name }) => `${section}.${name}`)(api.registry.findMetaError(dispatchError.asModule))
-          : dispatchError.toString();
-        reject(new Error(reason));
-      } else if (status.isInBlock) {
-        unsub?.();
-        resolve({ events, blockHash: status.asInBlock });
-      }
-    }).then((u) => { unsub = u; }, reject);
-  });
-}
 
 /** The fixture model `name`: its bytes, blake2-256 hash, inputs and onnxruntime outputs. */
 export function fixture(name) {

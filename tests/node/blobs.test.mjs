@@ -10,6 +10,7 @@ import { Keyring } from '@polkadot/keyring';
 import { u8aToHex, hexToU8a, stringToU8a, u8aConcat } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
 import { startNode } from '../lib/node.mjs';
+import { send } from '../lib/tx.mjs';
 
 const FIXTURES = process.env.MOSAIC_FIXTURES ?? join(process.env.HOME, '.cache/mosaic/onnx-fixtures');
 
@@ -27,25 +28,6 @@ after(async () => {
   await node?.stop();
 });
 
-/** Signs and sends `tx` as Alice; resolves with the events once it is in a block. */
-function send(api, tx, nonce = -1) {
-  return new Promise((resolve, reject) => {
-    let unsub;
-    tx.signAndSend(alice, { nonce }, ({ status, events, dispatchError }) => {
-      if (dispatchError) {
-        unsub?.();
-        const reason = dispatchError.isModule
-          ? (({ section, name }) => `${section}.${name}`)(api.registry.findMetaError(dispatchError.asModule))
-          : dispatchError.toString();
-        reject(new Error(reason));
-      } else if (status.isInBlock) {
-        unsub?.();
-        resolve({ events, blockHash: status.asInBlock });
-      }
-    }).then((u) => { unsub = u; }, reject);
-  });
-}
-
 test('a model uploaded in chunks is sealed and served from the off-chain database', async () => {
   const { api } = node;
   const model = readFileSync(join(FIXTURES, 'models/big_cnn/model.onnx'));
@@ -60,15 +42,15 @@ test('a model uploaded in chunks is sealed and served from the off-chain databas
   assert.ok(chunks.length >= 2, `${chunks.length} chunks of ${chunkSize} bytes`);
 
   const freeBefore = (await api.query.system.account(alice.address)).data.free.toBigInt();
-  await send(api, api.tx.blobs.beginUpload(u8aToHex(hash), model.length));
+  await send(api, alice, api.tx.blobs.beginUpload(u8aToHex(hash), model.length));
   const held = (await api.query.system.account(alice.address)).data.reserved.toBigInt();
   assert.ok(held > 0n, 'the deposit is held');
 
   // All chunks go out at once with consecutive nonces; the pool applies them in order.
   const first = (await api.rpc.system.accountNextIndex(alice.address)).toNumber();
   await Promise.all(chunks.map((chunk, index) =>
-    send(api, api.tx.blobs.uploadChunk(u8aToHex(hash), index, u8aToHex(chunk)), first + index)));
-  const { events } = await send(api, api.tx.blobs.sealUpload(u8aToHex(hash)));
+    send(api, alice, api.tx.blobs.uploadChunk(u8aToHex(hash), index, u8aToHex(chunk)), first + index)));
+  const { events } = await send(api, alice, api.tx.blobs.sealUpload(u8aToHex(hash)));
   assert.ok(events.some(({ event }) => api.events.blobs.BlobSealed.is(event)), 'BlobSealed emitted');
 
   const info = (await api.query.blobs.blobs(u8aToHex(hash))).unwrap();
@@ -101,7 +83,7 @@ test('the uploaded model is registered with its schema and holds a reference to 
     parent: null,
   };
   const id = (await api.query.models.nextModelId()).toNumber();
-  const { events } = await send(api, api.tx.models.registerModel('big-cnn', 'A compute-bound test CNN', 'Apache-2.0', spec));
+  const { events } = await send(api, alice, api.tx.models.registerModel('big-cnn', 'A compute-bound test CNN', 'Apache-2.0', spec));
   const registered = events.find(({ event }) => api.events.models.ModelRegistered.is(event));
   assert.ok(registered, 'ModelRegistered emitted');
   assert.equal(registered.event.data.model.toNumber(), id);
@@ -119,5 +101,5 @@ test('the uploaded model is registered with its schema and holds a reference to 
   assert.equal(blob.refs.toNumber(), 1, 'the version holds a reference to its blob');
 
   // A referenced blob cannot be removed.
-  await assert.rejects(send(api, api.tx.blobs.remove(modelHash)), /blobs\.InUse/);
+  await assert.rejects(send(api, alice, api.tx.blobs.remove(modelHash)), /blobs\.InUse/);
 });

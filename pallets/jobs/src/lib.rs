@@ -383,56 +383,6 @@ pub mod pallet {
 		JobEscrow,
 	}
 
-	/// What a phase end scheduled in [`Deadlines`] is for.
-	#[derive(
-		Encode,
-		Decode,
-		DecodeWithMemTracking,
-		MaxEncodedLen,
-		TypeInfo,
-		Clone,
-		Copy,
-		PartialEq,
-		Eq,
-		Debug,
-	)]
-	pub enum DeadlineKind {
-		/// The last block a queued job can start a full round in.
-		#[codec(index = 0)]
-		LatestStart,
-		/// The end of a commit phase.
-		#[codec(index = 1)]
-		CommitEnd,
-		/// The end of a reveal phase.
-		#[codec(index = 2)]
-		RevealEnd,
-		/// The end of a finished job's retention.
-		#[codec(index = 3)]
-		Purge,
-	}
-
-	/// Why a worker was slashed.
-	#[derive(
-		Encode,
-		Decode,
-		DecodeWithMemTracking,
-		MaxEncodedLen,
-		TypeInfo,
-		Clone,
-		Copy,
-		PartialEq,
-		Eq,
-		Debug,
-	)]
-	pub enum SlashReason {
-		/// Its reveal disagreed with the quorum.
-		#[codec(index = 0)]
-		Dissent,
-		/// It never revealed.
-		#[codec(index = 1)]
-		NoReveal,
-	}
-
 	/// The id the next job gets.
 	#[pallet::storage]
 	pub type NextJobId<T: Config> = StorageValue<_, JobId, ValueQuery>;
@@ -817,7 +767,6 @@ pub mod pallet {
 				Workers::<T>::remove(&who);
 				WorkerKeys::<T>::remove(&info.key);
 				WorkerCount::<T>::mutate(|n| *n = n.saturating_sub(1));
-				Self::remove_from_pool(&who);
 				Self::deposit_event(Event::Withdrawn { worker: who.clone(), amount });
 				Self::deposit_event(Event::WorkerRemoved { worker: who });
 			} else {
@@ -1080,30 +1029,27 @@ impl<T: Config> Pallet<T> {
 			info.stake >= T::MinStake::get()
 	}
 
-	/// Stores a worker's record and keeps its [`Pool`] entry in line with it.
+	/// Stores a worker's record and keeps its [`Pool`] entry in line with it, writing the pool
+	/// only when the entry changes (most updates, e.g. of `missed`, leave it as it is).
 	fn store_worker(who: &T::AccountId, info: WorkerInfoOf<T>) {
 		let eligible = Self::eligible(&info);
 		let stake = info.stake;
 		Workers::<T>::insert(who, info);
-		Pool::<T>::mutate(|pool| {
-			let position = pool.iter().position(|(w, _)| w == who);
-			match (position, eligible) {
-				(Some(i), true) => pool[i].1 = stake,
-				(Some(i), false) => {
-					pool.swap_remove(i);
-				},
-				(None, true) => {
-					// Cannot overflow: the pool holds registered workers only, at most
-					// `MaxWorkers` of them.
-					let _ = pool.try_push((who.clone(), stake));
-				},
-				(None, false) => {},
-			}
-		});
-	}
-
-	fn remove_from_pool(who: &T::AccountId) {
-		Pool::<T>::mutate(|pool| pool.retain(|(w, _)| w != who));
+		let mut pool = Pool::<T>::get();
+		let position = pool.iter().position(|(w, _)| w == who);
+		match (position, eligible) {
+			(Some(i), true) if pool[i].1 == stake => return,
+			(Some(i), true) => pool[i].1 = stake,
+			(Some(i), false) => {
+				pool.swap_remove(i);
+			},
+			// Cannot overflow: the pool holds registered workers only, at most `MaxWorkers`.
+			(None, true) => {
+				let _ = pool.try_push((who.clone(), stake));
+			},
+			(None, false) => return,
+		}
+		Pool::<T>::put(pool);
 	}
 
 	/// Checks inline inputs against the version's input schema.
@@ -1209,6 +1155,9 @@ impl<T: Config> Pallet<T> {
 	/// Assigns workers to queued jobs, oldest first, looking at most at `MaxAssignPerBlock`.
 	fn assign_queued(now: BlockNumberFor<T>) -> Weight {
 		let mut weight = Weight::zero();
+		if Queue::<T>::decode_len().unwrap_or(0) == 0 {
+			return weight;
+		}
 		let pool_size = Pool::<T>::decode_len().unwrap_or(0) as u32;
 		let per_job = T::WeightInfo::assign(pool_size, T::MaxReplication::get().into());
 		let mut queue = Queue::<T>::get();
@@ -1412,7 +1361,7 @@ impl<T: Config> Pallet<T> {
 							let _ = T::Models::mark_invalid(info.model, info.version, code);
 						}
 						info.result = Some(result);
-						Self::fail_after_work(job, info, FailReason::Executor { code, model_fault });
+						Self::fail(job, info, FailReason::Executor { code, model_fault }, true);
 					},
 					_ => {
 						let digest = result.digest;
@@ -1432,7 +1381,7 @@ impl<T: Config> Pallet<T> {
 				// Without a quorum nobody can be called a dissenter; only silence is slashed.
 				Self::slash_outliers(job, info, &[], &reveals);
 				Self::release_assignees(job, info);
-				Self::fail_after_work(job, info, FailReason::NoQuorum);
+				Self::fail(job, info, FailReason::NoQuorum, true);
 			},
 		}
 	}
@@ -1545,12 +1494,8 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::JobSettled { job, digest, agreeing, refunded });
 	}
 
-	/// Ends a job that workers ran without a payable result: keeps the protocol fee.
-	fn fail_after_work(job: JobId, info: &mut JobInfoOf<T>, reason: FailReason) {
-		Self::fail(job, info, reason, true);
-	}
-
-	/// Ends a job as failed, refunding everything but the protocol fee if `charge`.
+	/// Ends a job as failed, refunding everything but the protocol fee if `charge` (workers
+	/// ran it), everything otherwise.
 	fn fail(job: JobId, info: &mut JobInfoOf<T>, reason: FailReason, charge: bool) {
 		let fee = if charge { info.protocol_fee } else { Zero::zero() };
 		let refunded = Self::close_escrow(info, Zero::zero(), fee);

@@ -106,6 +106,9 @@ fn forget_finished<T: Config>(worker: &T::AccountId) {
 	let Ok(Some(records)) = index.get::<Vec<(JobId, u8)>>() else { return };
 	let (keep, done): (Vec<_>, Vec<_>) =
 		records.into_iter().partition(|(job, _)| Assignments::<T>::contains_key(worker, job));
+	if done.is_empty() {
+		return;
+	}
 	for (job, round) in done {
 		let key = local_key(job, round, worker);
 		StorageValueRef::persistent(&key).clear();

@@ -360,12 +360,12 @@ pub struct WorkerInfo<AccountId, Balance, BlockNumber> {
 	pub missed: u32,
 }
 
-impl<AccountId, Balance: Copy + core::ops::Add<Output = Balance>, BlockNumber>
+impl<AccountId, Balance: Copy + sp_runtime::Saturating, BlockNumber>
 	WorkerInfo<AccountId, Balance, BlockNumber>
 {
 	/// Everything held from the worker: bonded and unbonding stake.
 	pub fn held(&self) -> Balance {
-		self.stake + self.unbonding
+		self.stake.saturating_add(self.unbonding)
 	}
 }
 
@@ -389,4 +389,54 @@ pub struct Reveal<Outputs> {
 	pub digest: Hash32,
 	/// What the worker revealed.
 	pub outcome: Outcome<Outputs>,
+}
+
+/// What a phase end scheduled in [`Deadlines`](crate::Deadlines) is for.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub enum DeadlineKind {
+	/// The last block a queued job can start a full round in.
+	#[codec(index = 0)]
+	LatestStart,
+	/// The end of a commit phase.
+	#[codec(index = 1)]
+	CommitEnd,
+	/// The end of a reveal phase.
+	#[codec(index = 2)]
+	RevealEnd,
+	/// The end of a finished job's retention.
+	#[codec(index = 3)]
+	Purge,
+}
+
+/// Why a worker was slashed.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub enum SlashReason {
+	/// Its reveal disagreed with the quorum.
+	#[codec(index = 0)]
+	Dissent,
+	/// It never revealed.
+	#[codec(index = 1)]
+	NoReveal,
 }
