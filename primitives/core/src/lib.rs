@@ -5,6 +5,7 @@
 
 extern crate alloc;
 
+pub mod contribution;
 pub mod digest;
 pub mod onnx;
 

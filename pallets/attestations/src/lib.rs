@@ -1,0 +1,425 @@
+//! # Attestations pallet
+//!
+//! The on-chain ledger of who contributed what: compute (a worker's agreed result), data (a
+//! dataset shard a training job used), models (a version whose jobs ran, or from which
+//! another was trained) and validation (a reveal that confirmed another worker's). Each
+//! [`Attestation`] names its contributor, kind, the job or round it belongs to, its weight in
+//! contribution points and an evidence digest.
+//!
+//! Other pallets record through [`RecordContribution`]; governance (root) can record with
+//! [`Pallet::record`] and revoke with [`Pallet::revoke`], each with a reason.
+//!
+//! ## Eras
+//!
+//! Time is cut into eras of [`EraLength`] blocks; this pallet owns that clock. Points count
+//! in the era they were recorded in: per account and kind in [`AccountPoints`], over everyone
+//! in [`EraPoints`]. Every change of points and every era end is passed to
+//! [`Config::Listener`] (the rewards pallet, which splits each era's emission by them).
+//!
+//! ## Bounded history
+//!
+//! Records are kept for the current era and the [`Config::HistoryDepth`] eras before it, and
+//! indexed by account ([`ByAccount`]), by job or round ([`BySubject`]) and by era ([`ByEra`]).
+//! Older eras are pruned in `on_idle`, with whatever weight blocks leave over, oldest first.
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+use alloc::vec::Vec;
+use frame_support::{pallet_prelude::*, weights::WeightMeter};
+use frame_system::pallet_prelude::*;
+pub use mosaic_primitives::contribution::{
+	AttestationId, ContributionKind, EraIndex, Points, PointsByKind, PointsListener, RecordContribution, Subject,
+};
+use sp_runtime::traits::{One, Saturating, Zero};
+
+sp_api::decl_runtime_apis! {
+	/// What clients read of the attestation ledger.
+	pub trait AttestationsApi<AccountId, Attestation> where
+		AccountId: codec::Codec,
+		Attestation: codec::Codec,
+	{
+		/// The current era.
+		fn current_era() -> EraIndex;
+		/// An account's points in every era still kept, oldest first; eras without points are
+		/// left out.
+		fn points(who: AccountId) -> Vec<(EraIndex, PointsByKind)>;
+		/// Everyone's points in `era`.
+		fn era_points(era: EraIndex) -> PointsByKind;
+		/// The attestations of a job or round.
+		fn by_subject(subject: Subject) -> Vec<(AttestationId, Attestation)>;
+		/// Up to `limit` attestations of an account, in no particular order.
+		fn by_account(who: AccountId, limit: u32) -> Vec<(AttestationId, Attestation)>;
+		/// Up to `limit` attestations of an era, in no particular order.
+		fn by_era(era: EraIndex, limit: u32) -> Vec<(AttestationId, Attestation)>;
+	}
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+
+	/// A governance reason.
+	pub type ReasonOf<T> = BoundedVec<u8, <T as Config>::MaxReasonLength>;
+	/// A stored attestation.
+	pub type AttestationOf<T> =
+		Attestation<<T as frame_system::Config>::AccountId, BlockNumberFor<T>, ReasonOf<T>>;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	/// Configuration of the attestations pallet.
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// The overarching event type.
+		#[allow(deprecated)]
+		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
+
+		/// Told of every change of points and of every era end.
+		type Listener: PointsListener<Self::AccountId>;
+
+		/// Ended eras whose records are kept; older ones are pruned.
+		#[pallet::constant]
+		type HistoryDepth: Get<EraIndex>;
+
+		/// Era length when genesis sets none, in blocks. Positive.
+		#[pallet::constant]
+		type DefaultEraLength: Get<BlockNumberFor<Self>>;
+
+		/// Longest governance reason, in bytes.
+		#[pallet::constant]
+		type MaxReasonLength: Get<u32>;
+
+		/// Weights of this pallet's calls and hooks.
+		type WeightInfo: WeightInfo;
+	}
+
+	#[pallet::type_value]
+	pub fn DefaultEraLength<T: Config>() -> BlockNumberFor<T> {
+		T::DefaultEraLength::get()
+	}
+
+	/// The current era.
+	#[pallet::storage]
+	pub type CurrentEra<T: Config> = StorageValue<_, EraIndex, ValueQuery>;
+
+	/// The block the current era started in.
+	#[pallet::storage]
+	pub type EraStart<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
+
+	/// Blocks per era.
+	#[pallet::storage]
+	pub type EraLength<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery, DefaultEraLength<T>>;
+
+	/// The oldest era whose records may still be stored: pruning starts there.
+	#[pallet::storage]
+	pub type OldestEra<T: Config> = StorageValue<_, EraIndex, ValueQuery>;
+
+	/// The id the next attestation gets.
+	#[pallet::storage]
+	pub type NextAttestationId<T: Config> = StorageValue<_, AttestationId, ValueQuery>;
+
+	/// Every attestation kept, by id.
+	#[pallet::storage]
+	pub type Attestations<T: Config> =
+		StorageMap<_, Twox64Concat, AttestationId, AttestationOf<T>, OptionQuery>;
+
+	/// Attestations by contributor.
+	#[pallet::storage]
+	pub type ByAccount<T: Config> =
+		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, AttestationId, (), OptionQuery>;
+
+	/// Attestations by job or round.
+	#[pallet::storage]
+	pub type BySubject<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, Subject, Twox64Concat, AttestationId, (), OptionQuery>;
+
+	/// Attestations by era.
+	#[pallet::storage]
+	pub type ByEra<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, EraIndex, Twox64Concat, AttestationId, (), OptionQuery>;
+
+	/// An account's points in an era, by kind; revoked attestations are not counted.
+	#[pallet::storage]
+	pub type AccountPoints<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, EraIndex, Blake2_128Concat, T::AccountId, PointsByKind, ValueQuery>;
+
+	/// Everyone's points in an era, by kind.
+	#[pallet::storage]
+	pub type EraPoints<T: Config> = StorageMap<_, Twox64Concat, EraIndex, PointsByKind, ValueQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Blocks per era; `None` for [`Config::DefaultEraLength`].
+		pub era_length: Option<BlockNumberFor<T>>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			if let Some(length) = self.era_length {
+				assert!(!length.is_zero(), "an era lasts at least one block");
+				EraLength::<T>::put(length);
+			}
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A contribution was recorded.
+		Recorded {
+			id: AttestationId,
+			contributor: T::AccountId,
+			kind: ContributionKind,
+			subject: Subject,
+			points: Points,
+			era: EraIndex,
+		},
+		/// Governance recorded attestation `id` (a [`Event::Recorded`] came just before).
+		RecordedByGovernance { id: AttestationId, reason: ReasonOf<T> },
+		/// Governance revoked an attestation: its points no longer count in its era.
+		Revoked { id: AttestationId, contributor: T::AccountId, points: Points, era: EraIndex, reason: ReasonOf<T> },
+		/// An era ended with these points; the next began.
+		EraEnded { era: EraIndex, points: PointsByKind },
+		/// Governance changed the era length; it applies to the current era.
+		EraLengthSet { blocks: BlockNumberFor<T> },
+		/// Every record of an era was pruned.
+		EraPruned { era: EraIndex },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// A contribution must be worth at least one point.
+		ZeroPoints,
+		/// No attestation has this id, or it was pruned.
+		UnknownAttestation,
+		/// The attestation is already revoked.
+		AlreadyRevoked,
+		/// An era lasts at least one block.
+		ZeroEraLength,
+		/// Every attestation id is taken.
+		IdsExhausted,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(now: BlockNumberFor<T>) -> Weight {
+			if now < EraStart::<T>::get().saturating_add(EraLength::<T>::get()) {
+				return T::WeightInfo::on_initialize_within_era();
+			}
+			Self::end_era(now);
+			T::WeightInfo::on_initialize_era_end()
+		}
+
+		fn on_idle(_now: BlockNumberFor<T>, limit: Weight) -> Weight {
+			let mut meter = WeightMeter::with_limit(limit);
+			Self::prune(&mut meter);
+			meter.consumed()
+		}
+
+		fn integrity_test() {
+			assert!(!T::DefaultEraLength::get().is_zero(), "DefaultEraLength must be positive");
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Records a contribution by governance: `who` contributed `points` of `kind` to
+		/// `subject` in the current era, with `evidence`, for `reason`.
+		///
+		/// Root only. Fails with [`Error::ZeroPoints`] for zero points. Emits
+		/// [`Event::Recorded`] then [`Event::RecordedByGovernance`].
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::record())]
+		pub fn record(
+			origin: OriginFor<T>,
+			who: T::AccountId,
+			kind: ContributionKind,
+			subject: Subject,
+			points: Points,
+			evidence: [u8; 32],
+			reason: ReasonOf<T>,
+		) -> DispatchResult {
+			ensure_root(origin)?;
+			let id = Self::do_record(&who, kind, subject, points, evidence)?;
+			Self::deposit_event(Event::RecordedByGovernance { id, reason });
+			Ok(())
+		}
+
+		/// Revokes attestation `id` for `reason`: its points stop counting in its era, for
+		/// the era's totals and for rewards (a reward already paid out for them stays paid).
+		///
+		/// Root only. Fails with [`Error::UnknownAttestation`] for unknown or pruned ids and
+		/// [`Error::AlreadyRevoked`]. Emits [`Event::Revoked`].
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::revoke())]
+		pub fn revoke(origin: OriginFor<T>, id: AttestationId, reason: ReasonOf<T>) -> DispatchResult {
+			ensure_root(origin)?;
+			let mut attestation = Attestations::<T>::get(id).ok_or(Error::<T>::UnknownAttestation)?;
+			ensure!(attestation.revoked.is_none(), Error::<T>::AlreadyRevoked);
+			let (era, who, points) = (attestation.era, attestation.contributor.clone(), attestation.points);
+			AccountPoints::<T>::mutate_exists(era, &who, |account| {
+				let mut updated = account.unwrap_or_default();
+				updated.remove(attestation.kind, points);
+				*account = (!updated.is_zero()).then_some(updated);
+			});
+			EraPoints::<T>::mutate(era, |total| total.remove(attestation.kind, points));
+			T::Listener::points_removed(era, &who, points);
+			attestation.revoked = Some(reason.clone());
+			Attestations::<T>::insert(id, attestation);
+			Self::deposit_event(Event::Revoked { id, contributor: who, points, era, reason });
+			Ok(())
+		}
+
+		/// Sets the era length to `blocks`, from the current era on: the current era ends
+		/// once `blocks` have passed since it started (at the next block if they already
+		/// have).
+		///
+		/// Root only. Fails with [`Error::ZeroEraLength`]. Emits [`Event::EraLengthSet`].
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::set_era_length())]
+		pub fn set_era_length(origin: OriginFor<T>, blocks: BlockNumberFor<T>) -> DispatchResult {
+			ensure_root(origin)?;
+			ensure!(!blocks.is_zero(), Error::<T>::ZeroEraLength);
+			EraLength::<T>::put(blocks);
+			Self::deposit_event(Event::EraLengthSet { blocks });
+			Ok(())
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// Records a contribution in the current era and tells the listener.
+	pub fn do_record(
+		who: &T::AccountId,
+		kind: ContributionKind,
+		subject: Subject,
+		points: Points,
+		evidence: [u8; 32],
+	) -> Result<AttestationId, DispatchError> {
+		ensure!(points > 0, Error::<T>::ZeroPoints);
+		let id = NextAttestationId::<T>::get();
+		NextAttestationId::<T>::put(id.checked_add(1).ok_or(Error::<T>::IdsExhausted)?);
+		let era = CurrentEra::<T>::get();
+		Attestations::<T>::insert(
+			id,
+			Attestation {
+				contributor: who.clone(),
+				kind,
+				subject,
+				points,
+				evidence,
+				era,
+				recorded_at: frame_system::Pallet::<T>::block_number(),
+				revoked: None,
+			},
+		);
+		ByAccount::<T>::insert(who, id, ());
+		BySubject::<T>::insert(subject, id, ());
+		ByEra::<T>::insert(era, id, ());
+		AccountPoints::<T>::mutate(era, who, |p| p.add(kind, points));
+		EraPoints::<T>::mutate(era, |p| p.add(kind, points));
+		T::Listener::points_added(era, who, points);
+		Self::deposit_event(Event::Recorded { id, contributor: who.clone(), kind, subject, points, era });
+		Ok(id)
+	}
+
+	/// Ends the current era at block `now` and starts the next.
+	fn end_era(now: BlockNumberFor<T>) {
+		let era = CurrentEra::<T>::get();
+		let points = EraPoints::<T>::get(era);
+		T::Listener::era_ended(era, points.total());
+		CurrentEra::<T>::put(era.saturating_add(1));
+		EraStart::<T>::put(now);
+		Self::deposit_event(Event::EraEnded { era, points });
+	}
+
+	/// The oldest era that is due for pruning, if any.
+	fn era_to_prune() -> Option<EraIndex> {
+		let oldest = OldestEra::<T>::get();
+		(CurrentEra::<T>::get().saturating_sub(oldest) > T::HistoryDepth::get()).then_some(oldest)
+	}
+
+	/// Prunes records of eras older than the history, oldest first, while `meter` allows.
+	pub(crate) fn prune(meter: &mut WeightMeter) {
+		if !meter.try_consume(T::WeightInfo::on_idle_base()).is_ok() {
+			return;
+		}
+		while let Some(era) = Self::era_to_prune() {
+			if meter.try_consume(T::WeightInfo::prune_attestation()).is_err() {
+				return;
+			}
+			if let Some((id, ())) = ByEra::<T>::drain_prefix(era).next() {
+				if let Some(attestation) = Attestations::<T>::take(id) {
+					ByAccount::<T>::remove(&attestation.contributor, id);
+					BySubject::<T>::remove(attestation.subject, id);
+				}
+				continue;
+			}
+			// Every record is gone; now the era's per-account totals, then the era itself.
+			if AccountPoints::<T>::drain_prefix(era).next().is_some() {
+				continue;
+			}
+			EraPoints::<T>::remove(era);
+			OldestEra::<T>::put(era.saturating_add(One::one()));
+			Self::deposit_event(Event::EraPruned { era });
+		}
+	}
+
+	/// An account's points per era kept, for the runtime API.
+	pub fn points_of(who: &T::AccountId) -> Vec<(EraIndex, PointsByKind)> {
+		(OldestEra::<T>::get()..=CurrentEra::<T>::get())
+			.filter_map(|era| AccountPoints::<T>::try_get(era, who).ok().map(|p| (era, p)))
+			.collect()
+	}
+
+	/// Attestations of a subject, for the runtime API.
+	pub fn by_subject(subject: Subject) -> Vec<(AttestationId, AttestationOf<T>)> {
+		BySubject::<T>::iter_key_prefix(subject)
+			.filter_map(|id| Attestations::<T>::get(id).map(|a| (id, a)))
+			.collect()
+	}
+
+	/// Up to `limit` attestations of an account, for the runtime API.
+	pub fn by_account(who: &T::AccountId, limit: u32) -> Vec<(AttestationId, AttestationOf<T>)> {
+		ByAccount::<T>::iter_key_prefix(who)
+			.filter_map(|id| Attestations::<T>::get(id).map(|a| (id, a)))
+			.take(limit as usize)
+			.collect()
+	}
+
+	/// Up to `limit` attestations of an era, for the runtime API.
+	pub fn by_era(era: EraIndex, limit: u32) -> Vec<(AttestationId, AttestationOf<T>)> {
+		ByEra::<T>::iter_key_prefix(era)
+			.filter_map(|id| Attestations::<T>::get(id).map(|a| (id, a)))
+			.take(limit as usize)
+			.collect()
+	}
+}
+
+impl<T: Config> RecordContribution<T::AccountId> for Pallet<T> {
+	fn record(
+		who: &T::AccountId,
+		kind: ContributionKind,
+		subject: Subject,
+		points: Points,
+		evidence: [u8; 32],
+	) -> Result<AttestationId, DispatchError> {
+		Self::do_record(who, kind, subject, points, evidence)
+	}
+}

@@ -1,0 +1,367 @@
+//! # Rewards pallet
+//!
+//! The rewards pot and what it owes. Money enters the pot ([`Pallet::pot_account`]) from:
+//! - job fees and royalties the jobs pallet settles, owed to one account at once
+//!   ([`RewardPot::credit`]);
+//! - protocol fees and slashes ([`RewardPot::fund`]) and a per-block emission
+//!   ([`EmissionPerBlock`], minted in `on_initialize`, zero allowed), which go to the
+//!   [`Pool`] of the current era.
+//!
+//! When an era ends, the attestation ledger tells this pallet its total contribution points
+//! ([`PointsListener::era_ended`]) and the pool is split by them: the era's reward per point
+//! ([`EraRewardPerPoint`], scaled by [`REWARD_PER_POINT_SCALE`]) is fixed once, and each
+//! account's share is its points times that, rounded down, worked out the next time the
+//! account is touched. An account has unworked points in at most one era (see [`Ledger`]),
+//! so every operation is O(1) in the number of accounts; nothing loops over them.
+//!
+//! Wallets call [`Pallet::claim`] (or anyone [`Pallet::claim_for`]) to move everything owed
+//! into their free balance. [`RewardsApi::pending`] tells what a claim would pay now.
+//!
+//! ## Conservation
+//!
+//! Every amount owed is backed: the pot holds at least the existential deposit, plus the
+//! [`Pool`], plus [`Outstanding`] (everything owed, which is at least the sum of what the
+//! accounts can claim). Rounding only ever rounds shares down; the difference stays in the
+//! pot. Revoked points give their unpaid share back to the pool.
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use pallet::*;
+pub use types::*;
+pub use weights::WeightInfo;
+
+use frame_support::{
+	pallet_prelude::*,
+	traits::{
+		fungible::{Inspect, Mutate},
+		tokens::Preservation,
+	},
+	PalletId,
+};
+use frame_system::pallet_prelude::*;
+pub use mosaic_primitives::contribution::{EraIndex, Points, PointsListener, RewardPot, RewardSource};
+use sp_runtime::{
+	helpers_128bit::multiply_by_rational_with_rounding,
+	traits::{AccountIdConversion, Saturating, UniqueSaturatedFrom, UniqueSaturatedInto, Zero},
+	Rounding,
+};
+
+/// [`EraRewardPerPoint`] is in units of `1 / REWARD_PER_POINT_SCALE` of the smallest balance
+/// unit per point. 10^12 keeps the rounding loss under one unit per account and era for any
+/// realistic point count, and leaves room for pools up to 10^26 units before it overflows.
+pub const REWARD_PER_POINT_SCALE: u128 = 1_000_000_000_000;
+
+sp_api::decl_runtime_apis! {
+	/// What wallets read of their rewards.
+	pub trait RewardsApi<AccountId, Balance> where
+		AccountId: codec::Codec,
+		Balance: codec::Codec,
+	{
+		/// What [`Pallet::claim`] would pay `who` now.
+		fn pending(who: AccountId) -> Balance;
+		/// What the current era's points will share when it ends, so far.
+		fn pool() -> Balance;
+	}
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+
+	/// Balance of the currency.
+	pub type BalanceOf<T> =
+		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	/// Configuration of the rewards pallet.
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// The overarching event type.
+		#[allow(deprecated)]
+		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
+
+		/// The currency rewards are paid and emission is minted in.
+		type Currency: Mutate<Self::AccountId>;
+
+		/// Derives the pot's account.
+		#[pallet::constant]
+		type PotId: Get<PalletId>;
+
+		/// Weights of this pallet's calls and hooks.
+		type WeightInfo: WeightInfo;
+	}
+
+	/// Minted into the pool at the start of every block.
+	#[pallet::storage]
+	pub type EmissionPerBlock<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
+
+	/// In the pot for the current era's points: emission, protocol fees, slashes, forfeited
+	/// shares, and what earlier eras could not give out.
+	#[pallet::storage]
+	pub type Pool<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
+
+	/// Everything the pot owes accounts: credits and ended eras' shares not yet claimed.
+	#[pallet::storage]
+	pub type Outstanding<T: Config> = StorageValue<_, BalanceOf<T>, ValueQuery>;
+
+	/// The era whose points are being gathered: every era before it has ended.
+	#[pallet::storage]
+	pub type OpenEra<T: Config> = StorageValue<_, EraIndex, ValueQuery>;
+
+	/// An ended era's reward per point, scaled by [`REWARD_PER_POINT_SCALE`]; absent for eras
+	/// that gave out nothing. One entry per era, kept so late claims can be worked out.
+	#[pallet::storage]
+	pub type EraRewardPerPoint<T: Config> = StorageMap<_, Twox64Concat, EraIndex, u128, OptionQuery>;
+
+	/// What the pot owes each account; absent once everything is claimed.
+	#[pallet::storage]
+	pub type Ledgers<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, Ledger<BalanceOf<T>>, OptionQuery>;
+
+	#[pallet::genesis_config]
+	#[derive(frame_support::DefaultNoBound)]
+	pub struct GenesisConfig<T: Config> {
+		/// Minted into the pool every block.
+		pub emission_per_block: BalanceOf<T>,
+	}
+
+	#[pallet::genesis_build]
+	impl<T: Config> BuildGenesisConfig for GenesisConfig<T> {
+		fn build(&self) {
+			EmissionPerBlock::<T>::put(self.emission_per_block);
+			Pallet::<T>::ensure_pot_exists();
+		}
+	}
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// `amount` entered the pot, owed to `who`.
+		Credited { who: T::AccountId, amount: BalanceOf<T>, source: RewardSource },
+		/// `amount` entered the pot for the current era's pool.
+		Funded { amount: BalanceOf<T>, source: RewardSource },
+		/// An era ended: `allocated` of `pool` was shared by `points`; the rest stays in the pool.
+		EraRewarded { era: EraIndex, points: Points, pool: BalanceOf<T>, allocated: BalanceOf<T> },
+		/// `who`'s share of `era` went back to the pool: its points there were revoked.
+		Forfeited { who: T::AccountId, era: EraIndex, amount: BalanceOf<T> },
+		/// `amount` was paid to `who`, at the request of `by`.
+		Claimed { who: T::AccountId, amount: BalanceOf<T>, by: T::AccountId },
+		/// Governance set the emission per block.
+		EmissionSet { per_block: BalanceOf<T> },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// The account is owed nothing now (an open era's points pay once it ends).
+		NothingToClaim,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_initialize(_now: BlockNumberFor<T>) -> Weight {
+			let emission = EmissionPerBlock::<T>::get();
+			if !emission.is_zero() && T::Currency::mint_into(&Self::pot_account(), emission).is_ok() {
+				Pool::<T>::mutate(|pool| *pool = pool.saturating_add(emission));
+			}
+			T::WeightInfo::on_initialize()
+		}
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Pays the caller everything it is owed into its free balance.
+		///
+		/// Fails with [`Error::NothingToClaim`] when nothing is owed now, and with the
+		/// currency's error if the payment cannot be made (e.g. below the existential deposit
+		/// for a new account). Emits [`Event::Claimed`].
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::claim())]
+		pub fn claim(origin: OriginFor<T>) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			Self::do_claim(&who, &who)
+		}
+
+		/// Pays `who` everything it is owed, on anyone's behalf (the caller pays the fee).
+		///
+		/// Fails like [`Pallet::claim`]. Emits [`Event::Claimed`] with `by` the caller.
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::claim_for())]
+		pub fn claim_for(origin: OriginFor<T>, who: T::AccountId) -> DispatchResult {
+			let by = ensure_signed(origin)?;
+			Self::do_claim(&who, &by)
+		}
+
+		/// Sets the emission minted into the pool every block; zero stops it.
+		///
+		/// Root only. Emits [`Event::EmissionSet`].
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::set_emission())]
+		pub fn set_emission(origin: OriginFor<T>, per_block: BalanceOf<T>) -> DispatchResult {
+			ensure_root(origin)?;
+			EmissionPerBlock::<T>::put(per_block);
+			Self::deposit_event(Event::EmissionSet { per_block });
+			Ok(())
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// The pot's account.
+	pub fn pot_account() -> T::AccountId {
+		T::PotId::get().into_account_truncating()
+	}
+
+	/// Gives the pot its existential deposit, which is never owed, so that it can receive
+	/// any amount and pay out everything owed with `Preserve`.
+	fn ensure_pot_exists() {
+		let pot = Self::pot_account();
+		let missing = T::Currency::minimum_balance().saturating_sub(T::Currency::balance(&pot));
+		if !missing.is_zero() {
+			let _ = T::Currency::mint_into(&pot, missing);
+		}
+	}
+
+	/// `points` times `era`'s reward per point, rounded down.
+	fn share(era: EraIndex, points: Points) -> BalanceOf<T> {
+		let Some(rate) = EraRewardPerPoint::<T>::get(era) else { return Zero::zero() };
+		let share = multiply_by_rational_with_rounding(points.into(), rate, REWARD_PER_POINT_SCALE, Rounding::Down)
+			.unwrap_or(0);
+		BalanceOf::<T>::unique_saturated_from(share)
+	}
+
+	/// Works out the ledger's points if their era has ended.
+	fn settle(ledger: &mut Ledger<BalanceOf<T>>) {
+		if ledger.points > 0 && ledger.era < OpenEra::<T>::get() {
+			ledger.accrued = ledger.accrued.saturating_add(Self::share(ledger.era, ledger.points));
+			ledger.points = 0;
+		}
+	}
+
+	fn store(who: &T::AccountId, ledger: Ledger<BalanceOf<T>>) {
+		if ledger.accrued.is_zero() && ledger.points == 0 {
+			Ledgers::<T>::remove(who);
+		} else {
+			Ledgers::<T>::insert(who, ledger);
+		}
+	}
+
+	/// What a claim would pay `who` now.
+	pub fn pending(who: &T::AccountId) -> BalanceOf<T> {
+		let mut ledger = Ledgers::<T>::get(who).unwrap_or_default();
+		Self::settle(&mut ledger);
+		ledger.accrued
+	}
+
+	fn do_claim(who: &T::AccountId, by: &T::AccountId) -> DispatchResult {
+		let mut ledger = Ledgers::<T>::get(who).ok_or(Error::<T>::NothingToClaim)?;
+		Self::settle(&mut ledger);
+		let amount = ledger.accrued;
+		ensure!(!amount.is_zero(), Error::<T>::NothingToClaim);
+		T::Currency::transfer(&Self::pot_account(), who, amount, Preservation::Preserve)?;
+		ledger.accrued = Zero::zero();
+		Outstanding::<T>::mutate(|owed| *owed = owed.saturating_sub(amount));
+		Self::store(who, ledger);
+		Self::deposit_event(Event::Claimed { who: who.clone(), amount, by: by.clone() });
+		Ok(())
+	}
+
+	/// Moves `amount` owed to `who` for `era` back to the pool.
+	fn forfeit(who: &T::AccountId, era: EraIndex, amount: BalanceOf<T>) {
+		if amount.is_zero() {
+			return;
+		}
+		Outstanding::<T>::mutate(|owed| *owed = owed.saturating_sub(amount));
+		Pool::<T>::mutate(|pool| *pool = pool.saturating_add(amount));
+		Self::deposit_event(Event::Forfeited { who: who.clone(), era, amount });
+	}
+}
+
+impl<T: Config> PointsListener<T::AccountId> for Pallet<T> {
+	fn points_added(era: EraIndex, who: &T::AccountId, points: Points) {
+		let mut ledger = Ledgers::<T>::get(who).unwrap_or_default();
+		Self::settle(&mut ledger);
+		if ledger.points == 0 {
+			ledger.era = era;
+		}
+		debug_assert_eq!(ledger.era, era, "points are only added in the open era");
+		ledger.points = ledger.points.saturating_add(points);
+		Self::store(who, ledger);
+	}
+
+	fn points_removed(era: EraIndex, who: &T::AccountId, points: Points) {
+		let mut ledger = Ledgers::<T>::get(who).unwrap_or_default();
+		let ended = era < OpenEra::<T>::get();
+		if ledger.era == era && ledger.points > 0 {
+			// Not worked out yet: the points simply go; if the era ended, their share was
+			// counted in `Outstanding` and returns to the pool.
+			let removed = points.min(ledger.points);
+			ledger.points -= removed;
+			if ended {
+				Self::forfeit(who, era, Self::share(era, removed));
+			}
+		} else if ended {
+			// Already in `accrued`: take back what is still unclaimed of it.
+			let clawed = Self::share(era, points).min(ledger.accrued);
+			ledger.accrued = ledger.accrued.saturating_sub(clawed);
+			Self::forfeit(who, era, clawed);
+		}
+		Self::store(who, ledger);
+	}
+
+	fn era_ended(era: EraIndex, total: Points) {
+		OpenEra::<T>::put(era.saturating_add(1));
+		let pool = Pool::<T>::get();
+		let pool_units: u128 = pool.unique_saturated_into();
+		let rate = (total > 0)
+			.then(|| multiply_by_rational_with_rounding(pool_units, REWARD_PER_POINT_SCALE, total.into(), Rounding::Down))
+			.flatten()
+			.unwrap_or(0);
+		let allocated = multiply_by_rational_with_rounding(total.into(), rate, REWARD_PER_POINT_SCALE, Rounding::Down)
+			.map(BalanceOf::<T>::unique_saturated_from)
+			.unwrap_or_else(Zero::zero)
+			.min(pool);
+		if !allocated.is_zero() {
+			EraRewardPerPoint::<T>::insert(era, rate);
+			Pool::<T>::put(pool.saturating_sub(allocated));
+			Outstanding::<T>::mutate(|owed| *owed = owed.saturating_add(allocated));
+		}
+		Self::deposit_event(Event::EraRewarded { era, points: total, pool, allocated });
+	}
+}
+
+impl<T: Config> RewardPot<T::AccountId, BalanceOf<T>> for Pallet<T> {
+	fn account() -> T::AccountId {
+		Self::pot_account()
+	}
+
+	fn credit(who: &T::AccountId, amount: BalanceOf<T>, source: RewardSource) {
+		if amount.is_zero() {
+			return;
+		}
+		let mut ledger = Ledgers::<T>::get(who).unwrap_or_default();
+		ledger.accrued = ledger.accrued.saturating_add(amount);
+		Self::store(who, ledger);
+		Outstanding::<T>::mutate(|owed| *owed = owed.saturating_add(amount));
+		Self::deposit_event(Event::Credited { who: who.clone(), amount, source });
+	}
+
+	fn fund(amount: BalanceOf<T>, source: RewardSource) {
+		if amount.is_zero() {
+			return;
+		}
+		Pool::<T>::mutate(|pool| *pool = pool.saturating_add(amount));
+		Self::deposit_event(Event::Funded { amount, source });
+	}
+}
