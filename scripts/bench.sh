@@ -13,6 +13,8 @@ declare -A PALLET_DIRS=(
   [pallet_mosaic_blobs]=pallets/blobs
   [pallet_mosaic_models]=pallets/models
   [pallet_mosaic_jobs]=pallets/jobs
+  [pallet_mosaic_attestations]=pallets/attestations
+  [pallet_mosaic_rewards]=pallets/rewards
 )
 pallets=("$@")
 [ ${#pallets[@]} -gt 0 ] || pallets=("${!PALLET_DIRS[@]}")

@@ -50,3 +50,8 @@ fn jobs_dev() {
 fn jobs_three_workers() {
 	run_js_test("jobs-three-workers.test.mjs");
 }
+
+#[test]
+fn rewards_dev() {
+	run_js_test("rewards-dev.test.mjs");
+}

@@ -145,6 +145,54 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_mosaic_attestations::AttestationsApi<
+		Block,
+		AccountId,
+		pallet_mosaic_attestations::AttestationOf<Runtime>,
+	> for Runtime {
+		fn current_era() -> pallet_mosaic_attestations::EraIndex {
+			pallet_mosaic_attestations::CurrentEra::<Runtime>::get()
+		}
+
+		fn points(who: AccountId) -> Vec<(pallet_mosaic_attestations::EraIndex, pallet_mosaic_attestations::PointsByKind)> {
+			crate::Attestations::points_of(&who)
+		}
+
+		fn era_points(era: pallet_mosaic_attestations::EraIndex) -> pallet_mosaic_attestations::PointsByKind {
+			pallet_mosaic_attestations::EraPoints::<Runtime>::get(era)
+		}
+
+		fn by_subject(
+			subject: pallet_mosaic_attestations::Subject,
+		) -> Vec<(pallet_mosaic_attestations::AttestationId, pallet_mosaic_attestations::AttestationOf<Runtime>)> {
+			crate::Attestations::by_subject(subject)
+		}
+
+		fn by_account(
+			who: AccountId,
+			limit: u32,
+		) -> Vec<(pallet_mosaic_attestations::AttestationId, pallet_mosaic_attestations::AttestationOf<Runtime>)> {
+			crate::Attestations::by_account(&who, limit)
+		}
+
+		fn by_era(
+			era: pallet_mosaic_attestations::EraIndex,
+			limit: u32,
+		) -> Vec<(pallet_mosaic_attestations::AttestationId, pallet_mosaic_attestations::AttestationOf<Runtime>)> {
+			crate::Attestations::by_era(era, limit)
+		}
+	}
+
+	impl pallet_mosaic_rewards::RewardsApi<Block, AccountId, Balance> for Runtime {
+		fn pending(who: AccountId) -> Balance {
+			crate::Rewards::pending(&who)
+		}
+
+		fn pool() -> Balance {
+			pallet_mosaic_rewards::Pool::<Runtime>::get()
+		}
+	}
+
 	impl pallet_mosaic_jobs::JobsApi<
 		Block,
 		AccountId,

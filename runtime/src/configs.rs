@@ -18,8 +18,11 @@ use sp_version::RuntimeVersion;
 
 use codec::Encode;
 
+use mosaic_primitives::contribution::{EraIndex, Points};
+
 use super::{
-	AccountId, Aura, Balance, Balances, Blobs, Block, BlockNumber, Hash, Models, Nonce, PalletInfo, Runtime, Signature, DAYS, UNIT,
+	AccountId, Attestations, Aura, Balance, Balances, Blobs, Block, BlockNumber, Hash, Models, Nonce, PalletInfo, Rewards,
+	Runtime, Signature, DAYS, UNIT,
 	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
 	System, EXISTENTIAL_DEPOSIT, HOURS, MICRO_UNIT, MILLI_UNIT, SLOT_DURATION, VERSION,
 };
@@ -214,6 +217,11 @@ parameter_types! {
 	pub const JobRevealPeriod: BlockNumber = 10;
 	pub const JobMaxDeadline: BlockNumber = DAYS;
 	pub const JobRetention: BlockNumber = DAYS;
+	/// Contribution points per settled job (see docs/decisions.md, Rewards): running it is
+	/// the work, confirming another's result is a third of that, the model a fifth.
+	pub const JobComputePoints: Points = 15;
+	pub const JobValidationPoints: Points = 5;
+	pub const JobModelPoints: Points = 3;
 }
 
 impl pallet_mosaic_jobs::Config for Runtime {
@@ -222,6 +230,11 @@ impl pallet_mosaic_jobs::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = Models;
 	type Blobs = Blobs;
+	type Rewards = Rewards;
+	type Contributions = Attestations;
+	type ComputePoints = JobComputePoints;
+	type ValidationPoints = JobValidationPoints;
+	type ModelPoints = JobModelPoints;
 	type AuthorityId = pallet_mosaic_jobs::crypto::WorkerAuthId;
 	type MinStake = WorkerMinStake;
 	type UnbondDelay = WorkerUnbondDelay;
@@ -299,4 +312,28 @@ where
 		let address = <Runtime as frame_system::Config>::Lookup::unlookup(account);
 		Some(crate::UncheckedExtrinsic::new_signed(call, address, signature, extension))
 	}
+}
+
+parameter_types! {
+	/// Eras of six hours unless genesis says otherwise: four reward splits a day.
+	pub const DefaultEraLength: BlockNumber = 6 * HOURS;
+	/// A week of ended eras keeps its records: time for governance to revoke.
+	pub const AttestationHistoryDepth: EraIndex = 28;
+	pub const RewardsPotId: frame_support::PalletId = frame_support::PalletId(*b"msc/rwrd");
+}
+
+impl pallet_mosaic_attestations::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Listener = Rewards;
+	type HistoryDepth = AttestationHistoryDepth;
+	type DefaultEraLength = DefaultEraLength;
+	type MaxReasonLength = ConstU32<256>;
+	type WeightInfo = pallet_mosaic_attestations::weights::SubstrateWeight<Runtime>;
+}
+
+impl pallet_mosaic_rewards::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type PotId = RewardsPotId;
+	type WeightInfo = pallet_mosaic_rewards::weights::SubstrateWeight<Runtime>;
 }

@@ -11,7 +11,10 @@ use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
-use crate::{AccountId, Balance, BalancesConfig, JobsConfig, RuntimeGenesisConfig, SudoConfig, UNIT};
+use crate::{
+	AccountId, AttestationsConfig, Balance, BalancesConfig, BlockNumber, JobsConfig, RewardsConfig, RuntimeGenesisConfig,
+	SudoConfig, UNIT,
+};
 use crate::{AuraConfig, GrandpaConfig};
 
 /// Balance given to every well-known dev account: about 1.15 million MSC.
@@ -22,15 +25,19 @@ pub const GENESIS_WORKER_STAKE: Balance = 1_000 * UNIT;
 /// Jobs each genesis worker runs at once.
 pub const GENESIS_WORKER_CAPACITY: u32 = 8;
 
+/// Rewards minted every block on the dev and test networks.
+pub const TESTNET_EMISSION_PER_BLOCK: Balance = UNIT;
+
 /// Genesis with the given consensus authorities, endowed accounts, sudo key, workers (each
-/// signing with its own account's key, as the node's `--alice`-style dev keys do) and least
-/// replication.
+/// signing with its own account's key, as the node's `--alice`-style dev keys do), least
+/// replication and era length (`None`: the runtime's default).
 fn testnet_genesis(
 	authorities: Vec<(AuraId, GrandpaId)>,
 	endowed_accounts: Vec<AccountId>,
 	root: AccountId,
 	workers: Vec<AccountId>,
 	min_replication: u8,
+	era_length: Option<BlockNumber>,
 ) -> Value {
 	build_struct_json_patch!(RuntimeGenesisConfig {
 		balances: BalancesConfig {
@@ -57,6 +64,8 @@ fn testnet_genesis(
 				.map(|w| (w.clone(), w, GENESIS_WORKER_STAKE, GENESIS_WORKER_CAPACITY))
 				.collect::<Vec<_>>(),
 		},
+		attestations: AttestationsConfig { era_length },
+		rewards: RewardsConfig { emission_per_block: TESTNET_EMISSION_PER_BLOCK },
 	})
 }
 
@@ -69,7 +78,8 @@ fn well_known_accounts() -> Vec<AccountId> {
 }
 
 /// `development`: Alice is the only authority, the sudo key and the only worker, and jobs
-/// may run on one worker, so a job submitted to a fresh `--dev` chain runs at once.
+/// may run on one worker, so a job submitted to a fresh `--dev` chain runs at once. Eras
+/// last a minute, so rewards can be claimed soon after a job.
 pub fn development_config_genesis() -> Value {
 	testnet_genesis(
 		vec![authority_keys(Sr25519Keyring::Alice, Ed25519Keyring::Alice)],
@@ -77,6 +87,7 @@ pub fn development_config_genesis() -> Value {
 		Sr25519Keyring::Alice.to_account_id(),
 		vec![Sr25519Keyring::Alice.to_account_id()],
 		1,
+		Some(10),
 	)
 }
 
@@ -99,6 +110,7 @@ pub fn local_testnet_genesis() -> Value {
 			Sr25519Keyring::Charlie.to_account_id(),
 		],
 		2,
+		None,
 	)
 }
 

@@ -62,7 +62,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("mosaic"),
 	impl_name: alloc::borrow::Cow::Borrowed("mosaic-node"),
 	authoring_version: 1,
-	spec_version: 103,
+	spec_version: 104,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -162,6 +162,12 @@ mod runtime {
 
 	#[runtime::pallet_index(12)]
 	pub type Jobs = pallet_mosaic_jobs;
+
+	#[runtime::pallet_index(13)]
+	pub type Attestations = pallet_mosaic_attestations;
+
+	#[runtime::pallet_index(14)]
+	pub type Rewards = pallet_mosaic_rewards;
 }
 
 #[cfg(feature = "runtime-benchmarks")]
@@ -176,6 +182,8 @@ mod benches {
 		[pallet_mosaic_blobs, Blobs]
 		[pallet_mosaic_models, Models]
 		[pallet_mosaic_jobs, Jobs]
+		[pallet_mosaic_attestations, Attestations]
+		[pallet_mosaic_rewards, Rewards]
 	);
 }
 

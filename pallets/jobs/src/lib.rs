@@ -39,11 +39,14 @@
 //! 5. Settle, when all committed workers revealed or [`Config::RevealPeriod`] ends: the reveal
 //!    the most others agree with (same digest, or element-wise within the version's tolerance)
 //!    decides, if a majority of all assigned workers agree with it. Agreeing workers share the
-//!    fee, the model owner gets its royalty, dissenters lose [`Config::DissentSlash`] of
-//!    stake, workers that never revealed lose [`Config::NoRevealSlash`], the protocol fee is
-//!    burned, the rest is refunded. If the quorum agrees that the executor fails the job, it
-//!    ends [`JobStatus::Failed`] with the code, the requester gets everything back but the
-//!    protocol fee, and a model fault marks the version invalid in the registry.
+//!    fee and the model owner gets its royalty, both owed to them in the rewards pot
+//!    ([`Config::Rewards`]) until they claim; dissenters lose [`Config::DissentSlash`] of
+//!    stake, workers that never revealed lose [`Config::NoRevealSlash`]; slashes and the
+//!    protocol fee go to the rewards pool; the rest is refunded. The contributions (compute,
+//!    validation, model) are recorded in the attestation ledger ([`Config::Contributions`]).
+//!    If the quorum agrees that the executor fails the job, it ends [`JobStatus::Failed`]
+//!    with the code, the requester gets everything back but the protocol fee, and a model
+//!    fault marks the version invalid in the registry.
 //! 6. No quorum: [`Config::EscalationWorkers`] more workers join in a new round (at most
 //!    [`Config::MaxEscalations`] times, and only while a whole round fits before the
 //!    deadline); otherwise the job fails and the requester is refunded but the protocol fee.
@@ -90,6 +93,9 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::*;
 use pallet_mosaic_blobs::BlobInspect;
+use mosaic_primitives::contribution::{
+	ContributionKind, Points, RecordContribution, RewardPot, RewardSource, Subject,
+};
 use pallet_mosaic_models::{Dim, ModelRegistry, ModelUsage};
 use sp_runtime::traits::{CheckedAdd, CheckedMul, CheckedSub, Saturating, UniqueSaturatedInto, Zero};
 
@@ -271,6 +277,26 @@ pub mod pallet {
 		/// The blob store: blob inputs must be sealed and are referenced while a job is open.
 		type Blobs: BlobInspect<Self::AccountId>;
 
+		/// The rewards pot: workers' fees and owners' royalties are owed to them there;
+		/// protocol fees and slashes go to its pool.
+		type Rewards: RewardPot<Self::AccountId, BalanceOf<Self>>;
+
+		/// The attestation ledger, which settlement records contributions in.
+		type Contributions: RecordContribution<Self::AccountId>;
+
+		/// Compute points of each worker whose result the quorum agreed with.
+		#[pallet::constant]
+		type ComputePoints: Get<Points>;
+
+		/// Validation points of each agreeing worker when more than one agreed: each confirmed
+		/// the others.
+		#[pallet::constant]
+		type ValidationPoints: Get<Points>;
+
+		/// Model points of the model owner for each settled job on its version.
+		#[pallet::constant]
+		type ModelPoints: Get<Points>;
+
 		/// The crypto of worker keys, with which the off-chain worker signs.
 		type AuthorityId: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>;
 
@@ -311,7 +337,7 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxAssignees: Get<u32>;
 
-		/// Kept from every job that reached workers (burned).
+		/// Kept from every job that reached workers (to the rewards pool).
 		#[pallet::constant]
 		type ProtocolFee: Get<BalanceOf<Self>>;
 
@@ -497,7 +523,7 @@ pub mod pallet {
 		WorkerResumed { worker: T::AccountId },
 		/// A worker was made inactive: `missed` assignments in a row, or stake below minimum.
 		WorkerInactive { worker: T::AccountId, missed: u32 },
-		/// A worker lost `amount` of stake (burned) over `job`.
+		/// A worker lost `amount` of stake over `job`, to the rewards pool.
 		WorkerSlashed { worker: T::AccountId, job: JobId, amount: BalanceOf<T>, reason: SlashReason },
 		/// A job was submitted and `held` was taken into escrow.
 		JobSubmitted {
@@ -523,9 +549,9 @@ pub mod pallet {
 		Revealed { job: JobId, worker: T::AccountId, digest: Hash32 },
 		/// No quorum: more workers join in `round`.
 		JobEscalated { job: JobId, round: u8 },
-		/// A worker was paid for an agreed result.
+		/// A worker earned `amount` for an agreed result, owed to it in the rewards pot.
 		WorkerPaid { job: JobId, worker: T::AccountId, amount: BalanceOf<T> },
-		/// The model owner was paid its royalty.
+		/// The model owner earned its royalty, owed to it in the rewards pot.
 		RoyaltyPaid { job: JobId, owner: T::AccountId, amount: BalanceOf<T> },
 		/// A quorum agreed on the outputs with `digest`; the escrow paid out and `refunded` went
 		/// back to the requester.
@@ -1410,23 +1436,26 @@ impl<T: Config> Pallet<T> {
 
 	fn slash(worker: &T::AccountId, job: JobId, amount: BalanceOf<T>, reason: SlashReason) {
 		let Some(mut info) = Workers::<T>::get(worker) else { return };
-		let burned = T::Currency::burn_held(
+		let slashed = T::Currency::transfer_on_hold(
 			&HoldReason::WorkerStake.into(),
 			worker,
+			&T::Rewards::account(),
 			amount.min(info.held()),
 			Precision::BestEffort,
+			Restriction::Free,
 			Fortitude::Force,
 		)
 		.unwrap_or_else(|_| Zero::zero());
-		let from_stake = burned.min(info.stake);
+		T::Rewards::fund(slashed, RewardSource::Slash);
+		let from_stake = slashed.min(info.stake);
 		info.stake = info.stake.saturating_sub(from_stake);
-		info.unbonding = info.unbonding.saturating_sub(burned.saturating_sub(from_stake));
+		info.unbonding = info.unbonding.saturating_sub(slashed.saturating_sub(from_stake));
 		if info.stake < T::MinStake::get() && info.status == WorkerStatus::Active {
 			info.status = WorkerStatus::Inactive;
 			Self::deposit_event(Event::WorkerInactive { worker: worker.clone(), missed: info.missed });
 		}
 		Self::store_worker(worker, info);
-		Self::deposit_event(Event::WorkerSlashed { worker: worker.clone(), job, amount: burned, reason });
+		Self::deposit_event(Event::WorkerSlashed { worker: worker.clone(), job, amount: slashed, reason });
 	}
 
 	/// Frees every assignee's slot and drops the job's commitments and reveals.
@@ -1443,26 +1472,34 @@ impl<T: Config> Pallet<T> {
 		let _ = Reveals::<T>::clear_prefix(job, limit, None);
 	}
 
-	/// Pays the agreeing workers and the royalty, burns the protocol fee, refunds the rest.
+	/// Moves `amount` of the job's escrow into the rewards pot, owed to `who`; false if it
+	/// could not be moved (then nothing is owed).
+	fn escrow_to_pot(info: &JobInfoOf<T>, who: &T::AccountId, amount: BalanceOf<T>, source: RewardSource) -> bool {
+		let moved = T::Currency::transfer_on_hold(
+			&HoldReason::JobEscrow.into(),
+			&info.requester,
+			&T::Rewards::account(),
+			amount,
+			Precision::Exact,
+			Restriction::Free,
+			Fortitude::Force,
+		)
+		.is_ok();
+		if moved {
+			T::Rewards::credit(who, amount, source);
+		}
+		moved
+	}
+
+	/// Pays the agreeing workers and the royalty into the rewards pot, the protocol fee to
+	/// its pool, refunds the rest, and records the contributions.
 	fn pay_out(job: JobId, info: &mut JobInfoOf<T>, agreeing: &[T::AccountId], digest: Hash32) {
-		let reason = HoldReason::JobEscrow.into();
 		let fees = info.held.saturating_sub(info.protocol_fee);
 		let mut paid: BalanceOf<T> = Zero::zero();
 		let mut workers_share = fees;
 		if let Some((owner, royalty)) = T::Models::royalty(info.model, info.version, fees) {
 			let royalty = royalty.min(fees);
-			if !royalty.is_zero() &&
-				T::Currency::transfer_on_hold(
-					&reason,
-					&info.requester,
-					&owner,
-					royalty,
-					Precision::Exact,
-					Restriction::Free,
-					Fortitude::Force,
-				)
-				.is_ok()
-			{
+			if !royalty.is_zero() && Self::escrow_to_pot(info, &owner, royalty, RewardSource::Royalty) {
 				paid = paid.saturating_add(royalty);
 				workers_share = workers_share.saturating_sub(royalty);
 				Self::deposit_event(Event::RoyaltyPaid { job, owner, amount: royalty });
@@ -1473,25 +1510,39 @@ impl<T: Config> Pallet<T> {
 			if each.is_zero() {
 				break;
 			}
-			if T::Currency::transfer_on_hold(
-				&reason,
-				&info.requester,
-				worker,
-				each,
-				Precision::Exact,
-				Restriction::Free,
-				Fortitude::Force,
-			)
-			.is_ok()
-			{
+			if Self::escrow_to_pot(info, worker, each, RewardSource::Fee) {
 				paid = paid.saturating_add(each);
 				Self::deposit_event(Event::WorkerPaid { job, worker: worker.clone(), amount: each });
 			}
 		}
+		Self::record_contributions(job, info, agreeing, digest);
 		let refunded = Self::close_escrow(info, paid, info.protocol_fee);
 		let agreeing = agreeing.len() as u32;
 		info.status = JobStatus::Settled;
 		Self::deposit_event(Event::JobSettled { job, digest, agreeing, refunded });
+	}
+
+	/// Records a settled job in the attestation ledger: compute for every agreeing worker,
+	/// validation for each of them when several agreed, and the model for its owner. A
+	/// record the ledger refuses is logged and skipped: settlement never depends on it.
+	fn record_contributions(job: JobId, info: &JobInfoOf<T>, agreeing: &[T::AccountId], digest: Hash32) {
+		let subject = Subject::Job(job);
+		let record = |who: &T::AccountId, kind, points, evidence| {
+			if points > 0 {
+				if let Err(e) = T::Contributions::record(who, kind, subject, points, evidence) {
+					log::warn!(target: LOG_TARGET, "job {job}: {kind:?} contribution not recorded: {e:?}");
+				}
+			}
+		};
+		for worker in agreeing {
+			record(worker, ContributionKind::Compute, T::ComputePoints::get(), digest);
+			if agreeing.len() > 1 {
+				record(worker, ContributionKind::Validation, T::ValidationPoints::get(), digest);
+			}
+		}
+		if let Some(version) = T::Models::version(info.model, info.version) {
+			record(&version.owner, ContributionKind::Model, T::ModelPoints::get(), version.blob);
+		}
 	}
 
 	/// Ends a job as failed, refunding everything but the protocol fee if `charge` (workers
@@ -1503,20 +1554,23 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::JobFailed { job, reason, refunded });
 	}
 
-	/// Burns `fee` from the job's escrow and releases what is left after `paid`; returns
-	/// the amount released.
+	/// Moves `fee` from the job's escrow to the rewards pool and releases what is left after
+	/// `paid`; returns the amount released.
 	fn close_escrow(info: &JobInfoOf<T>, paid: BalanceOf<T>, fee: BalanceOf<T>) -> BalanceOf<T> {
 		let reason = HoldReason::JobEscrow.into();
 		let remaining = info.held.saturating_sub(paid);
-		let burned = T::Currency::burn_held(
+		let kept = T::Currency::transfer_on_hold(
 			&reason,
 			&info.requester,
+			&T::Rewards::account(),
 			fee.min(remaining),
 			Precision::BestEffort,
+			Restriction::Free,
 			Fortitude::Force,
 		)
 		.unwrap_or_else(|_| Zero::zero());
-		let rest = remaining.saturating_sub(burned);
+		T::Rewards::fund(kept, RewardSource::ProtocolFee);
+		let rest = remaining.saturating_sub(kept);
 		T::Currency::release(&reason, &info.requester, rest, Precision::BestEffort)
 			.unwrap_or_else(|_| Zero::zero())
 	}

@@ -4,7 +4,10 @@
 
 use crate as pallet_mosaic_jobs;
 use crate::*;
-use mosaic_primitives::digest::ElementType;
+use mosaic_primitives::{
+	contribution::{ContributionKind, Points, RecordContribution, RewardPot, RewardSource, Subject},
+	digest::ElementType,
+};
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU32, ConstU64, ConstU8},
@@ -91,6 +94,58 @@ parameter_types! {
 	pub static Invalidated: Vec<((u32, u32), u16)> = Vec::new();
 	/// Sealed blobs with their reference counts.
 	pub static SealedBlobs: BTreeMap<[u8; 32], u32> = BTreeMap::new();
+	/// What the rewards pot owes each account.
+	pub static Owed: BTreeMap<u64, u64> = BTreeMap::new();
+	/// What entered the rewards pool, by source.
+	pub static Pooled: Vec<(u64, RewardSource)> = Vec::new();
+	/// Contributions recorded in the ledger.
+	pub static Recorded: Vec<(u64, ContributionKind, Subject, Points, [u8; 32])> = Vec::new();
+}
+
+/// The rewards pot's account in tests.
+pub const POT: u64 = 999;
+
+/// A rewards pot that writes down what it is told; the funds sit in [`POT`].
+pub struct MockPot;
+impl RewardPot<u64, u64> for MockPot {
+	fn account() -> u64 {
+		POT
+	}
+	fn credit(who: &u64, amount: u64, _source: RewardSource) {
+		Owed::mutate(|o| *o.entry(*who).or_default() += amount);
+	}
+	fn fund(amount: u64, source: RewardSource) {
+		if amount > 0 {
+			Pooled::mutate(|p| p.push((amount, source)));
+		}
+	}
+}
+
+/// What the pot owes `who`.
+pub fn owed(who: u64) -> u64 {
+	Owed::get().get(&who).copied().unwrap_or(0)
+}
+
+/// Everything that entered the pool.
+pub fn pooled() -> u64 {
+	Pooled::get().iter().map(|(a, _)| a).sum()
+}
+
+/// An attestation ledger that writes down what it is asked to record.
+pub struct MockLedger;
+impl RecordContribution<u64> for MockLedger {
+	fn record(
+		who: &u64,
+		kind: ContributionKind,
+		subject: Subject,
+		points: Points,
+		evidence: [u8; 32],
+	) -> Result<u64, DispatchError> {
+		Recorded::mutate(|r| {
+			r.push((*who, kind, subject, points, evidence));
+			Ok(r.len() as u64 - 1)
+		})
+	}
 }
 
 /// The registry, read from [`Versions`].
@@ -157,6 +212,9 @@ pub const RETENTION: u64 = 20;
 pub const MAX_MISSED: u32 = 2;
 pub const MAX_WORKERS: u32 = 8;
 pub const MAX_OUTPUT_VALUES: u32 = 16;
+pub const COMPUTE_POINTS: Points = 10;
+pub const VALIDATION_POINTS: Points = 3;
+pub const MODEL_POINTS: Points = 2;
 
 impl pallet_mosaic_jobs::Config for Test {
 	type RuntimeEvent = RuntimeEvent;
@@ -164,6 +222,11 @@ impl pallet_mosaic_jobs::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Models = MockRegistry;
 	type Blobs = MockBlobs;
+	type Rewards = MockPot;
+	type Contributions = MockLedger;
+	type ComputePoints = ConstU64<COMPUTE_POINTS>;
+	type ValidationPoints = ConstU64<VALIDATION_POINTS>;
+	type ModelPoints = ConstU64<MODEL_POINTS>;
 	type AuthorityId = TestAuthId;
 	type MinStake = ConstU64<MIN_STAKE>;
 	type UnbondDelay = ConstU64<UNBOND_DELAY>;
@@ -243,8 +306,11 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	Versions::take();
 	Invalidated::take();
 	SealedBlobs::take();
+	Owed::take();
+	Pooled::take();
+	Recorded::take();
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-	let mut balances: Vec<(u64, u64)> = vec![(ALICE, 100_000), (2, 100_000), (OWNER, 10)];
+	let mut balances: Vec<(u64, u64)> = vec![(ALICE, 100_000), (2, 100_000), (OWNER, 10), (POT, 1)];
 	balances.extend((10..=17).map(|w| (w, 10_000)));
 	balances.extend((110..=117).map(|k| (k, 10)));
 	pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }

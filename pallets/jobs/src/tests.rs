@@ -2,7 +2,10 @@
 //! worker, and property tests of conservation over random job histories.
 
 use crate::{mock::*, *};
-use mosaic_primitives::digest::ElementType;
+use mosaic_primitives::{
+	contribution::{ContributionKind, RewardSource, Subject},
+	digest::ElementType,
+};
 use frame_support::{
 	assert_noop, assert_ok,
 	traits::{
@@ -381,17 +384,38 @@ fn honest_workers_settle_and_are_paid() {
 		assert_eq!(result.digest, MosaicJobs::outcome_digest(&out, 3).unwrap());
 		assert!(view.commitments.is_empty() && view.reveals.is_empty());
 
-		// 300 in fees: 30 royalty, 90 per worker; the protocol fee is burned.
-		assert_eq!(Balances::free_balance(OWNER), 10 + 30);
+		// 300 in fees: 30 royalty, 90 per worker, owed in the rewards pot; the protocol fee
+		// goes to its pool. Nothing is minted or burned.
+		assert_eq!(Balances::free_balance(OWNER), 10);
+		assert_eq!(owed(OWNER), 30);
+		assert_eq!(Pooled::get(), vec![(PROTOCOL_FEE, RewardSource::ProtocolFee)]);
+		assert_eq!(Balances::free_balance(POT), 1 + 300 + PROTOCOL_FEE);
 		for w in 10..=12 {
-			assert_eq!(Balances::free_balance(w), 10_000 - 2 * MIN_STAKE + 90);
+			assert_eq!(owed(w), 90);
+			assert_eq!(Balances::free_balance(w), 10_000 - 2 * MIN_STAKE);
 			assert_eq!(Workers::<Test>::get(w).unwrap().assigned, 0);
 			assert!(Assignments::<Test>::iter_prefix(w).next().is_none());
 		}
 		assert_eq!(Balances::balance_on_hold(&escrow(), &ALICE), 0);
 		assert_eq!(Balances::free_balance(ALICE), 100_000 - 300 - PROTOCOL_FEE);
-		assert_eq!(total_issuance(), issuance - PROTOCOL_FEE);
+		assert_eq!(total_issuance(), issuance);
 		assert_eq!(OpenJobs::<Test>::get(0), 0);
+		// Each worker computed and confirmed the others; the owner's model ran.
+		let mut recorded = Recorded::get();
+		recorded.sort_by_key(|r| (r.0, r.1));
+		let d = result.digest;
+		assert_eq!(
+			recorded,
+			vec![
+				(10, ContributionKind::Compute, Subject::Job(job), COMPUTE_POINTS, d),
+				(10, ContributionKind::Validation, Subject::Job(job), VALIDATION_POINTS, d),
+				(11, ContributionKind::Compute, Subject::Job(job), COMPUTE_POINTS, d),
+				(11, ContributionKind::Validation, Subject::Job(job), VALIDATION_POINTS, d),
+				(12, ContributionKind::Compute, Subject::Job(job), COMPUTE_POINTS, d),
+				(12, ContributionKind::Validation, Subject::Job(job), VALIDATION_POINTS, d),
+				(OWNER, ContributionKind::Model, Subject::Job(job), MODEL_POINTS, [0; 32]),
+			]
+		);
 		assert!(events().contains(&Event::JobSettled {
 			job,
 			digest: result.digest,
@@ -427,12 +451,17 @@ fn a_lying_worker_is_slashed_and_the_honest_are_paid() {
 		}
 		assert_eq!(status(job), JobStatus::Settled);
 		// 270 shared by the two honest workers.
-		assert_eq!(Balances::free_balance(10), 10_000 - 2 * MIN_STAKE + 135);
-		assert_eq!(Balances::free_balance(12), 10_000 - 2 * MIN_STAKE + 135);
+		assert_eq!((owed(10), owed(12), owed(11)), (135, 135, 0));
 		assert_eq!(Balances::free_balance(11), 10_000 - 2 * MIN_STAKE);
+		// The liar gets no record.
+		assert!(Recorded::get().iter().all(|r| r.0 != 11));
 		assert_eq!(Workers::<Test>::get(11).unwrap().stake, 2 * MIN_STAKE - DISSENT_SLASH);
 		assert_eq!(Balances::balance_on_hold(&stake_reason(), &11), 2 * MIN_STAKE - DISSENT_SLASH);
-		assert_eq!(total_issuance(), issuance - PROTOCOL_FEE - DISSENT_SLASH);
+		assert_eq!(total_issuance(), issuance);
+		assert_eq!(
+			Pooled::get(),
+			vec![(DISSENT_SLASH, RewardSource::Slash), (PROTOCOL_FEE, RewardSource::ProtocolFee)]
+		);
 		assert!(events().contains(&Event::WorkerSlashed {
 			worker: 11,
 			job,
@@ -531,7 +560,7 @@ fn no_quorum_escalates_then_settles() {
 		assert_eq!((result.agreeing, result.outcome), (3, x));
 		assert_eq!(Workers::<Test>::get(b).unwrap().stake, 2 * MIN_STAKE - DISSENT_SLASH);
 		// 200 in fees less 20 royalty, shared by three: 60 each.
-		assert_eq!(Balances::free_balance(a), 10_000 - 2 * MIN_STAKE + 60);
+		assert_eq!(owed(a), 60);
 		assert_eq!(Balances::balance_on_hold(&escrow(), &ALICE), 0);
 	});
 }
@@ -588,7 +617,8 @@ fn committed_but_silent_at_reveal_end() {
 		run_to(2 + REVEAL_PERIOD);
 		assert_eq!(status(job), JobStatus::Settled);
 		assert_eq!(Workers::<Test>::get(12).unwrap().stake, 2 * MIN_STAKE - NO_REVEAL_SLASH);
-		assert_eq!(Balances::free_balance(10), 10_000 - 2 * MIN_STAKE + 135);
+		assert_eq!(owed(10), 135);
+		assert_eq!(pooled(), NO_REVEAL_SLASH + PROTOCOL_FEE);
 	});
 }
 
@@ -1039,7 +1069,7 @@ mod properties {
 				for w in &workers {
 					register(*w);
 				}
-				let accounts: Vec<u64> = [ALICE, 2, OWNER].into_iter().chain(10..=17).chain(110..=117).collect();
+				let accounts: Vec<u64> = [ALICE, 2, OWNER, POT].into_iter().chain(10..=17).chain(110..=117).collect();
 				let issuance = total_issuance();
 				let mut submitted = Vec::new();
 				let mut block = 1;
@@ -1096,7 +1126,12 @@ mod properties {
 						prop_assert!(view.job.status.is_finished(), "job {} ended as {:?}", id, view.job.status);
 					}
 				}
-				prop_assert_eq!(total_issuance(), issuance - slashed - fees);
+				// Nothing is minted or burned: slashes and protocol fees went to the pool, worker
+				// fees and royalties are owed in the pot, and the pot holds exactly that.
+				prop_assert_eq!(total_issuance(), issuance);
+				prop_assert_eq!(pooled(), slashed + fees);
+				let owed_total: u64 = Owed::get().values().sum();
+				prop_assert_eq!(Balances::free_balance(POT), 1 + pooled() + owed_total);
 				let sum: u64 = accounts.iter().map(|a| Balances::total_balance(a)).sum();
 				prop_assert_eq!(sum, total_issuance());
 				for a in &accounts {
