@@ -145,18 +145,22 @@ ensure_wasm_toolchain() {
   debian_wasm_toolchain
 }
 
+# npm ci in $1 (tests/: @polkadot/api for the node-level tests; zombienet/: the zombienet CLI)
+# unless its node_modules is newer than its lockfile.
 ensure_npm_packages() {
-  if [ ! -d "$ROOT/tests/node_modules" ] ||
-    [ "$ROOT/tests/package-lock.json" -nt "$ROOT/tests/node_modules/.package-lock.json" ]; then
-    log "installing node test dependencies (npm ci)"
-    (cd "$ROOT/tests" && npm ci --no-audit --no-fund --loglevel=error)
+  local dir="$ROOT/$1"
+  if [ ! -d "$dir/node_modules" ] ||
+    [ "$dir/package-lock.json" -nt "$dir/node_modules/.package-lock.json" ]; then
+    log "installing $1 dependencies (npm ci)"
+    (cd "$dir" && npm ci --no-audit --no-fund --loglevel=error)
   fi
 }
 
 apt_install "${APT_PACKAGES[@]}"
 ensure_rustup_toolchain
 ensure_wasm_toolchain
-if [ -f "$ROOT/tests/package-lock.json" ]; then ensure_npm_packages; fi
+ensure_npm_packages tests
+ensure_npm_packages zombienet
 # ONNX fixtures (models, reference outputs from onnxruntime, hostile models) for the tests.
 "$ROOT/scripts/onnx/gen_fixtures.sh"
 log "done"

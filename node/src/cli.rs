@@ -54,4 +54,27 @@ pub struct Cli {
 	/// Flags of a running node.
 	#[clap(flatten)]
 	pub run: sc_cli::RunCmd,
+
+	/// Flags for tests of misbehaviour. Refused on any chain that is not a development or
+	/// local chain.
+	#[clap(flatten)]
+	pub test_only: TestOnlyFlags,
+}
+
+/// Flags that make a node misbehave, for tests. Each is named `--test-only-…`, and the node
+/// refuses to start with one unless its chain spec's type is `Development` or `Local`, so
+/// none can be switched on by accident on a live network.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct TestOnlyFlags {
+	/// TEST ONLY: this node's worker reports every output value one quantisation step off,
+	/// so the quorum must outvote and slash it.
+	#[arg(long = "test-only-dishonest-worker")]
+	pub dishonest_worker: bool,
+}
+
+impl TestOnlyFlags {
+	/// Whether any test-only flag is set.
+	pub fn any(&self) -> bool {
+		self.dishonest_worker
+	}
 }

@@ -191,14 +191,25 @@ pub fn run() -> sc_cli::Result<()> {
 		},
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
+			let test_only = cli.test_only.clone();
+			if test_only.any() {
+				use sc_service::ChainType;
+				let chain_type = runner.config().chain_spec.chain_type();
+				if !matches!(chain_type, ChainType::Development | ChainType::Local) {
+					return Err(format!(
+						"--test-only-* flags are refused on a {chain_type:?} chain: they exist for tests on development and local chains"
+					)
+					.into());
+				}
+			}
 			runner.run_node_until_exit(|config| async move {
 				match config.network.network_backend {
 					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
 						sc_network::NetworkWorker<Block, <Block as sp_runtime::traits::Block>::Hash>,
-					>(config)
+					>(config, test_only)
 					.map_err(sc_cli::Error::Service),
 					sc_network::config::NetworkBackendType::Litep2p =>
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config)
+						service::new_full::<sc_network::Litep2pNetworkBackend>(config, test_only)
 							.map_err(sc_cli::Error::Service),
 				}
 			})

@@ -25,10 +25,6 @@ const MAX_FINISHED: usize = 256;
 /// Address space of the sandbox child.
 const SANDBOX_MEMORY_LIMIT: u64 = 4 << 30;
 
-/// Environment variable that, set to `1`, makes the node's worker lie: every output value it
-/// reports is off by one quantisation step. For tests of slashing on a real network only.
-pub const DISHONEST_ENV: &str = "MOSAIC_DISHONEST_WORKER";
-
 /// A sandbox that runs `mosaic-node onnx serve` (this very binary).
 pub fn node_sandbox(limits: Limits, kernels: Kernels) -> std::io::Result<Sandbox> {
 	Ok(Sandbox::new(SandboxConfig {
@@ -74,7 +70,8 @@ pub struct NodeOnnx {
 
 impl NodeOnnx {
 	/// Starts the worker thread.
-	/// With `dishonest`, every finished run's outputs are falsified (see [`DISHONEST_ENV`]).
+	/// With `dishonest` (`--test-only-dishonest-worker`), every finished run's outputs are
+	/// falsified: each value is off by one quantisation step.
 	pub fn start(sandbox: Sandbox, blobs: Arc<dyn BlobSource>, dishonest: bool) -> Arc<Self> {
 		let runs = Arc::new(Mutex::new(Runs::default()));
 		let (queue, requests) = mpsc::channel::<(RunRequest, std::time::Instant)>();

@@ -142,6 +142,7 @@ pub fn new_full<
 	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
 >(
 	config: Configuration,
+	test_only: crate::cli::TestOnlyFlags,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
 		client,
@@ -208,9 +209,9 @@ pub fn new_full<
 			mosaic_executor::Kernels::Native,
 		)
 		.map_err(|e| ServiceError::Other(format!("ONNX executor: {e}")))?;
-		let dishonest = std::env::var_os(crate::onnx::DISHONEST_ENV).is_some_and(|v| v == "1");
+		let dishonest = test_only.dishonest_worker;
 		if dishonest {
-			log::warn!("{} is set: this node's worker reports wrong outputs", crate::onnx::DISHONEST_ENV);
+			log::warn!("--test-only-dishonest-worker: this node's worker reports wrong outputs");
 		}
 		let onnx = crate::onnx::NodeOnnx::start(
 			sandbox,

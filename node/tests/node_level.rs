@@ -55,3 +55,17 @@ fn jobs_three_workers() {
 fn rewards_dev() {
 	run_js_test("rewards-dev.test.mjs");
 }
+
+/// The zombienet tests (`zombienet/*.zndsl`): four validators through `scripts/test-network.sh`.
+#[test]
+fn zombienet_local_testnet() {
+	let output = Command::new(repo_root().join("scripts/test-network.sh"))
+		.arg("zombienet/local-testnet.zndsl")
+		.current_dir(repo_root())
+		.env("MOSAIC_NODE_BIN", env!("CARGO_BIN_EXE_mosaic-node"))
+		.output()
+		.expect("scripts/test-network.sh runs");
+	print!("{}", String::from_utf8_lossy(&output.stdout));
+	eprint!("{}", String::from_utf8_lossy(&output.stderr));
+	assert!(output.status.success(), "zombienet tests failed: {}", output.status);
+}

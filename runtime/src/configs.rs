@@ -255,9 +255,10 @@ impl pallet_mosaic_jobs::Config for Runtime {
 	type Retention = JobRetention;
 	type MaxQueued = ConstU32<1024>;
 	type MaxAssignPerBlock = ConstU32<32>;
-	/// 128: the worst hook (every phase end settling the largest job and escalating) then
-	/// stays within half a block (checked by a runtime test against the benchmarked weights).
-	type MaxDeadlinesPerBlock = ConstU32<128>;
+	/// 64: the worst hook (every phase end settling the largest job, attesting every
+	/// agreeing worker, and escalating) then stays within half a block (checked by a runtime
+	/// test against the benchmarked weights; 128 no longer fits once settlement attests).
+	type MaxDeadlinesPerBlock = ConstU32<64>;
 	/// 64 KiB of inline input: a few images or token sequences; more goes in a blob.
 	type MaxInlineInputBytes = ConstU32<{ 64 * 1024 }>;
 	/// 4096 revealed values (32 KiB); larger outputs are revealed by digest.

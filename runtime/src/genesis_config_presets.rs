@@ -91,9 +91,9 @@ pub fn development_config_genesis() -> Value {
 	)
 }
 
-/// `local_testnet`: Alice, Bob, Charlie and Dave are authorities. GRANDPA needs more than
-/// two thirds of them, so any one can be down and the chain still finalizes. Alice, Bob and
-/// Charlie are workers; jobs need at least two of them.
+/// `local_testnet`: Alice, Bob, Charlie and Dave are authorities and workers. GRANDPA needs
+/// more than two thirds of them, so any one can be down and the chain still finalizes; jobs
+/// need at least two workers.
 pub fn local_testnet_genesis() -> Value {
 	testnet_genesis(
 		vec![
@@ -108,6 +108,7 @@ pub fn local_testnet_genesis() -> Value {
 			Sr25519Keyring::Alice.to_account_id(),
 			Sr25519Keyring::Bob.to_account_id(),
 			Sr25519Keyring::Charlie.to_account_id(),
+			Sr25519Keyring::Dave.to_account_id(),
 		],
 		2,
 		None,

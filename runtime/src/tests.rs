@@ -96,7 +96,7 @@ fn development_preset_makes_alice_a_worker() {
 		assert_eq!(pallet_mosaic_jobs::Pool::<Runtime>::get().len(), 1);
 	});
 	genesis_from_preset("local_testnet").execute_with(|| {
-		assert_eq!(pallet_mosaic_jobs::WorkerCount::<Runtime>::get(), 3);
+		assert_eq!(pallet_mosaic_jobs::WorkerCount::<Runtime>::get(), 4);
 		assert_eq!(pallet_mosaic_jobs::MinReplication::<Runtime>::get(), 2);
 	});
 }
@@ -130,4 +130,23 @@ fn jobs_hook_worst_case_fits_in_half_a_block() {
 		worst.ref_time(),
 		block.ref_time() / 2
 	);
+}
+
+#[test]
+fn presets_fund_the_rewards_pot_and_set_eras() {
+	genesis_from_preset("development").execute_with(|| {
+		assert_eq!(pallet_mosaic_attestations::EraLength::<Runtime>::get(), 10);
+		assert_eq!(
+			pallet_mosaic_rewards::EmissionPerBlock::<Runtime>::get(),
+			genesis_config_presets::TESTNET_EMISSION_PER_BLOCK
+		);
+		// The pot exists from genesis, holding exactly its existential deposit.
+		assert_eq!(Balances::balance(&Rewards::pot_account()), EXISTENTIAL_DEPOSIT);
+	});
+	genesis_from_preset("local_testnet").execute_with(|| {
+		assert_eq!(
+			pallet_mosaic_attestations::EraLength::<Runtime>::get(),
+			<Runtime as pallet_mosaic_attestations::Config>::DefaultEraLength::get()
+		);
+	});
 }

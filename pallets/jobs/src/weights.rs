@@ -72,8 +72,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Pool` (r:1 w:1)
 	/// Proof: `Jobs::Pool` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	fn register_worker() -> Weight {
-		// Minimum execution time: 80_490_000 picoseconds.
-		Weight::from_parts(86_999_000, 0)
+		// Minimum execution time: 80_229_000 picoseconds.
+		Weight::from_parts(93_098_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -87,8 +87,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Pool` (r:1 w:1)
 	/// Proof: `Jobs::Pool` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	fn bond_extra() -> Weight {
-		// Minimum execution time: 71_757_000 picoseconds.
-		Weight::from_parts(78_136_000, 0)
+		// Minimum execution time: 70_765_000 picoseconds.
+		Weight::from_parts(81_341_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -98,8 +98,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Pool` (r:1 w:1)
 	/// Proof: `Jobs::Pool` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	fn pause() -> Weight {
-		// Minimum execution time: 21_763_000 picoseconds.
-		Weight::from_parts(24_557_000, 0)
+		// Minimum execution time: 22_113_000 picoseconds.
+		Weight::from_parts(29_784_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -109,8 +109,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Pool` (r:1 w:1)
 	/// Proof: `Jobs::Pool` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	fn resume() -> Weight {
-		// Minimum execution time: 23_185_000 picoseconds.
-		Weight::from_parts(25_257_000, 0)
+		// Minimum execution time: 23_194_000 picoseconds.
+		Weight::from_parts(30_035_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -120,8 +120,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Pool` (r:1 w:1)
 	/// Proof: `Jobs::Pool` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	fn unbond() -> Weight {
-		// Minimum execution time: 22_543_000 picoseconds.
-		Weight::from_parts(26_119_000, 0)
+		// Minimum execution time: 22_633_000 picoseconds.
+		Weight::from_parts(28_012_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -134,16 +134,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::WorkerCount` (r:1 w:1)
 	/// Proof: `Jobs::WorkerCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Pool` (r:1 w:1)
-	/// Proof: `Jobs::Pool` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::WorkerKeys` (r:0 w:1)
 	/// Proof: `Jobs::WorkerKeys` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn withdraw_unbonded() -> Weight {
-		// Minimum execution time: 69_653_000 picoseconds.
-		Weight::from_parts(75_252_000, 0)
-			.saturating_add(Weight::from_parts(0, 13775))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+		// Minimum execution time: 61_621_000 picoseconds.
+		Weight::from_parts(66_599_000, 0)
+			.saturating_add(Weight::from_parts(0, 3594))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 	}
 	/// Storage: `Models::Versions` (r:1 w:0)
 	/// Proof: `Models::Versions` (`max_values`: None, `max_size`: Some(19436), added: 21911, mode: `MaxEncodedLen`)
@@ -156,7 +154,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Queue` (r:1 w:1)
 	/// Proof: `Jobs::Queue` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Deadlines` (r:1 w:1)
-	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(2318), added: 4793, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(1166), added: 3641, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -167,10 +165,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577709), added: 1580184, mode: `MaxEncodedLen`)
 	/// The range of component `i` is `[0, 65536]`.
 	fn submit_job(i: u32, ) -> Weight {
-		// Minimum execution time: 90_565_000 picoseconds.
-		Weight::from_parts(117_550_735, 0)
+		// Minimum execution time: 91_657_000 picoseconds.
+		Weight::from_parts(105_117_113, 0)
 			.saturating_add(Weight::from_parts(0, 22901))
-			.saturating_add(Weight::from_parts(822, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(669, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -181,25 +179,25 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Queue` (r:1 w:1)
 	/// Proof: `Jobs::Queue` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Deadlines` (r:10 w:10)
-	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(2318), added: 4793, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(1166), added: 3641, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Workers` (r:7 w:7)
 	/// Proof: `Jobs::Workers` (`max_values`: None, `max_size`: Some(129), added: 2604, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Pool` (r:1 w:1)
+	/// Storage: `Jobs::Pool` (r:1 w:0)
 	/// Proof: `Jobs::Pool` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::OpenJobs` (r:1 w:1)
 	/// Proof: `Jobs::OpenJobs` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Assignments` (r:0 w:7)
 	/// Proof: `Jobs::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn cancel_job() -> Weight {
-		// Minimum execution time: 237_554_000 picoseconds.
-		Weight::from_parts(258_855_000, 0)
+		// Minimum execution time: 233_047_000 picoseconds.
+		Weight::from_parts(257_934_000, 0)
 			.saturating_add(Weight::from_parts(0, 1581174))
-			.saturating_add(T::DbWeight::get().reads(24_u64))
-			.saturating_add(T::DbWeight::get().writes(30_u64))
+			.saturating_add(T::DbWeight::get().reads(25_u64))
+			.saturating_add(T::DbWeight::get().writes(29_u64))
 	}
 	/// Storage: `Jobs::WorkerKeys` (r:1 w:0)
 	/// Proof: `Jobs::WorkerKeys` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
@@ -209,18 +207,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Jobs::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Workers` (r:7 w:7)
 	/// Proof: `Jobs::Workers` (`max_values`: None, `max_size`: Some(129), added: 2604, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Pool` (r:1 w:1)
+	/// Storage: `Jobs::Pool` (r:1 w:0)
 	/// Proof: `Jobs::Pool` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Reveals` (r:1 w:0)
 	/// Proof: `Jobs::Reveals` (`max_values`: None, `max_size`: Some(526530), added: 529005, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Deadlines` (r:1 w:1)
-	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(2318), added: 4793, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(1166), added: 3641, mode: `MaxEncodedLen`)
 	fn commit() -> Weight {
-		// Minimum execution time: 169_312_000 picoseconds.
-		Weight::from_parts(178_295_000, 0)
+		// Minimum execution time: 159_778_000 picoseconds.
+		Weight::from_parts(178_085_000, 0)
 			.saturating_add(Weight::from_parts(0, 1581174))
 			.saturating_add(T::DbWeight::get().reads(20_u64))
-			.saturating_add(T::DbWeight::get().writes(11_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
 	/// Storage: `Jobs::WorkerKeys` (r:1 w:0)
 	/// Proof: `Jobs::WorkerKeys` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
@@ -236,62 +234,84 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(1275), added: 3750, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Workers` (r:11 w:11)
 	/// Proof: `Jobs::Workers` (`max_values`: None, `max_size`: Some(129), added: 2604, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Pool` (r:1 w:1)
+	/// Storage: `Jobs::Pool` (r:1 w:0)
 	/// Proof: `Jobs::Pool` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:13 w:13)
+	/// Storage: `System::Account` (r:2 w:2)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Ledgers` (r:12 w:12)
+	/// Proof: `Rewards::Ledgers` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Outstanding` (r:1 w:1)
+	/// Proof: `Rewards::Outstanding` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::NextAttestationId` (r:1 w:1)
+	/// Proof: `Attestations::NextAttestationId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::CurrentEra` (r:1 w:0)
+	/// Proof: `Attestations::CurrentEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::AccountPoints` (r:12 w:12)
+	/// Proof: `Attestations::AccountPoints` (`max_values`: None, `max_size`: Some(92), added: 2567, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::EraPoints` (r:1 w:1)
+	/// Proof: `Attestations::EraPoints` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::OpenEra` (r:1 w:0)
+	/// Proof: `Rewards::OpenEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Pool` (r:1 w:1)
+	/// Proof: `Rewards::Pool` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::OpenJobs` (r:1 w:1)
 	/// Proof: `Jobs::OpenJobs` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Deadlines` (r:1 w:1)
-	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(2318), added: 4793, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(1166), added: 3641, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Assignments` (r:0 w:11)
 	/// Proof: `Jobs::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::ByAccount` (r:0 w:23)
+	/// Proof: `Attestations::ByAccount` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::Attestations` (r:0 w:23)
+	/// Proof: `Attestations::Attestations` (`max_values`: None, `max_size`: Some(365), added: 2840, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::BySubject` (r:0 w:23)
+	/// Proof: `Attestations::BySubject` (`max_values`: None, `max_size`: Some(33), added: 2508, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::ByEra` (r:0 w:23)
+	/// Proof: `Attestations::ByEra` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[1, 4096]`.
 	/// The range of component `n` is `[1, 11]`.
 	fn reveal(v: u32, n: u32, ) -> Weight {
-		// Minimum execution time: 549_729_000 picoseconds.
-		Weight::from_parts(557_289_000, 0)
+		// Minimum execution time: 624_320_000 picoseconds.
+		Weight::from_parts(635_967_000, 0)
 			.saturating_add(Weight::from_parts(0, 1581174))
-			.saturating_add(Weight::from_parts(53_062, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(74_372_703, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(12_u64))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(7_u64))
-			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(51_496, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(130_841_868, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(20_u64))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(14_u64))
+			.saturating_add(T::DbWeight::get().writes((14_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 529005).saturating_mul(n.into()))
 	}
 	/// Storage: `Jobs::MinReplication` (r:0 w:1)
 	/// Proof: `Jobs::MinReplication` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	fn set_min_replication() -> Weight {
-		// Minimum execution time: 5_528_000 picoseconds.
-		Weight::from_parts(6_250_000, 0)
+		// Minimum execution time: 5_288_000 picoseconds.
+		Weight::from_parts(6_009_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
-	/// Storage: `Jobs::Pool` (r:1 w:0)
-	/// Proof: `Jobs::Pool` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Queue` (r:1 w:0)
 	/// Proof: `Jobs::Queue` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Deadlines` (r:1 w:0)
-	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(2318), added: 4793, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(1166), added: 3641, mode: `MaxEncodedLen`)
 	fn on_initialize_base() -> Weight {
-		// Minimum execution time: 7_401_000 picoseconds.
-		Weight::from_parts(8_422_000, 0)
-			.saturating_add(Weight::from_parts(0, 13775))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
+		// Minimum execution time: 6_049_000 picoseconds.
+		Weight::from_parts(7_221_000, 0)
+			.saturating_add(Weight::from_parts(0, 9679))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
 	}
-	/// Storage: `Jobs::Pool` (r:1 w:1)
-	/// Proof: `Jobs::Pool` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Queue` (r:1 w:1)
 	/// Proof: `Jobs::Queue` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Pool` (r:1 w:0)
+	/// Proof: `Jobs::Pool` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
 	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577709), added: 1580184, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Deadlines` (r:2 w:1)
-	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(2318), added: 4793, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(1166), added: 3641, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Workers` (r:7 w:7)
 	/// Proof: `Jobs::Workers` (`max_values`: None, `max_size`: Some(129), added: 2604, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Assignments` (r:0 w:7)
@@ -299,14 +319,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `w` is `[1, 256]`.
 	/// The range of component `k` is `[1, 7]`.
 	fn assign(w: u32, k: u32, ) -> Weight {
-		// Minimum execution time: 68_762_000 picoseconds.
-		Weight::from_parts(74_832_000, 0)
+		// Minimum execution time: 90_875_000 picoseconds.
+		Weight::from_parts(105_757_000, 0)
 			.saturating_add(Weight::from_parts(0, 1581174))
-			.saturating_add(Weight::from_parts(140_425, 0).saturating_mul(w.into()))
-			.saturating_add(Weight::from_parts(8_977_665, 0).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(153_723, 0).saturating_mul(w.into()))
+			.saturating_add(Weight::from_parts(10_526_941, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(k.into())))
-			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 2604).saturating_mul(k.into()))
 	}
@@ -314,19 +334,19 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577709), added: 1580184, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Queue` (r:1 w:1)
 	/// Proof: `Jobs::Queue` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:1 w:1)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:2 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::OpenJobs` (r:1 w:1)
 	/// Proof: `Jobs::OpenJobs` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Deadlines` (r:1 w:1)
-	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(2318), added: 4793, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(1166), added: 3641, mode: `MaxEncodedLen`)
 	fn expire_queued() -> Weight {
-		// Minimum execution time: 91_627_000 picoseconds.
-		Weight::from_parts(97_525_000, 0)
+		// Minimum execution time: 100_269_000 picoseconds.
+		Weight::from_parts(141_922_000, 0)
 			.saturating_add(Weight::from_parts(0, 1581174))
-			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
@@ -343,27 +363,29 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Models::Versions` (`max_values`: None, `max_size`: Some(19436), added: 21911, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Models` (r:1 w:0)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(1275), added: 3750, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:12 w:12)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:12 w:12)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:13 w:13)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Pool` (r:1 w:1)
+	/// Proof: `Rewards::Pool` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::OpenJobs` (r:1 w:1)
 	/// Proof: `Jobs::OpenJobs` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Deadlines` (r:1 w:1)
-	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(2318), added: 4793, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(1166), added: 3641, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Assignments` (r:0 w:11)
 	/// Proof: `Jobs::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 11]`.
 	fn expire_commit(n: u32, ) -> Weight {
-		// Minimum execution time: 78_938_000 picoseconds.
-		Weight::from_parts(82_222_000, 0)
+		// Minimum execution time: 76_874_000 picoseconds.
+		Weight::from_parts(81_050_000, 0)
 			.saturating_add(Weight::from_parts(0, 1581174))
-			.saturating_add(Weight::from_parts(31_613_102, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(38_798_350, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
 	}
@@ -377,41 +399,65 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(1275), added: 3750, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Workers` (r:11 w:11)
 	/// Proof: `Jobs::Workers` (`max_values`: None, `max_size`: Some(129), added: 2604, mode: `MaxEncodedLen`)
-	/// Storage: `System::Account` (r:13 w:13)
-	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:2 w:2)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:3 w:3)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Pool` (r:1 w:1)
+	/// Proof: `Rewards::Pool` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Pool` (r:1 w:1)
 	/// Proof: `Jobs::Pool` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Commitments` (r:11 w:11)
 	/// Proof: `Jobs::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Ledgers` (r:11 w:11)
+	/// Proof: `Rewards::Ledgers` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::Outstanding` (r:1 w:1)
+	/// Proof: `Rewards::Outstanding` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::NextAttestationId` (r:1 w:1)
+	/// Proof: `Attestations::NextAttestationId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::CurrentEra` (r:1 w:0)
+	/// Proof: `Attestations::CurrentEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::AccountPoints` (r:11 w:11)
+	/// Proof: `Attestations::AccountPoints` (`max_values`: None, `max_size`: Some(92), added: 2567, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::EraPoints` (r:1 w:1)
+	/// Proof: `Attestations::EraPoints` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `Rewards::OpenEra` (r:1 w:0)
+	/// Proof: `Rewards::OpenEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::OpenJobs` (r:1 w:1)
 	/// Proof: `Jobs::OpenJobs` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Deadlines` (r:1 w:1)
-	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(2318), added: 4793, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(1166), added: 3641, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Assignments` (r:0 w:11)
 	/// Proof: `Jobs::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::ByAccount` (r:0 w:21)
+	/// Proof: `Attestations::ByAccount` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::Attestations` (r:0 w:21)
+	/// Proof: `Attestations::Attestations` (`max_values`: None, `max_size`: Some(365), added: 2840, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::BySubject` (r:0 w:21)
+	/// Proof: `Attestations::BySubject` (`max_values`: None, `max_size`: Some(33), added: 2508, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::ByEra` (r:0 w:21)
+	/// Proof: `Attestations::ByEra` (`max_values`: None, `max_size`: Some(28), added: 2503, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// The range of component `v` is `[1, 4096]`.
 	/// The range of component `n` is `[1, 11]`.
 	fn expire_reveal(v: u32, n: u32, ) -> Weight {
-		// Minimum execution time: 60_059_000 picoseconds.
-		Weight::from_parts(63_275_000, 0)
+		// Minimum execution time: 62_864_000 picoseconds.
+		Weight::from_parts(69_643_000, 0)
 			.saturating_add(Weight::from_parts(0, 1581174))
-			.saturating_add(Weight::from_parts(30_410, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(101_058_042, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(35_801, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(168_989_290, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
-			.saturating_add(T::DbWeight::get().writes((5_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((15_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 529005).saturating_mul(n.into()))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
 	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577709), added: 1580184, mode: `MaxEncodedLen`)
 	fn purge() -> Weight {
-		// Minimum execution time: 29_514_000 picoseconds.
-		Weight::from_parts(34_722_000, 0)
+		// Minimum execution time: 30_004_000 picoseconds.
+		Weight::from_parts(35_483_000, 0)
 			.saturating_add(Weight::from_parts(0, 1581174))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -421,121 +467,121 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements with ParityDB's database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn register_worker() -> Weight {
-		Weight::from_parts(86_999_000, 0)
+		Weight::from_parts(93_098_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn bond_extra() -> Weight {
-		Weight::from_parts(78_136_000, 0)
+		Weight::from_parts(81_341_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn pause() -> Weight {
-		Weight::from_parts(24_557_000, 0)
+		Weight::from_parts(29_784_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn resume() -> Weight {
-		Weight::from_parts(25_257_000, 0)
+		Weight::from_parts(30_035_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn unbond() -> Weight {
-		Weight::from_parts(26_119_000, 0)
+		Weight::from_parts(28_012_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn withdraw_unbonded() -> Weight {
-		Weight::from_parts(75_252_000, 0)
-			.saturating_add(Weight::from_parts(0, 13775))
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().writes(6_u64))
+		Weight::from_parts(66_599_000, 0)
+			.saturating_add(Weight::from_parts(0, 3594))
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn submit_job(i: u32, ) -> Weight {
-		Weight::from_parts(117_550_735, 0)
+		Weight::from_parts(105_117_113, 0)
 			.saturating_add(Weight::from_parts(0, 22901))
-			.saturating_add(Weight::from_parts(822, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(669, 0).saturating_mul(i.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn cancel_job() -> Weight {
-		Weight::from_parts(258_855_000, 0)
+		Weight::from_parts(257_934_000, 0)
 			.saturating_add(Weight::from_parts(0, 1581174))
-			.saturating_add(ParityDbWeight::get().reads(24_u64))
-			.saturating_add(ParityDbWeight::get().writes(30_u64))
+			.saturating_add(ParityDbWeight::get().reads(25_u64))
+			.saturating_add(ParityDbWeight::get().writes(29_u64))
 	}
 	fn commit() -> Weight {
-		Weight::from_parts(178_295_000, 0)
+		Weight::from_parts(178_085_000, 0)
 			.saturating_add(Weight::from_parts(0, 1581174))
 			.saturating_add(ParityDbWeight::get().reads(20_u64))
-			.saturating_add(ParityDbWeight::get().writes(11_u64))
+			.saturating_add(ParityDbWeight::get().writes(10_u64))
 	}
 	fn reveal(v: u32, n: u32, ) -> Weight {
-		Weight::from_parts(557_289_000, 0)
+		Weight::from_parts(635_967_000, 0)
 			.saturating_add(Weight::from_parts(0, 1581174))
-			.saturating_add(Weight::from_parts(53_062, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(74_372_703, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(12_u64))
-			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(7_u64))
-			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(51_496, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(130_841_868, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(20_u64))
+			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(14_u64))
+			.saturating_add(ParityDbWeight::get().writes((14_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 529005).saturating_mul(n.into()))
 	}
 	fn set_min_replication() -> Weight {
-		Weight::from_parts(6_250_000, 0)
+		Weight::from_parts(6_009_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn on_initialize_base() -> Weight {
-		Weight::from_parts(8_422_000, 0)
-			.saturating_add(Weight::from_parts(0, 13775))
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
+		Weight::from_parts(7_221_000, 0)
+			.saturating_add(Weight::from_parts(0, 9679))
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
 	}
 	fn assign(w: u32, k: u32, ) -> Weight {
-		Weight::from_parts(74_832_000, 0)
+		Weight::from_parts(105_757_000, 0)
 			.saturating_add(Weight::from_parts(0, 1581174))
-			.saturating_add(Weight::from_parts(140_425, 0).saturating_mul(w.into()))
-			.saturating_add(Weight::from_parts(8_977_665, 0).saturating_mul(k.into()))
+			.saturating_add(Weight::from_parts(153_723, 0).saturating_mul(w.into()))
+			.saturating_add(Weight::from_parts(10_526_941, 0).saturating_mul(k.into()))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(k.into())))
-			.saturating_add(ParityDbWeight::get().writes(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 2604).saturating_mul(k.into()))
 	}
 	fn expire_queued() -> Weight {
-		Weight::from_parts(97_525_000, 0)
+		Weight::from_parts(141_922_000, 0)
 			.saturating_add(Weight::from_parts(0, 1581174))
-			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn expire_commit(n: u32, ) -> Weight {
-		Weight::from_parts(82_222_000, 0)
+		Weight::from_parts(81_050_000, 0)
 			.saturating_add(Weight::from_parts(0, 1581174))
-			.saturating_add(Weight::from_parts(31_613_102, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(38_798_350, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
 	}
 	fn expire_reveal(v: u32, n: u32, ) -> Weight {
-		Weight::from_parts(63_275_000, 0)
+		Weight::from_parts(69_643_000, 0)
 			.saturating_add(Weight::from_parts(0, 1581174))
-			.saturating_add(Weight::from_parts(30_410, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(101_058_042, 0).saturating_mul(n.into()))
+			.saturating_add(Weight::from_parts(35_801, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(168_989_290, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().reads((4_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
-			.saturating_add(ParityDbWeight::get().writes((5_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes((15_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 529005).saturating_mul(n.into()))
 	}
 	fn purge() -> Weight {
-		Weight::from_parts(34_722_000, 0)
+		Weight::from_parts(35_483_000, 0)
 			.saturating_add(Weight::from_parts(0, 1581174))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
