@@ -145,7 +145,8 @@ ensure_wasm_toolchain() {
   debian_wasm_toolchain
 }
 
-# npm ci in $1 (tests/: @polkadot/api for the node-level tests; zombienet/: the zombienet CLI)
+# npm ci in $1 (tests/: @polkadot/api for the node-level tests; zombienet/: the zombienet CLI;
+# client/: the command-line client)
 # unless its node_modules is newer than its lockfile.
 ensure_npm_packages() {
   local dir="$ROOT/$1"
@@ -161,6 +162,7 @@ ensure_rustup_toolchain
 ensure_wasm_toolchain
 ensure_npm_packages tests
 ensure_npm_packages zombienet
+ensure_npm_packages client
 # ONNX fixtures (models, reference outputs from onnxruntime, hostile models) for the tests.
 "$ROOT/scripts/onnx/gen_fixtures.sh"
 log "done"

@@ -121,6 +121,13 @@ impl NodeOnnx {
 	}
 }
 
+impl NodeOnnx {
+	/// Runs waiting for or in the executor.
+	pub fn pending(&self) -> usize {
+		lock(&self.runs).pending
+	}
+}
+
 /// A dishonest worker's result: every value one step off, with a matching digest.
 fn falsify(mut outputs: Vec<mosaic_primitives::digest::QuantizedTensor>, precision: u8) -> RunStatus {
 	for output in &mut outputs {

@@ -200,6 +200,7 @@ pub fn new_full<
 			gap_sync_body_policy: None,
 		})?;
 
+	let mut node_onnx = None;
 	if config.offchain_worker.enabled {
 		let offchain_db = backend.offchain_storage().ok_or_else(|| {
 			ServiceError::Other("off-chain workers need the off-chain database".into())
@@ -218,6 +219,7 @@ pub fn new_full<
 			Arc::new(crate::onnx::OffchainBlobs(offchain_db)),
 			dishonest,
 		);
+		node_onnx = Some(onnx.clone());
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
 				runtime_api_provider: client.clone(),
@@ -251,8 +253,19 @@ pub fn new_full<
 	let rpc_extensions_builder = {
 		let client = client.clone();
 		let pool = transaction_pool.clone();
+		let offchain_db = backend.offchain_storage();
+		let keystore = keystore_container.keystore();
 		Box::new(move |_| {
-			let deps = crate::rpc::FullDeps { client: client.clone(), pool: pool.clone() };
+			let deps = crate::rpc::FullDeps {
+				client: client.clone(),
+				pool: pool.clone(),
+				mosaic: crate::rpc::mosaic::MosaicDeps {
+					client: client.clone(),
+					offchain_db: offchain_db.clone(),
+					keystore: keystore.clone(),
+					onnx: node_onnx.clone(),
+				},
+			};
 			crate::rpc::create_full(deps).map_err(Into::into)
 		})
 	};

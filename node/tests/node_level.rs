@@ -69,3 +69,13 @@ fn zombienet_local_testnet() {
 	eprint!("{}", String::from_utf8_lossy(&output.stderr));
 	assert!(output.status.success(), "zombienet tests failed: {}", output.status);
 }
+
+#[test]
+fn mosaic_rpc() {
+	run_js_test("mosaic-rpc.test.mjs");
+}
+
+#[test]
+fn walkthrough() {
+	run_js_test("walkthrough.test.mjs");
+}

@@ -145,6 +145,16 @@ impl_runtime_apis! {
 		}
 	}
 
+	impl pallet_mosaic_models::ModelsApi<Block, pallet_mosaic_models::ModelViewOf<Runtime>> for Runtime {
+		fn model(id: pallet_mosaic_models::ModelId) -> Option<pallet_mosaic_models::ModelViewOf<Runtime>> {
+			crate::Models::model_view(id)
+		}
+
+		fn model_id(name: Vec<u8>) -> Option<pallet_mosaic_models::ModelId> {
+			crate::Models::model_id_by_name(name)
+		}
+	}
+
 	impl pallet_mosaic_attestations::AttestationsApi<
 		Block,
 		AccountId,
@@ -209,6 +219,10 @@ impl_runtime_apis! {
 
 		fn worker_jobs(who: AccountId) -> Vec<pallet_mosaic_jobs::JobId> {
 			pallet_mosaic_jobs::Pallet::<Runtime>::worker_jobs(&who)
+		}
+
+		fn worker_of_key(key: AccountId) -> Option<AccountId> {
+			pallet_mosaic_jobs::WorkerKeys::<Runtime>::get(key)
 		}
 	}
 

@@ -115,6 +115,8 @@ sp_api::decl_runtime_apis! {
 		fn worker(who: AccountId) -> Option<Worker>;
 		/// The jobs a worker holds now.
 		fn worker_jobs(who: AccountId) -> Vec<JobId>;
+		/// The worker a worker key signs for, if it is registered.
+		fn worker_of_key(key: AccountId) -> Option<AccountId>;
 	}
 }
 

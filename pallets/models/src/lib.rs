@@ -106,6 +106,16 @@ use frame_support::{
 	traits::{ConstU32, Get},
 };
 
+sp_api::decl_runtime_apis! {
+	/// What clients read of the model registry.
+	pub trait ModelsApi<Model> where Model: codec::Codec {
+		/// A model with all its versions, oldest first; `None` for unknown ids.
+		fn model(id: ModelId) -> Option<Model>;
+		/// The id of the model called `name`, if any.
+		fn model_id(name: alloc::vec::Vec<u8>) -> Option<ModelId>;
+	}
+}
+
 /// What other pallets (the jobs pallet) may ask of the model registry.
 ///
 /// Tensor lists in the views are [`Tensors`] with the registry's own bounds, so callers can
@@ -307,6 +317,8 @@ pub mod pallet {
 
 	/// What other pallets see of a version.
 	pub type VersionViewOf<T> = VersionView<<T as frame_system::Config>::AccountId, TensorsOf<T>>;
+	/// A model with all its versions, for the runtime API.
+	pub type ModelViewOf<T> = ModelView<ModelInfoOf<T>, VersionInfoOf<T>>;
 
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
@@ -918,6 +930,20 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
+		/// A model with all its versions, oldest first, for the runtime API.
+		pub fn model_view(id: ModelId) -> Option<ModelViewOf<T>> {
+			let model = Models::<T>::get(id)?;
+			let mut versions: alloc::vec::Vec<_> = Versions::<T>::iter_prefix(id).collect();
+			versions.sort_by_key(|(number, _)| *number);
+			Some(ModelView { id, model, versions })
+		}
+
+		/// The id of the model called `name`, for the runtime API.
+		pub fn model_id_by_name(name: alloc::vec::Vec<u8>) -> Option<ModelId> {
+			let name: NameOf<T> = name.try_into().ok()?;
+			ModelsByName::<T>::get(name)
+		}
+
 		/// `DepositBase + DepositPerByte * bytes`, saturating.
 		pub fn deposit_for(bytes: u64) -> BalanceOf<T> {
 			T::DepositBase::get()

@@ -1232,3 +1232,27 @@ fn deposits_of_several_models_and_owners_add_up() {
 		));
 	});
 }
+
+// ---- runtime API views ----
+
+#[test]
+fn model_view_lists_every_version_in_order_and_names_resolve() {
+	build_and_execute(|| {
+		let blobs: Vec<BlobHash> = (1..=3).map(|seed| store_blob(ALICE, seed)).collect();
+		let model = register(ALICE, "resnet", blobs[0]);
+		for blob in &blobs[1..] {
+			assert_ok!(Models::publish_version(signed(ALICE), model, spec(*blob)));
+		}
+		let view = Models::model_view(model).expect("the model exists");
+		assert_eq!(view.id, model);
+		assert_eq!(view.model, ModelEntries::<Test>::get(model).unwrap());
+		assert_eq!(view.versions.iter().map(|(n, _)| *n).collect::<Vec<_>>(), vec![1, 2, 3]);
+		assert_eq!(view.versions.iter().map(|(_, v)| v.spec.blob).collect::<Vec<_>>(), blobs);
+		assert!(Models::model_view(model + 1).is_none());
+
+		assert_eq!(Models::model_id_by_name(b"resnet".to_vec()), Some(model));
+		assert_eq!(Models::model_id_by_name(b"unknown".to_vec()), None);
+		// Longer than any name can be: no panic, no match.
+		assert_eq!(Models::model_id_by_name(vec![b'a'; 10_000]), None);
+	});
+}

@@ -209,3 +209,14 @@ pub struct VersionView<AccountId, Tensors> {
 	/// Whether new jobs may use the version.
 	pub status: VersionStatus,
 }
+
+/// A model with all its versions, as the `ModelsApi` runtime API reports it.
+#[derive(Encode, Decode, TypeInfo, Clone, PartialEq, Eq, Debug)]
+pub struct ModelView<Model, Version> {
+	/// The model's id.
+	pub id: ModelId,
+	/// Its entry.
+	pub model: Model,
+	/// Its versions with their numbers, oldest first.
+	pub versions: alloc::vec::Vec<(VersionNumber, Version)>,
+}
