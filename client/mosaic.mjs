@@ -20,6 +20,7 @@ models
   model show ID|NAME                     one model with its versions
 jobs
   job submit MODEL VERSION INPUT [--k 1] [--fee 0.001] [--deadline 60] [--watch]
+                                         MODEL: id or name
                                          INPUT: .json (inline), .npy or .pb (stored as a blob)
   job watch ID                           follow a job until it ends, then print its output
 workers
@@ -136,6 +137,10 @@ async function modelUpload(api, account, [file]) {
   const hash = u8aToHex(blake2AsU8a(bytes, 256));
   const existing = await api.query.blobs.blobs(hash);
   if (existing.isSome) {
+    const status = existing.unwrap().status;
+    if (!status.isSealed) {
+      throw new Error(`blob ${hash} exists but is ${status.type}: finish or abort that upload (blobs.abortUpload) first`);
+    }
     console.log(`${hash} (already stored)`);
     return;
   }
@@ -211,14 +216,23 @@ async function modelList(api) {
   if (!any) console.log('no models');
 }
 
+/** A non-negative integer argument, or a usage error naming it. */
+function count(value, name) {
+  if (!/^\d+$/.test(value ?? '')) throw new UsageError(`${name} must be a whole number, not ${value}`);
+  return Number(value);
+}
+
+/** A model id, or the id of the model with that name. */
+async function modelIdOf(api, which) {
+  if (/^\d+$/.test(which)) return Number(which);
+  const found = await api.call.modelsApi.modelId(which);
+  if (found.isNone) throw new Error(`no model named ${which}`);
+  return found.unwrap().toNumber();
+}
+
 async function modelShow(api, _account, [which]) {
   if (which === undefined) throw new UsageError('model show ID|NAME');
-  let id = /^\d+$/.test(which) ? Number(which) : null;
-  if (id === null) {
-    const found = await api.call.modelsApi.modelId(which);
-    if (found.isNone) throw new Error(`no model named ${which}`);
-    id = found.unwrap().toNumber();
-  }
+  const id = await modelIdOf(api, which);
   const view = await api.call.modelsApi.model(id);
   if (view.isNone) throw new Error(`no model ${id}`);
   showModel(view.unwrap());
@@ -228,7 +242,13 @@ async function modelShow(api, _account, [which]) {
 
 async function jobSubmit(api, account, [model, version, file], options) {
   if (!model || !version || !file) throw new UsageError('job submit MODEL VERSION INPUT');
+  const versionNumber = count(version, 'VERSION');
+  const k = count(options.k ?? '1', '--k');
+  const deadlineBlocks = count(options.deadline ?? '60', '--deadline');
+  const fee = parseAmount(options.fee ?? '0.001');
   const ext = extname(file).toLowerCase();
+  if (!['.json', '.npy', '.pb'].includes(ext)) throw new UsageError(`${basename(file)}: the input must be .json, .npy or .pb`);
+  const modelId = await modelIdOf(api, model);
   let input;
   if (ext === '.json') {
     const { inputs } = JSON.parse(readFileSync(file, 'utf8'));
@@ -239,20 +259,15 @@ async function jobSubmit(api, account, [model, version, file], options) {
         return { name, elementType: 'F32', shape, data: u8aToHex(new Uint8Array(Float32Array.from(data).buffer)) };
       }),
     };
-  } else if (ext === '.npy' || ext === '.pb') {
+  } else {
     const bytes = readFileSync(file);
     const hash = u8aToHex(blake2AsU8a(bytes, 256));
-    if ((await api.query.blobs.blobs(hash)).isNone) await modelUpload(api, account, [file]);
+    await modelUpload(api, account, [file]); // stores it, or checks it is stored and sealed
     input = { Blob: { hash, format: ext === '.npy' ? 'Npy' : 'TensorProto' } };
-  } else {
-    throw new UsageError(`${basename(file)}: the input must be .json, .npy or .pb`);
   }
   const head = (await api.rpc.chain.getHeader()).number.toNumber();
-  const k = Number(options.k ?? 1);
-  const fee = parseAmount(options.fee ?? '0.001');
-  const deadline = head + Number(options.deadline ?? 60);
   const { events } = await send(api, account,
-    api.tx.jobs.submitJob(Number(model), Number(version), 'Inference', input, k, fee, deadline));
+    api.tx.jobs.submitJob(modelId, versionNumber, 'Inference', input, k, fee, head + deadlineBlocks));
   const submitted = events.find(({ event }) => api.events.jobs.JobSubmitted.is(event)).event.data;
   console.log(`job ${submitted.job} submitted: ${formatAmount(submitted.held)} held in escrow`);
   if (options.watch) await jobWatch(api, account, [submitted.job.toString()]);
@@ -274,7 +289,7 @@ function printOutputs(job, precision) {
 }
 
 async function jobWatch(api, _account, [id]) {
-  if (id === undefined) throw new UsageError('job watch ID');
+  count(id, 'job watch ID');
   const first = await api.query.jobs.jobs(Number(id));
   if (first.isNone) throw new Error(`no job ${id} (unknown, or purged)`);
   let last = '';
@@ -311,7 +326,7 @@ async function jobWatch(api, _account, [id]) {
 
 async function workerRegister(api, account, [key, stake], options) {
   if (!key || !stake) throw new UsageError('worker register KEY STAKE [--capacity 4]');
-  await send(api, account, api.tx.jobs.registerWorker(key, parseAmount(stake), Number(options.capacity ?? 4)));
+  await send(api, account, api.tx.jobs.registerWorker(key, parseAmount(stake), count(options.capacity ?? '4', '--capacity')));
   console.log(`${account.address} is a worker with key ${key}, ${formatAmount(parseAmount(stake))} staked`);
 }
 

@@ -4,7 +4,11 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady, mnemonicGenerate } from '@polkadot/util-crypto';
-import { startNode, waitForFinalized } from '../lib/node.mjs';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { NODE_BIN, runNodeCommand, startNode, waitForFinalized } from '../lib/node.mjs';
 
 let node;
 
@@ -79,4 +83,24 @@ test('a transfer signed by Alice is finalized with exact balances', async () => 
   const aliceAfter = (await at.query.system.account(alice.address)).data.free.toBigInt();
   assert.equal(destAfter, amount);
   assert.equal(aliceAfter, aliceBefore - amount - fee);
+});
+
+test('test-only flags are refused on a live chain', async () => {
+  // On local chains they work (the three-worker and zombienet tests run a dishonest worker);
+  // with a `Live` chain spec the node must refuse to start at all.
+  const spec = JSON.parse(runNodeCommand(['build-spec', '--chain', 'local_testnet']));
+  spec.chainType = 'Live';
+  spec.id = 'mosaic_live_check';
+  const dir = mkdtempSync(join(tmpdir(), 'mosaic-live-'));
+  try {
+    const path = join(dir, 'live.json');
+    writeFileSync(path, JSON.stringify(spec));
+    const run = spawnSync(NODE_BIN, ['--chain', path, '--base-path', join(dir, 'db'), '--test-only-dishonest-worker',
+      '--rpc-port', '0', '--port', '0', '--no-prometheus', '--no-telemetry', '--no-mdns'], { encoding: 'utf8', timeout: 60_000 });
+    assert.notEqual(run.status, 0, 'the node must not run');
+    assert.equal(run.signal, null, 'it exits by itself, not by the timeout');
+    assert.match(run.stderr + run.stdout, /--test-only-\* flags are refused on a Live chain/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

@@ -1,7 +1,8 @@
 // The node's own JSON-RPC methods (`mosaic_` namespace) on a fresh `--dev` chain, through
 // @polkadot/api's WsProvider: a blob read back from the off-chain database in pieces, the
 // node's worker status, a preview run of a registered model with onnxruntime's output, and
-// every error with its code. A second node with `--rpc-methods safe` refuses the preview.
+// every error with its code. A second node with `--rpc-methods safe` refuses the preview and
+// the worker status (which tells which node hosts which worker) but serves blobs.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
@@ -88,14 +89,14 @@ test('mosaic_previewRun runs a registered model with the workers\' executor', as
     (e) => e.message.startsWith('4016:'));
 });
 
-test('a node serving only safe RPC methods refuses previews but serves blobs', async () => {
+test('a node serving only safe RPC methods refuses previews and worker status but serves blobs', async () => {
   const safe = await startNode('mosaic-rpc-safe', ['--dev', '--rpc-methods', 'safe']);
   const p = new WsProvider(`ws://127.0.0.1:${safe.rpcPort}`);
   try {
     await p.isReady;
     await assert.rejects(p.send('mosaic_previewRun', [0, 1, { format: 'Json', data: '0x' }]), /unsafe/);
-    const status = await p.send('mosaic_workerStatus', []);
-    assert.equal(status.executor, true);
+    await assert.rejects(p.send('mosaic_workerStatus', []), /unsafe/);
+    await assert.rejects(p.send('mosaic_blob', [u8aToHex(new Uint8Array(32))]), (e) => e.message.startsWith('4001:'));
   } finally {
     await p.disconnect();
     await safe.stop();

@@ -99,7 +99,7 @@ test('the same with a JSON input and a TensorProto input', async () => {
     '--inputs', 'image:f32:1x3x32x32', '--outputs', 'logits:f32:1x10');
   const expected = cnn.output[0].data.map((x) => quantize(x, 4));
   for (const file of ['input.json', 'input_0.pb']) {
-    const run = await ok('--seed', '//Bob', 'job', 'submit', '1', '1', model('cnn', file), '--watch');
+    const run = await ok('--seed', '//Bob', 'job', 'submit', 'cnn', '1', model('cnn', file), '--watch');
     printedValues(run.stdout, 'logits', 4).forEach((v, i) => assert.ok(Math.abs(v - expected[i]) <= 1, `${file} logit ${i}`));
   }
 });
@@ -135,6 +135,9 @@ test('every failure is a message and a non-zero exit', async () => {
     [['job', 'submit', '0', '1', 'input.csv'], 2, /must be .json, .npy or .pb/],
     [['rewards', 'claim', '--fee'], 2, /--fee needs a value/],
     [['frobnicate', 'now'], 2, /unknown command: frobnicate now/],
+    [['job', 'submit', '0', 'one', model('cnn', 'input.json')], 2, /VERSION must be a whole number/],
+    [['job', 'submit', '0', '1', model('cnn', 'input.json'), '--k', 'three'], 2, /--k must be a whole number/],
+    [['job', 'submit', 'no-such-model', '1', model('cnn', 'input.json')], 1, /no model named no-such-model/],
   ];
   for (const [args, code, message] of cases) {
     const run = await mosaic(...args);

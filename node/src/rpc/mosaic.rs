@@ -3,11 +3,12 @@
 //! - `mosaic_blob(hash, offset?, length?)`: a blob's bytes from this node's off-chain
 //!   database, in pieces of at most [`MAX_BLOB_PIECE`] bytes.
 //! - `mosaic_workerStatus()`: the worker keys in this node's keystore, the workers they sign
-//!   for, and the executor's queue.
+//!   for, and the executor's queue. Unsafe: it tells which node hosts which worker.
 //! - `mosaic_previewRun(model, version, input)`: runs a registered model on this node, with
 //!   the workers' executor and limits, to preview an output before paying for a job. Unsafe
-//!   (refused on public RPC interfaces unless `--rpc-methods unsafe`), one at a time, input at
-//!   most [`MAX_PREVIEW_INPUT`] bytes, at most [`PREVIEW_BUDGET`] of wall time.
+//!   (refused on public RPC interfaces unless `--rpc-methods unsafe`), one at a time (a run
+//!   that outlives its budget keeps the slot until it ends), input at most
+//!   [`MAX_PREVIEW_INPUT`] bytes, at most [`PREVIEW_BUDGET`] of wall time.
 
 use std::{
 	sync::{
@@ -80,7 +81,23 @@ pub struct MosaicDeps<C, S> {
 
 struct Context<C, S> {
 	deps: MosaicDeps<C, S>,
-	previewing: AtomicBool,
+	previewing: Arc<AtomicBool>,
+}
+
+/// Holds the one preview slot; frees it when dropped, however the call ends (including a
+/// client that goes away mid-call).
+struct PreviewSlot(Arc<AtomicBool>);
+
+impl PreviewSlot {
+	fn take(flag: &Arc<AtomicBool>) -> Option<Self> {
+		(!flag.swap(true, Ordering::AcqRel)).then(|| PreviewSlot(flag.clone()))
+	}
+}
+
+impl Drop for PreviewSlot {
+	fn drop(&mut self) {
+		self.0.store(false, Ordering::Release);
+	}
 }
 
 /// An input for `mosaic_previewRun`.
@@ -114,9 +131,10 @@ where
 		> + pallet_mosaic_models::ModelsApi<Block, pallet_mosaic_models::ModelViewOf<mosaic_runtime::Runtime>>,
 	S: OffchainStorage + 'static,
 {
-	let mut module = RpcModule::new(Context { deps, previewing: AtomicBool::new(false) });
+	let mut module = RpcModule::new(Context { deps, previewing: Arc::new(AtomicBool::new(false)) });
 
-	module.register_method("mosaic_blob", |params, ctx, _| {
+	// Blocking: a read checks the whole blob's hash (up to the blob store's 16 MiB).
+	module.register_blocking_method("mosaic_blob", |params, ctx, _| {
 		let mut params = params.sequence();
 		let hash: H256 = params.next()?;
 		let offset: Option<u64> = params.optional_next()?;
@@ -142,8 +160,9 @@ where
 		}))
 	})?;
 
-	module.register_method("mosaic_workerStatus", |_, ctx, _| {
+	module.register_method("mosaic_workerStatus", |_, ctx, ext| {
 		use pallet_mosaic_jobs::JobsApi;
+		sc_rpc_api::check_if_safe(ext)?;
 		let api = ctx.deps.client.runtime_api();
 		let best = ctx.deps.client.info().best_hash;
 		let keys = ctx.deps.keystore.sr25519_public_keys(mosaic_primitives::worker::KEY_TYPE);
@@ -186,12 +205,9 @@ where
 		}
 		let onnx = ctx.deps.onnx.clone().ok_or_else(|| error(code::NO_EXECUTOR, "this node runs no executor (off-chain workers are off)"))?;
 		let (blob, precision) = version_to_run(&*ctx.deps.client, model, version)?;
-		if ctx.previewing.swap(true, Ordering::AcqRel) {
-			return Err(error(code::BUSY, "another preview is running on this node"));
-		}
-		let result = preview(&onnx, blob, precision, format, input.data.0).await;
-		ctx.previewing.store(false, Ordering::Release);
-		result
+		let slot = PreviewSlot::take(&ctx.previewing)
+			.ok_or_else(|| error(code::BUSY, "another preview is running on this node"))?;
+		preview(onnx, slot, blob, precision, format, input.data.0).await
 	})?;
 
 	let mut outer = RpcModule::new(());
@@ -222,9 +238,10 @@ where
 	Ok((info.spec.blob, info.spec.precision))
 }
 
-/// Runs one preview through the workers' executor queue and waits for it.
+/// Runs one preview through the workers' executor queue and waits for it, holding `slot`.
 async fn preview(
-	onnx: &NodeOnnx,
+	onnx: Arc<NodeOnnx>,
+	slot: PreviewSlot,
 	model: [u8; 32],
 	precision: u8,
 	format: InputFormat,
@@ -263,7 +280,14 @@ async fn preview(
 			RunStatus::Unknown => return Err(error(code::EXECUTOR_FAILED, "the executor lost the run")),
 		}
 		if started.elapsed() > PREVIEW_BUDGET {
-			// The run finishes in the background and its result is dropped with old ones.
+			// The run cannot be stopped; it keeps the slot until it ends, so previews never
+			// pile up in the workers' queue.
+			tokio::spawn(async move {
+				while matches!(onnx.poll(ticket), RunStatus::Pending) {
+					tokio::time::sleep(Duration::from_millis(100)).await;
+				}
+				drop(slot);
+			});
 			return Err(error(code::TIMEOUT, format!("no result within {} s", PREVIEW_BUDGET.as_secs())));
 		}
 		tokio::time::sleep(Duration::from_millis(20)).await;

@@ -214,6 +214,8 @@ pub mod pallet {
 		ZeroEraLength,
 		/// Every attestation id is taken.
 		IdsExhausted,
+		/// The era's points would exceed what a `u64` counts.
+		TooManyPoints,
 	}
 
 	#[pallet::hooks]
@@ -262,7 +264,8 @@ pub mod pallet {
 		}
 
 		/// Revokes attestation `id` for `reason`: its points stop counting in its era, for
-		/// the era's totals and for rewards (a reward already paid out for them stays paid).
+		/// the era's totals and for rewards (a share of an ended era that the rewards pallet
+		/// has already worked out for the account stays the account's).
 		///
 		/// Root only. Fails with [`Error::UnknownAttestation`] for unknown or pruned ids and
 		/// [`Error::AlreadyRevoked`]. Emits [`Event::Revoked`].
@@ -313,9 +316,12 @@ impl<T: Config> Pallet<T> {
 		evidence: [u8; 32],
 	) -> Result<AttestationId, DispatchError> {
 		ensure!(points > 0, Error::<T>::ZeroPoints);
+		let era = CurrentEra::<T>::get();
+		// Per-account and per-kind points never exceed the era's total, so bounding the
+		// total keeps every sum exact.
+		ensure!(EraPoints::<T>::get(era).total().checked_add(points).is_some(), Error::<T>::TooManyPoints);
 		let id = NextAttestationId::<T>::get();
 		NextAttestationId::<T>::put(id.checked_add(1).ok_or(Error::<T>::IdsExhausted)?);
-		let era = CurrentEra::<T>::get();
 		Attestations::<T>::insert(
 			id,
 			Attestation {

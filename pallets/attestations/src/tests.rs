@@ -267,3 +267,16 @@ fn pruning_keeps_up_through_on_idle_and_keeps_the_history_depth() {
 		assert_eq!(Contributions::points_of(&0), vec![(4, PointsByKind { compute: 1, ..Default::default() }), (5, PointsByKind { compute: 1, ..Default::default() })]);
 	});
 }
+
+#[test]
+fn an_eras_points_cannot_overflow() {
+	new_test_ext().execute_with(|| {
+		record(1, ContributionKind::Compute, 1, u64::MAX - 5);
+		assert_noop!(
+			<Contributions as RecordContribution<u64>>::record(&2, ContributionKind::Data, Subject::Job(2), 6, [0; 32]),
+			Error::<Test>::TooManyPoints
+		);
+		record(2, ContributionKind::Data, 2, 5);
+		assert_eq!(EraPoints::<Test>::get(0).total(), u64::MAX);
+	});
+}

@@ -22,7 +22,7 @@
 //! Every amount owed is backed: the pot holds at least the existential deposit, plus the
 //! [`Pool`], plus [`Outstanding`] (everything owed, which is at least the sum of what the
 //! accounts can claim). Rounding only ever rounds shares down; the difference stays in the
-//! pot. Revoked points give their unpaid share back to the pool.
+//! pot. Revoked points give their share back to the pool if it was not worked out yet.
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
@@ -154,7 +154,8 @@ pub mod pallet {
 		Funded { amount: BalanceOf<T>, source: RewardSource },
 		/// An era ended: `allocated` of `pool` was shared by `points`; the rest stays in the pool.
 		EraRewarded { era: EraIndex, points: Points, pool: BalanceOf<T>, allocated: BalanceOf<T> },
-		/// `who`'s share of `era` went back to the pool: its points there were revoked.
+		/// `who`'s share of `era` went back to the pool: its points there were revoked before
+		/// the share was worked out.
 		Forfeited { who: T::AccountId, era: EraIndex, amount: BalanceOf<T> },
 		/// `amount` was paid to `who`, at the request of `by`.
 		Claimed { who: T::AccountId, amount: BalanceOf<T>, by: T::AccountId },
@@ -170,6 +171,13 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		/// A runtime that gains this pallet by upgrade gets a pot that exists, as genesis
+		/// gives one: without it, payments into the pot below the existential deposit fail.
+		fn on_runtime_upgrade() -> Weight {
+			Self::ensure_pot_exists();
+			T::DbWeight::get().reads_writes(2, 2)
+		}
+
 		fn on_initialize(_now: BlockNumberFor<T>) -> Weight {
 			let emission = EmissionPerBlock::<T>::get();
 			if !emission.is_zero() && T::Currency::mint_into(&Self::pot_account(), emission).is_ok() {
@@ -301,21 +309,17 @@ impl<T: Config> PointsListener<T::AccountId> for Pallet<T> {
 	}
 
 	fn points_removed(era: EraIndex, who: &T::AccountId, points: Points) {
-		let mut ledger = Ledgers::<T>::get(who).unwrap_or_default();
-		let ended = era < OpenEra::<T>::get();
-		if ledger.era == era && ledger.points > 0 {
-			// Not worked out yet: the points simply go; if the era ended, their share was
-			// counted in `Outstanding` and returns to the pool.
-			let removed = points.min(ledger.points);
-			ledger.points -= removed;
-			if ended {
-				Self::forfeit(who, era, Self::share(era, removed));
-			}
-		} else if ended {
-			// Already in `accrued`: take back what is still unclaimed of it.
-			let clawed = Self::share(era, points).min(ledger.accrued);
-			ledger.accrued = ledger.accrued.saturating_sub(clawed);
-			Self::forfeit(who, era, clawed);
+		let Some(mut ledger) = Ledgers::<T>::get(who) else { return };
+		// Only points not worked out yet can go: once a share is in `accrued` it is mixed with
+		// fees and other eras' shares, and taking it back could take money that is not a share.
+		if ledger.era != era || ledger.points == 0 {
+			return;
+		}
+		let removed = points.min(ledger.points);
+		ledger.points -= removed;
+		if era < OpenEra::<T>::get() {
+			// The era ended: the share of these points was counted in `Outstanding`.
+			Self::forfeit(who, era, Self::share(era, removed));
 		}
 		Self::store(who, ledger);
 	}

@@ -195,17 +195,20 @@ fn revoked_points_of_an_ended_era_give_their_share_back_to_the_pool() {
 		remove_points(0, 1, 2);
 		assert_eq!(last_event(), Event::Forfeited { who: 1, era: 0, amount: 30 }.into());
 		assert_eq!(Rewards::pending(&1), 0);
-		// Worked out (new points arrived) but unclaimed: clawed back from the ledger.
+		// Worked out (new points arrived): the share is the account's, mixed with its other
+		// earnings; it stays.
 		add_points(1, 3, 1);
 		assert_eq!(Rewards::pending(&3), 45);
 		remove_points(0, 3, 3);
-		assert_eq!(Rewards::pending(&3), 0);
-		// Already claimed: nothing left to take back.
+		assert_eq!(Rewards::pending(&3), 45);
+		// Already claimed: it stays paid, and later credits are not touched.
 		assert_ok!(Rewards::claim(RuntimeOrigin::signed(2)));
+		pay(2, 7, RewardSource::Fee);
 		remove_points(0, 2, 1);
 		assert_eq!(balance(2), 15);
-		assert_eq!(Pool::<Test>::get(), 75);
-		assert_eq!(Outstanding::<Test>::get(), 0);
+		assert_eq!(Rewards::pending(&2), 7);
+		assert_eq!(Pool::<Test>::get(), 30);
+		assert_eq!(Outstanding::<Test>::get(), 45 + 7);
 	});
 }
 
