@@ -15,6 +15,7 @@ pub mod inspect;
 pub mod limits;
 pub mod sandbox;
 pub mod tensor;
+pub mod training;
 
 use std::{
 	panic::{catch_unwind, AssertUnwindSafe},
@@ -108,11 +109,15 @@ impl Executor {
 
 	/// Runs a model on named inputs and digests the outputs at `precision` decimal digits.
 	pub fn run(&self, model: &[u8], inputs: &[Tensor], precision: u8) -> Result<RunOutput> {
+		digest_outputs(self.run_raw(model, inputs)?, precision)
+	}
+
+	/// Runs a model on named inputs; the outputs as they come, in the graph's order.
+	pub fn run_raw(&self, model: &[u8], inputs: &[Tensor]) -> Result<Vec<Tensor>> {
 		let cached = self.model(model)?;
 		let ordered = engine::order_inputs(&cached.summary, inputs)?;
 		let plan = self.plan(model, &cached, &ordered)?;
-		let outputs = contain(|| plan.run(&ordered))?;
-		digest_outputs(outputs, precision)
+		contain(|| plan.run(&ordered))
 	}
 
 	fn model(&self, bytes: &[u8]) -> Result<Arc<CachedModel>> {

@@ -20,8 +20,10 @@ pub struct Limits {
 	pub max_memory_bytes: u64,
 	/// Most nodes a graph may have.
 	pub max_nodes: usize,
-	/// Wall-time budget of one inference.
+	/// Wall-time budget of one inference, or of a whole training run.
 	pub max_wall_time: Duration,
+	/// Most steps (batches over all epochs) of one training run.
+	pub max_train_steps: u64,
 }
 
 /// Operators allowed by default: tract's deterministic ONNX operators. Left out on purpose:
@@ -61,6 +63,7 @@ impl Default for Limits {
 			max_memory_bytes: 512 * 1024 * 1024,
 			max_nodes: 10_000,
 			max_wall_time: Duration::from_secs(10),
+			max_train_steps: 100_000,
 		}
 	}
 }

@@ -7,10 +7,11 @@
 //! request outruns the wall-time budget, and starts a new one on the next request.
 //!
 //! Protocol on the child's stdin/stdout: frames of a u32 little-endian length and bytes.
-//! Request: kind (`run` | `check`), model bytes, precision (one byte), input count (u32),
-//! then per input its name and its `.npy` bytes. Response: `ok` then, for `run`, the output
-//! count and per output its name and `.npy` bytes, for `check` the summary as JSON; or `err`
-//! then the error as JSON.
+//! Request: kind (`run` | `train` | `check`), model bytes, precision (one byte), input count
+//! (u32), then per input its name and its `.npy` bytes; `train` adds a frame of three u32:
+//! epochs, batch size, and how many of the inputs are parameters (the rest is the dataset).
+//! Response: `ok` then, for `run` and `train`, the output count and per output its name and
+//! `.npy` bytes, for `check` the summary as JSON; or `err` then the error as JSON.
 
 use std::{
 	io::{self, BufReader, BufWriter, Read, Write},
@@ -21,8 +22,8 @@ use std::{
 };
 
 use crate::{
-	digest_outputs, error::ExecutorError, formats::npy, select_kernels, Executor, Kernels, Limits,
-	ModelSummary, Result, RunOutput, Tensor,
+	digest_outputs, error::ExecutorError, formats::npy, select_kernels, training::TrainSpec,
+	Executor, Kernels, Limits, ModelSummary, Result, RunOutput, Tensor,
 };
 
 /// Time allowed on top of the wall-time budget for moving the request and building a plan.
@@ -95,27 +96,34 @@ impl Sandbox {
 
 	/// Checks a model in the child.
 	pub fn check(&self, model: &[u8]) -> Result<ModelSummary> {
-		let frames = self.request(b"check", model, 0, &[])?;
+		let frames = self.request(b"check", model, 0, &[], None)?;
 		let summary = frames.first().ok_or_else(|| protocol("empty check response"))?;
 		serde_json::from_slice(summary).map_err(protocol)
 	}
 
 	/// Runs a model in the child and digests the outputs here.
 	pub fn run(&self, model: &[u8], inputs: &[Tensor], precision: u8) -> Result<RunOutput> {
-		let frames = self.request(b"run", model, precision, inputs)?;
-		let mut frames = frames.into_iter();
-		let count = frames
-			.next()
-			.and_then(|f| f.try_into().ok().map(u32::from_le_bytes))
-			.ok_or_else(|| protocol("missing output count"))?;
-		let mut outputs = Vec::with_capacity(count as usize);
-		for _ in 0..count {
-			let name = frames.next().ok_or_else(|| protocol("missing output name"))?;
-			let data = frames.next().ok_or_else(|| protocol("missing output data"))?;
-			let name = String::from_utf8(name).map_err(protocol)?;
-			outputs.push(npy::decode(&name, &data)?);
-		}
-		digest_outputs(outputs, precision)
+		let frames = self.request(b"run", model, precision, inputs, None)?;
+		outputs_from_frames(frames, precision)
+	}
+
+	/// Trains in the child (see [`Executor::train`]) and digests the trained parameters and
+	/// loss curve here.
+	pub fn train(
+		&self,
+		step: &[u8],
+		parameters: &[Tensor],
+		dataset: &[Tensor],
+		spec: TrainSpec,
+		precision: u8,
+	) -> Result<RunOutput> {
+		let mut inputs = parameters.to_vec();
+		inputs.extend_from_slice(dataset);
+		let mut extra = spec.epochs.to_le_bytes().to_vec();
+		extra.extend_from_slice(&spec.batch_size.to_le_bytes());
+		extra.extend_from_slice(&(parameters.len() as u32).to_le_bytes());
+		let frames = self.request(b"train", step, precision, &inputs, Some(&extra))?;
+		outputs_from_frames(frames, precision)
 	}
 
 	fn request(
@@ -124,6 +132,7 @@ impl Sandbox {
 		model: &[u8],
 		precision: u8,
 		inputs: &[Tensor],
+		extra: Option<&[u8]>,
 	) -> Result<Vec<Vec<u8>>> {
 		let mut guard = self.running.lock().unwrap_or_else(|p| p.into_inner());
 		if guard.is_none() {
@@ -138,6 +147,9 @@ impl Sandbox {
 			for input in inputs {
 				write_frame(&mut running.stdin, input.name.as_bytes())?;
 				write_frame(&mut running.stdin, &npy::encode(input))?;
+			}
+			if let Some(extra) = extra {
+				write_frame(&mut running.stdin, extra)?;
 			}
 			running.stdin.flush()
 		})();
@@ -187,6 +199,7 @@ impl Sandbox {
 			.arg(format!("--max-tensor-elements={}", limits.max_tensor_elements))
 			.arg(format!("--max-memory-bytes={}", limits.max_memory_bytes))
 			.arg(format!("--max-wall-time-ms={}", limits.max_wall_time.as_millis()))
+			.arg(format!("--max-train-steps={}", limits.max_train_steps))
 			.arg(format!("--kernels={}", match self.config.kernels {
 				Kernels::Native => "native",
 				Kernels::Generic => "generic",
@@ -220,6 +233,22 @@ impl Drop for Sandbox {
 			let _ = running.child.wait();
 		}
 	}
+}
+
+fn outputs_from_frames(frames: Vec<Vec<u8>>, precision: u8) -> Result<RunOutput> {
+	let mut frames = frames.into_iter();
+	let count = frames
+		.next()
+		.and_then(|f| f.try_into().ok().map(u32::from_le_bytes))
+		.ok_or_else(|| protocol("missing output count"))?;
+	let mut outputs = Vec::with_capacity(count as usize);
+	for _ in 0..count {
+		let name = frames.next().ok_or_else(|| protocol("missing output name"))?;
+		let data = frames.next().ok_or_else(|| protocol("missing output data"))?;
+		let name = String::from_utf8(name).map_err(protocol)?;
+		outputs.push(npy::decode(&name, &data)?);
+	}
+	digest_outputs(outputs, precision)
 }
 
 /// A response is a count frame followed by that many frames.
@@ -263,6 +292,7 @@ pub fn parse_child_args(args: &[String]) -> std::result::Result<ChildOptions, St
 			"--max-tensor-elements" => options.limits.max_tensor_elements = number()?,
 			"--max-memory-bytes" => options.limits.max_memory_bytes = number()?,
 			"--max-wall-time-ms" => options.limits.max_wall_time = Duration::from_millis(number()?),
+			"--max-train-steps" => options.limits.max_train_steps = number()?,
 			"--kernels" =>
 				options.kernels = match value {
 					"native" => Kernels::Native,
@@ -311,7 +341,9 @@ pub fn serve(limits: Limits) -> io::Result<()> {
 			Err(e) => return Err(e),
 		};
 		let model = read_frame(&mut stdin)?;
-		let precision = *read_frame(&mut stdin)?.first().unwrap_or(&0);
+		// Outputs are quantised and digested by the parent; the precision frame is kept for
+		// the protocol's shape.
+		let _precision = read_frame(&mut stdin)?;
 		let count = read_u32(&mut stdin)?;
 		let mut inputs = Vec::new();
 		let mut decode_error = None;
@@ -323,20 +355,38 @@ pub fn serve(limits: Limits) -> io::Result<()> {
 				Err(e) => decode_error = Some(e),
 			}
 		}
+		let train_spec = if kind.as_slice() == b"train" { Some(read_frame(&mut stdin)?) } else { None };
+		let encode_outputs = |outputs: Vec<Tensor>| {
+			let mut frames = vec![(outputs.len() as u32).to_le_bytes().to_vec()];
+			for t in &outputs {
+				frames.push(t.name.as_bytes().to_vec());
+				frames.push(npy::encode(t));
+			}
+			frames
+		};
 		let result: Result<Vec<Vec<u8>>> = match (decode_error, kind.as_slice()) {
 			(Some(e), _) => Err(e),
+			(None, b"train") => {
+				let spec = train_spec.unwrap_or_default();
+				let word = |i: usize| {
+					spec.get(i * 4..i * 4 + 4)
+						.map(|b| u32::from_le_bytes(b.try_into().expect("four bytes")))
+				};
+				match (word(0), word(1), word(2)) {
+					(Some(epochs), Some(batch_size), Some(params)) if params as usize <= inputs.len() => {
+						let (parameters, dataset) = inputs.split_at(params as usize);
+						executor
+							.train(&model, parameters, dataset, TrainSpec { epochs, batch_size })
+							.map(encode_outputs)
+					},
+					_ => Err(protocol("malformed training spec")),
+				}
+			},
 			(None, b"check") => executor
 				.check(&model)
 				.and_then(|s| serde_json::to_vec(&s).map_err(protocol))
 				.map(|json| vec![json]),
-			(None, b"run") => executor.run(&model, &inputs, precision).map(|out| {
-				let mut frames = vec![(out.outputs.len() as u32).to_le_bytes().to_vec()];
-				for t in &out.outputs {
-					frames.push(t.name.as_bytes().to_vec());
-					frames.push(npy::encode(t));
-				}
-				frames
-			}),
+			(None, b"run") => executor.run_raw(&model, &inputs).map(encode_outputs),
 			(None, other) =>
 				Err(protocol(format!("unknown request {}", String::from_utf8_lossy(other)))),
 		};

@@ -1,0 +1,164 @@
+//! Training with the committed fixtures (scripts/training/gen_training.sh): the loss falls,
+//! held-out accuracy beats the initial model's, runs are reproducible in and out of the
+//! sandbox, bad specs fail with typed errors, and the federated helpers behave.
+
+use std::path::PathBuf;
+
+use mosaic_executor::{
+	formats::scale,
+	sandbox::{Sandbox, SandboxConfig},
+	training::{aggregate, slice_rows, update_norm, TrainSpec, LOSS_CURVE},
+	Executor, ExecutorError, Kernels, Limits, Tensor, Values,
+};
+
+fn fixture(name: &str) -> Vec<u8> {
+	let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/training").join(name);
+	std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+fn tensors(name: &str) -> Vec<Tensor> {
+	scale::decode(&fixture(name)).expect("fixture decodes")
+}
+
+fn executor() -> Executor {
+	Executor::new(Limits::default(), 64 << 20)
+}
+
+const SPEC: TrainSpec = TrainSpec { epochs: 5, batch_size: 32 };
+
+/// Share of held-out samples the forward model classifies right with `params`.
+fn accuracy(model: &str, params: &[Tensor]) -> f64 {
+	let test = tensors("test.scale");
+	let (x, y) = (&test[0], &test[1]);
+	let mut inputs: Vec<Tensor> = params.iter().filter(|p| p.name != LOSS_CURVE).cloned().collect();
+	inputs.push(x.clone());
+	let out = executor().run_raw(&fixture(&format!("{model}_forward.onnx")), &inputs).unwrap();
+	let (Values::F32(prob), Values::F32(labels)) = (&out[0].values, &y.values) else {
+		panic!("float outputs and labels")
+	};
+	let right = prob.iter().zip(labels).filter(|(p, l)| (**p > 0.5) == (**l > 0.5)).count();
+	right as f64 / labels.len() as f64
+}
+
+fn loss_curve(outputs: &[Tensor]) -> Vec<f32> {
+	let curve = outputs.last().unwrap();
+	assert_eq!(curve.name, LOSS_CURVE);
+	match &curve.values {
+		Values::F32(v) => v.clone(),
+		other => panic!("loss curve is {other:?}"),
+	}
+}
+
+#[test]
+fn training_learns_both_models() {
+	for model in ["logreg", "mlp"] {
+		let init = tensors(&format!("{model}_init.scale"));
+		let trained = executor()
+			.train(&fixture(&format!("{model}_step.onnx")), &init, &tensors("train.scale"), SPEC)
+			.unwrap();
+		let curve = loss_curve(&trained);
+		assert_eq!(curve.len(), SPEC.epochs as usize);
+		assert!(curve.windows(2).all(|w| w[1] < w[0]), "{model}: loss falls every epoch: {curve:?}");
+		let (before, after) = (accuracy(model, &init), accuracy(model, &trained));
+		assert!(after > before + 0.2 && after > 0.9, "{model}: held-out accuracy {before} -> {after}");
+		let names: Vec<_> = trained.iter().map(|t| t.name.as_str()).collect();
+		let init_names: Vec<_> = init.iter().map(|t| t.name.as_str()).collect();
+		assert_eq!(&names[..init.len()], &init_names[..], "parameters keep their names and order");
+	}
+}
+
+#[test]
+fn the_sandbox_trains_exactly_as_in_process() {
+	let sandbox = Sandbox::new(SandboxConfig {
+		program: env!("CARGO_BIN_EXE_mosaic-executor-sandbox").into(),
+		args: vec![],
+		memory_limit_bytes: 2 << 30,
+		limits: Limits::default(),
+		kernels: Kernels::Native,
+	});
+	let (step, init, data) = (fixture("mlp_step.onnx"), tensors("mlp_init.scale"), tensors("shard_0.scale"));
+	let spec = TrainSpec { epochs: 3, batch_size: 16 };
+	let in_process = mosaic_executor::digest_outputs(executor().train(&step, &init, &data, spec).unwrap(), 5).unwrap();
+	let first = sandbox.train(&step, &init, &data, spec, 5).unwrap();
+	let second = sandbox.train(&step, &init, &data, spec, 5).unwrap();
+	assert_eq!(first.digest, in_process.digest);
+	assert_eq!(second.digest, first.digest, "a cached plan gives the same result");
+	let other = sandbox.train(&step, &init, &data, TrainSpec { epochs: 4, ..spec }, 5).unwrap();
+	assert_ne!(other.digest, first.digest, "the digest covers the training length");
+	let err = sandbox.train(&step, &init, &data, TrainSpec { epochs: 0, ..spec }, 5).unwrap_err();
+	assert!(matches!(err, ExecutorError::InputMismatch(_)), "{err}");
+}
+
+#[test]
+fn bad_training_requests_fail_with_typed_errors() {
+	let ex = executor();
+	let (step, init, data) = (fixture("logreg_step.onnx"), tensors("logreg_init.scale"), tensors("shard_1.scale"));
+	let mismatch = |r: Result<Vec<Tensor>, ExecutorError>| match r {
+		Err(ExecutorError::InputMismatch(why)) => why,
+		other => panic!("expected an input mismatch, got {other:?}"),
+	};
+	mismatch(ex.train(&step, &init, &data, TrainSpec { epochs: 1, batch_size: 0 }));
+	mismatch(ex.train(&step, &init[..1], &data, SPEC));
+	mismatch(ex.train(&step, &init, &data[..1], SPEC));
+	// Labels with fewer rows than features.
+	let short = vec![data[0].clone(), slice_rows(&data[1], 0, 10).unwrap()];
+	assert!(mismatch(ex.train(&step, &init, &short, SPEC)).contains("rows"));
+	// Parameters of the wrong shape.
+	let wrong = vec![Tensor::new("w", vec![3], Values::F32(vec![0.0; 3])).unwrap(), init[1].clone()];
+	assert!(ex.train(&step, &wrong, &data, SPEC).is_err());
+	// Too many steps for the limits.
+	let tight = Executor::new(Limits { max_train_steps: 10, ..Limits::default() }, 1 << 20);
+	assert!(mismatch(tight.train(&step, &init, &data, SPEC)).contains("limit"));
+	// An inference graph is not a training-step graph.
+	mismatch(ex.train(&fixture("logreg_forward.onnx"), &init, &data, SPEC));
+	// Parameters that blow up: non-finite, an error rather than a digest.
+	let huge = vec![Tensor::new("w", vec![30], Values::F32(vec![f32::MAX; 30])).unwrap(), init[1].clone()];
+	let err = ex.train(&step, &huge, &data, SPEC).unwrap_err();
+	assert!(matches!(err, ExecutorError::NonFiniteOutput { .. }), "{err}");
+}
+
+#[test]
+fn validation_loss_tells_a_real_update_from_a_poisoned_one() {
+	let ex = executor();
+	let step = fixture("logreg_step.onnx");
+	let base = tensors("logreg_init.scale");
+	let validation = tensors("validation.scale");
+	let mut update = ex.train(&step, &base, &tensors("shard_2.scale"), SPEC).unwrap();
+	update.pop();
+	let before = ex.evaluate_loss(&step, &base, &validation).unwrap();
+	let after = ex.evaluate_loss(&step, &update, &validation).unwrap();
+	assert!(after < before, "honest update: {before} -> {after}");
+
+	// Sign-flipped: base - (update - base).
+	let flipped: Vec<Tensor> = base
+		.iter()
+		.zip(&update)
+		.map(|(b, u)| {
+			let (Values::F32(bv), Values::F32(uv)) = (&b.values, &u.values) else { unreachable!() };
+			let v = bv.iter().zip(uv).map(|(b, u)| 2.0 * b - u).collect();
+			Tensor::new(b.name.clone(), b.shape.clone(), Values::F32(v)).unwrap()
+		})
+		.collect();
+	let poisoned = ex.evaluate_loss(&step, &flipped, &validation).unwrap();
+	assert!(poisoned > before, "flipped update: {before} -> {poisoned}");
+	let norm = update_norm(&base, &update).unwrap();
+	assert!((update_norm(&base, &flipped).unwrap() - norm).abs() < 1e-4, "same norm, other sign");
+}
+
+#[test]
+fn aggregation_is_weighted_clipped_and_trimmed() {
+	let t = |v: f32| vec![Tensor::new("w", vec![2], Values::F32(vec![v, -v])).unwrap()];
+	let base = t(0.0);
+	// Weighted mean of deltas 1 (weight 1) and 4 (weight 2) is 3.
+	let out = aggregate(&base, &[(t(1.0), 1), (t(4.0), 2)], 100.0, 0).unwrap();
+	assert_eq!(out[0].values, Values::F32(vec![3.0, -3.0]));
+	// Clipping scales a long update down to the bound (norm of [v, -v] is v·√2).
+	let out = aggregate(&base, &[(t(10.0), 1)], 2f64.sqrt(), 0).unwrap();
+	assert_eq!(out[0].values, Values::F32(vec![1.0, -1.0]));
+	// Trimming drops an outlier entirely.
+	let out = aggregate(&base, &[(t(1.0), 1), (t(1.0), 1), (t(1000.0), 1)], 1e9, 1).unwrap();
+	assert_eq!(out[0].values, Values::F32(vec![1.0, -1.0]));
+	assert!(aggregate(&base, &[(t(1.0), 1), (t(2.0), 1)], 1.0, 1).is_err(), "nothing left after trimming");
+	let renamed = vec![Tensor::new("v", vec![2], Values::F32(vec![0.0, 0.0])).unwrap()];
+	assert!(aggregate(&base, &[(renamed, 1)], 1.0, 0).is_err(), "parameters must match");
+}
