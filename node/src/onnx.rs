@@ -11,11 +11,12 @@ use std::{
 use mosaic_executor::{
 	formats::{self, Format},
 	sandbox::{Sandbox, SandboxConfig},
+	training::TrainSpec,
 	ExecutorError, Kernels, Limits, RunOutput, Tensor,
 };
 use mosaic_onnx_host::OnnxBackend;
 use mosaic_primitives::onnx::{
-	InputFormat, InputSource, RunRequest, RunResult, RunStatus, StartError, Ticket,
+	InputFormat, InputSource, RunRequest, RunResult, RunStatus, RunTask, StartError, Ticket,
 };
 
 /// Runs waiting or in progress on one node, at most.
@@ -160,7 +161,19 @@ fn execute(sandbox: &Sandbox, blobs: &dyn BlobSource, request: &RunRequest) -> R
 		})?,
 	};
 	let inputs = decode_input(sandbox, &model, request.format, &input)?;
-	sandbox.run(&model, &inputs, request.precision)
+	match request.task {
+		RunTask::Infer => sandbox.run(&model, &inputs, request.precision),
+		RunTask::Train { parameters, epochs, batch_size } => {
+			let bytes = blobs.blob(&parameters).ok_or_else(|| {
+				ExecutorError::MalformedInput(format!(
+					"parameter blob 0x{} is not on this node",
+					hex(&parameters)
+				))
+			})?;
+			let parameters = formats::decode(Format::Scale, &bytes, "")?;
+			sandbox.train(&model, &parameters, &inputs, TrainSpec { epochs, batch_size }, request.precision)
+		},
+	}
 }
 
 /// Decodes an input; an unnamed `.npy` tensor is the model's first input.
@@ -504,6 +517,7 @@ impl BenchHostCmd {
 					input: InputSource::Blob(input_hash),
 					format: wire_format,
 					precision: 4,
+					task: RunTask::Infer,
 				}
 				.encode();
 				let started = Instant::now();

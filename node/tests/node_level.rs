@@ -56,6 +56,12 @@ fn rewards_dev() {
 	run_js_test("rewards-dev.test.mjs");
 }
 
+/// A training job on `--dev`: trained in the off-chain worker, parameters stored as a blob.
+#[test]
+fn training_dev() {
+	run_js_test("training-dev.test.mjs");
+}
+
 /// The zombienet tests (`zombienet/*.zndsl`): four validators through `scripts/test-network.sh`.
 #[test]
 fn zombienet_local_testnet() {

@@ -4,7 +4,7 @@ use frame_support::{
 	derive_impl,
 	dispatch::DispatchClass,
 	parameter_types,
-	traits::{ConstBool, ConstU128, ConstU32, ConstU64, ConstU8, VariantCountOf},
+	traits::{ConstBool, ConstU128, ConstU16, ConstU32, ConstU64, ConstU8, VariantCountOf},
 	weights::{
 		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
 		ConstantMultiplier, IdentityFee, Weight,
@@ -259,6 +259,8 @@ impl pallet_mosaic_jobs::Config for Runtime {
 	/// agreeing worker, and escalating) then stays within half a block (checked by a runtime
 	/// test against the benchmarked weights; 128 no longer fits once settlement attests).
 	type MaxDeadlinesPerBlock = ConstU32<64>;
+	/// 100 epochs: with the executor's step and wall-time limits, more is rarely useful.
+	type MaxTrainingEpochs = ConstU16<100>;
 	/// 64 KiB of inline input: a few images or token sequences; more goes in a blob.
 	type MaxInlineInputBytes = ConstU32<{ 64 * 1024 }>;
 	/// 4096 revealed values (32 KiB); larger outputs are revealed by digest.

@@ -20,7 +20,7 @@ use std::{
 
 use jsonrpsee::{types::ErrorObjectOwned, RpcModule};
 use mosaic_onnx_host::OnnxBackend;
-use mosaic_primitives::onnx::{InputFormat, InputSource, RunRequest, RunStatus};
+use mosaic_primitives::onnx::{InputFormat, InputSource, RunRequest, RunStatus, RunTask};
 use mosaic_runtime::{opaque::Block, AccountId};
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -253,7 +253,8 @@ async fn preview(
 	let mut ticket = [0u8; 32];
 	ticket[..8].copy_from_slice(b"preview/");
 	ticket[8..16].copy_from_slice(&NEXT_PREVIEW.fetch_add(1, Ordering::Relaxed).to_le_bytes());
-	let request = RunRequest { ticket, model, input: InputSource::Inline(input), format, precision };
+	let request =
+		RunRequest { ticket, model, input: InputSource::Inline(input), format, precision, task: RunTask::Infer };
 	onnx.start(request).map_err(|e| error(code::BUSY, format!("the executor refused the run: {e:?}")))?;
 	loop {
 		match onnx.poll(ticket) {

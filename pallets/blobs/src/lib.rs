@@ -122,6 +122,18 @@ pub trait BlobInspect<AccountId> {
 	fn remove_ref(hash: &BlobHash) -> DispatchResult;
 }
 
+/// Storing blobs on behalf of an account from another pallet: a job's agreed result, for
+/// example, which its requester owns.
+pub trait BlobStore<AccountId, Balance> {
+	/// The deposit a blob of `bytes` bytes takes.
+	fn deposit_for(bytes: u64) -> Balance;
+
+	/// Stores `bytes` as a sealed blob owned by `owner`, holding its deposit from `owner` and
+	/// indexing the bytes into every node's off-chain database; returns the hash. A blob that
+	/// is already sealed under that hash is kept as it is (no second deposit).
+	fn store(owner: &AccountId, bytes: alloc::vec::Vec<u8>) -> Result<BlobHash, DispatchError>;
+}
+
 /// No blob store: there are no blobs, and references cannot be taken. For mocks of pallets
 /// that use [`BlobInspect`].
 impl<AccountId> BlobInspect<AccountId> for () {
@@ -455,29 +467,7 @@ pub mod pallet {
 			bytes: BoundedVec<u8, T::MaxInlineBlobSize>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			ensure!(!bytes.is_empty(), Error::<T>::EmptyBlob);
-			let size = bytes.len() as u64;
-			ensure!(size <= T::MaxBlobSize::get(), Error::<T>::BlobTooLarge);
-			let hash = sp_io::hashing::blake2_256(&bytes);
-
-			Self::make_room(&hash)?;
-			let deposit = Self::deposit_for(size);
-			Self::hold_deposit(&who, deposit)?;
-			sp_io::offchain_index::set(&offchain_key(&hash), &bytes);
-			Blobs::<T>::insert(
-				hash,
-				BlobInfo {
-					byte_len: size,
-					owner: who.clone(),
-					deposit,
-					status: BlobStatus::Sealed,
-					refs: 0,
-					created_at: frame_system::Pallet::<T>::block_number(),
-				},
-			);
-
-			Self::deposit_event(Event::BlobStored { hash, owner: who, byte_len: size, deposit });
-			Ok(())
+			Self::do_store(&who, &bytes).map(|_| ())
 		}
 
 		/// Begin a chunked upload of a blob of `size` bytes whose blake2-256 hash is `hash`.
@@ -725,6 +715,33 @@ pub mod pallet {
 	}
 
 	impl<T: Config> Pallet<T> {
+		/// Stores `bytes` as a sealed blob of `who` (see [`Pallet::store`]).
+		pub(crate) fn do_store(who: &T::AccountId, bytes: &[u8]) -> Result<BlobHash, DispatchError> {
+			ensure!(!bytes.is_empty(), Error::<T>::EmptyBlob);
+			let size = bytes.len() as u64;
+			ensure!(size <= T::MaxBlobSize::get(), Error::<T>::BlobTooLarge);
+			let hash = sp_io::hashing::blake2_256(bytes);
+
+			Self::make_room(&hash)?;
+			let deposit = Self::deposit_for(size);
+			Self::hold_deposit(who, deposit)?;
+			sp_io::offchain_index::set(&offchain_key(&hash), bytes);
+			Blobs::<T>::insert(
+				hash,
+				BlobInfo {
+					byte_len: size,
+					owner: who.clone(),
+					deposit,
+					status: BlobStatus::Sealed,
+					refs: 0,
+					created_at: frame_system::Pallet::<T>::block_number(),
+				},
+			);
+
+			Self::deposit_event(Event::BlobStored { hash, owner: who.clone(), byte_len: size, deposit });
+			Ok(hash)
+		}
+
 		/// The deposit for an entry of `bytes` bytes (of blob or URI):
 		/// `DepositBase + DepositPerByte * bytes`, saturating.
 		pub fn deposit_for(bytes: u64) -> BalanceOf<T> {
@@ -886,5 +903,19 @@ impl<T: Config> BlobInspect<T::AccountId> for Pallet<T> {
 			info.refs = info.refs.saturating_sub(1);
 			Ok(())
 		})
+	}
+}
+
+impl<T: Config> BlobStore<T::AccountId, BalanceOf<T>> for Pallet<T> {
+	fn deposit_for(bytes: u64) -> BalanceOf<T> {
+		Pallet::<T>::deposit_for(bytes)
+	}
+
+	fn store(owner: &T::AccountId, bytes: alloc::vec::Vec<u8>) -> Result<BlobHash, DispatchError> {
+		let hash = sp_io::hashing::blake2_256(&bytes);
+		if <Self as BlobInspect<T::AccountId>>::is_sealed(&hash) {
+			return Ok(hash);
+		}
+		Self::do_store(owner, &bytes)
 	}
 }

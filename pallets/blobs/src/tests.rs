@@ -2,7 +2,7 @@
 
 use crate::{
 	is_valid_uri, mock::*, weights::WeightInfo, BlobHash, BlobInfo, BlobInspect, BlobKind,
-	BlobStatus, BlobSummary, Blobs as Entries, Error, Event, HoldReason, UploadChunks,
+	BlobStatus, BlobStore, BlobSummary, Blobs as Entries, Error, Event, HoldReason, UploadChunks,
 };
 use frame_support::{
 	assert_noop, assert_ok,
@@ -200,6 +200,31 @@ fn store_holds_the_deposit_and_indexes_the_bytes() {
 		System::assert_last_event(
 			Event::BlobStored { hash, owner: ALICE, byte_len: 40, deposit: expected }.into(),
 		);
+		Blobs::do_try_state().unwrap();
+		hash
+	});
+	assert_eq!(indexed(&mut ext, &hash), Some(bytes));
+}
+
+#[test]
+fn other_pallets_store_blobs_for_an_owner_once() {
+	let mut ext = new_test_ext();
+	let bytes = data(30, 4);
+	let hash = ext.execute_with(|| {
+		let store = |who: u64, bytes: Vec<u8>| <Blobs as BlobStore<u64, u64>>::store(&who, bytes);
+		assert_eq!(<Blobs as BlobStore<u64, u64>>::deposit_for(30), deposit(30));
+		let hash = store(BOB, bytes.clone()).unwrap();
+		assert_eq!(hash, blake2_256(&bytes));
+		assert_eq!(held(BOB), deposit(30));
+		assert!(Blobs::is_sealed(&hash));
+		System::assert_last_event(Event::BlobStored { hash, owner: BOB, byte_len: 30, deposit: deposit(30) }.into());
+		// The same bytes again: the sealed blob is kept, nobody pays twice.
+		assert_eq!(store(CHARLIE, bytes.clone()), Ok(hash));
+		assert_eq!((held(BOB), held(CHARLIE)), (deposit(30), 0));
+		assert_eq!(Entries::<Test>::get(hash).unwrap().owner, BOB);
+		// The same errors as the call.
+		assert_noop!(store(BOB, Vec::new()), Error::<Test>::EmptyBlob);
+		assert_noop!(store(BOB, data(MAX_BLOB as usize + 1, 0)), Error::<Test>::BlobTooLarge);
 		Blobs::do_try_state().unwrap();
 		hash
 	});

@@ -3,14 +3,15 @@
 //! Each takes its most expensive path: a pool of `MaxWorkers` entries to scan, a full
 //! assignment queue to search, jobs with the most workers, reveals with the most values and a
 //! tolerance (so settlement compares every pair of reveals element-wise), payouts to every
-//! worker and the royalty. Model versions come from [`Config::BenchmarkHelper`].
+//! worker and the royalty, and training jobs, which settle by storing the agreed parameters
+//! as a blob. Model versions and blobs come from [`Config::BenchmarkHelper`].
 
 use super::*;
 use alloc::{vec, vec::Vec};
 use frame_benchmarking::v2::*;
 use frame_support::traits::fungible::{Inspect, Mutate};
 use frame_system::RawOrigin;
-use mosaic_primitives::digest::ElementType;
+use mosaic_primitives::{digest::ElementType, onnx::InputFormat};
 
 fn assert_last_event<T: Config>(generic_event: Event<T>) {
 	let event: <T as Config>::RuntimeEvent = generic_event.into();
@@ -78,11 +79,24 @@ fn fill_queue<T: Config>(keep: u32) {
 	Queue::<T>::put(queue);
 }
 
-/// Submits a job with replication `k` on a fresh version; returns its id.
+/// A training job's kind and dataset input, with fresh sealed blobs of `who`'s.
+fn training<T: Config>(who: &T::AccountId) -> (JobKind, JobInputOf<T>) {
+	let dataset = T::BenchmarkHelper::sealed_blob(who, 1_000_001);
+	let parameters = T::BenchmarkHelper::sealed_blob(who, 1_000_002);
+	(
+		JobKind::Training(TrainingSpec { parameters, epochs: T::MaxTrainingEpochs::get(), batch_size: 1 }),
+		JobInput::Blob { hash: dataset, format: InputFormat::Scale },
+	)
+}
+
+/// Submits a training job with replication `k` on a fresh version; returns its id. Training
+/// jobs are the costlier kind to end: two blob references to drop and, at settlement, the
+/// agreed parameters to store as a blob.
 fn submitted<T: Config>(k: u8) -> JobId {
 	let owner: T::AccountId = account("owner", 0, 0);
 	let (model, version) = T::BenchmarkHelper::runnable_version(&owner);
 	let who = requester::<T>();
+	let (kind, input) = training::<T>(&who);
 	let job = NextJobId::<T>::get();
 	let now = frame_system::Pallet::<T>::block_number();
 	MinReplication::<T>::put(1);
@@ -90,8 +104,8 @@ fn submitted<T: Config>(k: u8) -> JobId {
 		RawOrigin::Signed(who).into(),
 		model,
 		version,
-		JobKind::Inference,
-		inline::<T>(16),
+		kind,
+		input,
 		k,
 		T::MinFeePerWorker::get().saturating_mul(1_000u32.into()),
 		now.saturating_add(T::MaxDeadline::get()),
@@ -230,6 +244,21 @@ mod benchmarks {
 	}
 
 	#[benchmark]
+	fn submit_training_job() {
+		let owner: T::AccountId = account("owner", 0, 0);
+		let (model, version) = T::BenchmarkHelper::runnable_version(&owner);
+		let who = requester::<T>();
+		let (kind, input) = training::<T>(&who);
+		fill_queue::<T>(1);
+		let deadline = frame_system::Pallet::<T>::block_number().saturating_add(T::MaxDeadline::get());
+		let k = T::MaxReplication::get();
+		let fee = T::MinFeePerWorker::get();
+		#[extrinsic_call]
+		submit_job(RawOrigin::Signed(who), model, version, kind, input, k, fee, deadline);
+		assert_eq!(Queue::<T>::decode_len(), Some(T::MaxQueued::get() as usize));
+	}
+
+	#[benchmark]
 	fn cancel_job() {
 		let (job, _) = job_with_workers::<T>(T::MaxReplication::get() as u32);
 		fill_queue::<T>(0);
@@ -259,7 +288,9 @@ mod benchmarks {
 		let key: T::AccountId = account("key", n - 1, 0);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(key), job, salt, outcome);
-		assert_eq!(Jobs::<T>::get(job).map(|j| j.status), Some(JobStatus::Settled));
+		let info = Jobs::<T>::get(job).expect("kept until purged");
+		assert_eq!(info.status, JobStatus::Settled);
+		assert!(info.result.and_then(|r| r.parameters).is_some(), "the parameters were stored");
 	}
 
 	#[benchmark]

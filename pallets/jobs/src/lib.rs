@@ -92,7 +92,7 @@ use frame_support::{
 	},
 };
 use frame_system::pallet_prelude::*;
-use pallet_mosaic_blobs::BlobInspect;
+use pallet_mosaic_blobs::{BlobInspect, BlobStore};
 use mosaic_primitives::contribution::{
 	ContributionKind, Points, RecordContribution, RewardPot, RewardSource, Subject,
 };
@@ -142,6 +142,9 @@ pub trait BenchmarkHelper<AccountId> {
 	/// Registers a runnable version owned by `owner` whose one float input is called `x` with
 	/// a symbolic shape `[n]` and whose one output is `y`, and returns `(model, version)`.
 	fn runnable_version(owner: &AccountId) -> (ModelId, VersionNumber);
+
+	/// Stores a small sealed blob owned by `owner`, different for each `seed`.
+	fn sealed_blob(owner: &AccountId, seed: u32) -> Hash32;
 }
 
 /// [`BenchmarkHelper`] for runtimes whose registry is `pallet_mosaic_models`: registers a
@@ -190,6 +193,12 @@ impl<T: pallet_mosaic_models::Config> BenchmarkHelper<T::AccountId> for ModelsBe
 		)
 		.expect("a valid model registers");
 		(model, 1)
+	}
+
+	fn sealed_blob(owner: &T::AccountId, seed: u32) -> Hash32 {
+		use pallet_mosaic_models::BenchmarkHelper as _;
+		<T as pallet_mosaic_models::Config>::BenchmarkHelper::sealed_blob(owner, seed)
+			.expect("the registry's helper stores blobs")
 	}
 }
 
@@ -276,8 +285,9 @@ pub mod pallet {
 		/// The model registry: schemas, precision, tolerance, royalties, invalidation.
 		type Models: ModelRegistry<Self::AccountId, BalanceOf<Self>>;
 
-		/// The blob store: blob inputs must be sealed and are referenced while a job is open.
-		type Blobs: BlobInspect<Self::AccountId>;
+		/// The blob store: blob inputs must be sealed and are referenced while a job is open;
+		/// training jobs' agreed parameters are stored in it.
+		type Blobs: BlobInspect<Self::AccountId> + BlobStore<Self::AccountId, BalanceOf<Self>>;
 
 		/// The rewards pot: workers' fees and owners' royalties are owed to them there;
 		/// protocol fees and slashes go to its pool.
@@ -382,6 +392,10 @@ pub mod pallet {
 		/// Most phase ends scheduled in one block.
 		#[pallet::constant]
 		type MaxDeadlinesPerBlock: Get<u32>;
+
+		/// Most epochs a training job may ask for.
+		#[pallet::constant]
+		type MaxTrainingEpochs: Get<u16>;
 
 		/// Largest inline input, in data bytes over all its tensors.
 		#[pallet::constant]
@@ -558,6 +572,9 @@ pub mod pallet {
 		/// A quorum agreed on the outputs with `digest`; the escrow paid out and `refunded` went
 		/// back to the requester.
 		JobSettled { job: JobId, digest: Hash32, agreeing: u32, refunded: BalanceOf<T> },
+		/// A training job's agreed parameters were stored as the blob `blob`, owned by the
+		/// requester.
+		TrainedParametersStored { job: JobId, blob: Hash32 },
 		/// A job ended without a result; `refunded` went back to the requester.
 		JobFailed { job: JobId, reason: FailReason, refunded: BalanceOf<T> },
 		/// The requester cancelled a job and got `refunded` back.
@@ -605,6 +622,12 @@ pub mod pallet {
 		BadDeadline,
 		/// The input blob does not exist or is not sealed.
 		InputBlobNotSealed,
+		/// A training job's dataset must be a blob, not inline tensors.
+		TrainingNeedsDatasetBlob,
+		/// A training job's initial parameters blob does not exist or is not sealed.
+		ParametersBlobNotSealed,
+		/// A training job's epochs are not in `1..=MaxTrainingEpochs`, or its batch size is 0.
+		BadTrainingSpec,
 		/// An inline input is not one of the version's inputs, or is given twice.
 		UnknownInput,
 		/// The inline inputs miss one of the version's inputs.
@@ -810,12 +833,19 @@ pub mod pallet {
 		///
 		/// Inline inputs must give every declared input once, with its declared element type,
 		/// a shape that fits the declared one (fixed dimensions equal, each symbolic name one
-		/// size), and exactly the data that shape needs. Emits `JobSubmitted`.
+		/// size), and exactly the data that shape needs.
+		///
+		/// A training job ([`JobKind::Training`]) takes its dataset as a blob input and names a
+		/// sealed blob of initial parameters; it also holds the blob deposit of a parameter
+		/// blob that size, released at settlement to pay for storing the trained parameters.
+		/// Emits `JobSubmitted`.
 		#[pallet::call_index(10)]
-		#[pallet::weight(T::WeightInfo::submit_job(match input {
-			JobInput::Inline(tensors) => tensors.iter().map(|t| t.data.len() as u32).sum(),
-			JobInput::Blob { .. } => 0,
-		}))]
+		#[pallet::weight(match (kind, input) {
+			(JobKind::Training(_), _) => T::WeightInfo::submit_training_job(),
+			(_, JobInput::Inline(tensors)) =>
+				T::WeightInfo::submit_job(tensors.iter().map(|t| t.data.len() as u32).sum()),
+			(_, JobInput::Blob { .. }) => T::WeightInfo::submit_job(0),
+		})]
 		pub fn submit_job(
 			origin: OriginFor<T>,
 			model: ModelId,
@@ -842,16 +872,36 @@ pub mod pallet {
 				latest_start > now && deadline <= now.saturating_add(T::MaxDeadline::get()),
 				Error::<T>::BadDeadline
 			);
-			match &input {
-				JobInput::Blob { hash, .. } =>
+			match (&input, kind) {
+				(JobInput::Blob { hash, .. }, _) =>
 					ensure!(T::Blobs::is_sealed(hash), Error::<T>::InputBlobNotSealed),
-				JobInput::Inline(tensors) => Self::check_inline(tensors, &view.inputs)?,
+				(JobInput::Inline(_), JobKind::Training(_)) =>
+					return Err(Error::<T>::TrainingNeedsDatasetBlob.into()),
+				(JobInput::Inline(tensors), JobKind::Inference) =>
+					Self::check_inline(tensors, &view.inputs)?,
 			}
+			let result_deposit = match kind {
+				JobKind::Training(spec) => {
+					ensure!(
+						spec.epochs >= 1 &&
+							spec.epochs <= T::MaxTrainingEpochs::get() &&
+							spec.batch_size >= 1,
+						Error::<T>::BadTrainingSpec
+					);
+					ensure!(T::Blobs::is_sealed(&spec.parameters), Error::<T>::ParametersBlobNotSealed);
+					let size = T::Blobs::size(&spec.parameters).unwrap_or_default();
+					<T::Blobs as BlobStore<_, _>>::deposit_for(size)
+				},
+				JobKind::Inference => Zero::zero(),
+			};
 
 			let fees = fee_per_worker
 				.checked_mul(&BalanceOf::<T>::from(replication as u32))
 				.ok_or(Error::<T>::BadValue)?;
-			let held = fees.checked_add(&T::ProtocolFee::get()).ok_or(Error::<T>::BadValue)?;
+			let held = fees
+				.checked_add(&T::ProtocolFee::get())
+				.and_then(|h| h.checked_add(&result_deposit))
+				.ok_or(Error::<T>::BadValue)?;
 
 			let job_id = NextJobId::<T>::get();
 			Queue::<T>::try_append(job_id).map_err(|_| Error::<T>::QueueFull)?;
@@ -860,6 +910,9 @@ pub mod pallet {
 				.map_err(|_| Error::<T>::InsufficientBalance)?;
 			if let JobInput::Blob { hash, .. } = &input {
 				T::Blobs::add_ref(hash)?;
+			}
+			if let JobKind::Training(spec) = &kind {
+				T::Blobs::add_ref(&spec.parameters)?;
 			}
 			NextJobId::<T>::put(job_id.saturating_add(1));
 			OpenJobs::<T>::mutate(model, |n| *n = n.saturating_add(1));
@@ -874,6 +927,7 @@ pub mod pallet {
 					replication,
 					fee_per_worker,
 					protocol_fee: T::ProtocolFee::get(),
+					result_deposit,
 					held,
 					deadline,
 					submitted_at: now,
@@ -1380,6 +1434,7 @@ impl<T: Config> Pallet<T> {
 					digest: leading.digest,
 					outcome: leading.outcome.clone(),
 					agreeing: count as u32,
+					parameters: None,
 				};
 				Self::slash_outliers(job, info, &agreeing, &reveals);
 				Self::release_assignees(job, info);
@@ -1496,7 +1551,7 @@ impl<T: Config> Pallet<T> {
 	/// Pays the agreeing workers and the royalty into the rewards pot, the protocol fee to
 	/// its pool, refunds the rest, and records the contributions.
 	fn pay_out(job: JobId, info: &mut JobInfoOf<T>, agreeing: &[T::AccountId], digest: Hash32) {
-		let fees = info.held.saturating_sub(info.protocol_fee);
+		let fees = info.held.saturating_sub(info.protocol_fee).saturating_sub(info.result_deposit);
 		let mut paid: BalanceOf<T> = Zero::zero();
 		let mut workers_share = fees;
 		if let Some((owner, royalty)) = T::Models::royalty(info.model, info.version, fees) {
@@ -1518,10 +1573,39 @@ impl<T: Config> Pallet<T> {
 			}
 		}
 		Self::record_contributions(job, info, agreeing, digest);
+		// The result deposit is released with the rest, then held again for the blob.
 		let refunded = Self::close_escrow(info, paid, info.protocol_fee);
+		Self::store_trained_parameters(job, info);
 		let agreeing = agreeing.len() as u32;
 		info.status = JobStatus::Settled;
 		Self::deposit_event(Event::JobSettled { job, digest, agreeing, refunded });
+	}
+
+	/// Stores a settled training job's agreed parameters as a blob of its requester. Outputs
+	/// revealed by digest only cannot be stored (the chain never saw them); a store that
+	/// fails is logged, and the deposit stays with the requester.
+	fn store_trained_parameters(job: JobId, info: &mut JobInfoOf<T>) {
+		if info.kind.training().is_none() {
+			return;
+		}
+		let Some(result) = info.result.as_mut() else { return };
+		let Outcome::Outputs(outputs) = &result.outcome else {
+			log::info!(target: LOG_TARGET, "job {job}: trained parameters revealed by digest only, not stored");
+			return;
+		};
+		let precision = T::Models::version(info.model, info.version).map_or(0, |v| v.precision);
+		let Some(bytes) = mosaic_primitives::training::parameters_blob(&to_quantized(outputs), precision)
+		else {
+			log::warn!(target: LOG_TARGET, "job {job}: the agreed outputs are not float parameters");
+			return;
+		};
+		match <T::Blobs as BlobStore<_, _>>::store(&info.requester, bytes) {
+			Ok(blob) => {
+				result.parameters = Some(blob);
+				Self::deposit_event(Event::TrainedParametersStored { job, blob });
+			},
+			Err(e) => log::warn!(target: LOG_TARGET, "job {job}: trained parameters not stored: {e:?}"),
+		}
 	}
 
 	/// Records a settled job in the attestation ledger: compute for every agreeing worker,
@@ -1590,6 +1674,9 @@ impl<T: Config> Pallet<T> {
 	fn finish(job: JobId, info: JobInfoOf<T>) {
 		if let JobInput::Blob { hash, .. } = &info.input {
 			let _ = T::Blobs::remove_ref(hash);
+		}
+		if let JobKind::Training(spec) = &info.kind {
+			let _ = T::Blobs::remove_ref(&spec.parameters);
 		}
 		OpenJobs::<T>::mutate_exists(info.model, |open| {
 			*open = (*open).and_then(|n| n.checked_sub(1)).filter(|n| *n > 0);

@@ -10,7 +10,7 @@ use mosaic_primitives::{
 };
 use frame_support::{
 	derive_impl, parameter_types,
-	traits::{ConstU32, ConstU64, ConstU8},
+	traits::{ConstU16, ConstU32, ConstU64, ConstU8},
 };
 use pallet_mosaic_blobs::BlobSummary;
 use pallet_mosaic_models::{TensorSchema, Tensors, VersionStatus, VersionView};
@@ -79,7 +79,7 @@ impl frame_system::offchain::AppCrypto<UintAuthorityId, TestSignature> for TestA
 }
 
 /// Longest tensor name.
-pub type NameLen = ConstU32<8>;
+pub type NameLen = ConstU32<16>;
 /// Most dimensions.
 pub type Rank = ConstU32<4>;
 /// Most inputs and outputs.
@@ -94,6 +94,8 @@ parameter_types! {
 	pub static Invalidated: Vec<((u32, u32), u16)> = Vec::new();
 	/// Sealed blobs with their reference counts.
 	pub static SealedBlobs: BTreeMap<[u8; 32], u32> = BTreeMap::new();
+	/// Blobs stored through `BlobStore`, with their owners and bytes.
+	pub static StoredBlobs: Vec<(u64, Vec<u8>)> = Vec::new();
 	/// What the rewards pot owes each account.
 	pub static Owed: BTreeMap<u64, u64> = BTreeMap::new();
 	/// What entered the rewards pool, by source.
@@ -188,8 +190,8 @@ impl BlobInspect<u64> for MockBlobs {
 	fn is_sealed(hash: &[u8; 32]) -> bool {
 		SealedBlobs::get().contains_key(hash)
 	}
-	fn size(_hash: &[u8; 32]) -> Option<u64> {
-		None
+	fn size(hash: &[u8; 32]) -> Option<u64> {
+		SealedBlobs::get().contains_key(hash).then_some(BLOB_SIZE)
 	}
 	fn add_ref(hash: &[u8; 32]) -> DispatchResult {
 		SealedBlobs::mutate(|b| b.get_mut(hash).map(|n| *n += 1)).ok_or(DispatchError::CannotLookup)
@@ -197,6 +199,27 @@ impl BlobInspect<u64> for MockBlobs {
 	fn remove_ref(hash: &[u8; 32]) -> DispatchResult {
 		SealedBlobs::mutate(|b| b.get_mut(hash).filter(|n| **n > 0).map(|n| *n -= 1))
 			.ok_or(DispatchError::CannotLookup)
+	}
+}
+
+/// Every sealed blob's size in tests.
+pub const BLOB_SIZE: u64 = 40;
+/// Where stored blobs' deposits go in tests.
+pub const BLOB_DEPOSITS: u64 = 998;
+
+/// Deposits are one per byte plus five; storing moves the deposit to [`BLOB_DEPOSITS`].
+impl BlobStore<u64, u64> for MockBlobs {
+	fn deposit_for(bytes: u64) -> u64 {
+		bytes + 5
+	}
+	fn store(owner: &u64, bytes: Vec<u8>) -> Result<[u8; 32], DispatchError> {
+		use frame_support::traits::{fungible::Mutate, tokens::Preservation};
+		let hash = sp_io::hashing::blake2_256(&bytes);
+		let deposit = Self::deposit_for(bytes.len() as u64);
+		Balances::transfer(owner, &BLOB_DEPOSITS, deposit, Preservation::Preserve)?;
+		SealedBlobs::mutate(|b| b.insert(hash, 0));
+		StoredBlobs::mutate(|s| s.push((*owner, bytes)));
+		Ok(hash)
 	}
 }
 
@@ -212,6 +235,7 @@ pub const RETENTION: u64 = 20;
 pub const MAX_MISSED: u32 = 2;
 pub const MAX_WORKERS: u32 = 8;
 pub const MAX_OUTPUT_VALUES: u32 = 16;
+pub const MAX_EPOCHS: u16 = 50;
 pub const COMPUTE_POINTS: Points = 10;
 pub const VALIDATION_POINTS: Points = 3;
 pub const MODEL_POINTS: Points = 2;
@@ -248,6 +272,7 @@ impl pallet_mosaic_jobs::Config for Test {
 	type MaxQueued = ConstU32<8>;
 	type MaxAssignPerBlock = ConstU32<4>;
 	type MaxDeadlinesPerBlock = ConstU32<8>;
+	type MaxTrainingEpochs = ConstU16<MAX_EPOCHS>;
 	type MaxInlineInputBytes = ConstU32<64>;
 	type MaxOutputValues = ConstU32<MAX_OUTPUT_VALUES>;
 	type WeightInfo = ();
@@ -263,6 +288,12 @@ impl BenchmarkHelper<u64> for MockHelper {
 	fn runnable_version(owner: &u64) -> (u32, u32) {
 		add_version(0, 1, *owner, Some(1));
 		(0, 1)
+	}
+
+	fn sealed_blob(_owner: &u64, seed: u32) -> [u8; 32] {
+		let hash = sp_io::hashing::blake2_256(&seed.to_le_bytes());
+		SealedBlobs::mutate(|b| b.insert(hash, 0));
+		hash
 	}
 }
 
@@ -306,11 +337,13 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	Versions::take();
 	Invalidated::take();
 	SealedBlobs::take();
+	StoredBlobs::take();
 	Owed::take();
 	Pooled::take();
 	Recorded::take();
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
-	let mut balances: Vec<(u64, u64)> = vec![(ALICE, 100_000), (2, 100_000), (OWNER, 10), (POT, 1)];
+	let mut balances: Vec<(u64, u64)> =
+		vec![(ALICE, 100_000), (2, 100_000), (OWNER, 10), (POT, 1), (BLOB_DEPOSITS, 1)];
 	balances.extend((10..=17).map(|w| (w, 10_000)));
 	balances.extend((110..=117).map(|k| (k, 10)));
 	pallet_balances::GenesisConfig::<Test> { balances, ..Default::default() }

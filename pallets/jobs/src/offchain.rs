@@ -18,7 +18,7 @@
 use super::*;
 use frame_system::offchain::{AppCrypto, CreateSignedTransaction, SubmitTransaction};
 use mosaic_onnx_host::mosaic_onnx;
-use mosaic_primitives::onnx::{InputFormat, InputSource, RunRequest, RunStatus, StartError};
+use mosaic_primitives::onnx::{InputFormat, InputSource, RunRequest, RunStatus, RunTask, StartError};
 use sp_runtime::{
 	offchain::{
 		storage::StorageValueRef,
@@ -217,6 +217,14 @@ fn start<T: Config>(
 		input,
 		format,
 		precision: view.precision,
+		task: match info.kind {
+			JobKind::Inference => RunTask::Infer,
+			JobKind::Training(spec) => RunTask::Train {
+				parameters: spec.parameters,
+				epochs: spec.epochs.into(),
+				batch_size: spec.batch_size,
+			},
+		},
 	};
 	match mosaic_onnx::start(request.encode()) {
 		Ok(()) | Err(StartError::DuplicateTicket) => Ok(()),

@@ -21,6 +21,20 @@ pub type JobId = u64;
 /// A 32-byte hash: a blob, a digest, a commitment or a salt.
 pub type Hash32 = [u8; 32];
 
+/// How a training job trains.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+)]
+pub struct TrainingSpec {
+	/// The sealed blob of initial parameters: a SCALE `Vec<InputTensor>` with one tensor per
+	/// parameter input of the training-step graph.
+	pub parameters: Hash32,
+	/// Passes over the dataset; from 1 to `MaxTrainingEpochs`.
+	pub epochs: u16,
+	/// Samples per step; positive.
+	pub batch_size: u32,
+}
+
 /// What a job asks for.
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
@@ -29,9 +43,22 @@ pub enum JobKind {
 	/// Run the model once on the input.
 	#[codec(index = 0)]
 	Inference,
-	/// Run a training-step graph (parameters and a batch in, updated parameters and loss out).
+	/// The model version is a training-step graph (parameters and a batch in, updated
+	/// parameters `<p>_next` and the batch's `loss` out) and the input, a blob, its dataset.
+	/// The result is the trained parameters and the per-epoch `loss_curve`; the agreed
+	/// parameters are stored as a blob owned by the requester.
 	#[codec(index = 1)]
-	Training,
+	Training(TrainingSpec),
+}
+
+impl JobKind {
+	/// The training spec of a training job.
+	pub fn training(&self) -> Option<&TrainingSpec> {
+		match self {
+			JobKind::Training(spec) => Some(spec),
+			JobKind::Inference => None,
+		}
+	}
 }
 
 /// One input tensor carried in the job itself (raw little-endian values).
@@ -276,6 +303,8 @@ pub struct JobResult<Outputs> {
 	pub outcome: Outcome<Outputs>,
 	/// How many workers agreed.
 	pub agreeing: u32,
+	/// For a training job, the blob the agreed trained parameters were stored in.
+	pub parameters: Option<Hash32>,
 }
 
 /// A job, as kept in [`Jobs`](crate::Jobs).
@@ -300,6 +329,9 @@ pub struct JobInfo<AccountId, Balance, BlockNumber, Input, Assignees, Result> {
 	pub fee_per_worker: Balance,
 	/// Kept by the protocol unless the job is cancelled or finds no workers.
 	pub protocol_fee: Balance,
+	/// Part of `held` for storing a training job's result blob; released at settlement and
+	/// held again by the blob store (or refunded). Zero for inference.
+	pub result_deposit: Balance,
 	/// Everything held from the requester for this job.
 	pub held: Balance,
 	/// The job must be settled by this block; escalations start only if a whole round

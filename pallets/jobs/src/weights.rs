@@ -44,6 +44,7 @@ pub trait WeightInfo {
 	fn unbond() -> Weight;
 	fn withdraw_unbonded() -> Weight;
 	fn submit_job(i: u32, ) -> Weight;
+	fn submit_training_job() -> Weight;
 	fn cancel_job() -> Weight;
 	fn commit() -> Weight;
 	fn reveal(v: u32, n: u32, ) -> Weight;
@@ -171,6 +172,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(669, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
+	}
+	fn submit_training_job() -> Weight {
+		Self::submit_job(0)
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
 	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577709), added: 1580184, mode: `MaxEncodedLen`)
@@ -508,6 +512,9 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(669, 0).saturating_mul(i.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
+	}
+	fn submit_training_job() -> Weight {
+		Self::submit_job(0)
 	}
 	fn cancel_job() -> Weight {
 		Weight::from_parts(257_934_000, 0)

@@ -54,6 +54,24 @@ pub struct InputTensor {
 	pub data: Vec<u8>,
 }
 
+/// What a run does with its model and input.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub enum RunTask {
+	/// Run the model once on the input; the outputs are the result.
+	Infer,
+	/// The model is a training-step graph and the input its dataset: train the parameters
+	/// in the blob `parameters` (SCALE `Vec<InputTensor>`) for `epochs` passes in batches of
+	/// `batch_size`. The result is the trained parameters, then the per-epoch loss curve.
+	Train {
+		/// blake2-256 of the initial parameters' blob.
+		parameters: [u8; 32],
+		/// Passes over the dataset.
+		epochs: u32,
+		/// Samples per step.
+		batch_size: u32,
+	},
+}
+
 /// A request to run a model.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub struct RunRequest {
@@ -67,6 +85,8 @@ pub struct RunRequest {
 	pub format: InputFormat,
 	/// Decimal digits kept when quantising floating-point outputs.
 	pub precision: u8,
+	/// Inference or training.
+	pub task: RunTask,
 }
 
 /// Why `start` refused a request.

@@ -21,10 +21,7 @@ use crate::{
 
 /// Name of the step graph's loss output.
 pub const LOSS: &str = "loss";
-/// Suffix of a parameter's updated value among the step graph's outputs.
-pub const NEXT_SUFFIX: &str = "_next";
-/// Name of the training result's per-epoch loss tensor.
-pub const LOSS_CURVE: &str = "loss_curve";
+pub use mosaic_primitives::training::{LOSS_CURVE, NEXT_SUFFIX};
 
 /// How long to train.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

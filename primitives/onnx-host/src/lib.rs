@@ -84,7 +84,7 @@ pub trait MosaicOnnx {
 mod tests {
 	use super::*;
 	use codec::Encode;
-	use mosaic_primitives::onnx::{InputFormat, InputSource, RunRequest, RunResult};
+	use mosaic_primitives::onnx::{InputFormat, InputSource, RunRequest, RunResult, RunTask};
 	use std::sync::{Arc, Mutex};
 
 	/// A backend that finishes every run at once with a digest derived from its ticket.
@@ -120,6 +120,7 @@ mod tests {
 			input: InputSource::Inline(vec![1, 2, 3]),
 			format: InputFormat::Npy,
 			precision: 4,
+			task: RunTask::Infer,
 		}
 		.encode()
 	}

@@ -1,0 +1,151 @@
+// A training job on a fresh `--dev` chain, through @polkadot/api: the logistic-regression
+// training-step graph is registered, the breast-cancer training set and the initial
+// parameters are stored as blobs, Bob pays for a training job, Alice's node trains in its
+// off-chain worker, the job settles with the loss curve in its result and the trained
+// parameters stored as Bob's blob; read back from the node, those parameters classify the
+// held-out set far better than the initial ones (checked with the forward model through
+// mosaic_previewRun).
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Keyring } from '@polkadot/keyring';
+import { WsProvider } from '@polkadot/api';
+import { cryptoWaitReady, blake2AsU8a } from '@polkadot/util-crypto';
+import { hexToU8a, u8aToHex } from '@polkadot/util';
+import { startNode } from '../lib/node.mjs';
+import { waitForJobEnd, send } from '../lib/jobs.mjs';
+
+const TRAINING = fileURLToPath(new URL('../../primitives/executor/fixtures/training/', import.meta.url));
+const PRECISION = 5;
+const FEATURES = 30;
+let node;
+let provider;
+let alice;
+let bob;
+
+before(async () => {
+  await cryptoWaitReady();
+  const keyring = new Keyring({ type: 'sr25519' });
+  alice = keyring.addFromUri('//Alice');
+  bob = keyring.addFromUri('//Bob');
+  node = await startNode('training-dev', ['--dev']);
+  provider = new WsProvider(`ws://127.0.0.1:${node.rpcPort}`);
+  await provider.isReady;
+});
+
+after(async () => {
+  await provider?.disconnect();
+  await node?.stop();
+});
+
+const file = (name) => readFileSync(TRAINING + name);
+const TENSORS = 'Vec<(Bytes, u8, Vec<u64>, Bytes)>'; // SCALE Vec<InputTensor>; u8 0 is F32
+
+/** Decodes a SCALE `Vec<InputTensor>` of f32 tensors into `{ name: { shape, values } }`. */
+function decodeTensors(api, bytes) {
+  const out = {};
+  for (const [name, type, shape, data] of api.createType(TENSORS, bytes)) {
+    assert.equal(type.toNumber(), 0, 'float32');
+    const raw = data.toU8a(true);
+    out[name.toUtf8()] = {
+      shape: shape.map((d) => d.toNumber()),
+      values: Array.from(new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length))),
+    };
+  }
+  return out;
+}
+
+function encodeTensors(api, tensors) {
+  return api.createType(TENSORS, Object.entries(tensors).map(([name, { shape, values }]) =>
+    [name, 0, shape, u8aToHex(new Uint8Array(Float32Array.from(values).buffer))])).toHex();
+}
+
+async function storeBlob(api, who, bytes) {
+  const hash = u8aToHex(blake2AsU8a(bytes, 256));
+  if ((await api.query.blobs.blobs(hash)).isNone) await send(api, who, api.tx.blobs.store(u8aToHex(bytes)));
+  return hash;
+}
+
+async function register(api, name, blob, inputs, outputs) {
+  const tensor = ([n, shape]) => ({
+    name: n, elementType: 'F32', shape: shape.map((d) => (typeof d === 'string' ? { Symbolic: d } : { Fixed: d })),
+  });
+  const id = (await api.query.models.nextModelId()).toNumber();
+  await send(api, alice, api.tx.models.registerModel(name, 'logistic regression', 'Apache-2.0', {
+    blob, opset: 17, inputs: inputs.map(tensor), outputs: outputs.map(tensor),
+    precision: PRECISION, tolerance: 2, royalty: 100_000, parent: null,
+  }));
+  return id;
+}
+
+/** Share of the held-out set the forward model classifies right with `params`. */
+async function accuracy(api, forward, params, test) {
+  const input = encodeTensors(api, { ...params, x: test.x });
+  const preview = await provider.send('mosaic_previewRun', [forward, 1, { format: 'Scale', data: input }]);
+  const prob = preview.outputs.find((o) => o.name === 'prob').values;
+  const right = prob.filter((p, i) => (p > 0.5 * 10 ** PRECISION) === (test.y.values[i] > 0.5)).length;
+  return right / prob.length;
+}
+
+test('a training job trains in the off-chain worker and stores parameters that generalise', async () => {
+  const { api } = node;
+  const stepBlob = await storeBlob(api, alice, file('logreg_step.onnx'));
+  const forwardBlob = await storeBlob(api, alice, file('logreg_forward.onnx'));
+  const step = await register(api, 'logreg-step', stepBlob,
+    [['w', [FEATURES]], ['b', [1]], ['x', ['N', FEATURES]], ['y', ['N']]],
+    [['w_next', [FEATURES]], ['b_next', [1]], ['loss', []]]);
+  const forward = await register(api, 'logreg', forwardBlob,
+    [['w', [FEATURES]], ['b', [1]], ['x', ['N', FEATURES]]], [['prob', ['N']]]);
+  const dataset = await storeBlob(api, bob, file('train.scale'));
+  const initial = await storeBlob(api, bob, file('logreg_init.scale'));
+
+  const epochs = 5;
+  const head = (await api.rpc.chain.getHeader()).number.toNumber();
+  const id = (await api.query.jobs.nextJobId()).toNumber();
+  const fee = 2_000_000_000n;
+  const { events } = await send(api, bob, api.tx.jobs.submitJob(
+    step, 1, { Training: { parameters: initial, epochs, batchSize: 32 } },
+    { Blob: { hash: dataset, format: 'Scale' } }, 1, fee, head + 60));
+  const submitted = events.find(({ event }) => api.events.jobs.JobSubmitted.is(event)).event.data;
+  assert.equal(submitted.job.toNumber(), id);
+  const deposit = api.consts.blobs.depositBase.toBigInt()
+    + api.consts.blobs.depositPerByte.toBigInt() * BigInt(file('logreg_init.scale').length);
+  assert.equal(submitted.held.toBigInt(), fee + api.consts.jobs.protocolFee.toBigInt() + deposit,
+    'the escrow covers the fee, the protocol fee and the result blob\'s deposit');
+
+  const ended = await waitForJobEnd(api, id, 120_000);
+  assert.ok(ended.job.status.isSettled, `status ${ended.job.status.type}`);
+  const result = ended.job.result.unwrap();
+  const outputs = result.outcome.asOutputs;
+  const curve = outputs.find((o) => o.name.toUtf8() === 'loss_curve').elements.map((v) => v.toNumber());
+  assert.equal(curve.length, epochs);
+  assert.ok(curve.every((l, i) => i === 0 || l < curve[i - 1]), `the loss falls every epoch: ${curve}`);
+  console.log(`MEASURE training loss curve (x1e-${PRECISION}): ${curve.join(' ')}`);
+
+  // The agreed parameters are a blob of Bob's, in every node's off-chain database.
+  assert.ok(result.parameters.isSome, 'trained parameters stored');
+  const blob = result.parameters.unwrap().toHex();
+  const info = (await api.query.blobs.blobs(blob)).unwrap();
+  assert.equal(info.owner.toString(), bob.address);
+  assert.ok(info.status.isSealed);
+  const piece = await provider.send('mosaic_blob', [blob]);
+  const bytes = hexToU8a(piece.data);
+  assert.equal(u8aToHex(blake2AsU8a(bytes, 256)), blob, 'the bytes hash to the blob');
+  const trained = decodeTensors(api, bytes);
+  assert.deepEqual(Object.keys(trained), ['w', 'b']);
+  const w = outputs.find((o) => o.name.toUtf8() === 'w').elements.map((v) => v.toNumber());
+  trained.w.values.forEach((v, i) => assert.ok(Math.abs(v - w[i] / 10 ** PRECISION) < 1e-6, 'blob = revealed w'));
+
+  // Nothing of Bob's stays in escrow.
+  const escrow = (await api.query.balances.holds(bob.address))
+    .filter((h) => h.id.isJobs && h.id.asJobs.isJobEscrow);
+  assert.equal(escrow.length, 0, 'no escrow hold left');
+
+  const test = decodeTensors(api, file('test.scale'));
+  const init = decodeTensors(api, file('logreg_init.scale'));
+  const before = await accuracy(api, forward, init, test);
+  const after = await accuracy(api, forward, trained, test);
+  console.log(`MEASURE held-out accuracy: ${before.toFixed(3)} initial, ${after.toFixed(3)} trained on-chain`);
+  assert.ok(after > 0.9 && after > before + 0.3, `accuracy ${before} -> ${after}`);
+});
