@@ -22,6 +22,11 @@ jobs
   job submit MODEL VERSION INPUT [--k 1] [--fee 0.001] [--deadline 60] [--watch]
                                          MODEL: id or name
                                          INPUT: .json (inline), .npy or .pb (stored as a blob)
+  job train MODEL VERSION DATASET --params FILE|HASH [--epochs 5] [--batch 32] [--k 1]
+            [--fee 0.001] [--deadline 60] [--watch]
+                                         MODEL: a training-step graph; DATASET and --params:
+                                         .scale tensor lists (stored as blobs); when it
+                                         settles, the trained parameters' blob is printed
   job watch ID                           follow a job until it ends, then print its output
 workers
   worker register KEY STAKE [--capacity 4]
@@ -273,6 +278,33 @@ async function jobSubmit(api, account, [model, version, file], options) {
   if (options.watch) await jobWatch(api, account, [submitted.job.toString()]);
 }
 
+async function jobTrain(api, account, [model, version, dataset], options) {
+  if (!model || !version || !dataset || !options.params) {
+    throw new UsageError('job train MODEL VERSION DATASET --params FILE|HASH');
+  }
+  const versionNumber = count(version, 'VERSION');
+  const k = count(options.k ?? '1', '--k');
+  const epochs = count(options.epochs ?? '5', '--epochs');
+  const batchSize = count(options.batch ?? '32', '--batch');
+  const deadlineBlocks = count(options.deadline ?? '60', '--deadline');
+  const fee = parseAmount(options.fee ?? '0.001');
+  const modelId = await modelIdOf(api, model);
+  const blobOf = async (fileOrHash) => {
+    if (isHex(fileOrHash, 256)) return fileOrHash;
+    await modelUpload(api, account, [fileOrHash]); // stores it, or checks it is stored and sealed
+    return u8aToHex(blake2AsU8a(readFileSync(fileOrHash), 256));
+  };
+  const parameters = await blobOf(options.params);
+  const input = { Blob: { hash: await blobOf(dataset), format: 'Scale' } };
+  const head = (await api.rpc.chain.getHeader()).number.toNumber();
+  const kind = { Training: { parameters, epochs, batchSize } };
+  const { events } = await send(api, account,
+    api.tx.jobs.submitJob(modelId, versionNumber, kind, input, k, fee, head + deadlineBlocks));
+  const submitted = events.find(({ event }) => api.events.jobs.JobSubmitted.is(event)).event.data;
+  console.log(`training job ${submitted.job} submitted: ${formatAmount(submitted.held)} held in escrow`);
+  if (options.watch) await jobWatch(api, account, [submitted.job.toString()]);
+}
+
 function printOutputs(job, precision) {
   const result = job.result.unwrap();
   const outcome = result.outcome;
@@ -315,6 +347,8 @@ async function jobWatch(api, _account, [id]) {
     const version = (await api.call.modelsApi.model(job.model)).unwrap().versions.find(([n]) => n.eq(job.version))[1];
     console.log(`settled: ${job.result.unwrap().agreeing} workers agreed, digest ${job.result.unwrap().digest.toHex()}`);
     printOutputs(job, version.spec.precision.toNumber());
+    const parameters = job.result.unwrap().parameters;
+    if (parameters.isSome) console.log(`trained parameters: blob ${parameters.unwrap().toHex()}`);
   } else if (job.status.isFailed) {
     throw new Error(`job ${id} failed: ${JSON.stringify(job.status.asFailed.toHuman())}`);
   } else {
@@ -363,6 +397,7 @@ const COMMANDS = {
   'model list': modelList,
   'model show': modelShow,
   'job submit': jobSubmit,
+  'job train': jobTrain,
   'job watch': jobWatch,
   'worker register': workerRegister,
   'worker status': workerStatus,

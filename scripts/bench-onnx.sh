@@ -29,6 +29,26 @@ for name, m in mosaic.items():
           f"{m['sandbox_warm_ms']:.3f} | {m['sandbox_warm_ms']-m['warm_ms']:.3f} |")
 PY
 
+# Training: the same training loop on the committed training fixtures, tract against
+# onnxruntime (docs/training.md).
+TRAINING="$ROOT/primitives/executor/fixtures/training"
+train_bin=$(ls -t "$CARGO_TARGET_DIR"/release/deps/training-* | grep -v '\.d$' | head -1)
+mosaic_train=$("$train_bin" --json --iterations "${TRAIN_ITERATIONS:-20}")
+ort_train=$("${MOSAIC_PYENV:-$HOME/.cache/mosaic/pyenv}/bin/python" "$ROOT/scripts/training/bench_ort_training.py" \
+  --fixtures "$TRAINING" --iterations "${TRAIN_ITERATIONS:-20}")
+python3 - "$mosaic_train" "$ort_train" <<'PY'
+import json, sys
+mosaic = {r["model"]: r for r in json.loads(sys.argv[1])}
+ort = {r["model"]: r for r in json.loads(sys.argv[2])}
+print("\nTraining run: 5 epochs over 398 rows in batches of 32; warm medians.\n")
+print("| model | steps | tract ms | onnxruntime ms | ratio | tract µs/step | sandbox ms |")
+print("|---|---:|---:|---:|---:|---:|---:|")
+for name, m in mosaic.items():
+    o = ort[name]
+    print(f"| {name} | {m['steps']} | {m['train_ms']:.2f} | {o['train_ms']:.2f} | {m['train_ms']/o['train_ms']:.2f}x | "
+          f"{m['train_ms']*1e3/m['steps']:.1f} | {m['sandbox_train_ms']:.2f} |")
+PY
+
 # The host-function path an off-chain worker uses, against the sandbox and the executor
 # called directly, in one run per model (needs the node: scripts/build.sh).
 node_bin="$CARGO_TARGET_DIR/release/mosaic-node"

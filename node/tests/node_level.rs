@@ -41,6 +41,12 @@ fn blobs() {
 	run_js_test("blobs.test.mjs");
 }
 
+/// Blobs registered by URI: fetched and checked by the worker whose job needs them.
+#[test]
+fn remote_blobs() {
+	run_js_test("remote-blobs.test.mjs");
+}
+
 #[test]
 fn jobs_dev() {
 	run_js_test("jobs-dev.test.mjs");

@@ -8,6 +8,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Keyring } from '@polkadot/keyring';
 import { WsProvider } from '@polkadot/api';
@@ -17,6 +18,7 @@ import { startNode } from '../lib/node.mjs';
 import { waitForJobEnd, send } from '../lib/jobs.mjs';
 
 const TRAINING = fileURLToPath(new URL('../../primitives/executor/fixtures/training/', import.meta.url));
+const MOSAIC = fileURLToPath(new URL('../../scripts/mosaic', import.meta.url));
 const PRECISION = 5;
 const FEATURES = 30;
 let node;
@@ -77,6 +79,14 @@ async function register(api, name, blob, inputs, outputs) {
     precision: PRECISION, tolerance: 2, royalty: 100_000, parent: null,
   }));
   return id;
+}
+
+/** Runs the command-line client; resolves with its stdout, or rejects with its output. */
+function mosaic(...args) {
+  return new Promise((resolve, reject) => {
+    execFile(MOSAIC, ['--url', `ws://127.0.0.1:${node.rpcPort}`, ...args], { timeout: 300_000 },
+      (error, stdout, stderr) => (error ? reject(new Error(`mosaic ${args.join(' ')}:\n${stdout}\n${stderr}`)) : resolve(stdout)));
+  });
 }
 
 /** Share of the held-out set the forward model classifies right with `params`. */
@@ -148,4 +158,32 @@ test('a training job trains in the off-chain worker and stores parameters that g
   const after = await accuracy(api, forward, trained, test);
   console.log(`MEASURE held-out accuracy: ${before.toFixed(3)} initial, ${after.toFixed(3)} trained on-chain`);
   assert.ok(after > 0.9 && after > before + 0.3, `accuracy ${before} -> ${after}`);
+});
+
+test('the command-line client trains the MLP, whose trained parameters generalise', async () => {
+  const { api } = node;
+  const upload = async (name) => (await mosaic('model', 'upload', TRAINING + name)).trim().split('\n').pop();
+  const params = 'w1:f32:30x16,b1:f32:16,w2:f32:16,b2:f32:1';
+  const next = 'w1_next:f32:30x16,b1_next:f32:16,w2_next:f32:16,b2_next:f32:1';
+  await mosaic('model', 'register', 'mlp-step', await upload('mlp_step.onnx'), '--inputs', `${params},x:f32:Nx30,y:f32:N`,
+    '--outputs', `${next},loss:f32:`, '--precision', String(PRECISION), '--tolerance', '2');
+  const forward = (await api.query.models.nextModelId()).toNumber();
+  await mosaic('model', 'register', 'mlp', await upload('mlp_forward.onnx'), '--inputs', `${params},x:f32:Nx30`,
+    '--outputs', 'prob:f32:N', '--precision', String(PRECISION));
+
+  const out = await mosaic('--seed', '//Bob', 'job', 'train', 'mlp-step', '1', TRAINING + 'train.scale',
+    '--params', TRAINING + 'mlp_init.scale', '--epochs', '5', '--batch', '32', '--fee', '0.002', '--watch');
+  const blob = out.match(/trained parameters: blob (0x[0-9a-f]{64})/)?.[1];
+  assert.ok(blob, `no trained parameters in:\n${out}`);
+  const curve = out.split('\n').find((l) => l.trim().startsWith('loss_curve ['));
+  assert.ok(curve, out);
+  const losses = curve.split(':')[1].trim().split(' ').map(Number);
+  assert.ok(losses.every((l, i) => i === 0 || l < losses[i - 1]), `the loss falls: ${losses}`);
+
+  const trained = decodeTensors(api, hexToU8a((await provider.send('mosaic_blob', [blob])).data));
+  const test = decodeTensors(api, file('test.scale'));
+  const before = await accuracy(api, forward, decodeTensors(api, file('mlp_init.scale')), test);
+  const after = await accuracy(api, forward, trained, test);
+  console.log(`MEASURE MLP held-out accuracy: ${before.toFixed(3)} initial, ${after.toFixed(3)} trained on-chain`);
+  assert.ok(after > 0.9 && after > before + 0.2, `accuracy ${before} -> ${after}`);
 });

@@ -28,7 +28,8 @@
 //!    upload stays open so the uploader can [`Pallet::abort_upload`] it.
 //! 3. **Remote**: [`Pallet::register_uri`] records a blob whose bytes live at an `https://`,
 //!    `http://` or `ipfs://` URI. Status [`BlobStatus::Remote`]; the hash and size are the
-//!    registrant's claim, not checked on-chain (the off-chain side fetches and verifies).
+//!    registrant's claim, not checked on-chain: a node that needs the bytes fetches them and
+//!    keeps them only if they match (see [`offchain`]). Jobs may name remote blobs.
 //!
 //! ## Deposits
 //!
@@ -79,6 +80,7 @@ extern crate alloc;
 mod benchmarking;
 #[cfg(test)]
 mod mock;
+pub mod offchain;
 #[cfg(test)]
 mod tests;
 pub mod types;
@@ -120,6 +122,12 @@ pub trait BlobInspect<AccountId> {
 	/// Drops a reference. Fails for unknown blobs and, leaving the count at zero, for blobs
 	/// with no references.
 	fn remove_ref(hash: &BlobHash) -> DispatchResult;
+	/// Off-chain context only: makes sure this node has the bytes of `hash` in its off-chain
+	/// storage, fetching a remote blob from its URI and checking its hash. Blobs that are
+	/// not remote are left as they are.
+	fn ensure_local(_hash: &BlobHash) -> Result<(), offchain::FetchError> {
+		Ok(())
+	}
 }
 
 /// Storing blobs on behalf of an account from another pallet: a job's agreed result, for
@@ -903,6 +911,13 @@ impl<T: Config> BlobInspect<T::AccountId> for Pallet<T> {
 			info.refs = info.refs.saturating_sub(1);
 			Ok(())
 		})
+	}
+
+	fn ensure_local(hash: &BlobHash) -> Result<(), offchain::FetchError> {
+		match Blobs::<T>::get(hash).map(|info| info.status) {
+			Some(BlobStatus::Remote { .. }) => offchain::fetch_remote::<T>(hash),
+			_ => Ok(()),
+		}
 	}
 }
 

@@ -92,7 +92,7 @@ use frame_support::{
 	},
 };
 use frame_system::pallet_prelude::*;
-use pallet_mosaic_blobs::{BlobInspect, BlobStore};
+use pallet_mosaic_blobs::{BlobInspect, BlobKind, BlobStore};
 use mosaic_primitives::contribution::{
 	ContributionKind, Points, RecordContribution, RewardPot, RewardSource, Subject,
 };
@@ -620,12 +620,13 @@ pub mod pallet {
 		/// The deadline leaves no room for a round (commit and reveal phase after the next
 		/// block), or is beyond `MaxDeadline`.
 		BadDeadline,
-		/// The input blob does not exist or is not sealed.
-		InputBlobNotSealed,
+		/// The input blob does not exist, or is an upload still in progress.
+		InputBlobUnavailable,
 		/// A training job's dataset must be a blob, not inline tensors.
 		TrainingNeedsDatasetBlob,
-		/// A training job's initial parameters blob does not exist or is not sealed.
-		ParametersBlobNotSealed,
+		/// A training job's initial parameters blob does not exist, or is an upload still in
+		/// progress.
+		ParametersBlobUnavailable,
 		/// A training job's epochs are not in `1..=MaxTrainingEpochs`, or its batch size is 0.
 		BadTrainingSpec,
 		/// An inline input is not one of the version's inputs, or is given twice.
@@ -874,7 +875,7 @@ pub mod pallet {
 			);
 			match (&input, kind) {
 				(JobInput::Blob { hash, .. }, _) =>
-					ensure!(T::Blobs::is_sealed(hash), Error::<T>::InputBlobNotSealed),
+					ensure!(Self::is_usable(hash), Error::<T>::InputBlobUnavailable),
 				(JobInput::Inline(_), JobKind::Training(_)) =>
 					return Err(Error::<T>::TrainingNeedsDatasetBlob.into()),
 				(JobInput::Inline(tensors), JobKind::Inference) =>
@@ -888,7 +889,7 @@ pub mod pallet {
 							spec.batch_size >= 1,
 						Error::<T>::BadTrainingSpec
 					);
-					ensure!(T::Blobs::is_sealed(&spec.parameters), Error::<T>::ParametersBlobNotSealed);
+					ensure!(Self::is_usable(&spec.parameters), Error::<T>::ParametersBlobUnavailable);
 					let size = T::Blobs::size(&spec.parameters).unwrap_or_default();
 					<T::Blobs as BlobStore<_, _>>::deposit_for(size)
 				},
@@ -908,11 +909,15 @@ pub mod pallet {
 			Self::schedule(latest_start, job_id, DeadlineKind::LatestStart)?;
 			T::Currency::hold(&HoldReason::JobEscrow.into(), &who, held)
 				.map_err(|_| Error::<T>::InsufficientBalance)?;
-			if let JobInput::Blob { hash, .. } = &input {
-				T::Blobs::add_ref(hash)?;
-			}
-			if let JobKind::Training(spec) = &kind {
-				T::Blobs::add_ref(&spec.parameters)?;
+			// Sealed blobs are referenced while the job is open; remote ones cannot be (an
+			// unverified claim must not pin a hash), and are fetched and checked by workers.
+			let mut blob_refs = BlobRefs::default();
+			let inputs = [input.blob(), kind.training().map(|spec| spec.parameters)];
+			for hash in inputs.into_iter().flatten() {
+				if T::Blobs::is_sealed(&hash) && !blob_refs.contains(&hash) {
+					T::Blobs::add_ref(&hash)?;
+					blob_refs.try_push(hash).map_err(|_| Error::<T>::BadValue)?;
+				}
 			}
 			NextJobId::<T>::put(job_id.saturating_add(1));
 			OpenJobs::<T>::mutate(model, |n| *n = n.saturating_add(1));
@@ -928,6 +933,7 @@ pub mod pallet {
 					fee_per_worker,
 					protocol_fee: T::ProtocolFee::get(),
 					result_deposit,
+					blob_refs,
 					held,
 					deadline,
 					submitted_at: now,
@@ -1672,11 +1678,8 @@ impl<T: Config> Pallet<T> {
 
 	/// Bookkeeping for a job that just finished: input reference, open count, purge date.
 	fn finish(job: JobId, info: JobInfoOf<T>) {
-		if let JobInput::Blob { hash, .. } = &info.input {
+		for hash in info.blob_refs.iter() {
 			let _ = T::Blobs::remove_ref(hash);
-		}
-		if let JobKind::Training(spec) = &info.kind {
-			let _ = T::Blobs::remove_ref(&spec.parameters);
 		}
 		OpenJobs::<T>::mutate_exists(info.model, |open| {
 			*open = (*open).and_then(|n| n.checked_sub(1)).filter(|n| *n > 0);
@@ -1687,6 +1690,12 @@ impl<T: Config> Pallet<T> {
 			log::warn!(target: LOG_TARGET, "job {job}: purge schedule full, record kept");
 		}
 		Jobs::<T>::insert(job, info);
+	}
+
+	/// Whether a job may name blob `hash`: sealed, or remote (fetched and checked by the
+	/// workers that need it).
+	fn is_usable(hash: &Hash32) -> bool {
+		T::Blobs::blob(hash).is_some_and(|b| matches!(b.kind, BlobKind::Sealed | BlobKind::Remote))
 	}
 
 	/// A job with its commitments and reveals, for the runtime API.

@@ -12,7 +12,7 @@ use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU16, ConstU32, ConstU64, ConstU8},
 };
-use pallet_mosaic_blobs::BlobSummary;
+use pallet_mosaic_blobs::{BlobKind, BlobSummary};
 use pallet_mosaic_models::{TensorSchema, Tensors, VersionStatus, VersionView};
 use sp_runtime::{
 	generic::UncheckedExtrinsic,
@@ -94,6 +94,8 @@ parameter_types! {
 	pub static Invalidated: Vec<((u32, u32), u16)> = Vec::new();
 	/// Sealed blobs with their reference counts.
 	pub static SealedBlobs: BTreeMap<[u8; 32], u32> = BTreeMap::new();
+	/// Remote blobs (registered by URI; cannot be referenced).
+	pub static RemoteBlobs: Vec<[u8; 32]> = Vec::new();
 	/// Blobs stored through `BlobStore`, with their owners and bytes.
 	pub static StoredBlobs: Vec<(u64, Vec<u8>)> = Vec::new();
 	/// What the rewards pot owes each account.
@@ -184,8 +186,12 @@ impl ModelRegistry<u64, u64> for MockRegistry {
 /// The blob store, read from [`SealedBlobs`].
 pub struct MockBlobs;
 impl BlobInspect<u64> for MockBlobs {
-	fn blob(_hash: &[u8; 32]) -> Option<BlobSummary<u64>> {
-		None
+	fn blob(hash: &[u8; 32]) -> Option<BlobSummary<u64>> {
+		let summary = |kind, refs| BlobSummary { owner: 0, byte_len: BLOB_SIZE, kind, refs };
+		match SealedBlobs::get().get(hash) {
+			Some(refs) => Some(summary(BlobKind::Sealed, *refs)),
+			None => RemoteBlobs::get().contains(hash).then(|| summary(BlobKind::Remote, 0)),
+		}
 	}
 	fn is_sealed(hash: &[u8; 32]) -> bool {
 		SealedBlobs::get().contains_key(hash)
@@ -338,6 +344,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	Invalidated::take();
 	SealedBlobs::take();
 	StoredBlobs::take();
+	RemoteBlobs::take();
 	Owed::take();
 	Pooled::take();
 	Recorded::take();

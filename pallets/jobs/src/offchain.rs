@@ -18,7 +18,9 @@
 use super::*;
 use frame_system::offchain::{AppCrypto, CreateSignedTransaction, SubmitTransaction};
 use mosaic_onnx_host::mosaic_onnx;
-use mosaic_primitives::onnx::{InputFormat, InputSource, RunRequest, RunStatus, RunTask, StartError};
+use mosaic_primitives::onnx::{
+	InputFormat, InputSource, RunRequest, RunStatus, RunTask, StartError, REMOTE_BLOB_REJECTED,
+};
 use sp_runtime::{
 	offchain::{
 		storage::StorageValueRef,
@@ -146,6 +148,11 @@ fn step<T: Config>(
 	let due = |sent_at: BlockNumberFor<T>| now >= sent_at.saturating_add(RESEND_AFTER.into());
 	match (info.status, local) {
 		(JobStatus::Committing { .. }, None) if round == info.round => {
+			if let Err(rejected) = fetch_remote_blobs::<T>(job, &info)? {
+				// Every honest worker finds the same bytes wrong: a deterministic outcome.
+				remember::<T>(worker, job, round);
+				return commit::<T>(job, worker, public, key_account, now, &store, rejected);
+			}
 			start::<T>(job, round, worker, &info)?;
 			remember::<T>(worker, job, round);
 			store.set(&LocalRunOf::<T>::Started);
@@ -196,6 +203,31 @@ fn step<T: Config>(
 		},
 		_ => Ok(()),
 	}
+}
+
+/// Fetches the remote blobs a job names into this node's off-chain storage. A download that
+/// fails is retried in a later block (`Err`); bytes that are not what the blob claims end the
+/// run with [`REMOTE_BLOB_REJECTED`] (`Ok(Err(outcome))`).
+fn fetch_remote_blobs<T: Config>(
+	job: JobId,
+	info: &JobInfoOf<T>,
+) -> Result<Result<(), OutcomeOf<T>>, &'static str> {
+	use pallet_mosaic_blobs::offchain::FetchError;
+	let blobs = [info.input.blob(), info.kind.training().map(|spec| spec.parameters)];
+	for hash in blobs.into_iter().flatten() {
+		match T::Blobs::ensure_local(&hash) {
+			Ok(()) | Err(FetchError::Unknown | FetchError::NotRemote) => {},
+			Err(FetchError::Http(code)) => {
+				log::info!(target: LOG_TARGET, "job {job}: fetching a remote blob failed ({code}); retrying");
+				return Err("remote blob not fetched yet");
+			},
+			Err(why) => {
+				log::warn!(target: LOG_TARGET, "job {job}: remote blob rejected: {why:?}");
+				return Ok(Err(Outcome::Error { code: REMOTE_BLOB_REJECTED, model_fault: false }));
+			},
+		}
+	}
+	Ok(Ok(()))
 }
 
 /// Hands the job to the node's executor.

@@ -254,7 +254,7 @@ fn submit_errors() {
 		assert_noop!(submit_with(0, 1, 1_000_000, 30, x.clone()), Error::<Test>::InsufficientBalance);
 		assert_noop!(
 			submit_with(0, 1, 100, 30, JobInput::Blob { hash: [0xcc; 32], format: InputFormat::Npy }),
-			Error::<Test>::InputBlobNotSealed
+			Error::<Test>::InputBlobUnavailable
 		);
 		assert_ok!(MosaicJobs::set_min_replication(RuntimeOrigin::root(), 2));
 		assert_noop!(submit_with(0, 1, 100, 30, x), Error::<Test>::BadReplication);
@@ -860,13 +860,13 @@ fn training_jobs_check_their_spec() {
 	new_test_ext().execute_with(|| {
 		let submit = |kind, input| MosaicJobs::submit_job(RuntimeOrigin::signed(ALICE), 0, 1, kind, input, 1, 100, 30);
 		assert_noop!(submit(training(3, 8), inline_x(&[1.0])), Error::<Test>::TrainingNeedsDatasetBlob);
-		assert_noop!(submit(training(3, 8), dataset()), Error::<Test>::ParametersBlobNotSealed);
+		assert_noop!(submit(training(3, 8), dataset()), Error::<Test>::ParametersBlobUnavailable);
 		SealedBlobs::mutate(|b| b.insert(PARAMS, 0));
 		assert_noop!(submit(training(0, 8), dataset()), Error::<Test>::BadTrainingSpec);
 		assert_noop!(submit(training(MAX_EPOCHS + 1, 8), dataset()), Error::<Test>::BadTrainingSpec);
 		assert_noop!(submit(training(3, 0), dataset()), Error::<Test>::BadTrainingSpec);
 		let dataset_unsealed = JobInput::Blob { hash: [0xdd; 32], format: InputFormat::Scale };
-		assert_noop!(submit(training(3, 8), dataset_unsealed), Error::<Test>::InputBlobNotSealed);
+		assert_noop!(submit(training(3, 8), dataset_unsealed), Error::<Test>::InputBlobUnavailable);
 		assert_ok!(submit(training(MAX_EPOCHS, 8), dataset()));
 	});
 }
@@ -934,6 +934,25 @@ fn training_results_revealed_by_digest_store_nothing_and_refund_the_deposit() {
 		assert!(StoredBlobs::get().is_empty());
 		assert_eq!(Balances::balance_on_hold(&escrow(), &ALICE), 0);
 		assert_eq!(Balances::free_balance(ALICE), 100_000 - 100 - PROTOCOL_FEE);
+	});
+}
+
+#[test]
+fn remote_blobs_are_usable_but_not_referenced() {
+	new_test_ext().execute_with(|| {
+		let remote = [0xee; 32];
+		RemoteBlobs::mutate(|r| r.push(remote));
+		SealedBlobs::mutate(|b| b.insert(PARAMS, 0));
+		let input = JobInput::Blob { hash: remote, format: InputFormat::Scale };
+		let job = NextJobId::<Test>::get();
+		assert_ok!(MosaicJobs::submit_job(RuntimeOrigin::signed(ALICE), 0, 1, training(2, 4), input, 1, 100, 30));
+		assert_eq!(MosaicJobs::job_view(job).unwrap().job.blob_refs.into_inner(), vec![PARAMS]);
+		assert_eq!(SealedBlobs::get()[&PARAMS], 1);
+		assert_ok!(MosaicJobs::cancel_job(RuntimeOrigin::signed(ALICE), job));
+		assert_eq!(SealedBlobs::get()[&PARAMS], 0, "exactly the references taken are dropped");
+		// A remote blob of initial parameters is usable too.
+		let kind = JobKind::Training(TrainingSpec { parameters: remote, epochs: 1, batch_size: 1 });
+		assert_ok!(MosaicJobs::submit_job(RuntimeOrigin::signed(ALICE), 0, 1, kind, dataset(), 1, 100, 30));
 	});
 }
 
@@ -1171,11 +1190,13 @@ mod properties {
 		fee: u64,
 		cancel: bool,
 		submit_at: u64,
+		training: bool,
 	}
 
 	fn job_plan() -> impl Strategy<Value = JobPlan> {
-		(1u8..=4, MIN_FEE..500, prop::bool::weighted(0.15), 0u64..6)
-			.prop_map(|(k, fee, cancel, submit_at)| JobPlan { k, fee, cancel, submit_at })
+		(1u8..=4, MIN_FEE..500, prop::bool::weighted(0.15), 0u64..6, prop::bool::weighted(0.4)).prop_map(
+			|(k, fee, cancel, submit_at, training)| JobPlan { k, fee, cancel, submit_at, training },
+		)
 	}
 
 	proptest! {
@@ -1189,6 +1210,7 @@ mod properties {
 		) {
 			new_test_ext().execute_with(|| {
 				add_version(0, 1, OWNER, tolerance);
+				SealedBlobs::mutate(|b| b.insert(PARAMS, 0));
 				let workers: Vec<u64> = (10..16).collect();
 				for w in &workers {
 					register(*w);
@@ -1202,8 +1224,10 @@ mod properties {
 					block = System::block_number();
 					let requester = if i % 2 == 0 { ALICE } else { 2 };
 					let id = NextJobId::<Test>::get();
-					if MosaicJobs::submit_job(RuntimeOrigin::signed(requester), 0, 1, JobKind::Inference,
-						inline_x(&[1.0]), plan.k, plan.fee, block + 20).is_ok() {
+					let (kind, input) =
+						if plan.training { (training(2, 4), dataset()) } else { (JobKind::Inference, inline_x(&[1.0])) };
+					if MosaicJobs::submit_job(RuntimeOrigin::signed(requester), 0, 1, kind,
+						input, plan.k, plan.fee, block + 20).is_ok() {
 						submitted.push((id, plan.clone(), requester));
 					}
 				}
@@ -1268,6 +1292,11 @@ mod properties {
 					prop_assert!(Assignments::<Test>::iter_prefix(w).next().is_none());
 				}
 				prop_assert_eq!(OpenJobs::<Test>::get(0), 0);
+				// Every reference a job took was dropped; stored results paid their deposits.
+				prop_assert_eq!(SealedBlobs::get().get(&PARAMS).copied(), Some(0));
+				prop_assert_eq!(SealedBlobs::get().get(&DATASET).copied(), Some(0));
+				let deposits: u64 = StoredBlobs::get().iter().map(|(_, b)| b.len() as u64 + 5).sum();
+				prop_assert_eq!(Balances::free_balance(BLOB_DEPOSITS), 1 + deposits);
 				Ok(())
 			})?;
 		}

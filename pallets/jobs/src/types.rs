@@ -76,6 +76,9 @@ pub struct InlineTensor<Name, Shape, Data> {
 	pub data: Data,
 }
 
+/// The blobs a job references: at most its input and its initial parameters.
+pub type BlobRefs = BoundedVec<Hash32, frame_support::traits::ConstU32<2>>;
+
 /// A job's input.
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
@@ -93,6 +96,16 @@ pub enum JobInput<Inline> {
 	/// Small inputs carried in the job, checked against the schema on submission.
 	#[codec(index = 1)]
 	Inline(Inline),
+}
+
+impl<Inline> JobInput<Inline> {
+	/// The blob the input names, if it is one.
+	pub fn blob(&self) -> Option<Hash32> {
+		match self {
+			JobInput::Blob { hash, .. } => Some(*hash),
+			JobInput::Inline(_) => None,
+		}
+	}
 }
 
 /// One output tensor as a worker reveals it: quantised as for the canonical digest.
@@ -332,6 +345,9 @@ pub struct JobInfo<AccountId, Balance, BlockNumber, Input, Assignees, Result> {
 	/// Part of `held` for storing a training job's result blob; released at settlement and
 	/// held again by the blob store (or refunded). Zero for inference.
 	pub result_deposit: Balance,
+	/// The sealed blobs the job holds a reference to (its input, its initial parameters),
+	/// released when it ends. Remote blobs are not referenced.
+	pub blob_refs: BlobRefs,
 	/// Everything held from the requester for this job.
 	pub held: Balance,
 	/// The job must be settled by this block; escalations start only if a whole round

@@ -73,8 +73,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Pool` (r:1 w:1)
 	/// Proof: `Jobs::Pool` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	fn register_worker() -> Weight {
-		// Minimum execution time: 80_229_000 picoseconds.
-		Weight::from_parts(93_098_000, 0)
+		// Minimum execution time: 81_501_000 picoseconds.
+		Weight::from_parts(126_438_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -88,8 +88,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Pool` (r:1 w:1)
 	/// Proof: `Jobs::Pool` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	fn bond_extra() -> Weight {
-		// Minimum execution time: 70_765_000 picoseconds.
-		Weight::from_parts(81_341_000, 0)
+		// Minimum execution time: 71_907_000 picoseconds.
+		Weight::from_parts(106_739_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -99,8 +99,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Pool` (r:1 w:1)
 	/// Proof: `Jobs::Pool` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	fn pause() -> Weight {
-		// Minimum execution time: 22_113_000 picoseconds.
-		Weight::from_parts(29_784_000, 0)
+		// Minimum execution time: 22_784_000 picoseconds.
+		Weight::from_parts(41_642_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -110,8 +110,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Pool` (r:1 w:1)
 	/// Proof: `Jobs::Pool` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	fn resume() -> Weight {
-		// Minimum execution time: 23_194_000 picoseconds.
-		Weight::from_parts(30_035_000, 0)
+		// Minimum execution time: 23_916_000 picoseconds.
+		Weight::from_parts(40_750_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -121,8 +121,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Pool` (r:1 w:1)
 	/// Proof: `Jobs::Pool` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	fn unbond() -> Weight {
-		// Minimum execution time: 22_633_000 picoseconds.
-		Weight::from_parts(28_012_000, 0)
+		// Minimum execution time: 23_425_000 picoseconds.
+		Weight::from_parts(42_253_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -138,8 +138,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::WorkerKeys` (r:0 w:1)
 	/// Proof: `Jobs::WorkerKeys` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn withdraw_unbonded() -> Weight {
-		// Minimum execution time: 61_621_000 picoseconds.
-		Weight::from_parts(66_599_000, 0)
+		// Minimum execution time: 62_613_000 picoseconds.
+		Weight::from_parts(96_564_000, 0)
 			.saturating_add(Weight::from_parts(0, 3594))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -155,7 +155,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Queue` (r:1 w:1)
 	/// Proof: `Jobs::Queue` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Deadlines` (r:1 w:1)
-	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(1166), added: 3641, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(590), added: 3065, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:1 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -163,27 +163,53 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::OpenJobs` (r:1 w:1)
 	/// Proof: `Jobs::OpenJobs` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:0 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577709), added: 1580184, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577796), added: 1580271, mode: `MaxEncodedLen`)
 	/// The range of component `i` is `[0, 65536]`.
 	fn submit_job(i: u32, ) -> Weight {
-		// Minimum execution time: 91_657_000 picoseconds.
-		Weight::from_parts(105_117_113, 0)
+		// Minimum execution time: 93_660_000 picoseconds.
+		Weight::from_parts(130_831_897, 0)
 			.saturating_add(Weight::from_parts(0, 22901))
-			.saturating_add(Weight::from_parts(669, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(880, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().reads(9_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
+	/// Storage: `Models::Versions` (r:1 w:0)
+	/// Proof: `Models::Versions` (`max_values`: None, `max_size`: Some(19436), added: 21911, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Models` (r:1 w:0)
+	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(1275), added: 3750, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::MinReplication` (r:1 w:0)
+	/// Proof: `Jobs::MinReplication` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
+	/// Storage: `Blobs::Blobs` (r:2 w:2)
+	/// Proof: `Blobs::Blobs` (`max_values`: None, `max_size`: Some(627), added: 3102, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::NextJobId` (r:1 w:1)
+	/// Proof: `Jobs::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Queue` (r:1 w:1)
+	/// Proof: `Jobs::Queue` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Deadlines` (r:1 w:1)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(590), added: 3065, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::OpenJobs` (r:1 w:1)
+	/// Proof: `Jobs::OpenJobs` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Jobs` (r:0 w:1)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577796), added: 1580271, mode: `MaxEncodedLen`)
 	fn submit_training_job() -> Weight {
-		Self::submit_job(0)
+		// Minimum execution time: 114_240_000 picoseconds.
+		Weight::from_parts(125_807_000, 0)
+			.saturating_add(Weight::from_parts(0, 22901))
+			.saturating_add(T::DbWeight::get().reads(11_u64))
+			.saturating_add(T::DbWeight::get().writes(9_u64))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577709), added: 1580184, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577796), added: 1580271, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Commitments` (r:1 w:0)
 	/// Proof: `Jobs::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Queue` (r:1 w:1)
 	/// Proof: `Jobs::Queue` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Deadlines` (r:10 w:10)
-	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(1166), added: 3641, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(590), added: 3065, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Workers` (r:7 w:7)
 	/// Proof: `Jobs::Workers` (`max_values`: None, `max_size`: Some(129), added: 2604, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Pool` (r:1 w:0)
@@ -192,21 +218,23 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Blobs::Blobs` (r:2 w:2)
+	/// Proof: `Blobs::Blobs` (`max_values`: None, `max_size`: Some(627), added: 3102, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::OpenJobs` (r:1 w:1)
 	/// Proof: `Jobs::OpenJobs` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Assignments` (r:0 w:7)
 	/// Proof: `Jobs::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	fn cancel_job() -> Weight {
-		// Minimum execution time: 233_047_000 picoseconds.
-		Weight::from_parts(257_934_000, 0)
-			.saturating_add(Weight::from_parts(0, 1581174))
-			.saturating_add(T::DbWeight::get().reads(25_u64))
-			.saturating_add(T::DbWeight::get().writes(29_u64))
+		// Minimum execution time: 248_730_000 picoseconds.
+		Weight::from_parts(342_009_000, 0)
+			.saturating_add(Weight::from_parts(0, 1581261))
+			.saturating_add(T::DbWeight::get().reads(27_u64))
+			.saturating_add(T::DbWeight::get().writes(31_u64))
 	}
 	/// Storage: `Jobs::WorkerKeys` (r:1 w:0)
 	/// Proof: `Jobs::WorkerKeys` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577709), added: 1580184, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577796), added: 1580271, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Commitments` (r:8 w:1)
 	/// Proof: `Jobs::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Workers` (r:7 w:7)
@@ -216,18 +244,18 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Reveals` (r:1 w:0)
 	/// Proof: `Jobs::Reveals` (`max_values`: None, `max_size`: Some(526530), added: 529005, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Deadlines` (r:1 w:1)
-	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(1166), added: 3641, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(590), added: 3065, mode: `MaxEncodedLen`)
 	fn commit() -> Weight {
-		// Minimum execution time: 159_778_000 picoseconds.
-		Weight::from_parts(178_085_000, 0)
-			.saturating_add(Weight::from_parts(0, 1581174))
+		// Minimum execution time: 158_817_000 picoseconds.
+		Weight::from_parts(221_740_000, 0)
+			.saturating_add(Weight::from_parts(0, 1581261))
 			.saturating_add(T::DbWeight::get().reads(20_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
 	/// Storage: `Jobs::WorkerKeys` (r:1 w:0)
 	/// Proof: `Jobs::WorkerKeys` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577709), added: 1580184, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577796), added: 1580271, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Commitments` (r:12 w:11)
 	/// Proof: `Jobs::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Reveals` (r:12 w:11)
@@ -248,22 +276,24 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Rewards::Ledgers` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 	/// Storage: `Rewards::Outstanding` (r:1 w:1)
 	/// Proof: `Rewards::Outstanding` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Attestations::NextAttestationId` (r:1 w:1)
-	/// Proof: `Attestations::NextAttestationId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::CurrentEra` (r:1 w:0)
 	/// Proof: `Attestations::CurrentEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Attestations::AccountPoints` (r:12 w:12)
-	/// Proof: `Attestations::AccountPoints` (`max_values`: None, `max_size`: Some(92), added: 2567, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::EraPoints` (r:1 w:1)
 	/// Proof: `Attestations::EraPoints` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::NextAttestationId` (r:1 w:1)
+	/// Proof: `Attestations::NextAttestationId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::AccountPoints` (r:12 w:12)
+	/// Proof: `Attestations::AccountPoints` (`max_values`: None, `max_size`: Some(92), added: 2567, mode: `MaxEncodedLen`)
 	/// Storage: `Rewards::OpenEra` (r:1 w:0)
 	/// Proof: `Rewards::OpenEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
 	/// Storage: `Rewards::Pool` (r:1 w:1)
 	/// Proof: `Rewards::Pool` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Blobs::Blobs` (r:3 w:3)
+	/// Proof: `Blobs::Blobs` (`max_values`: None, `max_size`: Some(627), added: 3102, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::OpenJobs` (r:1 w:1)
 	/// Proof: `Jobs::OpenJobs` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Deadlines` (r:1 w:1)
-	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(1166), added: 3641, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(590), added: 3065, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Assignments` (r:0 w:11)
 	/// Proof: `Jobs::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::ByAccount` (r:0 w:23)
@@ -277,32 +307,32 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 4096]`.
 	/// The range of component `n` is `[1, 11]`.
 	fn reveal(v: u32, n: u32, ) -> Weight {
-		// Minimum execution time: 624_320_000 picoseconds.
-		Weight::from_parts(635_967_000, 0)
-			.saturating_add(Weight::from_parts(0, 1581174))
-			.saturating_add(Weight::from_parts(51_496, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(130_841_868, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(20_u64))
+		// Minimum execution time: 769_506_000 picoseconds.
+		Weight::from_parts(836_114_000, 0)
+			.saturating_add(Weight::from_parts(0, 1581261))
+			.saturating_add(Weight::from_parts(129_828, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(163_800_938, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(23_u64))
 			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(14_u64))
+			.saturating_add(T::DbWeight::get().writes(17_u64))
 			.saturating_add(T::DbWeight::get().writes((14_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 529005).saturating_mul(n.into()))
 	}
 	/// Storage: `Jobs::MinReplication` (r:0 w:1)
 	/// Proof: `Jobs::MinReplication` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	fn set_min_replication() -> Weight {
-		// Minimum execution time: 5_288_000 picoseconds.
-		Weight::from_parts(6_009_000, 0)
+		// Minimum execution time: 5_568_000 picoseconds.
+		Weight::from_parts(10_636_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
 	/// Storage: `Jobs::Queue` (r:1 w:0)
 	/// Proof: `Jobs::Queue` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Deadlines` (r:1 w:0)
-	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(1166), added: 3641, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(590), added: 3065, mode: `MaxEncodedLen`)
 	fn on_initialize_base() -> Weight {
-		// Minimum execution time: 6_049_000 picoseconds.
-		Weight::from_parts(7_221_000, 0)
+		// Minimum execution time: 6_299_000 picoseconds.
+		Weight::from_parts(8_352_000, 0)
 			.saturating_add(Weight::from_parts(0, 9679))
 			.saturating_add(T::DbWeight::get().reads(2_u64))
 	}
@@ -311,11 +341,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Pool` (r:1 w:0)
 	/// Proof: `Jobs::Pool` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577709), added: 1580184, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577796), added: 1580271, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Deadlines` (r:2 w:1)
-	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(1166), added: 3641, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(590), added: 3065, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Workers` (r:7 w:7)
 	/// Proof: `Jobs::Workers` (`max_values`: None, `max_size`: Some(129), added: 2604, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Assignments` (r:0 w:7)
@@ -323,11 +353,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `w` is `[1, 256]`.
 	/// The range of component `k` is `[1, 7]`.
 	fn assign(w: u32, k: u32, ) -> Weight {
-		// Minimum execution time: 90_875_000 picoseconds.
-		Weight::from_parts(105_757_000, 0)
-			.saturating_add(Weight::from_parts(0, 1581174))
-			.saturating_add(Weight::from_parts(153_723, 0).saturating_mul(w.into()))
-			.saturating_add(Weight::from_parts(10_526_941, 0).saturating_mul(k.into()))
+		// Minimum execution time: 83_634_000 picoseconds.
+		Weight::from_parts(88_310_776, 0)
+			.saturating_add(Weight::from_parts(0, 1581261))
+			.saturating_add(Weight::from_parts(186_566, 0).saturating_mul(w.into()))
+			.saturating_add(Weight::from_parts(11_646_620, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(3_u64))
@@ -335,26 +365,28 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 2604).saturating_mul(k.into()))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577709), added: 1580184, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577796), added: 1580271, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Queue` (r:1 w:1)
 	/// Proof: `Jobs::Queue` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(121), added: 2596, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:1)
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Blobs::Blobs` (r:2 w:2)
+	/// Proof: `Blobs::Blobs` (`max_values`: None, `max_size`: Some(627), added: 3102, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::OpenJobs` (r:1 w:1)
 	/// Proof: `Jobs::OpenJobs` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Deadlines` (r:1 w:1)
-	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(1166), added: 3641, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(590), added: 3065, mode: `MaxEncodedLen`)
 	fn expire_queued() -> Weight {
-		// Minimum execution time: 100_269_000 picoseconds.
-		Weight::from_parts(141_922_000, 0)
-			.saturating_add(Weight::from_parts(0, 1581174))
-			.saturating_add(T::DbWeight::get().reads(7_u64))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
+		// Minimum execution time: 113_729_000 picoseconds.
+		Weight::from_parts(123_253_000, 0)
+			.saturating_add(Weight::from_parts(0, 1581261))
+			.saturating_add(T::DbWeight::get().reads(9_u64))
+			.saturating_add(T::DbWeight::get().writes(8_u64))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577709), added: 1580184, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577796), added: 1580271, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Workers` (r:11 w:11)
 	/// Proof: `Jobs::Workers` (`max_values`: None, `max_size`: Some(129), added: 2604, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Commitments` (r:12 w:0)
@@ -373,28 +405,30 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Rewards::Pool` (r:1 w:1)
 	/// Proof: `Rewards::Pool` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Blobs::Blobs` (r:2 w:2)
+	/// Proof: `Blobs::Blobs` (`max_values`: None, `max_size`: Some(627), added: 3102, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::OpenJobs` (r:1 w:1)
 	/// Proof: `Jobs::OpenJobs` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Deadlines` (r:1 w:1)
-	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(1166), added: 3641, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(590), added: 3065, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Assignments` (r:0 w:11)
 	/// Proof: `Jobs::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 11]`.
 	fn expire_commit(n: u32, ) -> Weight {
-		// Minimum execution time: 76_874_000 picoseconds.
-		Weight::from_parts(81_050_000, 0)
-			.saturating_add(Weight::from_parts(0, 1581174))
-			.saturating_add(Weight::from_parts(38_798_350, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+		// Minimum execution time: 75_582_000 picoseconds.
+		Weight::from_parts(79_979_000, 0)
+			.saturating_add(Weight::from_parts(0, 1581261))
+			.saturating_add(Weight::from_parts(34_940_913, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577709), added: 1580184, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577796), added: 1580271, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Reveals` (r:11 w:10)
 	/// Proof: `Jobs::Reveals` (`max_values`: None, `max_size`: Some(526530), added: 529005, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Versions` (r:1 w:0)
@@ -417,20 +451,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Rewards::Ledgers` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 	/// Storage: `Rewards::Outstanding` (r:1 w:1)
 	/// Proof: `Rewards::Outstanding` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Attestations::NextAttestationId` (r:1 w:1)
-	/// Proof: `Attestations::NextAttestationId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::CurrentEra` (r:1 w:0)
 	/// Proof: `Attestations::CurrentEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
-	/// Storage: `Attestations::AccountPoints` (r:11 w:11)
-	/// Proof: `Attestations::AccountPoints` (`max_values`: None, `max_size`: Some(92), added: 2567, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::EraPoints` (r:1 w:1)
 	/// Proof: `Attestations::EraPoints` (`max_values`: None, `max_size`: Some(44), added: 2519, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::NextAttestationId` (r:1 w:1)
+	/// Proof: `Attestations::NextAttestationId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Attestations::AccountPoints` (r:11 w:11)
+	/// Proof: `Attestations::AccountPoints` (`max_values`: None, `max_size`: Some(92), added: 2567, mode: `MaxEncodedLen`)
 	/// Storage: `Rewards::OpenEra` (r:1 w:0)
 	/// Proof: `Rewards::OpenEra` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Blobs::Blobs` (r:3 w:3)
+	/// Proof: `Blobs::Blobs` (`max_values`: None, `max_size`: Some(627), added: 3102, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::OpenJobs` (r:1 w:1)
 	/// Proof: `Jobs::OpenJobs` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Deadlines` (r:1 w:1)
-	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(1166), added: 3641, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(590), added: 3065, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Assignments` (r:0 w:11)
 	/// Proof: `Jobs::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// Storage: `Attestations::ByAccount` (r:0 w:21)
@@ -446,11 +482,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 4096]`.
 	/// The range of component `n` is `[1, 11]`.
 	fn expire_reveal(v: u32, n: u32, ) -> Weight {
-		// Minimum execution time: 62_864_000 picoseconds.
-		Weight::from_parts(69_643_000, 0)
-			.saturating_add(Weight::from_parts(0, 1581174))
-			.saturating_add(Weight::from_parts(35_801, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(168_989_290, 0).saturating_mul(n.into()))
+		// Minimum execution time: 63_915_000 picoseconds.
+		Weight::from_parts(92_377_000, 0)
+			.saturating_add(Weight::from_parts(0, 1581261))
+			.saturating_add(Weight::from_parts(88_208, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(176_125_566, 0).saturating_mul(n.into()))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -458,11 +494,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 529005).saturating_mul(n.into()))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577709), added: 1580184, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577796), added: 1580271, mode: `MaxEncodedLen`)
 	fn purge() -> Weight {
-		// Minimum execution time: 30_004_000 picoseconds.
-		Weight::from_parts(35_483_000, 0)
-			.saturating_add(Weight::from_parts(0, 1581174))
+		// Minimum execution time: 26_379_000 picoseconds.
+		Weight::from_parts(31_527_000, 0)
+			.saturating_add(Weight::from_parts(0, 1581261))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -471,89 +507,92 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements with ParityDB's database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn register_worker() -> Weight {
-		Weight::from_parts(93_098_000, 0)
+		Weight::from_parts(126_438_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn bond_extra() -> Weight {
-		Weight::from_parts(81_341_000, 0)
+		Weight::from_parts(106_739_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn pause() -> Weight {
-		Weight::from_parts(29_784_000, 0)
+		Weight::from_parts(41_642_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn resume() -> Weight {
-		Weight::from_parts(30_035_000, 0)
+		Weight::from_parts(40_750_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn unbond() -> Weight {
-		Weight::from_parts(28_012_000, 0)
+		Weight::from_parts(42_253_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn withdraw_unbonded() -> Weight {
-		Weight::from_parts(66_599_000, 0)
+		Weight::from_parts(96_564_000, 0)
 			.saturating_add(Weight::from_parts(0, 3594))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 	}
 	fn submit_job(i: u32, ) -> Weight {
-		Weight::from_parts(105_117_113, 0)
+		Weight::from_parts(130_831_897, 0)
 			.saturating_add(Weight::from_parts(0, 22901))
-			.saturating_add(Weight::from_parts(669, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(880, 0).saturating_mul(i.into()))
 			.saturating_add(ParityDbWeight::get().reads(9_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn submit_training_job() -> Weight {
-		Self::submit_job(0)
+		Weight::from_parts(125_807_000, 0)
+			.saturating_add(Weight::from_parts(0, 22901))
+			.saturating_add(ParityDbWeight::get().reads(11_u64))
+			.saturating_add(ParityDbWeight::get().writes(9_u64))
 	}
 	fn cancel_job() -> Weight {
-		Weight::from_parts(257_934_000, 0)
-			.saturating_add(Weight::from_parts(0, 1581174))
-			.saturating_add(ParityDbWeight::get().reads(25_u64))
-			.saturating_add(ParityDbWeight::get().writes(29_u64))
+		Weight::from_parts(342_009_000, 0)
+			.saturating_add(Weight::from_parts(0, 1581261))
+			.saturating_add(ParityDbWeight::get().reads(27_u64))
+			.saturating_add(ParityDbWeight::get().writes(31_u64))
 	}
 	fn commit() -> Weight {
-		Weight::from_parts(178_085_000, 0)
-			.saturating_add(Weight::from_parts(0, 1581174))
+		Weight::from_parts(221_740_000, 0)
+			.saturating_add(Weight::from_parts(0, 1581261))
 			.saturating_add(ParityDbWeight::get().reads(20_u64))
 			.saturating_add(ParityDbWeight::get().writes(10_u64))
 	}
 	fn reveal(v: u32, n: u32, ) -> Weight {
-		Weight::from_parts(635_967_000, 0)
-			.saturating_add(Weight::from_parts(0, 1581174))
-			.saturating_add(Weight::from_parts(51_496, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(130_841_868, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(20_u64))
+		Weight::from_parts(836_114_000, 0)
+			.saturating_add(Weight::from_parts(0, 1581261))
+			.saturating_add(Weight::from_parts(129_828, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(163_800_938, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(23_u64))
 			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(14_u64))
+			.saturating_add(ParityDbWeight::get().writes(17_u64))
 			.saturating_add(ParityDbWeight::get().writes((14_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 529005).saturating_mul(n.into()))
 	}
 	fn set_min_replication() -> Weight {
-		Weight::from_parts(6_009_000, 0)
+		Weight::from_parts(10_636_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn on_initialize_base() -> Weight {
-		Weight::from_parts(7_221_000, 0)
+		Weight::from_parts(8_352_000, 0)
 			.saturating_add(Weight::from_parts(0, 9679))
 			.saturating_add(ParityDbWeight::get().reads(2_u64))
 	}
 	fn assign(w: u32, k: u32, ) -> Weight {
-		Weight::from_parts(105_757_000, 0)
-			.saturating_add(Weight::from_parts(0, 1581174))
-			.saturating_add(Weight::from_parts(153_723, 0).saturating_mul(w.into()))
-			.saturating_add(Weight::from_parts(10_526_941, 0).saturating_mul(k.into()))
+		Weight::from_parts(88_310_776, 0)
+			.saturating_add(Weight::from_parts(0, 1581261))
+			.saturating_add(Weight::from_parts(186_566, 0).saturating_mul(w.into()))
+			.saturating_add(Weight::from_parts(11_646_620, 0).saturating_mul(k.into()))
 			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(k.into())))
 			.saturating_add(ParityDbWeight::get().writes(3_u64))
@@ -561,26 +600,26 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2604).saturating_mul(k.into()))
 	}
 	fn expire_queued() -> Weight {
-		Weight::from_parts(141_922_000, 0)
-			.saturating_add(Weight::from_parts(0, 1581174))
-			.saturating_add(ParityDbWeight::get().reads(7_u64))
-			.saturating_add(ParityDbWeight::get().writes(6_u64))
+		Weight::from_parts(123_253_000, 0)
+			.saturating_add(Weight::from_parts(0, 1581261))
+			.saturating_add(ParityDbWeight::get().reads(9_u64))
+			.saturating_add(ParityDbWeight::get().writes(8_u64))
 	}
 	fn expire_commit(n: u32, ) -> Weight {
-		Weight::from_parts(81_050_000, 0)
-			.saturating_add(Weight::from_parts(0, 1581174))
-			.saturating_add(Weight::from_parts(38_798_350, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
+		Weight::from_parts(79_979_000, 0)
+			.saturating_add(Weight::from_parts(0, 1581261))
+			.saturating_add(Weight::from_parts(34_940_913, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2603).saturating_mul(n.into()))
 	}
 	fn expire_reveal(v: u32, n: u32, ) -> Weight {
-		Weight::from_parts(69_643_000, 0)
-			.saturating_add(Weight::from_parts(0, 1581174))
-			.saturating_add(Weight::from_parts(35_801, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(168_989_290, 0).saturating_mul(n.into()))
+		Weight::from_parts(92_377_000, 0)
+			.saturating_add(Weight::from_parts(0, 1581261))
+			.saturating_add(Weight::from_parts(88_208, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(176_125_566, 0).saturating_mul(n.into()))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
@@ -588,8 +627,8 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 529005).saturating_mul(n.into()))
 	}
 	fn purge() -> Weight {
-		Weight::from_parts(35_483_000, 0)
-			.saturating_add(Weight::from_parts(0, 1581174))
+		Weight::from_parts(31_527_000, 0)
+			.saturating_add(Weight::from_parts(0, 1581261))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}

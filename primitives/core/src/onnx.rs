@@ -12,6 +12,11 @@ pub const MIN_OPSET: u32 = 7;
 /// Newest default-domain ONNX opset the executor accepts, and so the registry too.
 pub const MAX_OPSET: u32 = 21;
 
+/// The error code a worker reports when a remote blob a job needs is not what it claims
+/// (wrong size or hash): the run never starts. Next to the executor's own codes (1-15, see
+/// `docs/executor.md`).
+pub const REMOTE_BLOB_REJECTED: u16 = 16;
+
 /// Identifies one run on one node; the off-chain worker derives it from the job and worker.
 pub type Ticket = [u8; 32];
 

@@ -1,0 +1,116 @@
+//! Off-chain fetching of remote blobs.
+//!
+//! A [`BlobStatus::Remote`] entry names a URI and claims a hash and a size; nothing on-chain
+//! checks the claim. A node that needs the bytes (an off-chain worker about to run a job on
+//! them) calls [`fetch_remote`]: it downloads the URI with the off-chain HTTP API, refuses
+//! a body larger than the claimed size, checks the size and the blake2-256 hash, and only
+//! then keeps the bytes in the node's persistent off-chain storage under
+//! [`offchain_key`]`(hash)`, where indexed blobs live too, so the executor and the
+//! `mosaic_blob` RPC find them the same way. Bytes that do not match are never stored.
+//!
+//! Nothing iterates over the blob map: blobs are fetched on demand, by the nodes that need
+//! them, when they need them.
+//!
+//! `ipfs://<cid>[/path]` is fetched through an HTTP gateway: [`DEFAULT_IPFS_GATEWAY`], or
+//! what the node operator put in the node's persistent off-chain storage under
+//! [`IPFS_GATEWAY_KEY`] (for example with the `offchain_localStorageSet` RPC).
+
+use alloc::vec::Vec;
+use mosaic_primitives::blob::offchain_key;
+use sp_runtime::offchain::{http, Duration, StorageKind};
+
+use crate::{BlobHash, BlobStatus, Blobs, Config};
+
+/// Gateway used for `ipfs://` URIs unless the node sets its own.
+pub const DEFAULT_IPFS_GATEWAY: &[u8] = b"https://ipfs.io/ipfs/";
+/// Persistent off-chain storage key of a node's own IPFS gateway (raw bytes, e.g.
+/// `http://127.0.0.1:8080/ipfs/`).
+pub const IPFS_GATEWAY_KEY: &[u8] = b"mosaic/blobs/ipfs-gateway";
+/// Time allowed for one download, from request to last byte.
+pub const FETCH_TIMEOUT_MS: u64 = 20_000;
+
+/// Why a remote blob could not be made local.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FetchError {
+	/// No such blob.
+	Unknown,
+	/// The blob is neither remote nor on this node (an upload in progress, or a sealed blob
+	/// this node has not indexed).
+	NotRemote,
+	/// The request failed, timed out, or the server answered with this status code.
+	Http(u16),
+	/// The server sent more bytes than the claimed size.
+	TooLarge,
+	/// The bytes are not the claimed size.
+	WrongSize,
+	/// The bytes do not hash to the claimed hash.
+	HashMismatch,
+}
+
+/// Whether this node's off-chain storage holds the bytes of `hash` (checked against it).
+pub fn is_local(hash: &BlobHash) -> bool {
+	sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, &offchain_key(hash))
+		.is_some_and(|bytes| sp_io::hashing::blake2_256(&bytes) == *hash)
+}
+
+/// Makes the bytes of blob `hash` available in this node's off-chain storage, fetching a
+/// remote blob if needed (see the module documentation). Off-chain context only.
+pub fn fetch_remote<T: Config>(hash: &BlobHash) -> Result<(), FetchError> {
+	if is_local(hash) {
+		return Ok(());
+	}
+	let info = Blobs::<T>::get(hash).ok_or(FetchError::Unknown)?;
+	let BlobStatus::Remote { uri } = info.status else { return Err(FetchError::NotRemote) };
+	let url = resolve(&uri);
+	let url = core::str::from_utf8(&url).map_err(|_| FetchError::Http(0))?;
+	let bytes = download(url, info.byte_len)?;
+	if bytes.len() as u64 != info.byte_len {
+		return Err(FetchError::WrongSize);
+	}
+	if sp_io::hashing::blake2_256(&bytes) != *hash {
+		return Err(FetchError::HashMismatch);
+	}
+	sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, &offchain_key(hash), &bytes);
+	Ok(())
+}
+
+/// The HTTP(S) URL to download `uri` from.
+pub fn resolve(uri: &[u8]) -> Vec<u8> {
+	match uri.strip_prefix(b"ipfs://") {
+		Some(path) => {
+			let mut url = sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, IPFS_GATEWAY_KEY)
+				.unwrap_or_else(|| DEFAULT_IPFS_GATEWAY.to_vec());
+			url.extend_from_slice(path);
+			url
+		},
+		None => uri.to_vec(),
+	}
+}
+
+fn download(url: &str, limit: u64) -> Result<Vec<u8>, FetchError> {
+	let deadline = sp_io::offchain::timestamp().add(Duration::from_millis(FETCH_TIMEOUT_MS));
+	let pending = http::Request::get(url)
+		.deadline(deadline)
+		.send()
+		.map_err(|_| FetchError::Http(0))?;
+	let response = pending
+		.try_wait(deadline)
+		.map_err(|_| FetchError::Http(0))?
+		.map_err(|_| FetchError::Http(0))?;
+	if response.code != 200 {
+		return Err(FetchError::Http(response.code));
+	}
+	let mut body = response.body();
+	body.deadline(deadline);
+	let mut bytes = Vec::new();
+	for chunk in body.by_ref() {
+		if bytes.len() as u64 >= limit {
+			return Err(FetchError::TooLarge);
+		}
+		bytes.push(chunk);
+	}
+	if body.error().is_some() {
+		return Err(FetchError::Http(0));
+	}
+	Ok(bytes)
+}

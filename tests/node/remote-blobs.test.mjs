@@ -1,0 +1,104 @@
+// Remote blobs on `--dev`: blobs registered by URI (served by a local HTTP server) are
+// jobs' inputs. Alice's off-chain worker fetches each when its job needs it: bytes that
+// match the claimed hash are kept in the node's off-chain database and the job settles;
+// bytes that do not are refused, nothing is kept, and the job fails with code 16 (remote
+// blob rejected) and is refunded but the protocol fee; a download that fails is retried.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
+import { Keyring } from '@polkadot/keyring';
+import { WsProvider } from '@polkadot/api';
+import { cryptoWaitReady, blake2AsU8a } from '@polkadot/util-crypto';
+import { u8aToHex, hexToU8a, stringToU8a } from '@polkadot/util';
+import { startNode } from '../lib/node.mjs';
+import { fixture, storeAndRegister, quantize, waitForJobEnd, send } from '../lib/jobs.mjs';
+
+const PRECISION = 4;
+let node;
+let provider;
+let server;
+let port;
+let alice;
+let bob;
+const served = {}; // path -> { bodies: [status, bytes][], requests }
+
+before(async () => {
+  await cryptoWaitReady();
+  const keyring = new Keyring({ type: 'sr25519' });
+  alice = keyring.addFromUri('//Alice');
+  bob = keyring.addFromUri('//Bob');
+  server = createServer((req, res) => {
+    const route = served[req.url];
+    if (!route) { res.writeHead(404).end(); return; }
+    const [status, body] = route.bodies[Math.min(route.requests, route.bodies.length - 1)];
+    route.requests += 1;
+    res.writeHead(status, { 'content-length': body.length }).end(body);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  port = server.address().port;
+  node = await startNode('remote-blobs', ['--dev']);
+  provider = new WsProvider(`ws://127.0.0.1:${node.rpcPort}`);
+  await provider.isReady;
+});
+
+after(async () => {
+  await provider?.disconnect();
+  await node?.stop();
+  server?.close();
+});
+
+/** Registers `claimed` by URI, served at `path` as the given responses in turn. */
+async function registerRemote(path, claimed, ...bodies) {
+  served[path] = { bodies, requests: 0 };
+  const hash = u8aToHex(blake2AsU8a(claimed, 256));
+  await send(node.api, bob, node.api.tx.blobs.registerUri(hash, claimed.length, `http://127.0.0.1:${port}${path}`));
+  return hash;
+}
+
+async function runJob(model, hash) {
+  const { api } = node;
+  const head = (await api.rpc.chain.getHeader()).number.toNumber();
+  const id = (await api.query.jobs.nextJobId()).toNumber();
+  await send(api, bob, api.tx.jobs.submitJob(
+    model, 1, 'Inference', { Blob: { hash, format: 'Json' } }, 1, 1_000_000_000n, head + 40));
+  return (await waitForJobEnd(api, id, 120_000)).job;
+}
+
+const localBlob = (hash) => provider.send('mosaic_blob', [hash]);
+
+test('remote inputs are fetched and checked by the worker that needs them', async () => {
+  const { api } = node;
+  const mlp = fixture('mlp');
+  const model = await storeAndRegister(api, alice, 'mlp-remote', mlp, { precision: PRECISION, tolerance: 1 });
+  const input = stringToU8a(JSON.stringify({ inputs: mlp.input }));
+
+  // The bytes match: the job settles with onnxruntime's output, the blob is now local.
+  const good = await registerRemote('/good.json', input, [200, input]);
+  assert.ok((await api.query.blobs.blobs(good)).unwrap().status.isRemote);
+  await assert.rejects(localBlob(good), (e) => e.message.startsWith('4001:'));
+  const settled = await runJob(model, good);
+  assert.ok(settled.status.isSettled, `status ${settled.status.type}`);
+  const expected = mlp.output[0].data.map((x) => quantize(x, PRECISION));
+  settled.result.unwrap().outcome.asOutputs[0].elements
+    .forEach((v, i) => assert.ok(Math.abs(v.toNumber() - expected[i]) <= 1, `output ${i}`));
+  assert.deepEqual(hexToU8a((await localBlob(good)).data), input, 'kept in the off-chain database');
+  assert.equal(served['/good.json'].requests, 1, 'fetched once');
+
+  // Same length, other bytes: refused, never kept; the job fails with code 16.
+  const claimed = new Uint8Array([...input, 0x20]);
+  const tampered = new Uint8Array([...input, 0x0a]);
+  const bad = await registerRemote('/tampered.json', claimed, [200, tampered]);
+  const failed = await runJob(model, bad);
+  assert.ok(failed.status.isFailed, `status ${failed.status.type}`);
+  const reason = failed.status.asFailed;
+  assert.ok(reason.isExecutor && reason.asExecutor.code.toNumber() === 16 && reason.asExecutor.modelFault.isFalse,
+    `reason ${reason.toString()}`);
+  await assert.rejects(localBlob(bad), (e) => e.message.startsWith('4001:'));
+
+  // A failed download is retried in a later block.
+  const flakyBytes = new Uint8Array([...input, 0x20, 0x20]);
+  const flaky = await registerRemote('/flaky.json', flakyBytes, [503, new Uint8Array(0)], [200, flakyBytes]);
+  const retried = await runJob(model, flaky);
+  assert.ok(retried.status.isSettled, `status ${retried.status.type}`);
+  assert.ok(served['/flaky.json'].requests >= 2, 'retried after the 503');
+});
