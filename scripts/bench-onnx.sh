@@ -32,7 +32,7 @@ PY
 # Training: the same training loop on the committed training fixtures, tract against
 # onnxruntime (docs/training.md).
 TRAINING="$ROOT/primitives/executor/fixtures/training"
-train_bin=$(ls -t "$CARGO_TARGET_DIR"/release/deps/training-* | grep -v '\.d$' | head -1)
+train_bin=$(ls -t "$CARGO_TARGET_DIR"/release/deps/training_speed-* | grep -v '\.d$' | head -1)
 mosaic_train=$("$train_bin" --json --iterations "${TRAIN_ITERATIONS:-20}")
 ort_train=$("${MOSAIC_PYENV:-$HOME/.cache/mosaic/pyenv}/bin/python" "$ROOT/scripts/training/bench_ort_training.py" \
   --fixtures "$TRAINING" --iterations "${TRAIN_ITERATIONS:-20}")

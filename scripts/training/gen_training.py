@@ -147,10 +147,12 @@ def sgd(param: str, grad: str) -> list[onnx.NodeProto]:
     ]
 
 
-def common_inits(lr: float) -> list[TensorProto]:
-    return [const("lr", lr), numpy_helper.from_array(np.asarray(0, dtype=np.int64), "zero_i"),
-            numpy_helper.from_array(np.asarray([0], dtype=np.int64), "axis0"),
-            numpy_helper.from_array(np.asarray([1], dtype=np.int64), "axis1")]
+def common_inits(lr: float, hidden_layer: bool) -> list[TensorProto]:
+    inits = [const("lr", lr), numpy_helper.from_array(np.asarray(0, dtype=np.int64), "zero_i"),
+             numpy_helper.from_array(np.asarray([0], dtype=np.int64), "axis0")]
+    if hidden_layer:
+        inits.append(numpy_helper.from_array(np.asarray([1], dtype=np.int64), "axis1"))
+    return inits
 
 
 LOGREG_PARAMS = [("w", [FEATURES]), ("b", [1])]
@@ -168,7 +170,7 @@ def logreg_graphs() -> tuple[bytes, bytes]:
     params_in = [vi(p, s) for p, s in LOGREG_PARAMS]
     params_out = [vi(f"{p}_next", s) for p, s in LOGREG_PARAMS]
     g = helper.make_graph(step, "logreg_step", params_in + [vi("x", ["N", FEATURES]), vi("y", ["N"])],
-                          params_out + [vi("loss", [])], common_inits(lr))
+                          params_out + [vi("loss", [])], common_inits(lr, False))
     fwd = logits + [n("Sigmoid", ["z"], ["prob"])]
     f = helper.make_graph(fwd, "logreg_forward", params_in + [vi("x", ["N", FEATURES])],
                           [vi("prob", ["N"])])
@@ -201,7 +203,7 @@ def mlp_graphs() -> tuple[bytes, bytes]:
     params_in = [vi(p, s) for p, s in MLP_PARAMS]
     params_out = [vi(f"{p}_next", s) for p, s in MLP_PARAMS]
     g = helper.make_graph(step, "mlp_step", params_in + [vi("x", ["N", FEATURES]), vi("y", ["N"])],
-                          params_out + [vi("loss", [])], common_inits(lr))
+                          params_out + [vi("loss", [])], common_inits(lr, True))
     fwd = forward + [n("Sigmoid", ["z"], ["prob"])]
     f = helper.make_graph(fwd, "mlp_forward", params_in + [vi("x", ["N", FEATURES])],
                           [vi("prob", ["N"])])

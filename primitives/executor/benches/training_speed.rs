@@ -2,7 +2,7 @@
 //! training run (epochs over the training set, batch by batch) with a warm plan cache, in
 //! process and through the sandbox child.
 //!
-//! `cargo bench -p mosaic-executor --bench training -- [--json] [--iterations N]`
+//! `cargo bench -p mosaic-executor --bench training_speed -- [--json] [--iterations N]`
 //! scripts/bench-onnx.sh runs this beside the same loop on onnxruntime
 //! (scripts/training/bench_ort_training.py) and prints the ratios (docs/training.md).
 
