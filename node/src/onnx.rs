@@ -240,6 +240,9 @@ pub enum OnnxCmd {
 	Run(RunCmd),
 	/// Say whether a model is acceptable under the executor's limits, and why not.
 	Check(CheckCmd),
+	/// Train locally with a training-step graph, exactly as a training job does, and write
+	/// the trained parameters as the blob a job would store (e.g. a private shard's update).
+	Train(TrainCmd),
 	/// Measure the host-function path (runtime interface → node queue → sandbox) against
 	/// the sandbox alone and the executor in process, in one run.
 	BenchHost(BenchHostCmd),
@@ -282,6 +285,35 @@ pub struct RunCmd {
 	pub kernels: KernelsArg,
 }
 
+/// `onnx train`.
+#[derive(Debug, clap::Args)]
+pub struct TrainCmd {
+	/// The training-step graph.
+	#[arg(long)]
+	pub model: PathBuf,
+	/// Initial parameters: a `.scale` tensor list (or `.json`), one tensor per parameter.
+	#[arg(long)]
+	pub params: PathBuf,
+	/// The dataset: a `.scale` tensor list (or `.json`), one tensor per batch input.
+	#[arg(long)]
+	pub data: PathBuf,
+	/// Passes over the dataset.
+	#[arg(long, default_value_t = 5)]
+	pub epochs: u32,
+	/// Samples per step.
+	#[arg(long, default_value_t = 32)]
+	pub batch: u32,
+	/// Decimal digits kept: the model version's precision.
+	#[arg(long, default_value_t = 4)]
+	pub precision: u8,
+	/// Where to write the trained parameters (SCALE tensor list, as a job would store them).
+	#[arg(long)]
+	pub out: PathBuf,
+	/// Print one JSON object: `{"loss_curve", "digest", "blob"}`.
+	#[arg(long)]
+	pub json: bool,
+}
+
 /// `onnx check`.
 #[derive(Debug, clap::Args)]
 pub struct CheckCmd {
@@ -320,6 +352,7 @@ impl OnnxCmd {
 				}),
 			OnnxCmd::Check(cmd) => cmd.execute(),
 			OnnxCmd::Run(cmd) => cmd.execute(),
+			OnnxCmd::Train(cmd) => cmd.execute(),
 			OnnxCmd::BenchHost(cmd) => cmd.execute(),
 		};
 		if let Err(message) = result {
@@ -394,6 +427,43 @@ fn describe_spec(spec: &mosaic_executor::TensorSpec) -> String {
 		})
 		.collect();
 	format!("{} {} [{}]", spec.name, mosaic_executor::tensor::element_type_name(spec.element_type), dims.join(", "))
+}
+
+impl TrainCmd {
+	fn execute(&self) -> Result<(), String> {
+		let model = read(&self.model)?;
+		let tensors = |path: &std::path::Path| {
+			let text = path.to_string_lossy();
+			let format = Format::from_path(&text).map_err(|e| e.to_string())?;
+			formats::decode(format, &read(path)?, "").map_err(|e| format!("{text}: {e}"))
+		};
+		let (params, data) = (tensors(&self.params)?, tensors(&self.data)?);
+		let sandbox = node_sandbox(Limits::default(), Kernels::Native).map_err(|e| e.to_string())?;
+		let spec = TrainSpec { epochs: self.epochs, batch_size: self.batch };
+		let output = sandbox.train(&model, &params, &data, spec, self.precision).map_err(|e| e.to_string())?;
+		let blob = mosaic_primitives::training::parameters_blob(&output.quantized, self.precision)
+			.ok_or("the step graph's parameters are not float tensors")?;
+		std::fs::write(&self.out, &blob).map_err(|e| format!("{}: {e}", self.out.display()))?;
+		let curve: Vec<f64> = output
+			.outputs
+			.iter()
+			.find(|t| t.name == mosaic_executor::training::LOSS_CURVE)
+			.map(|t| match &t.values {
+				mosaic_executor::Values::F32(v) => v.iter().map(|x| *x as f64).collect(),
+				_ => Vec::new(),
+			})
+			.unwrap_or_default();
+		let blob_hash = format!("0x{}", hex(&mosaic_executor::content_hash(&blob)));
+		let digest = format!("0x{}", hex(&output.digest));
+		if self.json {
+			println!("{}", serde_json::json!({ "loss_curve": curve, "digest": digest, "blob": blob_hash }));
+		} else {
+			println!("loss per epoch: {}", curve.iter().map(|l| format!("{l:.5}")).collect::<Vec<_>>().join(" "));
+			println!("digest {digest}");
+			println!("parameters written to {} (blob {blob_hash})", self.out.display());
+		}
+		Ok(())
+	}
 }
 
 impl RunCmd {

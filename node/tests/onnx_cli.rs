@@ -106,3 +106,49 @@ fn bench_host_reports_a_model_that_does_not_run() {
 	assert!(!out.status.success());
 	assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: "), "{}", String::from_utf8_lossy(&out.stderr));
 }
+
+fn training_fixture(name: &str) -> String {
+	PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+		.join("../primitives/executor/fixtures/training")
+		.join(name)
+		.to_str()
+		.unwrap()
+		.to_string()
+}
+
+#[test]
+fn train_writes_the_parameters_a_training_job_would_store() {
+	let dir = std::env::temp_dir().join(format!("mosaic-train-{}", std::process::id()));
+	std::fs::create_dir_all(&dir).unwrap();
+	let train = |out: &str, epochs: &str| {
+		let out = dir.join(out);
+		let output = node(&[
+			"onnx", "train", "--model", &training_fixture("logreg_step.onnx"),
+			"--params", &training_fixture("logreg_init.scale"), "--data", &training_fixture("shard_0.scale"),
+			"--epochs", epochs, "--batch", "16", "--precision", "5", "--out", out.to_str().unwrap(), "--json",
+		]);
+		(output, out)
+	};
+	let (output, first) = train("a.scale", "4");
+	let result = json_stdout(&output);
+	let curve: Vec<f64> = result["loss_curve"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+	assert_eq!(curve.len(), 4);
+	assert!(curve.windows(2).all(|w| w[1] < w[0]), "the loss falls: {curve:?}");
+	let bytes = std::fs::read(&first).unwrap();
+	let tensors = mosaic_executor::formats::scale::decode(&bytes).unwrap();
+	assert_eq!(tensors.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["w", "b"], "parameters, no loss curve");
+	let hash = format!("0x{}", mosaic_executor::content_hash(&bytes).iter().map(|b| format!("{b:02x}")).collect::<String>());
+	assert_eq!(result["blob"], hash.as_str());
+
+	// Reproducible: the same run writes the same bytes.
+	let (again, second) = train("b.scale", "4");
+	assert_eq!(json_stdout(&again)["digest"], result["digest"]);
+	assert_eq!(std::fs::read(&second).unwrap(), bytes);
+
+	// Bad requests fail with a message and no file.
+	let (refused, third) = train("c.scale", "0");
+	assert!(!refused.status.success());
+	assert!(String::from_utf8_lossy(&refused.stderr).contains("epochs"), "{}", String::from_utf8_lossy(&refused.stderr));
+	assert!(!third.exists());
+	std::fs::remove_dir_all(&dir).ok();
+}

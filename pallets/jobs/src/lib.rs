@@ -21,9 +21,9 @@
 //! ## A job's life
 //!
 //! 1. [`Pallet::submit_job`]: model version (runnable: not deprecated, not invalid), input (a
-//!    sealed blob, or small inline tensors checked against the version's input schema), kind,
-//!    replication `k`, fee per worker and deadline. `k * fee + ProtocolFee` is held from the
-//!    requester under [`HoldReason::JobEscrow`]. The job joins the assignment [`Queue`].
+//!    sealed or remote blob, or small inline tensors checked against the version's input
+//!    schema), kind, replication `k`, fee per worker and deadline. `k * fee + ProtocolFee` is
+//!    held from the requester under [`HoldReason::JobEscrow`]. The job joins the assignment [`Queue`].
 //! 2. Assignment, in a later block's `on_initialize`: `k` distinct eligible workers (active,
 //!    with free capacity, never the requester), drawn with probability proportional to stake
 //!    from a seed of the parent block hash, the job id and the round. The requester cannot know
@@ -57,6 +57,21 @@
 //! Phase ends are scheduled in [`Deadlines`] and handled in `on_initialize`, at most
 //! [`Config::MaxDeadlinesPerBlock`] per block; at most [`Config::MaxAssignPerBlock`] queued
 //! jobs are looked at per block. Every exit path releases the job's escrow hold exactly.
+//!
+//! ## Training jobs
+//!
+//! A [`JobKind::Training`] job runs a training-step graph over its dataset blob for some
+//! epochs from a blob of initial parameters (see `docs/training.md`). Workers agree on the
+//! trained parameters and the loss curve like on any outputs; at settlement the agreed
+//! parameters are stored as a blob of the requester's ([`Config::Blobs`]), paid from a
+//! deposit held with the escrow, and named in the job's result.
+//!
+//! ## Remote blobs
+//!
+//! Blob inputs may be registered by URI. They are not referenced (an unverified claim must
+//! not pin a hash); each worker's off-chain worker fetches the bytes when its job needs them
+//! and checks their size and hash. Bytes that do not match end the run with code 16
+//! ([`mosaic_primitives::onnx::REMOTE_BLOB_REJECTED`]); a failed download is retried.
 //!
 //! ## Off-chain worker
 //!
@@ -285,8 +300,9 @@ pub mod pallet {
 		/// The model registry: schemas, precision, tolerance, royalties, invalidation.
 		type Models: ModelRegistry<Self::AccountId, BalanceOf<Self>>;
 
-		/// The blob store: blob inputs must be sealed and are referenced while a job is open;
-		/// training jobs' agreed parameters are stored in it.
+		/// The blob store: blob inputs must be sealed (then referenced while the job is open)
+		/// or remote (fetched and checked by the workers); training jobs' agreed parameters
+		/// are stored in it.
 		type Blobs: BlobInspect<Self::AccountId> + BlobStore<Self::AccountId, BalanceOf<Self>>;
 
 		/// The rewards pot: workers' fees and owners' royalties are owed to them there;
@@ -836,9 +852,10 @@ pub mod pallet {
 		/// a shape that fits the declared one (fixed dimensions equal, each symbolic name one
 		/// size), and exactly the data that shape needs.
 		///
-		/// A training job ([`JobKind::Training`]) takes its dataset as a blob input and names a
-		/// sealed blob of initial parameters; it also holds the blob deposit of a parameter
-		/// blob that size, released at settlement to pay for storing the trained parameters.
+		/// Blob inputs may be sealed or remote. A training job ([`JobKind::Training`]) takes its
+		/// dataset as a blob input and names a blob of initial parameters; it also holds the
+		/// blob deposit of a parameter blob that size, released at settlement to pay for
+		/// storing the trained parameters.
 		/// Emits `JobSubmitted`.
 		#[pallet::call_index(10)]
 		#[pallet::weight(match (kind, input) {

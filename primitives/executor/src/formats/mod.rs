@@ -35,9 +35,11 @@ impl Format {
 			Ok(Format::Npy)
 		} else if lower.ends_with(".json") {
 			Ok(Format::Json)
+		} else if lower.ends_with(".scale") {
+			Ok(Format::Scale)
 		} else {
 			Err(ExecutorError::MalformedInput(format!(
-				"{path}: unknown extension (expected .pb, .npy or .json)"
+				"{path}: unknown extension (expected .pb, .npy, .json or .scale)"
 			)))
 		}
 	}
