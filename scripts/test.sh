@@ -9,5 +9,7 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=env.sh
 . "$ROOT/scripts/env.sh"
 cd "$ROOT"
+# The committed training fixtures must be exactly what their generator makes.
+"$ROOT/scripts/training/gen_training.sh" --check
 # Benches are built by build.sh but not run here: they are benchmarks, not tests.
 cargo nextest run --locked --release --workspace --no-fail-fast "$@"
