@@ -8,6 +8,7 @@ extern crate alloc;
 pub mod contribution;
 pub mod digest;
 pub mod onnx;
+pub mod rounds;
 pub mod training;
 
 /// The key a worker's node signs its commits and reveals with.

@@ -75,6 +75,14 @@ pub enum RunTask {
 		/// Samples per step.
 		batch_size: u32,
 	},
+	/// The model is a training-step graph and the input a validation set: check and combine
+	/// the parameter updates the [`AggregationManifest`](crate::rounds::AggregationManifest)
+	/// blob `manifest` names. The result is the combined parameters, then the per-update
+	/// verdicts, validation losses and norms (see [`crate::rounds`]).
+	Aggregate {
+		/// blake2-256 of the manifest blob.
+		manifest: [u8; 32],
+	},
 }
 
 /// A request to run a model.

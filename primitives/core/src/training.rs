@@ -17,7 +17,12 @@ pub const LOSS_CURVE: &str = "loss_curve";
 /// Suffix of a parameter's updated value among a training-step graph's outputs.
 pub const NEXT_SUFFIX: &str = "_next";
 
-/// The parameter blob of a training result: its outputs but the loss curve, as a SCALE
+/// Outputs of training and aggregation runs that are reports, not parameters.
+pub const REPORT_OUTPUTS: [&str; 4] =
+	[LOSS_CURVE, crate::rounds::VERDICTS, crate::rounds::VALIDATION_LOSS, crate::rounds::UPDATE_NORMS];
+
+/// The parameter blob of a training or aggregation result: its outputs but the reports
+/// ([`REPORT_OUTPUTS`]), as a SCALE
 /// `Vec<InputTensor>` of `f32` values `q / 10^precision`. `None` if an output is not a
 /// float tensor or its shape does not match its values.
 pub fn parameters_blob(outputs: &[QuantizedTensor], precision: u8) -> Option<Vec<u8>> {
@@ -26,7 +31,8 @@ pub fn parameters_blob(outputs: &[QuantizedTensor], precision: u8) -> Option<Vec
 		scale *= 10.0;
 	}
 	let mut tensors = Vec::with_capacity(outputs.len());
-	for output in outputs.iter().filter(|o| o.name != LOSS_CURVE.as_bytes()) {
+	let is_report = |name: &[u8]| REPORT_OUTPUTS.iter().any(|r| r.as_bytes() == name);
+	for output in outputs.iter().filter(|o| !is_report(&o.name)) {
 		if !matches!(output.element_type, ElementType::F32 | ElementType::F64) {
 			return None;
 		}
@@ -64,8 +70,16 @@ mod tests {
 	}
 
 	#[test]
-	fn the_blob_holds_the_dequantised_parameters_without_the_loss_curve() {
-		let outputs = [tensor(b"w", alloc::vec![1500, -25]), tensor(b"loss_curve", alloc::vec![7])];
+	fn the_blob_holds_the_dequantised_parameters_without_the_reports() {
+		let mut verdicts = tensor(b"update_verdicts", alloc::vec![1, 0]);
+		verdicts.element_type = ElementType::I64;
+		let outputs = [
+			tensor(b"w", alloc::vec![1500, -25]),
+			tensor(b"loss_curve", alloc::vec![7]),
+			verdicts,
+			tensor(b"validation_loss", alloc::vec![3, 2, 9]),
+			tensor(b"update_norms", alloc::vec![4, 5]),
+		];
 		let blob = parameters_blob(&outputs, 3).unwrap();
 		let decoded = Vec::<InputTensor>::decode(&mut &blob[..]).unwrap();
 		assert_eq!(decoded.len(), 1);

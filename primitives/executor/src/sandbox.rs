@@ -22,7 +22,7 @@ use std::{
 };
 
 use crate::{
-	digest_outputs, error::ExecutorError, formats::npy, select_kernels, training::TrainSpec,
+	digest_outputs, error::ExecutorError, formats::npy, select_kernels, training::{RoundUpdate, TrainSpec},
 	Executor, Kernels, Limits, ModelSummary, Result, RunOutput, Tensor,
 };
 
@@ -123,6 +123,36 @@ impl Sandbox {
 		extra.extend_from_slice(&spec.batch_size.to_le_bytes());
 		extra.extend_from_slice(&(parameters.len() as u32).to_le_bytes());
 		let frames = self.request(b"train", step, precision, &inputs, Some(&extra))?;
+		outputs_from_frames(frames, precision)
+	}
+
+	/// Checks and combines a round's updates in the child (see [`Executor::aggregate_round`])
+	/// and digests the result here.
+	#[allow(clippy::too_many_arguments)]
+	pub fn aggregate_round(
+		&self,
+		step: &[u8],
+		base: &[Tensor],
+		validation: &[Tensor],
+		updates: &[RoundUpdate],
+		clip: f64,
+		trim: u32,
+		precision: u8,
+	) -> Result<RunOutput> {
+		let mut inputs = base.to_vec();
+		inputs.extend_from_slice(validation);
+		let mut extra = Vec::new();
+		for word in [base.len() as u32, validation.len() as u32, trim, updates.len() as u32] {
+			extra.extend_from_slice(&word.to_le_bytes());
+		}
+		extra.extend_from_slice(&clip.to_bits().to_le_bytes());
+		for update in updates {
+			inputs.extend_from_slice(&update.parameters);
+			extra.extend_from_slice(&(update.parameters.len() as u32).to_le_bytes());
+			extra.extend_from_slice(&update.weight.to_le_bytes());
+			extra.push(update.checked as u8);
+		}
+		let frames = self.request(b"aggregate", step, precision, &inputs, Some(&extra))?;
 		outputs_from_frames(frames, precision)
 	}
 
@@ -329,6 +359,50 @@ pub fn limit_address_space(bytes: u64) -> io::Result<()> {
 	Ok(())
 }
 
+/// An aggregation request as the child reads it.
+struct AggregationRequest {
+	base: Vec<Tensor>,
+	validation: Vec<Tensor>,
+	updates: Vec<RoundUpdate>,
+	clip: f64,
+	trim: usize,
+}
+
+/// Splits the inputs of an `aggregate` request by its spec frame: base, validation set and
+/// each update's tensors; `None` if they do not add up.
+fn parse_aggregation(spec: &[u8], inputs: Vec<Tensor>) -> Option<AggregationRequest> {
+	let mut at = 0usize;
+	let mut take = |n: usize| -> Option<&[u8]> {
+		let bytes = spec.get(at..at + n)?;
+		at += n;
+		Some(bytes)
+	};
+	let mut word = || -> Option<u32> { Some(u32::from_le_bytes(take(4)?.try_into().ok()?)) };
+	let (params, data, trim, count) = (word()?, word()?, word()?, word()?);
+	let clip = f64::from_bits(u64::from_le_bytes(take(8)?.try_into().ok()?));
+	let mut inputs = inputs.into_iter();
+	let base: Vec<Tensor> = inputs.by_ref().take(params as usize).collect();
+	let validation: Vec<Tensor> = inputs.by_ref().take(data as usize).collect();
+	let mut updates = Vec::new();
+	for _ in 0..count {
+		let tensors = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
+		let weight = u64::from_le_bytes(take(8)?.try_into().ok()?);
+		let checked = take(1)?[0] != 0;
+		let parameters: Vec<Tensor> = inputs.by_ref().take(tensors).collect();
+		if parameters.len() != tensors {
+			return None;
+		}
+		updates.push(RoundUpdate { parameters, weight, checked });
+	}
+	(inputs.next().is_none() && at == spec.len()).then_some(AggregationRequest {
+		base,
+		validation,
+		updates,
+		clip,
+		trim: trim as usize,
+	})
+}
+
 /// The child's loop: answers requests on stdin until it closes.
 pub fn serve(limits: Limits) -> io::Result<()> {
 	let executor = Executor::new(limits, 256 * 1024 * 1024);
@@ -355,7 +429,11 @@ pub fn serve(limits: Limits) -> io::Result<()> {
 				Err(e) => decode_error = Some(e),
 			}
 		}
-		let train_spec = if kind.as_slice() == b"train" { Some(read_frame(&mut stdin)?) } else { None };
+		let spec_frame = if matches!(kind.as_slice(), b"train" | b"aggregate") {
+			Some(read_frame(&mut stdin)?)
+		} else {
+			None
+		};
 		let encode_outputs = |outputs: Vec<Tensor>| {
 			let mut frames = vec![(outputs.len() as u32).to_le_bytes().to_vec()];
 			for t in &outputs {
@@ -366,8 +444,21 @@ pub fn serve(limits: Limits) -> io::Result<()> {
 		};
 		let result: Result<Vec<Vec<u8>>> = match (decode_error, kind.as_slice()) {
 			(Some(e), _) => Err(e),
+			(None, b"aggregate") => match parse_aggregation(&spec_frame.unwrap_or_default(), inputs) {
+				Some(request) => executor
+					.aggregate_round(
+						&model,
+						&request.base,
+						&request.validation,
+						&request.updates,
+						request.clip,
+						request.trim,
+					)
+					.map(encode_outputs),
+				None => Err(protocol("malformed aggregation request")),
+			},
 			(None, b"train") => {
-				let spec = train_spec.unwrap_or_default();
+				let spec = spec_frame.unwrap_or_default();
 				let word = |i: usize| {
 					spec.get(i * 4..i * 4 + 4)
 						.map(|b| u32::from_le_bytes(b.try_into().expect("four bytes")))

@@ -21,6 +21,7 @@ use crate::{
 
 /// Name of the step graph's loss output.
 pub const LOSS: &str = "loss";
+pub use mosaic_primitives::rounds::{UPDATE_NORMS, VALIDATION_LOSS, VERDICTS};
 pub use mosaic_primitives::training::{LOSS_CURVE, NEXT_SUFFIX};
 
 /// How long to train.
@@ -30,6 +31,17 @@ pub struct TrainSpec {
 	pub epochs: u32,
 	/// Samples per step (the last batch of an epoch may be shorter). Positive.
 	pub batch_size: u32,
+}
+
+/// One parameter update of a federated round, as [`Executor::aggregate_round`] weighs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RoundUpdate {
+	/// The updated parameters (empty if the update's blob did not decode).
+	pub parameters: Vec<Tensor>,
+	/// Its weight in the average (the shard's rows).
+	pub weight: u64,
+	/// Whether it must pass the validation check.
+	pub checked: bool,
 }
 
 /// Which of a step graph's inputs are parameters and which are batch inputs.
@@ -131,6 +143,66 @@ impl Executor {
 		let mut inputs = params.clone();
 		inputs.extend(data);
 		self.step(step, &signature, &params, &inputs).map(|(_, loss)| loss)
+	}
+
+	/// A federated round's aggregation: checks each update on `validation` and combines the
+	/// accepted ones with [`aggregate`] (clip `clip`, trim `trim`, lowered to what the
+	/// accepted count allows).
+	///
+	/// A checked update is accepted when it lowers the validation loss of `base` and its
+	/// distance from `base` is at most `clip`; an unchecked one (agreed by a quorum) when it
+	/// is well formed. An update that is malformed (wrong names or shapes, non-finite values)
+	/// is rejected, never an error: one bad update must not sink the round. Fails only when
+	/// the step graph, `base` or `validation` is bad, or when nothing is accepted.
+	///
+	/// Returns the combined parameters (named as `base`), then [`VERDICTS`] (`i64`, 1 for
+	/// accepted), [`VALIDATION_LOSS`] (base, then each update; -1 if it could not be
+	/// evaluated) and [`UPDATE_NORMS`] (-1 if malformed).
+	pub fn aggregate_round(
+		&self,
+		step: &[u8],
+		base: &[Tensor],
+		validation: &[Tensor],
+		updates: &[RoundUpdate],
+		clip: f64,
+		trim: usize,
+	) -> Result<Vec<Tensor>> {
+		let signature = self.step_signature(step)?;
+		let base = by_names(&signature.parameters, base, "parameter")?;
+		let base_loss = self.evaluate_loss(step, &base, validation)?;
+		let mut verdicts = Vec::with_capacity(updates.len());
+		let mut losses = vec![base_loss as f32];
+		let mut norms = Vec::with_capacity(updates.len());
+		let mut accepted = Vec::new();
+		for update in updates {
+			let norm = update_norm(&base, &update.parameters)
+				.ok()
+				.filter(|n| n.is_finite() && update.parameters.len() == base.len());
+			let loss = match norm {
+				Some(_) => self.evaluate_loss(step, &update.parameters, validation).ok(),
+				None => None,
+			};
+			let accept = match (norm, loss) {
+				(Some(norm), Some(loss)) => !update.checked || (loss < base_loss && norm <= clip),
+				_ => false,
+			};
+			verdicts.push(accept as i64);
+			losses.push(loss.map_or(-1.0, |l| l as f32));
+			norms.push(norm.map_or(-1.0, |n| n as f32));
+			if accept {
+				accepted.push((update.parameters.clone(), update.weight));
+			}
+		}
+		if accepted.is_empty() {
+			return Err(ExecutorError::InputMismatch("no update passed the validation check".into()));
+		}
+		let trim = trim.min((accepted.len() - 1) / 2);
+		let mut outputs = aggregate(&base, &accepted, clip, trim)?;
+		let n = updates.len();
+		outputs.push(Tensor::new(VERDICTS, vec![n], Values::I64(verdicts))?);
+		outputs.push(Tensor::new(VALIDATION_LOSS, vec![n + 1], Values::F32(losses))?);
+		outputs.push(Tensor::new(UPDATE_NORMS, vec![n], Values::F32(norms))?);
+		Ok(outputs)
 	}
 
 	/// One step: the updated parameters (named as the inputs) and the batch loss.

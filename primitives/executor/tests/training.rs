@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use mosaic_executor::{
 	formats::scale,
 	sandbox::{Sandbox, SandboxConfig},
-	training::{aggregate, slice_rows, update_norm, TrainSpec, LOSS_CURVE},
+	training::{
+		aggregate, slice_rows, update_norm, RoundUpdate, TrainSpec, LOSS_CURVE, VALIDATION_LOSS, VERDICTS,
+	},
 	Executor, ExecutorError, Kernels, Limits, Tensor, Values,
 };
 
@@ -161,4 +163,77 @@ fn aggregation_is_weighted_clipped_and_trimmed() {
 	assert!(aggregate(&base, &[(t(1.0), 1), (t(2.0), 1)], 1.0, 1).is_err(), "nothing left after trimming");
 	let renamed = vec![Tensor::new("v", vec![2], Values::F32(vec![0.0, 0.0])).unwrap()];
 	assert!(aggregate(&base, &[(renamed, 1)], 1.0, 0).is_err(), "parameters must match");
+}
+
+/// `base - factor * (update - base)`: a poisoned update.
+fn flip(base: &[Tensor], update: &[Tensor], factor: f32) -> Vec<Tensor> {
+	base.iter()
+		.zip(update)
+		.map(|(b, u)| {
+			let (Values::F32(bv), Values::F32(uv)) = (&b.values, &u.values) else { unreachable!() };
+			let v = bv.iter().zip(uv).map(|(b, u)| b - factor * (u - b)).collect();
+			Tensor::new(b.name.clone(), b.shape.clone(), Values::F32(v)).unwrap()
+		})
+		.collect()
+}
+
+#[test]
+fn a_round_accepts_honest_updates_rejects_a_poisoned_one_and_learns() {
+	let ex = executor();
+	let step = fixture("logreg_step.onnx");
+	let base = tensors("logreg_init.scale");
+	let validation = tensors("validation.scale");
+	let trained = |shard: &str| {
+		let mut p = ex.train(&step, &base, &tensors(shard), SPEC).unwrap();
+		p.pop();
+		p
+	};
+	let (a, b, c) = (trained("shard_0.scale"), trained("shard_1.scale"), trained("shard_2.scale"));
+	let poisoned = flip(&base, &c, 3.0);
+	let update = |parameters: Vec<Tensor>, checked| RoundUpdate { parameters, weight: 100, checked };
+	let updates = [
+		update(a.clone(), false),
+		update(b.clone(), false),
+		update(c.clone(), true),
+		update(poisoned, true),
+		update(vec![], true),
+	];
+	let out = ex.aggregate_round(&step, &base, &validation, &updates, 1e6, 1).unwrap();
+	let named = |name: &str| out.iter().find(|t| t.name == name).unwrap().values.clone();
+	assert_eq!(named(VERDICTS), Values::I64(vec![1, 1, 1, 0, 0]));
+	let Values::F32(losses) = named(VALIDATION_LOSS) else { panic!("float losses") };
+	assert_eq!(losses.len(), 6);
+	assert!(losses[1] < losses[0] && losses[4] > losses[0], "honest lowers, poisoned raises: {losses:?}");
+	assert_eq!(losses[5], -1.0, "an empty update cannot be evaluated");
+	let params: Vec<Tensor> = out.iter().filter(|t| t.name == "w" || t.name == "b").cloned().collect();
+	assert_eq!(params.len(), 2);
+	assert!(accuracy("logreg", &params) > accuracy("logreg", &base) + 0.2);
+	let combined = ex.evaluate_loss(&step, &params, &validation).unwrap();
+	assert!((combined as f32) < losses[0], "the combined model is better than the base");
+
+	// A tight clip rejects every checked update; unchecked ones are still clipped in.
+	let out = ex.aggregate_round(&step, &base, &validation, &updates, 1e-3, 0).unwrap();
+	assert_eq!(out.iter().find(|t| t.name == VERDICTS).unwrap().values, Values::I64(vec![1, 1, 0, 0, 0]));
+	let moved = update_norm(&base, &out[..2]).unwrap();
+	assert!(moved <= 1e-3 + 1e-6, "clipped: {moved}");
+
+	// Nothing acceptable: an error the quorum can agree on.
+	let only_bad = [update(flip(&base, &c, 3.0), true)];
+	assert!(matches!(
+		ex.aggregate_round(&step, &base, &validation, &only_bad, 1e6, 0),
+		Err(ExecutorError::InputMismatch(_))
+	));
+
+	// The sandbox combines exactly as in process.
+	let sandbox = Sandbox::new(SandboxConfig {
+		program: env!("CARGO_BIN_EXE_mosaic-executor-sandbox").into(),
+		args: vec![],
+		memory_limit_bytes: 2 << 30,
+		limits: Limits::default(),
+		kernels: Kernels::Native,
+	});
+	let in_process = ex.aggregate_round(&step, &base, &validation, &updates, 1e6, 1).unwrap();
+	let in_process = mosaic_executor::digest_outputs(in_process, 5).unwrap();
+	let sandboxed = sandbox.aggregate_round(&step, &base, &validation, &updates, 1e6, 1, 5).unwrap();
+	assert_eq!(sandboxed.digest, in_process.digest);
 }

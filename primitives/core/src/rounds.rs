@@ -1,0 +1,126 @@
+//! Federated training rounds: what the rounds pallet asks of the jobs pallet, what the jobs
+//! pallet tells it back, and the manifest an aggregation job works from.
+//!
+//! The rounds pallet depends on neither the jobs pallet nor the executor: it submits jobs
+//! through [`RoundJobs`] and learns of their ends through [`JobObserver`].
+
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+use sp_runtime::DispatchError;
+
+/// Identifies a round. Assigned in sequence from 0 and never reused.
+pub type RoundId = u64;
+/// A job's id, as the jobs pallet assigns it.
+pub type JobId = u64;
+
+/// Output of an aggregation job: one `i64` per manifest entry, 1 if the update was accepted
+/// (and averaged in), 0 if it was rejected.
+pub const VERDICTS: &str = "update_verdicts";
+/// Output of an aggregation job: the validation loss of the base parameters, then of each
+/// update (`f32`, `1 + updates` values; a rejected update that could not be evaluated has
+/// `-1`).
+pub const VALIDATION_LOSS: &str = "validation_loss";
+/// Output of an aggregation job: each update's L2 distance from the base (`f32`).
+pub const UPDATE_NORMS: &str = "update_norms";
+
+/// One parameter update an aggregation job weighs.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct ManifestEntry {
+	/// The sealed blob of the updated parameters (SCALE `Vec<InputTensor>`).
+	pub parameters: [u8; 32],
+	/// Its weight in the average: the shard's number of rows.
+	pub weight: u64,
+	/// Whether the update must pass the validation check (a private shard's, which nobody
+	/// could re-run) or is accepted as the quorum of its training job agreed on it.
+	pub checked: bool,
+}
+
+/// What an aggregation job combines, stored as a sealed blob (SCALE) that the job names.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub struct AggregationManifest {
+	/// The sealed blob of the base parameters every update started from.
+	pub base: [u8; 32],
+	/// The updates, in shard order; the verdicts come back in this order.
+	pub updates: Vec<ManifestEntry>,
+	/// Largest accepted L2 norm of an update's difference from the base, in thousandths.
+	/// Checked updates above it are rejected; every accepted update is clipped to it.
+	pub clip_milli: u32,
+	/// Accepted differences dropped from each end, coordinate by coordinate, before
+	/// averaging (lowered to `(accepted - 1) / 2` when fewer updates are accepted).
+	pub trim: u8,
+}
+
+/// A job a round needs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
+pub enum RoundJob {
+	/// Train a public shard (`dataset`, a sealed blob in SCALE form) from `parameters`.
+	Training {
+		/// The shard's dataset blob.
+		dataset: [u8; 32],
+		/// The initial parameters' blob.
+		parameters: [u8; 32],
+		/// Passes over the shard.
+		epochs: u16,
+		/// Samples per step.
+		batch_size: u32,
+	},
+	/// Check and combine the updates of the manifest blob `manifest` on the validation set
+	/// `validation` (a sealed blob in SCALE form).
+	Aggregation {
+		/// The [`AggregationManifest`] blob.
+		manifest: [u8; 32],
+		/// The round's public validation set.
+		validation: [u8; 32],
+	},
+}
+
+/// How a job the rounds pallet submitted ended.
+#[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
+pub enum JobEnd {
+	/// A quorum agreed. `parameters`: the blob the agreed parameters were stored in (`None`
+	/// if they could not be stored); `verdicts`: an aggregation job's [`VERDICTS`].
+	Settled {
+		/// The stored parameter blob.
+		parameters: Option<[u8; 32]>,
+		/// Per-update verdicts of an aggregation job (empty for training).
+		verdicts: Vec<bool>,
+	},
+	/// Failed, for any reason: no workers, no quorum, an executor error.
+	Failed,
+}
+
+/// Submitting jobs on behalf of an account, as the jobs pallet offers it to the rounds pallet.
+pub trait RoundJobs<AccountId, Balance, BlockNumber> {
+	/// Submits `job` on `version` of `model` for `requester`, holding its escrow from
+	/// `requester` exactly as a signed submission would; the job's end is reported to the
+	/// jobs pallet's observer, and the requester cannot cancel it.
+	fn submit(
+		requester: &AccountId,
+		model: u64,
+		version: u32,
+		job: RoundJob,
+		replication: u8,
+		fee_per_worker: Balance,
+		deadline: BlockNumber,
+	) -> Result<JobId, DispatchError>;
+}
+
+/// Told by the jobs pallet when a job ends.
+pub trait JobObserver {
+	/// Whether the observer submitted `job` (such jobs cannot be cancelled by their requester).
+	fn owns(job: JobId) -> bool;
+	/// `job` ended. Called once per job, for every job; must be cheap (a few storage
+	/// accesses): the jobs pallet's weights include [`JobObserver::MAX_END_ACCESSES`].
+	fn job_ended(job: JobId, end: JobEnd);
+	/// Most storage reads and writes `job_ended` and `owns` together make.
+	const MAX_END_ACCESSES: (u64, u64);
+}
+
+impl JobObserver for () {
+	fn owns(_: JobId) -> bool {
+		false
+	}
+	fn job_ended(_: JobId, _: JobEnd) {}
+	const MAX_END_ACCESSES: (u64, u64) = (0, 0);
+}
