@@ -11,10 +11,12 @@ use std::{
 use mosaic_executor::{
 	formats::{self, Format},
 	sandbox::{Sandbox, SandboxConfig},
-	training::TrainSpec,
+	training::{RoundUpdate, TrainSpec},
 	ExecutorError, Kernels, Limits, RunOutput, Tensor,
 };
+use codec::Decode;
 use mosaic_onnx_host::OnnxBackend;
+use mosaic_primitives::rounds::AggregationManifest;
 use mosaic_primitives::onnx::{
 	InputFormat, InputSource, RunRequest, RunResult, RunStatus, RunTask, StartError, Ticket,
 };
@@ -173,7 +175,44 @@ fn execute(sandbox: &Sandbox, blobs: &dyn BlobSource, request: &RunRequest) -> R
 			let parameters = formats::decode(Format::Scale, &bytes, "")?;
 			sandbox.train(&model, &parameters, &inputs, TrainSpec { epochs, batch_size }, request.precision)
 		},
+		RunTask::Aggregate { parameters, manifest } =>
+			aggregate(sandbox, blobs, &model, &inputs, &parameters, &manifest, request.precision),
 	}
+}
+
+/// Runs an aggregation job: the manifest and the base must be here and decode; an update
+/// whose blob is missing or malformed goes in empty, to be rejected by the check.
+fn aggregate(
+	sandbox: &Sandbox,
+	blobs: &dyn BlobSource,
+	step: &[u8],
+	validation: &[Tensor],
+	base: &[u8; 32],
+	manifest: &[u8; 32],
+	precision: u8,
+) -> Result<RunOutput, ExecutorError> {
+	let blob = |hash: &[u8; 32], what: &str| {
+		blobs.blob(hash).ok_or_else(|| {
+			ExecutorError::MalformedInput(format!("{what} blob 0x{} is not on this node", hex(hash)))
+		})
+	};
+	let manifest = AggregationManifest::decode(&mut &blob(manifest, "manifest")?[..])
+		.map_err(|e| ExecutorError::MalformedInput(format!("manifest: {e}")))?;
+	let base = formats::decode(Format::Scale, &blob(base, "base parameter")?, "")?;
+	let updates: Vec<RoundUpdate> = manifest
+		.updates
+		.iter()
+		.map(|entry| RoundUpdate {
+			parameters: blobs
+				.blob(&entry.parameters)
+				.and_then(|bytes| formats::decode(Format::Scale, &bytes, "").ok())
+				.unwrap_or_default(),
+			weight: entry.weight,
+			checked: entry.checked,
+		})
+		.collect();
+	let clip = manifest.clip_milli as f64 / 1000.0;
+	sandbox.aggregate_round(step, &base, validation, &updates, clip, manifest.trim as u32, precision)
 }
 
 /// Decodes an input; an unnamed `.npy` tensor is the model's first input.

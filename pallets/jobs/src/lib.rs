@@ -108,8 +108,9 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::*;
 use pallet_mosaic_blobs::{BlobInspect, BlobKind, BlobStore};
-use mosaic_primitives::contribution::{
-	ContributionKind, Points, RecordContribution, RewardPot, RewardSource, Subject,
+use mosaic_primitives::{
+	contribution::{ContributionKind, Points, RecordContribution, RewardPot, RewardSource, Subject},
+	rounds::{JobEnd, JobObserver, RoundJob, RoundJobs},
 };
 use pallet_mosaic_models::{Dim, ModelRegistry, ModelUsage};
 use sp_runtime::traits::{CheckedAdd, CheckedMul, CheckedSub, Saturating, UniqueSaturatedInto, Zero};
@@ -422,6 +423,10 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxOutputValues: Get<u32>;
 
+		/// Told when a job ends; the pallet that submitted jobs through [`RoundJobs`] (its
+		/// jobs cannot be cancelled by their requester).
+		type Observer: JobObserver;
+
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
 
@@ -588,8 +593,8 @@ pub mod pallet {
 		/// A quorum agreed on the outputs with `digest`; the escrow paid out and `refunded` went
 		/// back to the requester.
 		JobSettled { job: JobId, digest: Hash32, agreeing: u32, refunded: BalanceOf<T> },
-		/// A training job's agreed parameters were stored as the blob `blob`, owned by the
-		/// requester.
+		/// A training or aggregation job's agreed parameters were stored as the blob `blob`,
+		/// owned by the requester.
 		TrainedParametersStored { job: JobId, blob: Hash32 },
 		/// A job ended without a result; `refunded` went back to the requester.
 		JobFailed { job: JobId, reason: FailReason, refunded: BalanceOf<T> },
@@ -687,6 +692,10 @@ pub mod pallet {
 		OutputsTooLarge,
 		/// A value out of range.
 		BadValue,
+		/// An aggregation job's manifest is not a sealed blob.
+		ManifestBlobUnavailable,
+		/// The job belongs to a training round, which decides its fate: it cannot be cancelled.
+		PartOfRound,
 	}
 
 	#[pallet::hooks]
@@ -859,7 +868,7 @@ pub mod pallet {
 		/// Emits `JobSubmitted`.
 		#[pallet::call_index(10)]
 		#[pallet::weight(match (kind, input) {
-			(JobKind::Training(_), _) => T::WeightInfo::submit_training_job(),
+			(JobKind::Training(_) | JobKind::Aggregation(_), _) => T::WeightInfo::submit_training_job(),
 			(_, JobInput::Inline(tensors)) =>
 				T::WeightInfo::submit_job(tensors.iter().map(|t| t.data.len() as u32).sum()),
 			(_, JobInput::Blob { .. }) => T::WeightInfo::submit_job(0),
@@ -875,110 +884,19 @@ pub mod pallet {
 			deadline: BlockNumberFor<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let now = frame_system::Pallet::<T>::block_number();
-			ensure!(T::Models::is_runnable(model, version), Error::<T>::VersionNotRunnable);
-			let view = T::Models::version(model, version).ok_or(Error::<T>::VersionNotRunnable)?;
-			ensure!(
-				replication >= MinReplication::<T>::get() && replication <= T::MaxReplication::get(),
-				Error::<T>::BadReplication
-			);
-			ensure!(fee_per_worker >= T::MinFeePerWorker::get(), Error::<T>::FeeTooLow);
-			let latest_start = deadline
-				.checked_sub(&Self::round_length())
-				.ok_or(Error::<T>::BadDeadline)?;
-			ensure!(
-				latest_start > now && deadline <= now.saturating_add(T::MaxDeadline::get()),
-				Error::<T>::BadDeadline
-			);
-			match (&input, kind) {
-				(JobInput::Blob { hash, .. }, _) =>
-					ensure!(Self::is_usable(hash), Error::<T>::InputBlobUnavailable),
-				(JobInput::Inline(_), JobKind::Training(_)) =>
-					return Err(Error::<T>::TrainingNeedsDatasetBlob.into()),
-				(JobInput::Inline(tensors), JobKind::Inference) =>
-					Self::check_inline(tensors, &view.inputs)?,
-			}
-			let result_deposit = match kind {
-				JobKind::Training(spec) => {
-					ensure!(
-						spec.epochs >= 1 &&
-							spec.epochs <= T::MaxTrainingEpochs::get() &&
-							spec.batch_size >= 1,
-						Error::<T>::BadTrainingSpec
-					);
-					ensure!(Self::is_usable(&spec.parameters), Error::<T>::ParametersBlobUnavailable);
-					let size = T::Blobs::size(&spec.parameters).unwrap_or_default();
-					<T::Blobs as BlobStore<_, _>>::deposit_for(size)
-				},
-				JobKind::Inference => Zero::zero(),
-			};
-
-			let fees = fee_per_worker
-				.checked_mul(&BalanceOf::<T>::from(replication as u32))
-				.ok_or(Error::<T>::BadValue)?;
-			let held = fees
-				.checked_add(&T::ProtocolFee::get())
-				.and_then(|h| h.checked_add(&result_deposit))
-				.ok_or(Error::<T>::BadValue)?;
-
-			let job_id = NextJobId::<T>::get();
-			Queue::<T>::try_append(job_id).map_err(|_| Error::<T>::QueueFull)?;
-			Self::schedule(latest_start, job_id, DeadlineKind::LatestStart)?;
-			T::Currency::hold(&HoldReason::JobEscrow.into(), &who, held)
-				.map_err(|_| Error::<T>::InsufficientBalance)?;
-			// Sealed blobs are referenced while the job is open; remote ones cannot be (an
-			// unverified claim must not pin a hash), and are fetched and checked by workers.
-			let mut blob_refs = BlobRefs::default();
-			let inputs = [input.blob(), kind.training().map(|spec| spec.parameters)];
-			for hash in inputs.into_iter().flatten() {
-				if T::Blobs::is_sealed(&hash) && !blob_refs.contains(&hash) {
-					T::Blobs::add_ref(&hash)?;
-					blob_refs.try_push(hash).map_err(|_| Error::<T>::BadValue)?;
-				}
-			}
-			NextJobId::<T>::put(job_id.saturating_add(1));
-			OpenJobs::<T>::mutate(model, |n| *n = n.saturating_add(1));
-			Jobs::<T>::insert(
-				job_id,
-				JobInfo {
-					requester: who.clone(),
-					model,
-					version,
-					kind,
-					input,
-					replication,
-					fee_per_worker,
-					protocol_fee: T::ProtocolFee::get(),
-					result_deposit,
-					blob_refs,
-					held,
-					deadline,
-					submitted_at: now,
-					status: JobStatus::Queued,
-					round: 0,
-					assignees: Default::default(),
-					result: None,
-				},
-			);
-			Self::deposit_event(Event::JobSubmitted {
-				job: job_id,
-				requester: who,
-				model,
-				version,
-				replication,
-				held,
-			});
-			Ok(())
+			Self::do_submit(&who, model, version, kind, input, replication, fee_per_worker, deadline)
+				.map(|_| ())
 		}
 
 		/// Cancels the caller's job while no worker has committed, refunding everything and
 		/// freeing any assigned workers. Emits `JobCancelled`.
 		#[pallet::call_index(11)]
-		#[pallet::weight(T::WeightInfo::cancel_job())]
+		#[pallet::weight(T::WeightInfo::cancel_job().saturating_add(Pallet::<T>::end_weight()))]
 		pub fn cancel_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut info = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
 			ensure!(info.requester == who, Error::<T>::NotRequester);
+			ensure!(!T::Observer::owns(job), Error::<T>::PartOfRound);
 			let cancellable = match info.status {
 				JobStatus::Queued => true,
 				JobStatus::Committing { .. } =>
@@ -1046,7 +964,8 @@ pub mod pallet {
 				_ => 0,
 			},
 			T::MaxAssignees::get(),
-		).saturating_add(T::WeightInfo::assign(T::MaxWorkers::get(), T::EscalationWorkers::get().into())))]
+		).saturating_add(T::WeightInfo::assign(T::MaxWorkers::get(), T::EscalationWorkers::get().into()))
+		.saturating_add(Pallet::<T>::end_weight()))]
 		pub fn reveal(
 			origin: OriginFor<T>,
 			job: JobId,
@@ -1090,6 +1009,124 @@ pub mod pallet {
 }
 
 impl<T: Config> Pallet<T> {
+	/// Submits a job for `who` (see [`Pallet::submit_job`]); returns its id.
+	#[allow(clippy::too_many_arguments)]
+	fn do_submit(
+		who: &T::AccountId,
+		model: ModelId,
+		version: VersionNumber,
+		kind: JobKind,
+		input: JobInputOf<T>,
+		replication: u8,
+		fee_per_worker: BalanceOf<T>,
+		deadline: BlockNumberFor<T>,
+	) -> Result<JobId, DispatchError> {
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(T::Models::is_runnable(model, version), Error::<T>::VersionNotRunnable);
+		let view = T::Models::version(model, version).ok_or(Error::<T>::VersionNotRunnable)?;
+		ensure!(
+			replication >= MinReplication::<T>::get() && replication <= T::MaxReplication::get(),
+			Error::<T>::BadReplication
+		);
+		ensure!(fee_per_worker >= T::MinFeePerWorker::get(), Error::<T>::FeeTooLow);
+		let latest_start = deadline
+			.checked_sub(&Self::round_length())
+			.ok_or(Error::<T>::BadDeadline)?;
+		ensure!(
+			latest_start > now && deadline <= now.saturating_add(T::MaxDeadline::get()),
+			Error::<T>::BadDeadline
+		);
+		match (&input, kind) {
+			(JobInput::Blob { hash, .. }, _) =>
+				ensure!(Self::is_usable(hash), Error::<T>::InputBlobUnavailable),
+			(JobInput::Inline(_), JobKind::Training(_) | JobKind::Aggregation(_)) =>
+				return Err(Error::<T>::TrainingNeedsDatasetBlob.into()),
+			(JobInput::Inline(tensors), JobKind::Inference) =>
+				Self::check_inline(tensors, &view.inputs)?,
+		}
+		let result_deposit = match kind {
+			JobKind::Training(spec) => {
+				ensure!(
+					spec.epochs >= 1 &&
+						spec.epochs <= T::MaxTrainingEpochs::get() &&
+						spec.batch_size >= 1,
+					Error::<T>::BadTrainingSpec
+				);
+				Self::parameters_deposit(&spec.parameters)?
+			},
+			JobKind::Aggregation(spec) => {
+				ensure!(T::Blobs::is_sealed(&spec.manifest), Error::<T>::ManifestBlobUnavailable);
+				Self::parameters_deposit(&spec.parameters)?
+			},
+			JobKind::Inference => Zero::zero(),
+		};
+
+		let fees = fee_per_worker
+			.checked_mul(&BalanceOf::<T>::from(replication as u32))
+			.ok_or(Error::<T>::BadValue)?;
+		let held = fees
+			.checked_add(&T::ProtocolFee::get())
+			.and_then(|h| h.checked_add(&result_deposit))
+			.ok_or(Error::<T>::BadValue)?;
+
+		let job_id = NextJobId::<T>::get();
+		Queue::<T>::try_append(job_id).map_err(|_| Error::<T>::QueueFull)?;
+		Self::schedule(latest_start, job_id, DeadlineKind::LatestStart)?;
+		T::Currency::hold(&HoldReason::JobEscrow.into(), who, held)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		// Sealed blobs are referenced while the job is open; remote ones cannot be (an
+		// unverified claim must not pin a hash), and are fetched and checked by workers.
+		let mut blob_refs = BlobRefs::default();
+		let [parameters, manifest] = kind.blobs();
+		for hash in [input.blob(), parameters, manifest].into_iter().flatten() {
+			if T::Blobs::is_sealed(&hash) && !blob_refs.contains(&hash) {
+				T::Blobs::add_ref(&hash)?;
+				blob_refs.try_push(hash).map_err(|_| Error::<T>::BadValue)?;
+			}
+		}
+		NextJobId::<T>::put(job_id.saturating_add(1));
+		OpenJobs::<T>::mutate(model, |n| *n = n.saturating_add(1));
+		Jobs::<T>::insert(
+			job_id,
+			JobInfo {
+				requester: who.clone(),
+				model,
+				version,
+				kind,
+				input,
+				replication,
+				fee_per_worker,
+				protocol_fee: T::ProtocolFee::get(),
+				result_deposit,
+				blob_refs,
+				held,
+				deadline,
+				submitted_at: now,
+				status: JobStatus::Queued,
+				round: 0,
+				assignees: Default::default(),
+				result: None,
+			},
+		);
+		Self::deposit_event(Event::JobSubmitted {
+			job: job_id,
+			requester: who.clone(),
+			model,
+			version,
+			replication,
+			held,
+		});
+		Ok(job_id)
+	}
+
+	/// The blob deposit a result the size of parameter blob `hash` takes; the blob must be
+	/// usable.
+	fn parameters_deposit(hash: &Hash32) -> Result<BalanceOf<T>, DispatchError> {
+		ensure!(Self::is_usable(hash), Error::<T>::ParametersBlobUnavailable);
+		let size = T::Blobs::size(hash).unwrap_or_default();
+		Ok(<T::Blobs as BlobStore<_, _>>::deposit_for(size))
+	}
+
 	/// Blocks a whole round takes: a commit and a reveal phase.
 	fn round_length() -> BlockNumberFor<T> {
 		T::CommitPeriod::get().saturating_add(T::RevealPeriod::get())
@@ -1307,19 +1344,21 @@ impl<T: Config> Pallet<T> {
 				Queue::<T>::mutate(|queue| queue.retain(|id| *id != job));
 				Self::fail(job, &mut info, FailReason::NoWorkers, false);
 				Self::store_or_finish(job, info);
-				T::WeightInfo::expire_queued()
+				T::WeightInfo::expire_queued().saturating_add(Self::end_weight())
 			},
 			(DeadlineKind::CommitEnd, JobStatus::Committing { until }) if until == now => {
 				Self::end_commit_phase(job, &mut info, now);
 				Self::store_or_finish(job, info);
 				T::WeightInfo::expire_commit(T::MaxAssignees::get())
 					.saturating_add(T::WeightInfo::assign(T::MaxWorkers::get(), T::EscalationWorkers::get().into()))
+					.saturating_add(Self::end_weight())
 			},
 			(DeadlineKind::RevealEnd, JobStatus::Revealing { until }) if until == now => {
 				Self::settle(job, &mut info, now);
 				Self::store_or_finish(job, info);
 				T::WeightInfo::expire_reveal(T::MaxOutputValues::get(), T::MaxAssignees::get())
 					.saturating_add(T::WeightInfo::assign(T::MaxWorkers::get(), T::EscalationWorkers::get().into()))
+					.saturating_add(Self::end_weight())
 			},
 			(DeadlineKind::Purge, status) if status.is_finished() => {
 				Jobs::<T>::remove(job);
@@ -1604,11 +1643,11 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::JobSettled { job, digest, agreeing, refunded });
 	}
 
-	/// Stores a settled training job's agreed parameters as a blob of its requester. Outputs
-	/// revealed by digest only cannot be stored (the chain never saw them); a store that
-	/// fails is logged, and the deposit stays with the requester.
+	/// Stores a settled training or aggregation job's agreed parameters as a blob of its
+	/// requester. Outputs revealed by digest only cannot be stored (the chain never saw
+	/// them); a store that fails is logged, and the deposit stays with the requester.
 	fn store_trained_parameters(job: JobId, info: &mut JobInfoOf<T>) {
-		if info.kind.training().is_none() {
+		if !info.kind.yields_parameters() {
 			return;
 		}
 		let Some(result) = info.result.as_mut() else { return };
@@ -1693,8 +1732,10 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Bookkeeping for a job that just finished: input reference, open count, purge date.
+	/// Bookkeeping for a job that just finished: input reference, open count, purge date,
+	/// and the observer.
 	fn finish(job: JobId, info: JobInfoOf<T>) {
+		T::Observer::job_ended(job, Self::job_end(&info));
 		for hash in info.blob_refs.iter() {
 			let _ = T::Blobs::remove_ref(hash);
 		}
@@ -1707,6 +1748,30 @@ impl<T: Config> Pallet<T> {
 			log::warn!(target: LOG_TARGET, "job {job}: purge schedule full, record kept");
 		}
 		Jobs::<T>::insert(job, info);
+	}
+
+	/// How a finished job ended, as the observer hears it.
+	fn job_end(info: &JobInfoOf<T>) -> JobEnd {
+		match (&info.status, &info.result) {
+			(JobStatus::Settled, Some(result)) => {
+				let verdicts = match &result.outcome {
+					Outcome::Outputs(outputs) => outputs
+						.iter()
+						.find(|o| o.name.as_slice() == mosaic_primitives::rounds::VERDICTS.as_bytes())
+						.map(|o| o.elements.iter().map(|v| *v == 1).collect())
+						.unwrap_or_default(),
+					_ => Vec::new(),
+				};
+				JobEnd::Settled { parameters: result.parameters, verdicts }
+			},
+			_ => JobEnd::Failed,
+		}
+	}
+
+	/// What telling the observer of a job's end may cost.
+	pub fn end_weight() -> Weight {
+		let (reads, writes) = T::Observer::MAX_END_ACCESSES;
+		T::DbWeight::get().reads_writes(reads.saturating_add(1), writes)
 	}
 
 	/// Whether a job may name blob `hash`: sealed, or remote (fetched and checked by the
@@ -1728,6 +1793,27 @@ impl<T: Config> Pallet<T> {
 	/// The jobs a worker holds, for the runtime API.
 	pub fn worker_jobs(worker: &T::AccountId) -> Vec<JobId> {
 		Assignments::<T>::iter_key_prefix(worker).collect()
+	}
+}
+
+impl<T: Config> RoundJobs<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for Pallet<T> {
+	fn submit(
+		requester: &T::AccountId,
+		model: ModelId,
+		version: VersionNumber,
+		job: RoundJob,
+		replication: u8,
+		fee_per_worker: BalanceOf<T>,
+		deadline: BlockNumberFor<T>,
+	) -> Result<JobId, DispatchError> {
+		let (kind, dataset) = match job {
+			RoundJob::Training { dataset, parameters, epochs, batch_size } =>
+				(JobKind::Training(TrainingSpec { parameters, epochs, batch_size }), dataset),
+			RoundJob::Aggregation { parameters, manifest, validation } =>
+				(JobKind::Aggregation(AggregationSpec { parameters, manifest }), validation),
+		};
+		let input = JobInput::Blob { hash: dataset, format: mosaic_primitives::onnx::InputFormat::Scale };
+		Self::do_submit(requester, model, version, kind, input, replication, fee_per_worker, deadline)
 	}
 }
 

@@ -229,6 +229,24 @@ impl BlobStore<u64, u64> for MockBlobs {
 	}
 }
 
+std::thread_local! {
+	/// Jobs the mock observer owns, and the ends it heard of.
+	pub static OBSERVED: core::cell::RefCell<(Vec<u64>, Vec<(u64, mosaic_primitives::rounds::JobEnd)>)> =
+		Default::default();
+}
+
+/// An observer that owns the jobs in `OBSERVED.0` and records every job end.
+pub struct MockObserver;
+impl mosaic_primitives::rounds::JobObserver for MockObserver {
+	fn owns(job: u64) -> bool {
+		OBSERVED.with(|o| o.borrow().0.contains(&job))
+	}
+	fn job_ended(job: u64, end: mosaic_primitives::rounds::JobEnd) {
+		OBSERVED.with(|o| o.borrow_mut().1.push((job, end)));
+	}
+	const MAX_END_ACCESSES: (u64, u64) = (0, 0);
+}
+
 pub const MIN_STAKE: u64 = 1_000;
 pub const PROTOCOL_FEE: u64 = 7;
 pub const MIN_FEE: u64 = 10;
@@ -281,6 +299,7 @@ impl pallet_mosaic_jobs::Config for Test {
 	type MaxTrainingEpochs = ConstU16<MAX_EPOCHS>;
 	type MaxInlineInputBytes = ConstU32<64>;
 	type MaxOutputValues = ConstU32<MAX_OUTPUT_VALUES>;
+	type Observer = MockObserver;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = MockHelper;

@@ -213,8 +213,8 @@ fn fetch_remote_blobs<T: Config>(
 	info: &JobInfoOf<T>,
 ) -> Result<Result<(), OutcomeOf<T>>, &'static str> {
 	use pallet_mosaic_blobs::offchain::FetchError;
-	let blobs = [info.input.blob(), info.kind.training().map(|spec| spec.parameters)];
-	for hash in blobs.into_iter().flatten() {
+	let [parameters, manifest] = info.kind.blobs();
+	for hash in [info.input.blob(), parameters, manifest].into_iter().flatten() {
 		match T::Blobs::ensure_local(&hash) {
 			Ok(()) | Err(FetchError::Unknown | FetchError::NotRemote) => {},
 			Err(FetchError::Http(code)) => {
@@ -256,6 +256,8 @@ fn start<T: Config>(
 				epochs: spec.epochs.into(),
 				batch_size: spec.batch_size,
 			},
+			JobKind::Aggregation(spec) =>
+				RunTask::Aggregate { parameters: spec.parameters, manifest: spec.manifest },
 		},
 	};
 	match mosaic_onnx::start(request.encode()) {

@@ -35,6 +35,18 @@ pub struct TrainingSpec {
 	pub batch_size: u32,
 }
 
+/// How an aggregation job aggregates.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+)]
+pub struct AggregationSpec {
+	/// The sealed blob of the base parameters every update started from.
+	pub parameters: Hash32,
+	/// The sealed blob of the [`AggregationManifest`](mosaic_primitives::rounds::AggregationManifest):
+	/// the updates with their weights, the clipping bound and the trim.
+	pub manifest: Hash32,
+}
+
 /// What a job asks for.
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
@@ -49,6 +61,14 @@ pub enum JobKind {
 	/// parameters are stored as a blob owned by the requester.
 	#[codec(index = 1)]
 	Training(TrainingSpec),
+	/// A federated round's aggregation. The model version is a training-step graph and the
+	/// input, a blob, the round's validation set. Each update the manifest names is checked
+	/// (validation loss before and after, norm within the clip) if it asks to be, and the
+	/// accepted ones are combined by a clipped, trimmed, weighted mean. The result is the
+	/// combined parameters, stored as a blob like a training job's, and the per-update
+	/// verdicts, validation losses and norms (see `mosaic_primitives::rounds`).
+	#[codec(index = 2)]
+	Aggregation(AggregationSpec),
 }
 
 impl JobKind {
@@ -56,7 +76,21 @@ impl JobKind {
 	pub fn training(&self) -> Option<&TrainingSpec> {
 		match self {
 			JobKind::Training(spec) => Some(spec),
-			JobKind::Inference => None,
+			JobKind::Inference | JobKind::Aggregation(_) => None,
+		}
+	}
+
+	/// Whether the result is a set of parameters, stored as a blob at settlement.
+	pub fn yields_parameters(&self) -> bool {
+		!matches!(self, JobKind::Inference)
+	}
+
+	/// The blobs the job names besides its input: initial or base parameters, a manifest.
+	pub fn blobs(&self) -> [Option<Hash32>; 2] {
+		match self {
+			JobKind::Inference => [None, None],
+			JobKind::Training(spec) => [Some(spec.parameters), None],
+			JobKind::Aggregation(spec) => [Some(spec.parameters), Some(spec.manifest)],
 		}
 	}
 }
@@ -76,8 +110,9 @@ pub struct InlineTensor<Name, Shape, Data> {
 	pub data: Data,
 }
 
-/// The blobs a job references: at most its input and its initial parameters.
-pub type BlobRefs = BoundedVec<Hash32, frame_support::traits::ConstU32<2>>;
+/// The blobs a job references: at most its input, its initial (or base) parameters and an
+/// aggregation manifest.
+pub type BlobRefs = BoundedVec<Hash32, frame_support::traits::ConstU32<3>>;
 
 /// A job's input.
 #[derive(
@@ -316,7 +351,7 @@ pub struct JobResult<Outputs> {
 	pub outcome: Outcome<Outputs>,
 	/// How many workers agreed.
 	pub agreeing: u32,
-	/// For a training job, the blob the agreed trained parameters were stored in.
+	/// For a training or aggregation job, the blob the agreed parameters were stored in.
 	pub parameters: Option<Hash32>,
 }
 

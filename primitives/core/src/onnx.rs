@@ -76,10 +76,13 @@ pub enum RunTask {
 		batch_size: u32,
 	},
 	/// The model is a training-step graph and the input a validation set: check and combine
-	/// the parameter updates the [`AggregationManifest`](crate::rounds::AggregationManifest)
-	/// blob `manifest` names. The result is the combined parameters, then the per-update
-	/// verdicts, validation losses and norms (see [`crate::rounds`]).
+	/// the updates of the base `parameters` that the
+	/// [`AggregationManifest`](crate::rounds::AggregationManifest) blob `manifest` names. The
+	/// result is the combined parameters, then the per-update verdicts, validation losses and
+	/// norms (see [`crate::rounds`]).
 	Aggregate {
+		/// blake2-256 of the base parameters' blob.
+		parameters: [u8; 32],
 		/// blake2-256 of the manifest blob.
 		manifest: [u8; 32],
 	},

@@ -36,11 +36,10 @@ pub struct ManifestEntry {
 	pub checked: bool,
 }
 
-/// What an aggregation job combines, stored as a sealed blob (SCALE) that the job names.
+/// What an aggregation job combines, besides its base parameters: stored as a sealed blob
+/// (SCALE) that the job names.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub struct AggregationManifest {
-	/// The sealed blob of the base parameters every update started from.
-	pub base: [u8; 32],
 	/// The updates, in shard order; the verdicts come back in this order.
 	pub updates: Vec<ManifestEntry>,
 	/// Largest accepted L2 norm of an update's difference from the base, in thousandths.
@@ -65,9 +64,11 @@ pub enum RoundJob {
 		/// Samples per step.
 		batch_size: u32,
 	},
-	/// Check and combine the updates of the manifest blob `manifest` on the validation set
-	/// `validation` (a sealed blob in SCALE form).
+	/// Check and combine the updates of the manifest blob `manifest`, made from the base
+	/// `parameters`, on the validation set `validation` (a sealed blob in SCALE form).
 	Aggregation {
+		/// The base parameters' blob.
+		parameters: [u8; 32],
 		/// The [`AggregationManifest`] blob.
 		manifest: [u8; 32],
 		/// The round's public validation set.
@@ -97,7 +98,7 @@ pub trait RoundJobs<AccountId, Balance, BlockNumber> {
 	/// jobs pallet's observer, and the requester cannot cancel it.
 	fn submit(
 		requester: &AccountId,
-		model: u64,
+		model: u32,
 		version: u32,
 		job: RoundJob,
 		replication: u8,
