@@ -197,6 +197,7 @@ impl<T: pallet_mosaic_models::Config> BenchmarkHelper<T::AccountId> for ModelsBe
 			tolerance: Some(1),
 			royalty: <T as pallet_mosaic_models::Config>::MaxRoyalty::get(),
 			parent: None,
+			parameters: None,
 		};
 		let mut name = b"bench-".to_vec();
 		name.extend_from_slice(&model.to_le_bytes().map(|b| b'a' + b % 26));

@@ -97,6 +97,7 @@ fn widest_spec<T: Config>(
 		tolerance: Some(u64::MAX),
 		royalty: T::MaxRoyalty::get(),
 		parent,
+		parameters: None,
 	}
 }
 
@@ -123,7 +124,7 @@ fn register<T: Config>(
 mod benchmarks {
 	use super::*;
 
-	// Worst case: the longest name and metadata, `t` widest tensors, and a parent.
+	// Worst case: the longest name and metadata, `t` widest tensors, a parent and parameters.
 	#[benchmark]
 	fn register_model(t: Linear<2, { Pallet::<T>::max_tensors() }>) -> Result<(), BenchmarkError> {
 		let parent_owner: T::AccountId = account("parent", 0, 0);
@@ -132,7 +133,8 @@ mod benchmarks {
 
 		let caller: T::AccountId = whitelisted_caller();
 		let blob = funded_with_blob::<T>(&caller, 1)?;
-		let spec = widest_spec::<T>(blob, t, Some((parent, 1)));
+		let mut spec = widest_spec::<T>(blob, t, Some((parent, 1)));
+		spec.parameters = Some(T::BenchmarkHelper::sealed_blob(&caller, 2)?);
 		let deposit = Pallet::<T>::version_deposit(&spec);
 		let model = NextModelId::<T>::get();
 
@@ -149,7 +151,7 @@ mod benchmarks {
 		Ok(())
 	}
 
-	// Worst case: `t` widest tensors and a parent.
+	// Worst case: `t` widest tensors, a parent and parameters.
 	#[benchmark]
 	fn publish_version(t: Linear<2, { Pallet::<T>::max_tensors() }>) -> Result<(), BenchmarkError> {
 		if T::MaxVersions::get() < 2 {
@@ -158,7 +160,8 @@ mod benchmarks {
 		let caller: T::AccountId = whitelisted_caller();
 		let blob = funded_with_blob::<T>(&caller, 0)?;
 		let model = register::<T>(&caller, b'm', blob, 2)?;
-		let spec = widest_spec::<T>(blob, t, Some((model, 1)));
+		let mut spec = widest_spec::<T>(blob, t, Some((model, 1)));
+		spec.parameters = Some(T::BenchmarkHelper::sealed_blob(&caller, 1)?);
 		let deposit = Pallet::<T>::version_deposit(&spec);
 
 		#[extrinsic_call]

@@ -158,6 +158,18 @@ pub trait ModelRegistry<AccountId, Balance> {
 	/// to have established that; this pallet does not check it. A version already invalid
 	/// keeps its first code and nothing happens (`Ok`). Fails for unknown versions.
 	fn mark_invalid(model: ModelId, version: VersionNumber, code: u16) -> DispatchResult;
+
+	/// Publishes `parameters` (a sealed blob), trained by round `round` from version `base`
+	/// of `model`, as the model's next version: the base's spec with these parameters and
+	/// the base as parent. Holds the version's deposit from the model's owner and references
+	/// the blobs, as publishing does. The caller is trusted to have checked that the owner
+	/// agreed (the rounds pallet lets only the owner start a round). Returns the new number.
+	fn publish_derived(
+		model: ModelId,
+		base: VersionNumber,
+		parameters: BlobHash,
+		round: u64,
+	) -> Result<VersionNumber, DispatchError>;
 }
 
 /// No registry: there are no models, nothing is runnable and nothing can be marked. For mocks
@@ -192,6 +204,15 @@ impl<AccountId, Balance> ModelRegistry<AccountId, Balance> for () {
 	}
 
 	fn mark_invalid(_model: ModelId, _version: VersionNumber, _code: u16) -> DispatchResult {
+		Err(DispatchError::CannotLookup)
+	}
+
+	fn publish_derived(
+		_model: ModelId,
+		_base: VersionNumber,
+		_parameters: BlobHash,
+		_round: u64,
+	) -> Result<VersionNumber, DispatchError> {
 		Err(DispatchError::CannotLookup)
 	}
 }
@@ -470,6 +491,18 @@ pub mod pallet {
 			/// The deposit held for the version.
 			deposit: BalanceOf<T>,
 		},
+		/// A federated training round produced version `version` of `model` (published just
+		/// before, with the base version as its parent): the round's aggregated `parameters`.
+		VersionTrainedInRound {
+			/// The model.
+			model: ModelId,
+			/// The new version.
+			version: VersionNumber,
+			/// The round.
+			round: u64,
+			/// Its parameters' blob.
+			parameters: BlobHash,
+		},
 		/// The owner deprecated a version: no new jobs may use it.
 		VersionDeprecated {
 			/// The model.
@@ -654,7 +687,7 @@ pub mod pallet {
 			let version_deposit = Self::version_deposit(&first_version);
 			let deposit = metadata_deposit.saturating_add(version_deposit);
 			Self::hold_deposit(&who, deposit)?;
-			T::Blobs::add_ref(&first_version.blob)?;
+			Self::reference_blobs(&first_version)?;
 
 			let now = frame_system::Pallet::<T>::block_number();
 			let (blob, parent) = (first_version.blob, first_version.parent);
@@ -666,6 +699,7 @@ pub mod pallet {
 					status: VersionStatus::Active,
 					published_at: now,
 					deposit: version_deposit,
+					round: None,
 				},
 			);
 			ModelsByName::<T>::insert(&name, model);
@@ -725,7 +759,7 @@ pub mod pallet {
 
 			let deposit = Self::version_deposit(&spec);
 			Self::hold_deposit(&who, deposit)?;
-			T::Blobs::add_ref(&spec.blob)?;
+			Self::reference_blobs(&spec)?;
 
 			let (blob, parent) = (spec.blob, spec.parent);
 			Versions::<T>::insert(
@@ -736,6 +770,7 @@ pub mod pallet {
 					status: VersionStatus::Active,
 					published_at: frame_system::Pallet::<T>::block_number(),
 					deposit,
+					round: None,
 				},
 			);
 			info.version_count = version;
@@ -917,6 +952,9 @@ pub mod pallet {
 				if let Some(entry) = Versions::<T>::take(model, version) {
 					T::Blobs::remove_ref(&entry.spec.blob)
 						.map_err(|error| error.with_weight(weight))?;
+					if let Some(parameters) = entry.spec.parameters {
+						T::Blobs::remove_ref(&parameters).map_err(|error| error.with_weight(weight))?;
+					}
 				}
 			}
 			ModelsByName::<T>::remove(&info.name);
@@ -1003,6 +1041,14 @@ pub mod pallet {
 			let blob = T::Blobs::blob(&spec.blob).ok_or(Error::<T>::UnknownBlob)?;
 			ensure!(blob.kind == BlobKind::Sealed, Error::<T>::BlobNotSealed);
 			ensure!(blob.owner == *who || reuses_parent_blob, Error::<T>::NotBlobOwner);
+			if let Some(parameters) = spec.parameters {
+				let reuses_parent_parameters = spec.parent.is_some_and(|(m, v)| {
+					Versions::<T>::get(m, v).is_some_and(|p| p.spec.parameters == Some(parameters))
+				});
+				let blob = T::Blobs::blob(&parameters).ok_or(Error::<T>::UnknownBlob)?;
+				ensure!(blob.kind == BlobKind::Sealed, Error::<T>::BlobNotSealed);
+				ensure!(blob.owner == *who || reuses_parent_parameters, Error::<T>::NotBlobOwner);
+			}
 			let size = T::Blobs::size(&spec.blob).ok_or(Error::<T>::UnknownBlob)?;
 			ensure!(size <= T::MaxModelBlobSize::get(), Error::<T>::ModelTooLarge);
 			Ok(())
@@ -1066,7 +1112,62 @@ pub mod pallet {
 				tolerance: spec.tolerance,
 				royalty: spec.royalty,
 				status: entry.status,
+				parameters: spec.parameters,
 			})
+		}
+
+		/// Takes references to a new version's blobs: the model, and its parameters if any.
+		fn reference_blobs(spec: &VersionSpecOf<T>) -> DispatchResult {
+			T::Blobs::add_ref(&spec.blob)?;
+			if let Some(parameters) = spec.parameters {
+				T::Blobs::add_ref(&parameters)?;
+			}
+			Ok(())
+		}
+
+		/// Publishes the parameters a round trained as a new version of `model` derived from
+		/// `base` (see [`ModelRegistry::publish_derived`]).
+		pub(crate) fn do_publish_derived(
+			model: ModelId,
+			base: VersionNumber,
+			parameters: BlobHash,
+			round: u64,
+		) -> Result<VersionNumber, DispatchError> {
+			let mut info = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
+			let base_entry = Versions::<T>::get(model, base).ok_or(Error::<T>::UnknownVersion)?;
+			ensure!(info.version_count < T::MaxVersions::get(), Error::<T>::TooManyVersions);
+			ensure!(T::Blobs::is_sealed(&parameters), Error::<T>::BlobNotSealed);
+			let version = info.version_count.checked_add(1).ok_or(ArithmeticError::Overflow)?;
+			let mut spec = base_entry.spec;
+			spec.parameters = Some(parameters);
+			spec.parent = Some((model, base));
+			let deposit = Self::version_deposit(&spec);
+			Self::hold_deposit(&info.owner, deposit)?;
+			Self::reference_blobs(&spec)?;
+			let blob = spec.blob;
+			Versions::<T>::insert(
+				model,
+				version,
+				VersionInfo {
+					spec,
+					status: VersionStatus::Active,
+					published_at: frame_system::Pallet::<T>::block_number(),
+					deposit,
+					round: Some(round),
+				},
+			);
+			info.version_count = version;
+			info.deposit = info.deposit.saturating_add(deposit);
+			Models::<T>::insert(model, info);
+			Self::deposit_event(Event::VersionPublished {
+				model,
+				version,
+				blob,
+				parent: Some((model, base)),
+				deposit,
+			});
+			Self::deposit_event(Event::VersionTrainedInRound { model, version, round, parameters });
+			Ok(version)
 		}
 
 		/// Marks a version invalid (see [`ModelRegistry::mark_invalid`]).
@@ -1193,5 +1294,14 @@ impl<T: Config> ModelRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 
 	fn mark_invalid(model: ModelId, version: VersionNumber, code: u16) -> DispatchResult {
 		Self::do_mark_invalid(model, version, code)
+	}
+
+	fn publish_derived(
+		model: ModelId,
+		base: VersionNumber,
+		parameters: BlobHash,
+		round: u64,
+	) -> Result<VersionNumber, DispatchError> {
+		Self::do_publish_derived(model, base, parameters, round)
 	}
 }

@@ -31,8 +31,8 @@ const LICENSE: &str = "MIT";
 /// Deposit of the entry of a model named "resnet" (6 bytes) with `DESCRIPTION` and `LICENSE`:
 /// 10 + 1 * (6 + 16 + 3).
 const META_DEPOSIT: u64 = 35;
-/// Deposit of `spec(_)`: 10 + 1 * 82 encoded bytes.
-const VERSION_DEPOSIT: u64 = 92;
+/// Deposit of `spec(_)`: 10 + 1 * 83 encoded bytes.
+const VERSION_DEPOSIT: u64 = 93;
 /// Blob deposit of a 32-byte blob: 10 + 2 * 32.
 const BLOB_DEPOSIT: u64 = 74;
 
@@ -78,7 +78,7 @@ fn tensors(list: Vec<TensorSchemaOf<Test>>) -> TensorsOf<Test> {
 }
 
 /// A version with one input `x: f32[n, 4]` and one output `y: f32[2]`, precision 6,
-/// tolerance 3, royalty 10 %, no parent. Encodes to 82 bytes.
+/// tolerance 3, royalty 10 %, no parent, no parameters. Encodes to 83 bytes.
 fn spec(blob: BlobHash) -> VersionSpecOf<Test> {
 	VersionSpec {
 		blob,
@@ -93,6 +93,7 @@ fn spec(blob: BlobHash) -> VersionSpecOf<Test> {
 		tolerance: Some(3),
 		royalty: Permill::from_percent(10),
 		parent: None,
+		parameters: None,
 	}
 }
 
@@ -172,7 +173,7 @@ fn deposits_follow_the_config() {
 		assert_eq!(Models::metadata_deposit(b"a", b"", b""), 11);
 
 		let version = spec([1u8; 32]);
-		assert_eq!(version.encoded_size(), 82);
+		assert_eq!(version.encoded_size(), 83);
 		assert_eq!(Models::version_deposit(&version), VERSION_DEPOSIT);
 		assert_eq!(Models::tensor_count(&version), 2);
 		assert_eq!(Models::max_tensors(), 2 * MAX_IO);
@@ -250,7 +251,7 @@ fn register_model_holds_the_deposit_and_references_the_blob() {
 		));
 
 		let deposit = META_DEPOSIT + VERSION_DEPOSIT;
-		assert_eq!(deposit, 127);
+		assert_eq!(deposit, 128);
 		assert_eq!(held(ALICE), deposit);
 		assert_eq!(blob_held(ALICE), BLOB_DEPOSIT);
 		assert_eq!(free(ALICE), INITIAL_BALANCE - BLOB_DEPOSIT - deposit);
@@ -280,6 +281,7 @@ fn register_model_holds_the_deposit_and_references_the_blob() {
 				status: VersionStatus::Active,
 				published_at: 1,
 				deposit: VERSION_DEPOSIT,
+				round: None,
 			})
 		);
 		System::assert_has_event(
@@ -586,6 +588,7 @@ fn publish_version_holds_its_deposit_and_references_its_blob() {
 				status: VersionStatus::Active,
 				published_at: 5,
 				deposit,
+				round: None,
 			})
 		);
 		System::assert_last_event(
@@ -1111,6 +1114,7 @@ fn registry_views_versions() {
 				tolerance: Some(3),
 				royalty: Permill::from_percent(10),
 				status: VersionStatus::Active,
+				parameters: None,
 			})
 		);
 		assert_eq!(<Models as ModelRegistry<u64, u64>>::version(model, 2), None);
@@ -1254,5 +1258,64 @@ fn model_view_lists_every_version_in_order_and_names_resolve() {
 		assert_eq!(Models::model_id_by_name(b"unknown".to_vec()), None);
 		// Longer than any name can be: no panic, no match.
 		assert_eq!(Models::model_id_by_name(vec![b'a'; 10_000]), None);
+	});
+}
+
+#[test]
+fn versions_may_carry_parameters_and_rounds_derive_new_ones() {
+	build_and_execute(|| {
+		let blob = store_blob(ALICE, 1);
+		let params = store_blob(ALICE, 2);
+		let bobs = store_blob(BOB, 3);
+		// Parameters must be a sealed blob of the publisher's.
+		let with = |p| spec_with(blob, |s| s.parameters = Some(p));
+		let register_with = |p| {
+			Models::register_model(signed(ALICE), bounded("logreg"), bounded(""), bounded(""), with(p))
+		};
+		assert_noop!(register_with([9; 32]), Error::<Test>::UnknownBlob);
+		assert_noop!(register_with(bobs), Error::<Test>::NotBlobOwner);
+		assert_ok!(register_with(params));
+		let model = 0;
+		assert_eq!((refs(blob), refs(params)), (1, 1));
+		assert_eq!(<Models as ModelRegistry<u64, u64>>::version(model, 1).unwrap().parameters, Some(params));
+
+		// A round's result: the base's spec, new parameters, the base as parent, the round.
+		let trained = store_blob(ALICE, 4);
+		let held_before = held(ALICE);
+		let version =
+			<Models as ModelRegistry<u64, u64>>::publish_derived(model, 1, trained, 7).unwrap();
+		assert_eq!(version, 2);
+		let entry = Versions::<Test>::get(model, 2).unwrap();
+		assert_eq!(entry.spec, spec_with(blob, |s| {
+			s.parameters = Some(trained);
+			s.parent = Some((model, 1));
+		}));
+		assert_eq!(entry.round, Some(7));
+		assert_eq!(held(ALICE), held_before + entry.deposit);
+		assert_eq!((refs(blob), refs(params), refs(trained)), (2, 1, 1));
+		System::assert_last_event(
+			Event::VersionTrainedInRound { model, version: 2, round: 7, parameters: trained }.into(),
+		);
+		assert_noop!(
+			<Models as ModelRegistry<u64, u64>>::publish_derived(model, 9, trained, 7),
+			Error::<Test>::UnknownVersion
+		);
+		assert_noop!(
+			<Models as ModelRegistry<u64, u64>>::publish_derived(model, 1, [8; 32], 7),
+			Error::<Test>::BlobNotSealed
+		);
+		// A child may reuse its parent's parameters whoever owns them.
+		assert_ok!(Models::publish_version(signed(ALICE), model, spec_with(blob, |s| {
+			s.parameters = Some(trained);
+			s.parent = Some((model, 2));
+		})));
+		assert_eq!(refs(trained), 2);
+
+		// Removing the model drops every reference.
+		for v in 1..=3 {
+			assert_ok!(Models::deprecate_version(signed(ALICE), model, v));
+		}
+		assert_ok!(remove(ALICE, model));
+		assert_eq!((refs(blob), refs(params), refs(trained)), (0, 0, 0));
 	});
 }

@@ -100,6 +100,10 @@ pub struct VersionSpec<Tensors> {
 	/// it may point to another owner's model, and it stays as it was if that model is removed
 	/// later (model ids are never reused, so it can never point to a different model).
 	pub parent: Option<(ModelId, VersionNumber)>,
+	/// For a training-step graph: the sealed blob of its trained parameters (SCALE
+	/// `Vec<InputTensor>`), owned by the publisher or the parent's. Training jobs and rounds
+	/// start from it; the version takes a reference to it.
+	pub parameters: Option<BlobHash>,
 }
 
 /// Whether a version may be used for new jobs.
@@ -153,6 +157,8 @@ pub struct VersionInfo<Spec, Balance, BlockNumber> {
 	/// The part of the model's deposit that this version accounts for:
 	/// `DepositBase + DepositPerByte * (encoded size of spec)` when it was published.
 	pub deposit: Balance,
+	/// The federated training round that produced it (its parameters), if any.
+	pub round: Option<u64>,
 }
 
 /// A model's entry, as kept in [`Models`](crate::Models).
@@ -208,6 +214,8 @@ pub struct VersionView<AccountId, Tensors> {
 	pub royalty: Permill,
 	/// Whether new jobs may use the version.
 	pub status: VersionStatus,
+	/// Its trained parameters' blob, if it has one.
+	pub parameters: Option<BlobHash>,
 }
 
 /// A model with all its versions, as the `ModelsApi` runtime API reports it.
