@@ -150,6 +150,9 @@ pub enum RewardSource {
 	/// Tokens minted by the per-block emission.
 	#[codec(index = 4)]
 	Emission,
+	/// A training round's budget, paid to the owners of the data it accepted.
+	#[codec(index = 5)]
+	RoundBudget,
 }
 
 /// The rewards pot, as the pallets that pay into it see it. A payer first moves the funds

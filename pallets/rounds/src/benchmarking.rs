@@ -1,0 +1,153 @@
+//! Benchmarks of the rounds pallet (benchmarks v2), each at its worst case: a round's jobs go
+//! through the real jobs pallet and its new version through the real registry when run in
+//! the runtime.
+
+use super::*;
+use crate::Pallet as RoundsPallet;
+use frame_benchmarking::v2::*;
+use frame_support::traits::fungible::Mutate;
+use frame_system::RawOrigin;
+use sp_runtime::traits::Bounded;
+
+fn funded<T: Config>(who: &T::AccountId) {
+	let amount = T::Currency::minimum_balance().saturating_mul(1_000_000_000u32.into());
+	let _ = T::Currency::set_balance(who, amount);
+}
+
+fn settings<T: Config>(min_shards: u32) -> RoundSettingsOf<T> {
+	RoundSettings {
+		epochs: 1,
+		batch_size: 1,
+		clip_milli: u32::MAX,
+		trim: 1,
+		min_shards,
+		replication: 1,
+		fee_per_worker: T::Currency::minimum_balance().saturating_mul(1_000u32.into()),
+		job_period: 100u32.into(),
+	}
+}
+
+/// A round by a funded model owner with a budget, open for `MaxJoinPeriod` blocks.
+fn open_round<T: Config>(min_shards: u32) -> (T::AccountId, RoundId) {
+	let creator: T::AccountId = account("creator", 0, 0);
+	funded::<T>(&creator);
+	let (model, base) = T::BenchmarkHelper::version_with_parameters(&creator);
+	let validation = T::BenchmarkHelper::sealed_blob(&creator, 1_000);
+	let round = NextRoundId::<T>::get();
+	let join_until = frame_system::Pallet::<T>::block_number().saturating_add(T::MaxJoinPeriod::get());
+	let budget = T::Currency::minimum_balance().saturating_mul(1_000_000u32.into());
+	RoundsPallet::<T>::create_round(
+		RawOrigin::Signed(creator.clone()).into(),
+		model,
+		base,
+		validation,
+		settings::<T>(min_shards),
+		budget,
+		join_until,
+	)
+	.expect("a valid round opens");
+	(creator, round)
+}
+
+/// `count` private shards, each of its own funded owner.
+fn join_private_shards<T: Config>(round: RoundId, count: u32) {
+	for i in 0..count {
+		let owner: T::AccountId = account("owner", i, 0);
+		funded::<T>(&owner);
+		let update = T::BenchmarkHelper::sealed_blob(&owner, 2_000 + i);
+		RoundsPallet::<T>::join_private(RawOrigin::Signed(owner).into(), round, update, 100 + i)
+			.expect("joins");
+	}
+}
+
+fn close_joining<T: Config>(round: RoundId) {
+	let info = Rounds::<T>::get(round).expect("round exists");
+	frame_system::Pallet::<T>::set_block_number(info.join_until.saturating_add(1u32.into()));
+}
+
+#[benchmarks]
+mod benchmarks {
+	use super::*;
+
+	#[benchmark]
+	fn create_round() {
+		let creator: T::AccountId = whitelisted_caller();
+		funded::<T>(&creator);
+		let (model, base) = T::BenchmarkHelper::version_with_parameters(&creator);
+		let validation = T::BenchmarkHelper::sealed_blob(&creator, 1_000);
+		let join_until = frame_system::Pallet::<T>::block_number().saturating_add(T::MaxJoinPeriod::get());
+		let budget = T::Currency::minimum_balance().saturating_mul(1_000u32.into());
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(creator), model, base, validation, settings::<T>(T::MaxShards::get()), budget, join_until);
+
+		assert!(Rounds::<T>::contains_key(NextRoundId::<T>::get() - 1));
+	}
+
+	// A training job is submitted through the jobs pallet.
+	#[benchmark]
+	fn join_public() {
+		let (_, round) = open_round::<T>(1);
+		let owner: T::AccountId = whitelisted_caller();
+		funded::<T>(&owner);
+		let dataset = T::BenchmarkHelper::sealed_blob(&owner, 3_000);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner.clone()), round, dataset, u32::MAX);
+
+		assert!(Joined::<T>::contains_key(round, &owner));
+		assert_eq!(Rounds::<T>::get(round).expect("round").training, 1);
+	}
+
+	#[benchmark]
+	fn join_private() {
+		let (_, round) = open_round::<T>(1);
+		let owner: T::AccountId = whitelisted_caller();
+		funded::<T>(&owner);
+		let update = T::BenchmarkHelper::sealed_blob(&owner, 3_000);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner.clone()), round, update, u32::MAX);
+
+		assert!(Joined::<T>::contains_key(round, &owner));
+	}
+
+	// `s` updates: a manifest of `s` entries is stored and the aggregation job submitted.
+	#[benchmark]
+	fn aggregate(s: Linear<1, { T::MaxShards::get() }>) {
+		let (_, round) = open_round::<T>(1);
+		join_private_shards::<T>(round, s);
+		close_joining::<T>(round);
+		let caller: T::AccountId = whitelisted_caller();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), round);
+
+		assert!(matches!(Rounds::<T>::get(round).expect("round").status, RoundStatus::Aggregating { .. }));
+	}
+
+	// `s` accepted updates: a new version, `s` payments and `s + 1` attestations.
+	#[benchmark]
+	fn finalize(s: Linear<1, { T::MaxShards::get() }>) {
+		let (creator, round) = open_round::<T>(1);
+		join_private_shards::<T>(round, s);
+		close_joining::<T>(round);
+		RoundsPallet::<T>::aggregate(RawOrigin::Signed(creator.clone()).into(), round).expect("starts");
+		let RoundStatus::Aggregating { job } = Rounds::<T>::get(round).expect("round").status else {
+			panic!("aggregating")
+		};
+		let parameters = T::BenchmarkHelper::sealed_blob(&creator, 4_000);
+		RoundsPallet::<T>::job_ended(
+			job,
+			JobEnd::Settled { parameters: Some(parameters), verdicts: alloc::vec![true; s as usize] },
+		);
+		let caller: T::AccountId = whitelisted_caller();
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(caller), round);
+
+		assert!(matches!(Rounds::<T>::get(round).expect("round").status, RoundStatus::Completed { .. }));
+	}
+
+	impl_benchmark_test_suite!(RoundsPallet, crate::mock::new_test_ext(), crate::mock::Test);
+}

@@ -1,0 +1,703 @@
+//! # Rounds pallet
+//!
+//! Federated training rounds. A model's owner opens a round on a base version (a
+//! training-step graph with parameters), names a public validation set and holds a reward
+//! budget. Data owners join with shards:
+//!
+//! - a **public shard** is a dataset blob; joining submits a training job from the base
+//!   parameters, paid by the shard's owner and replicated and verified like any job;
+//! - a **private shard** never leaves its owner, who trains on it locally (for example with
+//!   `mosaic-node onnx train`) and joins with the resulting parameters only.
+//!
+//! When joining has closed and every training job has ended, anyone calls
+//! [`Pallet::aggregate`]: the round submits one aggregation job (paid by the creator) that
+//! checks each private update on the validation set (loss before and after, norm within the
+//! clip) and combines the accepted updates with a clipped, trimmed, row-weighted mean. Its
+//! quorum's result comes back through the jobs pallet's observer; anyone then calls
+//! [`Pallet::finalize`]: the combined parameters become a new version of the model whose
+//! parent is the base version and which names the round, the budget is paid to the owners of
+//! accepted shards in proportion to their rows through the rewards pot, and their data and
+//! the owner's model are attested with the round as subject.
+//!
+//! A public shard whose job fails is dropped, and a private update the check rejects is
+//! excluded; neither earns anything. The round completes while at least `min_shards` remain,
+//! and fails otherwise, returning the budget. Every hold a round takes (budget, shard
+//! deposits) and every blob reference is released when it ends, whichever way.
+//!
+//! The pallet knows the jobs pallet, the registry, the blob store, the ledger and the pot
+//! only through small traits.
+
+#![cfg_attr(not(feature = "std"), no_std)]
+
+extern crate alloc;
+
+pub use pallet::*;
+
+#[cfg(feature = "runtime-benchmarks")]
+mod benchmarking;
+#[cfg(test)]
+mod mock;
+#[cfg(test)]
+mod tests;
+pub mod types;
+pub mod weights;
+
+pub use types::*;
+pub use weights::WeightInfo;
+
+use alloc::vec::Vec;
+use codec::Encode;
+use frame_support::{
+	pallet_prelude::*,
+	storage::{with_transaction, TransactionOutcome},
+	traits::{
+		fungible::{Inspect, InspectHold, Mutate, MutateHold},
+		tokens::{Fortitude, Precision, Restriction},
+	},
+};
+use frame_system::pallet_prelude::*;
+use mosaic_primitives::{
+	contribution::{ContributionKind, Points, RecordContribution, RewardPot, RewardSource, Subject},
+	rounds::{AggregationManifest, JobEnd, JobObserver, ManifestEntry, RoundJob, RoundJobs},
+};
+use pallet_mosaic_blobs::{BlobInspect, BlobStore};
+use pallet_mosaic_models::ModelRegistry;
+use sp_runtime::traits::{Saturating, Zero};
+
+const LOG_TARGET: &str = "runtime::rounds";
+
+/// Creates what the benchmarks need through the other pallets, which this pallet sees only
+/// through traits.
+#[cfg(feature = "runtime-benchmarks")]
+pub trait BenchmarkHelper<AccountId> {
+	/// Registers a runnable version owned by `owner` that has parameters; returns
+	/// `(model, version)`.
+	fn version_with_parameters(owner: &AccountId) -> (ModelId, VersionNumber);
+	/// Stores a small sealed blob owned by `owner`, different for each `seed`.
+	fn sealed_blob(owner: &AccountId, seed: u32) -> Hash32;
+}
+
+#[frame_support::pallet]
+pub mod pallet {
+	use super::*;
+
+	/// Balance of the currency.
+	pub type BalanceOf<T> =
+		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
+	/// A round's verdict list.
+	pub type VerdictsOf<T> = Verdicts<<T as Config>::MaxShards>;
+	/// A round's record.
+	pub type RoundInfoOf<T> = RoundInfo<
+		<T as frame_system::Config>::AccountId,
+		BalanceOf<T>,
+		BlockNumberFor<T>,
+		VerdictsOf<T>,
+	>;
+	/// A round's settings.
+	pub type RoundSettingsOf<T> = RoundSettings<BalanceOf<T>, BlockNumberFor<T>>;
+	/// A shard's record.
+	pub type ShardOf<T> = Shard<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
+
+	#[pallet::pallet]
+	pub struct Pallet<T>(_);
+
+	/// Configuration of the rounds pallet.
+	#[pallet::config]
+	pub trait Config: frame_system::Config {
+		/// The overarching event type.
+		#[allow(deprecated)]
+		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
+
+		/// The currency budgets and deposits are held in.
+		type Currency: Mutate<Self::AccountId>
+			+ MutateHold<Self::AccountId, Reason = Self::RuntimeHoldReason>
+			+ InspectHold<Self::AccountId>;
+
+		/// The overarching hold reason, which includes this pallet's [`HoldReason`].
+		type RuntimeHoldReason: From<HoldReason>;
+
+		/// The model registry: base versions, and where new versions are published.
+		type Models: ModelRegistry<Self::AccountId, BalanceOf<Self>>;
+
+		/// The blob store: datasets, updates and manifests.
+		type Blobs: BlobInspect<Self::AccountId> + BlobStore<Self::AccountId, BalanceOf<Self>>;
+
+		/// The jobs pallet, which runs the training and aggregation jobs and reports their
+		/// ends to [`Pallet`] as its [`JobObserver`].
+		type Jobs: RoundJobs<Self::AccountId, BalanceOf<Self>, BlockNumberFor<Self>>;
+
+		/// The rewards pot the budget is paid through.
+		type Rewards: RewardPot<Self::AccountId, BalanceOf<Self>>;
+
+		/// The attestation ledger.
+		type Contributions: RecordContribution<Self::AccountId>;
+
+		/// Most shards in a round.
+		#[pallet::constant]
+		type MaxShards: Get<u32>;
+
+		/// Held from each shard's owner while its round runs.
+		#[pallet::constant]
+		type ShardDeposit: Get<BalanceOf<Self>>;
+
+		/// Longest joining period, in blocks.
+		#[pallet::constant]
+		type MaxJoinPeriod: Get<BlockNumberFor<Self>>;
+
+		/// Data points a completed round shares among its accepted shards by rows.
+		#[pallet::constant]
+		type DataPoints: Get<Points>;
+
+		/// Model points for the model's owner when a round completes.
+		#[pallet::constant]
+		type ModelPoints: Get<Points>;
+
+		/// Weights of this pallet's calls.
+		type WeightInfo: WeightInfo;
+
+		/// Creates models and blobs for the benchmarks.
+		#[cfg(feature = "runtime-benchmarks")]
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
+	}
+
+	/// Why this pallet holds funds.
+	#[pallet::composite_enum]
+	pub enum HoldReason {
+		/// A round's reward budget, held from its creator until the round ends.
+		#[codec(index = 0)]
+		RoundBudget,
+		/// A shard's deposit, held from its owner until the round ends.
+		#[codec(index = 1)]
+		ShardDeposit,
+	}
+
+	/// The id the next round gets.
+	#[pallet::storage]
+	pub type NextRoundId<T: Config> = StorageValue<_, RoundId, ValueQuery>;
+
+	/// Every round, by id. Finished rounds stay as a record (their shards do not).
+	#[pallet::storage]
+	pub type Rounds<T: Config> = StorageMap<_, Twox64Concat, RoundId, RoundInfoOf<T>, OptionQuery>;
+
+	/// The shards of running rounds, by round and shard number; removed when the round ends.
+	#[pallet::storage]
+	pub type Shards<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, RoundId, Twox64Concat, u32, ShardOf<T>, OptionQuery>;
+
+	/// Which shard each account contributed to a running round (one per account).
+	#[pallet::storage]
+	pub type Joined<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, RoundId, Blake2_128Concat, T::AccountId, u32, OptionQuery>;
+
+	/// The round (and shard, for training jobs) of each running job this pallet submitted.
+	#[pallet::storage]
+	pub type RoundOfJob<T: Config> =
+		StorageMap<_, Twox64Concat, JobId, (RoundId, Option<u32>), OptionQuery>;
+
+	#[pallet::event]
+	#[pallet::generate_deposit(pub(super) fn deposit_event)]
+	pub enum Event<T: Config> {
+		/// A round opened on `base` of `model`; `budget` is held from the creator.
+		RoundCreated {
+			round: RoundId,
+			creator: T::AccountId,
+			model: ModelId,
+			base: VersionNumber,
+			budget: BalanceOf<T>,
+			join_until: BlockNumberFor<T>,
+		},
+		/// A shard joined; a public one's training job is `job`.
+		ShardJoined { round: RoundId, shard: u32, owner: T::AccountId, rows: u32, job: Option<JobId> },
+		/// A public shard's training job settled; its parameters are the blob `update`.
+		ShardTrained { round: RoundId, shard: u32, update: Hash32 },
+		/// A public shard's training job failed: the shard is out of the round.
+		ShardDropped { round: RoundId, shard: u32 },
+		/// The aggregation job `job` was submitted over `updates` updates listed in the blob
+		/// `manifest`.
+		AggregationStarted { round: RoundId, job: JobId, manifest: Hash32, updates: u32 },
+		/// The aggregation job ended: the combined parameters are the blob `parameters`
+		/// (`None` if it failed). The round can be finalized.
+		RoundAggregated { round: RoundId, parameters: Option<Hash32> },
+		/// The aggregation's check rejected a shard's update: it earns nothing.
+		UpdateRejected { round: RoundId, shard: u32, owner: T::AccountId },
+		/// An accepted shard's owner was credited `amount` in the rewards pot.
+		ShardRewarded { round: RoundId, shard: u32, owner: T::AccountId, amount: BalanceOf<T> },
+		/// The round completed as `version` of its model; `paid` of the budget went to data
+		/// owners, `refunded` back to the creator.
+		RoundCompleted { round: RoundId, version: VersionNumber, paid: BalanceOf<T>, refunded: BalanceOf<T> },
+		/// The round failed; its budget, `refunded`, went back to the creator.
+		RoundFailed { round: RoundId, reason: RoundFailure, refunded: BalanceOf<T> },
+	}
+
+	#[pallet::error]
+	pub enum Error<T> {
+		/// No round with this id.
+		UnknownRound,
+		/// Only the model's owner may open a round on it.
+		NotModelOwner,
+		/// The base version does not exist or takes no new jobs.
+		VersionNotRunnable,
+		/// The base version has no parameters to train from.
+		NoBaseParameters,
+		/// The validation set is not a sealed blob.
+		ValidationUnavailable,
+		/// A setting is out of range: epochs, batch size, clip, minimum shards or job period.
+		BadSettings,
+		/// The joining period must end after this block and within `MaxJoinPeriod`.
+		BadJoinPeriod,
+		/// The caller cannot cover the budget or the shard deposit.
+		InsufficientBalance,
+		/// The round is not open for this.
+		NotOpen,
+		/// The joining period is over.
+		JoiningClosed,
+		/// The account already contributed a shard to this round.
+		AlreadyJoined,
+		/// The round has `MaxShards` shards.
+		TooManyShards,
+		/// A shard needs at least one row.
+		NoRows,
+		/// The dataset or update is not a sealed blob.
+		BlobUnavailable,
+		/// A private update must be the joiner's own blob.
+		NotBlobOwner,
+		/// The joining period is not over yet.
+		JoiningOpen,
+		/// Training jobs of the round are still running.
+		TrainingRunning,
+		/// The round's aggregation has not ended yet.
+		NotAggregated,
+	}
+
+	#[pallet::call]
+	impl<T: Config> Pallet<T> {
+		/// Opens a round on version `base` of the caller's model `model`: the base must be
+		/// runnable and have parameters, `validation` must be a sealed blob (a SCALE dataset
+		/// with the step graph's batch inputs), and `budget` is held from the caller until the
+		/// round ends. Shards may join until block `join_until`.
+		///
+		/// Emits [`Event::RoundCreated`].
+		#[pallet::call_index(0)]
+		#[pallet::weight(T::WeightInfo::create_round())]
+		pub fn create_round(
+			origin: OriginFor<T>,
+			model: ModelId,
+			base: VersionNumber,
+			validation: Hash32,
+			settings: RoundSettingsOf<T>,
+			budget: BalanceOf<T>,
+			join_until: BlockNumberFor<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(T::Models::is_runnable(model, base), Error::<T>::VersionNotRunnable);
+			let view = T::Models::version(model, base).ok_or(Error::<T>::VersionNotRunnable)?;
+			ensure!(view.owner == who, Error::<T>::NotModelOwner);
+			let base_parameters = view.parameters.ok_or(Error::<T>::NoBaseParameters)?;
+			ensure!(T::Blobs::is_sealed(&validation), Error::<T>::ValidationUnavailable);
+			ensure!(
+				settings.epochs >= 1 &&
+					settings.batch_size >= 1 &&
+					settings.clip_milli >= 1 &&
+					settings.min_shards >= 1 &&
+					settings.min_shards <= T::MaxShards::get() &&
+					!settings.job_period.is_zero(),
+				Error::<T>::BadSettings
+			);
+			ensure!(
+				join_until > now && join_until <= now.saturating_add(T::MaxJoinPeriod::get()),
+				Error::<T>::BadJoinPeriod
+			);
+			T::Currency::hold(&HoldReason::RoundBudget.into(), &who, budget)
+				.map_err(|_| Error::<T>::InsufficientBalance)?;
+			T::Blobs::add_ref(&validation)?;
+
+			let round = NextRoundId::<T>::get();
+			NextRoundId::<T>::put(round.saturating_add(1));
+			Rounds::<T>::insert(
+				round,
+				RoundInfo {
+					creator: who.clone(),
+					model,
+					base,
+					base_parameters,
+					validation,
+					settings,
+					budget,
+					join_until,
+					shard_count: 0,
+					training: 0,
+					status: RoundStatus::Open,
+				},
+			);
+			Self::deposit_event(Event::RoundCreated { round, creator: who, model, base, budget, join_until });
+			Ok(())
+		}
+
+		/// Joins round `round` with a public shard: the sealed dataset blob `dataset` of
+		/// `rows` rows. Holds `ShardDeposit` and submits the shard's training job from the
+		/// round's base parameters, paid by the caller as any job is (see the jobs pallet's
+		/// `submit_job`). One shard per account per round.
+		///
+		/// Emits [`Event::ShardJoined`].
+		#[pallet::call_index(1)]
+		#[pallet::weight(T::WeightInfo::join_public())]
+		pub fn join_public(origin: OriginFor<T>, round: RoundId, dataset: Hash32, rows: u32) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut info = Self::joinable(round, &who, rows)?;
+			ensure!(T::Blobs::is_sealed(&dataset), Error::<T>::BlobUnavailable);
+			let settings = info.settings;
+			let deadline = frame_system::Pallet::<T>::block_number().saturating_add(settings.job_period);
+			let job = T::Jobs::submit(
+				&who,
+				info.model,
+				info.base,
+				RoundJob::Training {
+					dataset,
+					parameters: info.base_parameters,
+					epochs: settings.epochs,
+					batch_size: settings.batch_size,
+				},
+				settings.replication,
+				settings.fee_per_worker,
+				deadline,
+			)?;
+			let shard = Self::add_shard(
+				round,
+				&mut info,
+				&who,
+				rows,
+				ShardKind::Public { dataset },
+				ShardStatus::Training { job },
+			)?;
+			info.training = info.training.saturating_add(1);
+			RoundOfJob::<T>::insert(job, (round, Some(shard)));
+			Rounds::<T>::insert(round, info);
+			Self::deposit_event(Event::ShardJoined { round, shard, owner: who, rows, job: Some(job) });
+			Ok(())
+		}
+
+		/// Joins round `round` with a private shard of `rows` rows: `update` is the caller's
+		/// own sealed blob of the parameters they trained locally from the round's base
+		/// parameters (the data never leaves them). Holds `ShardDeposit`; the update is
+		/// checked on the validation set at aggregation.
+		///
+		/// Emits [`Event::ShardJoined`].
+		#[pallet::call_index(2)]
+		#[pallet::weight(T::WeightInfo::join_private())]
+		pub fn join_private(origin: OriginFor<T>, round: RoundId, update: Hash32, rows: u32) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let mut info = Self::joinable(round, &who, rows)?;
+			let blob = T::Blobs::blob(&update).ok_or(Error::<T>::BlobUnavailable)?;
+			ensure!(T::Blobs::is_sealed(&update), Error::<T>::BlobUnavailable);
+			ensure!(blob.owner == who, Error::<T>::NotBlobOwner);
+			T::Blobs::add_ref(&update)?;
+			let shard = Self::add_shard(
+				round,
+				&mut info,
+				&who,
+				rows,
+				ShardKind::Private,
+				ShardStatus::Trained { update },
+			)?;
+			Rounds::<T>::insert(round, info);
+			Self::deposit_event(Event::ShardJoined { round, shard, owner: who, rows, job: None });
+			Ok(())
+		}
+
+		/// Starts round `round`'s aggregation; anyone may call it once joining has closed and
+		/// every training job has ended. With fewer than `min_shards` updates the round fails
+		/// and everything is returned. Otherwise the update list is stored as a manifest blob
+		/// of the creator's and the aggregation job submitted, paid by the creator; if either
+		/// fails the round fails.
+		///
+		/// Emits [`Event::AggregationStarted`] or [`Event::RoundFailed`].
+		#[pallet::call_index(3)]
+		#[pallet::weight(T::WeightInfo::aggregate(T::MaxShards::get()))]
+		pub fn aggregate(origin: OriginFor<T>, round: RoundId) -> DispatchResultWithPostInfo {
+			ensure_signed(origin)?;
+			let mut info = Rounds::<T>::get(round).ok_or(Error::<T>::UnknownRound)?;
+			ensure!(info.status == RoundStatus::Open, Error::<T>::NotOpen);
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(now > info.join_until, Error::<T>::JoiningOpen);
+			ensure!(info.training == 0, Error::<T>::TrainingRunning);
+			let weight = Some(T::WeightInfo::aggregate(info.shard_count)).into();
+
+			let updates: Vec<ManifestEntry> = Self::trained_shards(round, info.shard_count)
+				.into_iter()
+				.map(|(_, shard, update)| ManifestEntry {
+					parameters: update,
+					weight: shard.rows.into(),
+					checked: shard.kind == ShardKind::Private,
+				})
+				.collect();
+			if (updates.len() as u32) < info.settings.min_shards {
+				Self::end_failed(round, info, RoundFailure::TooFewShards);
+				return Ok(weight);
+			}
+			let count = updates.len() as u32;
+			let manifest =
+				AggregationManifest { updates, clip_milli: info.settings.clip_milli, trim: info.settings.trim };
+			let submitted = with_transaction(|| {
+				let result = (|| -> Result<(Hash32, JobId), DispatchError> {
+					let manifest = T::Blobs::store(&info.creator, manifest.encode())?;
+					let job = T::Jobs::submit(
+						&info.creator,
+						info.model,
+						info.base,
+						RoundJob::Aggregation {
+							parameters: info.base_parameters,
+							manifest,
+							validation: info.validation,
+						},
+						info.settings.replication,
+						info.settings.fee_per_worker,
+						now.saturating_add(info.settings.job_period),
+					)?;
+					Ok((manifest, job))
+				})();
+				match result {
+					Ok(done) => TransactionOutcome::Commit(Ok(done)),
+					Err(e) => TransactionOutcome::Rollback(Err(e)),
+				}
+			});
+			match submitted {
+				Ok((manifest, job)) => {
+					RoundOfJob::<T>::insert(job, (round, None::<u32>));
+					info.status = RoundStatus::Aggregating { job };
+					Rounds::<T>::insert(round, info);
+					Self::deposit_event(Event::AggregationStarted { round, job, manifest, updates: count });
+				},
+				Err(e) => {
+					log::warn!(target: LOG_TARGET, "round {round}: aggregation not submitted: {e:?}");
+					Self::end_failed(round, info, RoundFailure::AggregationNotSubmitted);
+				},
+			}
+			Ok(weight)
+		}
+
+		/// Ends round `round` after its aggregation job ended; anyone may call it. With stored
+		/// parameters and at least `min_shards` accepted updates, publishes them as the next
+		/// version of the model (parent: the base version; round: this one), pays the budget to
+		/// the accepted shards' owners by rows through the rewards pot, returns any rounding
+		/// rest, and attests their data and the owner's model. Otherwise the round fails and
+		/// the budget goes back. Either way every deposit and reference is released.
+		///
+		/// Emits [`Event::UpdateRejected`], [`Event::ShardRewarded`] and
+		/// [`Event::RoundCompleted`], or [`Event::RoundFailed`].
+		#[pallet::call_index(4)]
+		#[pallet::weight(T::WeightInfo::finalize(T::MaxShards::get()))]
+		pub fn finalize(origin: OriginFor<T>, round: RoundId) -> DispatchResultWithPostInfo {
+			ensure_signed(origin)?;
+			let info = Rounds::<T>::get(round).ok_or(Error::<T>::UnknownRound)?;
+			let RoundStatus::Aggregated { parameters, verdicts } = info.status.clone() else {
+				return Err(Error::<T>::NotAggregated.into());
+			};
+			let weight = Some(T::WeightInfo::finalize(info.shard_count)).into();
+			let trained = Self::trained_shards(round, info.shard_count);
+			let mut accepted = Vec::new();
+			for (index, (shard_index, shard, update)) in trained.into_iter().enumerate() {
+				if verdicts.get(index).copied().unwrap_or(false) {
+					accepted.push((shard_index, shard, update));
+				} else {
+					Self::deposit_event(Event::UpdateRejected { round, shard: shard_index, owner: shard.owner });
+				}
+			}
+			let Some(parameters) = parameters else {
+				Self::end_failed(round, info, RoundFailure::AggregationFailed);
+				return Ok(weight);
+			};
+			if (accepted.len() as u32) < info.settings.min_shards {
+				Self::end_failed(round, info, RoundFailure::TooFewAccepted);
+				return Ok(weight);
+			}
+			let version = match T::Models::publish_derived(info.model, info.base, parameters, round) {
+				Ok(version) => version,
+				Err(e) => {
+					log::warn!(target: LOG_TARGET, "round {round}: new version not published: {e:?}");
+					Self::end_failed(round, info, RoundFailure::NotPublished);
+					return Ok(weight);
+				},
+			};
+
+			let total_rows: u64 = accepted.iter().map(|(_, s, _)| u64::from(s.rows)).sum();
+			let reason = HoldReason::RoundBudget.into();
+			let mut paid = BalanceOf::<T>::zero();
+			let subject = Subject::Round(round);
+			for (shard_index, shard, update) in &accepted {
+				let amount = share(info.budget, shard.rows, total_rows);
+				let moved = T::Currency::transfer_on_hold(
+					&reason,
+					&info.creator,
+					&T::Rewards::account(),
+					amount,
+					Precision::Exact,
+					Restriction::Free,
+					Fortitude::Force,
+				);
+				if moved.is_ok() && !amount.is_zero() {
+					T::Rewards::credit(&shard.owner, amount, RewardSource::RoundBudget);
+					paid = paid.saturating_add(amount);
+					Self::deposit_event(Event::ShardRewarded {
+						round,
+						shard: *shard_index,
+						owner: shard.owner.clone(),
+						amount,
+					});
+				}
+				let points = (T::DataPoints::get().saturating_mul(shard.rows.into()) / total_rows.max(1)).max(1);
+				Self::record(round, &shard.owner, ContributionKind::Data, subject, points, *update);
+			}
+			if let Some(view) = T::Models::version(info.model, version) {
+				Self::record(round, &view.owner, ContributionKind::Model, subject, T::ModelPoints::get(), parameters);
+			}
+			let refunded = T::Currency::release(
+				&reason,
+				&info.creator,
+				info.budget.saturating_sub(paid),
+				Precision::BestEffort,
+			)
+			.unwrap_or_else(|_| Zero::zero());
+			let _ = T::Blobs::remove_ref(&parameters);
+			Self::close(round, &info);
+			Rounds::<T>::insert(round, RoundInfo { status: RoundStatus::Completed { version }, ..info });
+			Self::deposit_event(Event::RoundCompleted { round, version, paid, refunded });
+			Ok(weight)
+		}
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// The open round `round`, if `who` may join it with a shard of `rows` rows.
+	fn joinable(round: RoundId, who: &T::AccountId, rows: u32) -> Result<RoundInfoOf<T>, DispatchError> {
+		let info = Rounds::<T>::get(round).ok_or(Error::<T>::UnknownRound)?;
+		ensure!(info.status == RoundStatus::Open, Error::<T>::NotOpen);
+		ensure!(frame_system::Pallet::<T>::block_number() <= info.join_until, Error::<T>::JoiningClosed);
+		ensure!(!Joined::<T>::contains_key(round, who), Error::<T>::AlreadyJoined);
+		ensure!(info.shard_count < T::MaxShards::get(), Error::<T>::TooManyShards);
+		ensure!(rows >= 1, Error::<T>::NoRows);
+		Ok(info)
+	}
+
+	/// Holds the shard deposit and records a new shard; returns its number.
+	fn add_shard(
+		round: RoundId,
+		info: &mut RoundInfoOf<T>,
+		who: &T::AccountId,
+		rows: u32,
+		kind: ShardKind,
+		status: ShardStatus,
+	) -> Result<u32, DispatchError> {
+		let deposit = T::ShardDeposit::get();
+		T::Currency::hold(&HoldReason::ShardDeposit.into(), who, deposit)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		let shard = info.shard_count;
+		info.shard_count = shard.saturating_add(1);
+		Shards::<T>::insert(round, shard, Shard { owner: who.clone(), rows, kind, status, deposit });
+		Joined::<T>::insert(round, who, shard);
+		Ok(shard)
+	}
+
+	/// The shards with an update, in shard order: what the manifest lists, and the order of
+	/// the verdicts.
+	fn trained_shards(round: RoundId, count: u32) -> Vec<(u32, ShardOf<T>, Hash32)> {
+		(0..count)
+			.filter_map(|index| {
+				let shard = Shards::<T>::get(round, index)?;
+				match shard.status {
+					ShardStatus::Trained { update } => Some((index, shard, update)),
+					_ => None,
+				}
+			})
+			.collect()
+	}
+
+	/// Records a contribution; a record the ledger refuses is logged and skipped.
+	fn record(round: RoundId, who: &T::AccountId, kind: ContributionKind, subject: Subject, points: Points, evidence: Hash32) {
+		if let Err(e) = T::Contributions::record(who, kind, subject, points, evidence) {
+			log::warn!(target: LOG_TARGET, "round {round}: {kind:?} contribution not recorded: {e:?}");
+		}
+	}
+
+	/// Ends a round as failed: the budget goes back, shards are released.
+	fn end_failed(round: RoundId, info: RoundInfoOf<T>, reason: RoundFailure) {
+		let refunded =
+			T::Currency::release(&HoldReason::RoundBudget.into(), &info.creator, info.budget, Precision::BestEffort)
+				.unwrap_or_else(|_| Zero::zero());
+		if let RoundStatus::Aggregated { parameters: Some(parameters), .. } = info.status {
+			let _ = T::Blobs::remove_ref(&parameters);
+		}
+		Self::close(round, &info);
+		Rounds::<T>::insert(round, RoundInfo { status: RoundStatus::Failed(reason), ..info });
+		Self::deposit_event(Event::RoundFailed { round, reason, refunded });
+	}
+
+	/// Releases everything a round's shards hold (deposits, update references) and the
+	/// validation set's reference, and removes the shards.
+	fn close(round: RoundId, info: &RoundInfoOf<T>) {
+		for index in 0..info.shard_count {
+			let Some(shard) = Shards::<T>::take(round, index) else { continue };
+			let _ = T::Currency::release(
+				&HoldReason::ShardDeposit.into(),
+				&shard.owner,
+				shard.deposit,
+				Precision::BestEffort,
+			);
+			if let ShardStatus::Trained { update } = shard.status {
+				let _ = T::Blobs::remove_ref(&update);
+			}
+			Joined::<T>::remove(round, &shard.owner);
+		}
+		let _ = T::Blobs::remove_ref(&info.validation);
+	}
+}
+
+impl<T: Config> JobObserver for Pallet<T> {
+	fn owns(job: JobId) -> bool {
+		RoundOfJob::<T>::contains_key(job)
+	}
+
+	fn job_ended(job: JobId, end: JobEnd) {
+		let Some((round, shard)) = RoundOfJob::<T>::take(job) else { return };
+		let Some(mut info) = Rounds::<T>::get(round) else { return };
+		match shard {
+			Some(index) => {
+				info.training = info.training.saturating_sub(1);
+				if let Some(mut entry) = Shards::<T>::get(round, index) {
+					let update = match end {
+						JobEnd::Settled { parameters: Some(update), .. } =>
+							T::Blobs::add_ref(&update).ok().map(|_| update),
+						_ => None,
+					};
+					entry.status = match update {
+						Some(update) => {
+							Self::deposit_event(Event::ShardTrained { round, shard: index, update });
+							ShardStatus::Trained { update }
+						},
+						None => {
+							Self::deposit_event(Event::ShardDropped { round, shard: index });
+							ShardStatus::Dropped
+						},
+					};
+					Shards::<T>::insert(round, index, entry);
+				}
+			},
+			None => {
+				let (parameters, verdicts) = match end {
+					JobEnd::Settled { parameters: Some(p), verdicts } =>
+						(T::Blobs::add_ref(&p).ok().map(|_| p), verdicts),
+					_ => (None, Vec::new()),
+				};
+				info.status = RoundStatus::Aggregated {
+					parameters,
+					verdicts: BoundedVec::truncate_from(verdicts),
+				};
+				Self::deposit_event(Event::RoundAggregated { round, parameters });
+			},
+		}
+		Rounds::<T>::insert(round, info);
+	}
+
+	/// `RoundOfJob`, the round, a shard and a blob reference: read and written once each.
+	const MAX_END_ACCESSES: (u64, u64) = (4, 4);
+}
