@@ -68,6 +68,12 @@ fn training_dev() {
 	run_js_test("training-dev.test.mjs");
 }
 
+/// Federated rounds on `--dev`: public and private shards, aggregation, a new version, rewards.
+#[test]
+fn rounds_dev() {
+	run_js_test("rounds-dev.test.mjs");
+}
+
 /// The zombienet tests (`zombienet/*.zndsl`): four validators through `scripts/test-network.sh`.
 #[test]
 fn zombienet_local_testnet() {

@@ -21,7 +21,7 @@ use codec::Encode;
 use mosaic_primitives::contribution::{EraIndex, Points};
 
 use super::{
-	AccountId, Attestations, Aura, Balance, Balances, Blobs, Block, BlockNumber, Hash, Models, Nonce, PalletInfo, Rewards,
+	AccountId, Attestations, Aura, Balance, Balances, Blobs, Block, BlockNumber, Hash, Jobs, Models, Nonce, PalletInfo, Rewards, Rounds,
 	Runtime, Signature, DAYS, UNIT,
 	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
 	System, EXISTENTIAL_DEPOSIT, HOURS, MICRO_UNIT, MILLI_UNIT, SLOT_DURATION, VERSION,
@@ -265,6 +265,7 @@ impl pallet_mosaic_jobs::Config for Runtime {
 	type MaxInlineInputBytes = ConstU32<{ 64 * 1024 }>;
 	/// 4096 revealed values (32 KiB); larger outputs are revealed by digest.
 	type MaxOutputValues = ConstU32<4096>;
+	type Observer = Rounds;
 	type WeightInfo = pallet_mosaic_jobs::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = pallet_mosaic_jobs::ModelsBenchmarkHelper<Runtime>;
@@ -339,4 +340,62 @@ impl pallet_mosaic_rewards::Config for Runtime {
 	type Currency = Balances;
 	type PotId = RewardsPotId;
 	type WeightInfo = pallet_mosaic_rewards::weights::SubstrateWeight<Runtime>;
+}
+
+parameter_types! {
+	/// A shard holds 1 MSC while its round runs: joining is cheap, filling a round with
+	/// junk shards is not free.
+	pub const RoundShardDeposit: Balance = UNIT;
+	pub const RoundMaxJoinPeriod: BlockNumber = 7 * DAYS;
+	/// Data points a completed round shares by rows: four settled jobs' compute points.
+	pub const RoundDataPoints: Points = 60;
+	/// Model points for the owner of a model a round improved.
+	pub const RoundModelPoints: Points = 15;
+}
+
+impl pallet_mosaic_rounds::Config for Runtime {
+	type RuntimeEvent = RuntimeEvent;
+	type Currency = Balances;
+	type RuntimeHoldReason = RuntimeHoldReason;
+	type Models = Models;
+	type Blobs = Blobs;
+	type Jobs = Jobs;
+	type Rewards = Rewards;
+	type Contributions = Attestations;
+	/// 16 shards: one aggregation job evaluates every update on the validation set.
+	type MaxShards = ConstU32<16>;
+	type ShardDeposit = RoundShardDeposit;
+	type MaxJoinPeriod = RoundMaxJoinPeriod;
+	type DataPoints = RoundDataPoints;
+	type ModelPoints = RoundModelPoints;
+	type WeightInfo = pallet_mosaic_rounds::weights::SubstrateWeight<Runtime>;
+	#[cfg(feature = "runtime-benchmarks")]
+	type BenchmarkHelper = RoundsBenchmarkHelper;
+}
+
+/// Versions with parameters and blobs for the rounds benchmarks, through the jobs pallet's
+/// helper and the registry.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct RoundsBenchmarkHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl pallet_mosaic_rounds::BenchmarkHelper<AccountId> for RoundsBenchmarkHelper {
+	fn version_with_parameters(owner: &AccountId) -> (u32, u32) {
+		use pallet_mosaic_jobs::BenchmarkHelper as _;
+		type Helper = pallet_mosaic_jobs::ModelsBenchmarkHelper<Runtime>;
+		let (model, version) = Helper::runnable_version(owner);
+		let mut spec = pallet_mosaic_models::Versions::<Runtime>::get(model, version)
+			.expect("just registered")
+			.spec;
+		spec.parameters = Some(Helper::sealed_blob(owner, 100_000 + model));
+		spec.parent = Some((model, version));
+		Models::publish_version(RuntimeOrigin::signed(owner.clone()), model, spec)
+			.expect("a version with parameters publishes");
+		(model, version + 1)
+	}
+
+	fn sealed_blob(owner: &AccountId, seed: u32) -> [u8; 32] {
+		use pallet_mosaic_jobs::BenchmarkHelper as _;
+		pallet_mosaic_jobs::ModelsBenchmarkHelper::<Runtime>::sealed_blob(owner, seed)
+	}
 }

@@ -62,7 +62,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("mosaic"),
 	impl_name: alloc::borrow::Cow::Borrowed("mosaic-node"),
 	authoring_version: 1,
-	spec_version: 105,
+	spec_version: 106,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -168,6 +168,9 @@ mod runtime {
 
 	#[runtime::pallet_index(14)]
 	pub type Rewards = pallet_mosaic_rewards;
+
+	#[runtime::pallet_index(15)]
+	pub type Rounds = pallet_mosaic_rounds;
 }
 
 #[cfg(feature = "runtime-benchmarks")]
@@ -184,6 +187,7 @@ mod benches {
 		[pallet_mosaic_jobs, Jobs]
 		[pallet_mosaic_attestations, Attestations]
 		[pallet_mosaic_rewards, Rewards]
+		[pallet_mosaic_rounds, Rounds]
 	);
 }
 

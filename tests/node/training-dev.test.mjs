@@ -7,7 +7,6 @@
 // mosaic_previewRun).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { execFile } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { Keyring } from '@polkadot/keyring';
@@ -16,11 +15,11 @@ import { cryptoWaitReady, blake2AsU8a } from '@polkadot/util-crypto';
 import { hexToU8a, u8aToHex } from '@polkadot/util';
 import { startNode } from '../lib/node.mjs';
 import { waitForJobEnd, send } from '../lib/jobs.mjs';
+import {
+  TRAINING, PRECISION, LOGREG, file, decodeTensors, storeBlob, registerModel, accuracy as heldOutAccuracy,
+} from '../lib/training.mjs';
 
-const TRAINING = fileURLToPath(new URL('../../primitives/executor/fixtures/training/', import.meta.url));
 const MOSAIC = fileURLToPath(new URL('../../scripts/mosaic', import.meta.url));
-const PRECISION = 5;
-const FEATURES = 30;
 let node;
 let provider;
 let alice;
@@ -41,45 +40,8 @@ after(async () => {
   await node?.stop();
 });
 
-const file = (name) => readFileSync(TRAINING + name);
-const TENSORS = 'Vec<(Bytes, u8, Vec<u64>, Bytes)>'; // SCALE Vec<InputTensor>; u8 0 is F32
-
-/** Decodes a SCALE `Vec<InputTensor>` of f32 tensors into `{ name: { shape, values } }`. */
-function decodeTensors(api, bytes) {
-  const out = {};
-  for (const [name, type, shape, data] of api.createType(TENSORS, bytes)) {
-    assert.equal(type.toNumber(), 0, 'float32');
-    const raw = data.toU8a(true);
-    out[name.toUtf8()] = {
-      shape: shape.map((d) => d.toNumber()),
-      values: Array.from(new Float32Array(raw.buffer.slice(raw.byteOffset, raw.byteOffset + raw.length))),
-    };
-  }
-  return out;
-}
-
-function encodeTensors(api, tensors) {
-  return api.createType(TENSORS, Object.entries(tensors).map(([name, { shape, values }]) =>
-    [name, 0, shape, u8aToHex(new Uint8Array(Float32Array.from(values).buffer))])).toHex();
-}
-
-async function storeBlob(api, who, bytes) {
-  const hash = u8aToHex(blake2AsU8a(bytes, 256));
-  if ((await api.query.blobs.blobs(hash)).isNone) await send(api, who, api.tx.blobs.store(u8aToHex(bytes)));
-  return hash;
-}
-
-async function register(api, name, blob, inputs, outputs) {
-  const tensor = ([n, shape]) => ({
-    name: n, elementType: 'F32', shape: shape.map((d) => (typeof d === 'string' ? { Symbolic: d } : { Fixed: d })),
-  });
-  const id = (await api.query.models.nextModelId()).toNumber();
-  await send(api, alice, api.tx.models.registerModel(name, 'logistic regression', 'Apache-2.0', {
-    blob, opset: 17, inputs: inputs.map(tensor), outputs: outputs.map(tensor),
-    precision: PRECISION, tolerance: 2, royalty: 100_000, parent: null,
-  }));
-  return id;
-}
+const register = (api, name, blob, [inputs, outputs]) => registerModel(api, alice, name, blob, inputs, outputs);
+const accuracy = (api, forward, params, test) => heldOutAccuracy(provider, api, forward, params, test);
 
 /** Runs the command-line client; resolves with its stdout, or rejects with its output. */
 function mosaic(...args) {
@@ -102,11 +64,8 @@ test('a training job trains in the off-chain worker and stores parameters that g
   const { api } = node;
   const stepBlob = await storeBlob(api, alice, file('logreg_step.onnx'));
   const forwardBlob = await storeBlob(api, alice, file('logreg_forward.onnx'));
-  const step = await register(api, 'logreg-step', stepBlob,
-    [['w', [FEATURES]], ['b', [1]], ['x', ['N', FEATURES]], ['y', ['N']]],
-    [['w_next', [FEATURES]], ['b_next', [1]], ['loss', []]]);
-  const forward = await register(api, 'logreg', forwardBlob,
-    [['w', [FEATURES]], ['b', [1]], ['x', ['N', FEATURES]]], [['prob', ['N']]]);
+  const step = await register(api, 'logreg-step', stepBlob, LOGREG.step);
+  const forward = await register(api, 'logreg', forwardBlob, LOGREG.forward);
   const dataset = await storeBlob(api, bob, file('train.scale'));
   const initial = await storeBlob(api, bob, file('logreg_init.scale'));
 

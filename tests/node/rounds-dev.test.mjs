@@ -1,0 +1,211 @@
+// Federated training rounds on a fresh `--dev` chain, through @polkadot/api and the real
+// node binary. Ferdie owns the logistic-regression step graph, with initial parameters, and
+// opens rounds on it with a public validation set and a budget. Bob and Charlie join with
+// public shards (training jobs Alice's node runs and the chain verifies); Dave trains on his
+// private shard locally with `mosaic-node onnx train` and joins with the update only. The
+// aggregation job checks and combines the updates; the round publishes version 2, whose
+// lineage names version 1 and the round, whose parameters classify held-out data far
+// better, and every participant's pending rewards grew as they should. In a second round
+// Eve's private update is poisoned (sign-flipped and scaled): the check rejects it, she
+// earns nothing, and the round completes with the others.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Keyring } from '@polkadot/keyring';
+import { WsProvider } from '@polkadot/api';
+import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { hexToU8a } from '@polkadot/util';
+import { startNode, runNodeCommand, waitFor } from '../lib/node.mjs';
+import { send } from '../lib/jobs.mjs';
+import {
+  TRAINING, PRECISION, LOGREG, file, decodeTensors, encodeTensors, storeBlob, registerModel, accuracy,
+} from '../lib/training.mjs';
+
+const UNIT = 10n ** 12n;
+const FEE = 2_000_000_000n;
+let node;
+let provider;
+let keys;
+let model; // { step, forward, initial, validation }
+
+before(async () => {
+  await cryptoWaitReady();
+  const keyring = new Keyring({ type: 'sr25519' });
+  keys = Object.fromEntries(['Alice', 'Bob', 'Charlie', 'Dave', 'Eve', 'Ferdie']
+    .map((name) => [name.toLowerCase(), keyring.addFromUri(`//${name}`)]));
+  node = await startNode('rounds-dev', ['--dev']);
+  provider = new WsProvider(`ws://127.0.0.1:${node.rpcPort}`);
+  await provider.isReady;
+
+  const { api } = node;
+  const { ferdie } = keys;
+  const initial = await storeBlob(api, ferdie, file('logreg_init.scale'));
+  const step = await registerModel(api, ferdie, 'logreg-step', await storeBlob(api, ferdie, file('logreg_step.onnx')),
+    ...LOGREG.step, initial);
+  const forward = await registerModel(api, ferdie, 'logreg', await storeBlob(api, ferdie, file('logreg_forward.onnx')),
+    ...LOGREG.forward);
+  const validation = await storeBlob(api, ferdie, file('validation.scale'));
+  model = { step, forward, initial, validation };
+});
+
+after(async () => {
+  await provider?.disconnect();
+  await node?.stop();
+});
+
+/** Rows of a SCALE dataset fixture. */
+const rows = (api, name) => decodeTensors(api, file(name)).x.shape[0];
+
+/** Trains the base parameters on a private shard with the node's CLI; returns the update. */
+function trainLocally(shard) {
+  const out = join(mkdtempSync(join(tmpdir(), 'mosaic-private-')), 'update.scale');
+  runNodeCommand(['onnx', 'train', '--model', TRAINING + 'logreg_step.onnx', '--params', TRAINING + 'logreg_init.scale',
+    '--data', TRAINING + shard, '--epochs', '5', '--batch', '32', '--precision', String(PRECISION), '--out', out]);
+  return readFileSync(out);
+}
+
+const pending = async (api, who) => (await api.call.rewardsApi.pending(who.address)).toBigInt();
+
+/** Opens a round on version 1; returns its id and the block joining closes after. */
+async function openRound(api, { minShards, trim, budget }) {
+  const round = (await api.query.rounds.nextRoundId()).toNumber();
+  const joinUntil = (await api.rpc.chain.getHeader()).number.toNumber() + 8;
+  const settings = {
+    epochs: 5, batchSize: 32, clipMilli: 100_000, trim, minShards, replication: 1, feePerWorker: FEE, jobPeriod: 60,
+  };
+  await send(api, keys.ferdie, api.tx.rounds.createRound(model.step, 1, model.validation, settings, budget, joinUntil));
+  return { round, joinUntil };
+}
+
+/** Waits until joining closed and training ended, aggregates, waits, finalizes; returns the finalize events. */
+async function runToEnd(api, round, joinUntil, caller) {
+  await waitFor(async () => {
+    const head = (await api.rpc.chain.getHeader()).number.toNumber();
+    const info = (await api.query.rounds.rounds(round)).unwrap();
+    return head > joinUntil && info.training.toNumber() === 0;
+  }, 240_000, 'joining to close and the training jobs to end');
+  const aggregated = await send(api, caller, api.tx.rounds.aggregate(round));
+  assert.ok(aggregated.events.some(({ event }) => api.events.rounds.AggregationStarted.is(event)), 'aggregation started');
+  await waitFor(async () => (await api.query.rounds.rounds(round)).unwrap().status.isAggregated,
+    180_000, 'the aggregation job to end');
+  const { events } = await send(api, caller, api.tx.rounds.finalize(round));
+  return events.map(({ event }) => event);
+}
+
+test('a three-shard round (two public, one private) publishes a better version and pays everyone', async () => {
+  const { api } = node;
+  const { alice, bob, charlie, dave, ferdie } = keys;
+  const bobData = await storeBlob(api, bob, file('shard_0.scale'));
+  const charlieData = await storeBlob(api, charlie, file('shard_1.scale'));
+  const daveUpdate = await storeBlob(api, dave, trainLocally('shard_2.scale'));
+  const shardRows = [rows(api, 'shard_0.scale'), rows(api, 'shard_1.scale'), rows(api, 'shard_2.scale')];
+  const before = Object.fromEntries(await Promise.all(
+    Object.entries(keys).map(async ([name, who]) => [name, await pending(api, who)])));
+
+  const budget = 3n * UNIT;
+  const { round, joinUntil } = await openRound(api, { minShards: 2, trim: 0, budget });
+  await Promise.all([
+    send(api, bob, api.tx.rounds.joinPublic(round, bobData, shardRows[0])),
+    send(api, charlie, api.tx.rounds.joinPublic(round, charlieData, shardRows[1])),
+    send(api, dave, api.tx.rounds.joinPrivate(round, daveUpdate, shardRows[2])),
+  ]);
+  const events = await runToEnd(api, round, joinUntil, dave);
+
+  const completed = events.find((e) => api.events.rounds.RoundCompleted.is(e));
+  assert.ok(completed, `no RoundCompleted in ${events.map((e) => e.method)}`);
+  const version = completed.data.version.toNumber();
+  assert.equal(version, 2);
+  assert.ok(!events.some((e) => api.events.rounds.UpdateRejected.is(e)), 'every honest update is accepted');
+
+  // Lineage: version 2 derives from version 1 and names the round.
+  const entry = (await api.query.models.versions(model.step, version)).unwrap();
+  assert.deepEqual(entry.spec.parent.unwrap().map((n) => n.toNumber()), [model.step, 1]);
+  assert.equal(entry.round.unwrap().toNumber(), round);
+  const parameters = entry.spec.parameters.unwrap().toHex();
+  assert.notEqual(parameters, model.initial);
+
+  // The aggregated parameters generalise far better than the base's.
+  const test = decodeTensors(api, file('test.scale'));
+  const aggregated = decodeTensors(api, hexToU8a((await provider.send('mosaic_blob', [parameters])).data));
+  const base = await accuracy(provider, api, model.forward, decodeTensors(api, file('logreg_init.scale')), test);
+  const after = await accuracy(provider, api, model.forward, aggregated, test);
+  console.log(`MEASURE federated round held-out accuracy: ${base.toFixed(3)} base, ${after.toFixed(3)} after the round`);
+  assert.ok(after > 0.9 && after > base + 0.3, `accuracy ${base} -> ${after}`);
+
+  // Data owners: the budget, by rows. Ferdie: the royalties of the round's three jobs.
+  // Alice, the only worker: the three jobs' fees. (Dev eras last ten blocks, so everyone
+  // with points also got era shares of the emission on top: at least, not exactly.)
+  const rewarded = Object.fromEntries(events.filter((e) => api.events.rounds.ShardRewarded.is(e))
+    .map((e) => [e.data.owner.toString(), e.data.amount.toBigInt()]));
+  const totalRows = BigInt(shardRows.reduce((a, b) => a + b, 0));
+  [bob, charlie, dave].forEach((who, i) => {
+    assert.equal(rewarded[who.address], budget * BigInt(shardRows[i]) / totalRows, `share of shard ${i}`);
+  });
+  const gained = async (name) => (await pending(api, keys[name])) - before[name];
+  for (const name of ['bob', 'charlie', 'dave']) {
+    assert.ok(await gained(name) >= rewarded[keys[name].address], `${name} is owed their share`);
+  }
+  const royalty = FEE / 10n; // 10 % of each job's fee (k = 1)
+  assert.ok(await gained('ferdie') >= 3n * royalty, 'the model owner earned the royalties');
+  assert.ok(await gained('alice') >= 3n * (FEE - royalty), 'the worker earned the fees');
+  assert.equal(await gained('eve'), 0n, 'no contribution, no reward');
+  console.log(`MEASURE federated round rewards: data ${Object.values(rewarded).join(' / ')}, owner ${await gained('ferdie')}`);
+
+  // Nothing stays held for the round.
+  for (const who of [bob, charlie, dave, ferdie]) {
+    const holds = (await api.query.balances.holds(who.address)).filter((h) => h.id.isRounds);
+    assert.equal(holds.length, 0, `no round hold left on ${who.address}`);
+  }
+  // The ledger records the data and the model with the round as subject.
+  const recorded = events.filter((e) => api.events.attestations.Recorded.is(e)).map((e) => e.data.toHuman());
+  assert.equal(recorded.filter((r) => JSON.stringify(r).includes('Round')).length, 4, JSON.stringify(recorded));
+});
+
+test('a poisoned private update is rejected and the round completes without it', async () => {
+  const { api } = node;
+  const { bob, dave, eve } = keys;
+  // Eve flips her honest update's step and makes it three times larger.
+  const honest = decodeTensors(api, trainLocally('shard_1.scale'));
+  const init = decodeTensors(api, file('logreg_init.scale'));
+  const poisoned = Object.fromEntries(Object.entries(honest).map(([name, { shape, values }]) =>
+    [name, { shape, values: values.map((v, i) => init[name].values[i] - 3 * (v - init[name].values[i])) }]));
+  const eveUpdate = await storeBlob(api, eve, hexToU8a(encodeTensors(api, poisoned)));
+  const daveUpdate = await storeBlob(api, dave, trainLocally('shard_2.scale'));
+  const bobData = await storeBlob(api, bob, file('shard_0.scale'));
+  const eveBefore = await pending(api, eve);
+
+  const { round, joinUntil } = await openRound(api, { minShards: 2, trim: 1, budget: UNIT });
+  await Promise.all([
+    send(api, bob, api.tx.rounds.joinPublic(round, bobData, rows(api, 'shard_0.scale'))),
+    send(api, dave, api.tx.rounds.joinPrivate(round, daveUpdate, rows(api, 'shard_2.scale'))),
+    send(api, eve, api.tx.rounds.joinPrivate(round, eveUpdate, rows(api, 'shard_1.scale'))),
+  ]);
+  const events = await runToEnd(api, round, joinUntil, bob);
+
+  const rejected = events.filter((e) => api.events.rounds.UpdateRejected.is(e)).map((e) => e.data.owner.toString());
+  assert.deepEqual(rejected, [eve.address], 'exactly the poisoned update is rejected');
+  const completed = events.find((e) => api.events.rounds.RoundCompleted.is(e));
+  assert.ok(completed, 'the round still completes');
+  const paid = events.filter((e) => api.events.rounds.ShardRewarded.is(e)).map((e) => e.data.owner.toString());
+  assert.deepEqual(paid.sort(), [bob.address, dave.address].sort());
+  assert.equal(await pending(api, eve), eveBefore, 'the poisoner earns nothing');
+
+  // The quorum's verdicts and losses are on chain: the poisoned update raised the loss.
+  const version = completed.data.version.toNumber();
+  const entry = (await api.query.models.versions(model.step, version)).unwrap();
+  assert.equal(entry.round.unwrap().toNumber(), round);
+  const job = (await api.query.jobs.nextJobId()).toNumber() - 1; // the round's aggregation, the last job
+  const result = (await api.call.jobsApi.job(job)).unwrap().job.result.unwrap();
+  const output = (name) => result.outcome.asOutputs.find((o) => o.name.toUtf8() === name).elements.map((v) => v.toNumber());
+  assert.deepEqual(output('update_verdicts'), [1, 1, 0]);
+  const losses = output('validation_loss');
+  assert.ok(losses[3] > losses[0] && losses[2] < losses[0], `losses ${losses}`);
+  console.log(`MEASURE poisoned round validation loss (x1e-${PRECISION}): base ${losses[0]}, updates ${losses.slice(1).join(' ')}`);
+
+  const test = decodeTensors(api, file('test.scale'));
+  const params = decodeTensors(api, hexToU8a((await provider.send('mosaic_blob', [entry.spec.parameters.unwrap().toHex()])).data));
+  const after = await accuracy(provider, api, model.forward, params, test);
+  assert.ok(after > 0.9, `the round's version still generalises: ${after}`);
+});
