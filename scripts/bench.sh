@@ -15,6 +15,7 @@ declare -A PALLET_DIRS=(
   [pallet_mosaic_jobs]=pallets/jobs
   [pallet_mosaic_attestations]=pallets/attestations
   [pallet_mosaic_rewards]=pallets/rewards
+  [pallet_mosaic_rounds]=pallets/rounds
 )
 pallets=("$@")
 [ ${#pallets[@]} -gt 0 ] || pallets=("${!PALLET_DIRS[@]}")

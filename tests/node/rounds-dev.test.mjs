@@ -71,7 +71,7 @@ const pending = async (api, who) => (await api.call.rewardsApi.pending(who.addre
 /** Opens a round on version 1; returns its id and the block joining closes after. */
 async function openRound(api, { minShards, trim, budget }) {
   const round = (await api.query.rounds.nextRoundId()).toNumber();
-  const joinUntil = (await api.rpc.chain.getHeader()).number.toNumber() + 8;
+  const joinUntil = (await api.rpc.chain.getHeader()).number.toNumber() + 10;
   const settings = {
     epochs: 5, batchSize: 32, clipMilli: 100_000, trim, minShards, replication: 1, feePerWorker: FEE, jobPeriod: 60,
   };
@@ -177,11 +177,10 @@ test('a poisoned private update is rejected and the round completes without it',
   const eveBefore = await pending(api, eve);
 
   const { round, joinUntil } = await openRound(api, { minShards: 2, trim: 1, budget: UNIT });
-  await Promise.all([
-    send(api, bob, api.tx.rounds.joinPublic(round, bobData, rows(api, 'shard_0.scale'))),
-    send(api, dave, api.tx.rounds.joinPrivate(round, daveUpdate, rows(api, 'shard_2.scale'))),
-    send(api, eve, api.tx.rounds.joinPrivate(round, eveUpdate, rows(api, 'shard_1.scale'))),
-  ]);
+  // One after the other: the verdicts come back in shard order.
+  await send(api, bob, api.tx.rounds.joinPublic(round, bobData, rows(api, 'shard_0.scale')));
+  await send(api, dave, api.tx.rounds.joinPrivate(round, daveUpdate, rows(api, 'shard_2.scale')));
+  await send(api, eve, api.tx.rounds.joinPrivate(round, eveUpdate, rows(api, 'shard_1.scale')));
   const events = await runToEnd(api, round, joinUntil, bob);
 
   const rejected = events.filter((e) => api.events.rounds.UpdateRejected.is(e)).map((e) => e.data.owner.toString());

@@ -80,23 +80,26 @@ fn fill_queue<T: Config>(keep: u32) {
 }
 
 /// A training job's kind and dataset input, with fresh sealed blobs of `who`'s.
-fn training<T: Config>(who: &T::AccountId) -> (JobKind, JobInputOf<T>) {
+/// The costliest kind of job: an aggregation, which references three blobs (its validation
+/// set, base parameters and manifest) and stores the agreed parameters at settlement (a
+/// training job references two).
+fn costliest<T: Config>(who: &T::AccountId) -> (JobKind, JobInputOf<T>) {
 	let dataset = T::BenchmarkHelper::sealed_blob(who, 1_000_001);
 	let parameters = T::BenchmarkHelper::sealed_blob(who, 1_000_002);
+	let manifest = T::BenchmarkHelper::sealed_blob(who, 1_000_003);
 	(
-		JobKind::Training(TrainingSpec { parameters, epochs: T::MaxTrainingEpochs::get(), batch_size: 1 }),
+		JobKind::Aggregation(AggregationSpec { parameters, manifest }),
 		JobInput::Blob { hash: dataset, format: InputFormat::Scale },
 	)
 }
 
-/// Submits a training job with replication `k` on a fresh version; returns its id. Training
-/// jobs are the costlier kind to end: two blob references to drop and, at settlement, the
-/// agreed parameters to store as a blob.
+/// Submits the costliest kind of job ([`costliest`]) with replication `k` on a fresh
+/// version; returns its id.
 fn submitted<T: Config>(k: u8) -> JobId {
 	let owner: T::AccountId = account("owner", 0, 0);
 	let (model, version) = T::BenchmarkHelper::runnable_version(&owner);
 	let who = requester::<T>();
-	let (kind, input) = training::<T>(&who);
+	let (kind, input) = costliest::<T>(&who);
 	let job = NextJobId::<T>::get();
 	let now = frame_system::Pallet::<T>::block_number();
 	MinReplication::<T>::put(1);
@@ -243,12 +246,13 @@ mod benchmarks {
 		assert_eq!(Queue::<T>::decode_len(), Some(T::MaxQueued::get() as usize));
 	}
 
+	// Training and aggregation jobs; measured with an aggregation, the costlier.
 	#[benchmark]
 	fn submit_training_job() {
 		let owner: T::AccountId = account("owner", 0, 0);
 		let (model, version) = T::BenchmarkHelper::runnable_version(&owner);
 		let who = requester::<T>();
-		let (kind, input) = training::<T>(&who);
+		let (kind, input) = costliest::<T>(&who);
 		fill_queue::<T>(1);
 		let deadline = frame_system::Pallet::<T>::block_number().saturating_add(T::MaxDeadline::get());
 		let k = T::MaxReplication::get();

@@ -181,6 +181,10 @@ impl ModelRegistry<u64, u64> for MockRegistry {
 		Versions::set(versions);
 		Ok(())
 	}
+
+	fn publish_derived(_: u32, _: u32, _: [u8; 32], _: u64) -> Result<u32, DispatchError> {
+		Err(DispatchError::Other("the jobs pallet never publishes versions"))
+	}
 }
 
 /// The blob store, read from [`SealedBlobs`].
@@ -345,6 +349,7 @@ pub fn add_version(model: u32, version: u32, owner: u64, tolerance: Option<u64>)
 		tolerance,
 		royalty: Permill::from_percent(10),
 		status: VersionStatus::Active,
+		parameters: None,
 	};
 	Versions::mutate(|v| v.insert((model, version), view));
 }

@@ -751,33 +751,13 @@ pub mod pallet {
 			spec: VersionSpecOf<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let mut info = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
+			let info = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
 			ensure!(info.owner == who, Error::<T>::NotOwner);
 			ensure!(info.version_count < T::MaxVersions::get(), Error::<T>::TooManyVersions);
 			Self::check_spec(&who, Some(model), &spec)?;
 			let version = info.version_count.checked_add(1).ok_or(ArithmeticError::Overflow)?;
 
-			let deposit = Self::version_deposit(&spec);
-			Self::hold_deposit(&who, deposit)?;
-			Self::reference_blobs(&spec)?;
-
-			let (blob, parent) = (spec.blob, spec.parent);
-			Versions::<T>::insert(
-				model,
-				version,
-				VersionInfo {
-					spec,
-					status: VersionStatus::Active,
-					published_at: frame_system::Pallet::<T>::block_number(),
-					deposit,
-					round: None,
-				},
-			);
-			info.version_count = version;
-			info.deposit = info.deposit.saturating_add(deposit);
-			Models::<T>::insert(model, info);
-
-			Self::deposit_event(Event::VersionPublished { model, version, blob, parent, deposit });
+			Self::add_version(model, info, version, &who, spec, None)?;
 			Ok(())
 		}
 
@@ -1133,7 +1113,7 @@ pub mod pallet {
 			parameters: BlobHash,
 			round: u64,
 		) -> Result<VersionNumber, DispatchError> {
-			let mut info = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
+			let info = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
 			let base_entry = Versions::<T>::get(model, base).ok_or(Error::<T>::UnknownVersion)?;
 			ensure!(info.version_count < T::MaxVersions::get(), Error::<T>::TooManyVersions);
 			ensure!(T::Blobs::is_sealed(&parameters), Error::<T>::BlobNotSealed);
@@ -1141,10 +1121,26 @@ pub mod pallet {
 			let mut spec = base_entry.spec;
 			spec.parameters = Some(parameters);
 			spec.parent = Some((model, base));
+			let owner = info.owner.clone();
+			Self::add_version(model, info, version, &owner, spec, Some(round))?;
+			Self::deposit_event(Event::VersionTrainedInRound { model, version, round, parameters });
+			Ok(version)
+		}
+
+		/// Stores `spec` as `version` of `model` (whose entry is `info`): holds its deposit
+		/// from `owner`, references its blobs, counts it and emits `VersionPublished`.
+		fn add_version(
+			model: ModelId,
+			mut info: ModelInfoOf<T>,
+			version: VersionNumber,
+			owner: &T::AccountId,
+			spec: VersionSpecOf<T>,
+			round: Option<u64>,
+		) -> DispatchResult {
 			let deposit = Self::version_deposit(&spec);
-			Self::hold_deposit(&info.owner, deposit)?;
+			Self::hold_deposit(owner, deposit)?;
 			Self::reference_blobs(&spec)?;
-			let blob = spec.blob;
+			let (blob, parent) = (spec.blob, spec.parent);
 			Versions::<T>::insert(
 				model,
 				version,
@@ -1153,21 +1149,14 @@ pub mod pallet {
 					status: VersionStatus::Active,
 					published_at: frame_system::Pallet::<T>::block_number(),
 					deposit,
-					round: Some(round),
+					round,
 				},
 			);
 			info.version_count = version;
 			info.deposit = info.deposit.saturating_add(deposit);
 			Models::<T>::insert(model, info);
-			Self::deposit_event(Event::VersionPublished {
-				model,
-				version,
-				blob,
-				parent: Some((model, base)),
-				deposit,
-			});
-			Self::deposit_event(Event::VersionTrainedInRound { model, version, round, parameters });
-			Ok(version)
+			Self::deposit_event(Event::VersionPublished { model, version, blob, parent, deposit });
+			Ok(())
 		}
 
 		/// Marks a version invalid (see [`ModelRegistry::mark_invalid`]).

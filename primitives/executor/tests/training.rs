@@ -132,15 +132,7 @@ fn validation_loss_tells_a_real_update_from_a_poisoned_one() {
 	assert!(after < before, "honest update: {before} -> {after}");
 
 	// Sign-flipped: base - (update - base).
-	let flipped: Vec<Tensor> = base
-		.iter()
-		.zip(&update)
-		.map(|(b, u)| {
-			let (Values::F32(bv), Values::F32(uv)) = (&b.values, &u.values) else { unreachable!() };
-			let v = bv.iter().zip(uv).map(|(b, u)| 2.0 * b - u).collect();
-			Tensor::new(b.name.clone(), b.shape.clone(), Values::F32(v)).unwrap()
-		})
-		.collect();
+	let flipped = flip(&base, &update, 1.0);
 	let poisoned = ex.evaluate_loss(&step, &flipped, &validation).unwrap();
 	assert!(poisoned > before, "flipped update: {before} -> {poisoned}");
 	let norm = update_norm(&base, &update).unwrap();
