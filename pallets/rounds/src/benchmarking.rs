@@ -30,8 +30,9 @@ fn settings<T: Config>(min_shards: u32) -> RoundSettingsOf<T> {
 /// A round by a funded model owner with a budget, open for `MaxJoinPeriod` blocks.
 fn open_round<T: Config>(min_shards: u32) -> (T::AccountId, RoundId) {
 	let creator: T::AccountId = account("creator", 0, 0);
-	funded::<T>(&creator);
+	// After registering: the registry's helper sets the owner's balance for the model.
 	let (model, base) = T::BenchmarkHelper::version_with_parameters(&creator);
+	funded::<T>(&creator);
 	let validation = T::BenchmarkHelper::sealed_blob(&creator, 1_000);
 	let round = NextRoundId::<T>::get();
 	let join_until = frame_system::Pallet::<T>::block_number().saturating_add(T::MaxJoinPeriod::get());
@@ -72,8 +73,8 @@ mod benchmarks {
 	#[benchmark]
 	fn create_round() {
 		let creator: T::AccountId = whitelisted_caller();
-		funded::<T>(&creator);
 		let (model, base) = T::BenchmarkHelper::version_with_parameters(&creator);
+		funded::<T>(&creator);
 		let validation = T::BenchmarkHelper::sealed_blob(&creator, 1_000);
 		let join_until = frame_system::Pallet::<T>::block_number().saturating_add(T::MaxJoinPeriod::get());
 		let budget = T::Currency::minimum_balance().saturating_mul(1_000u32.into());
