@@ -51,15 +51,6 @@ function mosaic(...args) {
   });
 }
 
-/** Share of the held-out set the forward model classifies right with `params`. */
-async function accuracy(api, forward, params, test) {
-  const input = encodeTensors(api, { ...params, x: test.x });
-  const preview = await provider.send('mosaic_previewRun', [forward, 1, { format: 'Scale', data: input }]);
-  const prob = preview.outputs.find((o) => o.name === 'prob').values;
-  const right = prob.filter((p, i) => (p > 0.5 * 10 ** PRECISION) === (test.y.values[i] > 0.5)).length;
-  return right / prob.length;
-}
-
 test('a training job trains in the off-chain worker and stores parameters that generalise', async () => {
   const { api } = node;
   const stepBlob = await storeBlob(api, alice, file('logreg_step.onnx'));
