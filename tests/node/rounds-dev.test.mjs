@@ -1,13 +1,15 @@
 // Federated training rounds on a fresh `--dev` chain, through @polkadot/api and the real
 // node binary. Ferdie owns the logistic-regression step graph, with initial parameters, and
-// opens rounds on it with a public validation set and a budget. Bob and Charlie join with
-// public shards (training jobs Alice's node runs and the chain verifies); Dave trains on his
-// private shard locally with `mosaic-node onnx train` and joins with the update only. The
-// aggregation job checks and combines the updates; the round publishes version 2, whose
-// lineage names version 1 and the round, whose parameters classify held-out data far
-// better, and every participant's pending rewards grew as they should. In a second round
-// Eve's private update is poisoned (sign-flipped and scaled): the check rejects it, she
-// earns nothing, and the round completes with the others.
+// opens version 1 to rounds by others; Eve sponsors a round on it with a public validation
+// set and a budget. Bob and Charlie join with public shards (training jobs Alice's node runs
+// and the chain verifies); Dave trains on his private shard locally with `mosaic-node onnx
+// train` and joins with the update only. The aggregation job checks and combines the
+// updates; the round publishes version 2, whose lineage names version 1 and the round,
+// whose parameters classify held-out data far better. The budget paid everyone: Alice's
+// fees and Ferdie's royalties through the jobs' escrows, then Ferdie's royalty share and the
+// data owners' shares by rows. In a second round, Ferdie's own, Eve's private update is
+// poisoned (sign-flipped and scaled): the check rejects it, she earns nothing, and the round
+// completes with the others.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -68,14 +70,14 @@ function trainLocally(shard) {
 
 const pending = async (api, who) => (await api.call.rewardsApi.pending(who.address)).toBigInt();
 
-/** Opens a round on version 1; returns its id and the block joining closes after. */
-async function openRound(api, { minShards, trim, budget }) {
+/** `creator` opens a round on version 1; returns its id and the block joining closes after. */
+async function openRound(api, creator, { minShards, trim, budget }) {
   const round = (await api.query.rounds.nextRoundId()).toNumber();
   const joinUntil = (await api.rpc.chain.getHeader()).number.toNumber() + 10;
   const settings = {
     epochs: 5, batchSize: 32, clipMilli: 100_000, trim, minShards, replication: 1, feePerWorker: FEE, jobPeriod: 60,
   };
-  await send(api, keys.ferdie, api.tx.rounds.createRound(model.step, 1, model.validation, settings, budget, joinUntil));
+  await send(api, creator, api.tx.rounds.createRound(model.step, 1, model.validation, settings, budget, joinUntil));
   return { round, joinUntil };
 }
 
@@ -96,7 +98,7 @@ async function runToEnd(api, round, joinUntil, caller) {
 
 test('a three-shard round (two public, one private) publishes a better version and pays everyone', async () => {
   const { api } = node;
-  const { alice, bob, charlie, dave, ferdie } = keys;
+  const { alice, bob, charlie, dave, eve, ferdie } = keys;
   const bobData = await storeBlob(api, bob, file('shard_0.scale'));
   const charlieData = await storeBlob(api, charlie, file('shard_1.scale'));
   const daveUpdate = await storeBlob(api, dave, trainLocally('shard_2.scale'));
@@ -105,7 +107,10 @@ test('a three-shard round (two public, one private) publishes a better version a
     Object.entries(keys).map(async ([name, who]) => [name, await pending(api, who)])));
 
   const budget = 3n * UNIT;
-  const { round, joinUntil } = await openRound(api, { minShards: 2, trim: 0, budget });
+  const settings = { minShards: 2, trim: 0, budget };
+  await assert.rejects(openRound(api, eve, settings), /BaseNotOpen/, 'only with the owner\'s consent');
+  await send(api, ferdie, api.tx.rounds.setBaseOpen(model.step, 1, true));
+  const { round, joinUntil } = await openRound(api, eve, settings);
   await Promise.all([
     send(api, bob, api.tx.rounds.joinPublic(round, bobData, shardRows[0])),
     send(api, charlie, api.tx.rounds.joinPublic(round, charlieData, shardRows[1])),
@@ -134,27 +139,36 @@ test('a three-shard round (two public, one private) publishes a better version a
   console.log(`MEASURE federated round held-out accuracy: ${base.toFixed(3)} base, ${after.toFixed(3)} after the round`);
   assert.ok(after > 0.9 && after > base + 0.3, `accuracy ${base} -> ${after}`);
 
-  // Data owners: the budget, by rows. Ferdie: the royalties of the round's three jobs.
-  // Alice, the only worker: the three jobs' fees. (Dev eras last ten blocks, so everyone
-  // with points also got era shares of the emission on top: at least, not exactly.)
+  // The budget paid the three jobs' escrows (Alice, the only worker, earned their fees and
+  // Ferdie their royalties), then Ferdie's 10 % royalty share of the rest, then the data
+  // owners by rows. (Dev eras last ten blocks, so everyone with points also got era shares
+  // of the emission on top: at least, not exactly.)
+  const compute = completed.data.compute.toBigInt();
+  const left = budget - compute;
+  const ownerShare = events.find((e) => api.events.rounds.OwnerRewarded.is(e));
+  assert.ok(ownerShare, 'the model owner is paid from the budget');
+  assert.equal(ownerShare.data.owner.toString(), ferdie.address);
+  assert.equal(ownerShare.data.amount.toBigInt(), left / 10n);
   const rewarded = Object.fromEntries(events.filter((e) => api.events.rounds.ShardRewarded.is(e))
     .map((e) => [e.data.owner.toString(), e.data.amount.toBigInt()]));
   const totalRows = BigInt(shardRows.reduce((a, b) => a + b, 0));
   [bob, charlie, dave].forEach((who, i) => {
-    assert.equal(rewarded[who.address], budget * BigInt(shardRows[i]) / totalRows, `share of shard ${i}`);
+    assert.equal(rewarded[who.address], (left - left / 10n) * BigInt(shardRows[i]) / totalRows, `share of shard ${i}`);
   });
+  assert.equal(completed.data.paid.toBigInt() + completed.data.refunded.toBigInt(), left);
   const gained = async (name) => (await pending(api, keys[name])) - before[name];
   for (const name of ['bob', 'charlie', 'dave']) {
     assert.ok(await gained(name) >= rewarded[keys[name].address], `${name} is owed their share`);
   }
   const royalty = FEE / 10n; // 10 % of each job's fee (k = 1)
-  assert.ok(await gained('ferdie') >= 3n * royalty, 'the model owner earned the royalties');
+  assert.ok(await gained('ferdie') >= 3n * royalty + left / 10n, 'the model owner earned royalties and its share');
   assert.ok(await gained('alice') >= 3n * (FEE - royalty), 'the worker earned the fees');
-  assert.equal(await gained('eve'), 0n, 'no contribution, no reward');
-  console.log(`MEASURE federated round rewards: data ${Object.values(rewarded).join(' / ')}, owner ${await gained('ferdie')}`);
+  assert.ok(compute >= 3n * FEE, 'the budget paid the jobs');
+  assert.equal(await gained('eve'), 0n, 'the sponsor pays and earns nothing');
+  console.log(`MEASURE federated round budget ${budget}: jobs ${compute}, owner ${left / 10n}, data ${Object.values(rewarded).join(' / ')}`);
 
   // Nothing stays held for the round.
-  for (const who of [bob, charlie, dave, ferdie]) {
+  for (const who of [bob, charlie, dave, eve, ferdie]) {
     const holds = (await api.query.balances.holds(who.address)).filter((h) => h.id.isRounds);
     assert.equal(holds.length, 0, `no round hold left on ${who.address}`);
   }
@@ -176,7 +190,7 @@ test('a poisoned private update is rejected and the round completes without it',
   const bobData = await storeBlob(api, bob, file('shard_0.scale'));
   const eveBefore = await pending(api, eve);
 
-  const { round, joinUntil } = await openRound(api, { minShards: 2, trim: 1, budget: UNIT });
+  const { round, joinUntil } = await openRound(api, keys.ferdie, { minShards: 2, trim: 1, budget: UNIT });
   // One after the other: the verdicts come back in shard order.
   await send(api, bob, api.tx.rounds.joinPublic(round, bobData, rows(api, 'shard_0.scale')));
   await send(api, dave, api.tx.rounds.joinPrivate(round, daveUpdate, rows(api, 'shard_2.scale')));

@@ -1045,30 +1045,10 @@ impl<T: Config> Pallet<T> {
 			(JobInput::Inline(tensors), JobKind::Inference) =>
 				Self::check_inline(tensors, &view.inputs)?,
 		}
-		let result_deposit = match kind {
-			JobKind::Training(spec) => {
-				ensure!(
-					spec.epochs >= 1 &&
-						spec.epochs <= T::MaxTrainingEpochs::get() &&
-						spec.batch_size >= 1,
-					Error::<T>::BadTrainingSpec
-				);
-				Self::parameters_deposit(&spec.parameters)?
-			},
-			JobKind::Aggregation(spec) => {
-				ensure!(T::Blobs::is_sealed(&spec.manifest), Error::<T>::ManifestBlobUnavailable);
-				Self::parameters_deposit(&spec.parameters)?
-			},
-			JobKind::Inference => Zero::zero(),
-		};
-
-		let fees = fee_per_worker
-			.checked_mul(&BalanceOf::<T>::from(replication as u32))
-			.ok_or(Error::<T>::BadValue)?;
-		let held = fees
-			.checked_add(&T::ProtocolFee::get())
-			.and_then(|h| h.checked_add(&result_deposit))
-			.ok_or(Error::<T>::BadValue)?;
+		if let JobKind::Aggregation(spec) = kind {
+			ensure!(T::Blobs::is_sealed(&spec.manifest), Error::<T>::ManifestBlobUnavailable);
+		}
+		let (result_deposit, held) = Self::escrow_for(kind, replication, fee_per_worker)?;
 
 		let job_id = NextJobId::<T>::get();
 		Queue::<T>::try_append(job_id).map_err(|_| Error::<T>::QueueFull)?;
@@ -1118,6 +1098,39 @@ impl<T: Config> Pallet<T> {
 			held,
 		});
 		Ok(job_id)
+	}
+
+	/// What a job of `kind` with `replication` workers at `fee_per_worker` holds from its
+	/// requester (the fees, the protocol fee and the result's blob deposit), with that
+	/// deposit; checks the kind's spec and parameter blob (not an aggregation's manifest,
+	/// which a round stores only when it submits).
+	fn escrow_for(
+		kind: JobKind,
+		replication: u8,
+		fee_per_worker: BalanceOf<T>,
+	) -> Result<(BalanceOf<T>, BalanceOf<T>), DispatchError> {
+		let result_deposit = match kind {
+			JobKind::Training(spec) => {
+				ensure!(
+					spec.epochs >= 1 &&
+						spec.epochs <= T::MaxTrainingEpochs::get() &&
+						spec.batch_size >= 1,
+					Error::<T>::BadTrainingSpec
+				);
+				Self::parameters_deposit(&spec.parameters)?
+			},
+			JobKind::Aggregation(spec) => Self::parameters_deposit(&spec.parameters)?,
+			JobKind::Inference => Zero::zero(),
+		};
+		let fees = fee_per_worker
+			.checked_mul(&BalanceOf::<T>::from(replication as u32))
+			.ok_or(Error::<T>::BadValue)?;
+		let held = fees
+			.checked_add(&T::ProtocolFee::get())
+			.and_then(|h| h.checked_add(&result_deposit))
+			.ok_or(Error::<T>::BadValue)?;
+
+		Ok((result_deposit, held))
 	}
 
 	/// The blob deposit a result the size of parameter blob `hash` takes; the blob must be
@@ -1807,14 +1820,23 @@ impl<T: Config> RoundJobs<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for Pal
 		fee_per_worker: BalanceOf<T>,
 		deadline: BlockNumberFor<T>,
 	) -> Result<JobId, DispatchError> {
-		let (kind, dataset) = match job {
-			RoundJob::Training { dataset, parameters, epochs, batch_size } =>
-				(JobKind::Training(TrainingSpec { parameters, epochs, batch_size }), dataset),
-			RoundJob::Aggregation { parameters, manifest, validation } =>
-				(JobKind::Aggregation(AggregationSpec { parameters, manifest }), validation),
-		};
+		let (kind, dataset) = round_job_kind(job);
 		let input = JobInput::Blob { hash: dataset, format: mosaic_primitives::onnx::InputFormat::Scale };
 		Self::do_submit(requester, model, version, kind, input, replication, fee_per_worker, deadline)
+	}
+
+	fn escrow(job: RoundJob, replication: u8, fee_per_worker: BalanceOf<T>) -> Result<BalanceOf<T>, DispatchError> {
+		Self::escrow_for(round_job_kind(job).0, replication, fee_per_worker).map(|(_, held)| held)
+	}
+}
+
+/// A round's job as a job kind, with its dataset blob (the validation set, for aggregation).
+fn round_job_kind(job: RoundJob) -> (JobKind, Hash32) {
+	match job {
+		RoundJob::Training { dataset, parameters, epochs, batch_size } =>
+			(JobKind::Training(TrainingSpec { parameters, epochs, batch_size }), dataset),
+		RoundJob::Aggregation { parameters, manifest, validation } =>
+			(JobKind::Aggregation(AggregationSpec { parameters, manifest }), validation),
 	}
 }
 

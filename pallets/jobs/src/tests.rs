@@ -983,9 +983,16 @@ fn jobs_submitted_for_a_round_report_their_end_and_cannot_be_cancelled() {
 		let aggregation = RoundJob::Aggregation { parameters: PARAMS, manifest: MANIFEST, validation: DATASET };
 		let submit = |job| <MosaicJobs as RoundJobs<_, _, _>>::submit(&ALICE, 0, 1, job, 2, 100, 30);
 		assert_noop!(submit(aggregation), Error::<Test>::ManifestBlobUnavailable);
+		// The escrow can be known before the manifest is stored.
+		let escrow = <MosaicJobs as RoundJobs<_, _, _>>::escrow(aggregation, 2, 100).unwrap();
 		SealedBlobs::mutate(|b| b.insert(MANIFEST, 0));
 		let job = submit(aggregation).unwrap();
 		let info = MosaicJobs::job_view(job).unwrap().job;
+		assert_eq!(info.held, escrow, "submit holds what escrow said");
+		assert_eq!(escrow, 2 * 100 + info.protocol_fee + info.result_deposit);
+		assert!(!info.result_deposit.is_zero());
+		let bad = RoundJob::Training { dataset: DATASET, parameters: PARAMS, epochs: 0, batch_size: 4 };
+		assert_noop!(<MosaicJobs as RoundJobs<_, _, _>>::escrow(bad, 2, 100), Error::<Test>::BadTrainingSpec);
 		assert_eq!(info.kind, JobKind::Aggregation(AggregationSpec { parameters: PARAMS, manifest: MANIFEST }));
 		assert_eq!(info.blob_refs.into_inner(), vec![DATASET, PARAMS, MANIFEST]);
 		OBSERVED.with(|o| o.borrow_mut().0.push(job));

@@ -163,7 +163,8 @@ pub trait ModelRegistry<AccountId, Balance> {
 	/// of `model`, as the model's next version: the base's spec with these parameters and
 	/// the base as parent. Holds the version's deposit from the model's owner and references
 	/// the blobs, as publishing does. The caller is trusted to have checked that the owner
-	/// agreed (the rounds pallet lets only the owner start a round). Returns the new number.
+	/// agreed (the rounds pallet lets only the owner, or a sponsor on a base version the
+	/// owner opened to rounds, start a round). Returns the new number.
 	fn publish_derived(
 		model: ModelId,
 		base: VersionNumber,

@@ -27,6 +27,11 @@ fn settings<T: Config>(min_shards: u32) -> RoundSettingsOf<T> {
 	}
 }
 
+/// A budget that covers every job of a round of `MaxShards` public shards.
+fn budget<T: Config>() -> BalanceOf<T> {
+	T::Currency::minimum_balance().saturating_mul(1_000_000u32.into())
+}
+
 /// A round by a funded model owner with a budget, open for `MaxJoinPeriod` blocks.
 fn open_round<T: Config>(min_shards: u32) -> (T::AccountId, RoundId) {
 	let creator: T::AccountId = account("creator", 0, 0);
@@ -36,14 +41,13 @@ fn open_round<T: Config>(min_shards: u32) -> (T::AccountId, RoundId) {
 	let validation = T::BenchmarkHelper::sealed_blob(&creator, 1_000);
 	let round = NextRoundId::<T>::get();
 	let join_until = frame_system::Pallet::<T>::block_number().saturating_add(T::MaxJoinPeriod::get());
-	let budget = T::Currency::minimum_balance().saturating_mul(1_000_000u32.into());
 	RoundsPallet::<T>::create_round(
 		RawOrigin::Signed(creator.clone()).into(),
 		model,
 		base,
 		validation,
 		settings::<T>(min_shards),
-		budget,
+		budget::<T>(),
 		join_until,
 	)
 	.expect("a valid round opens");
@@ -70,19 +74,41 @@ fn close_joining<T: Config>(round: RoundId) {
 mod benchmarks {
 	use super::*;
 
+	// A sponsor's round: the owner's consent is read too.
 	#[benchmark]
 	fn create_round() {
-		let creator: T::AccountId = whitelisted_caller();
-		let (model, base) = T::BenchmarkHelper::version_with_parameters(&creator);
-		funded::<T>(&creator);
-		let validation = T::BenchmarkHelper::sealed_blob(&creator, 1_000);
+		let owner: T::AccountId = account("owner", 0, 0);
+		let (model, base) = T::BenchmarkHelper::version_with_parameters(&owner);
+		RoundsPallet::<T>::set_base_open(RawOrigin::Signed(owner.clone()).into(), model, base, true)
+			.expect("the owner opens its base");
+		let sponsor: T::AccountId = whitelisted_caller();
+		funded::<T>(&sponsor);
+		let validation = T::BenchmarkHelper::sealed_blob(&sponsor, 1_000);
 		let join_until = frame_system::Pallet::<T>::block_number().saturating_add(T::MaxJoinPeriod::get());
-		let budget = T::Currency::minimum_balance().saturating_mul(1_000u32.into());
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(creator), model, base, validation, settings::<T>(T::MaxShards::get()), budget, join_until);
+		_(
+			RawOrigin::Signed(sponsor),
+			model,
+			base,
+			validation,
+			settings::<T>(T::MaxShards::get()),
+			budget::<T>(),
+			join_until,
+		);
 
 		assert!(Rounds::<T>::contains_key(NextRoundId::<T>::get() - 1));
+	}
+
+	#[benchmark]
+	fn set_base_open() {
+		let owner: T::AccountId = whitelisted_caller();
+		let (model, base) = T::BenchmarkHelper::version_with_parameters(&owner);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner.clone()), model, base, true);
+
+		assert_eq!(OpenBases::<T>::get(model, base), Some(owner));
 	}
 
 	// A training job is submitted through the jobs pallet.
@@ -127,7 +153,7 @@ mod benchmarks {
 		assert!(matches!(Rounds::<T>::get(round).expect("round").status, RoundStatus::Aggregating { .. }));
 	}
 
-	// `s` accepted updates: a new version, `s` payments and `s + 1` attestations.
+	// `s` accepted updates: a new version, `s + 1` payments and `s + 1` attestations.
 	#[benchmark]
 	fn finalize(s: Linear<1, { T::MaxShards::get() }>) {
 		let (creator, round) = open_round::<T>(1);

@@ -1,23 +1,34 @@
 //! # Rounds pallet
 //!
-//! Federated training rounds. A model's owner opens a round on a base version (a
-//! training-step graph with parameters), names a public validation set and holds a reward
-//! budget. Data owners join with shards:
+//! Federated training rounds. A model's owner, or a sponsor on a base version the owner
+//! opened to rounds, opens a round on a base version (a training-step graph with
+//! parameters), names a public validation set and holds a budget that pays for everything
+//! the round needs. Data owners join with shards:
 //!
 //! - a **public shard** is a dataset blob; joining submits a training job from the base
-//!   parameters, paid by the shard's owner and replicated and verified like any job;
+//!   parameters, replicated and verified like any job;
 //! - a **private shard** never leaves its owner, who trains on it locally (for example with
 //!   `mosaic-node onnx train`) and joins with the resulting parameters only.
 //!
 //! When joining has closed and every training job has ended, anyone calls
-//! [`Pallet::aggregate`]: the round submits one aggregation job (paid by the creator) that
+//! [`Pallet::aggregate`]: the round submits one aggregation job that
 //! checks each private update on the validation set (loss before and after, norm within the
 //! clip) and combines the accepted updates with a clipped, trimmed, row-weighted mean. Its
 //! quorum's result comes back through the jobs pallet's observer; anyone then calls
 //! [`Pallet::finalize`]: the combined parameters become a new version of the model whose
-//! parent is the base version and which names the round, the budget is paid to the owners of
-//! accepted shards in proportion to their rows through the rewards pot, and their data and
-//! the owner's model are attested with the round as subject.
+//! parent is the base version and which names the round, and the rest of the budget is paid
+//! out through the rewards pot; their data and the owner's model are attested with the round
+//! as subject.
+//!
+//! The budget pays, in this order:
+//! 1. **workers**: each round job's escrow (fees, protocol fee, result deposit) is moved from
+//!    the budget into the jobs pallet's escrow when the job is submitted, so its agreeing
+//!    workers, and the model owner's royalty on their fees, are paid from the budget by the
+//!    jobs pallet (which also attests their compute). A joiner pays nothing but the shard
+//!    deposit. The budget must cover the aggregation job from the start; a public shard may
+//!    join only while the rest still covers it;
+//! 2. **the model's owner**: the base version's royalty rate applied to what is left;
+//! 3. **data owners**: the remainder, split among accepted shards by rows.
 //!
 //! A public shard whose job fails is dropped, and a private update the check rejects is
 //! excluded; neither earns anything. The round completes while at least `min_shards` remain,
@@ -189,6 +200,13 @@ pub mod pallet {
 	pub type Joined<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, RoundId, Blake2_128Concat, T::AccountId, u32, OptionQuery>;
 
+	/// Base versions their model's owner opened to rounds by anyone, with the owner who did:
+	/// that owner consents to publish the round's result as a new version (and to hold its
+	/// deposit). A later owner of the model must open it again.
+	#[pallet::storage]
+	pub type OpenBases<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, ModelId, Twox64Concat, VersionNumber, T::AccountId, OptionQuery>;
+
 	/// The round (and shard, for training jobs) of each running job this pallet submitted.
 	#[pallet::storage]
 	pub type RoundOfJob<T: Config> =
@@ -197,6 +215,9 @@ pub mod pallet {
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
+		/// The model's owner opened (`open`) or closed version `version` of `model` to rounds
+		/// by anyone.
+		BaseOpened { model: ModelId, version: VersionNumber, open: bool },
 		/// A round opened on `base` of `model`; `budget` is held from the creator.
 		RoundCreated {
 			round: RoundId,
@@ -206,7 +227,8 @@ pub mod pallet {
 			budget: BalanceOf<T>,
 			join_until: BlockNumberFor<T>,
 		},
-		/// A shard joined; a public one's training job is `job`.
+		/// A shard joined; a public one's training job is `job`, its escrow paid from the
+		/// budget.
 		ShardJoined { round: RoundId, shard: u32, owner: T::AccountId, rows: u32, job: Option<JobId> },
 		/// A public shard's training job settled; its parameters are the blob `update`.
 		ShardTrained { round: RoundId, shard: u32, update: Hash32 },
@@ -220,12 +242,23 @@ pub mod pallet {
 		RoundAggregated { round: RoundId, parameters: Option<Hash32> },
 		/// The aggregation's check rejected a shard's update: it earns nothing.
 		UpdateRejected { round: RoundId, shard: u32, owner: T::AccountId },
+		/// The model's owner was credited its royalty share, `amount`, of the round's budget in
+		/// the rewards pot.
+		OwnerRewarded { round: RoundId, owner: T::AccountId, amount: BalanceOf<T> },
 		/// An accepted shard's owner was credited `amount` in the rewards pot.
 		ShardRewarded { round: RoundId, shard: u32, owner: T::AccountId, amount: BalanceOf<T> },
-		/// The round completed as `version` of its model; `paid` of the budget went to data
-		/// owners, `refunded` back to the creator.
-		RoundCompleted { round: RoundId, version: VersionNumber, paid: BalanceOf<T>, refunded: BalanceOf<T> },
-		/// The round failed; its budget, `refunded`, went back to the creator.
+		/// The round completed as `version` of its model: `compute` of the budget went into
+		/// job escrows, `paid` to the model's owner and data owners, `refunded` back to the
+		/// creator.
+		RoundCompleted {
+			round: RoundId,
+			version: VersionNumber,
+			compute: BalanceOf<T>,
+			paid: BalanceOf<T>,
+			refunded: BalanceOf<T>,
+		},
+		/// The round failed; what was left of its budget, `refunded`, went back to the
+		/// creator.
 		RoundFailed { round: RoundId, reason: RoundFailure, refunded: BalanceOf<T> },
 	}
 
@@ -233,8 +266,16 @@ pub mod pallet {
 	pub enum Error<T> {
 		/// No round with this id.
 		UnknownRound,
-		/// Only the model's owner may open a round on it.
+		/// Only the model's owner may do this.
 		NotModelOwner,
+		/// Only the model's owner may open a round on this base: it is not open to rounds by
+		/// others.
+		BaseNotOpen,
+		/// The budget does not cover the aggregation job's escrow.
+		BudgetTooSmall,
+		/// What is left of the budget cannot cover this shard's training job and still the
+		/// aggregation job.
+		BudgetExhausted,
 		/// The base version does not exist or takes no new jobs.
 		VersionNotRunnable,
 		/// The base version has no parameters to train from.
@@ -271,10 +312,12 @@ pub mod pallet {
 
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
-		/// Opens a round on version `base` of the caller's model `model`: the base must be
+		/// Opens a round on version `base` of model `model`, as its owner or, if the owner
+		/// opened the base with [`Pallet::set_base_open`], as a sponsor. The base must be
 		/// runnable and have parameters, `validation` must be a sealed blob (a SCALE dataset
-		/// with the step graph's batch inputs), and `budget` is held from the caller until the
-		/// round ends. Shards may join until block `join_until`.
+		/// with the step graph's batch inputs), and `budget`, which must cover at least the
+		/// aggregation job's escrow, is held from the caller until the round ends. Shards may
+		/// join until block `join_until`.
 		///
 		/// Emits [`Event::RoundCreated`].
 		#[pallet::call_index(0)]
@@ -292,7 +335,10 @@ pub mod pallet {
 			let now = frame_system::Pallet::<T>::block_number();
 			ensure!(T::Models::is_runnable(model, base), Error::<T>::VersionNotRunnable);
 			let view = T::Models::version(model, base).ok_or(Error::<T>::VersionNotRunnable)?;
-			ensure!(view.owner == who, Error::<T>::NotModelOwner);
+			ensure!(
+				view.owner == who || OpenBases::<T>::get(model, base).as_ref() == Some(&view.owner),
+				Error::<T>::BaseNotOpen
+			);
 			let base_parameters = view.parameters.ok_or(Error::<T>::NoBaseParameters)?;
 			ensure!(T::Blobs::is_sealed(&validation), Error::<T>::ValidationUnavailable);
 			ensure!(
@@ -308,6 +354,8 @@ pub mod pallet {
 				join_until > now && join_until <= now.saturating_add(T::MaxJoinPeriod::get()),
 				Error::<T>::BadJoinPeriod
 			);
+			let aggregation = Self::aggregation_escrow(base_parameters, validation, &settings)?;
+			ensure!(budget >= aggregation, Error::<T>::BudgetTooSmall);
 			T::Currency::hold(&HoldReason::RoundBudget.into(), &who, budget)
 				.map_err(|_| Error::<T>::InsufficientBalance)?;
 			T::Blobs::add_ref(&validation)?;
@@ -324,6 +372,7 @@ pub mod pallet {
 					validation,
 					settings,
 					budget,
+					spent: Zero::zero(),
 					join_until,
 					shard_count: 0,
 					training: 0,
@@ -335,9 +384,10 @@ pub mod pallet {
 		}
 
 		/// Joins round `round` with a public shard: the sealed dataset blob `dataset` of
-		/// `rows` rows. Holds `ShardDeposit` and submits the shard's training job from the
-		/// round's base parameters, paid by the caller as any job is (see the jobs pallet's
-		/// `submit_job`). One shard per account per round.
+		/// `rows` rows. Holds `ShardDeposit` from the caller and submits the shard's training
+		/// job from the round's base parameters, its escrow paid from the round's budget,
+		/// which must still cover the aggregation job afterwards. One shard per account per
+		/// round.
 		///
 		/// Emits [`Event::ShardJoined`].
 		#[pallet::call_index(1)]
@@ -348,16 +398,25 @@ pub mod pallet {
 			ensure!(T::Blobs::is_sealed(&dataset), Error::<T>::BlobUnavailable);
 			let settings = info.settings;
 			let deadline = frame_system::Pallet::<T>::block_number().saturating_add(settings.job_period);
+			let training = RoundJob::Training {
+				dataset,
+				parameters: info.base_parameters,
+				epochs: settings.epochs,
+				batch_size: settings.batch_size,
+			};
+			let escrow = T::Jobs::escrow(training, settings.replication, settings.fee_per_worker)?;
+			let aggregation = Self::aggregation_escrow(info.base_parameters, info.validation, &settings)?;
+			ensure!(
+				escrow.saturating_add(aggregation) <= info.budget.saturating_sub(info.spent),
+				Error::<T>::BudgetExhausted
+			);
+			Self::release_for_job(&info, escrow)?;
+			info.spent = info.spent.saturating_add(escrow);
 			let job = T::Jobs::submit(
-				&who,
+				&info.creator,
 				info.model,
 				info.base,
-				RoundJob::Training {
-					dataset,
-					parameters: info.base_parameters,
-					epochs: settings.epochs,
-					batch_size: settings.batch_size,
-				},
+				training,
 				settings.replication,
 				settings.fee_per_worker,
 				deadline,
@@ -408,8 +467,8 @@ pub mod pallet {
 		/// Starts round `round`'s aggregation; anyone may call it once joining has closed and
 		/// every training job has ended. With fewer than `min_shards` updates the round fails
 		/// and everything is returned. Otherwise the update list is stored as a manifest blob
-		/// of the creator's and the aggregation job submitted, paid by the creator; if either
-		/// fails the round fails.
+		/// of the creator's and the aggregation job submitted, its escrow paid from the
+		/// budget; if either fails the round fails.
 		///
 		/// Emits [`Event::AggregationStarted`] or [`Event::RoundFailed`].
 		#[pallet::call_index(3)]
@@ -439,22 +498,26 @@ pub mod pallet {
 			let manifest =
 				AggregationManifest { updates, clip_milli: info.settings.clip_milli, trim: info.settings.trim };
 			let submitted = with_transaction(|| {
-				let result = (|| -> Result<(Hash32, JobId), DispatchError> {
+				let result = (|| -> Result<(Hash32, JobId, BalanceOf<T>), DispatchError> {
 					let manifest = T::Blobs::store(&info.creator, manifest.encode())?;
+					let aggregation = RoundJob::Aggregation {
+						parameters: info.base_parameters,
+						manifest,
+						validation: info.validation,
+					};
+					let escrow =
+						T::Jobs::escrow(aggregation, info.settings.replication, info.settings.fee_per_worker)?;
+					Self::release_for_job(&info, escrow)?;
 					let job = T::Jobs::submit(
 						&info.creator,
 						info.model,
 						info.base,
-						RoundJob::Aggregation {
-							parameters: info.base_parameters,
-							manifest,
-							validation: info.validation,
-						},
+						aggregation,
 						info.settings.replication,
 						info.settings.fee_per_worker,
 						now.saturating_add(info.settings.job_period),
 					)?;
-					Ok((manifest, job))
+					Ok((manifest, job, escrow))
 				})();
 				match result {
 					Ok(done) => TransactionOutcome::Commit(Ok(done)),
@@ -462,7 +525,8 @@ pub mod pallet {
 				}
 			});
 			match submitted {
-				Ok((manifest, job)) => {
+				Ok((manifest, job, escrow)) => {
+					info.spent = info.spent.saturating_add(escrow);
 					RoundOfJob::<T>::insert(job, (round, None::<u32>));
 					info.status = RoundStatus::Aggregating { job };
 					Rounds::<T>::insert(round, info);
@@ -478,13 +542,15 @@ pub mod pallet {
 
 		/// Ends round `round` after its aggregation job ended; anyone may call it. With stored
 		/// parameters and at least `min_shards` accepted updates, publishes them as the next
-		/// version of the model (parent: the base version; round: this one), pays the budget to
-		/// the accepted shards' owners by rows through the rewards pot, returns any rounding
-		/// rest, and attests their data and the owner's model. Otherwise the round fails and
-		/// the budget goes back. Either way every deposit and reference is released.
+		/// version of the model (parent: the base version; round: this one). Of the budget not
+		/// spent on jobs, pays the model's owner the base version's royalty rate and the
+		/// accepted shards' owners the rest by rows, through the rewards pot; returns any
+		/// rounding rest, and attests their data and the owner's model. Otherwise the round
+		/// fails and what is left of the budget goes back. Either way every deposit and
+		/// reference is released.
 		///
-		/// Emits [`Event::UpdateRejected`], [`Event::ShardRewarded`] and
-		/// [`Event::RoundCompleted`], or [`Event::RoundFailed`].
+		/// Emits [`Event::UpdateRejected`], [`Event::OwnerRewarded`], [`Event::ShardRewarded`]
+		/// and [`Event::RoundCompleted`], or [`Event::RoundFailed`].
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::finalize(T::MaxShards::get()))]
 		pub fn finalize(origin: OriginFor<T>, round: RoundId) -> DispatchResultWithPostInfo {
@@ -520,23 +586,22 @@ pub mod pallet {
 				},
 			};
 
-			let total_rows: u64 = accepted.iter().map(|(_, s, _)| u64::from(s.rows)).sum();
-			let reason = HoldReason::RoundBudget.into();
-			let mut paid = BalanceOf::<T>::zero();
 			let subject = Subject::Round(round);
+			let left = info.budget.saturating_sub(info.spent);
+			let mut paid = BalanceOf::<T>::zero();
+			if let Some(base) = T::Models::version(info.model, info.base) {
+				let amount = base.royalty.mul_floor(left);
+				if Self::pay_from_budget(&info, &base.owner, amount) {
+					paid = paid.saturating_add(amount);
+					Self::deposit_event(Event::OwnerRewarded { round, owner: base.owner.clone(), amount });
+				}
+				Self::record(round, &base.owner, ContributionKind::Model, subject, T::ModelPoints::get(), parameters);
+			}
+			let data_pool = left.saturating_sub(paid);
+			let total_rows: u64 = accepted.iter().map(|(_, s, _)| u64::from(s.rows)).sum();
 			for (shard_index, shard, update) in &accepted {
-				let amount = share(info.budget, shard.rows, total_rows);
-				let moved = T::Currency::transfer_on_hold(
-					&reason,
-					&info.creator,
-					&T::Rewards::account(),
-					amount,
-					Precision::Exact,
-					Restriction::Free,
-					Fortitude::Force,
-				);
-				if moved.is_ok() && !amount.is_zero() {
-					T::Rewards::credit(&shard.owner, amount, RewardSource::RoundBudget);
+				let amount = share(data_pool, shard.rows, total_rows);
+				if Self::pay_from_budget(&info, &shard.owner, amount) {
 					paid = paid.saturating_add(amount);
 					Self::deposit_event(Event::ShardRewarded {
 						round,
@@ -548,21 +613,40 @@ pub mod pallet {
 				let points = (T::DataPoints::get().saturating_mul(shard.rows.into()) / total_rows.max(1)).max(1);
 				Self::record(round, &shard.owner, ContributionKind::Data, subject, points, *update);
 			}
-			if let Some(view) = T::Models::version(info.model, version) {
-				Self::record(round, &view.owner, ContributionKind::Model, subject, T::ModelPoints::get(), parameters);
-			}
 			let refunded = T::Currency::release(
-				&reason,
+				&HoldReason::RoundBudget.into(),
 				&info.creator,
-				info.budget.saturating_sub(paid),
+				left.saturating_sub(paid),
 				Precision::BestEffort,
 			)
 			.unwrap_or_else(|_| Zero::zero());
 			let _ = T::Blobs::remove_ref(&parameters);
 			Self::close(round, &info);
 			Rounds::<T>::insert(round, RoundInfo { status: RoundStatus::Completed { version }, ..info });
-			Self::deposit_event(Event::RoundCompleted { round, version, paid, refunded });
+			Self::deposit_event(Event::RoundCompleted { round, version, compute: info.spent, paid, refunded });
 			Ok(weight)
+		}
+
+		/// Opens (`open`) or closes version `version` of the caller's model `model` to rounds
+		/// by anyone. Opening consents to every such round's result being published as a new
+		/// version of the model, its deposit held from the caller like any version's; in
+		/// return the caller is paid the version's royalty rate of each round's budget left
+		/// after its jobs. Rounds already open are not affected by closing.
+		///
+		/// Emits [`Event::BaseOpened`].
+		#[pallet::call_index(5)]
+		#[pallet::weight(T::WeightInfo::set_base_open())]
+		pub fn set_base_open(origin: OriginFor<T>, model: ModelId, version: VersionNumber, open: bool) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let view = T::Models::version(model, version).ok_or(Error::<T>::VersionNotRunnable)?;
+			ensure!(view.owner == who, Error::<T>::NotModelOwner);
+			if open {
+				OpenBases::<T>::insert(model, version, who);
+			} else {
+				OpenBases::<T>::remove(model, version);
+			}
+			Self::deposit_event(Event::BaseOpened { model, version, open });
+			Ok(())
 		}
 	}
 }
@@ -598,6 +682,46 @@ impl<T: Config> Pallet<T> {
 		Ok(shard)
 	}
 
+	/// What the round's aggregation job will hold in escrow.
+	fn aggregation_escrow(
+		parameters: Hash32,
+		validation: Hash32,
+		settings: &RoundSettingsOf<T>,
+	) -> Result<BalanceOf<T>, DispatchError> {
+		// The manifest is stored only at aggregation; its hash does not change the escrow.
+		let job = RoundJob::Aggregation { parameters, manifest: [0; 32], validation };
+		T::Jobs::escrow(job, settings.replication, settings.fee_per_worker)
+	}
+
+	/// Releases `escrow` of the round's budget to its creator, for a job's escrow to take it
+	/// at once (in the same transaction); the caller adds it to `spent`.
+	fn release_for_job(info: &RoundInfoOf<T>, escrow: BalanceOf<T>) -> DispatchResult {
+		ensure!(escrow <= info.budget.saturating_sub(info.spent), Error::<T>::BudgetExhausted);
+		T::Currency::release(&HoldReason::RoundBudget.into(), &info.creator, escrow, Precision::Exact)?;
+		Ok(())
+	}
+
+	/// Moves `amount` of the round's budget into the rewards pot, owed to `who`; whether it
+	/// was paid (nothing is for a zero amount).
+	fn pay_from_budget(info: &RoundInfoOf<T>, who: &T::AccountId, amount: BalanceOf<T>) -> bool {
+		if amount.is_zero() {
+			return false;
+		}
+		let moved = T::Currency::transfer_on_hold(
+			&HoldReason::RoundBudget.into(),
+			&info.creator,
+			&T::Rewards::account(),
+			amount,
+			Precision::Exact,
+			Restriction::Free,
+			Fortitude::Force,
+		);
+		if moved.is_ok() {
+			T::Rewards::credit(who, amount, RewardSource::RoundBudget);
+		}
+		moved.is_ok()
+	}
+
 	/// The shards with an update, in shard order: what the manifest lists, and the order of
 	/// the verdicts.
 	fn trained_shards(round: RoundId, count: u32) -> Vec<(u32, ShardOf<T>, Hash32)> {
@@ -619,10 +743,11 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Ends a round as failed: the budget goes back, shards are released.
+	/// Ends a round as failed: what is left of the budget goes back, shards are released.
 	fn end_failed(round: RoundId, info: RoundInfoOf<T>, reason: RoundFailure) {
+		let left = info.budget.saturating_sub(info.spent);
 		let refunded =
-			T::Currency::release(&HoldReason::RoundBudget.into(), &info.creator, info.budget, Precision::BestEffort)
+			T::Currency::release(&HoldReason::RoundBudget.into(), &info.creator, left, Precision::BestEffort)
 				.unwrap_or_else(|_| Zero::zero());
 		if let RoundStatus::Aggregated { parameters: Some(parameters), .. } = info.status {
 			let _ = T::Blobs::remove_ref(&parameters);

@@ -64,13 +64,19 @@ parameter_types! {
 }
 
 pub const POT: u64 = 999;
+/// Where the mock jobs pallet keeps job escrows.
+pub const ESCROWS: u64 = 998;
+pub const PROTOCOL_FEE: u64 = 5;
+/// The blob deposit of a result the size of the base parameters (every mock blob is 40
+/// bytes, a byte a unit).
+pub const RESULT_DEPOSIT: u64 = 40;
 pub const SHARD_DEPOSIT: u64 = 50;
 pub const MAX_SHARDS: u32 = 5;
 pub const DATA_POINTS: Points = 100;
 pub const MODEL_POINTS: Points = 7;
 pub const MAX_JOIN: u64 = 50;
 
-/// A jobs pallet that writes submissions down.
+/// A jobs pallet that writes submissions down and moves each job's escrow to [`ESCROWS`].
 pub struct MockJobs;
 impl RoundJobs<u64, u64, u64> for MockJobs {
 	fn submit(
@@ -85,10 +91,20 @@ impl RoundJobs<u64, u64, u64> for MockJobs {
 		if JobsRefuse::get() {
 			return Err(DispatchError::Other("jobs refuse"));
 		}
+		let escrow = Self::escrow(job, replication, fee_per_worker)?;
+		<Balances as frame_support::traits::fungible::Mutate<u64>>::transfer(
+			requester,
+			&ESCROWS,
+			escrow,
+			frame_support::traits::tokens::Preservation::Expendable,
+		)?;
 		Jobs::mutate(|j| {
 			j.push((*requester, model, version, job, replication, fee_per_worker, deadline));
 			Ok(j.len() as u64 - 1)
 		})
+	}
+	fn escrow(_: RoundJob, replication: u8, fee_per_worker: u64) -> Result<u64, DispatchError> {
+		Ok(replication as u64 * fee_per_worker + PROTOCOL_FEE + RESULT_DEPOSIT)
 	}
 }
 
@@ -213,6 +229,8 @@ pub const DIA: u64 = 5;
 /// An account with almost nothing.
 pub const POOR: u64 = 6;
 pub const INITIAL: u64 = 10_000;
+/// The base version's royalty.
+pub const ROYALTY_PERCENT: u32 = 20;
 
 pub const BASE_PARAMS: [u8; 32] = [1; 32];
 pub const VALIDATION: [u8; 32] = [2; 32];
@@ -222,7 +240,7 @@ pub const VALIDATION: [u8; 32] = [2; 32];
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_balances::GenesisConfig::<Test> {
-		balances: vec![(OWNER, INITIAL), (ANN, INITIAL), (BEN, INITIAL), (CAL, INITIAL), (DIA, INITIAL), (POOR, 10), (POT, 1)],
+		balances: vec![(OWNER, INITIAL), (ANN, INITIAL), (BEN, INITIAL), (CAL, INITIAL), (DIA, INITIAL), (POOR, 10), (POT, 1), (ESCROWS, 1)],
 		..Default::default()
 	}
 	.assimilate_storage(&mut storage)
@@ -240,7 +258,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 				outputs: Default::default(),
 				precision: 4,
 				tolerance: None,
-				royalty: Permill::zero(),
+				royalty: Permill::from_percent(ROYALTY_PERCENT),
 				status: VersionStatus::Active,
 				parameters: Some(BASE_PARAMS),
 			},

@@ -13,6 +13,9 @@ use mosaic_primitives::{
 use sp_runtime::DispatchError;
 
 const BUDGET: u64 = 1_000;
+/// What each job of [`settings`] holds in escrow: 2 workers at 20, the protocol fee and the
+/// result's deposit.
+const ESCROW: u64 = 2 * 20 + PROTOCOL_FEE + RESULT_DEPOSIT;
 const JOIN_UNTIL: u64 = 10;
 
 fn settings(min_shards: u32) -> RoundSettingsOf<Test> {
@@ -95,7 +98,7 @@ fn assert_all_released(accounts: &[u64]) {
 fn create_round_checks_everything_and_holds_the_budget() {
 	new_test_ext().execute_with(|| {
 		let open = |who, settings, budget, until| MosaicRounds::create_round(signed(who), 0, 1, VALIDATION, settings, budget, until);
-		assert_noop!(open(ANN, settings(1), BUDGET, JOIN_UNTIL), Error::<Test>::NotModelOwner);
+		assert_noop!(open(ANN, settings(1), BUDGET, JOIN_UNTIL), Error::<Test>::BaseNotOpen);
 		assert_noop!(
 			MosaicRounds::create_round(signed(OWNER), 0, 2, VALIDATION, settings(1), BUDGET, JOIN_UNTIL),
 			Error::<Test>::VersionNotRunnable
@@ -117,6 +120,7 @@ fn create_round_checks_everything_and_holds_the_budget() {
 		assert_noop!(open(OWNER, settings(1), BUDGET, 1), Error::<Test>::BadJoinPeriod);
 		assert_noop!(open(OWNER, settings(1), BUDGET, 2 + MAX_JOIN), Error::<Test>::BadJoinPeriod);
 		assert_noop!(open(OWNER, settings(1), INITIAL + 1, JOIN_UNTIL), Error::<Test>::InsufficientBalance);
+		assert_noop!(open(OWNER, settings(1), ESCROW - 1, JOIN_UNTIL), Error::<Test>::BudgetTooSmall);
 		Versions::mutate(|v| v.get_mut(&(0, 1)).unwrap().parameters = None);
 		assert_noop!(open(OWNER, settings(1), BUDGET, JOIN_UNTIL), Error::<Test>::NoBaseParameters);
 		Versions::mutate(|v| v.get_mut(&(0, 1)).unwrap().parameters = Some(BASE_PARAMS));
@@ -149,11 +153,17 @@ fn joining_checks_the_shard_and_the_round() {
 		assert_noop!(MosaicRounds::join_public(signed(ANN), round, dataset(ANN), 10), DispatchError::Other("jobs refuse"));
 		JobsRefuse::set(false);
 
-		// A public shard's training job: the joiner pays it, from the base parameters.
+		// A public shard's training job, from the base parameters: the budget pays its
+		// escrow, the joiner only the shard deposit.
+		let ann_before = Balances::balance(&ANN);
 		assert_ok!(MosaicRounds::join_public(signed(ANN), round, dataset(ANN), 120));
+		assert_eq!(Balances::balance(&ANN), ann_before - SHARD_DEPOSIT);
+		assert_eq!(held(HoldReason::RoundBudget, OWNER), BUDGET - ESCROW);
+		assert_eq!(Balances::balance(&ESCROWS), 1 + ESCROW);
+		assert_eq!(Rounds::<Test>::get(round).unwrap().spent, ESCROW);
 		assert_eq!(
 			Jobs::get(),
-			vec![(ANN, 0, 1, RoundJob::Training { dataset: dataset(ANN), parameters: BASE_PARAMS, epochs: 5, batch_size: 32 }, 2, 20, 31)]
+			vec![(OWNER, 0, 1, RoundJob::Training { dataset: dataset(ANN), parameters: BASE_PARAMS, epochs: 5, batch_size: 32 }, 2, 20, 31)]
 		);
 		assert!(MosaicRounds::owns(0), "the round's jobs are the round's to end");
 		assert!(!MosaicRounds::owns(1));
@@ -197,8 +207,9 @@ fn a_round_completes_pays_by_rows_and_excludes_a_rejected_update() {
 		assert_eq!(Rounds::<Test>::get(round).unwrap().training, 0, "each job ends once");
 		assert_noop!(MosaicRounds::finalize(signed(OWNER), round), Error::<Test>::NotAggregated);
 
-		// Anyone starts the aggregation; the creator pays it.
+		// Anyone starts the aggregation; the budget pays it.
 		assert_ok!(MosaicRounds::aggregate(signed(DIA), round));
+		assert_eq!(Rounds::<Test>::get(round).unwrap().spent, 3 * ESCROW);
 		let job = aggregation_job(round);
 		let (owner, bytes) = StoredBlobs::get().pop().unwrap();
 		assert_eq!(owner, OWNER);
@@ -232,10 +243,15 @@ fn a_round_completes_pays_by_rows_and_excludes_a_rejected_update() {
 
 		assert_eq!(Published::get(), vec![(0, 1, combined, round)]);
 		assert_eq!(status(round), RoundStatus::Completed { version: 2 });
-		// 1000 split over 500 accepted rows: 600, 200, 200; DIA nothing.
-		assert_eq!([ANN, BEN, CAL, DIA].map(|who| Owed::get().get(&who).copied().unwrap_or(0)), [600, 200, 200, 0]);
-		assert_eq!(Balances::balance(&POT), 1 + 1_000);
-		assert_eq!(Balances::total_balance(&OWNER), owner_before - 1_000);
+		// Of 1000, three jobs took 255. Of the 745 left, the owner's 20% royalty is 149; the
+		// other 596 are split over 500 accepted rows: 357, 119, 119 (rounded down); DIA
+		// nothing; 1 goes back.
+		assert_eq!(
+			[OWNER, ANN, BEN, CAL, DIA].map(|who| Owed::get().get(&who).copied().unwrap_or(0)),
+			[149, 357, 119, 119, 0]
+		);
+		assert_eq!(Balances::balance(&POT), 1 + 744);
+		assert_eq!(Balances::total_balance(&OWNER), owner_before - 744);
 		let recorded = Recorded::get();
 		assert_eq!(recorded.len(), 4);
 		assert!(recorded.contains(&(ANN, ContributionKind::Data, Subject::Round(round), 60, ann)));
@@ -244,7 +260,8 @@ fn a_round_completes_pays_by_rows_and_excludes_a_rejected_update() {
 		assert!(!recorded.iter().any(|r| r.0 == DIA));
 		let evs = events();
 		assert!(evs.contains(&Event::UpdateRejected { round, shard: 3, owner: DIA }));
-		assert!(evs.contains(&Event::RoundCompleted { round, version: 2, paid: 1_000, refunded: 0 }));
+		assert!(evs.contains(&Event::OwnerRewarded { round, owner: OWNER, amount: 149 }));
+		assert!(evs.contains(&Event::RoundCompleted { round, version: 2, compute: 3 * ESCROW, paid: 744, refunded: 1 }));
 		assert_all_released(&[ANN, BEN, CAL, DIA]);
 		assert_eq!((refs(ann), refs(ben), refs(combined)), (0, 0, 0));
 		assert_eq!(Shards::<Test>::iter_prefix(round).count(), 0);
@@ -270,9 +287,14 @@ fn a_failed_shard_is_dropped_and_the_round_completes_with_the_rest() {
 		// One update left, two needed: the round fails and returns everything.
 		assert_ok!(MosaicRounds::aggregate(signed(CAL), round));
 		assert_eq!(status(round), RoundStatus::Failed(RoundFailure::TooFewShards));
-		assert!(events().contains(&Event::RoundFailed { round, reason: RoundFailure::TooFewShards, refunded: BUDGET }));
+		assert!(events().contains(&Event::RoundFailed {
+			round,
+			reason: RoundFailure::TooFewShards,
+			refunded: BUDGET - 2 * ESCROW
+		}));
 		assert_all_released(&[ANN, BEN, CAL]);
-		assert_eq!(Balances::balance(&OWNER), INITIAL);
+		// The jobs pallet refunds failed jobs' escrows itself.
+		assert_eq!(Balances::balance(&OWNER), INITIAL - 2 * ESCROW);
 
 		// With a minimum of one, the same round completes with the private shard alone.
 		let round = NextRoundId::<Test>::get();
@@ -289,7 +311,10 @@ fn a_failed_shard_is_dropped_and_the_round_completes_with_the_rest() {
 		settle(job, stored(OWNER, 4), vec![true]);
 		assert_ok!(MosaicRounds::finalize(signed(ANN), round));
 		assert_eq!(status(round), RoundStatus::Completed { version: 2 });
-		assert_eq!(Owed::get().get(&CAL), Some(&BUDGET));
+		// Two jobs' escrows, then the owner's 20% of the rest; CAL the remainder.
+		let left = BUDGET - 2 * ESCROW;
+		assert_eq!(Owed::get().get(&OWNER), Some(&(left / 5)));
+		assert_eq!(Owed::get().get(&CAL), Some(&(left - left / 5)));
 		assert_eq!(Owed::get().get(&ANN), None, "a dropped shard earns nothing");
 		assert_all_released(&[ANN, CAL]);
 	});
@@ -328,9 +353,58 @@ fn rounds_fail_cleanly_when_aggregation_fails_or_accepts_too_little() {
 		assert!(Owed::get().is_empty());
 		assert!(Recorded::get().is_empty());
 		assert_all_released(&[ANN, BEN]);
-		assert_eq!(Balances::balance(&OWNER), INITIAL);
+		// Only the two submitted aggregation jobs took their escrows from the budgets.
+		assert_eq!(Balances::balance(&OWNER), INITIAL - 2 * ESCROW);
 		assert_eq!(Balances::balance(&ANN), INITIAL);
 		// Ends of unknown jobs are ignored.
 		MosaicRounds::job_ended(77, JobEnd::Failed);
+	});
+}
+
+#[test]
+fn a_sponsor_funds_a_round_on_an_opened_base_and_its_owner_is_paid() {
+	new_test_ext().execute_with(|| {
+		let sponsor = |budget| MosaicRounds::create_round(signed(ANN), 0, 1, VALIDATION, settings(1), budget, JOIN_UNTIL);
+		assert_noop!(sponsor(BUDGET), Error::<Test>::BaseNotOpen);
+		assert_noop!(MosaicRounds::set_base_open(signed(ANN), 0, 1, true), Error::<Test>::NotModelOwner);
+		assert_noop!(MosaicRounds::set_base_open(signed(OWNER), 0, 9, true), Error::<Test>::VersionNotRunnable);
+		assert_ok!(MosaicRounds::set_base_open(signed(OWNER), 0, 1, true));
+		assert_eq!(OpenBases::<Test>::get(0, 1), Some(OWNER));
+		assert!(events().contains(&Event::BaseOpened { model: 0, version: 1, open: true }));
+
+		// A budget for the aggregation and one training job.
+		assert_noop!(sponsor(ESCROW - 1), Error::<Test>::BudgetTooSmall);
+		let round = NextRoundId::<Test>::get();
+		assert_ok!(sponsor(2 * ESCROW + 50));
+		assert_eq!(held(HoldReason::RoundBudget, ANN), 2 * ESCROW + 50);
+		assert_ok!(MosaicRounds::join_public(signed(BEN), round, dataset(BEN), 100));
+		assert_noop!(
+			MosaicRounds::join_public(signed(CAL), round, dataset(CAL), 100),
+			Error::<Test>::BudgetExhausted
+		);
+		assert_ok!(MosaicRounds::join_private(signed(CAL), round, update(CAL), 300));
+		assert_eq!(Jobs::get()[0].0, ANN, "the sponsor is the jobs' requester");
+
+		let ben = stored(ANN, 1);
+		settle(0, ben, vec![]);
+		System::set_block_number(JOIN_UNTIL + 1);
+		assert_ok!(MosaicRounds::aggregate(signed(BEN), round));
+		assert_eq!(held(HoldReason::RoundBudget, ANN), 50);
+		settle(aggregation_job(round), stored(ANN, 2), vec![true, true]);
+		assert_ok!(MosaicRounds::finalize(signed(BEN), round));
+		assert_eq!(Published::get().len(), 1, "the owner's model gets the version");
+		// 50 left: the owner's 20%, then 40 by rows 100:300.
+		assert_eq!([OWNER, BEN, CAL].map(|who| Owed::get()[&who]), [10, 10, 30]);
+		assert!(Recorded::get().contains(&(OWNER, ContributionKind::Model, Subject::Round(round), MODEL_POINTS, stored(ANN, 2))));
+		assert_all_released(&[ANN, BEN, CAL]);
+		assert_eq!(held(HoldReason::RoundBudget, ANN), 0);
+
+		// Consent is the owner's who gave it: a new owner, or closing, takes it back.
+		Versions::mutate(|v| v.get_mut(&(0, 1)).unwrap().owner = DIA);
+		assert_noop!(sponsor(BUDGET), Error::<Test>::BaseNotOpen);
+		Versions::mutate(|v| v.get_mut(&(0, 1)).unwrap().owner = OWNER);
+		assert_ok!(MosaicRounds::set_base_open(signed(OWNER), 0, 1, false));
+		assert_noop!(sponsor(BUDGET), Error::<Test>::BaseNotOpen);
+		assert_eq!(OpenBases::<Test>::get(0, 1), None);
 	});
 }

@@ -152,7 +152,8 @@ pub enum RoundStatus<Verdicts> {
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
 )]
 pub struct RoundInfo<AccountId, Balance, BlockNumber, Verdicts> {
-	/// The model's owner, who created the round and holds its budget.
+	/// Who opened the round and funds it: the model's owner, or a sponsor on a base the
+	/// owner opened to rounds (see [`OpenBases`](crate::OpenBases)).
 	pub creator: AccountId,
 	/// The model.
 	pub model: ModelId,
@@ -164,9 +165,13 @@ pub struct RoundInfo<AccountId, Balance, BlockNumber, Verdicts> {
 	pub validation: Hash32,
 	/// How it trains and what its jobs pay.
 	pub settings: RoundSettings<Balance, BlockNumber>,
-	/// Paid to the owners of accepted shards in proportion to their rows; held from the
-	/// creator until then.
+	/// Everything the round pays, held from the creator: the escrow of each of its jobs
+	/// (moved into the jobs pallet's escrow as the job is submitted, so workers and the
+	/// model's royalty are paid from it), then, of what is left, the model owner's royalty
+	/// share and the accepted shards' shares by rows.
 	pub budget: Balance,
+	/// The part of the budget moved into job escrows so far.
+	pub spent: Balance,
 	/// Last block in which shards may join.
 	pub join_until: BlockNumber,
 	/// Shards joined so far; they are numbered `0..shard_count`.

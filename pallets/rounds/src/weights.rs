@@ -42,6 +42,7 @@ pub trait WeightInfo {
 	fn join_private() -> Weight;
 	fn aggregate(s: u32, ) -> Weight;
 	fn finalize(s: u32, ) -> Weight;
+	fn set_base_open() -> Weight;
 }
 
 /// Measured weights, with the runtime's own database weights.
@@ -205,6 +206,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((11_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 3102).saturating_mul(s.into()))
 	}
+	fn set_base_open() -> Weight {
+		Weight::from_parts(85_146_000, 0)
+			.saturating_add(T::DbWeight::get().reads(4_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
 }
 
 /// The same measurements with ParityDB's database weights, for tests and mocks.
@@ -245,5 +251,10 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(18_u64))
 			.saturating_add(ParityDbWeight::get().writes((11_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 3102).saturating_mul(s.into()))
+	}
+	fn set_base_open() -> Weight {
+		Weight::from_parts(85_146_000, 0)
+			.saturating_add(ParityDbWeight::get().reads(4_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 }

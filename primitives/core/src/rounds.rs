@@ -105,6 +105,12 @@ pub trait RoundJobs<AccountId, Balance, BlockNumber> {
 		fee_per_worker: Balance,
 		deadline: BlockNumber,
 	) -> Result<JobId, DispatchError>;
+
+	/// What [`RoundJobs::submit`] would hold from the requester for `job` (fees, protocol fee
+	/// and the result's blob deposit), so that a round can fund it from its budget. Fails as
+	/// `submit` would for a bad spec or an unusable parameter blob; an aggregation's manifest
+	/// need not exist yet.
+	fn escrow(job: RoundJob, replication: u8, fee_per_worker: Balance) -> Result<Balance, DispatchError>;
 }
 
 /// Told by the jobs pallet when a job ends.
