@@ -81,7 +81,10 @@ async function openRound(api, creator, { minShards, trim, budget }) {
   return { round, joinUntil };
 }
 
-/** Waits until joining closed and training ended, aggregates, waits, finalizes; returns the finalize events. */
+/**
+ * Waits until joining closed and training ended, aggregates, waits, finalizes; returns the
+ * finalize events and the aggregation job's id.
+ */
 async function runToEnd(api, round, joinUntil, caller) {
   await waitFor(async () => {
     const head = (await api.rpc.chain.getHeader()).number.toNumber();
@@ -89,11 +92,20 @@ async function runToEnd(api, round, joinUntil, caller) {
     return head > joinUntil && info.training.toNumber() === 0;
   }, 240_000, 'joining to close and the training jobs to end');
   const aggregated = await send(api, caller, api.tx.rounds.aggregate(round));
-  assert.ok(aggregated.events.some(({ event }) => api.events.rounds.AggregationStarted.is(event)), 'aggregation started');
+  const started = aggregated.events.find(({ event }) => api.events.rounds.AggregationStarted.is(event));
+  assert.ok(started, 'aggregation started');
   await waitFor(async () => (await api.query.rounds.rounds(round)).unwrap().status.isAggregated,
     180_000, 'the aggregation job to end');
   const { events } = await send(api, caller, api.tx.rounds.finalize(round));
-  return events.map(({ event }) => event);
+  return { events: events.map(({ event }) => event), aggregation: started.event.data.job.toNumber() };
+}
+
+/** The ledger's records about `subject`, as `name:Kind:points` (names of the test's keys). */
+async function ledger(api, subject) {
+  const names = Object.fromEntries(Object.entries(keys).map(([name, who]) => [who.address, name]));
+  return (await api.call.attestationsApi.bySubject(subject))
+    .map(([, a]) => `${names[a.contributor.toString()] ?? a.contributor}:${a.kind.type}:${a.points.toNumber()}`)
+    .sort();
 }
 
 test('a three-shard round (two public, one private) publishes a better version and pays everyone', async () => {
@@ -111,12 +123,16 @@ test('a three-shard round (two public, one private) publishes a better version a
   await assert.rejects(openRound(api, eve, settings), /BaseNotOpen/, 'only with the owner\'s consent');
   await send(api, ferdie, api.tx.rounds.setBaseOpen(model.step, 1, true));
   const { round, joinUntil } = await openRound(api, eve, settings);
-  await Promise.all([
+  const joined = await Promise.all([
     send(api, bob, api.tx.rounds.joinPublic(round, bobData, shardRows[0])),
     send(api, charlie, api.tx.rounds.joinPublic(round, charlieData, shardRows[1])),
     send(api, dave, api.tx.rounds.joinPrivate(round, daveUpdate, shardRows[2])),
   ]);
-  const events = await runToEnd(api, round, joinUntil, dave);
+  const trainingJobs = joined.flatMap(({ events: evs }) => evs.map(({ event }) => event)
+    .filter((e) => api.events.rounds.ShardJoined.is(e) && e.data.job.isSome)
+    .map((e) => e.data.job.unwrap().toNumber()));
+  assert.equal(new Set(trainingJobs).size, 2, 'two public shards, two training jobs');
+  const { events, aggregation } = await runToEnd(api, round, joinUntil, dave);
 
   const completed = events.find((e) => api.events.rounds.RoundCompleted.is(e));
   assert.ok(completed, `no RoundCompleted in ${events.map((e) => e.method)}`);
@@ -172,9 +188,15 @@ test('a three-shard round (two public, one private) publishes a better version a
     const holds = (await api.query.balances.holds(who.address)).filter((h) => h.id.isRounds);
     assert.equal(holds.length, 0, `no round hold left on ${who.address}`);
   }
-  // The ledger records the data and the model with the round as subject.
-  const recorded = events.filter((e) => api.events.attestations.Recorded.is(e)).map((e) => e.data.toHuman());
-  assert.equal(recorded.filter((r) => JSON.stringify(r).includes('Round')).length, 4, JSON.stringify(recorded));
+  // The ledger records every participant with its weight: the worker's compute and the
+  // owner's model for each of the round's jobs, the data by rows and the model for the round.
+  for (const job of [...trainingJobs, aggregation]) {
+    assert.deepEqual(await ledger(api, { Job: job }), ['alice:Compute:15', 'ferdie:Model:3'], `job ${job}`);
+  }
+  const dataPoints = shardRows.map((r) => String(Math.max(1, Math.floor(60 * r / Number(totalRows)))));
+  assert.deepEqual(await ledger(api, { Round: round }), [
+    `bob:Data:${dataPoints[0]}`, `charlie:Data:${dataPoints[1]}`, `dave:Data:${dataPoints[2]}`, 'ferdie:Model:15',
+  ].sort());
 });
 
 test('a poisoned private update is rejected and the round completes without it', async () => {
@@ -195,7 +217,7 @@ test('a poisoned private update is rejected and the round completes without it',
   await send(api, bob, api.tx.rounds.joinPublic(round, bobData, rows(api, 'shard_0.scale')));
   await send(api, dave, api.tx.rounds.joinPrivate(round, daveUpdate, rows(api, 'shard_2.scale')));
   await send(api, eve, api.tx.rounds.joinPrivate(round, eveUpdate, rows(api, 'shard_1.scale')));
-  const events = await runToEnd(api, round, joinUntil, bob);
+  const { events } = await runToEnd(api, round, joinUntil, bob);
 
   const rejected = events.filter((e) => api.events.rounds.UpdateRejected.is(e)).map((e) => e.data.owner.toString());
   assert.deepEqual(rejected, [eve.address], 'exactly the poisoned update is rejected');
