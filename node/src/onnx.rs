@@ -8,18 +8,18 @@ use std::{
 	sync::{mpsc, Arc, Mutex},
 };
 
+use codec::Decode;
 use mosaic_executor::{
 	formats::{self, Format},
 	sandbox::{Sandbox, SandboxConfig},
 	training::{RoundUpdate, TrainSpec},
 	ExecutorError, Kernels, Limits, RunOutput, Tensor,
 };
-use codec::Decode;
 use mosaic_onnx_host::OnnxBackend;
-use mosaic_primitives::rounds::AggregationManifest;
 use mosaic_primitives::onnx::{
 	InputFormat, InputSource, RunRequest, RunResult, RunStatus, RunTask, StartError, Ticket,
 };
+use mosaic_primitives::rounds::AggregationManifest;
 
 /// Runs waiting or in progress on one node, at most.
 const MAX_PENDING: usize = 32;
@@ -132,7 +132,10 @@ impl NodeOnnx {
 }
 
 /// A dishonest worker's result: every value one step off, with a matching digest.
-fn falsify(mut outputs: Vec<mosaic_primitives::digest::QuantizedTensor>, precision: u8) -> RunStatus {
+fn falsify(
+	mut outputs: Vec<mosaic_primitives::digest::QuantizedTensor>,
+	precision: u8,
+) -> RunStatus {
 	for output in &mut outputs {
 		for value in &mut output.values {
 			*value = value.wrapping_add(1);
@@ -152,9 +155,16 @@ fn hex(bytes: &[u8]) -> String {
 	bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-fn execute(sandbox: &Sandbox, blobs: &dyn BlobSource, request: &RunRequest) -> Result<RunOutput, ExecutorError> {
+fn execute(
+	sandbox: &Sandbox,
+	blobs: &dyn BlobSource,
+	request: &RunRequest,
+) -> Result<RunOutput, ExecutorError> {
 	let model = blobs.blob(&request.model).ok_or_else(|| {
-		ExecutorError::MalformedModel(format!("model blob 0x{} is not on this node", hex(&request.model)))
+		ExecutorError::MalformedModel(format!(
+			"model blob 0x{} is not on this node",
+			hex(&request.model)
+		))
 	})?;
 	let input = match &request.input {
 		InputSource::Inline(bytes) => bytes.clone(),
@@ -173,10 +183,17 @@ fn execute(sandbox: &Sandbox, blobs: &dyn BlobSource, request: &RunRequest) -> R
 				))
 			})?;
 			let parameters = formats::decode(Format::Scale, &bytes, "")?;
-			sandbox.train(&model, &parameters, &inputs, TrainSpec { epochs, batch_size }, request.precision)
+			sandbox.train(
+				&model,
+				&parameters,
+				&inputs,
+				TrainSpec { epochs, batch_size },
+				request.precision,
+			)
 		},
-		RunTask::Aggregate { parameters, manifest } =>
-			aggregate(sandbox, blobs, &model, &inputs, &parameters, &manifest, request.precision),
+		RunTask::Aggregate { parameters, manifest } => {
+			aggregate(sandbox, blobs, &model, &inputs, &parameters, &manifest, request.precision)
+		},
 	}
 }
 
@@ -193,7 +210,10 @@ fn aggregate(
 ) -> Result<RunOutput, ExecutorError> {
 	let blob = |hash: &[u8; 32], what: &str| {
 		blobs.blob(hash).ok_or_else(|| {
-			ExecutorError::MalformedInput(format!("{what} blob 0x{} is not on this node", hex(hash)))
+			ExecutorError::MalformedInput(format!(
+				"{what} blob 0x{} is not on this node",
+				hex(hash)
+			))
 		})
 	};
 	let manifest = AggregationManifest::decode(&mut &blob(manifest, "manifest")?[..])
@@ -212,7 +232,15 @@ fn aggregate(
 		})
 		.collect();
 	let clip = manifest.clip_milli as f64 / 1000.0;
-	sandbox.aggregate_round(step, &base, validation, &updates, clip, manifest.trim as u32, precision)
+	sandbox.aggregate_round(
+		step,
+		&base,
+		validation,
+		&updates,
+		clip,
+		manifest.trim as u32,
+		precision,
+	)
 }
 
 /// Decodes an input; an unnamed `.npy` tensor is the model's first input.
@@ -409,7 +437,8 @@ fn read(path: &std::path::Path) -> Result<Vec<u8>, String> {
 impl CheckCmd {
 	fn execute(&self) -> Result<(), String> {
 		let model = read(&self.model)?;
-		let sandbox = node_sandbox(Limits::default(), Kernels::Native).map_err(|e| e.to_string())?;
+		let sandbox =
+			node_sandbox(Limits::default(), Kernels::Native).map_err(|e| e.to_string())?;
 		match sandbox.check(&model) {
 			Ok(summary) => {
 				if self.json {
@@ -424,7 +453,10 @@ impl CheckCmd {
 					});
 					println!("{value}");
 				} else {
-					println!("acceptable: opset {}, {} nodes, {} parameters", summary.opset, summary.node_count, summary.parameter_count);
+					println!(
+						"acceptable: opset {}, {} nodes, {} parameters",
+						summary.opset, summary.node_count, summary.parameter_count
+					);
 					println!("operators: {}", summary.operators.join(", "));
 					for spec in &summary.inputs {
 						println!("input  {}", describe_spec(spec));
@@ -437,7 +469,10 @@ impl CheckCmd {
 			},
 			Err(e) => {
 				if self.json {
-					println!("{}", serde_json::json!({ "acceptable": false, "code": e.code(), "reason": e.to_string() }));
+					println!(
+						"{}",
+						serde_json::json!({ "acceptable": false, "code": e.code(), "reason": e.to_string() })
+					);
 				}
 				Err(format!("model is not acceptable: {e}"))
 			},
@@ -465,7 +500,12 @@ fn describe_spec(spec: &mosaic_executor::TensorSpec) -> String {
 			mosaic_executor::Dim::Symbolic(s) => s.clone(),
 		})
 		.collect();
-	format!("{} {} [{}]", spec.name, mosaic_executor::tensor::element_type_name(spec.element_type), dims.join(", "))
+	format!(
+		"{} {} [{}]",
+		spec.name,
+		mosaic_executor::tensor::element_type_name(spec.element_type),
+		dims.join(", ")
+	)
 }
 
 impl TrainCmd {
@@ -477,9 +517,12 @@ impl TrainCmd {
 			formats::decode(format, &read(path)?, "").map_err(|e| format!("{text}: {e}"))
 		};
 		let (params, data) = (tensors(&self.params)?, tensors(&self.data)?);
-		let sandbox = node_sandbox(Limits::default(), Kernels::Native).map_err(|e| e.to_string())?;
+		let sandbox =
+			node_sandbox(Limits::default(), Kernels::Native).map_err(|e| e.to_string())?;
 		let spec = TrainSpec { epochs: self.epochs, batch_size: self.batch };
-		let output = sandbox.train(&model, &params, &data, spec, self.precision).map_err(|e| e.to_string())?;
+		let output = sandbox
+			.train(&model, &params, &data, spec, self.precision)
+			.map_err(|e| e.to_string())?;
 		let blob = mosaic_primitives::training::parameters_blob(&output.quantized, self.precision)
 			.ok_or("the step graph's parameters are not float tensors")?;
 		std::fs::write(&self.out, &blob).map_err(|e| format!("{}: {e}", self.out.display()))?;
@@ -495,9 +538,15 @@ impl TrainCmd {
 		let blob_hash = format!("0x{}", hex(&mosaic_executor::content_hash(&blob)));
 		let digest = format!("0x{}", hex(&output.digest));
 		if self.json {
-			println!("{}", serde_json::json!({ "loss_curve": curve, "digest": digest, "blob": blob_hash }));
+			println!(
+				"{}",
+				serde_json::json!({ "loss_curve": curve, "digest": digest, "blob": blob_hash })
+			);
 		} else {
-			println!("loss per epoch: {}", curve.iter().map(|l| format!("{l:.5}")).collect::<Vec<_>>().join(" "));
+			println!(
+				"loss per epoch: {}",
+				curve.iter().map(|l| format!("{l:.5}")).collect::<Vec<_>>().join(" ")
+			);
 			println!("digest {digest}");
 			println!("parameters written to {} (blob {blob_hash})", self.out.display());
 		}
@@ -522,7 +571,9 @@ impl RunCmd {
 			let format = Format::from_path(path).map_err(|e| e.to_string())?;
 			let default_name = match (&name, format) {
 				(Some(name), _) => name.clone(),
-				(None, Format::Npy) => first_input_name(&sandbox, &model).map_err(|e| e.to_string())?,
+				(None, Format::Npy) => {
+					first_input_name(&sandbox, &model).map_err(|e| e.to_string())?
+				},
 				(None, _) => String::new(),
 			};
 			let mut decoded = formats::decode(format, &read(path.as_ref())?, &default_name)
@@ -542,7 +593,13 @@ impl RunCmd {
 				let json = formats::json::to_json(t);
 				let shown: Vec<String> = json.data.iter().take(8).map(|v| v.to_string()).collect();
 				let more = if json.data.len() > 8 { ", ..." } else { "" };
-				println!("{} {} {:?}: [{}{more}]", json.name, json.dtype, json.shape, shown.join(", "));
+				println!(
+					"{} {} {:?}: [{}{more}]",
+					json.name,
+					json.dtype,
+					json.shape,
+					shown.join(", ")
+				);
 			}
 			println!("digest (precision {}): {digest}", self.precision);
 		}
@@ -574,8 +631,10 @@ impl BenchHostCmd {
 			Format::Json => InputFormat::Json,
 			Format::Scale => InputFormat::Scale,
 		};
-		let sandbox = node_sandbox(Limits::default(), Kernels::Native).map_err(|e| e.to_string())?;
-		let inputs = decode_input(&sandbox, &model, wire_format, &input).map_err(|e| e.to_string())?;
+		let sandbox =
+			node_sandbox(Limits::default(), Kernels::Native).map_err(|e| e.to_string())?;
+		let inputs =
+			decode_input(&sandbox, &model, wire_format, &input).map_err(|e| e.to_string())?;
 		let median = |mut samples: Vec<Duration>| {
 			samples.sort();
 			samples[samples.len() / 2].as_secs_f64() * 1e3
@@ -611,8 +670,10 @@ impl BenchHostCmd {
 		// the node's queue and its own sandbox, with blobs read by hash.
 		let model_hash = mosaic_executor::content_hash(&model);
 		let input_hash = mosaic_executor::content_hash(&input);
-		let blobs = MemoryBlobs(HashMap::from([(model_hash, model.clone()), (input_hash, input.clone())]));
-		let node_sandbox = node_sandbox(Limits::default(), Kernels::Native).map_err(|e| e.to_string())?;
+		let blobs =
+			MemoryBlobs(HashMap::from([(model_hash, model.clone()), (input_hash, input.clone())]));
+		let node_sandbox =
+			node_sandbox(Limits::default(), Kernels::Native).map_err(|e| e.to_string())?;
 		let onnx = NodeOnnx::start(node_sandbox, Arc::new(blobs), false);
 		let mut ext = sp_io::TestExternalities::default();
 		ext.register_extension(mosaic_onnx_host::OnnxExt(onnx));
@@ -630,7 +691,8 @@ impl BenchHostCmd {
 				}
 				.encode();
 				let started = Instant::now();
-				mosaic_onnx_host::mosaic_onnx::start(request).map_err(|e| format!("start: {e:?}"))?;
+				mosaic_onnx_host::mosaic_onnx::start(request)
+					.map_err(|e| format!("start: {e:?}"))?;
 				loop {
 					match mosaic_onnx_host::mosaic_onnx::poll(&ticket) {
 						RunStatus::Done(_) => return Ok(started.elapsed()),
@@ -656,8 +718,14 @@ impl BenchHostCmd {
 		} else {
 			println!("warm medians over {iterations} runs:");
 			println!("  executor in process        {in_process:>9.3} ms");
-			println!("  sandbox child              {sandboxed:>9.3} ms  (+{:.3} ms)", sandboxed - in_process);
-			println!("  host functions (OCW path)  {host_path:>9.3} ms  (+{:.3} ms over the sandbox)", host_path - sandboxed);
+			println!(
+				"  sandbox child              {sandboxed:>9.3} ms  (+{:.3} ms)",
+				sandboxed - in_process
+			);
+			println!(
+				"  host functions (OCW path)  {host_path:>9.3} ms  (+{:.3} ms over the sandbox)",
+				host_path - sandboxed
+			);
 		}
 		Ok(())
 	}

@@ -8,14 +8,18 @@ use std::{
 
 fn fixtures() -> PathBuf {
 	let dir = std::env::var_os("MOSAIC_FIXTURES").map(PathBuf::from).unwrap_or_else(|| {
-		PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache/mosaic/onnx-fixtures")
+		PathBuf::from(std::env::var_os("HOME").expect("HOME is set"))
+			.join(".cache/mosaic/onnx-fixtures")
 	});
 	assert!(dir.join("MANIFEST.json").is_file(), "run scripts/onnx/gen_fixtures.sh first");
 	dir
 }
 
 fn node(args: &[&str]) -> Output {
-	Command::new(env!("CARGO_BIN_EXE_mosaic-node")).args(args).output().expect("node runs")
+	Command::new(env!("CARGO_BIN_EXE_mosaic-node"))
+		.args(args)
+		.output()
+		.expect("node runs")
 }
 
 fn json_stdout(output: &Output) -> serde_json::Value {
@@ -34,13 +38,23 @@ fn run_prints_outputs_matching_onnxruntime_and_a_stable_digest() {
 	let mut digests = Vec::new();
 	for input in ["input_0.pb", "input_0.npy", "input.json"] {
 		let input = dir.join(input);
-		let out = json_stdout(&node(&["onnx", "run", "--model", model, "--input", input.to_str().unwrap(), "--json"]));
+		let out = json_stdout(&node(&[
+			"onnx",
+			"run",
+			"--model",
+			model,
+			"--input",
+			input.to_str().unwrap(),
+			"--json",
+		]));
 		let output = &out["outputs"][0];
 		let want = &expected["outputs"][0];
 		assert_eq!(output["name"], want["name"]);
 		assert_eq!(output["dtype"], "float32");
 		assert_eq!(output["shape"], want["shape"]);
-		for (got, want) in output["data"].as_array().unwrap().iter().zip(want["data"].as_array().unwrap()) {
+		for (got, want) in
+			output["data"].as_array().unwrap().iter().zip(want["data"].as_array().unwrap())
+		{
 			let (got, want) = (got.as_f64().unwrap(), want.as_f64().unwrap());
 			assert!((got - want).abs() <= 1e-5 + 1e-4 * want.abs(), "{got} vs onnxruntime {want}");
 		}
@@ -50,23 +64,49 @@ fn run_prints_outputs_matching_onnxruntime_and_a_stable_digest() {
 
 	let input = dir.join("input_0.pb");
 	let generic = json_stdout(&node(&[
-		"onnx", "run", "--model", model, "--input", input.to_str().unwrap(), "--json", "--kernels", "generic",
+		"onnx",
+		"run",
+		"--model",
+		model,
+		"--input",
+		input.to_str().unwrap(),
+		"--json",
+		"--kernels",
+		"generic",
 	]));
-	assert_eq!(generic["digest"].as_str().unwrap(), digests[0], "portable kernels agree at precision 4");
+	assert_eq!(
+		generic["digest"].as_str().unwrap(),
+		digests[0],
+		"portable kernels agree at precision 4"
+	);
 }
 
 #[test]
 fn check_explains_why_a_model_is_refused() {
 	let root = fixtures();
-	let good = node(&["onnx", "check", "--model", root.join("models/mlp/model.onnx").to_str().unwrap(), "--json"]);
+	let good = node(&[
+		"onnx",
+		"check",
+		"--model",
+		root.join("models/mlp/model.onnx").to_str().unwrap(),
+		"--json",
+	]);
 	let summary = json_stdout(&good);
 	assert_eq!(summary["acceptable"], true);
 	assert_eq!(summary["inputs"][0]["shape"][0], "N");
 
-	let bad = node(&["onnx", "check", "--model", root.join("hostile/unsupported_op.onnx").to_str().unwrap()]);
+	let bad = node(&[
+		"onnx",
+		"check",
+		"--model",
+		root.join("hostile/unsupported_op.onnx").to_str().unwrap(),
+	]);
 	assert_eq!(bad.status.code(), Some(1));
 	let stderr = String::from_utf8_lossy(&bad.stderr);
-	assert!(stderr.starts_with("error: model is not acceptable") && stderr.contains("NoSuchOp"), "{stderr}");
+	assert!(
+		stderr.starts_with("error: model is not acceptable") && stderr.contains("NoSuchOp"),
+		"{stderr}"
+	);
 
 	let missing = node(&["onnx", "run", "--model", "/nonexistent.onnx", "--input", "x.pb"]);
 	assert_eq!(missing.status.code(), Some(1));
@@ -99,12 +139,24 @@ fn bench_host_times_the_three_paths() {
 fn bench_host_reports_a_model_that_does_not_run() {
 	let dir = fixtures().join("models/mlp");
 	let input = dir.join("input_0.pb");
-	let garbage = std::env::temp_dir().join(format!("mosaic-not-a-model-{}.onnx", std::process::id()));
+	let garbage =
+		std::env::temp_dir().join(format!("mosaic-not-a-model-{}.onnx", std::process::id()));
 	std::fs::write(&garbage, b"not an onnx model").unwrap();
-	let out = node(&["onnx", "bench-host", "--model", garbage.to_str().unwrap(), "--input", input.to_str().unwrap()]);
+	let out = node(&[
+		"onnx",
+		"bench-host",
+		"--model",
+		garbage.to_str().unwrap(),
+		"--input",
+		input.to_str().unwrap(),
+	]);
 	std::fs::remove_file(&garbage).unwrap();
 	assert!(!out.status.success());
-	assert!(String::from_utf8_lossy(&out.stderr).starts_with("error: "), "{}", String::from_utf8_lossy(&out.stderr));
+	assert!(
+		String::from_utf8_lossy(&out.stderr).starts_with("error: "),
+		"{}",
+		String::from_utf8_lossy(&out.stderr)
+	);
 }
 
 fn training_fixture(name: &str) -> String {
@@ -123,21 +175,50 @@ fn train_writes_the_parameters_a_training_job_would_store() {
 	let train = |out: &str, epochs: &str| {
 		let out = dir.join(out);
 		let output = node(&[
-			"onnx", "train", "--model", &training_fixture("logreg_step.onnx"),
-			"--params", &training_fixture("logreg_init.scale"), "--data", &training_fixture("shard_0.scale"),
-			"--epochs", epochs, "--batch", "16", "--precision", "5", "--out", out.to_str().unwrap(), "--json",
+			"onnx",
+			"train",
+			"--model",
+			&training_fixture("logreg_step.onnx"),
+			"--params",
+			&training_fixture("logreg_init.scale"),
+			"--data",
+			&training_fixture("shard_0.scale"),
+			"--epochs",
+			epochs,
+			"--batch",
+			"16",
+			"--precision",
+			"5",
+			"--out",
+			out.to_str().unwrap(),
+			"--json",
 		]);
 		(output, out)
 	};
 	let (output, first) = train("a.scale", "4");
 	let result = json_stdout(&output);
-	let curve: Vec<f64> = result["loss_curve"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+	let curve: Vec<f64> = result["loss_curve"]
+		.as_array()
+		.unwrap()
+		.iter()
+		.map(|v| v.as_f64().unwrap())
+		.collect();
 	assert_eq!(curve.len(), 4);
 	assert!(curve.windows(2).all(|w| w[1] < w[0]), "the loss falls: {curve:?}");
 	let bytes = std::fs::read(&first).unwrap();
 	let tensors = mosaic_executor::formats::scale::decode(&bytes).unwrap();
-	assert_eq!(tensors.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(), ["w", "b"], "parameters, no loss curve");
-	let hash = format!("0x{}", mosaic_executor::content_hash(&bytes).iter().map(|b| format!("{b:02x}")).collect::<String>());
+	assert_eq!(
+		tensors.iter().map(|t| t.name.as_str()).collect::<Vec<_>>(),
+		["w", "b"],
+		"parameters, no loss curve"
+	);
+	let hash = format!(
+		"0x{}",
+		mosaic_executor::content_hash(&bytes)
+			.iter()
+			.map(|b| format!("{b:02x}"))
+			.collect::<String>()
+	);
 	assert_eq!(result["blob"], hash.as_str());
 
 	// Reproducible: the same run writes the same bytes.
@@ -148,7 +229,11 @@ fn train_writes_the_parameters_a_training_job_would_store() {
 	// Bad requests fail with a message and no file.
 	let (refused, third) = train("c.scale", "0");
 	assert!(!refused.status.success());
-	assert!(String::from_utf8_lossy(&refused.stderr).contains("epochs"), "{}", String::from_utf8_lossy(&refused.stderr));
+	assert!(
+		String::from_utf8_lossy(&refused.stderr).contains("epochs"),
+		"{}",
+		String::from_utf8_lossy(&refused.stderr)
+	);
 	assert!(!third.exists());
 	std::fs::remove_dir_all(&dir).ok();
 }

@@ -21,10 +21,10 @@ use codec::Encode;
 use mosaic_primitives::contribution::{EraIndex, Points};
 
 use super::{
-	AccountId, Attestations, Aura, Balance, Balances, Blobs, Block, BlockNumber, Hash, Jobs, Models, Nonce, PalletInfo, Rewards, Rounds,
-	Runtime, Signature, DAYS, UNIT,
-	RuntimeCall, RuntimeEvent, RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask,
-	System, EXISTENTIAL_DEPOSIT, HOURS, MICRO_UNIT, MILLI_UNIT, SLOT_DURATION, VERSION,
+	AccountId, Attestations, Aura, Balance, Balances, Blobs, Block, BlockNumber, Hash, Jobs,
+	Models, Nonce, PalletInfo, Rewards, Rounds, Runtime, RuntimeCall, RuntimeEvent,
+	RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, Signature, System, DAYS,
+	EXISTENTIAL_DEPOSIT, HOURS, MICRO_UNIT, MILLI_UNIT, SLOT_DURATION, UNIT, VERSION,
 };
 
 /// Share of a block that ordinary (non-operational) extrinsics may fill.
@@ -290,7 +290,9 @@ where
 {
 	/// Signs `call` for the off-chain worker with the same extensions polkadot.js uses; the
 	/// transaction is mortal for 64 blocks.
-	fn create_signed_transaction<A: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>>(
+	fn create_signed_transaction<
+		A: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>,
+	>(
 		call: RuntimeCall,
 		public: Self::Public,
 		account: AccountId,

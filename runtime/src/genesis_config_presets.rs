@@ -12,8 +12,8 @@ use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use crate::{
-	AccountId, AttestationsConfig, Balance, BalancesConfig, BlockNumber, JobsConfig, RewardsConfig, RuntimeGenesisConfig,
-	SudoConfig, UNIT,
+	AccountId, AttestationsConfig, Balance, BalancesConfig, BlockNumber, JobsConfig, RewardsConfig,
+	RuntimeGenesisConfig, SudoConfig, UNIT,
 };
 use crate::{AuraConfig, GrandpaConfig};
 

@@ -14,10 +14,11 @@ fn genesis_from_preset(name: &str) -> sp_io::TestExternalities {
 
 fn merge(base: &mut serde_json::Value, patch: serde_json::Value) {
 	match (base, patch) {
-		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) =>
+		(serde_json::Value::Object(base), serde_json::Value::Object(patch)) => {
 			for (key, value) in patch {
 				merge(base.entry(key).or_insert(serde_json::Value::Null), value);
-			},
+			}
+		},
 		(base, patch) => *base = patch,
 	}
 }
@@ -52,11 +53,15 @@ fn development_preset_has_alice_alone() {
 #[test]
 fn local_testnet_preset_has_four_authorities() {
 	genesis_from_preset("local_testnet").execute_with(|| {
-		let expected: Vec<sp_consensus_aura::sr25519::AuthorityId> =
-			[Sr25519Keyring::Alice, Sr25519Keyring::Bob, Sr25519Keyring::Charlie, Sr25519Keyring::Dave]
-				.into_iter()
-				.map(|k| k.public().into())
-				.collect();
+		let expected: Vec<sp_consensus_aura::sr25519::AuthorityId> = [
+			Sr25519Keyring::Alice,
+			Sr25519Keyring::Bob,
+			Sr25519Keyring::Charlie,
+			Sr25519Keyring::Dave,
+		]
+		.into_iter()
+		.map(|k| k.public().into())
+		.collect();
 		assert_eq!(pallet_aura::Authorities::<Runtime>::get().into_inner(), expected);
 		let grandpa = Grandpa::grandpa_authorities();
 		assert_eq!(grandpa.len(), 4);
@@ -89,7 +94,8 @@ fn runtime_version_names_mosaic() {
 fn development_preset_makes_alice_a_worker() {
 	genesis_from_preset("development").execute_with(|| {
 		let alice = Sr25519Keyring::Alice.to_account_id();
-		let worker = pallet_mosaic_jobs::Workers::<Runtime>::get(&alice).expect("Alice is a worker");
+		let worker =
+			pallet_mosaic_jobs::Workers::<Runtime>::get(&alice).expect("Alice is a worker");
 		assert_eq!(worker.key, alice);
 		assert_eq!(worker.stake, genesis_config_presets::GENESIS_WORKER_STAKE);
 		assert_eq!(pallet_mosaic_jobs::MinReplication::<Runtime>::get(), 1);
@@ -113,8 +119,10 @@ fn jobs_hook_worst_case_fits_in_half_a_block() {
 	let max_assignees = <<C as pallet_mosaic_jobs::Config>::MaxAssignees as Get<u32>>::get();
 	let max_values = <<C as pallet_mosaic_jobs::Config>::MaxOutputValues as Get<u32>>::get();
 	let max_workers = <<C as pallet_mosaic_jobs::Config>::MaxWorkers as Get<u32>>::get();
-	let escalation: u32 = <<C as pallet_mosaic_jobs::Config>::EscalationWorkers as Get<u8>>::get().into();
-	let replication: u32 = <<C as pallet_mosaic_jobs::Config>::MaxReplication as Get<u8>>::get().into();
+	let escalation: u32 =
+		<<C as pallet_mosaic_jobs::Config>::EscalationWorkers as Get<u8>>::get().into();
+	let replication: u32 =
+		<<C as pallet_mosaic_jobs::Config>::MaxReplication as Get<u8>>::get().into();
 	let per_deadline = W::expire_reveal(max_values, max_assignees)
 		.max(W::expire_commit(max_assignees))
 		.saturating_add(W::assign(max_workers, escalation));

@@ -42,7 +42,10 @@ where
 			AccountId,
 			pallet_mosaic_jobs::JobViewOf<mosaic_runtime::Runtime>,
 			pallet_mosaic_jobs::WorkerInfoOf<mosaic_runtime::Runtime>,
-		> + pallet_mosaic_models::ModelsApi<Block, pallet_mosaic_models::ModelViewOf<mosaic_runtime::Runtime>>,
+		> + pallet_mosaic_models::ModelsApi<
+			Block,
+			pallet_mosaic_models::ModelViewOf<mosaic_runtime::Runtime>,
+		>,
 	P: TransactionPool + 'static,
 	S: sp_core::offchain::OffchainStorage + 'static,
 {

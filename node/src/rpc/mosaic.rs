@@ -120,7 +120,9 @@ fn input_format(name: &str) -> Option<InputFormat> {
 }
 
 /// The `mosaic_` methods.
-pub fn module<C, S>(deps: MosaicDeps<C, S>) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
+pub fn module<C, S>(
+	deps: MosaicDeps<C, S>,
+) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
 	C::Api: pallet_mosaic_jobs::JobsApi<
@@ -128,7 +130,10 @@ where
 			AccountId,
 			pallet_mosaic_jobs::JobViewOf<mosaic_runtime::Runtime>,
 			pallet_mosaic_jobs::WorkerInfoOf<mosaic_runtime::Runtime>,
-		> + pallet_mosaic_models::ModelsApi<Block, pallet_mosaic_models::ModelViewOf<mosaic_runtime::Runtime>>,
+		> + pallet_mosaic_models::ModelsApi<
+			Block,
+			pallet_mosaic_models::ModelViewOf<mosaic_runtime::Runtime>,
+		>,
 	S: OffchainStorage + 'static,
 {
 	let mut module = RpcModule::new(Context { deps, previewing: Arc::new(AtomicBool::new(false)) });
@@ -139,10 +144,16 @@ where
 		let hash: H256 = params.next()?;
 		let offset: Option<u64> = params.optional_next()?;
 		let length: Option<u64> = params.optional_next()?;
-		let db = ctx.deps.offchain_db.clone().ok_or_else(|| error(code::BLOB_NOT_FOUND, "this node keeps no off-chain database"))?;
-		let bytes = OffchainBlobs(db)
-			.blob(&hash.0)
-			.ok_or_else(|| error(code::BLOB_NOT_FOUND, format!("blob {hash:?} is not in this node's off-chain database")))?;
+		let db =
+			ctx.deps.offchain_db.clone().ok_or_else(|| {
+				error(code::BLOB_NOT_FOUND, "this node keeps no off-chain database")
+			})?;
+		let bytes = OffchainBlobs(db).blob(&hash.0).ok_or_else(|| {
+			error(
+				code::BLOB_NOT_FOUND,
+				format!("blob {hash:?} is not in this node's off-chain database"),
+			)
+		})?;
 		let size = bytes.len() as u64;
 		let offset = offset.unwrap_or(0);
 		let length = length.unwrap_or(MAX_BLOB_PIECE);
@@ -198,12 +209,20 @@ where
 		let version: u32 = params.next()?;
 		let input: PreviewInput = params.next()?;
 		let format = input_format(&input.format).ok_or_else(|| {
-			error(code::BAD_INPUT, format!("unknown input format {:?}: Json, Npy, TensorProto or Scale", input.format))
+			error(
+				code::BAD_INPUT,
+				format!("unknown input format {:?}: Json, Npy, TensorProto or Scale", input.format),
+			)
 		})?;
 		if input.data.len() > MAX_PREVIEW_INPUT {
-			return Err(error(code::BAD_INPUT, format!("input of {} bytes, over {MAX_PREVIEW_INPUT}", input.data.len())));
+			return Err(error(
+				code::BAD_INPUT,
+				format!("input of {} bytes, over {MAX_PREVIEW_INPUT}", input.data.len()),
+			));
 		}
-		let onnx = ctx.deps.onnx.clone().ok_or_else(|| error(code::NO_EXECUTOR, "this node runs no executor (off-chain workers are off)"))?;
+		let onnx = ctx.deps.onnx.clone().ok_or_else(|| {
+			error(code::NO_EXECUTOR, "this node runs no executor (off-chain workers are off)")
+		})?;
 		let (blob, precision) = version_to_run(&*ctx.deps.client, model, version)?;
 		let slot = PreviewSlot::take(&ctx.previewing)
 			.ok_or_else(|| error(code::BUSY, "another preview is running on this node"))?;
@@ -216,10 +235,17 @@ where
 }
 
 /// The blob and precision of a version that may run.
-fn version_to_run<C>(client: &C, model: u32, version: u32) -> Result<([u8; 32], u8), ErrorObjectOwned>
+fn version_to_run<C>(
+	client: &C,
+	model: u32,
+	version: u32,
+) -> Result<([u8; 32], u8), ErrorObjectOwned>
 where
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block>,
-	C::Api: pallet_mosaic_models::ModelsApi<Block, pallet_mosaic_models::ModelViewOf<mosaic_runtime::Runtime>>,
+	C::Api: pallet_mosaic_models::ModelsApi<
+		Block,
+		pallet_mosaic_models::ModelViewOf<mosaic_runtime::Runtime>,
+	>,
 {
 	use pallet_mosaic_models::{ModelsApi, VersionStatus};
 	let view = client
@@ -227,13 +253,18 @@ where
 		.model(client.info().best_hash, model)
 		.map_err(|e| error(code::RUNTIME, e.to_string()))?
 		.ok_or_else(|| error(code::UNKNOWN_VERSION, format!("no model {model}")))?;
-	let (_, info) = view
-		.versions
-		.into_iter()
-		.find(|(number, _)| *number == version)
-		.ok_or_else(|| error(code::UNKNOWN_VERSION, format!("model {model} has no version {version}")))?;
+	let (_, info) =
+		view.versions
+			.into_iter()
+			.find(|(number, _)| *number == version)
+			.ok_or_else(|| {
+				error(code::UNKNOWN_VERSION, format!("model {model} has no version {version}"))
+			})?;
 	if let VersionStatus::Invalid { code: executor_code } = info.status {
-		return Err(error(code::INVALID_VERSION, format!("version {version} was marked invalid (executor code {executor_code})")));
+		return Err(error(
+			code::INVALID_VERSION,
+			format!("version {version} was marked invalid (executor code {executor_code})"),
+		));
 	}
 	Ok((info.spec.blob, info.spec.precision))
 }
@@ -253,9 +284,16 @@ async fn preview(
 	let mut ticket = [0u8; 32];
 	ticket[..8].copy_from_slice(b"preview/");
 	ticket[8..16].copy_from_slice(&NEXT_PREVIEW.fetch_add(1, Ordering::Relaxed).to_le_bytes());
-	let request =
-		RunRequest { ticket, model, input: InputSource::Inline(input), format, precision, task: RunTask::Infer };
-	onnx.start(request).map_err(|e| error(code::BUSY, format!("the executor refused the run: {e:?}")))?;
+	let request = RunRequest {
+		ticket,
+		model,
+		input: InputSource::Inline(input),
+		format,
+		precision,
+		task: RunTask::Infer,
+	};
+	onnx.start(request)
+		.map_err(|e| error(code::BUSY, format!("the executor refused the run: {e:?}")))?;
 	loop {
 		match onnx.poll(ticket) {
 			RunStatus::Pending => {},
@@ -278,7 +316,9 @@ async fn preview(
 					Some(json!({ "code": executor_code, "modelFault": model_fault })),
 				));
 			},
-			RunStatus::Unknown => return Err(error(code::EXECUTOR_FAILED, "the executor lost the run")),
+			RunStatus::Unknown => {
+				return Err(error(code::EXECUTOR_FAILED, "the executor lost the run"))
+			},
 		}
 		if started.elapsed() > PREVIEW_BUDGET {
 			// The run cannot be stopped; it keeps the slot until it ends, so previews never
@@ -289,7 +329,10 @@ async fn preview(
 				}
 				drop(slot);
 			});
-			return Err(error(code::TIMEOUT, format!("no result within {} s", PREVIEW_BUDGET.as_secs())));
+			return Err(error(
+				code::TIMEOUT,
+				format!("no result within {} s", PREVIEW_BUDGET.as_secs()),
+			));
 		}
 		tokio::time::sleep(Duration::from_millis(20)).await;
 	}

@@ -11,7 +11,8 @@ fn longest_reason<T: Config>() -> ReasonOf<T> {
 
 /// Records an attestation for `who` in the current era.
 fn recorded<T: Config>(who: &T::AccountId, job: u64) -> AttestationId {
-	Pallet::<T>::do_record(who, ContributionKind::Compute, Subject::Job(job), 10, [1; 32]).expect("records")
+	Pallet::<T>::do_record(who, ContributionKind::Compute, Subject::Job(job), 10, [1; 32])
+		.expect("records")
 }
 
 /// Ends the current era.
@@ -32,7 +33,15 @@ mod benchmarks {
 		let reason = longest_reason::<T>();
 
 		#[extrinsic_call]
-		_(RawOrigin::Root, who.clone(), ContributionKind::Data, Subject::Round(1), 100, [2; 32], reason);
+		_(
+			RawOrigin::Root,
+			who.clone(),
+			ContributionKind::Data,
+			Subject::Round(1),
+			100,
+			[2; 32],
+			reason,
+		);
 
 		assert_eq!(AccountPoints::<T>::get(0, &who).data, 100);
 	}
@@ -107,8 +116,9 @@ mod benchmarks {
 		for _ in 0..=T::HistoryDepth::get() {
 			end_era::<T>();
 		}
-		let mut meter =
-			WeightMeter::with_limit(T::WeightInfo::on_idle_base().saturating_add(T::WeightInfo::prune_attestation()));
+		let mut meter = WeightMeter::with_limit(
+			T::WeightInfo::on_idle_base().saturating_add(T::WeightInfo::prune_attestation()),
+		);
 
 		#[block]
 		{

@@ -42,7 +42,8 @@ use alloc::vec::Vec;
 use frame_support::{pallet_prelude::*, weights::WeightMeter};
 use frame_system::pallet_prelude::*;
 pub use mosaic_primitives::contribution::{
-	AttestationId, ContributionKind, EraIndex, Points, PointsByKind, PointsListener, RecordContribution, Subject,
+	AttestationId, ContributionKind, EraIndex, Points, PointsByKind, PointsListener,
+	RecordContribution, Subject,
 };
 use sp_runtime::traits::{One, Saturating, Zero};
 
@@ -122,7 +123,8 @@ pub mod pallet {
 
 	/// Blocks per era.
 	#[pallet::storage]
-	pub type EraLength<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery, DefaultEraLength<T>>;
+	pub type EraLength<T: Config> =
+		StorageValue<_, BlockNumberFor<T>, ValueQuery, DefaultEraLength<T>>;
 
 	/// The oldest era whose records may still be stored: pruning starts there.
 	#[pallet::storage]
@@ -139,8 +141,15 @@ pub mod pallet {
 
 	/// Attestations by contributor.
 	#[pallet::storage]
-	pub type ByAccount<T: Config> =
-		StorageDoubleMap<_, Blake2_128Concat, T::AccountId, Twox64Concat, AttestationId, (), OptionQuery>;
+	pub type ByAccount<T: Config> = StorageDoubleMap<
+		_,
+		Blake2_128Concat,
+		T::AccountId,
+		Twox64Concat,
+		AttestationId,
+		(),
+		OptionQuery,
+	>;
 
 	/// Attestations by job or round.
 	#[pallet::storage]
@@ -154,8 +163,15 @@ pub mod pallet {
 
 	/// An account's points in an era, by kind; revoked attestations are not counted.
 	#[pallet::storage]
-	pub type AccountPoints<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, EraIndex, Blake2_128Concat, T::AccountId, PointsByKind, ValueQuery>;
+	pub type AccountPoints<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		EraIndex,
+		Blake2_128Concat,
+		T::AccountId,
+		PointsByKind,
+		ValueQuery,
+	>;
 
 	/// Everyone's points in an era, by kind.
 	#[pallet::storage]
@@ -193,7 +209,13 @@ pub mod pallet {
 		/// Governance recorded attestation `id` (a [`Event::Recorded`] came just before).
 		RecordedByGovernance { id: AttestationId, reason: ReasonOf<T> },
 		/// Governance revoked an attestation: its points no longer count in its era.
-		Revoked { id: AttestationId, contributor: T::AccountId, points: Points, era: EraIndex, reason: ReasonOf<T> },
+		Revoked {
+			id: AttestationId,
+			contributor: T::AccountId,
+			points: Points,
+			era: EraIndex,
+			reason: ReasonOf<T>,
+		},
 		/// An era ended with these points; the next began.
 		EraEnded { era: EraIndex, points: PointsByKind },
 		/// Governance changed the era length; it applies to the current era.
@@ -271,11 +293,17 @@ pub mod pallet {
 		/// [`Error::AlreadyRevoked`]. Emits [`Event::Revoked`].
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::revoke())]
-		pub fn revoke(origin: OriginFor<T>, id: AttestationId, reason: ReasonOf<T>) -> DispatchResult {
+		pub fn revoke(
+			origin: OriginFor<T>,
+			id: AttestationId,
+			reason: ReasonOf<T>,
+		) -> DispatchResult {
 			ensure_root(origin)?;
-			let mut attestation = Attestations::<T>::get(id).ok_or(Error::<T>::UnknownAttestation)?;
+			let mut attestation =
+				Attestations::<T>::get(id).ok_or(Error::<T>::UnknownAttestation)?;
 			ensure!(attestation.revoked.is_none(), Error::<T>::AlreadyRevoked);
-			let (era, who, points) = (attestation.era, attestation.contributor.clone(), attestation.points);
+			let (era, who, points) =
+				(attestation.era, attestation.contributor.clone(), attestation.points);
 			AccountPoints::<T>::mutate_exists(era, &who, |account| {
 				let mut updated = account.unwrap_or_default();
 				updated.remove(attestation.kind, points);
@@ -319,7 +347,10 @@ impl<T: Config> Pallet<T> {
 		let era = CurrentEra::<T>::get();
 		// Per-account and per-kind points never exceed the era's total, so bounding the
 		// total keeps every sum exact.
-		ensure!(EraPoints::<T>::get(era).total().checked_add(points).is_some(), Error::<T>::TooManyPoints);
+		ensure!(
+			EraPoints::<T>::get(era).total().checked_add(points).is_some(),
+			Error::<T>::TooManyPoints
+		);
 		let id = NextAttestationId::<T>::get();
 		NextAttestationId::<T>::put(id.checked_add(1).ok_or(Error::<T>::IdsExhausted)?);
 		Attestations::<T>::insert(
@@ -341,7 +372,14 @@ impl<T: Config> Pallet<T> {
 		AccountPoints::<T>::mutate(era, who, |p| p.add(kind, points));
 		EraPoints::<T>::mutate(era, |p| p.add(kind, points));
 		T::Listener::points_added(era, who, points);
-		Self::deposit_event(Event::Recorded { id, contributor: who.clone(), kind, subject, points, era });
+		Self::deposit_event(Event::Recorded {
+			id,
+			contributor: who.clone(),
+			kind,
+			subject,
+			points,
+			era,
+		});
 		Ok(id)
 	}
 

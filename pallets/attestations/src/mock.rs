@@ -4,7 +4,10 @@
 use crate as pallet_mosaic_attestations;
 use crate::*;
 use core::cell::RefCell;
-use frame_support::{derive_impl, traits::{ConstU32, ConstU64, Hooks}};
+use frame_support::{
+	derive_impl,
+	traits::{ConstU32, ConstU64, Hooks},
+};
 use sp_runtime::BuildStorage;
 
 type Block = frame_system::mocking::MockBlock<Test>;

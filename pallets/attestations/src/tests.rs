@@ -1,8 +1,8 @@
 //! Tests of the attestations pallet.
 
 use crate::{mock::*, *};
-use sp_runtime::BuildStorage;
 use frame_support::{assert_noop, assert_ok, BoundedVec};
+use sp_runtime::BuildStorage;
 use sp_runtime::DispatchError;
 
 fn reason(text: &str) -> ReasonOf<Test> {
@@ -10,8 +10,14 @@ fn reason(text: &str) -> ReasonOf<Test> {
 }
 
 fn record(who: u64, kind: ContributionKind, job: u64, points: Points) -> AttestationId {
-	<Contributions as RecordContribution<u64>>::record(&who, kind, Subject::Job(job), points, [job as u8; 32])
-		.expect("records")
+	<Contributions as RecordContribution<u64>>::record(
+		&who,
+		kind,
+		Subject::Job(job),
+		points,
+		[job as u8; 32],
+	)
+	.expect("records")
 }
 
 fn last_event() -> RuntimeEvent {
@@ -53,9 +59,15 @@ fn recording_through_the_trait_indexes_counts_and_tells_the_listener() {
 		assert_eq!(ids(Contributions::by_account(&1, 10)), vec![0, 1]);
 		assert_eq!(ids(Contributions::by_account(&1, 1)).len(), 1);
 		assert_eq!(ids(Contributions::by_era(0, 10)), vec![0, 1, 2]);
-		assert_eq!(Contributions::points_of(&2), vec![(0, PointsByKind { model: 5, ..Default::default() })]);
+		assert_eq!(
+			Contributions::points_of(&2),
+			vec![(0, PointsByKind { model: 5, ..Default::default() })]
+		);
 
-		assert_eq!(heard(), vec![Heard::Added(0, 1, 10), Heard::Added(0, 1, 3), Heard::Added(0, 2, 5)]);
+		assert_eq!(
+			heard(),
+			vec![Heard::Added(0, 1, 10), Heard::Added(0, 1, 3), Heard::Added(0, 2, 5)]
+		);
 		assert_eq!(
 			last_event(),
 			Event::Recorded {
@@ -75,7 +87,13 @@ fn recording_through_the_trait_indexes_counts_and_tells_the_listener() {
 fn zero_points_are_refused_and_leave_nothing() {
 	new_test_ext().execute_with(|| {
 		assert_noop!(
-			<Contributions as RecordContribution<u64>>::record(&1, ContributionKind::Data, Subject::Round(1), 0, [0; 32]),
+			<Contributions as RecordContribution<u64>>::record(
+				&1,
+				ContributionKind::Data,
+				Subject::Round(1),
+				0,
+				[0; 32]
+			),
 			Error::<Test>::ZeroPoints
 		);
 		assert!(heard().is_empty());
@@ -100,9 +118,20 @@ fn governance_records_with_a_reason_and_only_governance() {
 		assert_ok!(call(RuntimeOrigin::root()));
 		assert_eq!(Attestations::<Test>::get(0).unwrap().subject, Subject::Round(3));
 		assert_eq!(AccountPoints::<Test>::get(0, 4).data, 12);
-		assert_eq!(last_event(), Event::RecordedByGovernance { id: 0, reason: reason("shard 3 audit") }.into());
+		assert_eq!(
+			last_event(),
+			Event::RecordedByGovernance { id: 0, reason: reason("shard 3 audit") }.into()
+		);
 		assert_noop!(
-			Contributions::record(RuntimeOrigin::root(), 4, ContributionKind::Data, Subject::Round(3), 0, [0; 32], reason("")),
+			Contributions::record(
+				RuntimeOrigin::root(),
+				4,
+				ContributionKind::Data,
+				Subject::Round(3),
+				0,
+				[0; 32],
+				reason("")
+			),
 			Error::<Test>::ZeroPoints
 		);
 	});
@@ -114,19 +143,32 @@ fn revoking_removes_the_points_once_and_keeps_the_record() {
 		let id = record(1, ContributionKind::Compute, 1, 10);
 		record(1, ContributionKind::Validation, 1, 4);
 		heard();
-		assert_noop!(Contributions::revoke(RuntimeOrigin::signed(1), id, reason("x")), DispatchError::BadOrigin);
-		assert_noop!(Contributions::revoke(RuntimeOrigin::root(), 99, reason("x")), Error::<Test>::UnknownAttestation);
+		assert_noop!(
+			Contributions::revoke(RuntimeOrigin::signed(1), id, reason("x")),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Contributions::revoke(RuntimeOrigin::root(), 99, reason("x")),
+			Error::<Test>::UnknownAttestation
+		);
 
 		assert_ok!(Contributions::revoke(RuntimeOrigin::root(), id, reason("forged")));
-		assert_eq!(AccountPoints::<Test>::get(0, 1), PointsByKind { validation: 4, ..Default::default() });
+		assert_eq!(
+			AccountPoints::<Test>::get(0, 1),
+			PointsByKind { validation: 4, ..Default::default() }
+		);
 		assert_eq!(EraPoints::<Test>::get(0).total(), 4);
 		assert_eq!(Attestations::<Test>::get(id).unwrap().revoked, Some(reason("forged")));
 		assert_eq!(heard(), vec![Heard::Removed(0, 1, 10)]);
 		assert_eq!(
 			last_event(),
-			Event::Revoked { id, contributor: 1, points: 10, era: 0, reason: reason("forged") }.into()
+			Event::Revoked { id, contributor: 1, points: 10, era: 0, reason: reason("forged") }
+				.into()
 		);
-		assert_noop!(Contributions::revoke(RuntimeOrigin::root(), id, reason("again")), Error::<Test>::AlreadyRevoked);
+		assert_noop!(
+			Contributions::revoke(RuntimeOrigin::root(), id, reason("again")),
+			Error::<Test>::AlreadyRevoked
+		);
 	});
 }
 
@@ -167,7 +209,11 @@ fn eras_end_every_era_length_blocks_with_their_totals() {
 		assert_eq!(heard(), vec![Heard::EraEnded(0, 16)]);
 		assert_eq!(
 			last_event(),
-			Event::EraEnded { era: 0, points: PointsByKind { compute: 10, data: 6, ..Default::default() } }.into()
+			Event::EraEnded {
+				era: 0,
+				points: PointsByKind { compute: 10, data: 6, ..Default::default() }
+			}
+			.into()
 		);
 		// New points count in the new era.
 		record(1, ContributionKind::Compute, 3, 1);
@@ -176,15 +222,24 @@ fn eras_end_every_era_length_blocks_with_their_totals() {
 		// An era without points ends too, with zero.
 		run_to_block(3 * ERA);
 		assert_eq!(CurrentEra::<Test>::get(), 3);
-		assert_eq!(heard(), vec![Heard::Added(1, 1, 1), Heard::EraEnded(1, 1), Heard::EraEnded(2, 0)]);
+		assert_eq!(
+			heard(),
+			vec![Heard::Added(1, 1, 1), Heard::EraEnded(1, 1), Heard::EraEnded(2, 0)]
+		);
 	});
 }
 
 #[test]
 fn era_length_is_set_by_governance_and_applies_to_the_current_era() {
 	new_test_ext().execute_with(|| {
-		assert_noop!(Contributions::set_era_length(RuntimeOrigin::signed(1), 5), DispatchError::BadOrigin);
-		assert_noop!(Contributions::set_era_length(RuntimeOrigin::root(), 0), Error::<Test>::ZeroEraLength);
+		assert_noop!(
+			Contributions::set_era_length(RuntimeOrigin::signed(1), 5),
+			DispatchError::BadOrigin
+		);
+		assert_noop!(
+			Contributions::set_era_length(RuntimeOrigin::root(), 0),
+			Error::<Test>::ZeroEraLength
+		);
 		assert_ok!(Contributions::set_era_length(RuntimeOrigin::root(), 3));
 		assert_eq!(last_event(), Event::EraLengthSet { blocks: 3 }.into());
 		run_to_block(3);
@@ -238,14 +293,20 @@ fn old_eras_are_pruned_in_idle_time_oldest_first() {
 		let mut meter = WeightMeter::with_limit(Weight::MAX);
 		Contributions::prune(&mut meter);
 		assert_eq!(OldestEra::<Test>::get(), 1);
-		assert_eq!(Attestations::<Test>::iter().map(|(id, _)| id).collect::<Vec<_>>(), vec![before_new]);
+		assert_eq!(
+			Attestations::<Test>::iter().map(|(id, _)| id).collect::<Vec<_>>(),
+			vec![before_new]
+		);
 		assert_eq!(ByEra::<Test>::iter().count(), 1);
 		assert_eq!(ByAccount::<Test>::iter().count(), 1);
 		assert_eq!(BySubject::<Test>::iter().count(), 1);
 		assert_eq!(AccountPoints::<Test>::iter_prefix(0).count(), 0);
 		assert!(!EraPoints::<Test>::contains_key(0));
 		assert!(System::events().iter().any(|r| r.event == Event::EraPruned { era: 0 }.into()));
-		assert_noop!(Contributions::revoke(RuntimeOrigin::root(), 0, reason("gone")), Error::<Test>::UnknownAttestation);
+		assert_noop!(
+			Contributions::revoke(RuntimeOrigin::root(), 0, reason("gone")),
+			Error::<Test>::UnknownAttestation
+		);
 	});
 }
 
@@ -264,7 +325,13 @@ fn pruning_keeps_up_through_on_idle_and_keeps_the_history_depth() {
 		let mut eras: Vec<EraIndex> = Attestations::<Test>::iter().map(|(_, a)| a.era).collect();
 		eras.sort();
 		assert_eq!(eras, vec![4, 4, 4, 5, 5, 5]);
-		assert_eq!(Contributions::points_of(&0), vec![(4, PointsByKind { compute: 1, ..Default::default() }), (5, PointsByKind { compute: 1, ..Default::default() })]);
+		assert_eq!(
+			Contributions::points_of(&0),
+			vec![
+				(4, PointsByKind { compute: 1, ..Default::default() }),
+				(5, PointsByKind { compute: 1, ..Default::default() })
+			]
+		);
 	});
 }
 
@@ -273,7 +340,13 @@ fn an_eras_points_cannot_overflow() {
 	new_test_ext().execute_with(|| {
 		record(1, ContributionKind::Compute, 1, u64::MAX - 5);
 		assert_noop!(
-			<Contributions as RecordContribution<u64>>::record(&2, ContributionKind::Data, Subject::Job(2), 6, [0; 32]),
+			<Contributions as RecordContribution<u64>>::record(
+				&2,
+				ContributionKind::Data,
+				Subject::Job(2),
+				6,
+				[0; 32]
+			),
 			Error::<Test>::TooManyPoints
 		);
 		record(2, ContributionKind::Data, 2, 5);

@@ -5,7 +5,9 @@ use mosaic_primitives::contribution::{ContributionKind, EraIndex, Points, Subjec
 use scale_info::TypeInfo;
 
 /// One contribution in the ledger.
-#[derive(Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug)]
+#[derive(
+	Clone, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+)]
 pub struct Attestation<AccountId, BlockNumber, Reason> {
 	/// Who contributed.
 	pub contributor: AccountId,

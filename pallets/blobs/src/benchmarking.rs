@@ -31,8 +31,7 @@ fn blob_bytes(len: usize, seed: u8) -> Vec<u8> {
 fn fund<T: Config>(who: &T::AccountId) {
 	let largest =
 		Pallet::<T>::deposit_for(T::MaxBlobSize::get().max(T::MaxUriLength::get().into()));
-	let amount =
-		T::Currency::minimum_balance().saturating_add(largest.saturating_mul(4u32.into()));
+	let amount = T::Currency::minimum_balance().saturating_add(largest.saturating_mul(4u32.into()));
 	let _ = T::Currency::set_balance(who, amount);
 }
 
@@ -48,7 +47,8 @@ fn longest_uri<T: Config>() -> Result<BoundedVec<u8, T::MaxUriLength>, Benchmark
 	let mut uri = b"ipfs://".to_vec();
 	let len = (T::MaxUriLength::get() as usize).max(uri.len() + 1);
 	uri.resize(len, b'a');
-	uri.try_into().map_err(|_| BenchmarkError::Stop("MaxUriLength is too short for a URI"))
+	uri.try_into()
+		.map_err(|_| BenchmarkError::Stop("MaxUriLength is too short for a URI"))
 }
 
 /// Begins an upload of a blob of `size` bytes by `who` and sends its first `chunks` chunks;
@@ -67,12 +67,7 @@ fn upload<T: Config>(
 			.to_vec()
 			.try_into()
 			.map_err(|_| BenchmarkError::Stop("chunk larger than MaxChunkSize"))?;
-		Pallet::<T>::upload_chunk(
-			RawOrigin::Signed(who.clone()).into(),
-			hash,
-			index as u32,
-			data,
-		)?;
+		Pallet::<T>::upload_chunk(RawOrigin::Signed(who.clone()).into(), hash, index as u32, data)?;
 	}
 	Ok(hash)
 }
@@ -165,8 +160,7 @@ mod benchmarks {
 	fn seal_upload(c: Linear<1, { Pallet::<T>::max_chunks() }>) -> Result<(), BenchmarkError> {
 		let caller: T::AccountId = whitelisted_caller();
 		fund::<T>(&caller);
-		let size =
-			(u64::from(c) * u64::from(T::MaxChunkSize::get())).min(T::MaxBlobSize::get());
+		let size = (u64::from(c) * u64::from(T::MaxChunkSize::get())).min(T::MaxBlobSize::get());
 		let hash = upload::<T>(&caller, size, c)?;
 
 		#[extrinsic_call]
@@ -214,7 +208,13 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller.clone()), hash, size, uri.clone());
 
-		assert_last_event::<T>(Event::UriRegistered { hash, owner: caller, byte_len: size, uri, deposit });
+		assert_last_event::<T>(Event::UriRegistered {
+			hash,
+			owner: caller,
+			byte_len: size,
+			uri,
+			deposit,
+		});
 		Ok(())
 	}
 

@@ -190,12 +190,8 @@ pub mod pallet {
 	pub type UriOf<T> = BoundedVec<u8, <T as Config>::MaxUriLength>;
 
 	/// A blob's metadata as stored in [`Blobs`].
-	pub type BlobInfoOf<T> = BlobInfo<
-		<T as frame_system::Config>::AccountId,
-		BalanceOf<T>,
-		BlockNumberFor<T>,
-		UriOf<T>,
-	>;
+	pub type BlobInfoOf<T> =
+		BlobInfo<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>, UriOf<T>>;
 
 	#[pallet::pallet]
 	pub struct Pallet<T>(_);
@@ -205,8 +201,7 @@ pub mod pallet {
 	pub trait Config: frame_system::Config {
 		/// The overarching event type.
 		#[allow(deprecated)]
-		type RuntimeEvent: From<Event<Self>>
-			+ IsType<<Self as frame_system::Config>::RuntimeEvent>;
+		type RuntimeEvent: From<Event<Self>> + IsType<<Self as frame_system::Config>::RuntimeEvent>;
 
 		/// The currency deposits are held in.
 		type Currency: Mutate<Self::AccountId>
@@ -513,7 +508,13 @@ pub mod pallet {
 				},
 			);
 
-			Self::deposit_event(Event::UploadBegun { hash, owner: who, byte_len: size, deposit, deadline });
+			Self::deposit_event(Event::UploadBegun {
+				hash,
+				owner: who,
+				byte_len: size,
+				deposit,
+				deadline,
+			});
 			Ok(())
 		}
 
@@ -693,7 +694,13 @@ pub mod pallet {
 				},
 			);
 
-			Self::deposit_event(Event::UriRegistered { hash, owner: who, byte_len: size, uri, deposit });
+			Self::deposit_event(Event::UriRegistered {
+				hash,
+				owner: who,
+				byte_len: size,
+				uri,
+				deposit,
+			});
 			Ok(())
 		}
 
@@ -724,7 +731,10 @@ pub mod pallet {
 
 	impl<T: Config> Pallet<T> {
 		/// Stores `bytes` as a sealed blob of `who` (see [`Pallet::store`]).
-		pub(crate) fn do_store(who: &T::AccountId, bytes: &[u8]) -> Result<BlobHash, DispatchError> {
+		pub(crate) fn do_store(
+			who: &T::AccountId,
+			bytes: &[u8],
+		) -> Result<BlobHash, DispatchError> {
 			ensure!(!bytes.is_empty(), Error::<T>::EmptyBlob);
 			let size = bytes.len() as u64;
 			ensure!(size <= T::MaxBlobSize::get(), Error::<T>::BlobTooLarge);
@@ -746,7 +756,12 @@ pub mod pallet {
 				},
 			);
 
-			Self::deposit_event(Event::BlobStored { hash, owner: who.clone(), byte_len: size, deposit });
+			Self::deposit_event(Event::BlobStored {
+				hash,
+				owner: who.clone(),
+				byte_len: size,
+				deposit,
+			});
 			Ok(hash)
 		}
 

@@ -78,8 +78,9 @@ pub fn fetch_remote<T: Config>(hash: &BlobHash) -> Result<(), FetchError> {
 pub fn resolve(uri: &[u8]) -> Vec<u8> {
 	match uri.strip_prefix(b"ipfs://") {
 		Some(path) => {
-			let mut url = sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, IPFS_GATEWAY_KEY)
-				.unwrap_or_else(|| DEFAULT_IPFS_GATEWAY.to_vec());
+			let mut url =
+				sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, IPFS_GATEWAY_KEY)
+					.unwrap_or_else(|| DEFAULT_IPFS_GATEWAY.to_vec());
 			url.extend_from_slice(path);
 			url
 		},

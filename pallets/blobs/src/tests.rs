@@ -144,10 +144,7 @@ fn calls_need_a_signed_origin() {
 		let hash = [1u8; 32];
 		for origin in [RuntimeOrigin::none(), RuntimeOrigin::root()] {
 			assert_noop!(Blobs::store(origin.clone(), inline(b"x")), DispatchError::BadOrigin);
-			assert_noop!(
-				Blobs::begin_upload(origin.clone(), hash, 10),
-				DispatchError::BadOrigin
-			);
+			assert_noop!(Blobs::begin_upload(origin.clone(), hash, 10), DispatchError::BadOrigin);
 			assert_noop!(
 				Blobs::upload_chunk(origin.clone(), hash, 0, chunk(b"x")),
 				DispatchError::BadOrigin
@@ -217,7 +214,9 @@ fn other_pallets_store_blobs_for_an_owner_once() {
 		assert_eq!(hash, blake2_256(&bytes));
 		assert_eq!(held(BOB), deposit(30));
 		assert!(Blobs::is_sealed(&hash));
-		System::assert_last_event(Event::BlobStored { hash, owner: BOB, byte_len: 30, deposit: deposit(30) }.into());
+		System::assert_last_event(
+			Event::BlobStored { hash, owner: BOB, byte_len: 30, deposit: deposit(30) }.into(),
+		);
 		// The same bytes again: the sealed blob is kept, nobody pays twice.
 		assert_eq!(store(CHARLIE, bytes.clone()), Ok(hash));
 		assert_eq!((held(BOB), held(CHARLIE)), (deposit(30), 0));
@@ -336,8 +335,14 @@ fn begin_upload_holds_the_full_deposit() {
 			})
 		);
 		System::assert_last_event(
-			Event::UploadBegun { hash, owner: ALICE, byte_len: MAX_BLOB, deposit: expected, deadline }
-				.into(),
+			Event::UploadBegun {
+				hash,
+				owner: ALICE,
+				byte_len: MAX_BLOB,
+				deposit: expected,
+				deadline,
+			}
+			.into(),
 		);
 	});
 }
@@ -351,10 +356,7 @@ fn begin_upload_errors() {
 			Blobs::begin_upload(signed(ALICE), hash, MAX_BLOB + 1),
 			Error::<Test>::BlobTooLarge
 		);
-		assert_noop!(
-			Blobs::begin_upload(signed(POOR), hash, 10),
-			TokenError::FundsUnavailable
-		);
+		assert_noop!(Blobs::begin_upload(signed(POOR), hash, 10), TokenError::FundsUnavailable);
 
 		assert_ok!(Blobs::begin_upload(signed(ALICE), hash, 10));
 		assert_noop!(Blobs::begin_upload(signed(BOB), hash, 10), Error::<Test>::AlreadyExists);
@@ -858,12 +860,8 @@ fn remove_of_a_remote_blob_releases_its_deposit() {
 		assert_eq!(held(BOB), 0);
 		assert_eq!(free(BOB), INITIAL_BALANCE);
 		System::assert_last_event(
-			Event::BlobRemoved {
-				hash,
-				owner: BOB,
-				deposit_released: deposit(link.len() as u64),
-			}
-			.into(),
+			Event::BlobRemoved { hash, owner: BOB, deposit_released: deposit(link.len() as u64) }
+				.into(),
 		);
 	});
 }
@@ -950,14 +948,8 @@ fn blob_inspect_reports_blobs_and_counts_references() {
 		assert_eq!(<Inspect as BlobInspect<u64>>::size(&unknown), None);
 
 		// Only sealed blobs can be referenced.
-		assert_noop!(
-			<Inspect as BlobInspect<u64>>::add_ref(&unknown),
-			Error::<Test>::UnknownBlob
-		);
-		assert_noop!(
-			<Inspect as BlobInspect<u64>>::add_ref(&uploading),
-			Error::<Test>::NotSealed
-		);
+		assert_noop!(<Inspect as BlobInspect<u64>>::add_ref(&unknown), Error::<Test>::UnknownBlob);
+		assert_noop!(<Inspect as BlobInspect<u64>>::add_ref(&uploading), Error::<Test>::NotSealed);
 		assert_noop!(<Inspect as BlobInspect<u64>>::add_ref(&remote), Error::<Test>::NotSealed);
 
 		assert_ok!(<Inspect as BlobInspect<u64>>::add_ref(&sealed));
@@ -1034,14 +1026,19 @@ fn remote_blobs_are_fetched_and_checked_off_chain() {
 		serve("https://example.org/good", good.clone());
 		assert_eq!(ensure(&hash), Ok(()));
 		assert!(is_local(&hash));
-		assert_eq!(sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, &offchain_key(&hash)), Some(good));
+		assert_eq!(
+			sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, &offchain_key(&hash)),
+			Some(good)
+		);
 		// Local already: no second download (an unexpected request fails the test).
 		assert_eq!(ensure(&hash), Ok(()));
 
 		// Tampered bytes, too many bytes, too few: refused, nothing kept.
-		let claims = [(10u8, "https://example.org/tampered", data(50, 11), FetchError::HashMismatch),
+		let claims = [
+			(10u8, "https://example.org/tampered", data(50, 11), FetchError::HashMismatch),
 			(12, "https://example.org/long", data(60, 12), FetchError::TooLarge),
-			(13, "https://example.org/short", data(40, 13), FetchError::WrongSize)];
+			(13, "https://example.org/short", data(40, 13), FetchError::WrongSize),
+		];
 		for (seed, url, served, error) in claims {
 			let claimed = blake2_256(&data(50, seed));
 			assert_ok!(Blobs::register_uri(signed(BOB), claimed, 50, uri(url)));
@@ -1056,8 +1053,15 @@ fn remote_blobs_are_fetched_and_checked_off_chain() {
 		assert_ok!(Blobs::register_uri(signed(ALICE), cid, 20, uri("ipfs://bafyexample/file")));
 		serve("https://ipfs.io/ipfs/bafyexample/file", content);
 		assert_eq!(ensure(&cid), Ok(()));
-		sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, IPFS_GATEWAY_KEY, b"http://127.0.0.1:8080/ipfs/");
-		assert_eq!(crate::offchain::resolve(b"ipfs://abc"), b"http://127.0.0.1:8080/ipfs/abc".to_vec());
+		sp_io::offchain::local_storage_set(
+			StorageKind::PERSISTENT,
+			IPFS_GATEWAY_KEY,
+			b"http://127.0.0.1:8080/ipfs/",
+		);
+		assert_eq!(
+			crate::offchain::resolve(b"ipfs://abc"),
+			b"http://127.0.0.1:8080/ipfs/abc".to_vec()
+		);
 
 		// Sealed blobs and unknown hashes are not fetched.
 		let sealed = data(8, 15);

@@ -67,7 +67,9 @@ fn outputs<T: Config>(values: u32, offset: i64) -> OutcomeOf<T> {
 		name: BoundedVec::truncate_from(b"y".to_vec()),
 		element_type: ElementType::F32,
 		shape: BoundedVec::truncate_from(vec![values as u64]),
-		elements: BoundedVec::truncate_from((0..values as i64).map(|v| v + offset).collect::<Vec<_>>()),
+		elements: BoundedVec::truncate_from(
+			(0..values as i64).map(|v| v + offset).collect::<Vec<_>>(),
+		),
 	}]))
 }
 
@@ -144,7 +146,11 @@ fn job_with_workers<T: Config>(n: u32) -> (JobId, Vec<T::AccountId>) {
 /// Commits every worker to outputs of `values` values, all agreeing within tolerance
 /// (alternating offsets of 0 and 1), reveals all but the last, and opens the reveal phase.
 /// Returns the last worker's salt and outcome.
-fn revealing<T: Config>(job: JobId, workers: &[T::AccountId], values: u32) -> (Hash32, OutcomeOf<T>) {
+fn revealing<T: Config>(
+	job: JobId,
+	workers: &[T::AccountId],
+	values: u32,
+) -> (Hash32, OutcomeOf<T>) {
 	let mut info = Jobs::<T>::get(job).expect("exists");
 	let precision = T::Models::version(info.model, info.version).expect("exists").precision;
 	let mut last = None;
@@ -222,7 +228,8 @@ mod benchmarks {
 	fn withdraw_unbonded() {
 		let who = worker::<T>(0);
 		crowd_pool::<T>(0);
-		Pallet::<T>::unbond(RawOrigin::Signed(who.clone()).into(), T::MinStake::get()).expect("bonded");
+		Pallet::<T>::unbond(RawOrigin::Signed(who.clone()).into(), T::MinStake::get())
+			.expect("bonded");
 		frame_system::Pallet::<T>::set_block_number(
 			frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondDelay::get()),
 		);
@@ -237,7 +244,8 @@ mod benchmarks {
 		let (model, version) = T::BenchmarkHelper::runnable_version(&owner);
 		let who = requester::<T>();
 		fill_queue::<T>(1);
-		let deadline = frame_system::Pallet::<T>::block_number().saturating_add(T::MaxDeadline::get());
+		let deadline =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::MaxDeadline::get());
 		let input = inline::<T>(i);
 		let k = T::MaxReplication::get();
 		let fee = T::MinFeePerWorker::get();
@@ -254,7 +262,8 @@ mod benchmarks {
 		let who = requester::<T>();
 		let (kind, input) = costliest::<T>(&who);
 		fill_queue::<T>(1);
-		let deadline = frame_system::Pallet::<T>::block_number().saturating_add(T::MaxDeadline::get());
+		let deadline =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::MaxDeadline::get());
 		let k = T::MaxReplication::get();
 		let fee = T::MinFeePerWorker::get();
 		#[extrinsic_call]
@@ -286,7 +295,10 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn reveal(v: Linear<1, { T::MaxOutputValues::get() }>, n: Linear<1, { T::MaxAssignees::get() }>) {
+	fn reveal(
+		v: Linear<1, { T::MaxOutputValues::get() }>,
+		n: Linear<1, { T::MaxAssignees::get() }>,
+	) {
 		let (job, workers) = job_with_workers::<T>(n);
 		let (salt, outcome) = revealing::<T>(job, &workers, v);
 		let key: T::AccountId = account("key", n - 1, 0);
@@ -314,7 +326,10 @@ mod benchmarks {
 	}
 
 	#[benchmark]
-	fn assign(w: Linear<1, { T::MaxWorkers::get() }>, k: Linear<1, { T::MaxReplication::get() as u32 }>) {
+	fn assign(
+		w: Linear<1, { T::MaxWorkers::get() }>,
+		k: Linear<1, { T::MaxReplication::get() as u32 }>,
+	) {
 		let job = submitted::<T>(1);
 		// Genesis may have registered workers already; fill the pool up to `w`.
 		let room = T::MaxWorkers::get().saturating_sub(WorkerCount::<T>::get());
@@ -343,7 +358,10 @@ mod benchmarks {
 		{
 			Pallet::<T>::handle_deadline(job, DeadlineKind::LatestStart, now);
 		}
-		assert_eq!(Jobs::<T>::get(job).map(|j| j.status), Some(JobStatus::Failed(FailReason::NoWorkers)));
+		assert_eq!(
+			Jobs::<T>::get(job).map(|j| j.status),
+			Some(JobStatus::Failed(FailReason::NoWorkers))
+		);
 	}
 
 	#[benchmark]
@@ -358,7 +376,9 @@ mod benchmarks {
 			Pallet::<T>::handle_deadline(job, DeadlineKind::CommitEnd, until);
 		}
 		// Nobody committed: no quorum, so the job escalates (drawing from the full pool) or fails.
-		assert!(!matches!(Jobs::<T>::get(job).map(|j| j.status), Some(JobStatus::Committing { until: u }) if u == until));
+		assert!(
+			!matches!(Jobs::<T>::get(job).map(|j| j.status), Some(JobStatus::Committing { until: u }) if u == until)
+		);
 		Ok(())
 	}
 
@@ -377,7 +397,10 @@ mod benchmarks {
 		{
 			Pallet::<T>::handle_deadline(job, DeadlineKind::RevealEnd, until);
 		}
-		assert!(!matches!(Jobs::<T>::get(job).map(|j| j.status), Some(JobStatus::Revealing { .. })));
+		assert!(!matches!(
+			Jobs::<T>::get(job).map(|j| j.status),
+			Some(JobStatus::Revealing { .. })
+		));
 		Ok(())
 	}
 

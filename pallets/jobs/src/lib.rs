@@ -107,13 +107,17 @@ use frame_support::{
 	},
 };
 use frame_system::pallet_prelude::*;
-use pallet_mosaic_blobs::{BlobInspect, BlobKind, BlobStore};
 use mosaic_primitives::{
-	contribution::{ContributionKind, Points, RecordContribution, RewardPot, RewardSource, Subject},
+	contribution::{
+		ContributionKind, Points, RecordContribution, RewardPot, RewardSource, Subject,
+	},
 	rounds::{JobEnd, JobObserver, RoundJob, RoundJobs},
 };
+use pallet_mosaic_blobs::{BlobInspect, BlobKind, BlobStore};
 use pallet_mosaic_models::{Dim, ModelRegistry, ModelUsage};
-use sp_runtime::traits::{CheckedAdd, CheckedMul, CheckedSub, Saturating, UniqueSaturatedInto, Zero};
+use sp_runtime::traits::{
+	CheckedAdd, CheckedMul, CheckedSub, Saturating, UniqueSaturatedInto, Zero,
+};
 
 /// Log target of this pallet.
 pub const LOG_TARGET: &str = "runtime::jobs";
@@ -184,9 +188,9 @@ impl<T: pallet_mosaic_models::Config> BenchmarkHelper<T::AccountId> for ModelsBe
 		let tensor = |name: &[u8]| TensorSchema {
 			name: BoundedVec::truncate_from(name.to_vec()),
 			element_type: mosaic_primitives::digest::ElementType::F32,
-			shape: BoundedVec::truncate_from(alloc::vec![Dim::Symbolic(BoundedVec::truncate_from(
-				b"n".to_vec()
-			))]),
+			shape: BoundedVec::truncate_from(alloc::vec![Dim::Symbolic(
+				BoundedVec::truncate_from(b"n".to_vec())
+			)]),
 		};
 		let spec = VersionSpec {
 			blob,
@@ -233,8 +237,10 @@ pub mod pallet {
 		BalanceOf<T>,
 	>>::MaxTensorNameLength;
 	/// Most dimensions (the registry's bound).
-	pub type MaxRankOf<T> =
-		<RegistryOf<T> as ModelRegistry<<T as frame_system::Config>::AccountId, BalanceOf<T>>>::MaxRank;
+	pub type MaxRankOf<T> = <RegistryOf<T> as ModelRegistry<
+		<T as frame_system::Config>::AccountId,
+		BalanceOf<T>,
+	>>::MaxRank;
 	/// Most inputs and outputs (the registry's bound).
 	pub type MaxIoOf<T> = <RegistryOf<T> as ModelRegistry<
 		<T as frame_system::Config>::AccountId,
@@ -457,13 +463,27 @@ pub mod pallet {
 
 	/// Commitments of an open job, by job and worker.
 	#[pallet::storage]
-	pub type Commitments<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, JobId, Blake2_128Concat, T::AccountId, Hash32, OptionQuery>;
+	pub type Commitments<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		JobId,
+		Blake2_128Concat,
+		T::AccountId,
+		Hash32,
+		OptionQuery,
+	>;
 
 	/// Reveals of an open job, by job and worker.
 	#[pallet::storage]
-	pub type Reveals<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, JobId, Blake2_128Concat, T::AccountId, RevealOf<T>, OptionQuery>;
+	pub type Reveals<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		JobId,
+		Blake2_128Concat,
+		T::AccountId,
+		RevealOf<T>,
+		OptionQuery,
+	>;
 
 	/// Jobs waiting for workers, oldest first.
 	#[pallet::storage]
@@ -510,7 +530,8 @@ pub mod pallet {
 
 	/// Least replication a job may ask for (set in genesis, changed by root).
 	#[pallet::storage]
-	pub type MinReplication<T: Config> = StorageValue<_, u8, ValueQuery, frame_support::traits::ConstU8<1>>;
+	pub type MinReplication<T: Config> =
+		StorageValue<_, u8, ValueQuery, frame_support::traits::ConstU8<1>>;
 
 	/// Genesis: the minimum replication and workers registered from the start.
 	#[pallet::genesis_config]
@@ -546,7 +567,12 @@ pub mod pallet {
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
 		/// An account registered as a worker.
-		WorkerRegistered { worker: T::AccountId, key: T::AccountId, stake: BalanceOf<T>, capacity: u32 },
+		WorkerRegistered {
+			worker: T::AccountId,
+			key: T::AccountId,
+			stake: BalanceOf<T>,
+			capacity: u32,
+		},
 		/// A worker added stake.
 		StakeBonded { worker: T::AccountId, amount: BalanceOf<T> },
 		/// A worker started unbonding stake, withdrawable from `unlock_at`.
@@ -562,7 +588,12 @@ pub mod pallet {
 		/// A worker was made inactive: `missed` assignments in a row, or stake below minimum.
 		WorkerInactive { worker: T::AccountId, missed: u32 },
 		/// A worker lost `amount` of stake over `job`, to the rewards pool.
-		WorkerSlashed { worker: T::AccountId, job: JobId, amount: BalanceOf<T>, reason: SlashReason },
+		WorkerSlashed {
+			worker: T::AccountId,
+			job: JobId,
+			amount: BalanceOf<T>,
+			reason: SlashReason,
+		},
 		/// A job was submitted and `held` was taken into escrow.
 		JobSubmitted {
 			job: JobId,
@@ -715,9 +746,9 @@ pub mod pallet {
 			assert!(T::MaxReplication::get() >= 1, "MaxReplication must be at least 1");
 			assert!(T::EscalationWorkers::get() > 0, "EscalationWorkers must be positive");
 			assert!(
-				T::MaxAssignees::get() >=
-					T::MaxReplication::get() as u32 +
-						T::MaxEscalations::get() as u32 * T::EscalationWorkers::get() as u32,
+				T::MaxAssignees::get()
+					>= T::MaxReplication::get() as u32
+						+ T::MaxEscalations::get() as u32 * T::EscalationWorkers::get() as u32,
 				"MaxAssignees must cover every round"
 			);
 			assert!(!T::CommitPeriod::get().is_zero(), "CommitPeriod must be positive");
@@ -816,7 +847,8 @@ pub mod pallet {
 			} else {
 				ensure!(remaining >= T::MinStake::get(), Error::<T>::StakeTooLow);
 			}
-			let unlock_at = frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondDelay::get());
+			let unlock_at =
+				frame_system::Pallet::<T>::block_number().saturating_add(T::UnbondDelay::get());
 			info.stake = remaining;
 			info.unbonding = info.unbonding.saturating_add(amount);
 			info.unlock_at = unlock_at;
@@ -833,13 +865,20 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let mut info = Workers::<T>::get(&who).ok_or(Error::<T>::NotWorker)?;
 			let now = frame_system::Pallet::<T>::block_number();
-			let leaves = info.status == WorkerStatus::Leaving && info.stake.is_zero() && info.assigned == 0;
+			let leaves =
+				info.status == WorkerStatus::Leaving && info.stake.is_zero() && info.assigned == 0;
 			ensure!(
-				(!info.unbonding.is_zero() && info.unlock_at <= now) || (leaves && info.unbonding.is_zero()),
+				(!info.unbonding.is_zero() && info.unlock_at <= now)
+					|| (leaves && info.unbonding.is_zero()),
 				Error::<T>::NothingToWithdraw
 			);
 			let amount = info.unbonding;
-			T::Currency::release(&HoldReason::WorkerStake.into(), &who, amount, Precision::BestEffort)?;
+			T::Currency::release(
+				&HoldReason::WorkerStake.into(),
+				&who,
+				amount,
+				Precision::BestEffort,
+			)?;
 			info.unbonding = Zero::zero();
 			if leaves {
 				Workers::<T>::remove(&who);
@@ -885,8 +924,17 @@ pub mod pallet {
 			deadline: BlockNumberFor<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			Self::do_submit(&who, model, version, kind, input, replication, fee_per_worker, deadline)
-				.map(|_| ())
+			Self::do_submit(
+				&who,
+				model,
+				version,
+				kind,
+				input,
+				replication,
+				fee_per_worker,
+				deadline,
+			)
+			.map(|_| ())
 		}
 
 		/// Cancels the caller's job while no worker has committed, refunding everything and
@@ -900,8 +948,9 @@ pub mod pallet {
 			ensure!(!T::Observer::owns(job), Error::<T>::PartOfRound);
 			let cancellable = match info.status {
 				JobStatus::Queued => true,
-				JobStatus::Committing { .. } =>
-					info.round == 0 && Commitments::<T>::iter_prefix(job).next().is_none(),
+				JobStatus::Committing { .. } => {
+					info.round == 0 && Commitments::<T>::iter_prefix(job).next().is_none()
+				},
 				_ => false,
 			};
 			ensure!(cancellable, Error::<T>::CannotCancel);
@@ -910,7 +959,11 @@ pub mod pallet {
 			// crowd other jobs' phase ends.
 			let latest_start = info.deadline.saturating_sub(Self::round_length());
 			for offset in 0..8u32 {
-				Self::unschedule(latest_start.saturating_add(offset.into()), job, DeadlineKind::LatestStart);
+				Self::unschedule(
+					latest_start.saturating_add(offset.into()),
+					job,
+					DeadlineKind::LatestStart,
+				);
 			}
 			if let JobStatus::Committing { until } = info.status {
 				Self::unschedule(until, job, DeadlineKind::CommitEnd);
@@ -928,7 +981,11 @@ pub mod pallet {
 		/// succeeds. Emits `Committed`, and `RevealStarted` when it is the round's last.
 		#[pallet::call_index(12)]
 		#[pallet::weight(T::WeightInfo::commit())]
-		pub fn commit(origin: OriginFor<T>, job: JobId, commitment: Hash32) -> DispatchResultWithPostInfo {
+		pub fn commit(
+			origin: OriginFor<T>,
+			job: JobId,
+			commitment: Hash32,
+		) -> DispatchResultWithPostInfo {
 			let key = ensure_signed(origin)?;
 			let worker = WorkerKeys::<T>::get(&key).ok_or(Error::<T>::NotWorkerKey)?;
 			let mut info = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
@@ -979,14 +1036,18 @@ pub mod pallet {
 			ensure!(matches!(info.status, JobStatus::Revealing { .. }), Error::<T>::NotRevealing);
 			let committed = Commitments::<T>::get(job, &worker).ok_or(Error::<T>::NotCommitted)?;
 			ensure!(!Reveals::<T>::contains_key(job, &worker), Error::<T>::AlreadyRevealed);
-			let view = T::Models::version(info.model, info.version).ok_or(Error::<T>::VersionNotRunnable)?;
+			let view = T::Models::version(info.model, info.version)
+				.ok_or(Error::<T>::VersionNotRunnable)?;
 			let digest = Self::outcome_digest(&outcome, view.precision)?;
-			ensure!(commitment(&digest, &salt, &worker) == committed, Error::<T>::CommitmentMismatch);
+			ensure!(
+				commitment(&digest, &salt, &worker) == committed,
+				Error::<T>::CommitmentMismatch
+			);
 			Reveals::<T>::insert(job, &worker, Reveal { digest, outcome });
 			Self::deposit_event(Event::Revealed { job, worker, digest });
 
-			let all_revealed = Commitments::<T>::iter_key_prefix(job)
-				.all(|w| Reveals::<T>::contains_key(job, &w));
+			let all_revealed =
+				Commitments::<T>::iter_key_prefix(job).all(|w| Reveals::<T>::contains_key(job, &w));
 			if all_revealed {
 				let now = frame_system::Pallet::<T>::block_number();
 				Self::settle(job, &mut info, now);
@@ -1030,20 +1091,22 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::BadReplication
 		);
 		ensure!(fee_per_worker >= T::MinFeePerWorker::get(), Error::<T>::FeeTooLow);
-		let latest_start = deadline
-			.checked_sub(&Self::round_length())
-			.ok_or(Error::<T>::BadDeadline)?;
+		let latest_start =
+			deadline.checked_sub(&Self::round_length()).ok_or(Error::<T>::BadDeadline)?;
 		ensure!(
 			latest_start > now && deadline <= now.saturating_add(T::MaxDeadline::get()),
 			Error::<T>::BadDeadline
 		);
 		match (&input, kind) {
-			(JobInput::Blob { hash, .. }, _) =>
-				ensure!(Self::is_usable(hash), Error::<T>::InputBlobUnavailable),
-			(JobInput::Inline(_), JobKind::Training(_) | JobKind::Aggregation(_)) =>
-				return Err(Error::<T>::TrainingNeedsDatasetBlob.into()),
-			(JobInput::Inline(tensors), JobKind::Inference) =>
-				Self::check_inline(tensors, &view.inputs)?,
+			(JobInput::Blob { hash, .. }, _) => {
+				ensure!(Self::is_usable(hash), Error::<T>::InputBlobUnavailable)
+			},
+			(JobInput::Inline(_), JobKind::Training(_) | JobKind::Aggregation(_)) => {
+				return Err(Error::<T>::TrainingNeedsDatasetBlob.into())
+			},
+			(JobInput::Inline(tensors), JobKind::Inference) => {
+				Self::check_inline(tensors, &view.inputs)?
+			},
 		}
 		if let JobKind::Aggregation(spec) = kind {
 			ensure!(T::Blobs::is_sealed(&spec.manifest), Error::<T>::ManifestBlobUnavailable);
@@ -1112,9 +1175,9 @@ impl<T: Config> Pallet<T> {
 		let result_deposit = match kind {
 			JobKind::Training(spec) => {
 				ensure!(
-					spec.epochs >= 1 &&
-						spec.epochs <= T::MaxTrainingEpochs::get() &&
-						spec.batch_size >= 1,
+					spec.epochs >= 1
+						&& spec.epochs <= T::MaxTrainingEpochs::get()
+						&& spec.batch_size >= 1,
 					Error::<T>::BadTrainingSpec
 				);
 				Self::parameters_deposit(&spec.parameters)?
@@ -1180,9 +1243,9 @@ impl<T: Config> Pallet<T> {
 
 	/// Whether a worker can be drawn for a new job.
 	fn eligible(info: &WorkerInfoOf<T>) -> bool {
-		info.status == WorkerStatus::Active &&
-			info.assigned < info.capacity &&
-			info.stake >= T::MinStake::get()
+		info.status == WorkerStatus::Active
+			&& info.assigned < info.capacity
+			&& info.stake >= T::MinStake::get()
 	}
 
 	/// Stores a worker's record and keeps its [`Pool`] entry in line with it, writing the pool
@@ -1212,7 +1275,10 @@ impl<T: Config> Pallet<T> {
 	fn check_inline<N, R, M>(
 		tensors: &InlineInputOf<T>,
 		schema: &BoundedVec<
-			pallet_mosaic_models::TensorSchema<BoundedVec<u8, N>, BoundedVec<Dim<BoundedVec<u8, N>>, R>>,
+			pallet_mosaic_models::TensorSchema<
+				BoundedVec<u8, N>,
+				BoundedVec<Dim<BoundedVec<u8, N>>, R>,
+			>,
 			M,
 		>,
 	) -> DispatchResult {
@@ -1234,9 +1300,13 @@ impl<T: Config> Pallet<T> {
 			for (dim, size) in declared.shape.iter().zip(tensor.shape.iter()) {
 				match dim {
 					Dim::Fixed(fixed) => ensure!(fixed == size, Error::<T>::InputShapeMismatch),
-					Dim::Symbolic(name) => match symbols.iter().find(|(n, _)| *n == name.as_slice()) {
-						Some((_, bound)) => ensure!(bound == size, Error::<T>::InputShapeMismatch),
-						None => symbols.push((name.as_slice(), *size)),
+					Dim::Symbolic(name) => {
+						match symbols.iter().find(|(n, _)| *n == name.as_slice()) {
+							Some((_, bound)) => {
+								ensure!(bound == size, Error::<T>::InputShapeMismatch)
+							},
+							None => symbols.push((name.as_slice(), *size)),
+						}
 					},
 				}
 			}
@@ -1364,14 +1434,20 @@ impl<T: Config> Pallet<T> {
 				Self::end_commit_phase(job, &mut info, now);
 				Self::store_or_finish(job, info);
 				T::WeightInfo::expire_commit(T::MaxAssignees::get())
-					.saturating_add(T::WeightInfo::assign(T::MaxWorkers::get(), T::EscalationWorkers::get().into()))
+					.saturating_add(T::WeightInfo::assign(
+						T::MaxWorkers::get(),
+						T::EscalationWorkers::get().into(),
+					))
 					.saturating_add(Self::end_weight())
 			},
 			(DeadlineKind::RevealEnd, JobStatus::Revealing { until }) if until == now => {
 				Self::settle(job, &mut info, now);
 				Self::store_or_finish(job, info);
 				T::WeightInfo::expire_reveal(T::MaxOutputValues::get(), T::MaxAssignees::get())
-					.saturating_add(T::WeightInfo::assign(T::MaxWorkers::get(), T::EscalationWorkers::get().into()))
+					.saturating_add(T::WeightInfo::assign(
+						T::MaxWorkers::get(),
+						T::EscalationWorkers::get().into(),
+					))
 					.saturating_add(Self::end_weight())
 			},
 			(DeadlineKind::Purge, status) if status.is_finished() => {
@@ -1386,15 +1462,20 @@ impl<T: Config> Pallet<T> {
 
 	/// Draws `count` eligible workers for `job`'s next round, by stake, never the requester
 	/// nor a worker already on the job. Nothing changes if there are not enough.
-	fn assign_round(job: JobId, info: &mut JobInfoOf<T>, count: u8, now: BlockNumberFor<T>) -> bool {
+	fn assign_round(
+		job: JobId,
+		info: &mut JobInfoOf<T>,
+		count: u8,
+		now: BlockNumberFor<T>,
+	) -> bool {
 		let round = if info.assignees.is_empty() { 0 } else { info.round.saturating_add(1) };
 		let mut candidates: Vec<(T::AccountId, u128)> = Pool::<T>::get()
 			.into_iter()
 			.filter(|(w, _)| *w != info.requester && !info.assignees.iter().any(|a| a.worker == *w))
 			.map(|(w, stake)| (w, stake.unique_saturated_into()))
 			.collect();
-		if candidates.len() < count as usize ||
-			info.assignees.len() + count as usize > T::MaxAssignees::get() as usize
+		if candidates.len() < count as usize
+			|| info.assignees.len() + count as usize > T::MaxAssignees::get() as usize
 		{
 			return false;
 		}
@@ -1404,8 +1485,8 @@ impl<T: Config> Pallet<T> {
 		for pick in 0..count {
 			let total: u128 = candidates.iter().fold(0u128, |acc, (_, s)| acc.saturating_add(*s));
 			let draw = (&seed, pick).using_encoded(sp_io::hashing::blake2_256);
-			let mut point = u128::from_le_bytes(draw[..16].try_into().unwrap_or_default()) %
-				total.max(1);
+			let mut point =
+				u128::from_le_bytes(draw[..16].try_into().unwrap_or_default()) % total.max(1);
 			let mut index = candidates.len() - 1;
 			for (i, (_, stake)) in candidates.iter().enumerate() {
 				if point < *stake {
@@ -1417,8 +1498,11 @@ impl<T: Config> Pallet<T> {
 			chosen.push(candidates.swap_remove(index).0);
 		}
 
-		let Ok(until) = Self::schedule(now.saturating_add(T::CommitPeriod::get()), job, DeadlineKind::CommitEnd)
-		else {
+		let Ok(until) = Self::schedule(
+			now.saturating_add(T::CommitPeriod::get()),
+			job,
+			DeadlineKind::CommitEnd,
+		) else {
 			return false;
 		};
 		for worker in &chosen {
@@ -1432,7 +1516,12 @@ impl<T: Config> Pallet<T> {
 		}
 		info.round = round;
 		info.status = JobStatus::Committing { until };
-		Self::deposit_event(Event::JobAssigned { job, round, workers: chosen, commit_until: until });
+		Self::deposit_event(Event::JobAssigned {
+			job,
+			round,
+			workers: chosen,
+			commit_until: until,
+		});
 		true
 	}
 
@@ -1455,9 +1544,17 @@ impl<T: Config> Pallet<T> {
 			}
 			Self::store_worker(&assignee.worker, worker);
 		}
-		let pending = Commitments::<T>::iter_key_prefix(job).any(|w| !Reveals::<T>::contains_key(job, &w));
+		let pending =
+			Commitments::<T>::iter_key_prefix(job).any(|w| !Reveals::<T>::contains_key(job, &w));
 		let scheduled = pending
-			.then(|| Self::schedule(now.saturating_add(T::RevealPeriod::get()), job, DeadlineKind::RevealEnd).ok())
+			.then(|| {
+				Self::schedule(
+					now.saturating_add(T::RevealPeriod::get()),
+					job,
+					DeadlineKind::RevealEnd,
+				)
+				.ok()
+			})
 			.flatten();
 		match scheduled {
 			Some(until) => {
@@ -1531,8 +1628,8 @@ impl<T: Config> Pallet<T> {
 			},
 			_ => {
 				let room = now.saturating_add(Self::round_length()) <= info.deadline;
-				if info.round < T::MaxEscalations::get() &&
-					room && Self::assign_round(job, info, T::EscalationWorkers::get(), now)
+				if info.round < T::MaxEscalations::get()
+					&& room && Self::assign_round(job, info, T::EscalationWorkers::get(), now)
 				{
 					Self::deposit_event(Event::JobEscalated { job, round: info.round });
 					return;
@@ -1585,10 +1682,18 @@ impl<T: Config> Pallet<T> {
 		info.unbonding = info.unbonding.saturating_sub(slashed.saturating_sub(from_stake));
 		if info.stake < T::MinStake::get() && info.status == WorkerStatus::Active {
 			info.status = WorkerStatus::Inactive;
-			Self::deposit_event(Event::WorkerInactive { worker: worker.clone(), missed: info.missed });
+			Self::deposit_event(Event::WorkerInactive {
+				worker: worker.clone(),
+				missed: info.missed,
+			});
 		}
 		Self::store_worker(worker, info);
-		Self::deposit_event(Event::WorkerSlashed { worker: worker.clone(), job, amount: slashed, reason });
+		Self::deposit_event(Event::WorkerSlashed {
+			worker: worker.clone(),
+			job,
+			amount: slashed,
+			reason,
+		});
 	}
 
 	/// Frees every assignee's slot and drops the job's commitments and reveals.
@@ -1607,7 +1712,12 @@ impl<T: Config> Pallet<T> {
 
 	/// Moves `amount` of the job's escrow into the rewards pot, owed to `who`; false if it
 	/// could not be moved (then nothing is owed).
-	fn escrow_to_pot(info: &JobInfoOf<T>, who: &T::AccountId, amount: BalanceOf<T>, source: RewardSource) -> bool {
+	fn escrow_to_pot(
+		info: &JobInfoOf<T>,
+		who: &T::AccountId,
+		amount: BalanceOf<T>,
+		source: RewardSource,
+	) -> bool {
 		let moved = T::Currency::transfer_on_hold(
 			&HoldReason::JobEscrow.into(),
 			&info.requester,
@@ -1632,7 +1742,9 @@ impl<T: Config> Pallet<T> {
 		let mut workers_share = fees;
 		if let Some((owner, royalty)) = T::Models::royalty(info.model, info.version, fees) {
 			let royalty = royalty.min(fees);
-			if !royalty.is_zero() && Self::escrow_to_pot(info, &owner, royalty, RewardSource::Royalty) {
+			if !royalty.is_zero()
+				&& Self::escrow_to_pot(info, &owner, royalty, RewardSource::Royalty)
+			{
 				paid = paid.saturating_add(royalty);
 				workers_share = workers_share.saturating_sub(royalty);
 				Self::deposit_event(Event::RoyaltyPaid { job, owner, amount: royalty });
@@ -1645,7 +1757,11 @@ impl<T: Config> Pallet<T> {
 			}
 			if Self::escrow_to_pot(info, worker, each, RewardSource::Fee) {
 				paid = paid.saturating_add(each);
-				Self::deposit_event(Event::WorkerPaid { job, worker: worker.clone(), amount: each });
+				Self::deposit_event(Event::WorkerPaid {
+					job,
+					worker: worker.clone(),
+					amount: each,
+				});
 			}
 		}
 		Self::record_contributions(job, info, agreeing, digest);
@@ -1670,7 +1786,8 @@ impl<T: Config> Pallet<T> {
 			return;
 		};
 		let precision = T::Models::version(info.model, info.version).map_or(0, |v| v.precision);
-		let Some(bytes) = mosaic_primitives::training::parameters_blob(&to_quantized(outputs), precision)
+		let Some(bytes) =
+			mosaic_primitives::training::parameters_blob(&to_quantized(outputs), precision)
 		else {
 			log::warn!(target: LOG_TARGET, "job {job}: the agreed outputs are not float parameters");
 			return;
@@ -1680,14 +1797,21 @@ impl<T: Config> Pallet<T> {
 				result.parameters = Some(blob);
 				Self::deposit_event(Event::TrainedParametersStored { job, blob });
 			},
-			Err(e) => log::warn!(target: LOG_TARGET, "job {job}: trained parameters not stored: {e:?}"),
+			Err(e) => {
+				log::warn!(target: LOG_TARGET, "job {job}: trained parameters not stored: {e:?}")
+			},
 		}
 	}
 
 	/// Records a settled job in the attestation ledger: compute for every agreeing worker,
 	/// validation for each of them when several agreed, and the model for its owner. A
 	/// record the ledger refuses is logged and skipped: settlement never depends on it.
-	fn record_contributions(job: JobId, info: &JobInfoOf<T>, agreeing: &[T::AccountId], digest: Hash32) {
+	fn record_contributions(
+		job: JobId,
+		info: &JobInfoOf<T>,
+		agreeing: &[T::AccountId],
+		digest: Hash32,
+	) {
 		let subject = Subject::Job(job);
 		let record = |who: &T::AccountId, kind, points, evidence| {
 			if points > 0 {
@@ -1756,7 +1880,8 @@ impl<T: Config> Pallet<T> {
 		OpenJobs::<T>::mutate_exists(info.model, |open| {
 			*open = (*open).and_then(|n| n.checked_sub(1)).filter(|n| *n > 0);
 		});
-		let purge_at = frame_system::Pallet::<T>::block_number().saturating_add(T::Retention::get());
+		let purge_at =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::Retention::get());
 		if Self::schedule(purge_at, job, DeadlineKind::Purge).is_err() {
 			// The record stays; it is small and finished, and nothing depends on its removal.
 			log::warn!(target: LOG_TARGET, "job {job}: purge schedule full, record kept");
@@ -1771,7 +1896,9 @@ impl<T: Config> Pallet<T> {
 				let verdicts = match &result.outcome {
 					Outcome::Outputs(outputs) => outputs
 						.iter()
-						.find(|o| o.name.as_slice() == mosaic_primitives::rounds::VERDICTS.as_bytes())
+						.find(|o| {
+							o.name.as_slice() == mosaic_primitives::rounds::VERDICTS.as_bytes()
+						})
 						.map(|o| o.elements.iter().map(|v| *v == 1).collect())
 						.unwrap_or_default(),
 					_ => Vec::new(),
@@ -1821,11 +1948,25 @@ impl<T: Config> RoundJobs<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for Pal
 		deadline: BlockNumberFor<T>,
 	) -> Result<JobId, DispatchError> {
 		let (kind, dataset) = round_job_kind(job);
-		let input = JobInput::Blob { hash: dataset, format: mosaic_primitives::onnx::InputFormat::Scale };
-		Self::do_submit(requester, model, version, kind, input, replication, fee_per_worker, deadline)
+		let input =
+			JobInput::Blob { hash: dataset, format: mosaic_primitives::onnx::InputFormat::Scale };
+		Self::do_submit(
+			requester,
+			model,
+			version,
+			kind,
+			input,
+			replication,
+			fee_per_worker,
+			deadline,
+		)
 	}
 
-	fn escrow(job: RoundJob, replication: u8, fee_per_worker: BalanceOf<T>) -> Result<BalanceOf<T>, DispatchError> {
+	fn escrow(
+		job: RoundJob,
+		replication: u8,
+		fee_per_worker: BalanceOf<T>,
+	) -> Result<BalanceOf<T>, DispatchError> {
 		Self::escrow_for(round_job_kind(job).0, replication, fee_per_worker).map(|(_, held)| held)
 	}
 }
@@ -1833,10 +1974,12 @@ impl<T: Config> RoundJobs<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for Pal
 /// A round's job as a job kind, with its dataset blob (the validation set, for aggregation).
 fn round_job_kind(job: RoundJob) -> (JobKind, Hash32) {
 	match job {
-		RoundJob::Training { dataset, parameters, epochs, batch_size } =>
-			(JobKind::Training(TrainingSpec { parameters, epochs, batch_size }), dataset),
-		RoundJob::Aggregation { parameters, manifest, validation } =>
-			(JobKind::Aggregation(AggregationSpec { parameters, manifest }), validation),
+		RoundJob::Training { dataset, parameters, epochs, batch_size } => {
+			(JobKind::Training(TrainingSpec { parameters, epochs, batch_size }), dataset)
+		},
+		RoundJob::Aggregation { parameters, manifest, validation } => {
+			(JobKind::Aggregation(AggregationSpec { parameters, manifest }), validation)
+		},
 	}
 }
 

@@ -4,13 +4,15 @@
 
 use crate as pallet_mosaic_jobs;
 use crate::*;
-use mosaic_primitives::{
-	contribution::{ContributionKind, Points, RecordContribution, RewardPot, RewardSource, Subject},
-	digest::ElementType,
-};
 use frame_support::{
 	derive_impl, parameter_types,
 	traits::{ConstU16, ConstU32, ConstU64, ConstU8},
+};
+use mosaic_primitives::{
+	contribution::{
+		ContributionKind, Points, RecordContribution, RewardPot, RewardSource, Subject,
+	},
+	digest::ElementType,
 };
 use pallet_mosaic_blobs::{BlobKind, BlobSummary};
 use pallet_mosaic_models::{TensorSchema, Tensors, VersionStatus, VersionView};
@@ -60,7 +62,9 @@ impl<C> frame_system::offchain::CreateSignedTransaction<C> for Test
 where
 	RuntimeCall: From<C>,
 {
-	fn create_signed_transaction<A: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>>(
+	fn create_signed_transaction<
+		A: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>,
+	>(
 		call: RuntimeCall,
 		_public: UintAuthorityId,
 		account: u64,
@@ -327,7 +331,11 @@ impl BenchmarkHelper<u64> for MockHelper {
 }
 
 /// A schema tensor.
-pub fn schema(name: &str, element_type: ElementType, shape: Vec<Dim<BoundedVec<u8, NameLen>>>) -> TensorSchema<BoundedVec<u8, NameLen>, BoundedVec<Dim<BoundedVec<u8, NameLen>>, Rank>> {
+pub fn schema(
+	name: &str,
+	element_type: ElementType,
+	shape: Vec<Dim<BoundedVec<u8, NameLen>>>,
+) -> TensorSchema<BoundedVec<u8, NameLen>, BoundedVec<Dim<BoundedVec<u8, NameLen>>, Rank>> {
 	TensorSchema {
 		name: name.as_bytes().to_vec().try_into().unwrap(),
 		element_type,

@@ -80,17 +80,19 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 	}
 	let keys = <T::AuthorityId as AppCrypto<T::Public, T::Signature>>::RuntimeAppPublic::all();
 	for key in keys {
-		let generic = <T::AuthorityId as AppCrypto<T::Public, T::Signature>>::GenericPublic::from(key);
+		let generic =
+			<T::AuthorityId as AppCrypto<T::Public, T::Signature>>::GenericPublic::from(key);
 		let public: T::Public = generic.into();
 		let account = public.clone().into_account();
 		let Some(worker) = WorkerKeys::<T>::get(&account) else { continue };
 
 		let lock_key = [b"mosaic/jobs/lock/".as_slice(), &account.encode()].concat();
-		let mut lock = StorageLock::<BlockAndTime<frame_system::Pallet<T>>>::with_block_and_time_deadline(
-			&lock_key,
-			5,
-			Duration::from_millis(60_000),
-		);
+		let mut lock =
+			StorageLock::<BlockAndTime<frame_system::Pallet<T>>>::with_block_and_time_deadline(
+				&lock_key,
+				5,
+				Duration::from_millis(60_000),
+			);
 		let Ok(_guard) = lock.try_lock() else { continue };
 		forget_finished::<T>(&worker);
 		for job in Assignments::<T>::iter_key_prefix(&worker) {
@@ -106,8 +108,9 @@ fn forget_finished<T: Config>(worker: &T::AccountId) {
 	let key = records_key(worker);
 	let index = StorageValueRef::persistent(&key);
 	let Ok(Some(records)) = index.get::<Vec<(JobId, u8)>>() else { return };
-	let (keep, done): (Vec<_>, Vec<_>) =
-		records.into_iter().partition(|(job, _)| Assignments::<T>::contains_key(worker, job));
+	let (keep, done): (Vec<_>, Vec<_>) = records
+		.into_iter()
+		.partition(|(job, _)| Assignments::<T>::contains_key(worker, job));
 	if done.is_empty() {
 		return;
 	}
@@ -172,12 +175,16 @@ fn step<T: Config>(
 		},
 		(JobStatus::Committing { .. }, Some(LocalRun::Started)) if round == info.round => {
 			match collect::<T>(job, round, worker, &info)? {
-				Some(outcome) => commit::<T>(job, worker, public, key_account, now, &store, outcome),
+				Some(outcome) => {
+					commit::<T>(job, worker, public, key_account, now, &store, outcome)
+				},
 				None => Ok(()),
 			}
 		},
 		(JobStatus::Committing { .. }, Some(LocalRun::Committed { salt, outcome, sent_at }))
-			if round == info.round && due(sent_at) && !Commitments::<T>::contains_key(job, worker) =>
+			if round == info.round
+				&& due(sent_at)
+				&& !Commitments::<T>::contains_key(job, worker) =>
 		{
 			log::info!(target: LOG_TARGET, "job {job}: commitment not on chain; sending it again");
 			let commitment = commitment_of::<T>(&info, worker, &salt, &outcome)?;
@@ -186,10 +193,17 @@ fn step<T: Config>(
 			Ok(())
 		},
 		(JobStatus::Revealing { .. }, Some(LocalRun::Committed { salt, outcome, .. })) => {
-			if Reveals::<T>::contains_key(job, worker) || !Commitments::<T>::contains_key(job, worker) {
+			if Reveals::<T>::contains_key(job, worker)
+				|| !Commitments::<T>::contains_key(job, worker)
+			{
 				return Ok(());
 			}
-			send::<T>(public, key_account, now, Call::reveal { job, salt, outcome: outcome.clone() })?;
+			send::<T>(
+				public,
+				key_account,
+				now,
+				Call::reveal { job, salt, outcome: outcome.clone() },
+			)?;
 			store.set(&LocalRunOf::<T>::Revealed { salt, outcome, sent_at: now });
 			Ok(())
 		},
@@ -197,7 +211,12 @@ fn step<T: Config>(
 			if due(sent_at) && !Reveals::<T>::contains_key(job, worker) =>
 		{
 			log::info!(target: LOG_TARGET, "job {job}: reveal not on chain; sending it again");
-			send::<T>(public, key_account, now, Call::reveal { job, salt, outcome: outcome.clone() })?;
+			send::<T>(
+				public,
+				key_account,
+				now,
+				Call::reveal { job, salt, outcome: outcome.clone() },
+			)?;
 			store.set(&LocalRunOf::<T>::Revealed { salt, outcome, sent_at: now });
 			Ok(())
 		},
@@ -240,8 +259,9 @@ fn start<T: Config>(
 	let view = T::Models::version(info.model, info.version).ok_or("version gone")?;
 	let (input, format) = match &info.input {
 		JobInput::Blob { hash, format } => (InputSource::Blob(*hash), *format),
-		JobInput::Inline(tensors) =>
-			(InputSource::Inline(to_input_tensors(tensors).encode()), InputFormat::Scale),
+		JobInput::Inline(tensors) => {
+			(InputSource::Inline(to_input_tensors(tensors).encode()), InputFormat::Scale)
+		},
 	};
 	let request = RunRequest {
 		ticket: ticket(job, round, worker),
@@ -256,8 +276,9 @@ fn start<T: Config>(
 				epochs: spec.epochs.into(),
 				batch_size: spec.batch_size,
 			},
-			JobKind::Aggregation(spec) =>
-				RunTask::Aggregate { parameters: spec.parameters, manifest: spec.manifest },
+			JobKind::Aggregation(spec) => {
+				RunTask::Aggregate { parameters: spec.parameters, manifest: spec.manifest }
+			},
 		},
 	};
 	match mosaic_onnx::start(request.encode()) {
@@ -281,7 +302,9 @@ fn collect<T: Config>(
 			start::<T>(job, round, worker, info)?;
 			Ok(None)
 		},
-		RunStatus::Failed { code, model_fault, .. } => Ok(Some(Outcome::Error { code, model_fault })),
+		RunStatus::Failed { code, model_fault, .. } => {
+			Ok(Some(Outcome::Error { code, model_fault }))
+		},
 		RunStatus::Done(result) => {
 			let values: u64 = result.outputs.iter().map(|o| o.values.len() as u64).sum();
 			let outcome = if values <= T::MaxOutputValues::get() as u64 {
@@ -338,7 +361,9 @@ fn send<T: Config>(
 	let nonce = match store.get::<(T::Nonce, BlockNumberFor<T>)>() {
 		Ok(Some((next, at)))
 			if next > chain_nonce && now.saturating_sub(at) <= NONCE_MEMORY.into() =>
-			next,
+		{
+			next
+		},
 		_ => chain_nonce,
 	};
 	let xt = <T as CreateSignedTransaction<Call<T>>>::create_signed_transaction::<T::AuthorityId>(

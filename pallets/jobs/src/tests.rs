@@ -2,10 +2,6 @@
 //! worker, and property tests of conservation over random job histories.
 
 use crate::{mock::*, *};
-use mosaic_primitives::{
-	contribution::{ContributionKind, RewardSource, Subject},
-	digest::ElementType,
-};
 use frame_support::{
 	assert_noop, assert_ok,
 	traits::{
@@ -14,6 +10,10 @@ use frame_support::{
 	},
 };
 use mosaic_primitives::onnx::InputFormat;
+use mosaic_primitives::{
+	contribution::{ContributionKind, RewardSource, Subject},
+	digest::ElementType,
+};
 use sp_runtime::{traits::Dispatchable, BuildStorage};
 
 fn escrow() -> RuntimeHoldReason {
@@ -25,7 +25,12 @@ fn stake_reason() -> RuntimeHoldReason {
 }
 
 fn register(worker: u64) {
-	assert_ok!(MosaicJobs::register_worker(RuntimeOrigin::signed(worker), key_of(worker), 2 * MIN_STAKE, 2));
+	assert_ok!(MosaicJobs::register_worker(
+		RuntimeOrigin::signed(worker),
+		key_of(worker),
+		2 * MIN_STAKE,
+		2
+	));
 }
 
 fn inline_x(values: &[f32]) -> JobInputOf<Test> {
@@ -34,7 +39,12 @@ fn inline_x(values: &[f32]) -> JobInputOf<Test> {
 			name: b"x".to_vec().try_into().unwrap(),
 			element_type: ElementType::F32,
 			shape: vec![values.len() as u64].try_into().unwrap(),
-			data: values.iter().flat_map(|v| v.to_le_bytes()).collect::<Vec<_>>().try_into().unwrap(),
+			data: values
+				.iter()
+				.flat_map(|v| v.to_le_bytes())
+				.collect::<Vec<_>>()
+				.try_into()
+				.unwrap(),
 		}]
 		.try_into()
 		.unwrap(),
@@ -76,7 +86,11 @@ fn salt(worker: u64) -> Hash32 {
 
 fn commit_as(worker: u64, job: JobId, outcome: &OutcomeOf<Test>) -> DispatchResultWithPostInfo {
 	let digest = MosaicJobs::outcome_digest(outcome, 3).unwrap();
-	MosaicJobs::commit(RuntimeOrigin::signed(key_of(worker)), job, commitment(&digest, &salt(worker), &worker))
+	MosaicJobs::commit(
+		RuntimeOrigin::signed(key_of(worker)),
+		job,
+		commitment(&digest, &salt(worker), &worker),
+	)
 }
 
 fn reveal_as(worker: u64, job: JobId, outcome: &OutcomeOf<Test>) -> DispatchResultWithPostInfo {
@@ -93,7 +107,13 @@ fn run_to(n: u64) {
 }
 
 fn workers_of(job: JobId) -> Vec<u64> {
-	MosaicJobs::job_view(job).unwrap().job.assignees.iter().map(|a| a.worker).collect()
+	MosaicJobs::job_view(job)
+		.unwrap()
+		.job
+		.assignees
+		.iter()
+		.map(|a| a.worker)
+		.collect()
 }
 
 fn status(job: JobId) -> JobStatus<u64> {
@@ -137,26 +157,53 @@ fn register_worker_errors() {
 	new_test_ext().execute_with(|| {
 		register(10);
 		let o = |w| RuntimeOrigin::signed(w);
-		assert_noop!(MosaicJobs::register_worker(o(10), 999, MIN_STAKE, 1), Error::<Test>::AlreadyWorker);
-		assert_noop!(MosaicJobs::register_worker(o(11), key_of(10), MIN_STAKE, 1), Error::<Test>::KeyInUse);
-		assert_noop!(MosaicJobs::register_worker(o(11), 211, MIN_STAKE - 1, 1), Error::<Test>::StakeTooLow);
-		assert_noop!(MosaicJobs::register_worker(o(11), 211, MIN_STAKE, 0), Error::<Test>::BadCapacity);
-		assert_noop!(MosaicJobs::register_worker(o(11), 211, MIN_STAKE, 5), Error::<Test>::BadCapacity);
-		assert_noop!(MosaicJobs::register_worker(o(11), 211, 20_000, 1), Error::<Test>::InsufficientBalance);
+		assert_noop!(
+			MosaicJobs::register_worker(o(10), 999, MIN_STAKE, 1),
+			Error::<Test>::AlreadyWorker
+		);
+		assert_noop!(
+			MosaicJobs::register_worker(o(11), key_of(10), MIN_STAKE, 1),
+			Error::<Test>::KeyInUse
+		);
+		assert_noop!(
+			MosaicJobs::register_worker(o(11), 211, MIN_STAKE - 1, 1),
+			Error::<Test>::StakeTooLow
+		);
+		assert_noop!(
+			MosaicJobs::register_worker(o(11), 211, MIN_STAKE, 0),
+			Error::<Test>::BadCapacity
+		);
+		assert_noop!(
+			MosaicJobs::register_worker(o(11), 211, MIN_STAKE, 5),
+			Error::<Test>::BadCapacity
+		);
+		assert_noop!(
+			MosaicJobs::register_worker(o(11), 211, 20_000, 1),
+			Error::<Test>::InsufficientBalance
+		);
 		for w in 11..=17 {
 			register(w);
 		}
-		assert_noop!(MosaicJobs::register_worker(o(2), 202, MIN_STAKE, 1), Error::<Test>::TooManyWorkers);
+		assert_noop!(
+			MosaicJobs::register_worker(o(2), 202, MIN_STAKE, 1),
+			Error::<Test>::TooManyWorkers
+		);
 	});
 }
 
 #[test]
 fn bond_pause_resume() {
 	new_test_ext().execute_with(|| {
-		assert_noop!(MosaicJobs::bond_extra(RuntimeOrigin::signed(10), 5), Error::<Test>::NotWorker);
+		assert_noop!(
+			MosaicJobs::bond_extra(RuntimeOrigin::signed(10), 5),
+			Error::<Test>::NotWorker
+		);
 		register(10);
 		assert_noop!(MosaicJobs::bond_extra(RuntimeOrigin::signed(10), 0), Error::<Test>::BadValue);
-		assert_noop!(MosaicJobs::bond_extra(RuntimeOrigin::signed(10), 9_000), Error::<Test>::InsufficientBalance);
+		assert_noop!(
+			MosaicJobs::bond_extra(RuntimeOrigin::signed(10), 9_000),
+			Error::<Test>::InsufficientBalance
+		);
 		assert_ok!(MosaicJobs::bond_extra(RuntimeOrigin::signed(10), 500));
 		assert_eq!(Pool::<Test>::get().into_inner(), vec![(10, 2 * MIN_STAKE + 500)]);
 		assert_eq!(Balances::balance_on_hold(&stake_reason(), &10), 2 * MIN_STAKE + 500);
@@ -177,11 +224,17 @@ fn unbond_and_withdraw() {
 	new_test_ext().execute_with(|| {
 		register(10);
 		let o = RuntimeOrigin::signed(10);
-		assert_noop!(MosaicJobs::unbond(o.clone(), 2 * MIN_STAKE + 1), Error::<Test>::UnbondTooMuch);
+		assert_noop!(
+			MosaicJobs::unbond(o.clone(), 2 * MIN_STAKE + 1),
+			Error::<Test>::UnbondTooMuch
+		);
 		assert_noop!(MosaicJobs::unbond(o.clone(), MIN_STAKE + 1), Error::<Test>::StakeTooLow);
 		assert_ok!(MosaicJobs::unbond(o.clone(), 400));
 		let info = Workers::<Test>::get(10).unwrap();
-		assert_eq!((info.stake, info.unbonding, info.unlock_at), (2 * MIN_STAKE - 400, 400, 1 + UNBOND_DELAY));
+		assert_eq!(
+			(info.stake, info.unbonding, info.unlock_at),
+			(2 * MIN_STAKE - 400, 400, 1 + UNBOND_DELAY)
+		);
 		// Still held while unbonding.
 		assert_eq!(Balances::balance_on_hold(&stake_reason(), &10), 2 * MIN_STAKE);
 		assert_noop!(MosaicJobs::withdraw_unbonded(o.clone()), Error::<Test>::NothingToWithdraw);
@@ -213,7 +266,10 @@ fn no_exit_while_holding_work() {
 		submit(1);
 		run_to(2);
 		assert_eq!(workers_of(0), vec![10]);
-		assert_noop!(MosaicJobs::unbond(RuntimeOrigin::signed(10), 2 * MIN_STAKE), Error::<Test>::HoldsAssignedWork);
+		assert_noop!(
+			MosaicJobs::unbond(RuntimeOrigin::signed(10), 2 * MIN_STAKE),
+			Error::<Test>::HoldsAssignedWork
+		);
 		// A partial unbond is fine.
 		assert_ok!(MosaicJobs::unbond(RuntimeOrigin::signed(10), 100));
 	});
@@ -251,17 +307,31 @@ fn submit_errors() {
 		assert_noop!(submit_with(0, 1, 100, 7, x.clone()), Error::<Test>::BadDeadline);
 		assert_ok!(submit_with(0, 1, 100, 8, x.clone()));
 		assert_noop!(submit_with(0, 1, 100, 102, x.clone()), Error::<Test>::BadDeadline);
-		assert_noop!(submit_with(0, 1, 1_000_000, 30, x.clone()), Error::<Test>::InsufficientBalance);
 		assert_noop!(
-			submit_with(0, 1, 100, 30, JobInput::Blob { hash: [0xcc; 32], format: InputFormat::Npy }),
+			submit_with(0, 1, 1_000_000, 30, x.clone()),
+			Error::<Test>::InsufficientBalance
+		);
+		assert_noop!(
+			submit_with(
+				0,
+				1,
+				100,
+				30,
+				JobInput::Blob { hash: [0xcc; 32], format: InputFormat::Npy }
+			),
 			Error::<Test>::InputBlobUnavailable
 		);
 		assert_ok!(MosaicJobs::set_min_replication(RuntimeOrigin::root(), 2));
 		assert_noop!(submit_with(0, 1, 100, 30, x), Error::<Test>::BadReplication);
 
 		// Deprecated versions take no new jobs.
-		Versions::mutate(|v| v.get_mut(&(0, 1)).unwrap().status = pallet_mosaic_models::VersionStatus::Deprecated);
-		assert_noop!(submit_with(0, 2, 100, 30, inline_x(&[1.0])), Error::<Test>::VersionNotRunnable);
+		Versions::mutate(|v| {
+			v.get_mut(&(0, 1)).unwrap().status = pallet_mosaic_models::VersionStatus::Deprecated
+		});
+		assert_noop!(
+			submit_with(0, 2, 100, 30, inline_x(&[1.0])),
+			Error::<Test>::VersionNotRunnable
+		);
 	});
 }
 
@@ -287,12 +357,27 @@ fn inline_inputs_are_checked_against_the_schema() {
 			)
 		};
 		assert_noop!(go(vec![]), Error::<Test>::MissingInput);
-		assert_noop!(go(vec![tensor("z", ElementType::F32, vec![2], 8)]), Error::<Test>::UnknownInput);
-		assert_noop!(go(vec![tensor("x", ElementType::F64, vec![2], 16)]), Error::<Test>::InputTypeMismatch);
-		assert_noop!(go(vec![tensor("x", ElementType::F32, vec![2, 1], 8)]), Error::<Test>::InputShapeMismatch);
-		assert_noop!(go(vec![tensor("x", ElementType::F32, vec![2], 7)]), Error::<Test>::InputDataLength);
 		assert_noop!(
-			go(vec![tensor("x", ElementType::F32, vec![2], 8), tensor("x", ElementType::F32, vec![2], 8)]),
+			go(vec![tensor("z", ElementType::F32, vec![2], 8)]),
+			Error::<Test>::UnknownInput
+		);
+		assert_noop!(
+			go(vec![tensor("x", ElementType::F64, vec![2], 16)]),
+			Error::<Test>::InputTypeMismatch
+		);
+		assert_noop!(
+			go(vec![tensor("x", ElementType::F32, vec![2, 1], 8)]),
+			Error::<Test>::InputShapeMismatch
+		);
+		assert_noop!(
+			go(vec![tensor("x", ElementType::F32, vec![2], 7)]),
+			Error::<Test>::InputDataLength
+		);
+		assert_noop!(
+			go(vec![
+				tensor("x", ElementType::F32, vec![2], 8),
+				tensor("x", ElementType::F32, vec![2], 8)
+			]),
 			Error::<Test>::MissingInput
 		);
 
@@ -308,22 +393,37 @@ fn inline_inputs_are_checked_against_the_schema() {
 			.unwrap();
 		});
 		assert_noop!(
-			go(vec![tensor("a", ElementType::F32, vec![3, 2], 24), tensor("b", ElementType::I64, vec![2], 16)]),
+			go(vec![
+				tensor("a", ElementType::F32, vec![3, 2], 24),
+				tensor("b", ElementType::I64, vec![2], 16)
+			]),
 			Error::<Test>::InputShapeMismatch
 		);
 		assert_noop!(
-			go(vec![tensor("a", ElementType::F32, vec![3, 3], 36), tensor("b", ElementType::I64, vec![3], 24)]),
+			go(vec![
+				tensor("a", ElementType::F32, vec![3, 3], 36),
+				tensor("b", ElementType::I64, vec![3], 24)
+			]),
 			Error::<Test>::InputShapeMismatch
 		);
 		assert_noop!(
-			go(vec![tensor("a", ElementType::F32, vec![3, 2], 24), tensor("a", ElementType::F32, vec![3, 2], 24)]),
+			go(vec![
+				tensor("a", ElementType::F32, vec![3, 2], 24),
+				tensor("a", ElementType::F32, vec![3, 2], 24)
+			]),
 			Error::<Test>::UnknownInput
 		);
 		assert_noop!(
-			go(vec![tensor("a", ElementType::F32, vec![5, 2], 40), tensor("b", ElementType::I64, vec![5], 40)]),
+			go(vec![
+				tensor("a", ElementType::F32, vec![5, 2], 40),
+				tensor("b", ElementType::I64, vec![5], 40)
+			]),
 			Error::<Test>::InputTooLarge
 		);
-		assert_ok!(go(vec![tensor("b", ElementType::I64, vec![3], 24), tensor("a", ElementType::F32, vec![3, 2], 24)]));
+		assert_ok!(go(vec![
+			tensor("b", ElementType::I64, vec![3], 24),
+			tensor("a", ElementType::F32, vec![3, 2], 24)
+		]));
 	});
 }
 
@@ -631,12 +731,24 @@ fn executor_model_fault_fails_the_job_and_invalidates_the_version() {
 		let fault = Outcome::Error { code: 4, model_fault: true };
 		assert_ok!(commit_as(10, job, &fault));
 		assert_ok!(reveal_as(10, job, &fault));
-		assert_eq!(status(job), JobStatus::Failed(FailReason::Executor { code: 4, model_fault: true }));
+		assert_eq!(
+			status(job),
+			JobStatus::Failed(FailReason::Executor { code: 4, model_fault: true })
+		);
 		assert_eq!(Invalidated::get(), vec![((0, 1), 4)]);
 		assert_eq!(Balances::free_balance(ALICE), 100_000 - PROTOCOL_FEE);
 		assert_eq!(Balances::free_balance(10), 10_000 - 2 * MIN_STAKE);
 		assert_noop!(
-			MosaicJobs::submit_job(RuntimeOrigin::signed(ALICE), 0, 1, JobKind::Inference, inline_x(&[1.0]), 1, 100, 30),
+			MosaicJobs::submit_job(
+				RuntimeOrigin::signed(ALICE),
+				0,
+				1,
+				JobKind::Inference,
+				inline_x(&[1.0]),
+				1,
+				100,
+				30
+			),
 			Error::<Test>::VersionNotRunnable
 		);
 	});
@@ -647,8 +759,14 @@ fn cancel_before_commit_refunds_everything() {
 	new_test_ext().execute_with(|| {
 		register(10);
 		let queued = submit(1);
-		assert_noop!(MosaicJobs::cancel_job(RuntimeOrigin::signed(2), queued), Error::<Test>::NotRequester);
-		assert_noop!(MosaicJobs::cancel_job(RuntimeOrigin::signed(ALICE), 99), Error::<Test>::UnknownJob);
+		assert_noop!(
+			MosaicJobs::cancel_job(RuntimeOrigin::signed(2), queued),
+			Error::<Test>::NotRequester
+		);
+		assert_noop!(
+			MosaicJobs::cancel_job(RuntimeOrigin::signed(ALICE), 99),
+			Error::<Test>::UnknownJob
+		);
 		assert_ok!(MosaicJobs::cancel_job(RuntimeOrigin::signed(ALICE), queued));
 		assert_eq!(status(queued), JobStatus::Cancelled);
 		assert!(Queue::<Test>::get().is_empty());
@@ -660,7 +778,9 @@ fn cancel_before_commit_refunds_everything() {
 		assert_ok!(MosaicJobs::cancel_job(RuntimeOrigin::signed(ALICE), assigned));
 		assert_eq!(Workers::<Test>::get(10).unwrap().assigned, 0);
 		assert_eq!(Balances::free_balance(ALICE), 100_000);
-		assert!(events().contains(&Event::JobCancelled { job: assigned, refunded: 100 + PROTOCOL_FEE }));
+		assert!(
+			events().contains(&Event::JobCancelled { job: assigned, refunded: 100 + PROTOCOL_FEE })
+		);
 		// Committing phase end for the cancelled job is ignored.
 		run_to(2 + COMMIT_PERIOD);
 		assert_eq!(status(assigned), JobStatus::Cancelled);
@@ -668,7 +788,10 @@ fn cancel_before_commit_refunds_everything() {
 		let committed = submit(1);
 		run_to(System::block_number() + 1);
 		assert_ok!(commit_as(10, committed, &outputs(&[1])));
-		assert_noop!(MosaicJobs::cancel_job(RuntimeOrigin::signed(ALICE), committed), Error::<Test>::CannotCancel);
+		assert_noop!(
+			MosaicJobs::cancel_job(RuntimeOrigin::signed(ALICE), committed),
+			Error::<Test>::CannotCancel
+		);
 	});
 }
 
@@ -723,7 +846,10 @@ fn commit_and_reveal_errors() {
 		let job = submit(1);
 		let out = outputs(&[3]);
 		assert_noop!(commit_as(10, 9, &out), Error::<Test>::UnknownJob);
-		assert_noop!(MosaicJobs::commit(RuntimeOrigin::signed(10), job, [0; 32]), Error::<Test>::NotWorkerKey);
+		assert_noop!(
+			MosaicJobs::commit(RuntimeOrigin::signed(10), job, [0; 32]),
+			Error::<Test>::NotWorkerKey
+		);
 		assert_noop!(commit_as(10, job, &out), Error::<Test>::NotCommitting);
 		run_to(2);
 		let assigned = workers_of(job)[0];
@@ -772,8 +898,14 @@ fn commit_and_reveal_errors() {
 		assert_noop!(reveal_as(assigned, job, &malformed), Error::<Test>::MalformedOutputs);
 		assert_ok!(reveal_as(assigned, job, &out));
 		assert_noop!(reveal_as(assigned, job, &out), Error::<Test>::NotRevealing);
-		assert_noop!(MosaicJobs::set_min_replication(RuntimeOrigin::signed(ALICE), 2), sp_runtime::DispatchError::BadOrigin);
-		assert_noop!(MosaicJobs::set_min_replication(RuntimeOrigin::root(), 0), Error::<Test>::BadReplication);
+		assert_noop!(
+			MosaicJobs::set_min_replication(RuntimeOrigin::signed(ALICE), 2),
+			sp_runtime::DispatchError::BadOrigin
+		);
+		assert_noop!(
+			MosaicJobs::set_min_replication(RuntimeOrigin::root(), 0),
+			Error::<Test>::BadReplication
+		);
 	});
 }
 
@@ -840,7 +972,16 @@ fn dataset() -> JobInputOf<Test> {
 
 fn submit_training(k: u8) -> JobId {
 	let id = NextJobId::<Test>::get();
-	assert_ok!(MosaicJobs::submit_job(RuntimeOrigin::signed(ALICE), 0, 1, training(3, 8), dataset(), k, 100, 30));
+	assert_ok!(MosaicJobs::submit_job(
+		RuntimeOrigin::signed(ALICE),
+		0,
+		1,
+		training(3, 8),
+		dataset(),
+		k,
+		100,
+		30
+	));
 	id
 }
 
@@ -858,12 +999,20 @@ fn trained(w: &[i64]) -> OutcomeOf<Test> {
 #[test]
 fn training_jobs_check_their_spec() {
 	new_test_ext().execute_with(|| {
-		let submit = |kind, input| MosaicJobs::submit_job(RuntimeOrigin::signed(ALICE), 0, 1, kind, input, 1, 100, 30);
-		assert_noop!(submit(training(3, 8), inline_x(&[1.0])), Error::<Test>::TrainingNeedsDatasetBlob);
+		let submit = |kind, input| {
+			MosaicJobs::submit_job(RuntimeOrigin::signed(ALICE), 0, 1, kind, input, 1, 100, 30)
+		};
+		assert_noop!(
+			submit(training(3, 8), inline_x(&[1.0])),
+			Error::<Test>::TrainingNeedsDatasetBlob
+		);
 		assert_noop!(submit(training(3, 8), dataset()), Error::<Test>::ParametersBlobUnavailable);
 		SealedBlobs::mutate(|b| b.insert(PARAMS, 0));
 		assert_noop!(submit(training(0, 8), dataset()), Error::<Test>::BadTrainingSpec);
-		assert_noop!(submit(training(MAX_EPOCHS + 1, 8), dataset()), Error::<Test>::BadTrainingSpec);
+		assert_noop!(
+			submit(training(MAX_EPOCHS + 1, 8), dataset()),
+			Error::<Test>::BadTrainingSpec
+		);
 		assert_noop!(submit(training(3, 0), dataset()), Error::<Test>::BadTrainingSpec);
 		let dataset_unsealed = JobInput::Blob { hash: [0xdd; 32], format: InputFormat::Scale };
 		assert_noop!(submit(training(3, 8), dataset_unsealed), Error::<Test>::InputBlobUnavailable);
@@ -899,7 +1048,8 @@ fn a_settled_training_job_stores_the_agreed_parameters() {
 		assert_eq!(status(job), JobStatus::Settled);
 
 		let Outcome::Outputs(revealed) = &out else { unreachable!() };
-		let bytes = mosaic_primitives::training::parameters_blob(&to_quantized(revealed), 3).unwrap();
+		let bytes =
+			mosaic_primitives::training::parameters_blob(&to_quantized(revealed), 3).unwrap();
 		let blob = sp_io::hashing::blake2_256(&bytes);
 		assert_eq!(StoredBlobs::get(), vec![(ALICE, bytes.clone())]);
 		let result = MosaicJobs::job_view(job).unwrap().job.result.unwrap();
@@ -914,7 +1064,10 @@ fn a_settled_training_job_stores_the_agreed_parameters() {
 		let stored_deposit = bytes.len() as u64 + 5;
 		assert_eq!(Balances::free_balance(ALICE), 100_000 - 300 - PROTOCOL_FEE - stored_deposit);
 		assert_eq!(Balances::free_balance(BLOB_DEPOSITS), 1 + stored_deposit);
-		assert!(events().iter().any(|e| matches!(e, Event::WorkerSlashed { worker: 12, reason: SlashReason::Dissent, .. })));
+		assert!(events().iter().any(|e| matches!(
+			e,
+			Event::WorkerSlashed { worker: 12, reason: SlashReason::Dissent, .. }
+		)));
 		assert_eq!(total_issuance(), issuance);
 	});
 }
@@ -945,14 +1098,32 @@ fn remote_blobs_are_usable_but_not_referenced() {
 		SealedBlobs::mutate(|b| b.insert(PARAMS, 0));
 		let input = JobInput::Blob { hash: remote, format: InputFormat::Scale };
 		let job = NextJobId::<Test>::get();
-		assert_ok!(MosaicJobs::submit_job(RuntimeOrigin::signed(ALICE), 0, 1, training(2, 4), input, 1, 100, 30));
+		assert_ok!(MosaicJobs::submit_job(
+			RuntimeOrigin::signed(ALICE),
+			0,
+			1,
+			training(2, 4),
+			input,
+			1,
+			100,
+			30
+		));
 		assert_eq!(MosaicJobs::job_view(job).unwrap().job.blob_refs.into_inner(), vec![PARAMS]);
 		assert_eq!(SealedBlobs::get()[&PARAMS], 1);
 		assert_ok!(MosaicJobs::cancel_job(RuntimeOrigin::signed(ALICE), job));
 		assert_eq!(SealedBlobs::get()[&PARAMS], 0, "exactly the references taken are dropped");
 		// A remote blob of initial parameters is usable too.
 		let kind = JobKind::Training(TrainingSpec { parameters: remote, epochs: 1, batch_size: 1 });
-		assert_ok!(MosaicJobs::submit_job(RuntimeOrigin::signed(ALICE), 0, 1, kind, dataset(), 1, 100, 30));
+		assert_ok!(MosaicJobs::submit_job(
+			RuntimeOrigin::signed(ALICE),
+			0,
+			1,
+			kind,
+			dataset(),
+			1,
+			100,
+			30
+		));
 	});
 }
 
@@ -980,8 +1151,10 @@ fn jobs_submitted_for_a_round_report_their_end_and_cannot_be_cancelled() {
 		for w in 10..=11 {
 			register(w);
 		}
-		let aggregation = RoundJob::Aggregation { parameters: PARAMS, manifest: MANIFEST, validation: DATASET };
-		let submit = |job| <MosaicJobs as RoundJobs<_, _, _>>::submit(&ALICE, 0, 1, job, 2, 100, 30);
+		let aggregation =
+			RoundJob::Aggregation { parameters: PARAMS, manifest: MANIFEST, validation: DATASET };
+		let submit =
+			|job| <MosaicJobs as RoundJobs<_, _, _>>::submit(&ALICE, 0, 1, job, 2, 100, 30);
 		assert_noop!(submit(aggregation), Error::<Test>::ManifestBlobUnavailable);
 		// The escrow can be known before the manifest is stored.
 		let escrow = <MosaicJobs as RoundJobs<_, _, _>>::escrow(aggregation, 2, 100).unwrap();
@@ -991,12 +1164,22 @@ fn jobs_submitted_for_a_round_report_their_end_and_cannot_be_cancelled() {
 		assert_eq!(info.held, escrow, "submit holds what escrow said");
 		assert_eq!(escrow, 2 * 100 + info.protocol_fee + info.result_deposit);
 		assert!(!info.result_deposit.is_zero());
-		let bad = RoundJob::Training { dataset: DATASET, parameters: PARAMS, epochs: 0, batch_size: 4 };
-		assert_noop!(<MosaicJobs as RoundJobs<_, _, _>>::escrow(bad, 2, 100), Error::<Test>::BadTrainingSpec);
-		assert_eq!(info.kind, JobKind::Aggregation(AggregationSpec { parameters: PARAMS, manifest: MANIFEST }));
+		let bad =
+			RoundJob::Training { dataset: DATASET, parameters: PARAMS, epochs: 0, batch_size: 4 };
+		assert_noop!(
+			<MosaicJobs as RoundJobs<_, _, _>>::escrow(bad, 2, 100),
+			Error::<Test>::BadTrainingSpec
+		);
+		assert_eq!(
+			info.kind,
+			JobKind::Aggregation(AggregationSpec { parameters: PARAMS, manifest: MANIFEST })
+		);
 		assert_eq!(info.blob_refs.into_inner(), vec![DATASET, PARAMS, MANIFEST]);
 		OBSERVED.with(|o| o.borrow_mut().0.push(job));
-		assert_noop!(MosaicJobs::cancel_job(RuntimeOrigin::signed(ALICE), job), Error::<Test>::PartOfRound);
+		assert_noop!(
+			MosaicJobs::cancel_job(RuntimeOrigin::signed(ALICE), job),
+			Error::<Test>::PartOfRound
+		);
 
 		run_to(2);
 		let tensor = |name: &[u8], element_type, values: &[i64]| OutputTensor {
@@ -1027,12 +1210,20 @@ fn jobs_submitted_for_a_round_report_their_end_and_cannot_be_cancelled() {
 		let blob = sp_io::hashing::blake2_256(&bytes);
 		assert_eq!(StoredBlobs::get(), vec![(ALICE, bytes)]);
 		let ends = OBSERVED.with(|o| o.borrow().1.clone());
-		assert_eq!(ends, vec![(job, JobEnd::Settled { parameters: Some(blob), verdicts: vec![true, false, true] })]);
+		assert_eq!(
+			ends,
+			vec![(
+				job,
+				JobEnd::Settled { parameters: Some(blob), verdicts: vec![true, false, true] }
+			)]
+		);
 		assert_eq!(SealedBlobs::get()[&MANIFEST], 0, "the manifest reference is dropped");
 
 		// A training job that finds no workers ends as failed for the observer too.
-		let training = RoundJob::Training { dataset: DATASET, parameters: PARAMS, epochs: 1, batch_size: 4 };
-		let job = <MosaicJobs as RoundJobs<_, _, _>>::submit(&ALICE, 0, 1, training, 5, 100, 20).unwrap();
+		let training =
+			RoundJob::Training { dataset: DATASET, parameters: PARAMS, epochs: 1, batch_size: 4 };
+		let job =
+			<MosaicJobs as RoundJobs<_, _, _>>::submit(&ALICE, 0, 1, training, 5, 100, 20).unwrap();
 		run_to(20);
 		assert!(matches!(status(job), JobStatus::Failed(FailReason::NoWorkers)));
 		assert_eq!(OBSERVED.with(|o| o.borrow().1.last().cloned()), Some((job, JobEnd::Failed)));
@@ -1121,7 +1312,9 @@ mod ocw {
 			let txs = std::mem::take(&mut pool_state.write().transactions);
 			assert_eq!(txs.len(), 1, "one commitment");
 			let tx = Extrinsic::decode(&mut &txs[0][..]).unwrap();
-			let sp_runtime::generic::Preamble::Signed(signer, _, _) = tx.preamble else { panic!("signed") };
+			let sp_runtime::generic::Preamble::Signed(signer, _, _) = tx.preamble else {
+				panic!("signed")
+			};
 			assert_eq!(signer, key_of(10));
 			assert!(matches!(tx.function, RuntimeCall::MosaicJobs(Call::commit { job: 0, .. })));
 
@@ -1265,9 +1458,14 @@ mod properties {
 	}
 
 	fn job_plan() -> impl Strategy<Value = JobPlan> {
-		(1u8..=4, MIN_FEE..500, prop::bool::weighted(0.15), 0u64..6, prop::bool::weighted(0.4)).prop_map(
-			|(k, fee, cancel, submit_at, training)| JobPlan { k, fee, cancel, submit_at, training },
-		)
+		(1u8..=4, MIN_FEE..500, prop::bool::weighted(0.15), 0u64..6, prop::bool::weighted(0.4))
+			.prop_map(|(k, fee, cancel, submit_at, training)| JobPlan {
+				k,
+				fee,
+				cancel,
+				submit_at,
+				training,
+			})
 	}
 
 	proptest! {

@@ -23,7 +23,16 @@ pub type Hash32 = [u8; 32];
 
 /// How a training job trains.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
 )]
 pub struct TrainingSpec {
 	/// The sealed blob of initial parameters: a SCALE `Vec<InputTensor>` with one tensor per
@@ -37,7 +46,16 @@ pub struct TrainingSpec {
 
 /// How an aggregation job aggregates.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
 )]
 pub struct AggregationSpec {
 	/// The sealed blob of the base parameters every update started from.
@@ -49,7 +67,16 @@ pub struct AggregationSpec {
 
 /// What a job asks for.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
 )]
 pub enum JobKind {
 	/// Run the model once on the input.
@@ -270,7 +297,16 @@ where
 
 /// Why a job failed.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
 )]
 pub enum FailReason {
 	/// Not enough eligible workers before the job's deadline left room for a full round.
@@ -291,7 +327,16 @@ pub enum FailReason {
 
 /// Where a job is in its life.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
 )]
 pub enum JobStatus<BlockNumber> {
 	/// Waiting in the assignment queue for enough eligible workers.
@@ -402,7 +447,16 @@ pub struct JobInfo<AccountId, Balance, BlockNumber, Input, Assignees, Result> {
 
 /// What a worker is doing.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
 )]
 pub enum WorkerStatus {
 	/// Takes new work.

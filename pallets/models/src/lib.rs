@@ -934,7 +934,8 @@ pub mod pallet {
 					T::Blobs::remove_ref(&entry.spec.blob)
 						.map_err(|error| error.with_weight(weight))?;
 					if let Some(parameters) = entry.spec.parameters {
-						T::Blobs::remove_ref(&parameters).map_err(|error| error.with_weight(weight))?;
+						T::Blobs::remove_ref(&parameters)
+							.map_err(|error| error.with_weight(weight))?;
 					}
 				}
 			}

@@ -1270,14 +1270,23 @@ fn versions_may_carry_parameters_and_rounds_derive_new_ones() {
 		// Parameters must be a sealed blob of the publisher's.
 		let with = |p| spec_with(blob, |s| s.parameters = Some(p));
 		let register_with = |p| {
-			Models::register_model(signed(ALICE), bounded("logreg"), bounded(""), bounded(""), with(p))
+			Models::register_model(
+				signed(ALICE),
+				bounded("logreg"),
+				bounded(""),
+				bounded(""),
+				with(p),
+			)
 		};
 		assert_noop!(register_with([9; 32]), Error::<Test>::UnknownBlob);
 		assert_noop!(register_with(bobs), Error::<Test>::NotBlobOwner);
 		assert_ok!(register_with(params));
 		let model = 0;
 		assert_eq!((refs(blob), refs(params)), (1, 1));
-		assert_eq!(<Models as ModelRegistry<u64, u64>>::version(model, 1).unwrap().parameters, Some(params));
+		assert_eq!(
+			<Models as ModelRegistry<u64, u64>>::version(model, 1).unwrap().parameters,
+			Some(params)
+		);
 
 		// A round's result: the base's spec, new parameters, the base as parent, the round.
 		let trained = store_blob(ALICE, 4);
@@ -1286,15 +1295,19 @@ fn versions_may_carry_parameters_and_rounds_derive_new_ones() {
 			<Models as ModelRegistry<u64, u64>>::publish_derived(model, 1, trained, 7).unwrap();
 		assert_eq!(version, 2);
 		let entry = Versions::<Test>::get(model, 2).unwrap();
-		assert_eq!(entry.spec, spec_with(blob, |s| {
-			s.parameters = Some(trained);
-			s.parent = Some((model, 1));
-		}));
+		assert_eq!(
+			entry.spec,
+			spec_with(blob, |s| {
+				s.parameters = Some(trained);
+				s.parent = Some((model, 1));
+			})
+		);
 		assert_eq!(entry.round, Some(7));
 		assert_eq!(held(ALICE), held_before + entry.deposit);
 		assert_eq!((refs(blob), refs(params), refs(trained)), (2, 1, 1));
 		System::assert_last_event(
-			Event::VersionTrainedInRound { model, version: 2, round: 7, parameters: trained }.into(),
+			Event::VersionTrainedInRound { model, version: 2, round: 7, parameters: trained }
+				.into(),
 		);
 		assert_noop!(
 			<Models as ModelRegistry<u64, u64>>::publish_derived(model, 9, trained, 7),
@@ -1305,10 +1318,14 @@ fn versions_may_carry_parameters_and_rounds_derive_new_ones() {
 			Error::<Test>::BlobNotSealed
 		);
 		// A child may reuse its parent's parameters whoever owns them.
-		assert_ok!(Models::publish_version(signed(ALICE), model, spec_with(blob, |s| {
-			s.parameters = Some(trained);
-			s.parent = Some((model, 2));
-		})));
+		assert_ok!(Models::publish_version(
+			signed(ALICE),
+			model,
+			spec_with(blob, |s| {
+				s.parameters = Some(trained);
+				s.parent = Some((model, 2));
+			})
+		));
 		assert_eq!(refs(trained), 2);
 
 		// Removing the model drops every reference.

@@ -10,7 +10,8 @@ use frame_system::RawOrigin;
 fn owed<T: Config>(who: &T::AccountId) -> BalanceOf<T> {
 	Pallet::<T>::ensure_pot_exists();
 	let amount = T::Currency::minimum_balance().saturating_mul(1_000u32.into());
-	T::Currency::mint_into(&Pallet::<T>::pot_account(), amount.saturating_mul(2u32.into())).expect("mints");
+	T::Currency::mint_into(&Pallet::<T>::pot_account(), amount.saturating_mul(2u32.into()))
+		.expect("mints");
 	<Pallet<T> as RewardPot<_, _>>::credit(who, amount, RewardSource::Fee);
 	<Pallet<T> as RewardPot<_, _>>::fund(amount, RewardSource::Slash);
 	let era = OpenEra::<T>::get();

@@ -49,7 +49,9 @@ use frame_support::{
 	PalletId,
 };
 use frame_system::pallet_prelude::*;
-pub use mosaic_primitives::contribution::{EraIndex, Points, PointsListener, RewardPot, RewardSource};
+pub use mosaic_primitives::contribution::{
+	EraIndex, Points, PointsListener, RewardPot, RewardSource,
+};
 use sp_runtime::{
 	helpers_128bit::multiply_by_rational_with_rounding,
 	traits::{AccountIdConversion, Saturating, UniqueSaturatedFrom, UniqueSaturatedInto, Zero},
@@ -123,7 +125,8 @@ pub mod pallet {
 	/// An ended era's reward per point, scaled by [`REWARD_PER_POINT_SCALE`]; absent for eras
 	/// that gave out nothing. One entry per era, kept so late claims can be worked out.
 	#[pallet::storage]
-	pub type EraRewardPerPoint<T: Config> = StorageMap<_, Twox64Concat, EraIndex, u128, OptionQuery>;
+	pub type EraRewardPerPoint<T: Config> =
+		StorageMap<_, Twox64Concat, EraIndex, u128, OptionQuery>;
 
 	/// What the pot owes each account; absent once everything is claimed.
 	#[pallet::storage]
@@ -180,7 +183,8 @@ pub mod pallet {
 
 		fn on_initialize(_now: BlockNumberFor<T>) -> Weight {
 			let emission = EmissionPerBlock::<T>::get();
-			if !emission.is_zero() && T::Currency::mint_into(&Self::pot_account(), emission).is_ok() {
+			if !emission.is_zero() && T::Currency::mint_into(&Self::pot_account(), emission).is_ok()
+			{
 				Pool::<T>::mutate(|pool| *pool = pool.saturating_add(emission));
 			}
 			T::WeightInfo::on_initialize()
@@ -244,8 +248,13 @@ impl<T: Config> Pallet<T> {
 	/// `points` times `era`'s reward per point, rounded down.
 	fn share(era: EraIndex, points: Points) -> BalanceOf<T> {
 		let Some(rate) = EraRewardPerPoint::<T>::get(era) else { return Zero::zero() };
-		let share = multiply_by_rational_with_rounding(points.into(), rate, REWARD_PER_POINT_SCALE, Rounding::Down)
-			.unwrap_or(0);
+		let share = multiply_by_rational_with_rounding(
+			points.into(),
+			rate,
+			REWARD_PER_POINT_SCALE,
+			Rounding::Down,
+		)
+		.unwrap_or(0);
 		BalanceOf::<T>::unique_saturated_from(share)
 	}
 
@@ -329,13 +338,25 @@ impl<T: Config> PointsListener<T::AccountId> for Pallet<T> {
 		let pool = Pool::<T>::get();
 		let pool_units: u128 = pool.unique_saturated_into();
 		let rate = (total > 0)
-			.then(|| multiply_by_rational_with_rounding(pool_units, REWARD_PER_POINT_SCALE, total.into(), Rounding::Down))
+			.then(|| {
+				multiply_by_rational_with_rounding(
+					pool_units,
+					REWARD_PER_POINT_SCALE,
+					total.into(),
+					Rounding::Down,
+				)
+			})
 			.flatten()
 			.unwrap_or(0);
-		let allocated = multiply_by_rational_with_rounding(total.into(), rate, REWARD_PER_POINT_SCALE, Rounding::Down)
-			.map(BalanceOf::<T>::unique_saturated_from)
-			.unwrap_or_else(Zero::zero)
-			.min(pool);
+		let allocated = multiply_by_rational_with_rounding(
+			total.into(),
+			rate,
+			REWARD_PER_POINT_SCALE,
+			Rounding::Down,
+		)
+		.map(BalanceOf::<T>::unique_saturated_from)
+		.unwrap_or_else(Zero::zero)
+		.min(pool);
 		if !allocated.is_zero() {
 			EraRewardPerPoint::<T>::insert(era, rate);
 			Pool::<T>::put(pool.saturating_sub(allocated));

@@ -50,7 +50,10 @@ pub const PAYER_FUNDS: u64 = 1_000_000_000;
 
 pub fn new_test_ext_with_emission(emission: u64) -> sp_io::TestExternalities {
 	let storage = RuntimeGenesisConfig {
-		balances: pallet_balances::GenesisConfig { balances: vec![(PAYER, PAYER_FUNDS)], ..Default::default() },
+		balances: pallet_balances::GenesisConfig {
+			balances: vec![(PAYER, PAYER_FUNDS)],
+			..Default::default()
+		},
 		rewards: crate::GenesisConfig { emission_per_block: emission },
 		..Default::default()
 	}

@@ -34,7 +34,10 @@ fn credits_are_claimable_at_once_and_claiming_twice_pays_once() {
 	new_test_ext().execute_with(|| {
 		pay(1, 40, RewardSource::Fee);
 		pay(1, 2, RewardSource::Royalty);
-		assert_eq!(last_event(), Event::Credited { who: 1, amount: 2, source: RewardSource::Royalty }.into());
+		assert_eq!(
+			last_event(),
+			Event::Credited { who: 1, amount: 2, source: RewardSource::Royalty }.into()
+		);
 		assert_eq!(Rewards::pending(&1), 42);
 		assert_eq!(Outstanding::<Test>::get(), 42);
 
@@ -54,7 +57,10 @@ fn credits_are_claimable_at_once_and_claiming_twice_pays_once() {
 fn anyone_can_claim_for_another_account() {
 	new_test_ext().execute_with(|| {
 		pay(2, 30, RewardSource::Fee);
-		assert_noop!(Rewards::claim_for(RuntimeOrigin::signed(9), 3), Error::<Test>::NothingToClaim);
+		assert_noop!(
+			Rewards::claim_for(RuntimeOrigin::signed(9), 3),
+			Error::<Test>::NothingToClaim
+		);
 		assert_noop!(Rewards::claim_for(RuntimeOrigin::none(), 2), DispatchError::BadOrigin);
 		assert_ok!(Rewards::claim_for(RuntimeOrigin::signed(9), 2));
 		assert_eq!(balance(2), 30);
@@ -99,7 +105,10 @@ fn an_eras_pool_is_split_by_points_when_it_ends() {
 	new_test_ext().execute_with(|| {
 		fund(200, RewardSource::Slash);
 		fund(100, RewardSource::ProtocolFee);
-		assert_eq!(last_event(), Event::Funded { amount: 100, source: RewardSource::ProtocolFee }.into());
+		assert_eq!(
+			last_event(),
+			Event::Funded { amount: 100, source: RewardSource::ProtocolFee }.into()
+		);
 		add_points(0, 1, 1);
 		add_points(0, 2, 2);
 		// Points of an open era pay nothing yet.
@@ -107,7 +116,10 @@ fn an_eras_pool_is_split_by_points_when_it_ends() {
 		assert_noop!(Rewards::claim(RuntimeOrigin::signed(1)), Error::<Test>::NothingToClaim);
 
 		end_era(0, 3);
-		assert_eq!(last_event(), Event::EraRewarded { era: 0, points: 3, pool: 300, allocated: 300 }.into());
+		assert_eq!(
+			last_event(),
+			Event::EraRewarded { era: 0, points: 3, pool: 300, allocated: 300 }.into()
+		);
 		assert_eq!(Rewards::pending(&1), 100);
 		assert_eq!(Rewards::pending(&2), 200);
 		assert_eq!(Pool::<Test>::get(), 0);

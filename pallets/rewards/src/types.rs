@@ -8,7 +8,16 @@ use scale_info::TypeInfo;
 /// most one era that has not been worked out yet, because points are only ever added in the
 /// current era and adding them works out the previous ones first.
 #[derive(
-	Clone, Default, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Debug,
+	Clone,
+	Default,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Debug,
 )]
 pub struct Ledger<Balance> {
 	/// Owed and not yet claimed: credited fees and royalties, and the worked-out shares of

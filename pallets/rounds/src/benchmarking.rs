@@ -40,7 +40,8 @@ fn open_round<T: Config>(min_shards: u32) -> (T::AccountId, RoundId) {
 	funded::<T>(&creator);
 	let validation = T::BenchmarkHelper::sealed_blob(&creator, 1_000);
 	let round = NextRoundId::<T>::get();
-	let join_until = frame_system::Pallet::<T>::block_number().saturating_add(T::MaxJoinPeriod::get());
+	let join_until =
+		frame_system::Pallet::<T>::block_number().saturating_add(T::MaxJoinPeriod::get());
 	RoundsPallet::<T>::create_round(
 		RawOrigin::Signed(creator.clone()).into(),
 		model,
@@ -79,12 +80,18 @@ mod benchmarks {
 	fn create_round() {
 		let owner: T::AccountId = account("owner", 0, 0);
 		let (model, base) = T::BenchmarkHelper::version_with_parameters(&owner);
-		RoundsPallet::<T>::set_base_open(RawOrigin::Signed(owner.clone()).into(), model, base, true)
-			.expect("the owner opens its base");
+		RoundsPallet::<T>::set_base_open(
+			RawOrigin::Signed(owner.clone()).into(),
+			model,
+			base,
+			true,
+		)
+		.expect("the owner opens its base");
 		let sponsor: T::AccountId = whitelisted_caller();
 		funded::<T>(&sponsor);
 		let validation = T::BenchmarkHelper::sealed_blob(&sponsor, 1_000);
-		let join_until = frame_system::Pallet::<T>::block_number().saturating_add(T::MaxJoinPeriod::get());
+		let join_until =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::MaxJoinPeriod::get());
 
 		#[extrinsic_call]
 		_(
@@ -150,7 +157,10 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), round);
 
-		assert!(matches!(Rounds::<T>::get(round).expect("round").status, RoundStatus::Aggregating { .. }));
+		assert!(matches!(
+			Rounds::<T>::get(round).expect("round").status,
+			RoundStatus::Aggregating { .. }
+		));
 	}
 
 	// `s` accepted updates: a new version, `s + 1` payments and `s + 1` attestations.
@@ -159,21 +169,29 @@ mod benchmarks {
 		let (creator, round) = open_round::<T>(1);
 		join_private_shards::<T>(round, s);
 		close_joining::<T>(round);
-		RoundsPallet::<T>::aggregate(RawOrigin::Signed(creator.clone()).into(), round).expect("starts");
-		let RoundStatus::Aggregating { job } = Rounds::<T>::get(round).expect("round").status else {
+		RoundsPallet::<T>::aggregate(RawOrigin::Signed(creator.clone()).into(), round)
+			.expect("starts");
+		let RoundStatus::Aggregating { job } = Rounds::<T>::get(round).expect("round").status
+		else {
 			panic!("aggregating")
 		};
 		let parameters = T::BenchmarkHelper::sealed_blob(&creator, 4_000);
 		RoundsPallet::<T>::job_ended(
 			job,
-			JobEnd::Settled { parameters: Some(parameters), verdicts: alloc::vec![true; s as usize] },
+			JobEnd::Settled {
+				parameters: Some(parameters),
+				verdicts: alloc::vec![true; s as usize],
+			},
 		);
 		let caller: T::AccountId = whitelisted_caller();
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller), round);
 
-		assert!(matches!(Rounds::<T>::get(round).expect("round").status, RoundStatus::Completed { .. }));
+		assert!(matches!(
+			Rounds::<T>::get(round).expect("round").status,
+			RoundStatus::Completed { .. }
+		));
 	}
 
 	impl_benchmark_test_suite!(RoundsPallet, crate::mock::new_test_ext(), crate::mock::Test);

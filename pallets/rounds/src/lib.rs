@@ -68,7 +68,9 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::*;
 use mosaic_primitives::{
-	contribution::{ContributionKind, Points, RecordContribution, RewardPot, RewardSource, Subject},
+	contribution::{
+		ContributionKind, Points, RecordContribution, RewardPot, RewardSource, Subject,
+	},
 	rounds::{AggregationManifest, JobEnd, JobObserver, ManifestEntry, RoundJob, RoundJobs},
 };
 use pallet_mosaic_blobs::{BlobInspect, BlobStore};
@@ -197,15 +199,29 @@ pub mod pallet {
 
 	/// Which shard each account contributed to a running round (one per account).
 	#[pallet::storage]
-	pub type Joined<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, RoundId, Blake2_128Concat, T::AccountId, u32, OptionQuery>;
+	pub type Joined<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		RoundId,
+		Blake2_128Concat,
+		T::AccountId,
+		u32,
+		OptionQuery,
+	>;
 
 	/// Base versions their model's owner opened to rounds by anyone, with the owner who did:
 	/// that owner consents to publish the round's result as a new version (and to hold its
 	/// deposit). A later owner of the model must open it again.
 	#[pallet::storage]
-	pub type OpenBases<T: Config> =
-		StorageDoubleMap<_, Twox64Concat, ModelId, Twox64Concat, VersionNumber, T::AccountId, OptionQuery>;
+	pub type OpenBases<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		ModelId,
+		Twox64Concat,
+		VersionNumber,
+		T::AccountId,
+		OptionQuery,
+	>;
 
 	/// The round (and shard, for training jobs) of each running job this pallet submitted.
 	#[pallet::storage]
@@ -229,7 +245,13 @@ pub mod pallet {
 		},
 		/// A shard joined; a public one's training job is `job`, its escrow paid from the
 		/// budget.
-		ShardJoined { round: RoundId, shard: u32, owner: T::AccountId, rows: u32, job: Option<JobId> },
+		ShardJoined {
+			round: RoundId,
+			shard: u32,
+			owner: T::AccountId,
+			rows: u32,
+			job: Option<JobId>,
+		},
 		/// A public shard's training job settled; its parameters are the blob `update`.
 		ShardTrained { round: RoundId, shard: u32, update: Hash32 },
 		/// A public shard's training job failed: the shard is out of the round.
@@ -342,12 +364,12 @@ pub mod pallet {
 			let base_parameters = view.parameters.ok_or(Error::<T>::NoBaseParameters)?;
 			ensure!(T::Blobs::is_sealed(&validation), Error::<T>::ValidationUnavailable);
 			ensure!(
-				settings.epochs >= 1 &&
-					settings.batch_size >= 1 &&
-					settings.clip_milli >= 1 &&
-					settings.min_shards >= 1 &&
-					settings.min_shards <= T::MaxShards::get() &&
-					!settings.job_period.is_zero(),
+				settings.epochs >= 1
+					&& settings.batch_size >= 1
+					&& settings.clip_milli >= 1
+					&& settings.min_shards >= 1
+					&& settings.min_shards <= T::MaxShards::get()
+					&& !settings.job_period.is_zero(),
 				Error::<T>::BadSettings
 			);
 			ensure!(
@@ -379,7 +401,14 @@ pub mod pallet {
 					status: RoundStatus::Open,
 				},
 			);
-			Self::deposit_event(Event::RoundCreated { round, creator: who, model, base, budget, join_until });
+			Self::deposit_event(Event::RoundCreated {
+				round,
+				creator: who,
+				model,
+				base,
+				budget,
+				join_until,
+			});
 			Ok(())
 		}
 
@@ -392,12 +421,18 @@ pub mod pallet {
 		/// Emits [`Event::ShardJoined`].
 		#[pallet::call_index(1)]
 		#[pallet::weight(T::WeightInfo::join_public())]
-		pub fn join_public(origin: OriginFor<T>, round: RoundId, dataset: Hash32, rows: u32) -> DispatchResult {
+		pub fn join_public(
+			origin: OriginFor<T>,
+			round: RoundId,
+			dataset: Hash32,
+			rows: u32,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut info = Self::joinable(round, &who, rows)?;
 			ensure!(T::Blobs::is_sealed(&dataset), Error::<T>::BlobUnavailable);
 			let settings = info.settings;
-			let deadline = frame_system::Pallet::<T>::block_number().saturating_add(settings.job_period);
+			let deadline =
+				frame_system::Pallet::<T>::block_number().saturating_add(settings.job_period);
 			let training = RoundJob::Training {
 				dataset,
 				parameters: info.base_parameters,
@@ -405,7 +440,8 @@ pub mod pallet {
 				batch_size: settings.batch_size,
 			};
 			let escrow = T::Jobs::escrow(training, settings.replication, settings.fee_per_worker)?;
-			let aggregation = Self::aggregation_escrow(info.base_parameters, info.validation, &settings)?;
+			let aggregation =
+				Self::aggregation_escrow(info.base_parameters, info.validation, &settings)?;
 			ensure!(
 				escrow.saturating_add(aggregation) <= info.budget.saturating_sub(info.spent),
 				Error::<T>::BudgetExhausted
@@ -432,7 +468,13 @@ pub mod pallet {
 			info.training = info.training.saturating_add(1);
 			RoundOfJob::<T>::insert(job, (round, Some(shard)));
 			Rounds::<T>::insert(round, info);
-			Self::deposit_event(Event::ShardJoined { round, shard, owner: who, rows, job: Some(job) });
+			Self::deposit_event(Event::ShardJoined {
+				round,
+				shard,
+				owner: who,
+				rows,
+				job: Some(job),
+			});
 			Ok(())
 		}
 
@@ -444,7 +486,12 @@ pub mod pallet {
 		/// Emits [`Event::ShardJoined`].
 		#[pallet::call_index(2)]
 		#[pallet::weight(T::WeightInfo::join_private())]
-		pub fn join_private(origin: OriginFor<T>, round: RoundId, update: Hash32, rows: u32) -> DispatchResult {
+		pub fn join_private(
+			origin: OriginFor<T>,
+			round: RoundId,
+			update: Hash32,
+			rows: u32,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut info = Self::joinable(round, &who, rows)?;
 			let blob = T::Blobs::blob(&update).ok_or(Error::<T>::BlobUnavailable)?;
@@ -495,8 +542,11 @@ pub mod pallet {
 				return Ok(weight);
 			}
 			let count = updates.len() as u32;
-			let manifest =
-				AggregationManifest { updates, clip_milli: info.settings.clip_milli, trim: info.settings.trim };
+			let manifest = AggregationManifest {
+				updates,
+				clip_milli: info.settings.clip_milli,
+				trim: info.settings.trim,
+			};
 			let submitted = with_transaction(|| {
 				let result = (|| -> Result<(Hash32, JobId, BalanceOf<T>), DispatchError> {
 					let manifest = T::Blobs::store(&info.creator, manifest.encode())?;
@@ -505,8 +555,11 @@ pub mod pallet {
 						manifest,
 						validation: info.validation,
 					};
-					let escrow =
-						T::Jobs::escrow(aggregation, info.settings.replication, info.settings.fee_per_worker)?;
+					let escrow = T::Jobs::escrow(
+						aggregation,
+						info.settings.replication,
+						info.settings.fee_per_worker,
+					)?;
 					Self::release_for_job(&info, escrow)?;
 					let job = T::Jobs::submit(
 						&info.creator,
@@ -530,7 +583,12 @@ pub mod pallet {
 					RoundOfJob::<T>::insert(job, (round, None::<u32>));
 					info.status = RoundStatus::Aggregating { job };
 					Rounds::<T>::insert(round, info);
-					Self::deposit_event(Event::AggregationStarted { round, job, manifest, updates: count });
+					Self::deposit_event(Event::AggregationStarted {
+						round,
+						job,
+						manifest,
+						updates: count,
+					});
 				},
 				Err(e) => {
 					log::warn!(target: LOG_TARGET, "round {round}: aggregation not submitted: {e:?}");
@@ -566,7 +624,11 @@ pub mod pallet {
 				if verdicts.get(index).copied().unwrap_or(false) {
 					accepted.push((shard_index, shard, update));
 				} else {
-					Self::deposit_event(Event::UpdateRejected { round, shard: shard_index, owner: shard.owner });
+					Self::deposit_event(Event::UpdateRejected {
+						round,
+						shard: shard_index,
+						owner: shard.owner,
+					});
 				}
 			}
 			let Some(parameters) = parameters else {
@@ -577,7 +639,8 @@ pub mod pallet {
 				Self::end_failed(round, info, RoundFailure::TooFewAccepted);
 				return Ok(weight);
 			}
-			let version = match T::Models::publish_derived(info.model, info.base, parameters, round) {
+			let version = match T::Models::publish_derived(info.model, info.base, parameters, round)
+			{
 				Ok(version) => version,
 				Err(e) => {
 					log::warn!(target: LOG_TARGET, "round {round}: new version not published: {e:?}");
@@ -593,9 +656,20 @@ pub mod pallet {
 				let amount = base.royalty.mul_floor(left);
 				if Self::pay_from_budget(&info, &base.owner, amount) {
 					paid = paid.saturating_add(amount);
-					Self::deposit_event(Event::OwnerRewarded { round, owner: base.owner.clone(), amount });
+					Self::deposit_event(Event::OwnerRewarded {
+						round,
+						owner: base.owner.clone(),
+						amount,
+					});
 				}
-				Self::record(round, &base.owner, ContributionKind::Model, subject, T::ModelPoints::get(), parameters);
+				Self::record(
+					round,
+					&base.owner,
+					ContributionKind::Model,
+					subject,
+					T::ModelPoints::get(),
+					parameters,
+				);
 			}
 			let data_pool = left.saturating_sub(paid);
 			let total_rows: u64 = accepted.iter().map(|(_, s, _)| u64::from(s.rows)).sum();
@@ -610,7 +684,9 @@ pub mod pallet {
 						amount,
 					});
 				}
-				let points = (T::DataPoints::get().saturating_mul(shard.rows.into()) / total_rows.max(1)).max(1);
+				let points = (T::DataPoints::get().saturating_mul(shard.rows.into())
+					/ total_rows.max(1))
+				.max(1);
 				Self::record(round, &shard.owner, ContributionKind::Data, subject, points, *update);
 			}
 			let refunded = T::Currency::release(
@@ -622,8 +698,17 @@ pub mod pallet {
 			.unwrap_or_else(|_| Zero::zero());
 			let _ = T::Blobs::remove_ref(&parameters);
 			Self::close(round, &info);
-			Rounds::<T>::insert(round, RoundInfo { status: RoundStatus::Completed { version }, ..info });
-			Self::deposit_event(Event::RoundCompleted { round, version, compute: info.spent, paid, refunded });
+			Rounds::<T>::insert(
+				round,
+				RoundInfo { status: RoundStatus::Completed { version }, ..info },
+			);
+			Self::deposit_event(Event::RoundCompleted {
+				round,
+				version,
+				compute: info.spent,
+				paid,
+				refunded,
+			});
 			Ok(weight)
 		}
 
@@ -636,7 +721,12 @@ pub mod pallet {
 		/// Emits [`Event::BaseOpened`].
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::set_base_open())]
-		pub fn set_base_open(origin: OriginFor<T>, model: ModelId, version: VersionNumber, open: bool) -> DispatchResult {
+		pub fn set_base_open(
+			origin: OriginFor<T>,
+			model: ModelId,
+			version: VersionNumber,
+			open: bool,
+		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let view = T::Models::version(model, version).ok_or(Error::<T>::VersionNotRunnable)?;
 			ensure!(view.owner == who, Error::<T>::NotModelOwner);
@@ -653,10 +743,17 @@ pub mod pallet {
 
 impl<T: Config> Pallet<T> {
 	/// The open round `round`, if `who` may join it with a shard of `rows` rows.
-	fn joinable(round: RoundId, who: &T::AccountId, rows: u32) -> Result<RoundInfoOf<T>, DispatchError> {
+	fn joinable(
+		round: RoundId,
+		who: &T::AccountId,
+		rows: u32,
+	) -> Result<RoundInfoOf<T>, DispatchError> {
 		let info = Rounds::<T>::get(round).ok_or(Error::<T>::UnknownRound)?;
 		ensure!(info.status == RoundStatus::Open, Error::<T>::NotOpen);
-		ensure!(frame_system::Pallet::<T>::block_number() <= info.join_until, Error::<T>::JoiningClosed);
+		ensure!(
+			frame_system::Pallet::<T>::block_number() <= info.join_until,
+			Error::<T>::JoiningClosed
+		);
 		ensure!(!Joined::<T>::contains_key(round, who), Error::<T>::AlreadyJoined);
 		ensure!(info.shard_count < T::MaxShards::get(), Error::<T>::TooManyShards);
 		ensure!(rows >= 1, Error::<T>::NoRows);
@@ -677,7 +774,11 @@ impl<T: Config> Pallet<T> {
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 		let shard = info.shard_count;
 		info.shard_count = shard.saturating_add(1);
-		Shards::<T>::insert(round, shard, Shard { owner: who.clone(), rows, kind, status, deposit });
+		Shards::<T>::insert(
+			round,
+			shard,
+			Shard { owner: who.clone(), rows, kind, status, deposit },
+		);
 		Joined::<T>::insert(round, who, shard);
 		Ok(shard)
 	}
@@ -697,7 +798,12 @@ impl<T: Config> Pallet<T> {
 	/// at once (in the same transaction); the caller adds it to `spent`.
 	fn release_for_job(info: &RoundInfoOf<T>, escrow: BalanceOf<T>) -> DispatchResult {
 		ensure!(escrow <= info.budget.saturating_sub(info.spent), Error::<T>::BudgetExhausted);
-		T::Currency::release(&HoldReason::RoundBudget.into(), &info.creator, escrow, Precision::Exact)?;
+		T::Currency::release(
+			&HoldReason::RoundBudget.into(),
+			&info.creator,
+			escrow,
+			Precision::Exact,
+		)?;
 		Ok(())
 	}
 
@@ -737,7 +843,14 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// Records a contribution; a record the ledger refuses is logged and skipped.
-	fn record(round: RoundId, who: &T::AccountId, kind: ContributionKind, subject: Subject, points: Points, evidence: Hash32) {
+	fn record(
+		round: RoundId,
+		who: &T::AccountId,
+		kind: ContributionKind,
+		subject: Subject,
+		points: Points,
+		evidence: Hash32,
+	) {
 		if let Err(e) = T::Contributions::record(who, kind, subject, points, evidence) {
 			log::warn!(target: LOG_TARGET, "round {round}: {kind:?} contribution not recorded: {e:?}");
 		}
@@ -746,9 +859,13 @@ impl<T: Config> Pallet<T> {
 	/// Ends a round as failed: what is left of the budget goes back, shards are released.
 	fn end_failed(round: RoundId, info: RoundInfoOf<T>, reason: RoundFailure) {
 		let left = info.budget.saturating_sub(info.spent);
-		let refunded =
-			T::Currency::release(&HoldReason::RoundBudget.into(), &info.creator, left, Precision::BestEffort)
-				.unwrap_or_else(|_| Zero::zero());
+		let refunded = T::Currency::release(
+			&HoldReason::RoundBudget.into(),
+			&info.creator,
+			left,
+			Precision::BestEffort,
+		)
+		.unwrap_or_else(|_| Zero::zero());
 		if let RoundStatus::Aggregated { parameters: Some(parameters), .. } = info.status {
 			let _ = T::Blobs::remove_ref(&parameters);
 		}
@@ -790,13 +907,18 @@ impl<T: Config> JobObserver for Pallet<T> {
 				info.training = info.training.saturating_sub(1);
 				if let Some(mut entry) = Shards::<T>::get(round, index) {
 					let update = match end {
-						JobEnd::Settled { parameters: Some(update), .. } =>
-							T::Blobs::add_ref(&update).ok().map(|_| update),
+						JobEnd::Settled { parameters: Some(update), .. } => {
+							T::Blobs::add_ref(&update).ok().map(|_| update)
+						},
 						_ => None,
 					};
 					entry.status = match update {
 						Some(update) => {
-							Self::deposit_event(Event::ShardTrained { round, shard: index, update });
+							Self::deposit_event(Event::ShardTrained {
+								round,
+								shard: index,
+								update,
+							});
 							ShardStatus::Trained { update }
 						},
 						None => {
@@ -809,8 +931,9 @@ impl<T: Config> JobObserver for Pallet<T> {
 			},
 			None => {
 				let (parameters, verdicts) = match end {
-					JobEnd::Settled { parameters: Some(p), verdicts } =>
-						(T::Blobs::add_ref(&p).ok().map(|_| p), verdicts),
+					JobEnd::Settled { parameters: Some(p), verdicts } => {
+						(T::Blobs::add_ref(&p).ok().map(|_| p), verdicts)
+					},
 					_ => (None, Vec::new()),
 				};
 				info.status = RoundStatus::Aggregated {

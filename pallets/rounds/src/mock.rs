@@ -9,7 +9,9 @@ use frame_support::{
 	traits::{ConstU32, ConstU64},
 };
 use mosaic_primitives::{
-	contribution::{ContributionKind, Points, RecordContribution, RewardPot, RewardSource, Subject},
+	contribution::{
+		ContributionKind, Points, RecordContribution, RewardPot, RewardSource, Subject,
+	},
 	rounds::RoundJob,
 };
 use pallet_mosaic_blobs::{BlobKind, BlobSummary};
@@ -126,9 +128,20 @@ impl ModelRegistry<u64, u64> for MockRegistry {
 	fn mark_invalid(_: u32, _: u32, _: u16) -> DispatchResult {
 		Ok(())
 	}
-	fn publish_derived(model: u32, base: u32, parameters: [u8; 32], round: u64) -> Result<u32, DispatchError> {
+	fn publish_derived(
+		model: u32,
+		base: u32,
+		parameters: [u8; 32],
+		round: u64,
+	) -> Result<u32, DispatchError> {
 		let mut versions = Versions::get();
-		let next = versions.keys().filter(|(m, _)| *m == model).map(|(_, v)| *v).max().ok_or(DispatchError::CannotLookup)? + 1;
+		let next = versions
+			.keys()
+			.filter(|(m, _)| *m == model)
+			.map(|(_, v)| *v)
+			.max()
+			.ok_or(DispatchError::CannotLookup)?
+			+ 1;
 		let mut view = versions.get(&(model, base)).cloned().ok_or(DispatchError::CannotLookup)?;
 		view.parameters = Some(parameters);
 		versions.insert((model, next), view);
@@ -141,9 +154,12 @@ impl ModelRegistry<u64, u64> for MockRegistry {
 pub struct MockBlobs;
 impl BlobInspect<u64> for MockBlobs {
 	fn blob(hash: &[u8; 32]) -> Option<BlobSummary<u64>> {
-		SealedBlobs::get()
-			.get(hash)
-			.map(|(owner, refs)| BlobSummary { owner: *owner, byte_len: 40, kind: BlobKind::Sealed, refs: *refs })
+		SealedBlobs::get().get(hash).map(|(owner, refs)| BlobSummary {
+			owner: *owner,
+			byte_len: 40,
+			kind: BlobKind::Sealed,
+			refs: *refs,
+		})
 	}
 	fn is_sealed(hash: &[u8; 32]) -> bool {
 		SealedBlobs::get().contains_key(hash)
@@ -152,7 +168,8 @@ impl BlobInspect<u64> for MockBlobs {
 		Self::is_sealed(hash).then_some(40)
 	}
 	fn add_ref(hash: &[u8; 32]) -> DispatchResult {
-		SealedBlobs::mutate(|b| b.get_mut(hash).map(|(_, n)| *n += 1)).ok_or(DispatchError::CannotLookup)
+		SealedBlobs::mutate(|b| b.get_mut(hash).map(|(_, n)| *n += 1))
+			.ok_or(DispatchError::CannotLookup)
 	}
 	fn remove_ref(hash: &[u8; 32]) -> DispatchResult {
 		SealedBlobs::mutate(|b| b.get_mut(hash).filter(|(_, n)| *n > 0).map(|(_, n)| *n -= 1))
@@ -240,7 +257,16 @@ pub const VALIDATION: [u8; 32] = [2; 32];
 pub fn new_test_ext() -> sp_io::TestExternalities {
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	pallet_balances::GenesisConfig::<Test> {
-		balances: vec![(OWNER, INITIAL), (ANN, INITIAL), (BEN, INITIAL), (CAL, INITIAL), (DIA, INITIAL), (POOR, 10), (POT, 1), (ESCROWS, 1)],
+		balances: vec![
+			(OWNER, INITIAL),
+			(ANN, INITIAL),
+			(BEN, INITIAL),
+			(CAL, INITIAL),
+			(DIA, INITIAL),
+			(POOR, 10),
+			(POT, 1),
+			(ESCROWS, 1),
+		],
 		..Default::default()
 	}
 	.assimilate_storage(&mut storage)

@@ -37,7 +37,15 @@ fn signed(who: u64) -> RuntimeOrigin {
 
 fn create(min_shards: u32) -> RoundId {
 	let round = NextRoundId::<Test>::get();
-	assert_ok!(MosaicRounds::create_round(signed(OWNER), 0, 1, VALIDATION, settings(min_shards), BUDGET, JOIN_UNTIL));
+	assert_ok!(MosaicRounds::create_round(
+		signed(OWNER),
+		0,
+		1,
+		VALIDATION,
+		settings(min_shards),
+		BUDGET,
+		JOIN_UNTIL
+	));
 	round
 }
 
@@ -97,14 +105,32 @@ fn assert_all_released(accounts: &[u64]) {
 #[test]
 fn create_round_checks_everything_and_holds_the_budget() {
 	new_test_ext().execute_with(|| {
-		let open = |who, settings, budget, until| MosaicRounds::create_round(signed(who), 0, 1, VALIDATION, settings, budget, until);
+		let open = |who, settings, budget, until| {
+			MosaicRounds::create_round(signed(who), 0, 1, VALIDATION, settings, budget, until)
+		};
 		assert_noop!(open(ANN, settings(1), BUDGET, JOIN_UNTIL), Error::<Test>::BaseNotOpen);
 		assert_noop!(
-			MosaicRounds::create_round(signed(OWNER), 0, 2, VALIDATION, settings(1), BUDGET, JOIN_UNTIL),
+			MosaicRounds::create_round(
+				signed(OWNER),
+				0,
+				2,
+				VALIDATION,
+				settings(1),
+				BUDGET,
+				JOIN_UNTIL
+			),
 			Error::<Test>::VersionNotRunnable
 		);
 		assert_noop!(
-			MosaicRounds::create_round(signed(OWNER), 0, 1, [7; 32], settings(1), BUDGET, JOIN_UNTIL),
+			MosaicRounds::create_round(
+				signed(OWNER),
+				0,
+				1,
+				[7; 32],
+				settings(1),
+				BUDGET,
+				JOIN_UNTIL
+			),
 			Error::<Test>::ValidationUnavailable
 		);
 		for bad in [
@@ -119,8 +145,14 @@ fn create_round_checks_everything_and_holds_the_budget() {
 		}
 		assert_noop!(open(OWNER, settings(1), BUDGET, 1), Error::<Test>::BadJoinPeriod);
 		assert_noop!(open(OWNER, settings(1), BUDGET, 2 + MAX_JOIN), Error::<Test>::BadJoinPeriod);
-		assert_noop!(open(OWNER, settings(1), INITIAL + 1, JOIN_UNTIL), Error::<Test>::InsufficientBalance);
-		assert_noop!(open(OWNER, settings(1), ESCROW - 1, JOIN_UNTIL), Error::<Test>::BudgetTooSmall);
+		assert_noop!(
+			open(OWNER, settings(1), INITIAL + 1, JOIN_UNTIL),
+			Error::<Test>::InsufficientBalance
+		);
+		assert_noop!(
+			open(OWNER, settings(1), ESCROW - 1, JOIN_UNTIL),
+			Error::<Test>::BudgetTooSmall
+		);
 		Versions::mutate(|v| v.get_mut(&(0, 1)).unwrap().parameters = None);
 		assert_noop!(open(OWNER, settings(1), BUDGET, JOIN_UNTIL), Error::<Test>::NoBaseParameters);
 		Versions::mutate(|v| v.get_mut(&(0, 1)).unwrap().parameters = Some(BASE_PARAMS));
@@ -134,7 +166,14 @@ fn create_round_checks_everything_and_holds_the_budget() {
 		assert_eq!(info.status, RoundStatus::Open);
 		assert_eq!(
 			events(),
-			vec![Event::RoundCreated { round, creator: OWNER, model: 0, base: 1, budget: BUDGET, join_until: JOIN_UNTIL }]
+			vec![Event::RoundCreated {
+				round,
+				creator: OWNER,
+				model: 0,
+				base: 1,
+				budget: BUDGET,
+				join_until: JOIN_UNTIL
+			}]
 		);
 	});
 }
@@ -143,14 +182,35 @@ fn create_round_checks_everything_and_holds_the_budget() {
 fn joining_checks_the_shard_and_the_round() {
 	new_test_ext().execute_with(|| {
 		let round = create(1);
-		assert_noop!(MosaicRounds::join_public(signed(ANN), 9, dataset(ANN), 10), Error::<Test>::UnknownRound);
-		assert_noop!(MosaicRounds::join_public(signed(ANN), round, [7; 32], 10), Error::<Test>::BlobUnavailable);
-		assert_noop!(MosaicRounds::join_public(signed(ANN), round, dataset(ANN), 0), Error::<Test>::NoRows);
-		assert_noop!(MosaicRounds::join_private(signed(ANN), round, update(BEN), 10), Error::<Test>::NotBlobOwner);
-		assert_noop!(MosaicRounds::join_private(signed(ANN), round, [7; 32], 10), Error::<Test>::BlobUnavailable);
-		assert_noop!(MosaicRounds::join_private(signed(POOR), round, update(POOR), 10), Error::<Test>::InsufficientBalance);
+		assert_noop!(
+			MosaicRounds::join_public(signed(ANN), 9, dataset(ANN), 10),
+			Error::<Test>::UnknownRound
+		);
+		assert_noop!(
+			MosaicRounds::join_public(signed(ANN), round, [7; 32], 10),
+			Error::<Test>::BlobUnavailable
+		);
+		assert_noop!(
+			MosaicRounds::join_public(signed(ANN), round, dataset(ANN), 0),
+			Error::<Test>::NoRows
+		);
+		assert_noop!(
+			MosaicRounds::join_private(signed(ANN), round, update(BEN), 10),
+			Error::<Test>::NotBlobOwner
+		);
+		assert_noop!(
+			MosaicRounds::join_private(signed(ANN), round, [7; 32], 10),
+			Error::<Test>::BlobUnavailable
+		);
+		assert_noop!(
+			MosaicRounds::join_private(signed(POOR), round, update(POOR), 10),
+			Error::<Test>::InsufficientBalance
+		);
 		JobsRefuse::set(true);
-		assert_noop!(MosaicRounds::join_public(signed(ANN), round, dataset(ANN), 10), DispatchError::Other("jobs refuse"));
+		assert_noop!(
+			MosaicRounds::join_public(signed(ANN), round, dataset(ANN), 10),
+			DispatchError::Other("jobs refuse")
+		);
 		JobsRefuse::set(false);
 
 		// A public shard's training job, from the base parameters: the budget pays its
@@ -163,16 +223,38 @@ fn joining_checks_the_shard_and_the_round() {
 		assert_eq!(Rounds::<Test>::get(round).unwrap().spent, ESCROW);
 		assert_eq!(
 			Jobs::get(),
-			vec![(OWNER, 0, 1, RoundJob::Training { dataset: dataset(ANN), parameters: BASE_PARAMS, epochs: 5, batch_size: 32 }, 2, 20, 31)]
+			vec![(
+				OWNER,
+				0,
+				1,
+				RoundJob::Training {
+					dataset: dataset(ANN),
+					parameters: BASE_PARAMS,
+					epochs: 5,
+					batch_size: 32
+				},
+				2,
+				20,
+				31
+			)]
 		);
 		assert!(MosaicRounds::owns(0), "the round's jobs are the round's to end");
 		assert!(!MosaicRounds::owns(1));
 		assert_eq!(held(HoldReason::ShardDeposit, ANN), SHARD_DEPOSIT);
-		assert_noop!(MosaicRounds::join_private(signed(ANN), round, update(ANN), 10), Error::<Test>::AlreadyJoined);
+		assert_noop!(
+			MosaicRounds::join_private(signed(ANN), round, update(ANN), 10),
+			Error::<Test>::AlreadyJoined
+		);
 		assert_ok!(MosaicRounds::join_private(signed(BEN), round, update(BEN), 80));
 		assert_eq!(refs(update(BEN)), 1);
 		assert_eq!(Rounds::<Test>::get(round).unwrap().training, 1);
-		assert!(events().contains(&Event::ShardJoined { round, shard: 1, owner: BEN, rows: 80, job: None }));
+		assert!(events().contains(&Event::ShardJoined {
+			round,
+			shard: 1,
+			owner: BEN,
+			rows: 80,
+			job: None
+		}));
 
 		// Bounded shards, and a joining period.
 		assert_ok!(MosaicRounds::join_private(signed(CAL), round, update(CAL), 1));
@@ -180,10 +262,16 @@ fn joining_checks_the_shard_and_the_round() {
 		let extra = stored(POOR, 1);
 		Balances::set_balance(&POOR, 1_000);
 		assert_ok!(MosaicRounds::join_private(signed(POOR), round, extra, 1));
-		assert_noop!(MosaicRounds::join_private(signed(OWNER), round, stored(OWNER, 2), 1), Error::<Test>::TooManyShards);
+		assert_noop!(
+			MosaicRounds::join_private(signed(OWNER), round, stored(OWNER, 2), 1),
+			Error::<Test>::TooManyShards
+		);
 		let other = create(1);
 		System::set_block_number(JOIN_UNTIL + 1);
-		assert_noop!(MosaicRounds::join_private(signed(ANN), other, update(ANN), 10), Error::<Test>::JoiningClosed);
+		assert_noop!(
+			MosaicRounds::join_private(signed(ANN), other, update(ANN), 10),
+			Error::<Test>::JoiningClosed
+		);
 	});
 }
 
@@ -230,7 +318,15 @@ fn a_round_completes_pays_by_rows_and_excludes_a_rejected_update() {
 		);
 		assert_eq!(
 			Jobs::get()[job as usize],
-			(OWNER, 0, 1, RoundJob::Aggregation { parameters: BASE_PARAMS, manifest, validation: VALIDATION }, 2, 20, 41)
+			(
+				OWNER,
+				0,
+				1,
+				RoundJob::Aggregation { parameters: BASE_PARAMS, manifest, validation: VALIDATION },
+				2,
+				20,
+				41
+			)
 		);
 		assert_noop!(MosaicRounds::aggregate(signed(DIA), round), Error::<Test>::NotOpen);
 
@@ -255,13 +351,31 @@ fn a_round_completes_pays_by_rows_and_excludes_a_rejected_update() {
 		let recorded = Recorded::get();
 		assert_eq!(recorded.len(), 4);
 		assert!(recorded.contains(&(ANN, ContributionKind::Data, Subject::Round(round), 60, ann)));
-		assert!(recorded.contains(&(CAL, ContributionKind::Data, Subject::Round(round), 20, update(CAL))));
-		assert!(recorded.contains(&(OWNER, ContributionKind::Model, Subject::Round(round), MODEL_POINTS, combined)));
+		assert!(recorded.contains(&(
+			CAL,
+			ContributionKind::Data,
+			Subject::Round(round),
+			20,
+			update(CAL)
+		)));
+		assert!(recorded.contains(&(
+			OWNER,
+			ContributionKind::Model,
+			Subject::Round(round),
+			MODEL_POINTS,
+			combined
+		)));
 		assert!(!recorded.iter().any(|r| r.0 == DIA));
 		let evs = events();
 		assert!(evs.contains(&Event::UpdateRejected { round, shard: 3, owner: DIA }));
 		assert!(evs.contains(&Event::OwnerRewarded { round, owner: OWNER, amount: 149 }));
-		assert!(evs.contains(&Event::RoundCompleted { round, version: 2, compute: 3 * ESCROW, paid: 744, refunded: 1 }));
+		assert!(evs.contains(&Event::RoundCompleted {
+			round,
+			version: 2,
+			compute: 3 * ESCROW,
+			paid: 744,
+			refunded: 1
+		}));
 		assert_all_released(&[ANN, BEN, CAL, DIA]);
 		assert_eq!((refs(ann), refs(ben), refs(combined)), (0, 0, 0));
 		assert_eq!(Shards::<Test>::iter_prefix(round).count(), 0);
@@ -298,7 +412,15 @@ fn a_failed_shard_is_dropped_and_the_round_completes_with_the_rest() {
 
 		// With a minimum of one, the same round completes with the private shard alone.
 		let round = NextRoundId::<Test>::get();
-		assert_ok!(MosaicRounds::create_round(signed(OWNER), 0, 1, VALIDATION, settings(1), BUDGET, 2 * JOIN_UNTIL));
+		assert_ok!(MosaicRounds::create_round(
+			signed(OWNER),
+			0,
+			1,
+			VALIDATION,
+			settings(1),
+			BUDGET,
+			2 * JOIN_UNTIL
+		));
 		assert_ok!(MosaicRounds::join_public(signed(ANN), round, dataset(ANN), 100));
 		assert_ok!(MosaicRounds::join_private(signed(CAL), round, update(CAL), 100));
 		MosaicRounds::job_ended(2, JobEnd::Failed);
@@ -364,10 +486,26 @@ fn rounds_fail_cleanly_when_aggregation_fails_or_accepts_too_little() {
 #[test]
 fn a_sponsor_funds_a_round_on_an_opened_base_and_its_owner_is_paid() {
 	new_test_ext().execute_with(|| {
-		let sponsor = |budget| MosaicRounds::create_round(signed(ANN), 0, 1, VALIDATION, settings(1), budget, JOIN_UNTIL);
+		let sponsor = |budget| {
+			MosaicRounds::create_round(
+				signed(ANN),
+				0,
+				1,
+				VALIDATION,
+				settings(1),
+				budget,
+				JOIN_UNTIL,
+			)
+		};
 		assert_noop!(sponsor(BUDGET), Error::<Test>::BaseNotOpen);
-		assert_noop!(MosaicRounds::set_base_open(signed(ANN), 0, 1, true), Error::<Test>::NotModelOwner);
-		assert_noop!(MosaicRounds::set_base_open(signed(OWNER), 0, 9, true), Error::<Test>::VersionNotRunnable);
+		assert_noop!(
+			MosaicRounds::set_base_open(signed(ANN), 0, 1, true),
+			Error::<Test>::NotModelOwner
+		);
+		assert_noop!(
+			MosaicRounds::set_base_open(signed(OWNER), 0, 9, true),
+			Error::<Test>::VersionNotRunnable
+		);
 		assert_ok!(MosaicRounds::set_base_open(signed(OWNER), 0, 1, true));
 		assert_eq!(OpenBases::<Test>::get(0, 1), Some(OWNER));
 		assert!(events().contains(&Event::BaseOpened { model: 0, version: 1, open: true }));
@@ -395,7 +533,13 @@ fn a_sponsor_funds_a_round_on_an_opened_base_and_its_owner_is_paid() {
 		assert_eq!(Published::get().len(), 1, "the owner's model gets the version");
 		// 50 left: the owner's 20%, then 40 by rows 100:300.
 		assert_eq!([OWNER, BEN, CAL].map(|who| Owed::get()[&who]), [10, 10, 30]);
-		assert!(Recorded::get().contains(&(OWNER, ContributionKind::Model, Subject::Round(round), MODEL_POINTS, stored(ANN, 2))));
+		assert!(Recorded::get().contains(&(
+			OWNER,
+			ContributionKind::Model,
+			Subject::Round(round),
+			MODEL_POINTS,
+			stored(ANN, 2)
+		)));
 		assert_all_released(&[ANN, BEN, CAL]);
 		assert_eq!(held(HoldReason::RoundBudget, ANN), 0);
 

@@ -2,8 +2,8 @@
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use frame_support::BoundedVec;
-use sp_runtime::traits::UniqueSaturatedInto;
 use scale_info::TypeInfo;
+use sp_runtime::traits::UniqueSaturatedInto;
 
 pub use mosaic_primitives::rounds::{JobId, RoundId};
 pub use pallet_mosaic_models::{ModelId, VersionNumber};
@@ -13,7 +13,16 @@ pub type Hash32 = [u8; 32];
 
 /// How a round trains and aggregates, and what its jobs pay.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
 )]
 pub struct RoundSettings<Balance, BlockNumber> {
 	/// Passes over each public shard; from 1 to the jobs pallet's `MaxTrainingEpochs`.
@@ -37,7 +46,16 @@ pub struct RoundSettings<Balance, BlockNumber> {
 
 /// A shard's data, or, for a private shard, what its owner trained on it.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
 )]
 pub enum ShardKind {
 	/// A dataset blob anyone can read; a training job replicated and verified like any job
@@ -55,7 +73,16 @@ pub enum ShardKind {
 
 /// Where a shard is in its round.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
 )]
 pub enum ShardStatus {
 	/// A public shard's training job runs.
@@ -94,7 +121,16 @@ pub struct Shard<AccountId, Balance> {
 
 /// Why a round failed.
 #[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, Copy, PartialEq, Eq, Debug,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
 )]
 pub enum RoundFailure {
 	/// Fewer than `min_shards` shards had an update when joining closed.

@@ -19,8 +19,18 @@ pub const MAX_PRECISION: u8 = 12;
 
 /// Element type of an output tensor, as declared in a model's schema.
 #[derive(
-	Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Encode, Decode, DecodeWithMemTracking,
-	MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	PartialOrd,
+	Ord,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
 pub enum ElementType {
@@ -190,7 +200,8 @@ pub fn canonical_digest(
 	}
 
 	let mut bytes = Vec::with_capacity(
-		DOMAIN.len() + 5 + outputs.iter().map(|o| 16 + o.name.len() + o.values.len() * 8).sum::<usize>(),
+		DOMAIN.len()
+			+ 5 + outputs.iter().map(|o| 16 + o.name.len() + o.values.len() * 8).sum::<usize>(),
 	);
 	bytes.extend_from_slice(DOMAIN);
 	bytes.push(precision);
@@ -224,11 +235,11 @@ pub fn within_tolerance(a: &[QuantizedTensor], b: &[QuantizedTensor], tolerance:
 	a.sort_by(|x, y| x.name.cmp(&y.name));
 	b.sort_by(|x, y| x.name.cmp(&y.name));
 	a.iter().zip(b.iter()).all(|(x, y)| {
-		x.name == y.name &&
-			x.element_type == y.element_type &&
-			x.shape == y.shape &&
-			x.values.len() == y.values.len() &&
-			x.values.iter().zip(y.values.iter()).all(|(p, q)| p.abs_diff(*q) <= tolerance)
+		x.name == y.name
+			&& x.element_type == y.element_type
+			&& x.shape == y.shape
+			&& x.values.len() == y.values.len()
+			&& x.values.iter().zip(y.values.iter()).all(|(p, q)| p.abs_diff(*q) <= tolerance)
 	})
 }
 
@@ -280,10 +291,7 @@ mod tests {
 	fn digest_ignores_output_order() {
 		let a = tensor("a", vec![1, 2]);
 		let b = tensor("b", vec![3]);
-		assert_eq!(
-			canonical_digest(&[a.clone(), b.clone()], 4),
-			canonical_digest(&[b, a], 4)
-		);
+		assert_eq!(canonical_digest(&[a.clone(), b.clone()], 4), canonical_digest(&[b, a], 4));
 	}
 
 	#[test]

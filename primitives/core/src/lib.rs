@@ -22,9 +22,9 @@ pub mod worker {
 		use sp_application_crypto::{app_crypto, sr25519};
 		app_crypto!(sr25519, super::KEY_TYPE);
 	}
-	pub use app::{Public, Signature};
 	#[cfg(feature = "std")]
 	pub use app::Pair;
+	pub use app::{Public, Signature};
 }
 
 use sp_runtime::{

@@ -31,7 +31,16 @@ pub enum InputSource {
 
 /// How input bytes are encoded.
 #[derive(
-	Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo,
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
 )]
 pub enum InputFormat {
 	/// ONNX `TensorProto`, one tensor, named by the proto.

@@ -51,7 +51,18 @@ pub struct AggregationManifest {
 }
 
 /// A job a round needs.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo, MaxEncodedLen)]
+#[derive(
+	Clone,
+	Copy,
+	Debug,
+	PartialEq,
+	Eq,
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	TypeInfo,
+	MaxEncodedLen,
+)]
 pub enum RoundJob {
 	/// Train a public shard (`dataset`, a sealed blob in SCALE form) from `parameters`.
 	Training {
@@ -110,7 +121,11 @@ pub trait RoundJobs<AccountId, Balance, BlockNumber> {
 	/// and the result's blob deposit), so that a round can fund it from its budget. Fails as
 	/// `submit` would for a bad spec or an unusable parameter blob; an aggregation's manifest
 	/// need not exist yet.
-	fn escrow(job: RoundJob, replication: u8, fee_per_worker: Balance) -> Result<Balance, DispatchError>;
+	fn escrow(
+		job: RoundJob,
+		replication: u8,
+		fee_per_worker: Balance,
+	) -> Result<Balance, DispatchError>;
 }
 
 /// Told by the jobs pallet when a job ends.

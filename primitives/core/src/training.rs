@@ -18,8 +18,12 @@ pub const LOSS_CURVE: &str = "loss_curve";
 pub const NEXT_SUFFIX: &str = "_next";
 
 /// Outputs of training and aggregation runs that are reports, not parameters.
-pub const REPORT_OUTPUTS: [&str; 4] =
-	[LOSS_CURVE, crate::rounds::VERDICTS, crate::rounds::VALIDATION_LOSS, crate::rounds::UPDATE_NORMS];
+pub const REPORT_OUTPUTS: [&str; 4] = [
+	LOSS_CURVE,
+	crate::rounds::VERDICTS,
+	crate::rounds::VALIDATION_LOSS,
+	crate::rounds::UPDATE_NORMS,
+];
 
 /// The parameter blob of a training or aggregation result: its outputs but the reports
 /// ([`REPORT_OUTPUTS`]), as a SCALE
@@ -84,8 +88,11 @@ mod tests {
 		let decoded = Vec::<InputTensor>::decode(&mut &blob[..]).unwrap();
 		assert_eq!(decoded.len(), 1);
 		assert_eq!(decoded[0].name, b"w");
-		let values: Vec<f32> =
-			decoded[0].data.chunks(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
+		let values: Vec<f32> = decoded[0]
+			.data
+			.chunks(4)
+			.map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+			.collect();
 		assert_eq!(values, [1.5, -0.025]);
 	}
 

@@ -45,14 +45,15 @@ fn main() {
 		.and_then(|i| args.get(i + 1))
 		.and_then(|n| n.parse().ok())
 		.unwrap_or(50);
-	let sandbox_bin = std::env::var_os("MOSAIC_SANDBOX_BIN").map(PathBuf::from).unwrap_or_else(|| {
-		std::env::current_exe()
-			.expect("current exe")
-			.parent()
-			.and_then(|deps| deps.parent())
-			.expect("target dir")
-			.join("mosaic-executor-sandbox")
-	});
+	let sandbox_bin =
+		std::env::var_os("MOSAIC_SANDBOX_BIN").map(PathBuf::from).unwrap_or_else(|| {
+			std::env::current_exe()
+				.expect("current exe")
+				.parent()
+				.and_then(|deps| deps.parent())
+				.expect("target dir")
+				.join("mosaic-executor-sandbox")
+		});
 
 	if args.iter().any(|a| a == "--generic") {
 		mosaic_executor::select_kernels(Kernels::Generic);
@@ -91,7 +92,11 @@ fn main() {
 			args: vec![],
 			memory_limit_bytes: 4 << 30,
 			limits: Limits::default(),
-			kernels: if args.iter().any(|a| a == "--generic") { Kernels::Generic } else { Kernels::Native },
+			kernels: if args.iter().any(|a| a == "--generic") {
+				Kernels::Generic
+			} else {
+				Kernels::Native
+			},
 		});
 		sandbox.run(&model, &inputs, 4).expect("sandbox warm-up");
 		let sandboxed = median(

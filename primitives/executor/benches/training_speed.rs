@@ -12,10 +12,7 @@ use std::{
 };
 
 use mosaic_executor::{
-	formats::scale,
-	sandbox,
-	training::TrainSpec,
-	Executor, Kernels, Limits, Tensor,
+	formats::scale, sandbox, training::TrainSpec, Executor, Kernels, Limits, Tensor,
 };
 
 const SPEC: TrainSpec = TrainSpec { epochs: 5, batch_size: 32 };
@@ -66,11 +63,15 @@ fn main() {
 		let init = tensors(&format!("{model}_init.scale"));
 		let time = |run: &dyn Fn()| {
 			run(); // warm the plan cache
-			median((0..iterations).map(|_| {
-				let started = Instant::now();
-				run();
-				started.elapsed()
-			}).collect())
+			median(
+				(0..iterations)
+					.map(|_| {
+						let started = Instant::now();
+						run();
+						started.elapsed()
+					})
+					.collect(),
+			)
 		};
 		let in_process = time(&|| {
 			executor.train(&step, &init, &data, SPEC).expect("trains");
@@ -87,9 +88,15 @@ fn main() {
 			.collect();
 		println!("{}", serde_json::Value::Array(rows));
 	} else {
-		println!("{} epochs x {} rows, batch {} ({steps} steps); medians of {iterations} runs:", SPEC.epochs, rows, SPEC.batch_size);
+		println!(
+			"{} epochs x {} rows, batch {} ({steps} steps); medians of {iterations} runs:",
+			SPEC.epochs, rows, SPEC.batch_size
+		);
 		for (m, p, s) in rows_out {
-			println!("  {m:<7} in process {p:>8.3} ms ({:.1} µs/step)   sandbox {s:>8.3} ms", p * 1e3 / steps as f64);
+			println!(
+				"  {m:<7} in process {p:>8.3} ms ({:.1} µs/step)   sandbox {s:>8.3} ms",
+				p * 1e3 / steps as f64
+			);
 		}
 	}
 }

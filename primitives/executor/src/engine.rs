@@ -2,11 +2,7 @@
 
 use std::{collections::HashMap, sync::Arc};
 
-use tract_onnx::{
-	pb,
-	prelude::*,
-	tract_core::ops::konst::Const,
-};
+use tract_onnx::{pb, prelude::*, tract_core::ops::konst::Const};
 
 use crate::{
 	error::{ExecutorError, Result},
@@ -39,8 +35,8 @@ pub const BAKED_INPUT_MAX_ELEMENTS: usize = 64;
 
 /// Whether `input` is baked into the plan (see [`BAKED_INPUT_MAX_ELEMENTS`]).
 pub fn is_baked(input: &OurTensor) -> bool {
-	matches!(input.values, Values::I64(_) | Values::I32(_)) &&
-		input.values.len() <= BAKED_INPUT_MAX_ELEMENTS
+	matches!(input.values, Values::I64(_) | Values::I32(_))
+		&& input.values.len() <= BAKED_INPUT_MAX_ELEMENTS
 }
 
 fn datum_type(element_type: ElementType) -> Result<DatumType> {
@@ -99,18 +95,21 @@ pub fn order_inputs<'a>(
 				}
 				for (dim, &size) in spec.shape.iter().zip(&given.shape) {
 					match dim {
-						Dim::Fixed(n) if *n as usize != size =>
+						Dim::Fixed(n) if *n as usize != size => {
 							return Err(ExecutorError::InputMismatch(format!(
 								"{}: expected shape {:?}, got {:?}",
 								spec.name, spec.shape, given.shape
-							))),
-						Dim::Symbolic(name) =>
+							)))
+						},
+						Dim::Symbolic(name) => {
 							if *symbols.entry(name.as_str()).or_insert(size) != size {
 								return Err(ExecutorError::InputMismatch(format!(
 									"{}: dimension {name} is {} elsewhere, {size} here",
-									spec.name, symbols[name.as_str()]
+									spec.name,
+									symbols[name.as_str()]
 								)));
-							},
+							}
+						},
 						_ => {},
 					}
 				}
@@ -241,7 +240,9 @@ pub fn from_tract(name: &str, tensor: &Tensor) -> Result<OurTensor> {
 		DatumType::I8 => Values::I8(plain(tensor)?),
 		DatumType::I32 => Values::I32(plain(tensor)?),
 		DatumType::I64 => Values::I64(plain(tensor)?),
-		DatumType::I16 | DatumType::U16 | DatumType::U32 | DatumType::TDim => Values::I64(cast(tensor)?),
+		DatumType::I16 | DatumType::U16 | DatumType::U32 | DatumType::TDim => {
+			Values::I64(cast(tensor)?)
+		},
 		DatumType::U8 => Values::U8(plain(tensor)?),
 		DatumType::Bool => Values::Bool(plain(tensor)?),
 		other => return Err(ExecutorError::UnsupportedElementType(format!("{other:?}"))),
@@ -265,6 +266,10 @@ impl Plan {
 				self.output_names.len()
 			)));
 		}
-		self.output_names.iter().zip(outputs.iter()).map(|(name, t)| from_tract(name, t)).collect()
+		self.output_names
+			.iter()
+			.zip(outputs.iter())
+			.map(|(name, t)| from_tract(name, t))
+			.collect()
 	}
 }

@@ -66,10 +66,10 @@ impl ExecutorError {
 	pub fn is_model_fault(&self) -> bool {
 		matches!(
 			self,
-			ExecutorError::MalformedModel(_) |
-				ExecutorError::ModelTooLarge { .. } |
-				ExecutorError::OpsetOutOfRange { .. } |
-				ExecutorError::UnsupportedOperator(_)
+			ExecutorError::MalformedModel(_)
+				| ExecutorError::ModelTooLarge { .. }
+				| ExecutorError::OpsetOutOfRange { .. }
+				| ExecutorError::UnsupportedOperator(_)
 		)
 	}
 }
@@ -78,25 +78,32 @@ impl core::fmt::Display for ExecutorError {
 	fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
 		match self {
 			ExecutorError::MalformedModel(why) => write!(f, "malformed ONNX model: {why}"),
-			ExecutorError::ModelTooLarge { bytes, limit } =>
-				write!(f, "model is {bytes} bytes, the limit is {limit}"),
-			ExecutorError::OpsetOutOfRange { opset, min, max } =>
-				write!(f, "ONNX opset {opset} is outside the supported range {min}..={max}"),
+			ExecutorError::ModelTooLarge { bytes, limit } => {
+				write!(f, "model is {bytes} bytes, the limit is {limit}")
+			},
+			ExecutorError::OpsetOutOfRange { opset, min, max } => {
+				write!(f, "ONNX opset {opset} is outside the supported range {min}..={max}")
+			},
 			ExecutorError::UnsupportedOperator(op) => write!(f, "operator {op} is not supported"),
 			ExecutorError::TensorTooLarge { name, elements, limit } => write!(
 				f,
 				"tensor {name} has {elements} elements, the limit is {limit} \
 				 (u64::MAX means its size cannot be bounded)"
 			),
-			ExecutorError::MemoryLimitExceeded { bytes, limit } =>
-				write!(f, "model needs {bytes} bytes of tensors, the limit is {limit}"),
-			ExecutorError::Timeout { millis } =>
-				write!(f, "inference did not finish within {millis} ms"),
+			ExecutorError::MemoryLimitExceeded { bytes, limit } => {
+				write!(f, "model needs {bytes} bytes of tensors, the limit is {limit}")
+			},
+			ExecutorError::Timeout { millis } => {
+				write!(f, "inference did not finish within {millis} ms")
+			},
 			ExecutorError::InputMismatch(why) => write!(f, "input does not match the model: {why}"),
 			ExecutorError::MalformedInput(why) => write!(f, "malformed input: {why}"),
-			ExecutorError::NonFiniteOutput { name } =>
-				write!(f, "output {name} contains NaN or infinity"),
-			ExecutorError::UnsupportedElementType(t) => write!(f, "element type {t} is not supported"),
+			ExecutorError::NonFiniteOutput { name } => {
+				write!(f, "output {name} contains NaN or infinity")
+			},
+			ExecutorError::UnsupportedElementType(t) => {
+				write!(f, "element type {t} is not supported")
+			},
 			ExecutorError::Digest(e) => write!(f, "cannot digest outputs: {e:?}"),
 			ExecutorError::Engine(why) => write!(f, "tract: {why}"),
 			ExecutorError::EnginePanic(why) => write!(f, "tract panicked (contained): {why}"),

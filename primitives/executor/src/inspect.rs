@@ -9,9 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use mosaic_primitives::digest::ElementType;
 use prost::Message;
-use tract_onnx::pb::{
-	self, tensor_proto::DataType, tensor_shape_proto::dimension, type_proto,
-};
+use tract_onnx::pb::{self, tensor_proto::DataType, tensor_shape_proto::dimension, type_proto};
 
 use crate::{
 	error::{ExecutorError, Result},
@@ -65,8 +63,10 @@ pub fn inspect(bytes: &[u8], limits: &Limits) -> Result<(pb::ModelProto, ModelSu
 	}
 	let proto = pb::ModelProto::decode(bytes)
 		.map_err(|e| ExecutorError::MalformedModel(format!("not an ONNX protobuf: {e}")))?;
-	let graph =
-		proto.graph.as_ref().ok_or_else(|| ExecutorError::MalformedModel("no graph".into()))?;
+	let graph = proto
+		.graph
+		.as_ref()
+		.ok_or_else(|| ExecutorError::MalformedModel("no graph".into()))?;
 
 	let opset = default_opset(&proto)?;
 	if opset < limits.min_opset || opset > limits.max_opset {
@@ -90,7 +90,10 @@ pub fn inspect(bytes: &[u8], limits: &Limits) -> Result<(pb::ModelProto, ModelSu
 	let mut operators = Vec::new();
 	for node in &graph.node {
 		if !(node.domain.is_empty() || node.domain == "ai.onnx") {
-			return Err(ExecutorError::UnsupportedOperator(format!("{}:{}", node.domain, node.op_type)));
+			return Err(ExecutorError::UnsupportedOperator(format!(
+				"{}:{}",
+				node.domain, node.op_type
+			)));
 		}
 		if !limits.allowed_ops.contains(&node.op_type) {
 			return Err(ExecutorError::UnsupportedOperator(node.op_type.clone()));
@@ -192,8 +195,9 @@ fn tensor_spec(vi: &pb::ValueInfoProto) -> Result<TensorSpec> {
 			.enumerate()
 			.map(|(i, d)| match &d.value {
 				Some(dimension::Value::DimValue(v)) if *v >= 0 => Ok(Dim::Fixed(*v as u64)),
-				Some(dimension::Value::DimValue(v)) =>
-					Err(ExecutorError::MalformedModel(format!("{}: dimension {v}", vi.name))),
+				Some(dimension::Value::DimValue(v)) => {
+					Err(ExecutorError::MalformedModel(format!("{}: dimension {v}", vi.name)))
+				},
 				Some(dimension::Value::DimParam(name)) => Ok(Dim::Symbolic(name.clone())),
 				None => Ok(Dim::Symbolic(format!("{}_{i}", vi.name))),
 			})
@@ -203,7 +207,8 @@ fn tensor_spec(vi: &pb::ValueInfoProto) -> Result<TensorSpec> {
 }
 
 fn element_count(dims: &[i64]) -> Option<u64> {
-	dims.iter().try_fold(1u64, |acc, &d| if d < 0 { None } else { acc.checked_mul(d as u64) })
+	dims.iter()
+		.try_fold(1u64, |acc, &d| if d < 0 { None } else { acc.checked_mul(d as u64) })
 }
 
 fn check_initializers(graph: &pb::GraphProto, limits: &Limits) -> Result<u64> {
@@ -324,7 +329,8 @@ fn check_constant_shapes(graph: &pb::GraphProto, limits: &Limits) -> Result<()> 
 				(Some(start), Some(limit), Some(delta))
 					if start.len() == 1 && limit.len() == 1 && delta.len() == 1 =>
 				{
-					let (start, limit, delta) = (start[0] as i128, limit[0] as i128, delta[0] as i128);
+					let (start, limit, delta) =
+						(start[0] as i128, limit[0] as i128, delta[0] as i128);
 					if delta == 0 {
 						Some(u64::MAX)
 					} else {

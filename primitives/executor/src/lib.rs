@@ -51,9 +51,9 @@ pub fn select_kernels(kernels: Kernels) {
 	{
 		let isa = match kernels {
 			Kernels::Native => None,
-			Kernels::Generic => Some(
-				"-avx,-avx2,-fma,-f16c,-avx512f,-avx512fp16,-avx512vnni,-avxvnni".to_string(),
-			),
+			Kernels::Generic => {
+				Some("-avx,-avx2,-fma,-f16c,-avx512f,-avx512fp16,-avx512vnni,-avxvnni".to_string())
+			},
 		};
 		tract_onnx::prelude::tract_linalg::knobs::TRACT_CPU_ISA.set(isa);
 	}

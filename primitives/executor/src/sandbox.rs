@@ -22,7 +22,11 @@ use std::{
 };
 
 use crate::{
-	digest_outputs, error::ExecutorError, formats::npy, select_kernels, training::{RoundUpdate, TrainSpec},
+	digest_outputs,
+	error::ExecutorError,
+	formats::npy,
+	select_kernels,
+	training::{RoundUpdate, TrainSpec},
 	Executor, Kernels, Limits, ModelSummary, Result, RunOutput, Tensor,
 };
 
@@ -190,8 +194,9 @@ impl Sandbox {
 			Ok(()) => match running.responses.recv_timeout(deadline) {
 				Ok(Ok(frames)) => Ok(frames),
 				Ok(Err(e)) => Err(protocol(format!("child died: {e}"))),
-				Err(mpsc::RecvTimeoutError::Timeout) =>
-					Err(ExecutorError::Timeout { millis: deadline.as_millis() as u64 }),
+				Err(mpsc::RecvTimeoutError::Timeout) => {
+					Err(ExecutorError::Timeout { millis: deadline.as_millis() as u64 })
+				},
 				Err(mpsc::RecvTimeoutError::Disconnected) => Err(protocol("child died")),
 			},
 		};
@@ -203,8 +208,9 @@ impl Sandbox {
 				let _ = dead.child.kill();
 				let status = dead.child.wait().ok();
 				return Err(match (e, status) {
-					(ExecutorError::SandboxFailure(why), Some(status)) =>
-						ExecutorError::SandboxFailure(format!("{why} ({status})")),
+					(ExecutorError::SandboxFailure(why), Some(status)) => {
+						ExecutorError::SandboxFailure(format!("{why} ({status})"))
+					},
 					(e, _) => e,
 				});
 			},
@@ -230,15 +236,20 @@ impl Sandbox {
 			.arg(format!("--max-memory-bytes={}", limits.max_memory_bytes))
 			.arg(format!("--max-wall-time-ms={}", limits.max_wall_time.as_millis()))
 			.arg(format!("--max-train-steps={}", limits.max_train_steps))
-			.arg(format!("--kernels={}", match self.config.kernels {
-				Kernels::Native => "native",
-				Kernels::Generic => "generic",
-			}))
+			.arg(format!(
+				"--kernels={}",
+				match self.config.kernels {
+					Kernels::Native => "native",
+					Kernels::Generic => "generic",
+				}
+			))
 			.stdin(Stdio::piped())
 			.stdout(Stdio::piped())
 			.stderr(Stdio::inherit())
 			.spawn()
-			.map_err(|e| protocol(format!("cannot start {}: {e}", self.config.program.display())))?;
+			.map_err(|e| {
+				protocol(format!("cannot start {}: {e}", self.config.program.display()))
+			})?;
 		let stdin = BufWriter::new(child.stdin.take().expect("piped"));
 		let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
 		let (tx, responses) = mpsc::channel();
@@ -311,8 +322,11 @@ pub struct ChildOptions {
 
 /// Parses the child's `--key=value` arguments.
 pub fn parse_child_args(args: &[String]) -> std::result::Result<ChildOptions, String> {
-	let mut options =
-		ChildOptions { limits: Limits::default(), memory_limit_bytes: None, kernels: Kernels::Native };
+	let mut options = ChildOptions {
+		limits: Limits::default(),
+		memory_limit_bytes: None,
+		kernels: Kernels::Native,
+	};
 	for arg in args {
 		let (key, value) = arg.split_once('=').ok_or_else(|| format!("bad argument {arg}"))?;
 		let number = || value.parse::<u64>().map_err(|_| format!("bad number in {arg}"));
@@ -323,12 +337,13 @@ pub fn parse_child_args(args: &[String]) -> std::result::Result<ChildOptions, St
 			"--max-memory-bytes" => options.limits.max_memory_bytes = number()?,
 			"--max-wall-time-ms" => options.limits.max_wall_time = Duration::from_millis(number()?),
 			"--max-train-steps" => options.limits.max_train_steps = number()?,
-			"--kernels" =>
+			"--kernels" => {
 				options.kernels = match value {
 					"native" => Kernels::Native,
 					"generic" => Kernels::Generic,
 					_ => return Err(format!("unknown kernels {value}")),
-				},
+				}
+			},
 			_ => return Err(format!("unknown argument {arg}")),
 		}
 	}
@@ -348,7 +363,8 @@ pub fn child_main(options: ChildOptions) -> io::Result<()> {
 pub fn limit_address_space(bytes: u64) -> io::Result<()> {
 	#[cfg(unix)]
 	{
-		let limit = libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
+		let limit =
+			libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
 		// SAFETY: setrlimit reads a valid, initialised rlimit struct.
 		if unsafe { libc::setrlimit(libc::RLIMIT_AS, &limit) } != 0 {
 			return Err(io::Error::last_os_error());
@@ -444,18 +460,20 @@ pub fn serve(limits: Limits) -> io::Result<()> {
 		};
 		let result: Result<Vec<Vec<u8>>> = match (decode_error, kind.as_slice()) {
 			(Some(e), _) => Err(e),
-			(None, b"aggregate") => match parse_aggregation(&spec_frame.unwrap_or_default(), inputs) {
-				Some(request) => executor
-					.aggregate_round(
-						&model,
-						&request.base,
-						&request.validation,
-						&request.updates,
-						request.clip,
-						request.trim,
-					)
-					.map(encode_outputs),
-				None => Err(protocol("malformed aggregation request")),
+			(None, b"aggregate") => {
+				match parse_aggregation(&spec_frame.unwrap_or_default(), inputs) {
+					Some(request) => executor
+						.aggregate_round(
+							&model,
+							&request.base,
+							&request.validation,
+							&request.updates,
+							request.clip,
+							request.trim,
+						)
+						.map(encode_outputs),
+					None => Err(protocol("malformed aggregation request")),
+				}
 			},
 			(None, b"train") => {
 				let spec = spec_frame.unwrap_or_default();
@@ -464,7 +482,9 @@ pub fn serve(limits: Limits) -> io::Result<()> {
 						.map(|b| u32::from_le_bytes(b.try_into().expect("four bytes")))
 				};
 				match (word(0), word(1), word(2)) {
-					(Some(epochs), Some(batch_size), Some(params)) if params as usize <= inputs.len() => {
+					(Some(epochs), Some(batch_size), Some(params))
+						if params as usize <= inputs.len() =>
+					{
 						let (parameters, dataset) = inputs.split_at(params as usize);
 						executor
 							.train(&model, parameters, dataset, TrainSpec { epochs, batch_size })
@@ -478,8 +498,9 @@ pub fn serve(limits: Limits) -> io::Result<()> {
 				.and_then(|s| serde_json::to_vec(&s).map_err(protocol))
 				.map(|json| vec![json]),
 			(None, b"run") => executor.run_raw(&model, &inputs).map(encode_outputs),
-			(None, other) =>
-				Err(protocol(format!("unknown request {}", String::from_utf8_lossy(other)))),
+			(None, other) => {
+				Err(protocol(format!("unknown request {}", String::from_utf8_lossy(other))))
+			},
 		};
 		let response = match result {
 			Ok(mut frames) => {

@@ -93,7 +93,9 @@ impl Executor {
 		let data = by_names(&signature.batch, dataset, "dataset tensor")?;
 		let rows = dataset_rows(&data)?;
 		if spec.epochs == 0 || spec.batch_size == 0 {
-			return Err(ExecutorError::InputMismatch("epochs and batch size must be positive".into()));
+			return Err(ExecutorError::InputMismatch(
+				"epochs and batch size must be positive".into(),
+			));
 		}
 		let batch_size = spec.batch_size as usize;
 		let steps = (spec.epochs as u64).saturating_mul(rows.div_ceil(batch_size) as u64);
@@ -194,7 +196,9 @@ impl Executor {
 			}
 		}
 		if accepted.is_empty() {
-			return Err(ExecutorError::InputMismatch("no update passed the validation check".into()));
+			return Err(ExecutorError::InputMismatch(
+				"no update passed the validation check".into(),
+			));
 		}
 		let trim = trim.min((accepted.len() - 1) / 2);
 		let mut outputs = aggregate(&base, &accepted, clip, trim)?;
@@ -242,7 +246,11 @@ impl Executor {
 			if !all_finite(&new.values) {
 				return Err(ExecutorError::NonFiniteOutput { name: new.name.clone() });
 			}
-			next.push(Tensor { name: name.clone(), shape: new.shape.clone(), values: new.values.clone() });
+			next.push(Tensor {
+				name: name.clone(),
+				shape: new.shape.clone(),
+				values: new.values.clone(),
+			});
 		}
 		Ok((next, loss))
 	}
@@ -259,9 +267,11 @@ fn by_names(names: &[String], tensors: &[Tensor], what: &str) -> Result<Vec<Tens
 	names
 		.iter()
 		.map(|name| {
-			tensors.iter().find(|t| &t.name == name).cloned().ok_or_else(|| {
-				ExecutorError::InputMismatch(format!("missing {what} `{name}`"))
-			})
+			tensors
+				.iter()
+				.find(|t| &t.name == name)
+				.cloned()
+				.ok_or_else(|| ExecutorError::InputMismatch(format!("missing {what} `{name}`")))
 		})
 		.collect()
 }
@@ -314,7 +324,10 @@ fn floats(t: &Tensor) -> Result<Vec<f64>> {
 	match &t.values {
 		Values::F32(v) => Ok(v.iter().map(|x| *x as f64).collect()),
 		Values::F64(v) => Ok(v.clone()),
-		_ => Err(ExecutorError::InputMismatch(format!("parameter `{}` is not a float tensor", t.name))),
+		_ => Err(ExecutorError::InputMismatch(format!(
+			"parameter `{}` is not a float tensor",
+			t.name
+		))),
 	}
 }
 
@@ -331,10 +344,9 @@ pub fn update_norm(base: &[Tensor], update: &[Tensor]) -> Result<f64> {
 }
 
 fn matching<'a>(base: &Tensor, update: &'a [Tensor]) -> Result<&'a Tensor> {
-	let u = update
-		.iter()
-		.find(|u| u.name == base.name)
-		.ok_or_else(|| ExecutorError::InputMismatch(format!("update lacks parameter `{}`", base.name)))?;
+	let u = update.iter().find(|u| u.name == base.name).ok_or_else(|| {
+		ExecutorError::InputMismatch(format!("update lacks parameter `{}`", base.name))
+	})?;
 	if u.shape != base.shape {
 		return Err(ExecutorError::InputMismatch(format!(
 			"update's `{}` has shape {:?}, the base has {:?}",
@@ -348,7 +360,12 @@ fn matching<'a>(base: &Tensor, update: &'a [Tensor]) -> Result<&'a Tensor> {
 /// `clip` (scaled down, never up); then, coordinate by coordinate, the `trim` largest and
 /// `trim` smallest differences are dropped and the rest averaged with weights (the shard
 /// sizes). The result is `base` plus that average, as `f32` parameters named as `base`.
-pub fn aggregate(base: &[Tensor], updates: &[(Vec<Tensor>, u64)], clip: f64, trim: usize) -> Result<Vec<Tensor>> {
+pub fn aggregate(
+	base: &[Tensor],
+	updates: &[(Vec<Tensor>, u64)],
+	clip: f64,
+	trim: usize,
+) -> Result<Vec<Tensor>> {
 	if updates.len() <= 2 * trim {
 		return Err(ExecutorError::InputMismatch(format!(
 			"{} updates cannot lose {trim} from each end",
@@ -372,7 +389,8 @@ pub fn aggregate(base: &[Tensor], updates: &[(Vec<Tensor>, u64)], clip: f64, tri
 		let base_values = floats(b)?;
 		let mut values = Vec::with_capacity(base_values.len());
 		for (i, base_value) in base_values.iter().enumerate() {
-			let mut column: Vec<(f64, f64)> = deltas.iter().map(|(d, w)| (d[offset + i], *w)).collect();
+			let mut column: Vec<(f64, f64)> =
+				deltas.iter().map(|(d, w)| (d[offset + i], *w)).collect();
 			column.sort_by(|x, y| x.0.total_cmp(&y.0));
 			let kept = &column[trim..column.len() - trim];
 			let total: f64 = kept.iter().map(|(_, w)| w).sum();

@@ -39,7 +39,9 @@ fn onnx_backend_cases_reproduce_expected_outputs() {
 		if let Some((_, reason)) = KNOWN_TRACT_LIMITATIONS.iter().find(|(case, _)| *case == name) {
 			match executor.run(&model, &inputs, 4) {
 				Err(e) if e.to_string().contains(reason) => known += 1,
-				other => failures.push(format!("{name}: expected to fail with {reason}, got {other:?}")),
+				other => {
+					failures.push(format!("{name}: expected to fail with {reason}, got {other:?}"))
+				},
 			}
 			continue;
 		}
@@ -59,5 +61,11 @@ fn onnx_backend_cases_reproduce_expected_outputs() {
 	}
 	assert!(cases.len() >= 40, "only {} cases in the index", cases.len());
 	assert_eq!(known, KNOWN_TRACT_LIMITATIONS.len(), "every known limitation was exercised");
-	assert!(failures.is_empty(), "{} of {} cases failed:\n{}", failures.len(), cases.len(), failures.join("\n"));
+	assert!(
+		failures.is_empty(),
+		"{} of {} cases failed:\n{}",
+		failures.len(),
+		cases.len(),
+		failures.join("\n")
+	);
 }

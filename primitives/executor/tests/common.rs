@@ -8,7 +8,8 @@ use mosaic_executor::{formats, Tensor, Values};
 /// The fixtures scripts/onnx/gen_fixtures.sh generates (scripts/setup.sh runs it).
 pub fn fixtures() -> PathBuf {
 	let dir = std::env::var_os("MOSAIC_FIXTURES").map(PathBuf::from).unwrap_or_else(|| {
-		PathBuf::from(std::env::var_os("HOME").expect("HOME is set")).join(".cache/mosaic/onnx-fixtures")
+		PathBuf::from(std::env::var_os("HOME").expect("HOME is set"))
+			.join(".cache/mosaic/onnx-fixtures")
 	});
 	assert!(
 		dir.join("MANIFEST.json").is_file(),

@@ -107,7 +107,8 @@ fn oversized_model_is_refused_by_size() {
 	let err = executor().check(&model).unwrap_err();
 	assert!(matches!(err, ExecutorError::ModelTooLarge { .. }), "{err}");
 	// Allowed by size, its weights must still fit the tensor limit.
-	let limits = Limits { max_model_bytes: 128 << 20, max_tensor_elements: 1 << 20, ..Limits::default() };
+	let limits =
+		Limits { max_model_bytes: 128 << 20, max_tensor_elements: 1 << 20, ..Limits::default() };
 	let err = Executor::new(limits, 1 << 20).check(&model).unwrap_err();
 	assert!(matches!(err, ExecutorError::TensorTooLarge { .. }), "{err}");
 }
@@ -172,11 +173,8 @@ fn constant_of_shape_model(shape: &[i64]) -> Vec<u8> {
 fn sandbox_survives_a_child_that_runs_out_of_memory() {
 	// With the executor's own checks off, the child really tries to allocate 2 GiB under a
 	// 1 GiB address-space limit. The parent must get an error and keep working.
-	let limits = Limits {
-		max_tensor_elements: u64::MAX,
-		max_memory_bytes: u64::MAX,
-		..Limits::default()
-	};
+	let limits =
+		Limits { max_tensor_elements: u64::MAX, max_memory_bytes: u64::MAX, ..Limits::default() };
 	let sandbox = sandbox::Sandbox::new(sandbox::SandboxConfig {
 		program: env!("CARGO_BIN_EXE_mosaic-executor-sandbox").into(),
 		args: vec![],
@@ -187,7 +185,12 @@ fn sandbox_survives_a_child_that_runs_out_of_memory() {
 	let model = constant_of_shape_model(&[512, 1024, 1024]);
 	let err = sandbox.run(&model, &[], 3).unwrap_err();
 	assert!(
-		matches!(err, ExecutorError::SandboxFailure(_) | ExecutorError::EnginePanic(_) | ExecutorError::Engine(_)),
+		matches!(
+			err,
+			ExecutorError::SandboxFailure(_)
+				| ExecutorError::EnginePanic(_)
+				| ExecutorError::Engine(_)
+		),
 		"{err}"
 	);
 	let root = fixtures();
@@ -201,7 +204,9 @@ fn constant_of_shape_within_limits_still_runs() {
 	let model = constant_of_shape_model(&[2, 3]);
 	let run = executor().run(&model, &[], 3).expect("small ConstantOfShape is fine");
 	assert_eq!(run.outputs[0].shape, vec![2, 3]);
-	let err = executor().run(&constant_of_shape_model(&[1 << 20, 1 << 20]), &[], 3).unwrap_err();
+	let err = executor()
+		.run(&constant_of_shape_model(&[1 << 20, 1 << 20]), &[], 3)
+		.unwrap_err();
 	assert!(matches!(err, ExecutorError::TensorTooLarge { .. }), "{err}");
 }
 

@@ -38,7 +38,8 @@ fn small_models_match_onnxruntime_in_every_input_format() {
 			let expected = pb_tensors(&dir, "output");
 
 			let from_pb = pb_tensors(&dir, "input");
-			let from_npy = vec![formats::npy::decode(&input_name, &read(dir.join("input_0.npy"))).unwrap()];
+			let from_npy =
+				vec![formats::npy::decode(&input_name, &read(dir.join("input_0.npy"))).unwrap()];
 			let from_json = formats::json::decode_inputs(&read(dir.join("input.json"))).unwrap();
 			assert_eq!(from_pb, from_npy, "{name}: .pb and .npy inputs agree");
 			assert_eq!(from_pb, from_json, "{name}: .pb and JSON inputs agree");
@@ -48,7 +49,8 @@ fn small_models_match_onnxruntime_in_every_input_format() {
 			for (actual, expected) in run.outputs.iter().zip(&expected) {
 				assert_close(&format!("{name} {}", dir.display()), actual, expected, rtol, atol);
 			}
-			let in_sandbox = sandbox.run(&bytes, &from_json, PRECISION).expect("runs in the sandbox");
+			let in_sandbox =
+				sandbox.run(&bytes, &from_json, PRECISION).expect("runs in the sandbox");
 			assert_eq!(in_sandbox.digest, run.digest, "{name}: sandbox and in-process agree");
 			assert_eq!(in_sandbox.outputs, run.outputs);
 			checked += 1;

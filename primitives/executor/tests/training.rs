@@ -8,7 +8,8 @@ use mosaic_executor::{
 	formats::scale,
 	sandbox::{Sandbox, SandboxConfig},
 	training::{
-		aggregate, slice_rows, update_norm, RoundUpdate, TrainSpec, LOSS_CURVE, VALIDATION_LOSS, VERDICTS,
+		aggregate, slice_rows, update_norm, RoundUpdate, TrainSpec, LOSS_CURVE, VALIDATION_LOSS,
+		VERDICTS,
 	},
 	Executor, ExecutorError, Kernels, Limits, Tensor, Values,
 };
@@ -60,9 +61,15 @@ fn training_learns_both_models() {
 			.unwrap();
 		let curve = loss_curve(&trained);
 		assert_eq!(curve.len(), SPEC.epochs as usize);
-		assert!(curve.windows(2).all(|w| w[1] < w[0]), "{model}: loss falls every epoch: {curve:?}");
+		assert!(
+			curve.windows(2).all(|w| w[1] < w[0]),
+			"{model}: loss falls every epoch: {curve:?}"
+		);
 		let (before, after) = (accuracy(model, &init), accuracy(model, &trained));
-		assert!(after > before + 0.2 && after > 0.9, "{model}: held-out accuracy {before} -> {after}");
+		assert!(
+			after > before + 0.2 && after > 0.9,
+			"{model}: held-out accuracy {before} -> {after}"
+		);
 		let names: Vec<_> = trained.iter().map(|t| t.name.as_str()).collect();
 		let init_names: Vec<_> = init.iter().map(|t| t.name.as_str()).collect();
 		assert_eq!(&names[..init.len()], &init_names[..], "parameters keep their names and order");
@@ -78,23 +85,29 @@ fn the_sandbox_trains_exactly_as_in_process() {
 		limits: Limits::default(),
 		kernels: Kernels::Native,
 	});
-	let (step, init, data) = (fixture("mlp_step.onnx"), tensors("mlp_init.scale"), tensors("shard_0.scale"));
+	let (step, init, data) =
+		(fixture("mlp_step.onnx"), tensors("mlp_init.scale"), tensors("shard_0.scale"));
 	let spec = TrainSpec { epochs: 3, batch_size: 16 };
-	let in_process = mosaic_executor::digest_outputs(executor().train(&step, &init, &data, spec).unwrap(), 5).unwrap();
+	let in_process =
+		mosaic_executor::digest_outputs(executor().train(&step, &init, &data, spec).unwrap(), 5)
+			.unwrap();
 	let first = sandbox.train(&step, &init, &data, spec, 5).unwrap();
 	let second = sandbox.train(&step, &init, &data, spec, 5).unwrap();
 	assert_eq!(first.digest, in_process.digest);
 	assert_eq!(second.digest, first.digest, "a cached plan gives the same result");
 	let other = sandbox.train(&step, &init, &data, TrainSpec { epochs: 4, ..spec }, 5).unwrap();
 	assert_ne!(other.digest, first.digest, "the digest covers the training length");
-	let err = sandbox.train(&step, &init, &data, TrainSpec { epochs: 0, ..spec }, 5).unwrap_err();
+	let err = sandbox
+		.train(&step, &init, &data, TrainSpec { epochs: 0, ..spec }, 5)
+		.unwrap_err();
 	assert!(matches!(err, ExecutorError::InputMismatch(_)), "{err}");
 }
 
 #[test]
 fn bad_training_requests_fail_with_typed_errors() {
 	let ex = executor();
-	let (step, init, data) = (fixture("logreg_step.onnx"), tensors("logreg_init.scale"), tensors("shard_1.scale"));
+	let (step, init, data) =
+		(fixture("logreg_step.onnx"), tensors("logreg_init.scale"), tensors("shard_1.scale"));
 	let mismatch = |r: Result<Vec<Tensor>, ExecutorError>| match r {
 		Err(ExecutorError::InputMismatch(why)) => why,
 		other => panic!("expected an input mismatch, got {other:?}"),
@@ -106,7 +119,8 @@ fn bad_training_requests_fail_with_typed_errors() {
 	let short = vec![data[0].clone(), slice_rows(&data[1], 0, 10).unwrap()];
 	assert!(mismatch(ex.train(&step, &init, &short, SPEC)).contains("rows"));
 	// Parameters of the wrong shape.
-	let wrong = vec![Tensor::new("w", vec![3], Values::F32(vec![0.0; 3])).unwrap(), init[1].clone()];
+	let wrong =
+		vec![Tensor::new("w", vec![3], Values::F32(vec![0.0; 3])).unwrap(), init[1].clone()];
 	assert!(ex.train(&step, &wrong, &data, SPEC).is_err());
 	// Too many steps for the limits.
 	let tight = Executor::new(Limits { max_train_steps: 10, ..Limits::default() }, 1 << 20);
@@ -114,7 +128,8 @@ fn bad_training_requests_fail_with_typed_errors() {
 	// An inference graph is not a training-step graph.
 	mismatch(ex.train(&fixture("logreg_forward.onnx"), &init, &data, SPEC));
 	// Parameters that blow up: non-finite, an error rather than a digest.
-	let huge = vec![Tensor::new("w", vec![30], Values::F32(vec![f32::MAX; 30])).unwrap(), init[1].clone()];
+	let huge =
+		vec![Tensor::new("w", vec![30], Values::F32(vec![f32::MAX; 30])).unwrap(), init[1].clone()];
 	let err = ex.train(&step, &huge, &data, SPEC).unwrap_err();
 	assert!(matches!(err, ExecutorError::NonFiniteOutput { .. }), "{err}");
 }
@@ -152,7 +167,10 @@ fn aggregation_is_weighted_clipped_and_trimmed() {
 	// Trimming drops an outlier entirely.
 	let out = aggregate(&base, &[(t(1.0), 1), (t(1.0), 1), (t(1000.0), 1)], 1e9, 1).unwrap();
 	assert_eq!(out[0].values, Values::F32(vec![1.0, -1.0]));
-	assert!(aggregate(&base, &[(t(1.0), 1), (t(2.0), 1)], 1.0, 1).is_err(), "nothing left after trimming");
+	assert!(
+		aggregate(&base, &[(t(1.0), 1), (t(2.0), 1)], 1.0, 1).is_err(),
+		"nothing left after trimming"
+	);
 	let renamed = vec![Tensor::new("v", vec![2], Values::F32(vec![0.0, 0.0])).unwrap()];
 	assert!(aggregate(&base, &[(renamed, 1)], 1.0, 0).is_err(), "parameters must match");
 }
@@ -182,7 +200,8 @@ fn a_round_accepts_honest_updates_rejects_a_poisoned_one_and_learns() {
 	};
 	let (a, b, c) = (trained("shard_0.scale"), trained("shard_1.scale"), trained("shard_2.scale"));
 	let poisoned = flip(&base, &c, 3.0);
-	let update = |parameters: Vec<Tensor>, checked| RoundUpdate { parameters, weight: 100, checked };
+	let update =
+		|parameters: Vec<Tensor>, checked| RoundUpdate { parameters, weight: 100, checked };
 	let updates = [
 		update(a.clone(), false),
 		update(b.clone(), false),
@@ -195,9 +214,13 @@ fn a_round_accepts_honest_updates_rejects_a_poisoned_one_and_learns() {
 	assert_eq!(named(VERDICTS), Values::I64(vec![1, 1, 1, 0, 0]));
 	let Values::F32(losses) = named(VALIDATION_LOSS) else { panic!("float losses") };
 	assert_eq!(losses.len(), 6);
-	assert!(losses[1] < losses[0] && losses[4] > losses[0], "honest lowers, poisoned raises: {losses:?}");
+	assert!(
+		losses[1] < losses[0] && losses[4] > losses[0],
+		"honest lowers, poisoned raises: {losses:?}"
+	);
 	assert_eq!(losses[5], -1.0, "an empty update cannot be evaluated");
-	let params: Vec<Tensor> = out.iter().filter(|t| t.name == "w" || t.name == "b").cloned().collect();
+	let params: Vec<Tensor> =
+		out.iter().filter(|t| t.name == "w" || t.name == "b").cloned().collect();
 	assert_eq!(params.len(), 2);
 	assert!(accuracy("logreg", &params) > accuracy("logreg", &base) + 0.2);
 	let combined = ex.evaluate_loss(&step, &params, &validation).unwrap();
@@ -205,7 +228,10 @@ fn a_round_accepts_honest_updates_rejects_a_poisoned_one_and_learns() {
 
 	// A tight clip rejects every checked update; unchecked ones are still clipped in.
 	let out = ex.aggregate_round(&step, &base, &validation, &updates, 1e-3, 0).unwrap();
-	assert_eq!(out.iter().find(|t| t.name == VERDICTS).unwrap().values, Values::I64(vec![1, 1, 0, 0, 0]));
+	assert_eq!(
+		out.iter().find(|t| t.name == VERDICTS).unwrap().values,
+		Values::I64(vec![1, 1, 0, 0, 0])
+	);
 	let moved = update_norm(&base, &out[..2]).unwrap();
 	assert!(moved <= 1e-3 + 1e-6, "clipped: {moved}");
 
@@ -226,6 +252,7 @@ fn a_round_accepts_honest_updates_rejects_a_poisoned_one_and_learns() {
 	});
 	let in_process = ex.aggregate_round(&step, &base, &validation, &updates, 1e6, 1).unwrap();
 	let in_process = mosaic_executor::digest_outputs(in_process, 5).unwrap();
-	let sandboxed = sandbox.aggregate_round(&step, &base, &validation, &updates, 1e6, 1, 5).unwrap();
+	let sandboxed =
+		sandbox.aggregate_round(&step, &base, &validation, &updates, 1e6, 1, 5).unwrap();
 	assert_eq!(sandboxed.digest, in_process.digest);
 }

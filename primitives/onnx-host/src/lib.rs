@@ -16,9 +16,9 @@ extern crate alloc;
 use alloc::vec::Vec;
 #[cfg(feature = "std")]
 use codec::Decode;
+use mosaic_primitives::onnx::{RunStatus, StartError, Ticket};
 #[cfg(feature = "std")]
 use sp_externalities::ExternalitiesExt;
-use mosaic_primitives::onnx::{RunStatus, StartError, Ticket};
 use sp_runtime_interface::{
 	pass_by::{AllocateAndReturnByCodec, PassFatPointerAndRead, PassPointerAndRead},
 	runtime_interface,
@@ -66,7 +66,10 @@ pub trait MosaicOnnx {
 	}
 
 	/// The state of the run with `ticket`.
-	fn poll(&mut self, ticket: PassPointerAndRead<&Ticket, 32>) -> AllocateAndReturnByCodec<RunStatus> {
+	fn poll(
+		&mut self,
+		ticket: PassPointerAndRead<&Ticket, 32>,
+	) -> AllocateAndReturnByCodec<RunStatus> {
 		match self.extension::<OnnxExt>() {
 			Some(ext) => ext.0.poll(*ticket),
 			None => RunStatus::Unknown,

@@ -52,17 +52,28 @@ pub fn from_json(t: JsonTensor) -> Result<Tensor> {
 		})
 	};
 	let values = match element_type {
-		ElementType::F32 => Values::F32(t.data.iter().map(|v| num(v).map(|x| x as f32)).collect::<Result<_>>()?),
+		ElementType::F32 => {
+			Values::F32(t.data.iter().map(|v| num(v).map(|x| x as f32)).collect::<Result<_>>()?)
+		},
 		ElementType::F64 => Values::F64(t.data.iter().map(num).collect::<Result<_>>()?),
 		ElementType::I64 => Values::I64(t.data.iter().map(int).collect::<Result<_>>()?),
 		ElementType::I32 => Values::I32(
-			t.data.iter().map(|v| ranged(v, i32::MIN as i64, i32::MAX as i64).map(|x| x as i32)).collect::<Result<_>>()?,
+			t.data
+				.iter()
+				.map(|v| ranged(v, i32::MIN as i64, i32::MAX as i64).map(|x| x as i32))
+				.collect::<Result<_>>()?,
 		),
 		ElementType::I8 => Values::I8(
-			t.data.iter().map(|v| ranged(v, i8::MIN as i64, i8::MAX as i64).map(|x| x as i8)).collect::<Result<_>>()?,
+			t.data
+				.iter()
+				.map(|v| ranged(v, i8::MIN as i64, i8::MAX as i64).map(|x| x as i8))
+				.collect::<Result<_>>()?,
 		),
 		ElementType::U8 => Values::U8(
-			t.data.iter().map(|v| ranged(v, 0, u8::MAX as i64).map(|x| x as u8)).collect::<Result<_>>()?,
+			t.data
+				.iter()
+				.map(|v| ranged(v, 0, u8::MAX as i64).map(|x| x as u8))
+				.collect::<Result<_>>()?,
 		),
 		ElementType::Bool => Values::Bool(
 			t.data
@@ -70,7 +81,9 @@ pub fn from_json(t: JsonTensor) -> Result<Tensor> {
 				.map(|v| v.as_bool().ok_or_else(|| bad(format!("{name}: {v} is not a boolean"))))
 				.collect::<Result<_>>()?,
 		),
-		other => return Err(ExecutorError::UnsupportedElementType(element_type_name(other).into())),
+		other => {
+			return Err(ExecutorError::UnsupportedElementType(element_type_name(other).into()))
+		},
 	};
 	Tensor::new(t.name, t.shape, values)
 }

@@ -65,13 +65,18 @@ fn read_le<const N: usize, T>(data: &[u8], count: usize, from: fn([u8; N]) -> T)
 	if data.len() != needed {
 		return Err(bad(format!("expected {needed} data bytes, found {}", data.len())));
 	}
-	Ok(data.chunks_exact(N).map(|c| from(c.try_into().expect("chunks_exact gives N bytes"))).collect())
+	Ok(data
+		.chunks_exact(N)
+		.map(|c| from(c.try_into().expect("chunks_exact gives N bytes")))
+		.collect())
 }
 
 /// The text of `key`'s value in a NumPy header dict such as
 /// `{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }`.
 fn dict_value<'a>(header: &'a str, key: &str) -> Option<&'a str> {
-	let start = header.find(&format!("'{key}'")).or_else(|| header.find(&format!("\"{key}\"")))?;
+	let start = header
+		.find(&format!("'{key}'"))
+		.or_else(|| header.find(&format!("\"{key}\"")))?;
 	let rest = &header[start + key.len() + 2..];
 	let rest = rest.trim_start().strip_prefix(':')?.trim_start();
 	let end = if rest.starts_with('(') {
@@ -144,7 +149,8 @@ mod tests {
 	#[test]
 	fn round_trips_every_type() {
 		let cases = vec![
-			Tensor::new("a", vec![2, 3], Values::F32(vec![1.0, -2.5, 3.25, 0.0, 1e-7, 7.0])).unwrap(),
+			Tensor::new("a", vec![2, 3], Values::F32(vec![1.0, -2.5, 3.25, 0.0, 1e-7, 7.0]))
+				.unwrap(),
 			Tensor::new("b", vec![2], Values::F64(vec![1.5, -0.25])).unwrap(),
 			Tensor::new("c", vec![1, 1, 2], Values::I64(vec![i64::MIN, i64::MAX])).unwrap(),
 			Tensor::new("d", vec![3], Values::I32(vec![-1, 0, 1])).unwrap(),
@@ -155,7 +161,10 @@ mod tests {
 		];
 		for tensor in cases {
 			let bytes = encode(&tensor);
-			assert_eq!((MAGIC.len() + 4 + u16::from_le_bytes([bytes[8], bytes[9]]) as usize) % 64, 0);
+			assert_eq!(
+				(MAGIC.len() + 4 + u16::from_le_bytes([bytes[8], bytes[9]]) as usize) % 64,
+				0
+			);
 			assert_eq!(decode(&tensor.name, &bytes).unwrap(), tensor);
 		}
 	}

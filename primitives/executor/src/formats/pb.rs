@@ -46,12 +46,12 @@ pub fn decode(bytes: &[u8], default_name: &str) -> Result<Tensor> {
 	let tensor = from_tract(&name, &loaded)?;
 	// tract reads some unsigned types into signed tensors: keep only what the file declares.
 	// Types without a `Values` variant of their own are widened on purpose.
-	let widened = matches!(declared, ElementType::F16 | ElementType::I16 | ElementType::U16 | ElementType::U32);
+	let widened = matches!(
+		declared,
+		ElementType::F16 | ElementType::I16 | ElementType::U16 | ElementType::U32
+	);
 	if !widened && tensor.element_type() != declared {
-		return Err(bad(format!(
-			"declared {declared:?}, loaded as {:?}",
-			tensor.element_type()
-		)));
+		return Err(bad(format!("declared {declared:?}, loaded as {:?}", tensor.element_type())));
 	}
 	Ok(tensor)
 }
@@ -140,7 +140,8 @@ mod tests {
 			..Default::default()
 		};
 		assert!(decode(&short.encode_to_vec(), "x").is_err());
-		let negative = TensorProto { dims: vec![-1], data_type: DataType::Float as i32, ..Default::default() };
+		let negative =
+			TensorProto { dims: vec![-1], data_type: DataType::Float as i32, ..Default::default() };
 		assert!(decode(&negative.encode_to_vec(), "x").is_err());
 		assert!(decode(b"\xff\xff\xff garbage", "x").is_err());
 		let complex = TensorProto { dims: vec![1], data_type: 14, ..Default::default() };

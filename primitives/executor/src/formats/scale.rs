@@ -31,7 +31,10 @@ fn tensor(input: InputTensor) -> Result<Tensor> {
 		.collect::<Result<Vec<_>>>()?;
 	let size = input.element_type.size();
 	if input.data.len() % size != 0 {
-		return Err(bad(format!("{name}: {} data bytes is not a whole number of elements", input.data.len())));
+		return Err(bad(format!(
+			"{name}: {} data bytes is not a whole number of elements",
+			input.data.len()
+		)));
 	}
 	let data = &input.data;
 	let values = match input.element_type {
@@ -42,13 +45,17 @@ fn tensor(input: InputTensor) -> Result<Tensor> {
 		ElementType::I64 => Values::I64(read(data, i64::from_le_bytes)),
 		ElementType::U8 => Values::U8(data.clone()),
 		ElementType::Bool => Values::Bool(data.iter().map(|b| *b != 0).collect()),
-		other => return Err(bad(format!("{name}: element type {other:?} is not supported as input"))),
+		other => {
+			return Err(bad(format!("{name}: element type {other:?} is not supported as input")))
+		},
 	};
 	Tensor::new(name, shape, values)
 }
 
 fn read<const N: usize, T>(data: &[u8], from: fn([u8; N]) -> T) -> Vec<T> {
-	data.chunks_exact(N).map(|c| from(c.try_into().expect("chunks_exact gives N bytes"))).collect()
+	data.chunks_exact(N)
+		.map(|c| from(c.try_into().expect("chunks_exact gives N bytes")))
+		.collect()
 }
 
 /// Encodes tensors as a SCALE `Vec<InputTensor>` (for tests and tools).
