@@ -5,12 +5,12 @@
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 "$ROOT/scripts/setup.sh"
-"$ROOT/scripts/build.sh"
 # shellcheck source=env.sh
 . "$ROOT/scripts/env.sh"
 cd "$ROOT"
 # One house style (rustfmt.toml): an unformatted tree fails before anything is built.
 cargo fmt --all --check
+"$ROOT/scripts/build.sh"
 # The committed training fixtures must be exactly what their generator makes.
 "$ROOT/scripts/training/gen_training.sh" --check
 # Benches are built by build.sh but not run here: they are benchmarks, not tests.
