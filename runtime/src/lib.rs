@@ -100,8 +100,16 @@ pub type UncheckedExtrinsic =
 /// Payload a signer signs.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// Migrations to run on the next runtime upgrade, besides the pallets' own.
-type Migrations = ();
+/// Migrations to run on the next runtime upgrade: every Mosaic pallet's unreleased ones (none
+/// yet; each pallet is at storage version 0), in the order the pallets are declared.
+type Migrations = (
+	pallet_mosaic_blobs::migrations::Unreleased,
+	pallet_mosaic_models::migrations::Unreleased,
+	pallet_mosaic_jobs::migrations::Unreleased,
+	pallet_mosaic_attestations::migrations::Unreleased,
+	pallet_mosaic_rewards::migrations::Unreleased,
+	pallet_mosaic_rounds::migrations::Unreleased,
+);
 
 /// Dispatches extrinsics to pallets and runs their hooks.
 pub type Executive = frame_executive::Executive<

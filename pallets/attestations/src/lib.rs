@@ -22,11 +22,13 @@
 //! indexed by account ([`ByAccount`]), by job or round ([`BySubject`]) and by era ([`ByEra`]).
 //! Older eras are pruned in `on_idle`, with whatever weight blocks leave over, oldest first.
 #![cfg_attr(not(feature = "std"), no_std)]
+#![warn(missing_docs)]
 
 extern crate alloc;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -79,7 +81,12 @@ pub mod pallet {
 	pub type AttestationOf<T> =
 		Attestation<<T as frame_system::Config>::AccountId, BlockNumberFor<T>, ReasonOf<T>>;
 
+	/// The in-code storage version. 0 is the layout every Mosaic chain started with; each
+	/// change of layout bumps it and comes with a migration in [`crate::migrations`].
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Configuration of the attestations pallet.
@@ -108,6 +115,7 @@ pub mod pallet {
 		type WeightInfo: WeightInfo;
 	}
 
+	/// The era length when none is stored: [`Config::DefaultEraLength`].
 	#[pallet::type_value]
 	pub fn DefaultEraLength<T: Config>() -> BlockNumberFor<T> {
 		T::DefaultEraLength::get()
@@ -199,29 +207,56 @@ pub mod pallet {
 	pub enum Event<T: Config> {
 		/// A contribution was recorded.
 		Recorded {
+			/// The new attestation's id.
 			id: AttestationId,
+			/// Who contributed.
 			contributor: T::AccountId,
+			/// What was contributed.
 			kind: ContributionKind,
+			/// The job or round the contribution belongs to.
 			subject: Subject,
+			/// The contribution's weight in contribution points.
 			points: Points,
+			/// The era the points count in: the current one.
 			era: EraIndex,
 		},
 		/// Governance recorded attestation `id` (a [`Event::Recorded`] came just before).
-		RecordedByGovernance { id: AttestationId, reason: ReasonOf<T> },
+		RecordedByGovernance {
+			/// The attestation governance recorded.
+			id: AttestationId,
+			/// Governance's reason for recording it.
+			reason: ReasonOf<T>,
+		},
 		/// Governance revoked an attestation: its points no longer count in its era.
 		Revoked {
+			/// The revoked attestation.
 			id: AttestationId,
+			/// The attestation's contributor, whose points were removed.
 			contributor: T::AccountId,
+			/// The points that no longer count.
 			points: Points,
+			/// The era the points were removed from.
 			era: EraIndex,
+			/// Governance's reason for revoking it.
 			reason: ReasonOf<T>,
 		},
 		/// An era ended with these points; the next began.
-		EraEnded { era: EraIndex, points: PointsByKind },
+		EraEnded {
+			/// The era that ended.
+			era: EraIndex,
+			/// Everyone's points in the era, by kind, revoked attestations not counted.
+			points: PointsByKind,
+		},
 		/// Governance changed the era length; it applies to the current era.
-		EraLengthSet { blocks: BlockNumberFor<T> },
+		EraLengthSet {
+			/// The new era length, in blocks.
+			blocks: BlockNumberFor<T>,
+		},
 		/// Every record of an era was pruned.
-		EraPruned { era: EraIndex },
+		EraPruned {
+			/// The pruned era.
+			era: EraIndex,
+		},
 	}
 
 	#[pallet::error]

@@ -78,6 +78,7 @@ extern crate alloc;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 pub mod offchain;
@@ -193,7 +194,12 @@ pub mod pallet {
 	pub type BlobInfoOf<T> =
 		BlobInfo<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>, UriOf<T>>;
 
+	/// The in-code storage version. 0 is the layout every Mosaic chain started with; each
+	/// change of layout bumps it and comes with a migration in [`crate::migrations`].
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Configuration of the blobs pallet.

@@ -81,11 +81,13 @@
 //! kept in the node's persistent off-chain storage, so a restart neither loses them nor runs a
 //! finished job again, and each commitment and reveal is submitted once.
 #![cfg_attr(not(feature = "std"), no_std)]
+#![warn(missing_docs)]
 
 extern crate alloc;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 mod offchain;
@@ -285,7 +287,12 @@ pub mod pallet {
 	pub type JobViewOf<T> =
 		JobView<JobInfoOf<T>, <T as frame_system::Config>::AccountId, RevealOf<T>>;
 
+	/// The in-code storage version. 0 is the layout every Mosaic chain started with; each
+	/// change of layout bumps it and comes with a migration in [`crate::migrations`].
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Configuration of the jobs pallet.
@@ -568,74 +575,191 @@ pub mod pallet {
 	pub enum Event<T: Config> {
 		/// An account registered as a worker.
 		WorkerRegistered {
+			/// The worker's account.
 			worker: T::AccountId,
+			/// The account of the key its node signs commits and reveals with.
 			key: T::AccountId,
+			/// The stake bonded on registering.
 			stake: BalanceOf<T>,
+			/// Most jobs it runs at once.
 			capacity: u32,
 		},
 		/// A worker added stake.
-		StakeBonded { worker: T::AccountId, amount: BalanceOf<T> },
+		StakeBonded {
+			/// The worker's account.
+			worker: T::AccountId,
+			/// The amount newly bonded.
+			amount: BalanceOf<T>,
+		},
 		/// A worker started unbonding stake, withdrawable from `unlock_at`.
-		Unbonding { worker: T::AccountId, amount: BalanceOf<T>, unlock_at: BlockNumberFor<T> },
+		Unbonding {
+			/// The worker's account.
+			worker: T::AccountId,
+			/// The amount moved from bonded stake to unbonding.
+			amount: BalanceOf<T>,
+			/// Block from which all its unbonding stake can be withdrawn.
+			unlock_at: BlockNumberFor<T>,
+		},
 		/// A worker withdrew unbonded stake.
-		Withdrawn { worker: T::AccountId, amount: BalanceOf<T> },
+		Withdrawn {
+			/// The worker's account.
+			worker: T::AccountId,
+			/// The amount released from hold.
+			amount: BalanceOf<T>,
+		},
 		/// A worker left: all its stake is withdrawn and its record is gone.
-		WorkerRemoved { worker: T::AccountId },
+		WorkerRemoved {
+			/// The worker's account.
+			worker: T::AccountId,
+		},
 		/// A worker paused: it takes no new work.
-		WorkerPaused { worker: T::AccountId },
+		WorkerPaused {
+			/// The worker's account.
+			worker: T::AccountId,
+		},
 		/// A worker takes new work again.
-		WorkerResumed { worker: T::AccountId },
+		WorkerResumed {
+			/// The worker's account.
+			worker: T::AccountId,
+		},
 		/// A worker was made inactive: `missed` assignments in a row, or stake below minimum.
-		WorkerInactive { worker: T::AccountId, missed: u32 },
+		WorkerInactive {
+			/// The worker's account.
+			worker: T::AccountId,
+			/// Assignments it has missed in a row.
+			missed: u32,
+		},
 		/// A worker lost `amount` of stake over `job`, to the rewards pool.
 		WorkerSlashed {
+			/// The worker's account.
 			worker: T::AccountId,
+			/// The job it was slashed over.
 			job: JobId,
+			/// The amount actually taken from its held stake.
 			amount: BalanceOf<T>,
+			/// Why it was slashed.
 			reason: SlashReason,
 		},
 		/// A job was submitted and `held` was taken into escrow.
 		JobSubmitted {
+			/// The new job.
 			job: JobId,
+			/// The account that submitted it and pays for it.
 			requester: T::AccountId,
+			/// The model to run.
 			model: ModelId,
+			/// The model version to run.
 			version: VersionNumber,
+			/// How many workers must run it.
 			replication: u8,
+			/// Everything held from the requester: fees, protocol fee and result deposit.
 			held: BalanceOf<T>,
 		},
 		/// Workers were assigned to a job for `round`; they commit until `commit_until`.
 		JobAssigned {
+			/// The job.
 			job: JobId,
+			/// The round they were assigned in (0 first, then one per escalation).
 			round: u8,
+			/// The workers newly assigned.
 			workers: Vec<T::AccountId>,
+			/// The block the commit phase ends at.
 			commit_until: BlockNumberFor<T>,
 		},
 		/// A worker committed to its result.
-		Committed { job: JobId, worker: T::AccountId },
+		Committed {
+			/// The job.
+			job: JobId,
+			/// The committing worker's account.
+			worker: T::AccountId,
+		},
 		/// The reveal phase started; it ends at `until`.
-		RevealStarted { job: JobId, until: BlockNumberFor<T> },
+		RevealStarted {
+			/// The job.
+			job: JobId,
+			/// The block the reveal phase ends at.
+			until: BlockNumberFor<T>,
+		},
 		/// A worker revealed an outcome with `digest`.
-		Revealed { job: JobId, worker: T::AccountId, digest: Hash32 },
+		Revealed {
+			/// The job.
+			job: JobId,
+			/// The revealing worker's account.
+			worker: T::AccountId,
+			/// The revealed outcome's digest, as the chain computed it.
+			digest: Hash32,
+		},
 		/// No quorum: more workers join in `round`.
-		JobEscalated { job: JobId, round: u8 },
+		JobEscalated {
+			/// The job.
+			job: JobId,
+			/// The new round the extra workers were assigned in.
+			round: u8,
+		},
 		/// A worker earned `amount` for an agreed result, owed to it in the rewards pot.
-		WorkerPaid { job: JobId, worker: T::AccountId, amount: BalanceOf<T> },
+		WorkerPaid {
+			/// The job.
+			job: JobId,
+			/// The agreeing worker's account.
+			worker: T::AccountId,
+			/// Its share of the fees.
+			amount: BalanceOf<T>,
+		},
 		/// The model owner earned its royalty, owed to it in the rewards pot.
-		RoyaltyPaid { job: JobId, owner: T::AccountId, amount: BalanceOf<T> },
+		RoyaltyPaid {
+			/// The job.
+			job: JobId,
+			/// The model version's owner.
+			owner: T::AccountId,
+			/// The royalty it earned.
+			amount: BalanceOf<T>,
+		},
 		/// A quorum agreed on the outputs with `digest`; the escrow paid out and `refunded` went
 		/// back to the requester.
-		JobSettled { job: JobId, digest: Hash32, agreeing: u32, refunded: BalanceOf<T> },
+		JobSettled {
+			/// The job.
+			job: JobId,
+			/// The digest of the agreed outcome.
+			digest: Hash32,
+			/// How many workers agreed.
+			agreeing: u32,
+			/// The amount released back to the requester.
+			refunded: BalanceOf<T>,
+		},
 		/// A training or aggregation job's agreed parameters were stored as the blob `blob`,
 		/// owned by the requester.
-		TrainedParametersStored { job: JobId, blob: Hash32 },
+		TrainedParametersStored {
+			/// The job.
+			job: JobId,
+			/// The hash of the blob holding the agreed parameters.
+			blob: Hash32,
+		},
 		/// A job ended without a result; `refunded` went back to the requester.
-		JobFailed { job: JobId, reason: FailReason, refunded: BalanceOf<T> },
+		JobFailed {
+			/// The job.
+			job: JobId,
+			/// Why it failed.
+			reason: FailReason,
+			/// The amount released back to the requester.
+			refunded: BalanceOf<T>,
+		},
 		/// The requester cancelled a job and got `refunded` back.
-		JobCancelled { job: JobId, refunded: BalanceOf<T> },
+		JobCancelled {
+			/// The job.
+			job: JobId,
+			/// The amount released back to the requester.
+			refunded: BalanceOf<T>,
+		},
 		/// A finished job's record was removed.
-		JobPurged { job: JobId },
+		JobPurged {
+			/// The job.
+			job: JobId,
+		},
 		/// Root changed the least replication.
-		MinReplicationSet { value: u8 },
+		MinReplicationSet {
+			/// The new least replication a job may ask for.
+			value: u8,
+		},
 	}
 
 	#[pallet::error]

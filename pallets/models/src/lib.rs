@@ -89,6 +89,7 @@ extern crate alloc;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -342,7 +343,12 @@ pub mod pallet {
 	/// A model with all its versions, for the runtime API.
 	pub type ModelViewOf<T> = ModelView<ModelInfoOf<T>, VersionInfoOf<T>>;
 
+	/// The in-code storage version. 0 is the layout every Mosaic chain started with; each
+	/// change of layout bumps it and comes with a migration in [`crate::migrations`].
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Configuration of the models pallet.

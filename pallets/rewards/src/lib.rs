@@ -24,11 +24,13 @@
 //! accounts can claim). Rounding only ever rounds shares down; the difference stays in the
 //! pot. Revoked points give their share back to the pool if it was not worked out yet.
 #![cfg_attr(not(feature = "std"), no_std)]
+#![warn(missing_docs)]
 
 extern crate alloc;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -84,7 +86,12 @@ pub mod pallet {
 	pub type BalanceOf<T> =
 		<<T as Config>::Currency as Inspect<<T as frame_system::Config>::AccountId>>::Balance;
 
+	/// The in-code storage version. 0 is the layout every Mosaic chain started with; each
+	/// change of layout bumps it and comes with a migration in [`crate::migrations`].
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Configuration of the rewards pallet.
@@ -152,18 +159,57 @@ pub mod pallet {
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
 		/// `amount` entered the pot, owed to `who`.
-		Credited { who: T::AccountId, amount: BalanceOf<T>, source: RewardSource },
+		Credited {
+			/// The account the amount is owed to.
+			who: T::AccountId,
+			/// The amount credited, now claimable by `who`.
+			amount: BalanceOf<T>,
+			/// Where the amount came from.
+			source: RewardSource,
+		},
 		/// `amount` entered the pot for the current era's pool.
-		Funded { amount: BalanceOf<T>, source: RewardSource },
+		Funded {
+			/// The amount added to the pool.
+			amount: BalanceOf<T>,
+			/// Where the amount came from.
+			source: RewardSource,
+		},
 		/// An era ended: `allocated` of `pool` was shared by `points`; the rest stays in the pool.
-		EraRewarded { era: EraIndex, points: Points, pool: BalanceOf<T>, allocated: BalanceOf<T> },
+		EraRewarded {
+			/// The era that ended.
+			era: EraIndex,
+			/// The era's total contribution points, which the pool was split by.
+			points: Points,
+			/// The pool when the era ended, before the split.
+			pool: BalanceOf<T>,
+			/// The part of the pool set aside for the era's shares (the reward per point times
+			/// `points`, rounded down), now owed.
+			allocated: BalanceOf<T>,
+		},
 		/// `who`'s share of `era` went back to the pool: its points there were revoked before
 		/// the share was worked out.
-		Forfeited { who: T::AccountId, era: EraIndex, amount: BalanceOf<T> },
+		Forfeited {
+			/// The account whose share was forfeited.
+			who: T::AccountId,
+			/// The ended era the revoked points were earned in.
+			era: EraIndex,
+			/// The share of the revoked points, moved back to the pool.
+			amount: BalanceOf<T>,
+		},
 		/// `amount` was paid to `who`, at the request of `by`.
-		Claimed { who: T::AccountId, amount: BalanceOf<T>, by: T::AccountId },
+		Claimed {
+			/// The account paid.
+			who: T::AccountId,
+			/// Everything `who` was owed, paid into its free balance.
+			amount: BalanceOf<T>,
+			/// Who requested the claim: `who` itself, or the caller of [`Pallet::claim_for`].
+			by: T::AccountId,
+		},
 		/// Governance set the emission per block.
-		EmissionSet { per_block: BalanceOf<T> },
+		EmissionSet {
+			/// The new emission minted into the pool every block; zero stops it.
+			per_block: BalanceOf<T>,
+		},
 	}
 
 	#[pallet::error]

@@ -39,6 +39,7 @@
 //! only through small traits.
 
 #![cfg_attr(not(feature = "std"), no_std)]
+#![warn(missing_docs)]
 
 extern crate alloc;
 
@@ -46,6 +47,7 @@ pub use pallet::*;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
@@ -111,7 +113,12 @@ pub mod pallet {
 	/// A shard's record.
 	pub type ShardOf<T> = Shard<<T as frame_system::Config>::AccountId, BalanceOf<T>>;
 
+	/// The in-code storage version. 0 is the layout every Mosaic chain started with; each
+	/// change of layout bumps it and comes with a migration in [`crate::migrations`].
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+
 	#[pallet::pallet]
+	#[pallet::storage_version(STORAGE_VERSION)]
 	pub struct Pallet<T>(_);
 
 	/// Configuration of the rounds pallet.
@@ -233,55 +240,136 @@ pub mod pallet {
 	pub enum Event<T: Config> {
 		/// The model's owner opened (`open`) or closed version `version` of `model` to rounds
 		/// by anyone.
-		BaseOpened { model: ModelId, version: VersionNumber, open: bool },
+		BaseOpened {
+			/// The model.
+			model: ModelId,
+			/// The base version opened or closed.
+			version: VersionNumber,
+			/// Whether the version is now open (`true`) or closed (`false`) to rounds by anyone.
+			open: bool,
+		},
 		/// A round opened on `base` of `model`; `budget` is held from the creator.
 		RoundCreated {
+			/// The new round's id.
 			round: RoundId,
+			/// Who opened the round and funds its budget.
 			creator: T::AccountId,
+			/// The model the round trains.
 			model: ModelId,
+			/// The base version every shard trains from.
 			base: VersionNumber,
+			/// The budget held from the creator for everything the round pays.
 			budget: BalanceOf<T>,
+			/// Last block in which shards may join.
 			join_until: BlockNumberFor<T>,
 		},
 		/// A shard joined; a public one's training job is `job`, its escrow paid from the
 		/// budget.
 		ShardJoined {
+			/// The round joined.
 			round: RoundId,
+			/// The shard's number in the round.
 			shard: u32,
+			/// Who contributed the shard; its deposit is held from them.
 			owner: T::AccountId,
+			/// The shard's rows: its weight in the average and in the budget's split.
 			rows: u32,
+			/// A public shard's training job; `None` for a private shard.
 			job: Option<JobId>,
 		},
 		/// A public shard's training job settled; its parameters are the blob `update`.
-		ShardTrained { round: RoundId, shard: u32, update: Hash32 },
+		ShardTrained {
+			/// The shard's round.
+			round: RoundId,
+			/// The shard's number in the round.
+			shard: u32,
+			/// The sealed blob of the parameters the training job produced.
+			update: Hash32,
+		},
 		/// A public shard's training job failed: the shard is out of the round.
-		ShardDropped { round: RoundId, shard: u32 },
+		ShardDropped {
+			/// The shard's round.
+			round: RoundId,
+			/// The dropped shard's number in the round.
+			shard: u32,
+		},
 		/// The aggregation job `job` was submitted over `updates` updates listed in the blob
 		/// `manifest`.
-		AggregationStarted { round: RoundId, job: JobId, manifest: Hash32, updates: u32 },
+		AggregationStarted {
+			/// The round being aggregated.
+			round: RoundId,
+			/// The aggregation job.
+			job: JobId,
+			/// The blob of the aggregation manifest listing the updates, stored as the
+			/// creator's.
+			manifest: Hash32,
+			/// How many shard updates the manifest lists.
+			updates: u32,
+		},
 		/// The aggregation job ended: the combined parameters are the blob `parameters`
 		/// (`None` if it failed). The round can be finalized.
-		RoundAggregated { round: RoundId, parameters: Option<Hash32> },
+		RoundAggregated {
+			/// The aggregated round.
+			round: RoundId,
+			/// The blob of the combined parameters; `None` if the job failed.
+			parameters: Option<Hash32>,
+		},
 		/// The aggregation's check rejected a shard's update: it earns nothing.
-		UpdateRejected { round: RoundId, shard: u32, owner: T::AccountId },
+		UpdateRejected {
+			/// The shard's round.
+			round: RoundId,
+			/// The rejected shard's number in the round.
+			shard: u32,
+			/// The rejected shard's owner.
+			owner: T::AccountId,
+		},
 		/// The model's owner was credited its royalty share, `amount`, of the round's budget in
 		/// the rewards pot.
-		OwnerRewarded { round: RoundId, owner: T::AccountId, amount: BalanceOf<T> },
+		OwnerRewarded {
+			/// The completed round.
+			round: RoundId,
+			/// The owner of the round's base version.
+			owner: T::AccountId,
+			/// The royalty credited in the rewards pot.
+			amount: BalanceOf<T>,
+		},
 		/// An accepted shard's owner was credited `amount` in the rewards pot.
-		ShardRewarded { round: RoundId, shard: u32, owner: T::AccountId, amount: BalanceOf<T> },
+		ShardRewarded {
+			/// The completed round.
+			round: RoundId,
+			/// The accepted shard's number in the round.
+			shard: u32,
+			/// The shard's owner, who is credited.
+			owner: T::AccountId,
+			/// The shard's share of the budget by rows, credited in the rewards pot.
+			amount: BalanceOf<T>,
+		},
 		/// The round completed as `version` of its model: `compute` of the budget went into
 		/// job escrows, `paid` to the model's owner and data owners, `refunded` back to the
 		/// creator.
 		RoundCompleted {
+			/// The completed round.
 			round: RoundId,
+			/// The new version of the round's model, published from the combined parameters.
 			version: VersionNumber,
+			/// The part of the budget moved into the round's job escrows.
 			compute: BalanceOf<T>,
+			/// The part of the budget credited to the model's owner and the accepted shards'
+			/// owners in the rewards pot.
 			paid: BalanceOf<T>,
+			/// The rest of the budget, released back to the creator.
 			refunded: BalanceOf<T>,
 		},
 		/// The round failed; what was left of its budget, `refunded`, went back to the
 		/// creator.
-		RoundFailed { round: RoundId, reason: RoundFailure, refunded: BalanceOf<T> },
+		RoundFailed {
+			/// The failed round.
+			round: RoundId,
+			/// Why the round failed.
+			reason: RoundFailure,
+			/// What was left of the budget, released back to the creator.
+			refunded: BalanceOf<T>,
+		},
 	}
 
 	#[pallet::error]
