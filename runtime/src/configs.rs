@@ -199,7 +199,7 @@ impl pallet_mosaic_models::Config for Runtime {
 	type MaxRoyalty = MaxModelRoyalty;
 	type WeightInfo = pallet_mosaic_models::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
-	type BenchmarkHelper = pallet_mosaic_models::BlobsBenchmarkHelper<Runtime>;
+	type BenchmarkHelper = crate::benchmarks::ModelsHelper;
 }
 
 parameter_types! {
@@ -268,7 +268,7 @@ impl pallet_mosaic_jobs::Config for Runtime {
 	type Observer = Rounds;
 	type WeightInfo = pallet_mosaic_jobs::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
-	type BenchmarkHelper = pallet_mosaic_jobs::ModelsBenchmarkHelper<Runtime>;
+	type BenchmarkHelper = crate::benchmarks::JobsHelper;
 }
 
 impl frame_system::offchain::SigningTypes for Runtime {
@@ -372,32 +372,5 @@ impl pallet_mosaic_rounds::Config for Runtime {
 	type ModelPoints = RoundModelPoints;
 	type WeightInfo = pallet_mosaic_rounds::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
-	type BenchmarkHelper = RoundsBenchmarkHelper;
-}
-
-/// Versions with parameters and blobs for the rounds benchmarks, through the jobs pallet's
-/// helper and the registry.
-#[cfg(feature = "runtime-benchmarks")]
-pub struct RoundsBenchmarkHelper;
-
-#[cfg(feature = "runtime-benchmarks")]
-impl pallet_mosaic_rounds::BenchmarkHelper<AccountId> for RoundsBenchmarkHelper {
-	fn version_with_parameters(owner: &AccountId) -> (u32, u32) {
-		use pallet_mosaic_jobs::BenchmarkHelper as _;
-		type Helper = pallet_mosaic_jobs::ModelsBenchmarkHelper<Runtime>;
-		let (model, version) = Helper::runnable_version(owner);
-		let mut spec = pallet_mosaic_models::Versions::<Runtime>::get(model, version)
-			.expect("just registered")
-			.spec;
-		spec.parameters = Some(Helper::sealed_blob(owner, 100_000 + model));
-		spec.parent = Some((model, version));
-		Models::publish_version(RuntimeOrigin::signed(owner.clone()), model, spec)
-			.expect("a version with parameters publishes");
-		(model, version + 1)
-	}
-
-	fn sealed_blob(owner: &AccountId, seed: u32) -> [u8; 32] {
-		use pallet_mosaic_jobs::BenchmarkHelper as _;
-		pallet_mosaic_jobs::ModelsBenchmarkHelper::<Runtime>::sealed_blob(owner, seed)
-	}
+	type BenchmarkHelper = crate::benchmarks::RoundsHelper;
 }

@@ -67,9 +67,12 @@
 //!
 //! ## Other pallets
 //!
-//! Other pallets see blobs through [`BlobInspect`]: they check a blob is sealed and count their
-//! references to it with [`BlobInspect::add_ref`] / [`BlobInspect::remove_ref`]. A referenced
-//! blob cannot be removed.
+//! Other pallets see blobs through the traits in [`mosaic_primitives::blob`], which this pallet
+//! implements in [`impls`]: [`BlobInspect`] to read a blob's summary, [`BlobReferences`] to count
+//! their references to it ([`BlobReferences::add_ref`] / [`BlobReferences::remove_ref`]; a
+//! referenced blob cannot be removed), [`BlobFetch`] for a node to fetch a remote blob's bytes,
+//! and [`BlobStore`] to store bytes on an account's behalf. No other pallet depends on this
+//! crate.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs)]
@@ -78,6 +81,7 @@ extern crate alloc;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod impls;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
@@ -91,81 +95,16 @@ pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
 
+pub use mosaic_primitives::blob::{
+	BlobFetch, BlobHash, BlobInspect, BlobKind, BlobReferences, BlobStore, BlobSummary, FetchError,
+};
+
 use frame_support::{dispatch::DispatchResult, ensure, pallet_prelude::DispatchError};
-use sp_runtime::ArithmeticError;
 
 /// The largest [`Config::MaxBlobSize`] the pallet accepts: 32 MiB, the most the runtime's
 /// allocator hands out at once (`sp_core::MAX_POSSIBLE_ALLOCATION`). Sealing holds the whole
 /// blob in one buffer to hash it and index it under a single key.
 pub const MAX_BLOB_SIZE_CEILING: u64 = 32 * 1024 * 1024;
-
-/// What other pallets may ask of the blob store.
-///
-/// A pallet that refers to a blob (a model registry entry, a job's input) calls
-/// [`add_ref`](Self::add_ref) when it starts referring to it and
-/// [`remove_ref`](Self::remove_ref) when it stops; the owner cannot remove a blob while it is
-/// referenced.
-pub trait BlobInspect<AccountId> {
-	/// The blob's summary, whatever its status; `None` if there is no such blob.
-	fn blob(hash: &BlobHash) -> Option<BlobSummary<AccountId>>;
-
-	/// Whether the blob exists and is sealed: its bytes were checked against the hash on-chain
-	/// and are in every indexing node's off-chain database.
-	fn is_sealed(hash: &BlobHash) -> bool;
-
-	/// The blob's size in bytes (declared, for blobs not sealed); `None` if there is no such
-	/// blob.
-	fn size(hash: &BlobHash) -> Option<u64>;
-
-	/// Adds a reference to a sealed blob. Fails for unknown and for unsealed blobs.
-	fn add_ref(hash: &BlobHash) -> DispatchResult;
-
-	/// Drops a reference. Fails for unknown blobs and, leaving the count at zero, for blobs
-	/// with no references.
-	fn remove_ref(hash: &BlobHash) -> DispatchResult;
-	/// Off-chain context only: makes sure this node has the bytes of `hash` in its off-chain
-	/// storage, fetching a remote blob from its URI and checking its hash. Blobs that are
-	/// not remote are left as they are.
-	fn ensure_local(_hash: &BlobHash) -> Result<(), offchain::FetchError> {
-		Ok(())
-	}
-}
-
-/// Storing blobs on behalf of an account from another pallet: a job's agreed result, for
-/// example, which its requester owns.
-pub trait BlobStore<AccountId, Balance> {
-	/// The deposit a blob of `bytes` bytes takes.
-	fn deposit_for(bytes: u64) -> Balance;
-
-	/// Stores `bytes` as a sealed blob owned by `owner`, holding its deposit from `owner` and
-	/// indexing the bytes into every node's off-chain database; returns the hash. A blob that
-	/// is already sealed under that hash is kept as it is (no second deposit).
-	fn store(owner: &AccountId, bytes: alloc::vec::Vec<u8>) -> Result<BlobHash, DispatchError>;
-}
-
-/// No blob store: there are no blobs, and references cannot be taken. For mocks of pallets
-/// that use [`BlobInspect`].
-impl<AccountId> BlobInspect<AccountId> for () {
-	fn blob(_hash: &BlobHash) -> Option<BlobSummary<AccountId>> {
-		None
-	}
-
-	fn is_sealed(_hash: &BlobHash) -> bool {
-		false
-	}
-
-	fn size(_hash: &BlobHash) -> Option<u64> {
-		None
-	}
-
-	fn add_ref(_hash: &BlobHash) -> DispatchResult {
-		Err(DispatchError::CannotLookup)
-	}
-
-	fn remove_ref(_hash: &BlobHash) -> DispatchResult {
-		Err(DispatchError::CannotLookup)
-	}
-}
 
 #[frame_support::pallet]
 pub mod pallet {
@@ -900,58 +839,5 @@ pub mod pallet {
 			}
 			Ok(())
 		}
-	}
-}
-
-impl<T: Config> BlobInspect<T::AccountId> for Pallet<T> {
-	fn blob(hash: &BlobHash) -> Option<BlobSummary<T::AccountId>> {
-		Blobs::<T>::get(hash).map(|info| info.summary())
-	}
-
-	fn is_sealed(hash: &BlobHash) -> bool {
-		Blobs::<T>::get(hash).is_some_and(|info| matches!(info.status, BlobStatus::Sealed))
-	}
-
-	fn size(hash: &BlobHash) -> Option<u64> {
-		Blobs::<T>::get(hash).map(|info| info.byte_len)
-	}
-
-	fn add_ref(hash: &BlobHash) -> DispatchResult {
-		Blobs::<T>::try_mutate(hash, |maybe_info| -> DispatchResult {
-			let info = maybe_info.as_mut().ok_or(Error::<T>::UnknownBlob)?;
-			ensure!(matches!(info.status, BlobStatus::Sealed), Error::<T>::NotSealed);
-			info.refs = info.refs.checked_add(1).ok_or(ArithmeticError::Overflow)?;
-			Ok(())
-		})
-	}
-
-	fn remove_ref(hash: &BlobHash) -> DispatchResult {
-		Blobs::<T>::try_mutate(hash, |maybe_info| -> DispatchResult {
-			let info = maybe_info.as_mut().ok_or(Error::<T>::UnknownBlob)?;
-			ensure!(info.refs > 0, Error::<T>::NoRefs);
-			info.refs = info.refs.saturating_sub(1);
-			Ok(())
-		})
-	}
-
-	fn ensure_local(hash: &BlobHash) -> Result<(), offchain::FetchError> {
-		match Blobs::<T>::get(hash).map(|info| info.status) {
-			Some(BlobStatus::Remote { .. }) => offchain::fetch_remote::<T>(hash),
-			_ => Ok(()),
-		}
-	}
-}
-
-impl<T: Config> BlobStore<T::AccountId, BalanceOf<T>> for Pallet<T> {
-	fn deposit_for(bytes: u64) -> BalanceOf<T> {
-		Pallet::<T>::deposit_for(bytes)
-	}
-
-	fn store(owner: &T::AccountId, bytes: alloc::vec::Vec<u8>) -> Result<BlobHash, DispatchError> {
-		let hash = sp_io::hashing::blake2_256(&bytes);
-		if <Self as BlobInspect<T::AccountId>>::is_sealed(&hash) {
-			return Ok(hash);
-		}
-		Self::do_store(owner, &bytes)
 	}
 }

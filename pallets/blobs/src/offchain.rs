@@ -19,7 +19,7 @@ use alloc::vec::Vec;
 use mosaic_primitives::blob::offchain_key;
 use sp_runtime::offchain::{http, Duration, StorageKind};
 
-use crate::{BlobHash, BlobStatus, Blobs, Config};
+use crate::{BlobHash, BlobStatus, Blobs, Config, FetchError};
 
 /// Gateway used for `ipfs://` URIs unless the node sets its own.
 pub const DEFAULT_IPFS_GATEWAY: &[u8] = b"https://ipfs.io/ipfs/";
@@ -28,24 +28,6 @@ pub const DEFAULT_IPFS_GATEWAY: &[u8] = b"https://ipfs.io/ipfs/";
 pub const IPFS_GATEWAY_KEY: &[u8] = b"mosaic/blobs/ipfs-gateway";
 /// Time allowed for one download, from request to last byte.
 pub const FETCH_TIMEOUT_MS: u64 = 20_000;
-
-/// Why a remote blob could not be made local.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FetchError {
-	/// No such blob.
-	Unknown,
-	/// The blob is neither remote nor on this node (an upload in progress, or a sealed blob
-	/// this node has not indexed).
-	NotRemote,
-	/// The request failed, timed out, or the server answered with this status code.
-	Http(u16),
-	/// The server sent more bytes than the claimed size.
-	TooLarge,
-	/// The bytes are not the claimed size.
-	WrongSize,
-	/// The bytes do not hash to the claimed hash.
-	HashMismatch,
-}
 
 /// Whether this node's off-chain storage holds the bytes of `hash` (checked against it).
 pub fn is_local(hash: &BlobHash) -> bool {

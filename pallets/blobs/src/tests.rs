@@ -1,8 +1,9 @@
 //! Tests of the blobs pallet.
 
 use crate::{
-	is_valid_uri, mock::*, weights::WeightInfo, BlobHash, BlobInfo, BlobInspect, BlobKind,
-	BlobStatus, BlobStore, BlobSummary, Blobs as Entries, Error, Event, HoldReason, UploadChunks,
+	is_valid_uri, mock::*, weights::WeightInfo, BlobFetch, BlobHash, BlobInfo, BlobInspect,
+	BlobKind, BlobReferences, BlobStatus, BlobStore, BlobSummary, Blobs as Entries, Error, Event,
+	HoldReason, UploadChunks,
 };
 use frame_support::{
 	assert_noop, assert_ok,
@@ -877,9 +878,9 @@ fn remove_errors() {
 		assert_noop!(Blobs::remove(signed(BOB), hash), Error::<Test>::NotOwner);
 
 		// Referenced blobs stay until the last reference is dropped.
-		assert_ok!(<Blobs as BlobInspect<u64>>::add_ref(&hash));
+		assert_ok!(<Blobs as BlobReferences>::add_ref(&hash));
 		assert_noop!(Blobs::remove(signed(ALICE), hash), Error::<Test>::InUse);
-		assert_ok!(<Blobs as BlobInspect<u64>>::remove_ref(&hash));
+		assert_ok!(<Blobs as BlobReferences>::remove_ref(&hash));
 		assert_ok!(Blobs::remove(signed(ALICE), hash));
 
 		let uploading = [37u8; 32];
@@ -948,25 +949,22 @@ fn blob_inspect_reports_blobs_and_counts_references() {
 		assert_eq!(<Inspect as BlobInspect<u64>>::size(&unknown), None);
 
 		// Only sealed blobs can be referenced.
-		assert_noop!(<Inspect as BlobInspect<u64>>::add_ref(&unknown), Error::<Test>::UnknownBlob);
-		assert_noop!(<Inspect as BlobInspect<u64>>::add_ref(&uploading), Error::<Test>::NotSealed);
-		assert_noop!(<Inspect as BlobInspect<u64>>::add_ref(&remote), Error::<Test>::NotSealed);
+		assert_noop!(<Inspect as BlobReferences>::add_ref(&unknown), Error::<Test>::UnknownBlob);
+		assert_noop!(<Inspect as BlobReferences>::add_ref(&uploading), Error::<Test>::NotSealed);
+		assert_noop!(<Inspect as BlobReferences>::add_ref(&remote), Error::<Test>::NotSealed);
 
-		assert_ok!(<Inspect as BlobInspect<u64>>::add_ref(&sealed));
-		assert_ok!(<Inspect as BlobInspect<u64>>::add_ref(&sealed));
+		assert_ok!(<Inspect as BlobReferences>::add_ref(&sealed));
+		assert_ok!(<Inspect as BlobReferences>::add_ref(&sealed));
 		assert_eq!(Entries::<Test>::get(sealed).unwrap().refs, 2);
 		assert_eq!(<Inspect as BlobInspect<u64>>::blob(&sealed).unwrap().refs, 2);
 
-		assert_ok!(<Inspect as BlobInspect<u64>>::remove_ref(&sealed));
-		assert_ok!(<Inspect as BlobInspect<u64>>::remove_ref(&sealed));
+		assert_ok!(<Inspect as BlobReferences>::remove_ref(&sealed));
+		assert_ok!(<Inspect as BlobReferences>::remove_ref(&sealed));
 		assert_eq!(Entries::<Test>::get(sealed).unwrap().refs, 0);
 		// Saturates at zero, with an error.
-		assert_noop!(<Inspect as BlobInspect<u64>>::remove_ref(&sealed), Error::<Test>::NoRefs);
+		assert_noop!(<Inspect as BlobReferences>::remove_ref(&sealed), Error::<Test>::NoRefs);
 		assert_eq!(Entries::<Test>::get(sealed).unwrap().refs, 0);
-		assert_noop!(
-			<Inspect as BlobInspect<u64>>::remove_ref(&unknown),
-			Error::<Test>::UnknownBlob
-		);
+		assert_noop!(<Inspect as BlobReferences>::remove_ref(&unknown), Error::<Test>::UnknownBlob);
 	});
 }
 
@@ -978,7 +976,7 @@ fn a_sealed_blob_is_never_replaced() {
 		let bytes = data(12, 46);
 		let hash = blake2_256(&bytes);
 		assert_ok!(Blobs::store(signed(ALICE), inline(&bytes)));
-		assert_ok!(<Blobs as BlobInspect<u64>>::add_ref(&hash));
+		assert_ok!(<Blobs as BlobReferences>::add_ref(&hash));
 		assert_noop!(Blobs::store(signed(BOB), inline(&bytes)), Error::<Test>::AlreadyExists);
 		assert_eq!(Entries::<Test>::get(hash).unwrap().owner, ALICE);
 		assert_eq!(Entries::<Test>::get(hash).unwrap().refs, 1);
@@ -991,15 +989,18 @@ fn unit_blob_inspect_has_no_blobs() {
 	assert_eq!(<() as BlobInspect<u64>>::blob(&hash), None);
 	assert!(!<() as BlobInspect<u64>>::is_sealed(&hash));
 	assert_eq!(<() as BlobInspect<u64>>::size(&hash), None);
-	assert_eq!(<() as BlobInspect<u64>>::add_ref(&hash), Err(DispatchError::CannotLookup));
-	assert_eq!(<() as BlobInspect<u64>>::remove_ref(&hash), Err(DispatchError::CannotLookup));
+	assert_eq!(<() as BlobReferences>::add_ref(&hash), Err(DispatchError::CannotLookup));
+	assert_eq!(<() as BlobReferences>::remove_ref(&hash), Err(DispatchError::CannotLookup));
 }
 
 // ---- off-chain fetching of remote blobs ----
 
 #[test]
 fn remote_blobs_are_fetched_and_checked_off_chain() {
-	use crate::offchain::{is_local, FetchError, IPFS_GATEWAY_KEY};
+	use crate::{
+		offchain::{is_local, IPFS_GATEWAY_KEY},
+		FetchError,
+	};
 	use sp_core::offchain::{
 		testing::{PendingRequest, TestOffchainExt},
 		OffchainDbExt, OffchainWorkerExt, StorageKind,
@@ -1017,7 +1018,7 @@ fn remote_blobs_are_fetched_and_checked_off_chain() {
 			..Default::default()
 		})
 	};
-	let ensure = |hash: &BlobHash| <Blobs as BlobInspect<u64>>::ensure_local(hash);
+	let ensure = |hash: &BlobHash| <Blobs as BlobFetch>::ensure_local(hash);
 	ext.execute_with(|| {
 		// The bytes match the claim: kept, under the key indexed blobs use.
 		let good = data(50, 9);

@@ -1,13 +1,11 @@
 //! Types of the blobs pallet: a blob's on-chain metadata, its status, and the summary other
-//! pallets see through [`BlobInspect`](crate::BlobInspect).
+//! pallets see through [`BlobInspect`](crate::BlobInspect). The hash, the kind and the summary
+//! are shared vocabulary and live in [`mosaic_primitives::blob`].
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
-/// A blob's address: the blake2-256 hash of its bytes.
-///
-/// A plain byte array, so polkadot.js shows it as a hex string without custom type definitions.
-pub type BlobHash = [u8; 32];
+pub use mosaic_primitives::blob::{BlobHash, BlobKind, BlobSummary};
 
 /// URI schemes [`Pallet::register_uri`](crate::Pallet::register_uri) accepts, lower case only.
 pub const URI_SCHEMES: [&[u8]; 3] = [b"https://", b"http://", b"ipfs://"];
@@ -85,7 +83,7 @@ pub struct BlobInfo<AccountId, Balance, BlockNumber, Uri> {
 	pub deposit: Balance,
 	/// Where the blob is in its life.
 	pub status: BlobStatus<BlockNumber, Uri>,
-	/// How many references other pallets hold (see [`BlobInspect`](crate::BlobInspect)); the
+	/// How many references other pallets hold (see [`BlobReferences`](crate::BlobReferences)); the
 	/// blob cannot be removed while this is non-zero.
 	pub refs: u32,
 	/// Block in which the entry was created.
@@ -104,44 +102,4 @@ impl<AccountId: Clone, Balance, BlockNumber: Copy, Uri>
 			refs: self.refs,
 		}
 	}
-}
-
-/// A blob's status without its details.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-)]
-pub enum BlobKind {
-	/// A chunked upload is under way.
-	#[codec(index = 0)]
-	Uploading,
-	/// Verified on-chain and indexed into every node's off-chain database.
-	#[codec(index = 1)]
-	Sealed,
-	/// Registered by URI; not verified on-chain.
-	#[codec(index = 2)]
-	Remote,
-}
-
-/// What other pallets see of a blob through [`BlobInspect::blob`](crate::BlobInspect::blob).
-#[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
-)]
-pub struct BlobSummary<AccountId> {
-	/// The blob's owner.
-	pub owner: AccountId,
-	/// Size in bytes (declared, unless `kind` is [`BlobKind::Sealed`]).
-	pub byte_len: u64,
-	/// Where the blob is in its life.
-	pub kind: BlobKind,
-	/// References other pallets hold.
-	pub refs: u32,
 }

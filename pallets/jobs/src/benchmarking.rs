@@ -146,11 +146,7 @@ fn job_with_workers<T: Config>(n: u32) -> (JobId, Vec<T::AccountId>) {
 /// Commits every worker to outputs of `values` values, all agreeing within tolerance
 /// (alternating offsets of 0 and 1), reveals all but the last, and opens the reveal phase.
 /// Returns the last worker's salt and outcome.
-fn revealing<T: Config>(
-	job: JobId,
-	workers: &[T::AccountId],
-	values: u32,
-) -> (Hash32, OutcomeOf<T>) {
+fn revealing<T: Config>(job: JobId, workers: &[T::AccountId], values: u32) -> (Salt, OutcomeOf<T>) {
 	let mut info = Jobs::<T>::get(job).expect("exists");
 	let precision = T::Models::version(info.model, info.version).expect("exists").precision;
 	let mut last = None;

@@ -110,13 +110,13 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::*;
 use mosaic_primitives::{
+	blob::{BlobFetch, BlobInspect, BlobKind, BlobReferences, BlobStore},
 	contribution::{
 		ContributionKind, Points, RecordContribution, RewardPot, RewardSource, Subject,
 	},
+	model::{ModelRegistry, ModelUsage},
 	rounds::{JobEnd, JobObserver, RoundJob, RoundJobs},
 };
-use pallet_mosaic_blobs::{BlobInspect, BlobKind, BlobStore};
-use pallet_mosaic_models::{Dim, ModelRegistry, ModelUsage};
 use sp_runtime::traits::{
 	CheckedAdd, CheckedMul, CheckedSub, Saturating, UniqueSaturatedInto, Zero,
 };
@@ -166,63 +166,7 @@ pub trait BenchmarkHelper<AccountId> {
 	fn runnable_version(owner: &AccountId) -> (ModelId, VersionNumber);
 
 	/// Stores a small sealed blob owned by `owner`, different for each `seed`.
-	fn sealed_blob(owner: &AccountId, seed: u32) -> Hash32;
-}
-
-/// [`BenchmarkHelper`] for runtimes whose registry is `pallet_mosaic_models`: registers a
-/// model through it, with a blob from the registry's own benchmark helper.
-#[cfg(feature = "runtime-benchmarks")]
-pub struct ModelsBenchmarkHelper<T>(core::marker::PhantomData<T>);
-
-#[cfg(feature = "runtime-benchmarks")]
-impl<T: pallet_mosaic_models::Config> BenchmarkHelper<T::AccountId> for ModelsBenchmarkHelper<T> {
-	fn runnable_version(owner: &T::AccountId) -> (ModelId, VersionNumber) {
-		use pallet_mosaic_models::{BenchmarkHelper as _, TensorSchema, VersionSpec};
-		let _ = <T as pallet_mosaic_models::Config>::Currency::set_balance(
-			owner,
-			<T as pallet_mosaic_models::Config>::Currency::minimum_balance()
-				.saturating_mul(1_000_000u32.into())
-				.saturating_add(pallet_mosaic_models::Pallet::<T>::deposit_for(100_000)),
-		);
-		let model = pallet_mosaic_models::NextModelId::<T>::get();
-		let blob = <T as pallet_mosaic_models::Config>::BenchmarkHelper::sealed_blob(owner, model)
-			.expect("the registry's helper stores blobs");
-		let tensor = |name: &[u8]| TensorSchema {
-			name: BoundedVec::truncate_from(name.to_vec()),
-			element_type: mosaic_primitives::digest::ElementType::F32,
-			shape: BoundedVec::truncate_from(alloc::vec![Dim::Symbolic(
-				BoundedVec::truncate_from(b"n".to_vec())
-			)]),
-		};
-		let spec = VersionSpec {
-			blob,
-			opset: <T as pallet_mosaic_models::Config>::MinOpset::get(),
-			inputs: BoundedVec::truncate_from(alloc::vec![tensor(b"x")]),
-			outputs: BoundedVec::truncate_from(alloc::vec![tensor(b"y")]),
-			precision: 3,
-			tolerance: Some(1),
-			royalty: <T as pallet_mosaic_models::Config>::MaxRoyalty::get(),
-			parent: None,
-			parameters: None,
-		};
-		let mut name = b"bench-".to_vec();
-		name.extend_from_slice(&model.to_le_bytes().map(|b| b'a' + b % 26));
-		pallet_mosaic_models::Pallet::<T>::register_model(
-			frame_system::RawOrigin::Signed(owner.clone()).into(),
-			BoundedVec::truncate_from(name),
-			Default::default(),
-			Default::default(),
-			spec,
-		)
-		.expect("a valid model registers");
-		(model, 1)
-	}
-
-	fn sealed_blob(owner: &T::AccountId, seed: u32) -> Hash32 {
-		use pallet_mosaic_models::BenchmarkHelper as _;
-		<T as pallet_mosaic_models::Config>::BenchmarkHelper::sealed_blob(owner, seed)
-			.expect("the registry's helper stores blobs")
-	}
+	fn sealed_blob(owner: &AccountId, seed: u32) -> BlobHash;
 }
 
 #[frame_support::pallet]
@@ -318,7 +262,10 @@ pub mod pallet {
 		/// The blob store: blob inputs must be sealed (then referenced while the job is open)
 		/// or remote (fetched and checked by the workers); training jobs' agreed parameters
 		/// are stored in it.
-		type Blobs: BlobInspect<Self::AccountId> + BlobStore<Self::AccountId, BalanceOf<Self>>;
+		type Blobs: BlobInspect<Self::AccountId>
+			+ BlobReferences
+			+ BlobFetch
+			+ BlobStore<Self::AccountId, BalanceOf<Self>>;
 
 		/// The rewards pot: workers' fees and owners' royalties are owed to them there;
 		/// protocol fees and slashes go to its pool.
@@ -476,7 +423,7 @@ pub mod pallet {
 		JobId,
 		Blake2_128Concat,
 		T::AccountId,
-		Hash32,
+		Digest,
 		OptionQuery,
 	>;
 
@@ -687,7 +634,7 @@ pub mod pallet {
 			/// The revealing worker's account.
 			worker: T::AccountId,
 			/// The revealed outcome's digest, as the chain computed it.
-			digest: Hash32,
+			digest: Digest,
 		},
 		/// No quorum: more workers join in `round`.
 		JobEscalated {
@@ -720,7 +667,7 @@ pub mod pallet {
 			/// The job.
 			job: JobId,
 			/// The digest of the agreed outcome.
-			digest: Hash32,
+			digest: Digest,
 			/// How many workers agreed.
 			agreeing: u32,
 			/// The amount released back to the requester.
@@ -732,7 +679,7 @@ pub mod pallet {
 			/// The job.
 			job: JobId,
 			/// The hash of the blob holding the agreed parameters.
-			blob: Hash32,
+			blob: BlobHash,
 		},
 		/// A job ended without a result; `refunded` went back to the requester.
 		JobFailed {
@@ -1108,7 +1055,7 @@ pub mod pallet {
 		pub fn commit(
 			origin: OriginFor<T>,
 			job: JobId,
-			commitment: Hash32,
+			commitment: Digest,
 		) -> DispatchResultWithPostInfo {
 			let key = ensure_signed(origin)?;
 			let worker = WorkerKeys::<T>::get(&key).ok_or(Error::<T>::NotWorkerKey)?;
@@ -1151,7 +1098,7 @@ pub mod pallet {
 		pub fn reveal(
 			origin: OriginFor<T>,
 			job: JobId,
-			salt: Hash32,
+			salt: Salt,
 			outcome: OutcomeOf<T>,
 		) -> DispatchResultWithPostInfo {
 			let key = ensure_signed(origin)?;
@@ -1322,7 +1269,7 @@ impl<T: Config> Pallet<T> {
 
 	/// The blob deposit a result the size of parameter blob `hash` takes; the blob must be
 	/// usable.
-	fn parameters_deposit(hash: &Hash32) -> Result<BalanceOf<T>, DispatchError> {
+	fn parameters_deposit(hash: &BlobHash) -> Result<BalanceOf<T>, DispatchError> {
 		ensure!(Self::is_usable(hash), Error::<T>::ParametersBlobUnavailable);
 		let size = T::Blobs::size(hash).unwrap_or_default();
 		Ok(<T::Blobs as BlobStore<_, _>>::deposit_for(size))
@@ -1399,7 +1346,7 @@ impl<T: Config> Pallet<T> {
 	fn check_inline<N, R, M>(
 		tensors: &InlineInputOf<T>,
 		schema: &BoundedVec<
-			pallet_mosaic_models::TensorSchema<
+			mosaic_primitives::model::TensorSchema<
 				BoundedVec<u8, N>,
 				BoundedVec<Dim<BoundedVec<u8, N>>, R>,
 			>,
@@ -1448,7 +1395,7 @@ impl<T: Config> Pallet<T> {
 	}
 
 	/// The digest an outcome commits to.
-	pub fn outcome_digest(outcome: &OutcomeOf<T>, precision: u8) -> Result<Hash32, DispatchError> {
+	pub fn outcome_digest(outcome: &OutcomeOf<T>, precision: u8) -> Result<Digest, DispatchError> {
 		match outcome {
 			Outcome::Outputs(outputs) => {
 				let values: u64 = outputs.iter().map(|o| o.elements.len() as u64).sum();
@@ -1860,7 +1807,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Pays the agreeing workers and the royalty into the rewards pot, the protocol fee to
 	/// its pool, refunds the rest, and records the contributions.
-	fn pay_out(job: JobId, info: &mut JobInfoOf<T>, agreeing: &[T::AccountId], digest: Hash32) {
+	fn pay_out(job: JobId, info: &mut JobInfoOf<T>, agreeing: &[T::AccountId], digest: Digest) {
 		let fees = info.held.saturating_sub(info.protocol_fee).saturating_sub(info.result_deposit);
 		let mut paid: BalanceOf<T> = Zero::zero();
 		let mut workers_share = fees;
@@ -1934,7 +1881,7 @@ impl<T: Config> Pallet<T> {
 		job: JobId,
 		info: &JobInfoOf<T>,
 		agreeing: &[T::AccountId],
-		digest: Hash32,
+		digest: Digest,
 	) {
 		let subject = Subject::Job(job);
 		let record = |who: &T::AccountId, kind, points, evidence| {
@@ -2041,7 +1988,7 @@ impl<T: Config> Pallet<T> {
 
 	/// Whether a job may name blob `hash`: sealed, or remote (fetched and checked by the
 	/// workers that need it).
-	fn is_usable(hash: &Hash32) -> bool {
+	fn is_usable(hash: &BlobHash) -> bool {
 		T::Blobs::blob(hash).is_some_and(|b| matches!(b.kind, BlobKind::Sealed | BlobKind::Remote))
 	}
 
@@ -2096,7 +2043,7 @@ impl<T: Config> RoundJobs<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for Pal
 }
 
 /// A round's job as a job kind, with its dataset blob (the validation set, for aggregation).
-fn round_job_kind(job: RoundJob) -> (JobKind, Hash32) {
+fn round_job_kind(job: RoundJob) -> (JobKind, BlobHash) {
 	match job {
 		RoundJob::Training { dataset, parameters, epochs, batch_size } => {
 			(JobKind::Training(TrainingSpec { parameters, epochs, batch_size }), dataset)

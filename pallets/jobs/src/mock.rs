@@ -9,13 +9,15 @@ use frame_support::{
 	traits::{ConstU16, ConstU32, ConstU64, ConstU8},
 };
 use mosaic_primitives::{
+	blob::{BlobFetch, BlobKind, BlobReferences, BlobSummary},
+	model::{TensorSchema, Tensors, VersionStatus, VersionView},
+};
+use mosaic_primitives::{
 	contribution::{
 		ContributionKind, Points, RecordContribution, RewardPot, RewardSource, Subject,
 	},
 	digest::ElementType,
 };
-use pallet_mosaic_blobs::{BlobKind, BlobSummary};
-use pallet_mosaic_models::{TensorSchema, Tensors, VersionStatus, VersionView};
 use sp_runtime::{
 	generic::UncheckedExtrinsic,
 	testing::{TestSignature, UintAuthorityId},
@@ -207,12 +209,20 @@ impl BlobInspect<u64> for MockBlobs {
 	fn size(hash: &[u8; 32]) -> Option<u64> {
 		SealedBlobs::get().contains_key(hash).then_some(BLOB_SIZE)
 	}
+}
+impl BlobReferences for MockBlobs {
 	fn add_ref(hash: &[u8; 32]) -> DispatchResult {
 		SealedBlobs::mutate(|b| b.get_mut(hash).map(|n| *n += 1)).ok_or(DispatchError::CannotLookup)
 	}
 	fn remove_ref(hash: &[u8; 32]) -> DispatchResult {
 		SealedBlobs::mutate(|b| b.get_mut(hash).filter(|n| **n > 0).map(|n| *n -= 1))
 			.ok_or(DispatchError::CannotLookup)
+	}
+}
+/// Every blob is local: the mock node has all the bytes.
+impl BlobFetch for MockBlobs {
+	fn ensure_local(_hash: &[u8; 32]) -> Result<(), mosaic_primitives::blob::FetchError> {
+		Ok(())
 	}
 }
 

@@ -47,9 +47,9 @@ pub enum LocalRun<Outcome, BlockNumber> {
 	/// The run was handed to the executor.
 	Started,
 	/// The outcome is known and the commitment was sent at `sent_at`.
-	Committed { salt: Hash32, outcome: Outcome, sent_at: BlockNumber },
+	Committed { salt: Salt, outcome: Outcome, sent_at: BlockNumber },
 	/// The reveal was sent at `sent_at`.
-	Revealed { salt: Hash32, outcome: Outcome, sent_at: BlockNumber },
+	Revealed { salt: Salt, outcome: Outcome, sent_at: BlockNumber },
 }
 
 type LocalRunOf<T> = LocalRun<OutcomeOf<T>, BlockNumberFor<T>>;
@@ -231,7 +231,7 @@ fn fetch_remote_blobs<T: Config>(
 	job: JobId,
 	info: &JobInfoOf<T>,
 ) -> Result<Result<(), OutcomeOf<T>>, &'static str> {
-	use pallet_mosaic_blobs::offchain::FetchError;
+	use mosaic_primitives::blob::FetchError;
 	let [parameters, manifest] = info.kind.blobs();
 	for hash in [info.input.blob(), parameters, manifest].into_iter().flatten() {
 		match T::Blobs::ensure_local(&hash) {
@@ -339,9 +339,9 @@ fn commit<T: Config>(
 fn commitment_of<T: Config>(
 	info: &JobInfoOf<T>,
 	worker: &T::AccountId,
-	salt: &Hash32,
+	salt: &Salt,
 	outcome: &OutcomeOf<T>,
-) -> Result<Hash32, &'static str> {
+) -> Result<Digest, &'static str> {
 	let view = T::Models::version(info.model, info.version).ok_or("version gone")?;
 	let digest = Pallet::<T>::outcome_digest(outcome, view.precision).map_err(|_| "bad outcome")?;
 	Ok(commitment(&digest, salt, worker))

@@ -80,7 +80,7 @@ fn outputs(values: &[i64]) -> OutcomeOf<Test> {
 	)
 }
 
-fn salt(worker: u64) -> Hash32 {
+fn salt(worker: u64) -> Salt {
 	[worker as u8; 32]
 }
 
@@ -326,7 +326,7 @@ fn submit_errors() {
 
 		// Deprecated versions take no new jobs.
 		Versions::mutate(|v| {
-			v.get_mut(&(0, 1)).unwrap().status = pallet_mosaic_models::VersionStatus::Deprecated
+			v.get_mut(&(0, 1)).unwrap().status = mosaic_primitives::model::VersionStatus::Deprecated
 		});
 		assert_noop!(
 			submit_with(0, 2, 100, 30, inline_x(&[1.0])),
@@ -959,8 +959,8 @@ fn genesis_registers_workers() {
 
 // ---------------------------------------------------------------- training
 
-const DATASET: Hash32 = [0xbb; 32];
-const PARAMS: Hash32 = [0xcc; 32];
+const DATASET: BlobHash = [0xbb; 32];
+const PARAMS: BlobHash = [0xcc; 32];
 
 fn training(epochs: u16, batch_size: u32) -> JobKind {
 	JobKind::Training(TrainingSpec { parameters: PARAMS, epochs, batch_size })
@@ -1141,7 +1141,7 @@ fn a_cancelled_training_job_returns_everything() {
 
 // ---------------------------------------------------------------- rounds
 
-const MANIFEST: Hash32 = [0xaa; 32];
+const MANIFEST: BlobHash = [0xaa; 32];
 
 #[test]
 fn jobs_submitted_for_a_round_report_their_end_and_cannot_be_cancelled() {

@@ -13,13 +13,19 @@ use mosaic_primitives::{
 };
 use scale_info::TypeInfo;
 
-pub use pallet_mosaic_models::{ModelId, VersionNumber};
+pub use mosaic_primitives::{
+	blob::BlobHash,
+	model::{Dim, ModelId, VersionNumber},
+	JobId,
+};
 
-/// Identifies a job. Assigned in sequence from 0 and never reused.
-pub type JobId = u64;
+/// A 32-byte blake2-256 digest: of an outcome (the canonical output digest, or an
+/// [`error_digest`]), or a worker's [`commitment`] to one.
+pub type Digest = [u8; 32];
 
-/// A 32-byte hash: a blob, a digest, a commitment or a salt.
-pub type Hash32 = [u8; 32];
+/// The random bytes a worker commits with and reveals, so that a commitment does not give
+/// its digest away.
+pub type Salt = [u8; 32];
 
 /// How a training job trains.
 #[derive(
@@ -37,7 +43,7 @@ pub type Hash32 = [u8; 32];
 pub struct TrainingSpec {
 	/// The sealed blob of initial parameters: a SCALE `Vec<InputTensor>` with one tensor per
 	/// parameter input of the training-step graph.
-	pub parameters: Hash32,
+	pub parameters: BlobHash,
 	/// Passes over the dataset; from 1 to `MaxTrainingEpochs`.
 	pub epochs: u16,
 	/// Samples per step; positive.
@@ -59,10 +65,10 @@ pub struct TrainingSpec {
 )]
 pub struct AggregationSpec {
 	/// The sealed blob of the base parameters every update started from.
-	pub parameters: Hash32,
+	pub parameters: BlobHash,
 	/// The sealed blob of the [`AggregationManifest`](mosaic_primitives::rounds::AggregationManifest):
 	/// the updates with their weights, the clipping bound and the trim.
-	pub manifest: Hash32,
+	pub manifest: BlobHash,
 }
 
 /// What a job asks for.
@@ -113,7 +119,7 @@ impl JobKind {
 	}
 
 	/// The blobs the job names besides its input: initial or base parameters, a manifest.
-	pub fn blobs(&self) -> [Option<Hash32>; 2] {
+	pub fn blobs(&self) -> [Option<BlobHash>; 2] {
 		match self {
 			JobKind::Inference => [None, None],
 			JobKind::Training(spec) => [Some(spec.parameters), None],
@@ -139,7 +145,7 @@ pub struct InlineTensor<Name, Shape, Data> {
 
 /// The blobs a job references: at most its input, its initial (or base) parameters and an
 /// aggregation manifest.
-pub type BlobRefs = BoundedVec<Hash32, frame_support::traits::ConstU32<3>>;
+pub type BlobRefs = BoundedVec<BlobHash, frame_support::traits::ConstU32<3>>;
 
 /// A job's input.
 #[derive(
@@ -151,7 +157,7 @@ pub enum JobInput<Inline> {
 	#[codec(index = 0)]
 	Blob {
 		/// blake2-256 hash of the blob.
-		hash: Hash32,
+		hash: BlobHash,
 		/// How the blob encodes its tensors.
 		format: InputFormat,
 	},
@@ -162,7 +168,7 @@ pub enum JobInput<Inline> {
 
 impl<Inline> JobInput<Inline> {
 	/// The blob the input names, if it is one.
-	pub fn blob(&self) -> Option<Hash32> {
+	pub fn blob(&self) -> Option<BlobHash> {
 		match self {
 			JobInput::Blob { hash, .. } => Some(*hash),
 			JobInput::Inline(_) => None,
@@ -197,7 +203,7 @@ pub enum Outcome<Outputs> {
 	/// Only the canonical digest, for outputs too large to reveal on-chain. Agreement with
 	/// such a reveal is by identical digest only.
 	#[codec(index = 1)]
-	Digest(Hash32),
+	Digest(Digest),
 	/// The executor refused or failed the run with its stable error `code`; `model_fault`
 	/// when any input would fail the same way (the model itself is at fault).
 	#[codec(index = 2)]
@@ -215,7 +221,7 @@ const ERROR_DOMAIN: &[u8] = b"mosaic/executor-error/v1";
 const COMMIT_DOMAIN: &[u8] = b"mosaic/job-commitment/v1";
 
 /// The digest a worker commits to for an executor error.
-pub fn error_digest(code: u16, model_fault: bool) -> Hash32 {
+pub fn error_digest(code: u16, model_fault: bool) -> Digest {
 	let mut bytes = Vec::with_capacity(ERROR_DOMAIN.len() + 3);
 	bytes.extend_from_slice(ERROR_DOMAIN);
 	bytes.extend_from_slice(&code.to_le_bytes());
@@ -225,7 +231,7 @@ pub fn error_digest(code: u16, model_fault: bool) -> Hash32 {
 
 /// The commitment a worker submits: `blake2_256(domain ++ digest ++ salt ++ worker)`. Binding
 /// the worker's account means nobody can copy another worker's commitment.
-pub fn commitment<AccountId: Encode>(digest: &Hash32, salt: &Hash32, worker: &AccountId) -> Hash32 {
+pub fn commitment<AccountId: Encode>(digest: &Digest, salt: &Salt, worker: &AccountId) -> Digest {
 	let mut bytes = Vec::with_capacity(COMMIT_DOMAIN.len() + 64 + 32);
 	bytes.extend_from_slice(COMMIT_DOMAIN);
 	bytes.extend_from_slice(digest);
@@ -391,13 +397,13 @@ pub struct Assignee<AccountId> {
 )]
 pub struct JobResult<Outputs> {
 	/// The outcome's digest: the canonical output digest (or the error digest).
-	pub digest: Hash32,
+	pub digest: Digest,
 	/// The outcome of the worker whose reveal the most others agreed with.
 	pub outcome: Outcome<Outputs>,
 	/// How many workers agreed.
 	pub agreeing: u32,
 	/// For a training or aggregation job, the blob the agreed parameters were stored in.
-	pub parameters: Option<Hash32>,
+	pub parameters: Option<BlobHash>,
 }
 
 /// A job, as kept in [`Jobs`](crate::Jobs).
@@ -512,7 +518,7 @@ pub struct JobView<Job, AccountId, Reveal> {
 	/// The job's record.
 	pub job: Job,
 	/// Workers that committed, with their commitments.
-	pub commitments: Vec<(AccountId, Hash32)>,
+	pub commitments: Vec<(AccountId, Digest)>,
 	/// Workers that revealed, with their reveals.
 	pub reveals: Vec<(AccountId, Reveal)>,
 }
@@ -523,7 +529,7 @@ pub struct JobView<Job, AccountId, Reveal> {
 )]
 pub struct Reveal<Outputs> {
 	/// The outcome's digest.
-	pub digest: Hash32,
+	pub digest: Digest,
 	/// What the worker revealed.
 	pub outcome: Outcome<Outputs>,
 }

@@ -48,7 +48,7 @@
 //!
 //! ## Blob references
 //!
-//! Every version holds one reference to its blob ([`pallet_mosaic_blobs::BlobInspect`]), taken
+//! Every version holds one reference to its blob ([`BlobReferences`](mosaic_primitives::blob::BlobReferences)), taken
 //! when it is published, so the blob cannot be removed while the version exists. Deprecated
 //! and invalid versions keep their reference (jobs already submitted still need the bytes).
 //! [`Pallet::remove_model`] drops the references of all the model's versions.
@@ -89,6 +89,7 @@ extern crate alloc;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod impls;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
@@ -101,11 +102,9 @@ pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
 
-use frame_support::{
-	dispatch::DispatchResult,
-	pallet_prelude::DispatchError,
-	traits::{ConstU32, Get},
-};
+pub use mosaic_primitives::model::{ModelRegistry, ModelUsage};
+
+use frame_support::{dispatch::DispatchResult, pallet_prelude::DispatchError, traits::Get};
 
 sp_api::decl_runtime_apis! {
 	/// What clients read of the model registry.
@@ -117,160 +116,14 @@ sp_api::decl_runtime_apis! {
 	}
 }
 
-/// What other pallets (the jobs pallet) may ask of the model registry.
-///
-/// Tensor lists in the views are [`Tensors`] with the registry's own bounds, so callers can
-/// read every input's and output's name, element type and shape.
-pub trait ModelRegistry<AccountId, Balance> {
-	/// Longest tensor name, and longest symbolic dimension name, in bytes.
-	type MaxTensorNameLength: Get<u32>;
-	/// Most dimensions of a tensor.
-	type MaxRank: Get<u32>;
-	/// Most inputs of a version, and most outputs.
-	type MaxIoTensors: Get<u32>;
-
-	/// What a job needs to know of version `version` of model `model`, whatever its status;
-	/// `None` if there is no such version.
-	fn version(
-		model: ModelId,
-		version: VersionNumber,
-	) -> Option<
-		VersionView<
-			AccountId,
-			Tensors<Self::MaxTensorNameLength, Self::MaxRank, Self::MaxIoTensors>,
-		>,
-	>;
-
-	/// Whether new jobs may use the version: it exists and is [`VersionStatus::Active`].
-	fn is_runnable(model: ModelId, version: VersionNumber) -> bool;
-
-	/// The model owner's royalty on a job fee of `fee` for the version: the owner and
-	/// `royalty * fee`, rounded down. `None` if there is no such version. The status is not
-	/// looked at: jobs submitted before a deprecation still pay the royalty.
-	fn royalty(
-		model: ModelId,
-		version: VersionNumber,
-		fee: Balance,
-	) -> Option<(AccountId, Balance)>;
-
-	/// Marks the version invalid with the executor's error `code`: no new jobs may use it.
-	///
-	/// For a model the executor rejected through the model's own fault. The caller is trusted
-	/// to have established that; this pallet does not check it. A version already invalid
-	/// keeps its first code and nothing happens (`Ok`). Fails for unknown versions.
-	fn mark_invalid(model: ModelId, version: VersionNumber, code: u16) -> DispatchResult;
-
-	/// Publishes `parameters` (a sealed blob), trained by round `round` from version `base`
-	/// of `model`, as the model's next version: the base's spec with these parameters and
-	/// the base as parent. Holds the version's deposit from the model's owner and references
-	/// the blobs, as publishing does. The caller is trusted to have checked that the owner
-	/// agreed (the rounds pallet lets only the owner, or a sponsor on a base version the
-	/// owner opened to rounds, start a round). Returns the new number.
-	fn publish_derived(
-		model: ModelId,
-		base: VersionNumber,
-		parameters: BlobHash,
-		round: u64,
-	) -> Result<VersionNumber, DispatchError>;
-}
-
-/// No registry: there are no models, nothing is runnable and nothing can be marked. For mocks
-/// of pallets that use [`ModelRegistry`].
-impl<AccountId, Balance> ModelRegistry<AccountId, Balance> for () {
-	type MaxTensorNameLength = ConstU32<0>;
-	type MaxRank = ConstU32<0>;
-	type MaxIoTensors = ConstU32<0>;
-
-	fn version(
-		_model: ModelId,
-		_version: VersionNumber,
-	) -> Option<
-		VersionView<
-			AccountId,
-			Tensors<Self::MaxTensorNameLength, Self::MaxRank, Self::MaxIoTensors>,
-		>,
-	> {
-		None
-	}
-
-	fn is_runnable(_model: ModelId, _version: VersionNumber) -> bool {
-		false
-	}
-
-	fn royalty(
-		_model: ModelId,
-		_version: VersionNumber,
-		_fee: Balance,
-	) -> Option<(AccountId, Balance)> {
-		None
-	}
-
-	fn mark_invalid(_model: ModelId, _version: VersionNumber, _code: u16) -> DispatchResult {
-		Err(DispatchError::CannotLookup)
-	}
-
-	fn publish_derived(
-		_model: ModelId,
-		_base: VersionNumber,
-		_parameters: BlobHash,
-		_round: u64,
-	) -> Result<VersionNumber, DispatchError> {
-		Err(DispatchError::CannotLookup)
-	}
-}
-
-/// How many open jobs use a model. Implemented by the jobs pallet; a model cannot be removed
-/// while any job that is not settled or failed refers to one of its versions.
-pub trait ModelUsage {
-	/// Jobs on any version of `model` that are not finished yet.
-	fn open_jobs(model: ModelId) -> u32;
-}
-
-/// No jobs pallet: no model is ever in use.
-impl ModelUsage for () {
-	fn open_jobs(_model: ModelId) -> u32 {
-		0
-	}
-}
-
 /// Creates sealed blobs for the benchmarks, which see the blob store only through
-/// [`pallet_mosaic_blobs::BlobInspect`] and so cannot create blobs themselves.
+/// [`BlobInspect`](mosaic_primitives::blob::BlobInspect) and so cannot create blobs themselves.
 #[cfg(feature = "runtime-benchmarks")]
 pub trait BenchmarkHelper<AccountId> {
 	/// Stores a small sealed blob owned by `owner`, different for every `seed`, and returns its
 	/// hash. Funds `owner` for the blob's deposit. At most 16 bytes, so any sensible
 	/// [`Config::MaxModelBlobSize`] admits it.
 	fn sealed_blob(owner: &AccountId, seed: u32) -> Result<BlobHash, DispatchError>;
-}
-
-/// [`BenchmarkHelper`] for runtimes whose blob store is `pallet_mosaic_blobs` itself: stores
-/// the blob with [`pallet_mosaic_blobs::Pallet::store`].
-#[cfg(feature = "runtime-benchmarks")]
-pub struct BlobsBenchmarkHelper<T>(core::marker::PhantomData<T>);
-
-#[cfg(feature = "runtime-benchmarks")]
-impl<T: pallet_mosaic_blobs::Config> BenchmarkHelper<T::AccountId> for BlobsBenchmarkHelper<T> {
-	fn sealed_blob(owner: &T::AccountId, seed: u32) -> Result<BlobHash, DispatchError> {
-		use frame_support::traits::fungible::{Inspect, Mutate};
-		use sp_runtime::traits::Saturating;
-
-		let mut bytes = alloc::vec::Vec::with_capacity(16);
-		bytes.extend_from_slice(b"mosaic-model");
-		bytes.extend_from_slice(&seed.to_le_bytes());
-		let hash = sp_io::hashing::blake2_256(&bytes);
-
-		let funds = pallet_mosaic_blobs::Pallet::<T>::deposit_for(bytes.len() as u64)
-			.saturating_add(<T as pallet_mosaic_blobs::Config>::Currency::minimum_balance());
-		<T as pallet_mosaic_blobs::Config>::Currency::mint_into(owner, funds)?;
-		let bytes = bytes
-			.try_into()
-			.map_err(|_| DispatchError::Other("MaxInlineBlobSize is below 16 bytes"))?;
-		pallet_mosaic_blobs::Pallet::<T>::store(
-			frame_system::RawOrigin::Signed(owner.clone()).into(),
-			bytes,
-		)?;
-		Ok(hash)
-	}
 }
 
 #[frame_support::pallet]
@@ -285,8 +138,8 @@ pub mod pallet {
 		},
 	};
 	use frame_system::pallet_prelude::*;
+	use mosaic_primitives::blob::{BlobInspect, BlobKind, BlobReferences};
 	use mosaic_primitives::digest::MAX_PRECISION;
-	use pallet_mosaic_blobs::{BlobInspect, BlobKind};
 	use sp_runtime::{
 		traits::{Saturating, StaticLookup},
 		ArithmeticError, Permill, SaturatedConversion,
@@ -367,7 +220,7 @@ pub mod pallet {
 		type RuntimeHoldReason: From<HoldReason>;
 
 		/// The blob store holding the ONNX models.
-		type Blobs: BlobInspect<Self::AccountId>;
+		type Blobs: BlobInspect<Self::AccountId> + BlobReferences;
 
 		/// How many open jobs use a model (the jobs pallet); `()` for none.
 		type JobsInUse: ModelUsage;
@@ -1263,42 +1116,5 @@ pub mod pallet {
 			}
 			Ok(())
 		}
-	}
-}
-
-impl<T: Config> ModelRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
-	type MaxTensorNameLength = T::MaxTensorNameLength;
-	type MaxRank = T::MaxRank;
-	type MaxIoTensors = T::MaxIoTensors;
-
-	fn version(model: ModelId, version: VersionNumber) -> Option<VersionViewOf<T>> {
-		Self::version_view(model, version)
-	}
-
-	fn is_runnable(model: ModelId, version: VersionNumber) -> bool {
-		Versions::<T>::get(model, version).is_some_and(|entry| entry.status.is_active())
-	}
-
-	fn royalty(
-		model: ModelId,
-		version: VersionNumber,
-		fee: BalanceOf<T>,
-	) -> Option<(T::AccountId, BalanceOf<T>)> {
-		let entry = Versions::<T>::get(model, version)?;
-		let owner = Models::<T>::get(model)?.owner;
-		Some((owner, entry.spec.royalty.mul_floor(fee)))
-	}
-
-	fn mark_invalid(model: ModelId, version: VersionNumber, code: u16) -> DispatchResult {
-		Self::do_mark_invalid(model, version, code)
-	}
-
-	fn publish_derived(
-		model: ModelId,
-		base: VersionNumber,
-		parameters: BlobHash,
-		round: u64,
-	) -> Result<VersionNumber, DispatchError> {
-		Self::do_publish_derived(model, base, parameters, round)
 	}
 }

@@ -118,7 +118,18 @@ impl pallet_mosaic_models::Config for Test {
 	type MaxRoyalty = MaxRoyalty;
 	type WeightInfo = ();
 	#[cfg(feature = "runtime-benchmarks")]
-	type BenchmarkHelper = crate::BlobsBenchmarkHelper<Test>;
+	type BenchmarkHelper = BlobsHelper;
+}
+
+/// Stores benchmark blobs in the real blob store.
+#[cfg(feature = "runtime-benchmarks")]
+pub struct BlobsHelper;
+
+#[cfg(feature = "runtime-benchmarks")]
+impl crate::BenchmarkHelper<u64> for BlobsHelper {
+	fn sealed_blob(owner: &u64, seed: u32) -> Result<crate::BlobHash, sp_runtime::DispatchError> {
+		Blobs::sealed_blob_for_benchmarks(owner, seed)
+	}
 }
 
 pub const ALICE: u64 = 1;

@@ -1,32 +1,21 @@
 //! Types of the model registry: a model's on-chain entry, its versions, the input and output
 //! schema of a version, and the view other pallets get through
-//! [`ModelRegistry`](crate::ModelRegistry).
+//! [`ModelRegistry`](crate::ModelRegistry). The vocabulary other pallets share (ids, version
+//! numbers, tensor schemas, version statuses and views) lives in [`mosaic_primitives::model`]
+//! and is re-exported here.
 //!
 //! The types are generic over the concrete bounded types (names, shapes, tensor lists) rather
 //! than over the bounds themselves, so they derive everything with plain derives, and the
 //! runtime metadata describes them completely: polkadot.js reads them with no custom types.
 
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
-use frame_support::BoundedVec;
-use mosaic_primitives::digest::ElementType;
 use scale_info::TypeInfo;
 use sp_runtime::Permill;
 
-pub use pallet_mosaic_blobs::BlobHash;
-
-/// Identifies a model. Assigned in sequence from 0 by
-/// [`Pallet::register_model`](crate::Pallet::register_model) and never reused, even after the
-/// model is removed.
-pub type ModelId = u32;
-
-/// Number of a version within its model: 1 for the version registered with the model, then
-/// 2, 3, ... for each [`Pallet::publish_version`](crate::Pallet::publish_version).
-pub type VersionNumber = u32;
-
-/// The inputs or outputs of a version: a list of at most `M` tensors, each with a name of at
-/// most `N` bytes and at most `R` dimensions (symbolic dimensions are named like tensors).
-pub type Tensors<N, R, M> =
-	BoundedVec<TensorSchema<BoundedVec<u8, N>, BoundedVec<Dim<BoundedVec<u8, N>>, R>>, M>;
+pub use mosaic_primitives::{
+	blob::BlobHash,
+	model::{Dim, ModelId, TensorSchema, Tensors, VersionNumber, VersionStatus, VersionView},
+};
 
 /// Bytes allowed in a model name besides lowercase ASCII letters and digits.
 pub const NAME_PUNCTUATION: [u8; 3] = [b'-', b'_', b'.'];
@@ -41,34 +30,6 @@ pub fn is_valid_name(name: &[u8]) -> bool {
 		&& name.iter().all(|byte| {
 			byte.is_ascii_lowercase() || byte.is_ascii_digit() || NAME_PUNCTUATION.contains(byte)
 		})
-}
-
-/// One dimension of a tensor's shape.
-#[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
-)]
-pub enum Dim<Name> {
-	/// A dimension of this exact size.
-	#[codec(index = 0)]
-	Fixed(u64),
-	/// A dimension whose size is given at run time (a batch size, a sequence length). Every
-	/// dimension with the same name must have the same size in one run. The name is not empty.
-	#[codec(index = 1)]
-	Symbolic(Name),
-}
-
-/// The declared schema of one input or output tensor of a model version.
-#[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
-)]
-pub struct TensorSchema<Name, Shape> {
-	/// The tensor's name in the ONNX graph; not empty, and unique among the version's inputs
-	/// (or among its outputs).
-	pub name: Name,
-	/// Element type of the tensor.
-	pub element_type: ElementType,
-	/// The dimensions, outermost first: a list of [`Dim`]. An empty shape is a scalar.
-	pub shape: Shape,
 }
 
 /// Everything a model owner declares about one version of a model.
@@ -104,42 +65,6 @@ pub struct VersionSpec<Tensors> {
 	/// `Vec<InputTensor>`), owned by the publisher or the parent's. Training jobs and rounds
 	/// start from it; the version takes a reference to it.
 	pub parameters: Option<BlobHash>,
-}
-
-/// Whether a version may be used for new jobs.
-#[derive(
-	Encode,
-	Decode,
-	DecodeWithMemTracking,
-	MaxEncodedLen,
-	TypeInfo,
-	Clone,
-	Copy,
-	PartialEq,
-	Eq,
-	Debug,
-)]
-pub enum VersionStatus {
-	/// New jobs may use it.
-	#[codec(index = 0)]
-	Active,
-	/// Retired by its owner: no new jobs; jobs already submitted run to the end.
-	#[codec(index = 1)]
-	Deprecated,
-	/// The executor rejected the model for a reason that is the model's own fault (any input
-	/// would fail the same way); no new jobs.
-	#[codec(index = 2)]
-	Invalid {
-		/// The executor's stable error code (see `docs/executor.md`).
-		code: u16,
-	},
-}
-
-impl VersionStatus {
-	/// Whether new jobs may use a version with this status.
-	pub fn is_active(&self) -> bool {
-		matches!(self, Self::Active)
-	}
 }
 
 /// A published version, as kept in [`Versions`](crate::Versions). Versions are never deleted
@@ -188,34 +113,6 @@ pub struct ModelInfo<AccountId, Balance, BlockNumber, Name, Description, License
 	pub pending_owner: Option<AccountId>,
 	/// Block in which the model was registered.
 	pub created_at: BlockNumber,
-}
-
-/// What other pallets see of a version through
-/// [`ModelRegistry::version`](crate::ModelRegistry::version).
-#[derive(
-	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
-)]
-pub struct VersionView<AccountId, Tensors> {
-	/// The model's current owner, who receives the royalty.
-	pub owner: AccountId,
-	/// blake2-256 hash of the ONNX model blob.
-	pub blob: BlobHash,
-	/// The ONNX operator set the model declares.
-	pub opset: u32,
-	/// The model's inputs.
-	pub inputs: Tensors,
-	/// The model's outputs.
-	pub outputs: Tensors,
-	/// Decimal digits kept when quantising floating-point outputs.
-	pub precision: u8,
-	/// Element-wise tolerance in quantisation steps; `None` for exact agreement.
-	pub tolerance: Option<u64>,
-	/// The owner's share of each job's fee.
-	pub royalty: Permill,
-	/// Whether new jobs may use the version.
-	pub status: VersionStatus,
-	/// Its trained parameters' blob, if it has one.
-	pub parameters: Option<BlobHash>,
 }
 
 /// A model with all its versions, as the `ModelsApi` runtime API reports it.

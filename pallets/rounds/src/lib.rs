@@ -70,13 +70,13 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::*;
 use mosaic_primitives::{
+	blob::{BlobInspect, BlobReferences, BlobStore},
 	contribution::{
 		ContributionKind, Points, RecordContribution, RewardPot, RewardSource, Subject,
 	},
+	model::ModelRegistry,
 	rounds::{AggregationManifest, JobEnd, JobObserver, ManifestEntry, RoundJob, RoundJobs},
 };
-use pallet_mosaic_blobs::{BlobInspect, BlobStore};
-use pallet_mosaic_models::ModelRegistry;
 use sp_runtime::traits::{Saturating, Zero};
 
 const LOG_TARGET: &str = "runtime::rounds";
@@ -89,7 +89,7 @@ pub trait BenchmarkHelper<AccountId> {
 	/// `(model, version)`.
 	fn version_with_parameters(owner: &AccountId) -> (ModelId, VersionNumber);
 	/// Stores a small sealed blob owned by `owner`, different for each `seed`.
-	fn sealed_blob(owner: &AccountId, seed: u32) -> Hash32;
+	fn sealed_blob(owner: &AccountId, seed: u32) -> BlobHash;
 }
 
 #[frame_support::pallet]
@@ -140,7 +140,9 @@ pub mod pallet {
 		type Models: ModelRegistry<Self::AccountId, BalanceOf<Self>>;
 
 		/// The blob store: datasets, updates and manifests.
-		type Blobs: BlobInspect<Self::AccountId> + BlobStore<Self::AccountId, BalanceOf<Self>>;
+		type Blobs: BlobInspect<Self::AccountId>
+			+ BlobReferences
+			+ BlobStore<Self::AccountId, BalanceOf<Self>>;
 
 		/// The jobs pallet, which runs the training and aggregation jobs and reports their
 		/// ends to [`Pallet`] as its [`JobObserver`].
@@ -284,7 +286,7 @@ pub mod pallet {
 			/// The shard's number in the round.
 			shard: u32,
 			/// The sealed blob of the parameters the training job produced.
-			update: Hash32,
+			update: BlobHash,
 		},
 		/// A public shard's training job failed: the shard is out of the round.
 		ShardDropped {
@@ -302,7 +304,7 @@ pub mod pallet {
 			job: JobId,
 			/// The blob of the aggregation manifest listing the updates, stored as the
 			/// creator's.
-			manifest: Hash32,
+			manifest: BlobHash,
 			/// How many shard updates the manifest lists.
 			updates: u32,
 		},
@@ -312,7 +314,7 @@ pub mod pallet {
 			/// The aggregated round.
 			round: RoundId,
 			/// The blob of the combined parameters; `None` if the job failed.
-			parameters: Option<Hash32>,
+			parameters: Option<BlobHash>,
 		},
 		/// The aggregation's check rejected a shard's update: it earns nothing.
 		UpdateRejected {
@@ -436,7 +438,7 @@ pub mod pallet {
 			origin: OriginFor<T>,
 			model: ModelId,
 			base: VersionNumber,
-			validation: Hash32,
+			validation: BlobHash,
 			settings: RoundSettingsOf<T>,
 			budget: BalanceOf<T>,
 			join_until: BlockNumberFor<T>,
@@ -512,7 +514,7 @@ pub mod pallet {
 		pub fn join_public(
 			origin: OriginFor<T>,
 			round: RoundId,
-			dataset: Hash32,
+			dataset: BlobHash,
 			rows: u32,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
@@ -577,7 +579,7 @@ pub mod pallet {
 		pub fn join_private(
 			origin: OriginFor<T>,
 			round: RoundId,
-			update: Hash32,
+			update: BlobHash,
 			rows: u32,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
@@ -636,7 +638,7 @@ pub mod pallet {
 				trim: info.settings.trim,
 			};
 			let submitted = with_transaction(|| {
-				let result = (|| -> Result<(Hash32, JobId, BalanceOf<T>), DispatchError> {
+				let result = (|| -> Result<(BlobHash, JobId, BalanceOf<T>), DispatchError> {
 					let manifest = T::Blobs::store(&info.creator, manifest.encode())?;
 					let aggregation = RoundJob::Aggregation {
 						parameters: info.base_parameters,
@@ -873,8 +875,8 @@ impl<T: Config> Pallet<T> {
 
 	/// What the round's aggregation job will hold in escrow.
 	fn aggregation_escrow(
-		parameters: Hash32,
-		validation: Hash32,
+		parameters: BlobHash,
+		validation: BlobHash,
 		settings: &RoundSettingsOf<T>,
 	) -> Result<BalanceOf<T>, DispatchError> {
 		// The manifest is stored only at aggregation; its hash does not change the escrow.
@@ -918,7 +920,7 @@ impl<T: Config> Pallet<T> {
 
 	/// The shards with an update, in shard order: what the manifest lists, and the order of
 	/// the verdicts.
-	fn trained_shards(round: RoundId, count: u32) -> Vec<(u32, ShardOf<T>, Hash32)> {
+	fn trained_shards(round: RoundId, count: u32) -> Vec<(u32, ShardOf<T>, BlobHash)> {
 		(0..count)
 			.filter_map(|index| {
 				let shard = Shards::<T>::get(round, index)?;
@@ -937,7 +939,7 @@ impl<T: Config> Pallet<T> {
 		kind: ContributionKind,
 		subject: Subject,
 		points: Points,
-		evidence: Hash32,
+		evidence: [u8; 32],
 	) {
 		if let Err(e) = T::Contributions::record(who, kind, subject, points, evidence) {
 			log::warn!(target: LOG_TARGET, "round {round}: {kind:?} contribution not recorded: {e:?}");

@@ -9,13 +9,15 @@ use frame_support::{
 	traits::{ConstU32, ConstU64},
 };
 use mosaic_primitives::{
+	blob::{BlobKind, BlobReferences, BlobSummary},
+	model::{Tensors, VersionStatus, VersionView},
+};
+use mosaic_primitives::{
 	contribution::{
 		ContributionKind, Points, RecordContribution, RewardPot, RewardSource, Subject,
 	},
 	rounds::RoundJob,
 };
-use pallet_mosaic_blobs::{BlobKind, BlobSummary};
-use pallet_mosaic_models::{Tensors, VersionStatus, VersionView};
 use sp_runtime::{BuildStorage, DispatchError, Permill};
 use std::collections::BTreeMap;
 
@@ -167,6 +169,8 @@ impl BlobInspect<u64> for MockBlobs {
 	fn size(hash: &[u8; 32]) -> Option<u64> {
 		Self::is_sealed(hash).then_some(40)
 	}
+}
+impl BlobReferences for MockBlobs {
 	fn add_ref(hash: &[u8; 32]) -> DispatchResult {
 		SealedBlobs::mutate(|b| b.get_mut(hash).map(|(_, n)| *n += 1))
 			.ok_or(DispatchError::CannotLookup)

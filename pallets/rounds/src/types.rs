@@ -5,11 +5,11 @@ use frame_support::BoundedVec;
 use scale_info::TypeInfo;
 use sp_runtime::traits::UniqueSaturatedInto;
 
-pub use mosaic_primitives::rounds::{JobId, RoundId};
-pub use pallet_mosaic_models::{ModelId, VersionNumber};
-
-/// A 32-byte blob hash.
-pub type Hash32 = [u8; 32];
+pub use mosaic_primitives::{
+	blob::BlobHash,
+	model::{ModelId, VersionNumber},
+	rounds::{JobId, RoundId},
+};
 
 /// How a round trains and aggregates, and what its jobs pay.
 #[derive(
@@ -63,7 +63,7 @@ pub enum ShardKind {
 	#[codec(index = 0)]
 	Public {
 		/// The dataset's sealed blob (SCALE `Vec<InputTensor>`).
-		dataset: Hash32,
+		dataset: BlobHash,
 	},
 	/// Data that never leaves its owner, who trained the base parameters on it locally and
 	/// submits only the result. Checked on the round's validation set at aggregation.
@@ -95,7 +95,7 @@ pub enum ShardStatus {
 	#[codec(index = 1)]
 	Trained {
 		/// The update's sealed blob.
-		update: Hash32,
+		update: BlobHash,
 	},
 	/// Its training job failed; it is out of the round and earns nothing.
 	#[codec(index = 2)]
@@ -168,7 +168,7 @@ pub enum RoundStatus<Verdicts> {
 	#[codec(index = 2)]
 	Aggregated {
 		/// The stored combined parameters; `None` if the job failed.
-		parameters: Option<Hash32>,
+		parameters: Option<BlobHash>,
 		/// One verdict per update, in shard order of the trained shards.
 		verdicts: Verdicts,
 	},
@@ -196,9 +196,9 @@ pub struct RoundInfo<AccountId, Balance, BlockNumber, Verdicts> {
 	/// The base version: a training-step graph with parameters.
 	pub base: VersionNumber,
 	/// The base version's parameters, which every shard trains from.
-	pub base_parameters: Hash32,
+	pub base_parameters: BlobHash,
 	/// The public validation set's sealed blob (referenced by the round).
-	pub validation: Hash32,
+	pub validation: BlobHash,
 	/// How it trains and what its jobs pay.
 	pub settings: RoundSettings<Balance, BlockNumber>,
 	/// Everything the round pays, held from the creator: the escrow of each of its jobs

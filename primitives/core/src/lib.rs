@@ -1,12 +1,18 @@
-//! Types and constants shared by Mosaic's runtime, pallets and node.
+//! Types and constants shared by Mosaic's runtime, pallets and node, and the traits the pallets
+//! talk to each other through: [`blob`] (the blob store), [`model`] (the model registry),
+//! [`rounds`] (federated rounds and the jobs they submit), [`contribution`] (the attestation
+//! ledger and rewards). No pallet crate depends on another pallet crate; each names what it needs
+//! of the others here, and the runtime wires the pallets together.
 //!
 //! Kept `no_std` and small: anything here is compiled into the runtime's Wasm.
 #![cfg_attr(not(feature = "std"), no_std)]
 
 extern crate alloc;
 
+pub mod blob;
 pub mod contribution;
 pub mod digest;
+pub mod model;
 pub mod onnx;
 pub mod rounds;
 pub mod training;
@@ -50,20 +56,8 @@ pub type Nonce = u32;
 /// Hash of a block, an extrinsic or a blob.
 pub type Hash = sp_core::H256;
 
-/// Where blobs live in every node's off-chain database (written by off-chain indexing,
-/// under the `PERSISTENT` storage prefix).
-pub mod blob {
-	/// Prefix of a blob's key; the key is this followed by the blob's blake2-256 hash.
-	pub const KEY_PREFIX: &[u8] = b"mosaic/blob/";
-
-	/// The off-chain database key of the blob with `hash`.
-	pub fn offchain_key(hash: &[u8; 32]) -> alloc::vec::Vec<u8> {
-		let mut key = alloc::vec::Vec::with_capacity(KEY_PREFIX.len() + 32);
-		key.extend_from_slice(KEY_PREFIX);
-		key.extend_from_slice(hash);
-		key
-	}
-}
+/// A job's id, as the jobs pallet assigns it: in sequence from 0, never reused.
+pub type JobId = u64;
 
 /// The native token: its name for wallets and its units.
 pub mod token {

@@ -5,7 +5,10 @@ use alloc::vec::Vec;
 use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 
-use crate::digest::{ElementType, QuantizedTensor};
+use crate::{
+	blob::BlobHash,
+	digest::{ElementType, QuantizedTensor},
+};
 
 /// Oldest default-domain ONNX opset the executor accepts, and so the registry too.
 pub const MIN_OPSET: u32 = 7;
@@ -24,7 +27,7 @@ pub type Ticket = [u8; 32];
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub enum InputSource {
 	/// A blob in the node's off-chain database, by its blake2-256 hash.
-	Blob([u8; 32]),
+	Blob(BlobHash),
 	/// The bytes themselves (small inputs carried on-chain).
 	Inline(Vec<u8>),
 }
@@ -78,7 +81,7 @@ pub enum RunTask {
 	/// `batch_size`. The result is the trained parameters, then the per-epoch loss curve.
 	Train {
 		/// blake2-256 of the initial parameters' blob.
-		parameters: [u8; 32],
+		parameters: BlobHash,
 		/// Passes over the dataset.
 		epochs: u32,
 		/// Samples per step.
@@ -91,9 +94,9 @@ pub enum RunTask {
 	/// norms (see [`crate::rounds`]).
 	Aggregate {
 		/// blake2-256 of the base parameters' blob.
-		parameters: [u8; 32],
+		parameters: BlobHash,
 		/// blake2-256 of the manifest blob.
-		manifest: [u8; 32],
+		manifest: BlobHash,
 	},
 }
 
@@ -103,7 +106,7 @@ pub struct RunRequest {
 	/// Caller's handle for polling.
 	pub ticket: Ticket,
 	/// blake2-256 of the ONNX model blob.
-	pub model: [u8; 32],
+	pub model: BlobHash,
 	/// The input.
 	pub input: InputSource,
 	/// Its encoding.

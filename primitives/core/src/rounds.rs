@@ -9,10 +9,11 @@ use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
 use scale_info::TypeInfo;
 use sp_runtime::DispatchError;
 
+use crate::blob::BlobHash;
+
 /// Identifies a round. Assigned in sequence from 0 and never reused.
 pub type RoundId = u64;
-/// A job's id, as the jobs pallet assigns it.
-pub type JobId = u64;
+pub use crate::JobId;
 
 /// Output of an aggregation job: one `i64` per manifest entry, 1 if the update was accepted
 /// (and averaged in), 0 if it was rejected.
@@ -28,7 +29,7 @@ pub const UPDATE_NORMS: &str = "update_norms";
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub struct ManifestEntry {
 	/// The sealed blob of the updated parameters (SCALE `Vec<InputTensor>`).
-	pub parameters: [u8; 32],
+	pub parameters: BlobHash,
 	/// Its weight in the average: the shard's number of rows.
 	pub weight: u64,
 	/// Whether the update must pass the validation check (a private shard's, which nobody
@@ -67,9 +68,9 @@ pub enum RoundJob {
 	/// Train a public shard (`dataset`, a sealed blob in SCALE form) from `parameters`.
 	Training {
 		/// The shard's dataset blob.
-		dataset: [u8; 32],
+		dataset: BlobHash,
 		/// The initial parameters' blob.
-		parameters: [u8; 32],
+		parameters: BlobHash,
 		/// Passes over the shard.
 		epochs: u16,
 		/// Samples per step.
@@ -79,11 +80,11 @@ pub enum RoundJob {
 	/// `parameters`, on the validation set `validation` (a sealed blob in SCALE form).
 	Aggregation {
 		/// The base parameters' blob.
-		parameters: [u8; 32],
+		parameters: BlobHash,
 		/// The [`AggregationManifest`] blob.
-		manifest: [u8; 32],
+		manifest: BlobHash,
 		/// The round's public validation set.
-		validation: [u8; 32],
+		validation: BlobHash,
 	},
 }
 
@@ -94,7 +95,7 @@ pub enum JobEnd {
 	/// if they could not be stored); `verdicts`: an aggregation job's [`VERDICTS`].
 	Settled {
 		/// The stored parameter blob.
-		parameters: Option<[u8; 32]>,
+		parameters: Option<BlobHash>,
 		/// Per-update verdicts of an aggregation job (empty for training).
 		verdicts: Vec<bool>,
 	},

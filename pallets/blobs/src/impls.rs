@@ -1,0 +1,95 @@
+//! The blob store as other pallets see it: this pallet's implementations of the traits in
+//! [`mosaic_primitives::blob`].
+
+use frame_support::{dispatch::DispatchResult, ensure, pallet_prelude::DispatchError};
+use sp_runtime::ArithmeticError;
+
+use crate::{
+	offchain, BalanceOf, BlobFetch, BlobHash, BlobInspect, BlobReferences, BlobStatus, BlobStore,
+	BlobSummary, Blobs, Config, Error, FetchError, Pallet,
+};
+
+impl<T: Config> BlobInspect<T::AccountId> for Pallet<T> {
+	fn blob(hash: &BlobHash) -> Option<BlobSummary<T::AccountId>> {
+		Blobs::<T>::get(hash).map(|info| info.summary())
+	}
+
+	fn is_sealed(hash: &BlobHash) -> bool {
+		Blobs::<T>::get(hash).is_some_and(|info| matches!(info.status, BlobStatus::Sealed))
+	}
+
+	fn size(hash: &BlobHash) -> Option<u64> {
+		Blobs::<T>::get(hash).map(|info| info.byte_len)
+	}
+}
+
+impl<T: Config> BlobReferences for Pallet<T> {
+	fn add_ref(hash: &BlobHash) -> DispatchResult {
+		Blobs::<T>::try_mutate(hash, |maybe_info| -> DispatchResult {
+			let info = maybe_info.as_mut().ok_or(Error::<T>::UnknownBlob)?;
+			ensure!(matches!(info.status, BlobStatus::Sealed), Error::<T>::NotSealed);
+			info.refs = info.refs.checked_add(1).ok_or(ArithmeticError::Overflow)?;
+			Ok(())
+		})
+	}
+
+	fn remove_ref(hash: &BlobHash) -> DispatchResult {
+		Blobs::<T>::try_mutate(hash, |maybe_info| -> DispatchResult {
+			let info = maybe_info.as_mut().ok_or(Error::<T>::UnknownBlob)?;
+			ensure!(info.refs > 0, Error::<T>::NoRefs);
+			info.refs = info.refs.saturating_sub(1);
+			Ok(())
+		})
+	}
+}
+
+impl<T: Config> BlobFetch for Pallet<T> {
+	fn ensure_local(hash: &BlobHash) -> Result<(), FetchError> {
+		match Blobs::<T>::get(hash).map(|info| info.status) {
+			Some(BlobStatus::Remote { .. }) => offchain::fetch_remote::<T>(hash),
+			_ => Ok(()),
+		}
+	}
+}
+
+impl<T: Config> BlobStore<T::AccountId, BalanceOf<T>> for Pallet<T> {
+	fn deposit_for(bytes: u64) -> BalanceOf<T> {
+		Pallet::<T>::deposit_for(bytes)
+	}
+
+	fn store(owner: &T::AccountId, bytes: alloc::vec::Vec<u8>) -> Result<BlobHash, DispatchError> {
+		let hash = sp_io::hashing::blake2_256(&bytes);
+		if <Self as BlobInspect<T::AccountId>>::is_sealed(&hash) {
+			return Ok(hash);
+		}
+		Self::do_store(owner, &bytes)
+	}
+}
+
+#[cfg(feature = "runtime-benchmarks")]
+impl<T: Config> Pallet<T> {
+	/// For other pallets' benchmarks, which see blobs only through the traits: funds `owner` for
+	/// the deposit and stores a sealed blob of at most 16 bytes owned by `owner`, different for
+	/// every `seed`; returns its hash.
+	pub fn sealed_blob_for_benchmarks(
+		owner: &T::AccountId,
+		seed: u32,
+	) -> Result<BlobHash, DispatchError> {
+		use frame_support::traits::fungible::{Inspect, Mutate};
+		use sp_runtime::traits::Saturating;
+
+		let mut bytes = alloc::vec::Vec::with_capacity(16);
+		bytes.extend_from_slice(b"mosaic-model");
+		bytes.extend_from_slice(&seed.to_le_bytes());
+		let hash = sp_io::hashing::blake2_256(&bytes);
+
+		let funds =
+			Self::deposit_for(bytes.len() as u64).saturating_add(T::Currency::minimum_balance());
+		T::Currency::mint_into(owner, funds)?;
+		let bytes = bytes
+			.try_into()
+			.map_err(|_| DispatchError::Other("MaxInlineBlobSize is below 16 bytes"))?;
+		Self::store(frame_system::RawOrigin::Signed(owner.clone()).into(), bytes)?;
+		Ok(hash)
+	}
+}

@@ -1,0 +1,46 @@
+//! The registry as other pallets see it: this pallet's implementation of
+//! [`ModelRegistry`](mosaic_primitives::model::ModelRegistry).
+
+use frame_support::{dispatch::DispatchResult, pallet_prelude::DispatchError};
+
+use crate::{
+	BalanceOf, BlobHash, Config, ModelId, ModelRegistry, Models, Pallet, VersionNumber,
+	VersionViewOf, Versions,
+};
+
+impl<T: Config> ModelRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
+	type MaxTensorNameLength = T::MaxTensorNameLength;
+	type MaxRank = T::MaxRank;
+	type MaxIoTensors = T::MaxIoTensors;
+
+	fn version(model: ModelId, version: VersionNumber) -> Option<VersionViewOf<T>> {
+		Self::version_view(model, version)
+	}
+
+	fn is_runnable(model: ModelId, version: VersionNumber) -> bool {
+		Versions::<T>::get(model, version).is_some_and(|entry| entry.status.is_active())
+	}
+
+	fn royalty(
+		model: ModelId,
+		version: VersionNumber,
+		fee: BalanceOf<T>,
+	) -> Option<(T::AccountId, BalanceOf<T>)> {
+		let entry = Versions::<T>::get(model, version)?;
+		let owner = Models::<T>::get(model)?.owner;
+		Some((owner, entry.spec.royalty.mul_floor(fee)))
+	}
+
+	fn mark_invalid(model: ModelId, version: VersionNumber, code: u16) -> DispatchResult {
+		Self::do_mark_invalid(model, version, code)
+	}
+
+	fn publish_derived(
+		model: ModelId,
+		base: VersionNumber,
+		parameters: BlobHash,
+		round: u64,
+	) -> Result<VersionNumber, DispatchError> {
+		Self::do_publish_derived(model, base, parameters, round)
+	}
+}

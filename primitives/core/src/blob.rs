@@ -1,0 +1,172 @@
+//! Blobs as the other pallets see them: the hash that names a blob, what they may read of it,
+//! the references they take on it, how a node fetches a remote blob's bytes, and how a pallet
+//! stores bytes on an account's behalf.
+//!
+//! The traits are split as `frame_support`'s `fungible::{Inspect, Mutate}` are: a pallet asks
+//! only for what it uses. [`BlobInspect`] reads, [`BlobReferences`] changes the reference count
+//! that keeps a blob from being removed, [`BlobFetch`] is for off-chain code only, and
+//! [`BlobStore`] creates blobs. The blobs pallet implements all four.
+
+use alloc::vec::Vec;
+use codec::{Decode, DecodeWithMemTracking, Encode, MaxEncodedLen};
+use scale_info::TypeInfo;
+use sp_runtime::{DispatchError, DispatchResult};
+
+/// A blob's address: the blake2-256 hash of its bytes.
+///
+/// A plain byte array, so polkadot.js shows it as a hex string without custom type definitions.
+pub type BlobHash = [u8; 32];
+
+/// Prefix of a blob's key in a node's off-chain database (written by off-chain indexing, under
+/// the `PERSISTENT` storage prefix); the key is this followed by the blob's hash.
+pub const KEY_PREFIX: &[u8] = b"mosaic/blob/";
+
+/// The off-chain database key of the blob with `hash`.
+pub fn offchain_key(hash: &BlobHash) -> Vec<u8> {
+	let mut key = Vec::with_capacity(KEY_PREFIX.len() + 32);
+	key.extend_from_slice(KEY_PREFIX);
+	key.extend_from_slice(hash);
+	key
+}
+
+/// A blob's status without its details.
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub enum BlobKind {
+	/// A chunked upload is under way.
+	#[codec(index = 0)]
+	Uploading,
+	/// Verified on-chain and indexed into every node's off-chain database.
+	#[codec(index = 1)]
+	Sealed,
+	/// Registered by URI; not verified on-chain.
+	#[codec(index = 2)]
+	Remote,
+}
+
+/// What other pallets see of a blob through [`BlobInspect::blob`].
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct BlobSummary<AccountId> {
+	/// The blob's owner.
+	pub owner: AccountId,
+	/// Size in bytes (declared, unless `kind` is [`BlobKind::Sealed`]).
+	pub byte_len: u64,
+	/// Where the blob is in its life.
+	pub kind: BlobKind,
+	/// References other pallets hold.
+	pub refs: u32,
+}
+
+/// Reading blobs' metadata.
+pub trait BlobInspect<AccountId> {
+	/// The blob's summary, whatever its status; `None` if there is no such blob.
+	fn blob(hash: &BlobHash) -> Option<BlobSummary<AccountId>>;
+
+	/// Whether the blob exists and is sealed: its bytes were checked against the hash on-chain
+	/// and are in every indexing node's off-chain database.
+	fn is_sealed(hash: &BlobHash) -> bool;
+
+	/// The blob's size in bytes (declared, for blobs not sealed); `None` if there is no such
+	/// blob.
+	fn size(hash: &BlobHash) -> Option<u64>;
+}
+
+/// Referring to blobs.
+///
+/// A pallet that refers to a blob (a model version, a job's input) calls
+/// [`add_ref`](Self::add_ref) when it starts referring to it and
+/// [`remove_ref`](Self::remove_ref) when it stops; the owner cannot remove a blob while it is
+/// referenced.
+pub trait BlobReferences {
+	/// Adds a reference to a sealed blob. Fails for unknown and for unsealed blobs.
+	fn add_ref(hash: &BlobHash) -> DispatchResult;
+
+	/// Drops a reference. Fails for unknown blobs and, leaving the count at zero, for blobs
+	/// with no references.
+	fn remove_ref(hash: &BlobHash) -> DispatchResult;
+}
+
+/// Why a node could not make a blob's bytes local.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FetchError {
+	/// No such blob.
+	Unknown,
+	/// The blob is neither remote nor on this node (an upload in progress, or a sealed blob
+	/// this node has not indexed).
+	NotRemote,
+	/// The request failed, timed out, or the server answered with this status code (0 when
+	/// there was no answer).
+	Http(u16),
+	/// The server sent more bytes than the claimed size.
+	TooLarge,
+	/// The bytes are not the claimed size.
+	WrongSize,
+	/// The bytes do not hash to the claimed hash.
+	HashMismatch,
+}
+
+/// Getting a blob's bytes onto this node. Off-chain context only: it uses the off-chain HTTP
+/// API and this node's off-chain storage, which on-chain code must never depend on.
+pub trait BlobFetch {
+	/// Makes sure this node has the bytes of `hash` in its off-chain storage, fetching a remote
+	/// blob from its URI and checking its size and hash. Blobs that are not remote are left as
+	/// they are.
+	fn ensure_local(hash: &BlobHash) -> Result<(), FetchError>;
+}
+
+/// Storing blobs on behalf of an account from another pallet: a job's agreed result, for
+/// example, which its requester owns.
+pub trait BlobStore<AccountId, Balance> {
+	/// The deposit a blob of `bytes` bytes takes.
+	fn deposit_for(bytes: u64) -> Balance;
+
+	/// Stores `bytes` as a sealed blob owned by `owner`, holding its deposit from `owner` and
+	/// indexing the bytes into every node's off-chain database; returns the hash. A blob that
+	/// is already sealed under that hash is kept as it is (no second deposit).
+	fn store(owner: &AccountId, bytes: Vec<u8>) -> Result<BlobHash, DispatchError>;
+}
+
+/// No blob store: there are no blobs. For mocks of pallets that use [`BlobInspect`].
+impl<AccountId> BlobInspect<AccountId> for () {
+	fn blob(_hash: &BlobHash) -> Option<BlobSummary<AccountId>> {
+		None
+	}
+
+	fn is_sealed(_hash: &BlobHash) -> bool {
+		false
+	}
+
+	fn size(_hash: &BlobHash) -> Option<u64> {
+		None
+	}
+}
+
+/// No blob store: references cannot be taken.
+impl BlobReferences for () {
+	fn add_ref(_hash: &BlobHash) -> DispatchResult {
+		Err(DispatchError::CannotLookup)
+	}
+
+	fn remove_ref(_hash: &BlobHash) -> DispatchResult {
+		Err(DispatchError::CannotLookup)
+	}
+}
+
+/// No blob store: there is nothing remote, so nothing to fetch.
+impl BlobFetch for () {
+	fn ensure_local(_hash: &BlobHash) -> Result<(), FetchError> {
+		Ok(())
+	}
+}
