@@ -64,7 +64,7 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("mosaic"),
 	impl_name: alloc::borrow::Cow::Borrowed("mosaic-node"),
 	authoring_version: 1,
-	spec_version: 107,
+	spec_version: 108,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
@@ -102,12 +102,12 @@ pub type UncheckedExtrinsic =
 /// Payload a signer signs.
 pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 
-/// Migrations to run on the next runtime upgrade: every Mosaic pallet's unreleased ones (none
-/// yet; each pallet is at storage version 0), in the order the pallets are declared.
+/// Migrations to run on the next runtime upgrade: every Mosaic pallet's unreleased ones, in
+/// the order the pallets are declared (jobs: version 1 renames `Pool` to `EligibleWorkers`).
 type Migrations = (
 	pallet_mosaic_blobs::migrations::Unreleased,
 	pallet_mosaic_models::migrations::Unreleased,
-	pallet_mosaic_jobs::migrations::Unreleased,
+	pallet_mosaic_jobs::migrations::Unreleased<Runtime>,
 	pallet_mosaic_attestations::migrations::Unreleased,
 	pallet_mosaic_rewards::migrations::Unreleased,
 	pallet_mosaic_rounds::migrations::Unreleased,

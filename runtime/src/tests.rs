@@ -99,7 +99,7 @@ fn development_preset_makes_alice_a_worker() {
 		assert_eq!(worker.key, alice);
 		assert_eq!(worker.stake, genesis_config_presets::GENESIS_WORKER_STAKE);
 		assert_eq!(pallet_mosaic_jobs::MinReplication::<Runtime>::get(), 1);
-		assert_eq!(pallet_mosaic_jobs::Pool::<Runtime>::get().len(), 1);
+		assert_eq!(pallet_mosaic_jobs::EligibleWorkers::<Runtime>::get().len(), 1);
 	});
 	genesis_from_preset("local_testnet").execute_with(|| {
 		assert_eq!(pallet_mosaic_jobs::WorkerCount::<Runtime>::get(), 4);

@@ -37,13 +37,13 @@ fn worker<T: Config>(i: u32) -> T::AccountId {
 /// Fills the pool with entries for accounts that are not workers, up to `MaxWorkers - keep`:
 /// what keeping one worker's entry current scans.
 fn crowd_pool<T: Config>(keep: u32) {
-	let mut pool = Pool::<T>::get();
+	let mut pool = EligibleWorkers::<T>::get();
 	let mut i = 0;
 	while (pool.len() as u32) < T::MaxWorkers::get().saturating_sub(keep) {
 		let _ = pool.try_push((account("crowd", i, 0), T::MinStake::get()));
 		i += 1;
 	}
-	Pool::<T>::put(pool);
+	EligibleWorkers::<T>::put(pool);
 }
 
 fn requester<T: Config>() -> T::AccountId {
@@ -119,7 +119,7 @@ fn submitted<T: Config>(k: u8) -> JobId {
 	job
 }
 
-/// A job whose `n` workers (all assigned in round 0) are set up directly in storage, in the
+/// A job whose `n` workers (all assigned in attempt 0) are set up directly in storage, in the
 /// given status; returns the job and its workers.
 fn job_with_workers<T: Config>(n: u32) -> (JobId, Vec<T::AccountId>) {
 	let k = n.min(T::MaxReplication::get() as u32) as u8;
@@ -132,7 +132,7 @@ fn job_with_workers<T: Config>(n: u32) -> (JobId, Vec<T::AccountId>) {
 		record.assigned += 1;
 		Pallet::<T>::store_worker(w, record);
 		Assignments::<T>::insert(w, job, ());
-		let _ = info.assignees.try_push(Assignee { worker: w.clone(), round: 0 });
+		let _ = info.assignees.try_push(Assignee { worker: w.clone(), attempt: 0 });
 	}
 	info.status = JobStatus::Committing {
 		until: frame_system::Pallet::<T>::block_number().saturating_add(T::CommitPeriod::get()),

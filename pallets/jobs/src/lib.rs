@@ -4,6 +4,42 @@
 //! independent workers run it in their nodes' off-chain workers, commit to the result, reveal
 //! it, and the escrow pays out only when a quorum of them agree.
 //!
+//! ## Dispatchable functions
+//!
+//! | call | origin | what it does |
+//! |---|---|---|
+//! | [`Pallet::register_worker`] | signed (the worker) | becomes a worker: stake held, worker key, capacity |
+//! | [`Pallet::bond_extra`] | signed (a worker) | adds stake |
+//! | [`Pallet::pause`] | signed (a worker) | stops new assignments |
+//! | [`Pallet::resume`] | signed (a paused or inactive worker) | takes work again |
+//! | [`Pallet::unbond`] | signed (a worker) | moves stake to unbonding; all of it is leaving |
+//! | [`Pallet::withdraw_unbonded`] | signed (a worker) | releases unlocked stake; a leaving worker is removed |
+//! | [`Pallet::submit_job`] | signed (the requester) | submits a job, holding its escrow |
+//! | [`Pallet::cancel_job`] | signed (the job's requester) | cancels a job nobody committed to, refunding everything |
+//! | [`Pallet::commit`] | signed by a worker key | commits an assigned worker to its result; free when it succeeds |
+//! | [`Pallet::reveal`] | signed by a worker key | reveals the committed result; the last reveal settles; free when it succeeds |
+//! | [`Pallet::set_min_replication`] | root | sets the least replication a job may ask for |
+//!
+//! Other pallets submit jobs through [`RoundJobs`] and read open jobs through
+//! [`ModelUsage`] (both in `mosaic-primitives`).
+//!
+//! ## Where the code is
+//!
+//! `lib.rs` holds the pallet (config, storage, events, errors, hooks, calls); the logic is
+//! in modules by concern: `workers.rs` (registration, the eligible-worker list, slashing),
+//! `submission.rs` (checks and escrow), `schedule.rs` (phase ends and `on_initialize`),
+//! `assignment.rs` (the draw by stake, [`draw_by_stake`]), `commitment.rs` (commitments and
+//! outcome digests), `settlement.rs` (deciding, paying, slashing, refunding, a job's end),
+//! `composite_weights.rs` (weights of calls that may settle), `impls.rs` (what other pallets
+//! and the runtime API see), `invariants.rs` (`try_state`), `offchain.rs` (the worker).
+//! Tests are under `tests/`, one file per area.
+//!
+//! ## Words
+//!
+//! An *attempt* is one assignment of workers to a job and its commit and reveal phases: the
+//! first attempt, then one per escalation. (A *round* is a federated training round of the
+//! rounds pallet.) The *eligible workers* ([`EligibleWorkers`]) are those a draw may pick.
+//!
 //! ## Workers
 //!
 //! An account becomes a worker with [`Pallet::register_worker`]: a stake held under
@@ -26,12 +62,12 @@
 //!    held from the requester under [`HoldReason::JobEscrow`]. The job joins the assignment [`Queue`].
 //! 2. Assignment, in a later block's `on_initialize`: `k` distinct eligible workers (active,
 //!    with free capacity, never the requester), drawn with probability proportional to stake
-//!    from a seed of the parent block hash, the job id and the round. The requester cannot know
+//!    from a seed of the parent block hash, the job id and the attempt. The requester cannot know
 //!    the seed when signing (it is the hash of the block that includes the submission); the
 //!    author of that block can bias it by choosing what the block contains (see
 //!    `docs/decisions.md`).
 //! 3. Commit ([`Pallet::commit`], signed by the worker key): `blake2(digest, salt, worker)`
-//!    within [`Config::CommitPeriod`] blocks. When every worker of the round committed, or the
+//!    within [`Config::CommitPeriod`] blocks. When every worker of the attempt committed, or the
 //!    period ends, the reveal phase starts.
 //! 4. Reveal ([`Pallet::reveal`]): the outcome (quantised outputs, or their digest only for
 //!    outputs too large to reveal, or the executor's error code) and the salt. The chain
@@ -47,8 +83,8 @@
 //!    If the quorum agrees that the executor fails the job, it ends [`JobStatus::Failed`]
 //!    with the code, the requester gets everything back but the protocol fee, and a model
 //!    fault marks the version invalid in the registry.
-//! 6. No quorum: [`Config::EscalationWorkers`] more workers join in a new round (at most
-//!    [`Config::MaxEscalations`] times, and only while a whole round fits before the
+//! 6. No quorum: [`Config::EscalationWorkers`] more workers join in a new attempt (at most
+//!    [`Config::MaxEscalations`] times, and only while a whole attempt fits before the
 //!    deadline); otherwise the job fails and the requester is refunded but the protocol fee.
 //!
 //! [`Pallet::cancel_job`] returns everything while nobody has committed. Finished jobs stay
@@ -85,18 +121,31 @@
 
 extern crate alloc;
 
+mod assignment;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod commitment;
+mod composite_weights;
+mod impls;
+#[cfg(any(feature = "try-runtime", test))]
+mod invariants;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
 mod offchain;
+mod schedule;
+mod settlement;
+mod submission;
 #[cfg(test)]
 mod tests;
 pub mod types;
 pub mod weights;
+mod workers;
 
+pub use assignment::draw_by_stake;
+pub use commitment::{commitment, error_digest};
 pub use pallet::*;
+pub use schedule::SCHEDULE_WINDOW;
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -233,7 +282,7 @@ pub mod pallet {
 
 	/// The in-code storage version. 0 is the layout every Mosaic chain started with; each
 	/// change of layout bumps it and comes with a migration in [`crate::migrations`].
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -314,15 +363,15 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxReplication: Get<u8>;
 
-		/// Escalation rounds after the first, at most.
+		/// Escalation attempts after the first, at most.
 		#[pallet::constant]
 		type MaxEscalations: Get<u8>;
 
-		/// Workers added per escalation round. Positive.
+		/// Workers added per escalation attempt. Positive.
 		#[pallet::constant]
 		type EscalationWorkers: Get<u8>;
 
-		/// Most workers on one job over all rounds: at least
+		/// Most workers on one job over all attempts: at least
 		/// `MaxReplication + MaxEscalations * EscalationWorkers`.
 		#[pallet::constant]
 		type MaxAssignees: Get<u32>;
@@ -407,6 +456,11 @@ pub mod pallet {
 		JobEscrow,
 	}
 
+	// Hashers: keys the chain assigns in sequence (job ids, block numbers, model ids) use
+	// `Twox64Concat`, which is fast and safe because nobody chooses them; keys a caller
+	// chooses (accounts, worker keys) use `Blake2_128Concat`, so nobody can grind keys into
+	// one branch of the trie. Both keep the key readable for iteration.
+
 	/// The id the next job gets.
 	#[pallet::storage]
 	pub type NextJobId<T: Config> = StorageValue<_, JobId, ValueQuery>;
@@ -470,7 +524,7 @@ pub mod pallet {
 	/// Workers that can take a job now (active, stake at least the minimum, free capacity),
 	/// with their stake: what assignment draws from.
 	#[pallet::storage]
-	pub type Pool<T: Config> =
+	pub type EligibleWorkers<T: Config> =
 		StorageValue<_, BoundedVec<(T::AccountId, BalanceOf<T>), T::MaxWorkers>, ValueQuery>;
 
 	/// The jobs each worker holds, by worker and job.
@@ -602,12 +656,12 @@ pub mod pallet {
 			/// Everything held from the requester: fees, protocol fee and result deposit.
 			held: BalanceOf<T>,
 		},
-		/// Workers were assigned to a job for `round`; they commit until `commit_until`.
+		/// Workers were assigned to a job for `attempt`; they commit until `commit_until`.
 		JobAssigned {
 			/// The job.
 			job: JobId,
-			/// The round they were assigned in (0 first, then one per escalation).
-			round: u8,
+			/// The attempt they were assigned in (0 first, then one per escalation).
+			attempt: u8,
 			/// The workers newly assigned.
 			workers: Vec<T::AccountId>,
 			/// The block the commit phase ends at.
@@ -636,12 +690,12 @@ pub mod pallet {
 			/// The revealed outcome's digest, as the chain computed it.
 			digest: Digest,
 		},
-		/// No quorum: more workers join in `round`.
+		/// No quorum: more workers join in `attempt`.
 		JobEscalated {
 			/// The job.
 			job: JobId,
-			/// The new round the extra workers were assigned in.
-			round: u8,
+			/// The new attempt the extra workers were assigned in.
+			attempt: u8,
 		},
 		/// A worker earned `amount` for an agreed result, owed to it in the rewards pot.
 		WorkerPaid {
@@ -741,7 +795,7 @@ pub mod pallet {
 		BadReplication,
 		/// The fee per worker is below `MinFeePerWorker`.
 		FeeTooLow,
-		/// The deadline leaves no room for a round (commit and reveal phase after the next
+		/// The deadline leaves no room for an attempt (commit and reveal phase after the next
 		/// block), or is beyond `MaxDeadline`.
 		BadDeadline,
 		/// The input blob does not exist, or is an upload still in progress.
@@ -779,7 +833,7 @@ pub mod pallet {
 		NotCommitting,
 		/// The job is not in its reveal phase.
 		NotRevealing,
-		/// The worker is not assigned to the job in the current round.
+		/// The worker is not assigned to the job in the current attempt.
 		NotAssigned,
 		/// The worker committed already.
 		AlreadyCommitted,
@@ -820,11 +874,16 @@ pub mod pallet {
 				T::MaxAssignees::get()
 					>= T::MaxReplication::get() as u32
 						+ T::MaxEscalations::get() as u32 * T::EscalationWorkers::get() as u32,
-				"MaxAssignees must cover every round"
+				"MaxAssignees must cover every attempt"
 			);
 			assert!(!T::CommitPeriod::get().is_zero(), "CommitPeriod must be positive");
 			assert!(!T::RevealPeriod::get().is_zero(), "RevealPeriod must be positive");
 			assert!(T::NoRevealSlash::get() <= T::DissentSlash::get(), "no-reveal slashes less");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
 		}
 	}
 
@@ -1011,7 +1070,7 @@ pub mod pallet {
 		/// Cancels the caller's job while no worker has committed, refunding everything and
 		/// freeing any assigned workers. Emits `JobCancelled`.
 		#[pallet::call_index(11)]
-		#[pallet::weight(T::WeightInfo::cancel_job().saturating_add(Pallet::<T>::end_weight()))]
+		#[pallet::weight(Pallet::<T>::cancel_weight())]
 		pub fn cancel_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut info = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
@@ -1020,7 +1079,7 @@ pub mod pallet {
 			let cancellable = match info.status {
 				JobStatus::Queued => true,
 				JobStatus::Committing { .. } => {
-					info.round == 0 && Commitments::<T>::iter_prefix(job).next().is_none()
+					info.attempt == 0 && Commitments::<T>::iter_prefix(job).next().is_none()
 				},
 				_ => false,
 			};
@@ -1028,14 +1087,7 @@ pub mod pallet {
 			Queue::<T>::mutate(|queue| queue.retain(|id| *id != job));
 			// A cancelled job leaves nothing in the schedule, so cancelling cannot be used to
 			// crowd other jobs' phase ends.
-			let latest_start = info.deadline.saturating_sub(Self::round_length());
-			for offset in 0..8u32 {
-				Self::unschedule(
-					latest_start.saturating_add(offset.into()),
-					job,
-					DeadlineKind::LatestStart,
-				);
-			}
+			Self::unschedule_latest_start(job, info.deadline);
 			if let JobStatus::Committing { until } = info.status {
 				Self::unschedule(until, job, DeadlineKind::CommitEnd);
 			}
@@ -1049,7 +1101,7 @@ pub mod pallet {
 
 		/// Commits the signing worker to `commitment = blake2_256("mosaic/job-commitment/v1" ++
 		/// digest ++ salt ++ SCALE(worker))` for `job`. Signed by the worker key. Free when it
-		/// succeeds. Emits `Committed`, and `RevealStarted` when it is the round's last.
+		/// succeeds. Emits `Committed`, and `RevealStarted` when it is the attempt's last.
 		#[pallet::call_index(12)]
 		#[pallet::weight(T::WeightInfo::commit())]
 		pub fn commit(
@@ -1062,19 +1114,19 @@ pub mod pallet {
 			let mut info = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
 			ensure!(matches!(info.status, JobStatus::Committing { .. }), Error::<T>::NotCommitting);
 			ensure!(
-				info.assignees.iter().any(|a| a.worker == worker && a.round == info.round),
+				info.assignees.iter().any(|a| a.worker == worker && a.attempt == info.attempt),
 				Error::<T>::NotAssigned
 			);
 			ensure!(!Commitments::<T>::contains_key(job, &worker), Error::<T>::AlreadyCommitted);
 			Commitments::<T>::insert(job, &worker, commitment);
 			Self::deposit_event(Event::Committed { job, worker });
 
-			let round_done = info
+			let attempt_done = info
 				.assignees
 				.iter()
-				.filter(|a| a.round == info.round)
+				.filter(|a| a.attempt == info.attempt)
 				.all(|a| Commitments::<T>::contains_key(job, &a.worker));
-			if round_done {
+			if attempt_done {
 				let now = frame_system::Pallet::<T>::block_number();
 				Self::end_commit_phase(job, &mut info, now);
 				Self::store_or_finish(job, info);
@@ -1087,14 +1139,10 @@ pub mod pallet {
 		/// checks the commitment. Signed by the worker key. Free when it succeeds. Emits
 		/// `Revealed`; the last reveal settles the job.
 		#[pallet::call_index(13)]
-		#[pallet::weight(T::WeightInfo::reveal(
-			match outcome {
-				Outcome::Outputs(outputs) => outputs.iter().map(|o| o.elements.len() as u32).sum(),
-				_ => 0,
-			},
-			T::MaxAssignees::get(),
-		).saturating_add(T::WeightInfo::assign(T::MaxWorkers::get(), T::EscalationWorkers::get().into()))
-		.saturating_add(Pallet::<T>::end_weight()))]
+		#[pallet::weight(Pallet::<T>::reveal_weight(match outcome {
+			Outcome::Outputs(outputs) => outputs.iter().map(|o| o.elements.len() as u32).sum(),
+			_ => 0,
+		}))]
 		pub fn reveal(
 			origin: OriginFor<T>,
 			job: JobId,
@@ -1139,927 +1187,4 @@ pub mod pallet {
 			Ok(())
 		}
 	}
-}
-
-impl<T: Config> Pallet<T> {
-	/// Submits a job for `who` (see [`Pallet::submit_job`]); returns its id.
-	#[allow(clippy::too_many_arguments)]
-	fn do_submit(
-		who: &T::AccountId,
-		model: ModelId,
-		version: VersionNumber,
-		kind: JobKind,
-		input: JobInputOf<T>,
-		replication: u8,
-		fee_per_worker: BalanceOf<T>,
-		deadline: BlockNumberFor<T>,
-	) -> Result<JobId, DispatchError> {
-		let now = frame_system::Pallet::<T>::block_number();
-		ensure!(T::Models::is_runnable(model, version), Error::<T>::VersionNotRunnable);
-		let view = T::Models::version(model, version).ok_or(Error::<T>::VersionNotRunnable)?;
-		ensure!(
-			replication >= MinReplication::<T>::get() && replication <= T::MaxReplication::get(),
-			Error::<T>::BadReplication
-		);
-		ensure!(fee_per_worker >= T::MinFeePerWorker::get(), Error::<T>::FeeTooLow);
-		let latest_start =
-			deadline.checked_sub(&Self::round_length()).ok_or(Error::<T>::BadDeadline)?;
-		ensure!(
-			latest_start > now && deadline <= now.saturating_add(T::MaxDeadline::get()),
-			Error::<T>::BadDeadline
-		);
-		match (&input, kind) {
-			(JobInput::Blob { hash, .. }, _) => {
-				ensure!(Self::is_usable(hash), Error::<T>::InputBlobUnavailable)
-			},
-			(JobInput::Inline(_), JobKind::Training(_) | JobKind::Aggregation(_)) => {
-				return Err(Error::<T>::TrainingNeedsDatasetBlob.into())
-			},
-			(JobInput::Inline(tensors), JobKind::Inference) => {
-				Self::check_inline(tensors, &view.inputs)?
-			},
-		}
-		if let JobKind::Aggregation(spec) = kind {
-			ensure!(T::Blobs::is_sealed(&spec.manifest), Error::<T>::ManifestBlobUnavailable);
-		}
-		let (result_deposit, held) = Self::escrow_for(kind, replication, fee_per_worker)?;
-
-		let job_id = NextJobId::<T>::get();
-		Queue::<T>::try_append(job_id).map_err(|_| Error::<T>::QueueFull)?;
-		Self::schedule(latest_start, job_id, DeadlineKind::LatestStart)?;
-		T::Currency::hold(&HoldReason::JobEscrow.into(), who, held)
-			.map_err(|_| Error::<T>::InsufficientBalance)?;
-		// Sealed blobs are referenced while the job is open; remote ones cannot be (an
-		// unverified claim must not pin a hash), and are fetched and checked by workers.
-		let mut blob_refs = BlobRefs::default();
-		let [parameters, manifest] = kind.blobs();
-		for hash in [input.blob(), parameters, manifest].into_iter().flatten() {
-			if T::Blobs::is_sealed(&hash) && !blob_refs.contains(&hash) {
-				T::Blobs::add_ref(&hash)?;
-				blob_refs.try_push(hash).map_err(|_| Error::<T>::BadValue)?;
-			}
-		}
-		NextJobId::<T>::put(job_id.saturating_add(1));
-		OpenJobs::<T>::mutate(model, |n| *n = n.saturating_add(1));
-		Jobs::<T>::insert(
-			job_id,
-			JobInfo {
-				requester: who.clone(),
-				model,
-				version,
-				kind,
-				input,
-				replication,
-				fee_per_worker,
-				protocol_fee: T::ProtocolFee::get(),
-				result_deposit,
-				blob_refs,
-				held,
-				deadline,
-				submitted_at: now,
-				status: JobStatus::Queued,
-				round: 0,
-				assignees: Default::default(),
-				result: None,
-			},
-		);
-		Self::deposit_event(Event::JobSubmitted {
-			job: job_id,
-			requester: who.clone(),
-			model,
-			version,
-			replication,
-			held,
-		});
-		Ok(job_id)
-	}
-
-	/// What a job of `kind` with `replication` workers at `fee_per_worker` holds from its
-	/// requester (the fees, the protocol fee and the result's blob deposit), with that
-	/// deposit; checks the kind's spec and parameter blob (not an aggregation's manifest,
-	/// which a round stores only when it submits).
-	fn escrow_for(
-		kind: JobKind,
-		replication: u8,
-		fee_per_worker: BalanceOf<T>,
-	) -> Result<(BalanceOf<T>, BalanceOf<T>), DispatchError> {
-		let result_deposit = match kind {
-			JobKind::Training(spec) => {
-				ensure!(
-					spec.epochs >= 1
-						&& spec.epochs <= T::MaxTrainingEpochs::get()
-						&& spec.batch_size >= 1,
-					Error::<T>::BadTrainingSpec
-				);
-				Self::parameters_deposit(&spec.parameters)?
-			},
-			JobKind::Aggregation(spec) => Self::parameters_deposit(&spec.parameters)?,
-			JobKind::Inference => Zero::zero(),
-		};
-		let fees = fee_per_worker
-			.checked_mul(&BalanceOf::<T>::from(replication as u32))
-			.ok_or(Error::<T>::BadValue)?;
-		let held = fees
-			.checked_add(&T::ProtocolFee::get())
-			.and_then(|h| h.checked_add(&result_deposit))
-			.ok_or(Error::<T>::BadValue)?;
-
-		Ok((result_deposit, held))
-	}
-
-	/// The blob deposit a result the size of parameter blob `hash` takes; the blob must be
-	/// usable.
-	fn parameters_deposit(hash: &BlobHash) -> Result<BalanceOf<T>, DispatchError> {
-		ensure!(Self::is_usable(hash), Error::<T>::ParametersBlobUnavailable);
-		let size = T::Blobs::size(hash).unwrap_or_default();
-		Ok(<T::Blobs as BlobStore<_, _>>::deposit_for(size))
-	}
-
-	/// Blocks a whole round takes: a commit and a reveal phase.
-	fn round_length() -> BlockNumberFor<T> {
-		T::CommitPeriod::get().saturating_add(T::RevealPeriod::get())
-	}
-
-	fn do_register(
-		who: &T::AccountId,
-		key: T::AccountId,
-		stake: BalanceOf<T>,
-		capacity: u32,
-	) -> DispatchResult {
-		ensure!(!Workers::<T>::contains_key(who), Error::<T>::AlreadyWorker);
-		ensure!(!WorkerKeys::<T>::contains_key(&key), Error::<T>::KeyInUse);
-		ensure!(stake >= T::MinStake::get(), Error::<T>::StakeTooLow);
-		ensure!(capacity >= 1 && capacity <= T::MaxCapacity::get(), Error::<T>::BadCapacity);
-		ensure!(WorkerCount::<T>::get() < T::MaxWorkers::get(), Error::<T>::TooManyWorkers);
-		T::Currency::hold(&HoldReason::WorkerStake.into(), who, stake)
-			.map_err(|_| Error::<T>::InsufficientBalance)?;
-		WorkerCount::<T>::mutate(|n| *n = n.saturating_add(1));
-		WorkerKeys::<T>::insert(&key, who);
-		Self::store_worker(
-			who,
-			WorkerInfo {
-				key: key.clone(),
-				stake,
-				unbonding: Zero::zero(),
-				unlock_at: Zero::zero(),
-				capacity,
-				assigned: 0,
-				status: WorkerStatus::Active,
-				missed: 0,
-			},
-		);
-		Self::deposit_event(Event::WorkerRegistered { worker: who.clone(), key, stake, capacity });
-		Ok(())
-	}
-
-	/// Whether a worker can be drawn for a new job.
-	fn eligible(info: &WorkerInfoOf<T>) -> bool {
-		info.status == WorkerStatus::Active
-			&& info.assigned < info.capacity
-			&& info.stake >= T::MinStake::get()
-	}
-
-	/// Stores a worker's record and keeps its [`Pool`] entry in line with it, writing the pool
-	/// only when the entry changes (most updates, e.g. of `missed`, leave it as it is).
-	fn store_worker(who: &T::AccountId, info: WorkerInfoOf<T>) {
-		let eligible = Self::eligible(&info);
-		let stake = info.stake;
-		Workers::<T>::insert(who, info);
-		let mut pool = Pool::<T>::get();
-		let position = pool.iter().position(|(w, _)| w == who);
-		match (position, eligible) {
-			(Some(i), true) if pool[i].1 == stake => return,
-			(Some(i), true) => pool[i].1 = stake,
-			(Some(i), false) => {
-				pool.swap_remove(i);
-			},
-			// Cannot overflow: the pool holds registered workers only, at most `MaxWorkers`.
-			(None, true) => {
-				let _ = pool.try_push((who.clone(), stake));
-			},
-			(None, false) => return,
-		}
-		Pool::<T>::put(pool);
-	}
-
-	/// Checks inline inputs against the version's input schema.
-	fn check_inline<N, R, M>(
-		tensors: &InlineInputOf<T>,
-		schema: &BoundedVec<
-			mosaic_primitives::model::TensorSchema<
-				BoundedVec<u8, N>,
-				BoundedVec<Dim<BoundedVec<u8, N>>, R>,
-			>,
-			M,
-		>,
-	) -> DispatchResult {
-		let total: u64 = tensors.iter().map(|t| t.data.len() as u64).sum();
-		ensure!(total <= T::MaxInlineInputBytes::get() as u64, Error::<T>::InputTooLarge);
-		ensure!(tensors.len() == schema.len(), Error::<T>::MissingInput);
-		let mut symbols: Vec<(&[u8], u64)> = Vec::new();
-		for (i, tensor) in tensors.iter().enumerate() {
-			ensure!(
-				!tensors.iter().take(i).any(|other| other.name == tensor.name),
-				Error::<T>::UnknownInput
-			);
-			let declared = schema
-				.iter()
-				.find(|s| s.name.as_slice() == tensor.name.as_slice())
-				.ok_or(Error::<T>::UnknownInput)?;
-			ensure!(declared.element_type == tensor.element_type, Error::<T>::InputTypeMismatch);
-			ensure!(declared.shape.len() == tensor.shape.len(), Error::<T>::InputShapeMismatch);
-			for (dim, size) in declared.shape.iter().zip(tensor.shape.iter()) {
-				match dim {
-					Dim::Fixed(fixed) => ensure!(fixed == size, Error::<T>::InputShapeMismatch),
-					Dim::Symbolic(name) => {
-						match symbols.iter().find(|(n, _)| *n == name.as_slice()) {
-							Some((_, bound)) => {
-								ensure!(bound == size, Error::<T>::InputShapeMismatch)
-							},
-							None => symbols.push((name.as_slice(), *size)),
-						}
-					},
-				}
-			}
-			let elements = tensor
-				.shape
-				.iter()
-				.try_fold(1u64, |acc, d| acc.checked_mul(*d))
-				.ok_or(Error::<T>::InputDataLength)?;
-			let bytes = elements
-				.checked_mul(tensor.element_type.size() as u64)
-				.ok_or(Error::<T>::InputDataLength)?;
-			ensure!(bytes == tensor.data.len() as u64, Error::<T>::InputDataLength);
-		}
-		Ok(())
-	}
-
-	/// The digest an outcome commits to.
-	pub fn outcome_digest(outcome: &OutcomeOf<T>, precision: u8) -> Result<Digest, DispatchError> {
-		match outcome {
-			Outcome::Outputs(outputs) => {
-				let values: u64 = outputs.iter().map(|o| o.elements.len() as u64).sum();
-				ensure!(values <= T::MaxOutputValues::get() as u64, Error::<T>::OutputsTooLarge);
-				mosaic_primitives::digest::canonical_digest(&to_quantized(outputs), precision)
-					.map_err(|_| Error::<T>::MalformedOutputs.into())
-			},
-			Outcome::Digest(digest) => Ok(*digest),
-			Outcome::Error { code, model_fault } => Ok(error_digest(*code, *model_fault)),
-		}
-	}
-
-	/// Adds a phase end to the schedule at `at`, or the first block after it with room (at
-	/// most 8 blocks later); returns the block it went in, which is when the phase ends.
-	fn schedule(
-		at: BlockNumberFor<T>,
-		job: JobId,
-		kind: DeadlineKind,
-	) -> Result<BlockNumberFor<T>, DispatchError> {
-		let mut block = at;
-		for _ in 0..8 {
-			if Deadlines::<T>::try_append(block, (job, kind)).is_ok() {
-				return Ok(block);
-			}
-			block = block.saturating_add(1u32.into());
-		}
-		Err(Error::<T>::ScheduleFull.into())
-	}
-
-	/// Removes a job's entry of `kind` at `at` from the schedule (a cancelled job's).
-	fn unschedule(at: BlockNumberFor<T>, job: JobId, kind: DeadlineKind) {
-		Deadlines::<T>::mutate_exists(at, |entries| {
-			if let Some(list) = entries {
-				list.retain(|entry| *entry != (job, kind));
-				if list.is_empty() {
-					*entries = None;
-				}
-			}
-		});
-	}
-
-	/// The work of `on_initialize`: due phase ends, then the assignment queue.
-	fn process_block(now: BlockNumberFor<T>) -> Weight {
-		let mut weight = T::WeightInfo::on_initialize_base();
-		// The queue first: a job may still start in its latest start block.
-		weight.saturating_accrue(Self::assign_queued(now));
-		let due = Deadlines::<T>::take(now);
-		for (job, kind) in due {
-			weight.saturating_accrue(Self::handle_deadline(job, kind, now));
-		}
-		weight
-	}
-
-	/// Assigns workers to queued jobs, oldest first, looking at most at `MaxAssignPerBlock`.
-	fn assign_queued(now: BlockNumberFor<T>) -> Weight {
-		let mut weight = Weight::zero();
-		if Queue::<T>::decode_len().unwrap_or(0) == 0 {
-			return weight;
-		}
-		let pool_size = Pool::<T>::decode_len().unwrap_or(0) as u32;
-		let per_job = T::WeightInfo::assign(pool_size, T::MaxReplication::get().into());
-		let mut queue = Queue::<T>::get();
-		let mut waiting = Vec::new();
-		let mut looked = 0;
-		while looked < T::MaxAssignPerBlock::get() && !queue.is_empty() {
-			looked += 1;
-			let job = queue.remove(0);
-			weight.saturating_accrue(per_job);
-			let Some(mut info) = Jobs::<T>::get(job) else { continue };
-			if info.status != JobStatus::Queued {
-				continue;
-			}
-			if now.saturating_add(Self::round_length()) > info.deadline {
-				Self::fail(job, &mut info, FailReason::NoWorkers, false);
-				Self::store_or_finish(job, info);
-				continue;
-			}
-			let replication = info.replication;
-			if Self::assign_round(job, &mut info, replication, now) {
-				Jobs::<T>::insert(job, info);
-			} else {
-				waiting.push(job);
-			}
-		}
-		for job in waiting {
-			// Room is certain: these were just taken out.
-			let _ = queue.try_push(job);
-		}
-		if looked > 0 {
-			Queue::<T>::put(queue);
-		}
-		weight
-	}
-
-	fn handle_deadline(job: JobId, kind: DeadlineKind, now: BlockNumberFor<T>) -> Weight {
-		let Some(mut info) = Jobs::<T>::get(job) else {
-			return T::WeightInfo::on_initialize_base();
-		};
-		match (kind, info.status) {
-			(DeadlineKind::LatestStart, JobStatus::Queued) => {
-				Queue::<T>::mutate(|queue| queue.retain(|id| *id != job));
-				Self::fail(job, &mut info, FailReason::NoWorkers, false);
-				Self::store_or_finish(job, info);
-				T::WeightInfo::expire_queued().saturating_add(Self::end_weight())
-			},
-			(DeadlineKind::CommitEnd, JobStatus::Committing { until }) if until == now => {
-				Self::end_commit_phase(job, &mut info, now);
-				Self::store_or_finish(job, info);
-				T::WeightInfo::expire_commit(T::MaxAssignees::get())
-					.saturating_add(T::WeightInfo::assign(
-						T::MaxWorkers::get(),
-						T::EscalationWorkers::get().into(),
-					))
-					.saturating_add(Self::end_weight())
-			},
-			(DeadlineKind::RevealEnd, JobStatus::Revealing { until }) if until == now => {
-				Self::settle(job, &mut info, now);
-				Self::store_or_finish(job, info);
-				T::WeightInfo::expire_reveal(T::MaxOutputValues::get(), T::MaxAssignees::get())
-					.saturating_add(T::WeightInfo::assign(
-						T::MaxWorkers::get(),
-						T::EscalationWorkers::get().into(),
-					))
-					.saturating_add(Self::end_weight())
-			},
-			(DeadlineKind::Purge, status) if status.is_finished() => {
-				Jobs::<T>::remove(job);
-				Self::deposit_event(Event::JobPurged { job });
-				T::WeightInfo::purge()
-			},
-			// Stale: the job moved on before this phase end.
-			_ => T::WeightInfo::on_initialize_base(),
-		}
-	}
-
-	/// Draws `count` eligible workers for `job`'s next round, by stake, never the requester
-	/// nor a worker already on the job. Nothing changes if there are not enough.
-	fn assign_round(
-		job: JobId,
-		info: &mut JobInfoOf<T>,
-		count: u8,
-		now: BlockNumberFor<T>,
-	) -> bool {
-		let round = if info.assignees.is_empty() { 0 } else { info.round.saturating_add(1) };
-		let mut candidates: Vec<(T::AccountId, u128)> = Pool::<T>::get()
-			.into_iter()
-			.filter(|(w, _)| *w != info.requester && !info.assignees.iter().any(|a| a.worker == *w))
-			.map(|(w, stake)| (w, stake.unique_saturated_into()))
-			.collect();
-		if candidates.len() < count as usize
-			|| info.assignees.len() + count as usize > T::MaxAssignees::get() as usize
-		{
-			return false;
-		}
-		let seed = (frame_system::Pallet::<T>::parent_hash(), job, round)
-			.using_encoded(sp_io::hashing::blake2_256);
-		let mut chosen = Vec::with_capacity(count as usize);
-		for pick in 0..count {
-			let total: u128 = candidates.iter().fold(0u128, |acc, (_, s)| acc.saturating_add(*s));
-			let draw = (&seed, pick).using_encoded(sp_io::hashing::blake2_256);
-			let mut point =
-				u128::from_le_bytes(draw[..16].try_into().unwrap_or_default()) % total.max(1);
-			let mut index = candidates.len() - 1;
-			for (i, (_, stake)) in candidates.iter().enumerate() {
-				if point < *stake {
-					index = i;
-					break;
-				}
-				point -= *stake;
-			}
-			chosen.push(candidates.swap_remove(index).0);
-		}
-
-		let Ok(until) = Self::schedule(
-			now.saturating_add(T::CommitPeriod::get()),
-			job,
-			DeadlineKind::CommitEnd,
-		) else {
-			return false;
-		};
-		for worker in &chosen {
-			if let Some(mut w) = Workers::<T>::get(worker) {
-				w.assigned = w.assigned.saturating_add(1);
-				Self::store_worker(worker, w);
-			}
-			Assignments::<T>::insert(worker, job, ());
-			// Room was checked above.
-			let _ = info.assignees.try_push(Assignee { worker: worker.clone(), round });
-		}
-		info.round = round;
-		info.status = JobStatus::Committing { until };
-		Self::deposit_event(Event::JobAssigned {
-			job,
-			round,
-			workers: chosen,
-			commit_until: until,
-		});
-		true
-	}
-
-	/// Closes a commit phase: updates the round's workers' liveness, then opens the reveal
-	/// phase (or settles at once if nobody has anything left to reveal).
-	fn end_commit_phase(job: JobId, info: &mut JobInfoOf<T>, now: BlockNumberFor<T>) {
-		for assignee in info.assignees.iter().filter(|a| a.round == info.round) {
-			let Some(mut worker) = Workers::<T>::get(&assignee.worker) else { continue };
-			if Commitments::<T>::contains_key(job, &assignee.worker) {
-				worker.missed = 0;
-			} else {
-				worker.missed = worker.missed.saturating_add(1);
-				if worker.missed >= T::MaxMissed::get() && worker.status == WorkerStatus::Active {
-					worker.status = WorkerStatus::Inactive;
-					Self::deposit_event(Event::WorkerInactive {
-						worker: assignee.worker.clone(),
-						missed: worker.missed,
-					});
-				}
-			}
-			Self::store_worker(&assignee.worker, worker);
-		}
-		let pending =
-			Commitments::<T>::iter_key_prefix(job).any(|w| !Reveals::<T>::contains_key(job, &w));
-		let scheduled = pending
-			.then(|| {
-				Self::schedule(
-					now.saturating_add(T::RevealPeriod::get()),
-					job,
-					DeadlineKind::RevealEnd,
-				)
-				.ok()
-			})
-			.flatten();
-		match scheduled {
-			Some(until) => {
-				info.status = JobStatus::Revealing { until };
-				Self::deposit_event(Event::RevealStarted { job, until });
-			},
-			// Nothing left to reveal, or (schedule full for 8 blocks) no way to end a reveal
-			// phase: settle on what is revealed.
-			None => Self::settle(job, info, now),
-		}
-	}
-
-	/// Decides a job from its reveals: pays out on a quorum, escalates or fails without.
-	fn settle(job: JobId, info: &mut JobInfoOf<T>, now: BlockNumberFor<T>) {
-		let reveals: Vec<(T::AccountId, RevealOf<T>)> = Reveals::<T>::iter_prefix(job).collect();
-		let tolerance = T::Models::version(info.model, info.version).and_then(|v| v.tolerance);
-		let quantized: Vec<Option<Vec<mosaic_primitives::digest::QuantizedTensor>>> = reveals
-			.iter()
-			.map(|(_, r)| match (&r.outcome, tolerance) {
-				(Outcome::Outputs(outputs), Some(_)) => Some(to_quantized(outputs)),
-				_ => None,
-			})
-			.collect();
-		let agree = |a: usize, b: usize| -> bool {
-			if reveals[a].1.digest == reveals[b].1.digest {
-				return true;
-			}
-			match (&quantized[a], &quantized[b], tolerance) {
-				(Some(x), Some(y), Some(t)) => mosaic_primitives::digest::within_tolerance(x, y, t),
-				_ => false,
-			}
-		};
-		// The reveal most others agree with; ties go to the earliest in storage order.
-		let mut best: Option<(usize, usize)> = None;
-		for a in 0..reveals.len() {
-			let count = (0..reveals.len()).filter(|b| agree(a, *b)).count();
-			if best.map_or(true, |(_, c)| count > c) {
-				best = Some((a, count));
-			}
-		}
-		let quorum = info.assignees.len() / 2 + 1;
-		match best {
-			Some((leader, count)) if count >= quorum => {
-				let agreeing: Vec<T::AccountId> = (0..reveals.len())
-					.filter(|b| agree(leader, *b))
-					.map(|b| reveals[b].0.clone())
-					.collect();
-				let (_, leading) = &reveals[leader];
-				let result = JobResult {
-					digest: leading.digest,
-					outcome: leading.outcome.clone(),
-					agreeing: count as u32,
-					parameters: None,
-				};
-				Self::slash_outliers(job, info, &agreeing, &reveals);
-				Self::release_assignees(job, info);
-				match leading.outcome {
-					Outcome::Error { code, model_fault } => {
-						if model_fault {
-							let _ = T::Models::mark_invalid(info.model, info.version, code);
-						}
-						info.result = Some(result);
-						Self::fail(job, info, FailReason::Executor { code, model_fault }, true);
-					},
-					_ => {
-						let digest = result.digest;
-						info.result = Some(result);
-						Self::pay_out(job, info, &agreeing, digest);
-					},
-				}
-			},
-			_ => {
-				let room = now.saturating_add(Self::round_length()) <= info.deadline;
-				if info.round < T::MaxEscalations::get()
-					&& room && Self::assign_round(job, info, T::EscalationWorkers::get(), now)
-				{
-					Self::deposit_event(Event::JobEscalated { job, round: info.round });
-					return;
-				}
-				// Without a quorum nobody can be called a dissenter; only silence is slashed.
-				Self::slash_outliers(job, info, &[], &reveals);
-				Self::release_assignees(job, info);
-				Self::fail(job, info, FailReason::NoQuorum, true);
-			},
-		}
-	}
-
-	/// Slashes revealers outside `agreeing` (when a quorum formed) and assignees that never
-	/// revealed.
-	fn slash_outliers(
-		job: JobId,
-		info: &JobInfoOf<T>,
-		agreeing: &[T::AccountId],
-		reveals: &[(T::AccountId, RevealOf<T>)],
-	) {
-		let quorum_formed = !agreeing.is_empty();
-		for assignee in info.assignees.iter() {
-			let revealed = reveals.iter().any(|(w, _)| *w == assignee.worker);
-			let (amount, reason) = if !revealed {
-				(T::NoRevealSlash::get(), SlashReason::NoReveal)
-			} else if quorum_formed && !agreeing.contains(&assignee.worker) {
-				(T::DissentSlash::get(), SlashReason::Dissent)
-			} else {
-				continue;
-			};
-			Self::slash(&assignee.worker, job, amount, reason);
-		}
-	}
-
-	fn slash(worker: &T::AccountId, job: JobId, amount: BalanceOf<T>, reason: SlashReason) {
-		let Some(mut info) = Workers::<T>::get(worker) else { return };
-		let slashed = T::Currency::transfer_on_hold(
-			&HoldReason::WorkerStake.into(),
-			worker,
-			&T::Rewards::account(),
-			amount.min(info.held()),
-			Precision::BestEffort,
-			Restriction::Free,
-			Fortitude::Force,
-		)
-		.unwrap_or_else(|_| Zero::zero());
-		T::Rewards::fund(slashed, RewardSource::Slash);
-		let from_stake = slashed.min(info.stake);
-		info.stake = info.stake.saturating_sub(from_stake);
-		info.unbonding = info.unbonding.saturating_sub(slashed.saturating_sub(from_stake));
-		if info.stake < T::MinStake::get() && info.status == WorkerStatus::Active {
-			info.status = WorkerStatus::Inactive;
-			Self::deposit_event(Event::WorkerInactive {
-				worker: worker.clone(),
-				missed: info.missed,
-			});
-		}
-		Self::store_worker(worker, info);
-		Self::deposit_event(Event::WorkerSlashed {
-			worker: worker.clone(),
-			job,
-			amount: slashed,
-			reason,
-		});
-	}
-
-	/// Frees every assignee's slot and drops the job's commitments and reveals.
-	fn release_assignees(job: JobId, info: &JobInfoOf<T>) {
-		for assignee in info.assignees.iter() {
-			Assignments::<T>::remove(&assignee.worker, job);
-			if let Some(mut w) = Workers::<T>::get(&assignee.worker) {
-				w.assigned = w.assigned.saturating_sub(1);
-				Self::store_worker(&assignee.worker, w);
-			}
-		}
-		let limit = T::MaxAssignees::get();
-		let _ = Commitments::<T>::clear_prefix(job, limit, None);
-		let _ = Reveals::<T>::clear_prefix(job, limit, None);
-	}
-
-	/// Moves `amount` of the job's escrow into the rewards pot, owed to `who`; false if it
-	/// could not be moved (then nothing is owed).
-	fn escrow_to_pot(
-		info: &JobInfoOf<T>,
-		who: &T::AccountId,
-		amount: BalanceOf<T>,
-		source: RewardSource,
-	) -> bool {
-		let moved = T::Currency::transfer_on_hold(
-			&HoldReason::JobEscrow.into(),
-			&info.requester,
-			&T::Rewards::account(),
-			amount,
-			Precision::Exact,
-			Restriction::Free,
-			Fortitude::Force,
-		)
-		.is_ok();
-		if moved {
-			T::Rewards::credit(who, amount, source);
-		}
-		moved
-	}
-
-	/// Pays the agreeing workers and the royalty into the rewards pot, the protocol fee to
-	/// its pool, refunds the rest, and records the contributions.
-	fn pay_out(job: JobId, info: &mut JobInfoOf<T>, agreeing: &[T::AccountId], digest: Digest) {
-		let fees = info.held.saturating_sub(info.protocol_fee).saturating_sub(info.result_deposit);
-		let mut paid: BalanceOf<T> = Zero::zero();
-		let mut workers_share = fees;
-		if let Some((owner, royalty)) = T::Models::royalty(info.model, info.version, fees) {
-			let royalty = royalty.min(fees);
-			if !royalty.is_zero()
-				&& Self::escrow_to_pot(info, &owner, royalty, RewardSource::Royalty)
-			{
-				paid = paid.saturating_add(royalty);
-				workers_share = workers_share.saturating_sub(royalty);
-				Self::deposit_event(Event::RoyaltyPaid { job, owner, amount: royalty });
-			}
-		}
-		let each = workers_share / BalanceOf::<T>::from(agreeing.len().max(1) as u32);
-		for worker in agreeing {
-			if each.is_zero() {
-				break;
-			}
-			if Self::escrow_to_pot(info, worker, each, RewardSource::Fee) {
-				paid = paid.saturating_add(each);
-				Self::deposit_event(Event::WorkerPaid {
-					job,
-					worker: worker.clone(),
-					amount: each,
-				});
-			}
-		}
-		Self::record_contributions(job, info, agreeing, digest);
-		// The result deposit is released with the rest, then held again for the blob.
-		let refunded = Self::close_escrow(info, paid, info.protocol_fee);
-		Self::store_trained_parameters(job, info);
-		let agreeing = agreeing.len() as u32;
-		info.status = JobStatus::Settled;
-		Self::deposit_event(Event::JobSettled { job, digest, agreeing, refunded });
-	}
-
-	/// Stores a settled training or aggregation job's agreed parameters as a blob of its
-	/// requester. Outputs revealed by digest only cannot be stored (the chain never saw
-	/// them); a store that fails is logged, and the deposit stays with the requester.
-	fn store_trained_parameters(job: JobId, info: &mut JobInfoOf<T>) {
-		if !info.kind.yields_parameters() {
-			return;
-		}
-		let Some(result) = info.result.as_mut() else { return };
-		let Outcome::Outputs(outputs) = &result.outcome else {
-			log::info!(target: LOG_TARGET, "job {job}: trained parameters revealed by digest only, not stored");
-			return;
-		};
-		let precision = T::Models::version(info.model, info.version).map_or(0, |v| v.precision);
-		let Some(bytes) =
-			mosaic_primitives::training::parameters_blob(&to_quantized(outputs), precision)
-		else {
-			log::warn!(target: LOG_TARGET, "job {job}: the agreed outputs are not float parameters");
-			return;
-		};
-		match <T::Blobs as BlobStore<_, _>>::store(&info.requester, bytes) {
-			Ok(blob) => {
-				result.parameters = Some(blob);
-				Self::deposit_event(Event::TrainedParametersStored { job, blob });
-			},
-			Err(e) => {
-				log::warn!(target: LOG_TARGET, "job {job}: trained parameters not stored: {e:?}")
-			},
-		}
-	}
-
-	/// Records a settled job in the attestation ledger: compute for every agreeing worker,
-	/// validation for each of them when several agreed, and the model for its owner. A
-	/// record the ledger refuses is logged and skipped: settlement never depends on it.
-	fn record_contributions(
-		job: JobId,
-		info: &JobInfoOf<T>,
-		agreeing: &[T::AccountId],
-		digest: Digest,
-	) {
-		let subject = Subject::Job(job);
-		let record = |who: &T::AccountId, kind, points, evidence| {
-			if points > 0 {
-				if let Err(e) = T::Contributions::record(who, kind, subject, points, evidence) {
-					log::warn!(target: LOG_TARGET, "job {job}: {kind:?} contribution not recorded: {e:?}");
-				}
-			}
-		};
-		for worker in agreeing {
-			record(worker, ContributionKind::Compute, T::ComputePoints::get(), digest);
-			if agreeing.len() > 1 {
-				record(worker, ContributionKind::Validation, T::ValidationPoints::get(), digest);
-			}
-		}
-		if let Some(version) = T::Models::version(info.model, info.version) {
-			record(&version.owner, ContributionKind::Model, T::ModelPoints::get(), version.blob);
-		}
-	}
-
-	/// Ends a job as failed, refunding everything but the protocol fee if `charge` (workers
-	/// ran it), everything otherwise.
-	fn fail(job: JobId, info: &mut JobInfoOf<T>, reason: FailReason, charge: bool) {
-		let fee = if charge { info.protocol_fee } else { Zero::zero() };
-		let refunded = Self::close_escrow(info, Zero::zero(), fee);
-		info.status = JobStatus::Failed(reason);
-		Self::deposit_event(Event::JobFailed { job, reason, refunded });
-	}
-
-	/// Moves `fee` from the job's escrow to the rewards pool and releases what is left after
-	/// `paid`; returns the amount released.
-	fn close_escrow(info: &JobInfoOf<T>, paid: BalanceOf<T>, fee: BalanceOf<T>) -> BalanceOf<T> {
-		let reason = HoldReason::JobEscrow.into();
-		let remaining = info.held.saturating_sub(paid);
-		let kept = T::Currency::transfer_on_hold(
-			&reason,
-			&info.requester,
-			&T::Rewards::account(),
-			fee.min(remaining),
-			Precision::BestEffort,
-			Restriction::Free,
-			Fortitude::Force,
-		)
-		.unwrap_or_else(|_| Zero::zero());
-		T::Rewards::fund(kept, RewardSource::ProtocolFee);
-		let rest = remaining.saturating_sub(kept);
-		T::Currency::release(&reason, &info.requester, rest, Precision::BestEffort)
-			.unwrap_or_else(|_| Zero::zero())
-	}
-
-	/// Stores a job, or, if it just finished, records its end (see [`Self::finish`]).
-	fn store_or_finish(job: JobId, info: JobInfoOf<T>) {
-		if info.status.is_finished() {
-			Self::finish(job, info);
-		} else {
-			Jobs::<T>::insert(job, info);
-		}
-	}
-
-	/// Bookkeeping for a job that just finished: input reference, open count, purge date,
-	/// and the observer.
-	fn finish(job: JobId, info: JobInfoOf<T>) {
-		T::Observer::job_ended(job, Self::job_end(&info));
-		for hash in info.blob_refs.iter() {
-			let _ = T::Blobs::remove_ref(hash);
-		}
-		OpenJobs::<T>::mutate_exists(info.model, |open| {
-			*open = (*open).and_then(|n| n.checked_sub(1)).filter(|n| *n > 0);
-		});
-		let purge_at =
-			frame_system::Pallet::<T>::block_number().saturating_add(T::Retention::get());
-		if Self::schedule(purge_at, job, DeadlineKind::Purge).is_err() {
-			// The record stays; it is small and finished, and nothing depends on its removal.
-			log::warn!(target: LOG_TARGET, "job {job}: purge schedule full, record kept");
-		}
-		Jobs::<T>::insert(job, info);
-	}
-
-	/// How a finished job ended, as the observer hears it.
-	fn job_end(info: &JobInfoOf<T>) -> JobEnd {
-		match (&info.status, &info.result) {
-			(JobStatus::Settled, Some(result)) => {
-				let verdicts = match &result.outcome {
-					Outcome::Outputs(outputs) => outputs
-						.iter()
-						.find(|o| {
-							o.name.as_slice() == mosaic_primitives::rounds::VERDICTS.as_bytes()
-						})
-						.map(|o| o.elements.iter().map(|v| *v == 1).collect())
-						.unwrap_or_default(),
-					_ => Vec::new(),
-				};
-				JobEnd::Settled { parameters: result.parameters, verdicts }
-			},
-			_ => JobEnd::Failed,
-		}
-	}
-
-	/// What telling the observer of a job's end may cost.
-	pub fn end_weight() -> Weight {
-		let (reads, writes) = T::Observer::MAX_END_ACCESSES;
-		T::DbWeight::get().reads_writes(reads.saturating_add(1), writes)
-	}
-
-	/// Whether a job may name blob `hash`: sealed, or remote (fetched and checked by the
-	/// workers that need it).
-	fn is_usable(hash: &BlobHash) -> bool {
-		T::Blobs::blob(hash).is_some_and(|b| matches!(b.kind, BlobKind::Sealed | BlobKind::Remote))
-	}
-
-	/// A job with its commitments and reveals, for the runtime API.
-	pub fn job_view(job: JobId) -> Option<JobViewOf<T>> {
-		let info = Jobs::<T>::get(job)?;
-		Some(JobView {
-			job: info,
-			commitments: Commitments::<T>::iter_prefix(job).collect(),
-			reveals: Reveals::<T>::iter_prefix(job).collect(),
-		})
-	}
-
-	/// The jobs a worker holds, for the runtime API.
-	pub fn worker_jobs(worker: &T::AccountId) -> Vec<JobId> {
-		Assignments::<T>::iter_key_prefix(worker).collect()
-	}
-}
-
-impl<T: Config> RoundJobs<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for Pallet<T> {
-	fn submit(
-		requester: &T::AccountId,
-		model: ModelId,
-		version: VersionNumber,
-		job: RoundJob,
-		replication: u8,
-		fee_per_worker: BalanceOf<T>,
-		deadline: BlockNumberFor<T>,
-	) -> Result<JobId, DispatchError> {
-		let (kind, dataset) = round_job_kind(job);
-		let input =
-			JobInput::Blob { hash: dataset, format: mosaic_primitives::onnx::InputFormat::Scale };
-		Self::do_submit(
-			requester,
-			model,
-			version,
-			kind,
-			input,
-			replication,
-			fee_per_worker,
-			deadline,
-		)
-	}
-
-	fn escrow(
-		job: RoundJob,
-		replication: u8,
-		fee_per_worker: BalanceOf<T>,
-	) -> Result<BalanceOf<T>, DispatchError> {
-		Self::escrow_for(round_job_kind(job).0, replication, fee_per_worker).map(|(_, held)| held)
-	}
-}
-
-/// A round's job as a job kind, with its dataset blob (the validation set, for aggregation).
-fn round_job_kind(job: RoundJob) -> (JobKind, BlobHash) {
-	match job {
-		RoundJob::Training { dataset, parameters, epochs, batch_size } => {
-			(JobKind::Training(TrainingSpec { parameters, epochs, batch_size }), dataset)
-		},
-		RoundJob::Aggregation { parameters, manifest, validation } => {
-			(JobKind::Aggregation(AggregationSpec { parameters, manifest }), validation)
-		},
-	}
-}
-
-impl<T: Config> ModelUsage for Pallet<T> {
-	fn open_jobs(model: ModelId) -> u32 {
-		OpenJobs::<T>::get(model)
-	}
-}
-
-impl<T: Config> sp_runtime::BoundToRuntimeAppPublic for Pallet<T> {
-	type Public = mosaic_primitives::worker::Public;
 }

@@ -409,3 +409,18 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	});
 	ext
 }
+
+/// Runs `test` in fresh externalities, then checks the pallet's invariants.
+pub fn build_and_execute(test: impl FnOnce()) {
+	execute_and_check(&mut new_test_ext(), test)
+}
+
+/// Runs `test` in `ext` (with extensions registered by the caller), then checks the pallet's
+/// invariants.
+pub fn execute_and_check<R>(ext: &mut sp_io::TestExternalities, test: impl FnOnce() -> R) -> R {
+	ext.execute_with(|| {
+		let result = test();
+		MosaicJobs::do_try_state().expect("pallet invariants hold");
+		result
+	})
+}

@@ -40,8 +40,13 @@ const POLL_EVERY_MS: u64 = 50;
 const NONCE_MEMORY: u32 = 10;
 /// A commitment or reveal not on chain this many blocks after it was sent is sent again.
 pub const RESEND_AFTER: u32 = 2;
+/// A worker's lock (one off-chain worker run at a time per worker) expires after this many
+/// blocks or [`LOCK_EXPIRES_MS`], whichever comes first, so a crashed run never blocks it.
+const LOCK_EXPIRES_BLOCKS: u32 = 5;
+/// See [`LOCK_EXPIRES_BLOCKS`].
+const LOCK_EXPIRES_MS: u64 = 60_000;
 
-/// What this node did for one worker on one job round.
+/// What this node did for one worker on one job attempt.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
 pub enum LocalRun<Outcome, BlockNumber> {
 	/// The run was handed to the executor.
@@ -61,16 +66,16 @@ fn records_key<AccountId: Encode>(worker: &AccountId) -> Vec<u8> {
 	key
 }
 
-/// Off-chain storage key of a worker's record for a job round.
-pub fn local_key<AccountId: Encode>(job: JobId, round: u8, worker: &AccountId) -> Vec<u8> {
+/// Off-chain storage key of a worker's record for a job attempt.
+pub fn local_key<AccountId: Encode>(job: JobId, attempt: u8, worker: &AccountId) -> Vec<u8> {
 	let mut key = b"mosaic/jobs/run/".to_vec();
-	(job, round, worker).encode_to(&mut key);
+	(job, attempt, worker).encode_to(&mut key);
 	key
 }
 
-/// The executor ticket of a worker's run of a job round.
-pub fn ticket<AccountId: Encode>(job: JobId, round: u8, worker: &AccountId) -> [u8; 32] {
-	(b"mosaic/job-run", job, round, worker).using_encoded(sp_io::hashing::blake2_256)
+/// The executor ticket of a worker's run of a job attempt.
+pub fn ticket<AccountId: Encode>(job: JobId, attempt: u8, worker: &AccountId) -> [u8; 32] {
+	(b"mosaic/job-run", job, attempt, worker).using_encoded(sp_io::hashing::blake2_256)
 }
 
 /// Entry point, called from `offchain_worker`.
@@ -90,8 +95,8 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 		let mut lock =
 			StorageLock::<BlockAndTime<frame_system::Pallet<T>>>::with_block_and_time_deadline(
 				&lock_key,
-				5,
-				Duration::from_millis(60_000),
+				LOCK_EXPIRES_BLOCKS,
+				Duration::from_millis(LOCK_EXPIRES_MS),
 			);
 		let Ok(_guard) = lock.try_lock() else { continue };
 		forget_finished::<T>(&worker);
@@ -114,20 +119,20 @@ fn forget_finished<T: Config>(worker: &T::AccountId) {
 	if done.is_empty() {
 		return;
 	}
-	for (job, round) in done {
-		let key = local_key(job, round, worker);
+	for (job, attempt) in done {
+		let key = local_key(job, attempt, worker);
 		StorageValueRef::persistent(&key).clear();
 	}
 	index.set(&keep);
 }
 
-/// Remembers that the worker has a record for a job round, so it can be deleted later.
-fn remember<T: Config>(worker: &T::AccountId, job: JobId, round: u8) {
+/// Remembers that the worker has a record for a job attempt, so it can be deleted later.
+fn remember<T: Config>(worker: &T::AccountId, job: JobId, attempt: u8) {
 	let key = records_key(worker);
 	let index = StorageValueRef::persistent(&key);
 	let mut records = index.get::<Vec<(JobId, u8)>>().ok().flatten().unwrap_or_default();
-	if !records.contains(&(job, round)) {
-		records.push((job, round));
+	if !records.contains(&(job, attempt)) {
+		records.push((job, attempt));
 		index.set(&records);
 	}
 }
@@ -144,25 +149,25 @@ fn step<T: Config>(
 	let Some(assignee) = info.assignees.iter().find(|a| a.worker == *worker) else {
 		return Ok(());
 	};
-	let round = assignee.round;
-	let key = local_key(job, round, worker);
+	let attempt = assignee.attempt;
+	let key = local_key(job, attempt, worker);
 	let store = StorageValueRef::persistent(&key);
 	let local = store.get::<LocalRunOf<T>>().map_err(|_| "undecodable local record")?;
 	let due = |sent_at: BlockNumberFor<T>| now >= sent_at.saturating_add(RESEND_AFTER.into());
 	match (info.status, local) {
-		(JobStatus::Committing { .. }, None) if round == info.round => {
+		(JobStatus::Committing { .. }, None) if attempt == info.attempt => {
 			if let Err(rejected) = fetch_remote_blobs::<T>(job, &info)? {
 				// Every honest worker finds the same bytes wrong: a deterministic outcome.
-				remember::<T>(worker, job, round);
+				remember::<T>(worker, job, attempt);
 				return commit::<T>(job, worker, public, key_account, now, &store, rejected);
 			}
-			start::<T>(job, round, worker, &info)?;
-			remember::<T>(worker, job, round);
+			start::<T>(job, attempt, worker, &info)?;
+			remember::<T>(worker, job, attempt);
 			store.set(&LocalRunOf::<T>::Started);
 			// Small models finish at once: collect in this run rather than the next block's.
 			let deadline = sp_io::offchain::timestamp().add(Duration::from_millis(WAIT_FOR_RUN_MS));
 			loop {
-				if let Some(outcome) = collect::<T>(job, round, worker, &info)? {
+				if let Some(outcome) = collect::<T>(job, attempt, worker, &info)? {
 					return commit::<T>(job, worker, public, key_account, now, &store, outcome);
 				}
 				if sp_io::offchain::timestamp() >= deadline {
@@ -173,8 +178,8 @@ fn step<T: Config>(
 				);
 			}
 		},
-		(JobStatus::Committing { .. }, Some(LocalRun::Started)) if round == info.round => {
-			match collect::<T>(job, round, worker, &info)? {
+		(JobStatus::Committing { .. }, Some(LocalRun::Started)) if attempt == info.attempt => {
+			match collect::<T>(job, attempt, worker, &info)? {
 				Some(outcome) => {
 					commit::<T>(job, worker, public, key_account, now, &store, outcome)
 				},
@@ -182,7 +187,7 @@ fn step<T: Config>(
 			}
 		},
 		(JobStatus::Committing { .. }, Some(LocalRun::Committed { salt, outcome, sent_at }))
-			if round == info.round
+			if attempt == info.attempt
 				&& due(sent_at)
 				&& !Commitments::<T>::contains_key(job, worker) =>
 		{
@@ -252,7 +257,7 @@ fn fetch_remote_blobs<T: Config>(
 /// Hands the job to the node's executor.
 fn start<T: Config>(
 	job: JobId,
-	round: u8,
+	attempt: u8,
 	worker: &T::AccountId,
 	info: &JobInfoOf<T>,
 ) -> Result<(), &'static str> {
@@ -264,7 +269,7 @@ fn start<T: Config>(
 		},
 	};
 	let request = RunRequest {
-		ticket: ticket(job, round, worker),
+		ticket: ticket(job, attempt, worker),
 		model: view.blob,
 		input,
 		format,
@@ -291,15 +296,15 @@ fn start<T: Config>(
 /// The run's outcome if it finished; restarts a run the node lost.
 fn collect<T: Config>(
 	job: JobId,
-	round: u8,
+	attempt: u8,
 	worker: &T::AccountId,
 	info: &JobInfoOf<T>,
 ) -> Result<Option<OutcomeOf<T>>, &'static str> {
-	match mosaic_onnx::poll(&ticket(job, round, worker)) {
+	match mosaic_onnx::poll(&ticket(job, attempt, worker)) {
 		RunStatus::Pending => Ok(None),
 		RunStatus::Unknown => {
 			// Lost (the node restarted): run it again.
-			start::<T>(job, round, worker, info)?;
+			start::<T>(job, attempt, worker, info)?;
 			Ok(None)
 		},
 		RunStatus::Failed { code, model_fault, .. } => {

@@ -215,31 +215,6 @@ pub enum Outcome<Outputs> {
 	},
 }
 
-/// Domain separator of error outcomes' digests.
-const ERROR_DOMAIN: &[u8] = b"mosaic/executor-error/v1";
-/// Domain separator of commitments.
-const COMMIT_DOMAIN: &[u8] = b"mosaic/job-commitment/v1";
-
-/// The digest a worker commits to for an executor error.
-pub fn error_digest(code: u16, model_fault: bool) -> Digest {
-	let mut bytes = Vec::with_capacity(ERROR_DOMAIN.len() + 3);
-	bytes.extend_from_slice(ERROR_DOMAIN);
-	bytes.extend_from_slice(&code.to_le_bytes());
-	bytes.push(model_fault as u8);
-	sp_io::hashing::blake2_256(&bytes)
-}
-
-/// The commitment a worker submits: `blake2_256(domain ++ digest ++ salt ++ worker)`. Binding
-/// the worker's account means nobody can copy another worker's commitment.
-pub fn commitment<AccountId: Encode>(digest: &Digest, salt: &Salt, worker: &AccountId) -> Digest {
-	let mut bytes = Vec::with_capacity(COMMIT_DOMAIN.len() + 64 + 32);
-	bytes.extend_from_slice(COMMIT_DOMAIN);
-	bytes.extend_from_slice(digest);
-	bytes.extend_from_slice(salt);
-	worker.encode_to(&mut bytes);
-	sp_io::hashing::blake2_256(&bytes)
-}
-
 /// Converts revealed output tensors into the digest module's form.
 pub fn to_quantized<N, S, V>(outputs: &[OutputTensor<N, S, V>]) -> Vec<QuantizedTensor>
 where
@@ -315,7 +290,7 @@ where
 	Debug,
 )]
 pub enum FailReason {
-	/// Not enough eligible workers before the job's deadline left room for a full round.
+	/// Not enough eligible workers before the job's deadline left room for a full attempt.
 	#[codec(index = 0)]
 	NoWorkers,
 	/// The reveals formed no quorum, and escalation was exhausted or impossible.
@@ -348,7 +323,7 @@ pub enum JobStatus<BlockNumber> {
 	/// Waiting in the assignment queue for enough eligible workers.
 	#[codec(index = 0)]
 	Queued,
-	/// Workers of the current round run the job and commit until block `until`.
+	/// Workers of the current attempt run the job and commit until block `until`.
 	#[codec(index = 1)]
 	Committing {
 		/// Last block in which a commitment is accepted.
@@ -379,7 +354,7 @@ impl<BlockNumber> JobStatus<BlockNumber> {
 	}
 }
 
-/// A worker assigned to a job, and the round it joined in (0, then 1, 2, ... for
+/// A worker assigned to a job, and the attempt it joined in (0, then 1, 2, ... for
 /// escalations).
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
@@ -387,8 +362,8 @@ impl<BlockNumber> JobStatus<BlockNumber> {
 pub struct Assignee<AccountId> {
 	/// The worker's account (not its key).
 	pub worker: AccountId,
-	/// The round it was assigned in.
-	pub round: u8,
+	/// The attempt it was assigned in.
+	pub attempt: u8,
 }
 
 /// The agreed result of a settled job, or of a job a quorum found the executor fails.
@@ -436,16 +411,16 @@ pub struct JobInfo<AccountId, Balance, BlockNumber, Input, Assignees, Result> {
 	pub blob_refs: BlobRefs,
 	/// Everything held from the requester for this job.
 	pub held: Balance,
-	/// The job must be settled by this block; escalations start only if a whole round
+	/// The job must be settled by this block; escalations start only if a whole attempt
 	/// still fits before it.
 	pub deadline: BlockNumber,
 	/// Block of submission.
 	pub submitted_at: BlockNumber,
 	/// Where the job is.
 	pub status: JobStatus<BlockNumber>,
-	/// Escalations so far; the current round.
-	pub round: u8,
-	/// Every worker assigned, in every round.
+	/// Escalations so far; the current attempt.
+	pub attempt: u8,
+	/// Every worker assigned, in every attempt.
 	pub assignees: Assignees,
 	/// The agreed outcome, once a quorum formed.
 	pub result: Option<Result>,
@@ -548,7 +523,7 @@ pub struct Reveal<Outputs> {
 	Debug,
 )]
 pub enum DeadlineKind {
-	/// The last block a queued job can start a full round in.
+	/// The last block a queued job can start a full attempt in.
 	#[codec(index = 0)]
 	LatestStart,
 	/// The end of a commit phase.

@@ -70,8 +70,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Pool` (r:1 w:1)
-	/// Proof: `Jobs::Pool` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::EligibleWorkers` (r:1 w:1)
+	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	fn register_worker() -> Weight {
 		// Minimum execution time: 80_730_000 picoseconds.
 		Weight::from_parts(86_529_000, 0)
@@ -85,8 +85,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Pool` (r:1 w:1)
-	/// Proof: `Jobs::Pool` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::EligibleWorkers` (r:1 w:1)
+	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	fn bond_extra() -> Weight {
 		// Minimum execution time: 70_525_000 picoseconds.
 		Weight::from_parts(75_261_000, 0)
@@ -96,8 +96,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// Storage: `Jobs::Workers` (r:1 w:1)
 	/// Proof: `Jobs::Workers` (`max_values`: None, `max_size`: Some(129), added: 2604, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Pool` (r:1 w:1)
-	/// Proof: `Jobs::Pool` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::EligibleWorkers` (r:1 w:1)
+	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	fn pause() -> Weight {
 		// Minimum execution time: 21_953_000 picoseconds.
 		Weight::from_parts(24_586_000, 0)
@@ -107,8 +107,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// Storage: `Jobs::Workers` (r:1 w:1)
 	/// Proof: `Jobs::Workers` (`max_values`: None, `max_size`: Some(129), added: 2604, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Pool` (r:1 w:1)
-	/// Proof: `Jobs::Pool` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::EligibleWorkers` (r:1 w:1)
+	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	fn resume() -> Weight {
 		// Minimum execution time: 23_255_000 picoseconds.
 		Weight::from_parts(25_658_000, 0)
@@ -118,8 +118,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// Storage: `Jobs::Workers` (r:1 w:1)
 	/// Proof: `Jobs::Workers` (`max_values`: None, `max_size`: Some(129), added: 2604, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Pool` (r:1 w:1)
-	/// Proof: `Jobs::Pool` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::EligibleWorkers` (r:1 w:1)
+	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	fn unbond() -> Weight {
 		// Minimum execution time: 22_293_000 picoseconds.
 		Weight::from_parts(25_077_000, 0)
@@ -214,8 +214,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(590), added: 3065, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Workers` (r:7 w:7)
 	/// Proof: `Jobs::Workers` (`max_values`: None, `max_size`: Some(129), added: 2604, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Pool` (r:1 w:0)
-	/// Proof: `Jobs::Pool` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::EligibleWorkers` (r:1 w:0)
+	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:1)
@@ -241,8 +241,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Jobs::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Workers` (r:7 w:7)
 	/// Proof: `Jobs::Workers` (`max_values`: None, `max_size`: Some(129), added: 2604, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Pool` (r:1 w:0)
-	/// Proof: `Jobs::Pool` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::EligibleWorkers` (r:1 w:0)
+	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Reveals` (r:1 w:0)
 	/// Proof: `Jobs::Reveals` (`max_values`: None, `max_size`: Some(526530), added: 529005, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Deadlines` (r:1 w:1)
@@ -268,8 +268,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(1275), added: 3750, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Workers` (r:11 w:11)
 	/// Proof: `Jobs::Workers` (`max_values`: None, `max_size`: Some(129), added: 2604, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Pool` (r:1 w:0)
-	/// Proof: `Jobs::Pool` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::EligibleWorkers` (r:1 w:0)
+	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
@@ -342,8 +342,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// Storage: `Jobs::Queue` (r:1 w:1)
 	/// Proof: `Jobs::Queue` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Pool` (r:1 w:0)
-	/// Proof: `Jobs::Pool` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::EligibleWorkers` (r:1 w:0)
+	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
 	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577919), added: 1580394, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
@@ -397,8 +397,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Jobs::Workers` (`max_values`: None, `max_size`: Some(129), added: 2604, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Commitments` (r:12 w:0)
 	/// Proof: `Jobs::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Pool` (r:1 w:1)
-	/// Proof: `Jobs::Pool` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::EligibleWorkers` (r:1 w:1)
+	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Reveals` (r:1 w:0)
 	/// Proof: `Jobs::Reveals` (`max_values`: None, `max_size`: Some(526530), added: 529005, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Versions` (r:1 w:0)
@@ -451,8 +451,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Rewards::Pool` (r:1 w:1)
 	/// Proof: `Rewards::Pool` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Pool` (r:1 w:1)
-	/// Proof: `Jobs::Pool` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::EligibleWorkers` (r:1 w:1)
+	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Commitments` (r:11 w:11)
 	/// Proof: `Jobs::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Rewards::Ledgers` (r:11 w:11)

@@ -1,0 +1,55 @@
+//! Weights of calls and hooks that may do more than their own benchmark measures, named so
+//! each sum says why it is there (as pallet-scheduler's `MarginalWeightInfo`).
+//!
+//! A reveal or a phase end may settle a job; settling may escalate (assigning more workers
+//! from the whole eligible list) or end it (telling the observer). The benchmarks measure
+//! each step on its own, in its worst case; these add up the steps one call can take.
+
+use super::*;
+
+impl<T: Config> Pallet<T> {
+	/// An escalation: `EscalationWorkers` drawn from at most `MaxWorkers` eligible workers.
+	pub fn escalation_weight() -> Weight {
+		T::WeightInfo::assign(T::MaxWorkers::get(), T::EscalationWorkers::get().into())
+	}
+
+	/// What telling the observer of a job's end may cost.
+	pub fn end_weight() -> Weight {
+		let (reads, writes) = T::Observer::MAX_END_ACCESSES;
+		T::DbWeight::get().reads_writes(reads.saturating_add(1), writes)
+	}
+
+	/// A reveal of `values` output values that may be the last: it then settles over every
+	/// assignee, and the settlement may escalate or end the job.
+	pub fn reveal_weight(values: u32) -> Weight {
+		T::WeightInfo::reveal(values, T::MaxAssignees::get())
+			.saturating_add(Self::escalation_weight())
+			.saturating_add(Self::end_weight())
+	}
+
+	/// A cancellation, which ends the job.
+	pub fn cancel_weight() -> Weight {
+		T::WeightInfo::cancel_job().saturating_add(Self::end_weight())
+	}
+
+	/// A commit phase's end: liveness of every assignee, then, if nothing is left to reveal,
+	/// a settlement that may escalate or end the job.
+	pub fn commit_end_weight() -> Weight {
+		T::WeightInfo::expire_commit(T::MaxAssignees::get())
+			.saturating_add(Self::escalation_weight())
+			.saturating_add(Self::end_weight())
+	}
+
+	/// A reveal phase's end: a settlement of the largest reveals by every assignee, which may
+	/// escalate or end the job.
+	pub fn reveal_end_weight() -> Weight {
+		T::WeightInfo::expire_reveal(T::MaxOutputValues::get(), T::MaxAssignees::get())
+			.saturating_add(Self::escalation_weight())
+			.saturating_add(Self::end_weight())
+	}
+
+	/// A queued job that can no longer start, failed at its latest start.
+	pub fn expire_queued_weight() -> Weight {
+		T::WeightInfo::expire_queued().saturating_add(Self::end_weight())
+	}
+}

@@ -1,0 +1,366 @@
+//! Settlement: deciding a job from its reveals, paying, slashing, refunding, and a job's end.
+
+use super::*;
+
+impl<T: Config> Pallet<T> {
+	/// Closes a commit phase: updates the attempt's workers' liveness, then opens the reveal
+	/// phase (or settles at once if nobody has anything left to reveal).
+	pub(crate) fn end_commit_phase(job: JobId, info: &mut JobInfoOf<T>, now: BlockNumberFor<T>) {
+		for assignee in info.assignees.iter().filter(|a| a.attempt == info.attempt) {
+			let Some(mut worker) = Workers::<T>::get(&assignee.worker) else { continue };
+			if Commitments::<T>::contains_key(job, &assignee.worker) {
+				worker.missed = 0;
+			} else {
+				worker.missed = worker.missed.saturating_add(1);
+				if worker.missed >= T::MaxMissed::get() && worker.status == WorkerStatus::Active {
+					worker.status = WorkerStatus::Inactive;
+					Self::deposit_event(Event::WorkerInactive {
+						worker: assignee.worker.clone(),
+						missed: worker.missed,
+					});
+				}
+			}
+			Self::store_worker(&assignee.worker, worker);
+		}
+		let pending =
+			Commitments::<T>::iter_key_prefix(job).any(|w| !Reveals::<T>::contains_key(job, &w));
+		let scheduled = pending
+			.then(|| {
+				Self::schedule(
+					now.saturating_add(T::RevealPeriod::get()),
+					job,
+					DeadlineKind::RevealEnd,
+				)
+				.ok()
+			})
+			.flatten();
+		match scheduled {
+			Some(until) => {
+				info.status = JobStatus::Revealing { until };
+				Self::deposit_event(Event::RevealStarted { job, until });
+			},
+			// Nothing left to reveal, or (schedule full for its whole window) no way to end a reveal
+			// phase: settle on what is revealed.
+			None => Self::settle(job, info, now),
+		}
+	}
+
+	/// Decides a job from its reveals: pays out on a quorum, escalates or fails without.
+	pub(crate) fn settle(job: JobId, info: &mut JobInfoOf<T>, now: BlockNumberFor<T>) {
+		let reveals: Vec<(T::AccountId, RevealOf<T>)> = Reveals::<T>::iter_prefix(job).collect();
+		let tolerance = T::Models::version(info.model, info.version).and_then(|v| v.tolerance);
+		let quantized: Vec<Option<Vec<mosaic_primitives::digest::QuantizedTensor>>> = reveals
+			.iter()
+			.map(|(_, r)| match (&r.outcome, tolerance) {
+				(Outcome::Outputs(outputs), Some(_)) => Some(to_quantized(outputs)),
+				_ => None,
+			})
+			.collect();
+		let agree = |a: usize, b: usize| -> bool {
+			if reveals[a].1.digest == reveals[b].1.digest {
+				return true;
+			}
+			match (&quantized[a], &quantized[b], tolerance) {
+				(Some(x), Some(y), Some(t)) => mosaic_primitives::digest::within_tolerance(x, y, t),
+				_ => false,
+			}
+		};
+		// The reveal most others agree with; ties go to the earliest in storage order.
+		let mut best: Option<(usize, usize)> = None;
+		for a in 0..reveals.len() {
+			let count = (0..reveals.len()).filter(|b| agree(a, *b)).count();
+			if best.map_or(true, |(_, c)| count > c) {
+				best = Some((a, count));
+			}
+		}
+		let quorum = info.assignees.len() / 2 + 1;
+		match best {
+			Some((leader, count)) if count >= quorum => {
+				let agreeing: Vec<T::AccountId> = (0..reveals.len())
+					.filter(|b| agree(leader, *b))
+					.map(|b| reveals[b].0.clone())
+					.collect();
+				let (_, leading) = &reveals[leader];
+				let result = JobResult {
+					digest: leading.digest,
+					outcome: leading.outcome.clone(),
+					agreeing: count as u32,
+					parameters: None,
+				};
+				Self::slash_outliers(job, info, &agreeing, &reveals);
+				Self::release_assignees(job, info);
+				match leading.outcome {
+					Outcome::Error { code, model_fault } => {
+						if model_fault {
+							let _ = T::Models::mark_invalid(info.model, info.version, code);
+						}
+						info.result = Some(result);
+						Self::fail(job, info, FailReason::Executor { code, model_fault }, true);
+					},
+					_ => {
+						let digest = result.digest;
+						info.result = Some(result);
+						Self::pay_out(job, info, &agreeing, digest);
+					},
+				}
+			},
+			_ => {
+				let room = now.saturating_add(Self::attempt_length()) <= info.deadline;
+				if info.attempt < T::MaxEscalations::get()
+					&& room && Self::assign_attempt(job, info, T::EscalationWorkers::get(), now)
+				{
+					Self::deposit_event(Event::JobEscalated { job, attempt: info.attempt });
+					return;
+				}
+				// Without a quorum nobody can be called a dissenter; only silence is slashed.
+				Self::slash_outliers(job, info, &[], &reveals);
+				Self::release_assignees(job, info);
+				Self::fail(job, info, FailReason::NoQuorum, true);
+			},
+		}
+	}
+
+	/// Slashes revealers outside `agreeing` (when a quorum formed) and assignees that never
+	/// revealed.
+	pub(crate) fn slash_outliers(
+		job: JobId,
+		info: &JobInfoOf<T>,
+		agreeing: &[T::AccountId],
+		reveals: &[(T::AccountId, RevealOf<T>)],
+	) {
+		let quorum_formed = !agreeing.is_empty();
+		for assignee in info.assignees.iter() {
+			let revealed = reveals.iter().any(|(w, _)| *w == assignee.worker);
+			let (amount, reason) = if !revealed {
+				(T::NoRevealSlash::get(), SlashReason::NoReveal)
+			} else if quorum_formed && !agreeing.contains(&assignee.worker) {
+				(T::DissentSlash::get(), SlashReason::Dissent)
+			} else {
+				continue;
+			};
+			Self::slash(&assignee.worker, job, amount, reason);
+		}
+	}
+
+	/// Frees every assignee's slot and drops the job's commitments and reveals.
+	pub(crate) fn release_assignees(job: JobId, info: &JobInfoOf<T>) {
+		for assignee in info.assignees.iter() {
+			Assignments::<T>::remove(&assignee.worker, job);
+			if let Some(mut w) = Workers::<T>::get(&assignee.worker) {
+				w.assigned = w.assigned.saturating_sub(1);
+				Self::store_worker(&assignee.worker, w);
+			}
+		}
+		let limit = T::MaxAssignees::get();
+		let _ = Commitments::<T>::clear_prefix(job, limit, None);
+		let _ = Reveals::<T>::clear_prefix(job, limit, None);
+	}
+
+	/// Moves `amount` of the job's escrow into the rewards pot, owed to `who`; false if it
+	/// could not be moved (then nothing is owed).
+	pub(crate) fn escrow_to_pot(
+		info: &JobInfoOf<T>,
+		who: &T::AccountId,
+		amount: BalanceOf<T>,
+		source: RewardSource,
+	) -> bool {
+		let moved = T::Currency::transfer_on_hold(
+			&HoldReason::JobEscrow.into(),
+			&info.requester,
+			&T::Rewards::account(),
+			amount,
+			Precision::Exact,
+			Restriction::Free,
+			Fortitude::Force,
+		)
+		.is_ok();
+		if moved {
+			T::Rewards::credit(who, amount, source);
+		}
+		moved
+	}
+
+	/// Pays the agreeing workers and the royalty into the rewards pot, the protocol fee to
+	/// its pool, refunds the rest, and records the contributions.
+	pub(crate) fn pay_out(
+		job: JobId,
+		info: &mut JobInfoOf<T>,
+		agreeing: &[T::AccountId],
+		digest: Digest,
+	) {
+		let fees = info.held.saturating_sub(info.protocol_fee).saturating_sub(info.result_deposit);
+		let mut paid: BalanceOf<T> = Zero::zero();
+		let mut workers_share = fees;
+		if let Some((owner, royalty)) = T::Models::royalty(info.model, info.version, fees) {
+			let royalty = royalty.min(fees);
+			if !royalty.is_zero()
+				&& Self::escrow_to_pot(info, &owner, royalty, RewardSource::Royalty)
+			{
+				paid = paid.saturating_add(royalty);
+				workers_share = workers_share.saturating_sub(royalty);
+				Self::deposit_event(Event::RoyaltyPaid { job, owner, amount: royalty });
+			}
+		}
+		let each = workers_share / BalanceOf::<T>::from(agreeing.len().max(1) as u32);
+		for worker in agreeing {
+			if each.is_zero() {
+				break;
+			}
+			if Self::escrow_to_pot(info, worker, each, RewardSource::Fee) {
+				paid = paid.saturating_add(each);
+				Self::deposit_event(Event::WorkerPaid {
+					job,
+					worker: worker.clone(),
+					amount: each,
+				});
+			}
+		}
+		Self::record_contributions(job, info, agreeing, digest);
+		// The result deposit is released with the rest, then held again for the blob.
+		let refunded = Self::close_escrow(info, paid, info.protocol_fee);
+		Self::store_trained_parameters(job, info);
+		let agreeing = agreeing.len() as u32;
+		info.status = JobStatus::Settled;
+		Self::deposit_event(Event::JobSettled { job, digest, agreeing, refunded });
+	}
+
+	/// Stores a settled training or aggregation job's agreed parameters as a blob of its
+	/// requester. Outputs revealed by digest only cannot be stored (the chain never saw
+	/// them); a store that fails is logged, and the deposit stays with the requester.
+	pub(crate) fn store_trained_parameters(job: JobId, info: &mut JobInfoOf<T>) {
+		if !info.kind.yields_parameters() {
+			return;
+		}
+		let Some(result) = info.result.as_mut() else { return };
+		let Outcome::Outputs(outputs) = &result.outcome else {
+			log::info!(target: LOG_TARGET, "job {job}: trained parameters revealed by digest only, not stored");
+			return;
+		};
+		let precision = T::Models::version(info.model, info.version).map_or(0, |v| v.precision);
+		let Some(bytes) =
+			mosaic_primitives::training::parameters_blob(&to_quantized(outputs), precision)
+		else {
+			log::warn!(target: LOG_TARGET, "job {job}: the agreed outputs are not float parameters");
+			return;
+		};
+		match <T::Blobs as BlobStore<_, _>>::store(&info.requester, bytes) {
+			Ok(blob) => {
+				result.parameters = Some(blob);
+				Self::deposit_event(Event::TrainedParametersStored { job, blob });
+			},
+			Err(e) => {
+				log::warn!(target: LOG_TARGET, "job {job}: trained parameters not stored: {e:?}")
+			},
+		}
+	}
+
+	/// Records a settled job in the attestation ledger: compute for every agreeing worker,
+	/// validation for each of them when several agreed, and the model for its owner. A
+	/// record the ledger refuses is logged and skipped: settlement never depends on it.
+	pub(crate) fn record_contributions(
+		job: JobId,
+		info: &JobInfoOf<T>,
+		agreeing: &[T::AccountId],
+		digest: Digest,
+	) {
+		let subject = Subject::Job(job);
+		let record = |who: &T::AccountId, kind, points, evidence| {
+			if points > 0 {
+				if let Err(e) = T::Contributions::record(who, kind, subject, points, evidence) {
+					log::warn!(target: LOG_TARGET, "job {job}: {kind:?} contribution not recorded: {e:?}");
+				}
+			}
+		};
+		for worker in agreeing {
+			record(worker, ContributionKind::Compute, T::ComputePoints::get(), digest);
+			if agreeing.len() > 1 {
+				record(worker, ContributionKind::Validation, T::ValidationPoints::get(), digest);
+			}
+		}
+		if let Some(version) = T::Models::version(info.model, info.version) {
+			record(&version.owner, ContributionKind::Model, T::ModelPoints::get(), version.blob);
+		}
+	}
+
+	/// Ends a job as failed, refunding everything but the protocol fee if `charge` (workers
+	/// ran it), everything otherwise.
+	pub(crate) fn fail(job: JobId, info: &mut JobInfoOf<T>, reason: FailReason, charge: bool) {
+		let fee = if charge { info.protocol_fee } else { Zero::zero() };
+		let refunded = Self::close_escrow(info, Zero::zero(), fee);
+		info.status = JobStatus::Failed(reason);
+		Self::deposit_event(Event::JobFailed { job, reason, refunded });
+	}
+
+	/// Moves `fee` from the job's escrow to the rewards pool and releases what is left after
+	/// `paid`; returns the amount released.
+	pub(crate) fn close_escrow(
+		info: &JobInfoOf<T>,
+		paid: BalanceOf<T>,
+		fee: BalanceOf<T>,
+	) -> BalanceOf<T> {
+		let reason = HoldReason::JobEscrow.into();
+		let remaining = info.held.saturating_sub(paid);
+		let kept = T::Currency::transfer_on_hold(
+			&reason,
+			&info.requester,
+			&T::Rewards::account(),
+			fee.min(remaining),
+			Precision::BestEffort,
+			Restriction::Free,
+			Fortitude::Force,
+		)
+		.unwrap_or_else(|_| Zero::zero());
+		T::Rewards::fund(kept, RewardSource::ProtocolFee);
+		let rest = remaining.saturating_sub(kept);
+		T::Currency::release(&reason, &info.requester, rest, Precision::BestEffort)
+			.unwrap_or_else(|_| Zero::zero())
+	}
+
+	/// Stores a job, or, if it just finished, records its end (see [`Self::finish`]).
+	pub(crate) fn store_or_finish(job: JobId, info: JobInfoOf<T>) {
+		if info.status.is_finished() {
+			Self::finish(job, info);
+		} else {
+			Jobs::<T>::insert(job, info);
+		}
+	}
+
+	/// Bookkeeping for a job that just finished: input reference, open count, purge date,
+	/// and the observer.
+	pub(crate) fn finish(job: JobId, info: JobInfoOf<T>) {
+		T::Observer::job_ended(job, Self::job_end(&info));
+		for hash in info.blob_refs.iter() {
+			let _ = T::Blobs::remove_ref(hash);
+		}
+		OpenJobs::<T>::mutate_exists(info.model, |open| {
+			*open = (*open).and_then(|n| n.checked_sub(1)).filter(|n| *n > 0);
+		});
+		let purge_at =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::Retention::get());
+		if Self::schedule(purge_at, job, DeadlineKind::Purge).is_err() {
+			// The record stays; it is small and finished, and nothing depends on its removal.
+			log::warn!(target: LOG_TARGET, "job {job}: purge schedule full, record kept");
+		}
+		Jobs::<T>::insert(job, info);
+	}
+
+	/// How a finished job ended, as the observer hears it.
+	pub(crate) fn job_end(info: &JobInfoOf<T>) -> JobEnd {
+		match (&info.status, &info.result) {
+			(JobStatus::Settled, Some(result)) => {
+				let verdicts = match &result.outcome {
+					Outcome::Outputs(outputs) => outputs
+						.iter()
+						.find(|o| {
+							o.name.as_slice() == mosaic_primitives::rounds::VERDICTS.as_bytes()
+						})
+						.map(|o| o.elements.iter().map(|v| *v == 1).collect())
+						.unwrap_or_default(),
+					_ => Vec::new(),
+				};
+				JobEnd::Settled { parameters: result.parameters, verdicts }
+			},
+			_ => JobEnd::Failed,
+		}
+	}
+}

@@ -1,0 +1,196 @@
+//! Submission: checking a job against its model version and holding its escrow.
+
+use super::*;
+
+impl<T: Config> Pallet<T> {
+	/// Submits a job for `who` (see [`Pallet::submit_job`]); returns its id.
+	#[allow(clippy::too_many_arguments)]
+	pub(crate) fn do_submit(
+		who: &T::AccountId,
+		model: ModelId,
+		version: VersionNumber,
+		kind: JobKind,
+		input: JobInputOf<T>,
+		replication: u8,
+		fee_per_worker: BalanceOf<T>,
+		deadline: BlockNumberFor<T>,
+	) -> Result<JobId, DispatchError> {
+		let now = frame_system::Pallet::<T>::block_number();
+		ensure!(T::Models::is_runnable(model, version), Error::<T>::VersionNotRunnable);
+		let view = T::Models::version(model, version).ok_or(Error::<T>::VersionNotRunnable)?;
+		ensure!(
+			replication >= MinReplication::<T>::get() && replication <= T::MaxReplication::get(),
+			Error::<T>::BadReplication
+		);
+		ensure!(fee_per_worker >= T::MinFeePerWorker::get(), Error::<T>::FeeTooLow);
+		let latest_start =
+			deadline.checked_sub(&Self::attempt_length()).ok_or(Error::<T>::BadDeadline)?;
+		ensure!(
+			latest_start > now && deadline <= now.saturating_add(T::MaxDeadline::get()),
+			Error::<T>::BadDeadline
+		);
+		match (&input, kind) {
+			(JobInput::Blob { hash, .. }, _) => {
+				ensure!(Self::is_usable(hash), Error::<T>::InputBlobUnavailable)
+			},
+			(JobInput::Inline(_), JobKind::Training(_) | JobKind::Aggregation(_)) => {
+				return Err(Error::<T>::TrainingNeedsDatasetBlob.into())
+			},
+			(JobInput::Inline(tensors), JobKind::Inference) => {
+				Self::check_inline(tensors, &view.inputs)?
+			},
+		}
+		if let JobKind::Aggregation(spec) = kind {
+			ensure!(T::Blobs::is_sealed(&spec.manifest), Error::<T>::ManifestBlobUnavailable);
+		}
+		let (result_deposit, held) = Self::escrow_for(kind, replication, fee_per_worker)?;
+
+		let job_id = NextJobId::<T>::get();
+		Queue::<T>::try_append(job_id).map_err(|_| Error::<T>::QueueFull)?;
+		Self::schedule(latest_start, job_id, DeadlineKind::LatestStart)?;
+		T::Currency::hold(&HoldReason::JobEscrow.into(), who, held)
+			.map_err(|_| Error::<T>::InsufficientBalance)?;
+		// Sealed blobs are referenced while the job is open; remote ones cannot be (an
+		// unverified claim must not pin a hash), and are fetched and checked by workers.
+		let mut blob_refs = BlobRefs::default();
+		let [parameters, manifest] = kind.blobs();
+		for hash in [input.blob(), parameters, manifest].into_iter().flatten() {
+			if T::Blobs::is_sealed(&hash) && !blob_refs.contains(&hash) {
+				T::Blobs::add_ref(&hash)?;
+				blob_refs.try_push(hash).map_err(|_| Error::<T>::BadValue)?;
+			}
+		}
+		NextJobId::<T>::put(job_id.saturating_add(1));
+		OpenJobs::<T>::mutate(model, |n| *n = n.saturating_add(1));
+		Jobs::<T>::insert(
+			job_id,
+			JobInfo {
+				requester: who.clone(),
+				model,
+				version,
+				kind,
+				input,
+				replication,
+				fee_per_worker,
+				protocol_fee: T::ProtocolFee::get(),
+				result_deposit,
+				blob_refs,
+				held,
+				deadline,
+				submitted_at: now,
+				status: JobStatus::Queued,
+				attempt: 0,
+				assignees: Default::default(),
+				result: None,
+			},
+		);
+		Self::deposit_event(Event::JobSubmitted {
+			job: job_id,
+			requester: who.clone(),
+			model,
+			version,
+			replication,
+			held,
+		});
+		Ok(job_id)
+	}
+
+	/// What a job of `kind` with `replication` workers at `fee_per_worker` holds from its
+	/// requester (the fees, the protocol fee and the result's blob deposit), with that
+	/// deposit; checks the kind's spec and parameter blob (not an aggregation's manifest,
+	/// which a round stores only when it submits).
+	pub(crate) fn escrow_for(
+		kind: JobKind,
+		replication: u8,
+		fee_per_worker: BalanceOf<T>,
+	) -> Result<(BalanceOf<T>, BalanceOf<T>), DispatchError> {
+		let result_deposit = match kind {
+			JobKind::Training(spec) => {
+				ensure!(
+					spec.epochs >= 1
+						&& spec.epochs <= T::MaxTrainingEpochs::get()
+						&& spec.batch_size >= 1,
+					Error::<T>::BadTrainingSpec
+				);
+				Self::parameters_deposit(&spec.parameters)?
+			},
+			JobKind::Aggregation(spec) => Self::parameters_deposit(&spec.parameters)?,
+			JobKind::Inference => Zero::zero(),
+		};
+		let fees = fee_per_worker
+			.checked_mul(&BalanceOf::<T>::from(replication as u32))
+			.ok_or(Error::<T>::BadValue)?;
+		let held = fees
+			.checked_add(&T::ProtocolFee::get())
+			.and_then(|h| h.checked_add(&result_deposit))
+			.ok_or(Error::<T>::BadValue)?;
+
+		Ok((result_deposit, held))
+	}
+
+	/// The blob deposit a result the size of parameter blob `hash` takes; the blob must be
+	/// usable.
+	pub(crate) fn parameters_deposit(hash: &BlobHash) -> Result<BalanceOf<T>, DispatchError> {
+		ensure!(Self::is_usable(hash), Error::<T>::ParametersBlobUnavailable);
+		let size = T::Blobs::size(hash).unwrap_or_default();
+		Ok(<T::Blobs as BlobStore<_, _>>::deposit_for(size))
+	}
+
+	/// Checks inline inputs against the version's input schema.
+	pub(crate) fn check_inline<N, R, M>(
+		tensors: &InlineInputOf<T>,
+		schema: &BoundedVec<
+			mosaic_primitives::model::TensorSchema<
+				BoundedVec<u8, N>,
+				BoundedVec<Dim<BoundedVec<u8, N>>, R>,
+			>,
+			M,
+		>,
+	) -> DispatchResult {
+		let total: u64 = tensors.iter().map(|t| t.data.len() as u64).sum();
+		ensure!(total <= T::MaxInlineInputBytes::get() as u64, Error::<T>::InputTooLarge);
+		ensure!(tensors.len() == schema.len(), Error::<T>::MissingInput);
+		let mut symbols: Vec<(&[u8], u64)> = Vec::new();
+		for (i, tensor) in tensors.iter().enumerate() {
+			ensure!(
+				!tensors.iter().take(i).any(|other| other.name == tensor.name),
+				Error::<T>::UnknownInput
+			);
+			let declared = schema
+				.iter()
+				.find(|s| s.name.as_slice() == tensor.name.as_slice())
+				.ok_or(Error::<T>::UnknownInput)?;
+			ensure!(declared.element_type == tensor.element_type, Error::<T>::InputTypeMismatch);
+			ensure!(declared.shape.len() == tensor.shape.len(), Error::<T>::InputShapeMismatch);
+			for (dim, size) in declared.shape.iter().zip(tensor.shape.iter()) {
+				match dim {
+					Dim::Fixed(fixed) => ensure!(fixed == size, Error::<T>::InputShapeMismatch),
+					Dim::Symbolic(name) => {
+						match symbols.iter().find(|(n, _)| *n == name.as_slice()) {
+							Some((_, bound)) => {
+								ensure!(bound == size, Error::<T>::InputShapeMismatch)
+							},
+							None => symbols.push((name.as_slice(), *size)),
+						}
+					},
+				}
+			}
+			let elements = tensor
+				.shape
+				.iter()
+				.try_fold(1u64, |acc, d| acc.checked_mul(*d))
+				.ok_or(Error::<T>::InputDataLength)?;
+			let bytes = elements
+				.checked_mul(tensor.element_type.size() as u64)
+				.ok_or(Error::<T>::InputDataLength)?;
+			ensure!(bytes == tensor.data.len() as u64, Error::<T>::InputDataLength);
+		}
+		Ok(())
+	}
+
+	/// Whether a job may name blob `hash`: sealed, or remote (fetched and checked by the
+	/// workers that need it).
+	pub(crate) fn is_usable(hash: &BlobHash) -> bool {
+		T::Blobs::blob(hash).is_some_and(|b| matches!(b.kind, BlobKind::Sealed | BlobKind::Remote))
+	}
+}

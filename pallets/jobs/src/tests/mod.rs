@@ -1,0 +1,179 @@
+//! Unit tests of the jobs pallet: every call and error, every transition, the off-chain
+//! worker, and property tests of conservation over random job histories.
+
+mod assignment;
+mod migrations;
+mod offchain;
+mod properties;
+mod rounds;
+mod settlement;
+mod submission;
+mod training;
+mod workers;
+
+use crate::{mock::*, *};
+use frame_support::{
+	assert_noop, assert_ok,
+	traits::{
+		fungible::{Inspect as _, InspectHold as _},
+		Hooks,
+	},
+};
+use mosaic_primitives::onnx::InputFormat;
+use mosaic_primitives::{
+	contribution::{ContributionKind, RewardSource, Subject},
+	digest::ElementType,
+};
+use sp_runtime::{traits::Dispatchable, BuildStorage};
+
+fn escrow() -> RuntimeHoldReason {
+	HoldReason::JobEscrow.into()
+}
+
+fn stake_reason() -> RuntimeHoldReason {
+	HoldReason::WorkerStake.into()
+}
+
+fn register(worker: u64) {
+	assert_ok!(MosaicJobs::register_worker(
+		RuntimeOrigin::signed(worker),
+		key_of(worker),
+		2 * MIN_STAKE,
+		2
+	));
+}
+
+fn inline_x(values: &[f32]) -> JobInputOf<Test> {
+	JobInput::Inline(
+		vec![InlineTensor {
+			name: b"x".to_vec().try_into().unwrap(),
+			element_type: ElementType::F32,
+			shape: vec![values.len() as u64].try_into().unwrap(),
+			data: values
+				.iter()
+				.flat_map(|v| v.to_le_bytes())
+				.collect::<Vec<_>>()
+				.try_into()
+				.unwrap(),
+		}]
+		.try_into()
+		.unwrap(),
+	)
+}
+
+/// Submits a job on model 0 version 1 from ALICE with fee 100 per worker, deadline 30.
+fn submit(k: u8) -> JobId {
+	let id = NextJobId::<Test>::get();
+	assert_ok!(MosaicJobs::submit_job(
+		RuntimeOrigin::signed(ALICE),
+		0,
+		1,
+		JobKind::Inference,
+		inline_x(&[1.0, 2.0]),
+		k,
+		100,
+		30
+	));
+	id
+}
+
+fn outputs(values: &[i64]) -> OutcomeOf<Test> {
+	Outcome::Outputs(
+		vec![OutputTensor {
+			name: b"y".to_vec().try_into().unwrap(),
+			element_type: ElementType::F32,
+			shape: vec![values.len() as u64].try_into().unwrap(),
+			elements: values.to_vec().try_into().unwrap(),
+		}]
+		.try_into()
+		.unwrap(),
+	)
+}
+
+fn salt(worker: u64) -> Salt {
+	[worker as u8; 32]
+}
+
+fn commit_as(worker: u64, job: JobId, outcome: &OutcomeOf<Test>) -> DispatchResultWithPostInfo {
+	let digest = MosaicJobs::outcome_digest(outcome, 3).unwrap();
+	MosaicJobs::commit(
+		RuntimeOrigin::signed(key_of(worker)),
+		job,
+		commitment(&digest, &salt(worker), &worker),
+	)
+}
+
+fn reveal_as(worker: u64, job: JobId, outcome: &OutcomeOf<Test>) -> DispatchResultWithPostInfo {
+	MosaicJobs::reveal(RuntimeOrigin::signed(key_of(worker)), job, salt(worker), outcome.clone())
+}
+
+fn run_to(n: u64) {
+	while System::block_number() < n {
+		let next = System::block_number() + 1;
+		System::set_block_number(next);
+		System::set_parent_hash(sp_core::H256::repeat_byte(next as u8));
+		MosaicJobs::on_initialize(next);
+	}
+}
+
+fn workers_of(job: JobId) -> Vec<u64> {
+	MosaicJobs::job_view(job)
+		.unwrap()
+		.job
+		.assignees
+		.iter()
+		.map(|a| a.worker)
+		.collect()
+}
+
+fn status(job: JobId) -> JobStatus<u64> {
+	MosaicJobs::job_view(job).unwrap().job.status
+}
+
+fn events() -> Vec<Event<Test>> {
+	System::events()
+		.into_iter()
+		.filter_map(|r| if let RuntimeEvent::MosaicJobs(e) = r.event { Some(e) } else { None })
+		.collect()
+}
+
+fn total_issuance() -> u64 {
+	<Balances as frame_support::traits::fungible::Inspect<u64>>::total_issuance()
+}
+
+const DATASET: BlobHash = [0xbb; 32];
+const PARAMS: BlobHash = [0xcc; 32];
+
+fn training(epochs: u16, batch_size: u32) -> JobKind {
+	JobKind::Training(TrainingSpec { parameters: PARAMS, epochs, batch_size })
+}
+
+fn dataset() -> JobInputOf<Test> {
+	JobInput::Blob { hash: DATASET, format: InputFormat::Scale }
+}
+
+fn submit_training(k: u8) -> JobId {
+	let id = NextJobId::<Test>::get();
+	assert_ok!(MosaicJobs::submit_job(
+		RuntimeOrigin::signed(ALICE),
+		0,
+		1,
+		training(3, 8),
+		dataset(),
+		k,
+		100,
+		30
+	));
+	id
+}
+
+/// A training outcome: parameter `w` and a two-epoch loss curve, quantised at precision 3.
+fn trained(w: &[i64]) -> OutcomeOf<Test> {
+	let tensor = |name: &[u8], values: &[i64]| OutputTensor {
+		name: name.to_vec().try_into().unwrap(),
+		element_type: ElementType::F32,
+		shape: vec![values.len() as u64].try_into().unwrap(),
+		elements: values.to_vec().try_into().unwrap(),
+	};
+	Outcome::Outputs(vec![tensor(b"w", w), tensor(b"loss_curve", &[690, 310])].try_into().unwrap())
+}

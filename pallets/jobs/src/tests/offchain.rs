@@ -1,0 +1,192 @@
+//! The off-chain worker: runs, commits and reveals once, across restarts.
+
+use super::*;
+use codec::Decode;
+use mosaic_onnx_host::{OnnxBackend, OnnxExt};
+use mosaic_primitives::{
+	digest::QuantizedTensor,
+	onnx::{RunRequest, RunResult, RunStatus, StartError, Ticket},
+};
+use sp_core::offchain::{testing, OffchainDbExt, OffchainWorkerExt, TransactionPoolExt};
+use sp_runtime::testing::UintAuthorityId;
+use std::sync::{Arc, Mutex};
+
+/// An executor that finishes every run at once with `y = [values]`, recording requests.
+/// With `hold` set, runs stay pending; `forget` drops them, as a node restart would.
+#[derive(Default)]
+struct Instant {
+	requests: Mutex<Vec<RunRequest>>,
+	done: Mutex<Vec<Ticket>>,
+	hold: std::sync::atomic::AtomicBool,
+}
+
+impl Instant {
+	fn forget(&self) {
+		self.done.lock().unwrap().clear();
+	}
+}
+
+impl OnnxBackend for Instant {
+	fn start(&self, request: RunRequest) -> Result<(), StartError> {
+		self.done.lock().unwrap().push(request.ticket);
+		self.requests.lock().unwrap().push(request);
+		Ok(())
+	}
+	fn poll(&self, ticket: Ticket) -> RunStatus {
+		let mut done = self.done.lock().unwrap();
+		if self.hold.load(std::sync::atomic::Ordering::SeqCst) && done.contains(&ticket) {
+			return RunStatus::Pending;
+		}
+		match done.iter().position(|t| *t == ticket) {
+			Some(i) => {
+				done.remove(i);
+				let outputs = vec![QuantizedTensor {
+					name: b"y".to_vec(),
+					element_type: ElementType::F32,
+					shape: vec![2],
+					values: vec![1000, 2000],
+				}];
+				let digest = mosaic_primitives::digest::canonical_digest(&outputs, 3).unwrap();
+				RunStatus::Done(RunResult { digest, outputs })
+			},
+			None => RunStatus::Unknown,
+		}
+	}
+}
+
+#[test]
+fn the_off_chain_worker_runs_commits_and_reveals_once() {
+	let mut ext = new_test_ext();
+	let (offchain, _state) = testing::TestOffchainExt::new();
+	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
+	let backend = Arc::new(Instant::default());
+	ext.register_extension(OffchainWorkerExt::new(offchain.clone()));
+	ext.register_extension(OffchainDbExt::new(offchain));
+	ext.register_extension(TransactionPoolExt::new(pool));
+	ext.register_extension(OnnxExt(backend.clone()));
+	execute_and_check(&mut ext, || {
+		UintAuthorityId::set_all_keys(vec![key_of(10), 999]);
+		register(10);
+		let job = submit(1);
+		run_to(2);
+
+		MosaicJobs::offchain_worker(2);
+		let requests = backend.requests.lock().unwrap().clone();
+		assert_eq!(requests.len(), 1);
+		assert_eq!(requests[0].model, [0; 32]);
+		assert_eq!(requests[0].format, InputFormat::Scale);
+		assert_eq!(requests[0].precision, 3);
+		let txs = std::mem::take(&mut pool_state.write().transactions);
+		assert_eq!(txs.len(), 1, "one commitment");
+		let tx = Extrinsic::decode(&mut &txs[0][..]).unwrap();
+		let sp_runtime::generic::Preamble::Signed(signer, _, _) = tx.preamble else {
+			panic!("signed")
+		};
+		assert_eq!(signer, key_of(10));
+		assert!(matches!(tx.function, RuntimeCall::MosaicJobs(Call::commit { job: 0, .. })));
+
+		// Nothing twice: another run in the same phase sends nothing and starts nothing.
+		MosaicJobs::offchain_worker(2);
+		assert!(pool_state.read().transactions.is_empty());
+		assert_eq!(backend.requests.lock().unwrap().len(), 1);
+
+		// The commitment lands; the reveal follows in the next run.
+		assert_ok!(tx.function.clone().dispatch(RuntimeOrigin::signed(signer)));
+		assert!(matches!(status(job), JobStatus::Revealing { .. }));
+		MosaicJobs::offchain_worker(3);
+		let txs = std::mem::take(&mut pool_state.write().transactions);
+		assert_eq!(txs.len(), 1, "one reveal");
+		let tx = Extrinsic::decode(&mut &txs[0][..]).unwrap();
+		assert_ok!(tx.function.dispatch(RuntimeOrigin::signed(key_of(10))));
+		assert_eq!(status(job), JobStatus::Settled);
+		let result = MosaicJobs::job_view(job).unwrap().job.result.unwrap();
+		assert_eq!(result.outcome, outputs(&[1000, 2000]));
+		MosaicJobs::offchain_worker(4);
+		assert!(pool_state.read().transactions.is_empty());
+	});
+}
+
+/// Runs `test` with an off-chain worker environment: the executor, and a function that
+/// takes the transactions submitted so far.
+fn with_ocw(test: impl FnOnce(&Instant, &dyn Fn() -> Vec<Vec<u8>>)) {
+	let mut ext = new_test_ext();
+	let (offchain, _state) = testing::TestOffchainExt::new();
+	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
+	let backend = Arc::new(Instant::default());
+	ext.register_extension(OffchainWorkerExt::new(offchain.clone()));
+	ext.register_extension(OffchainDbExt::new(offchain));
+	ext.register_extension(TransactionPoolExt::new(pool));
+	ext.register_extension(OnnxExt(backend.clone()));
+	let take = move || std::mem::take(&mut pool_state.write().transactions);
+	execute_and_check(&mut ext, || test(&backend, &take));
+}
+
+#[test]
+fn a_run_lost_in_a_restart_is_started_again_under_the_same_ticket() {
+	with_ocw(|backend, take| {
+		UintAuthorityId::set_all_keys(vec![key_of(10)]);
+		register(10);
+		submit(1);
+		run_to(2);
+		backend.hold.store(true, std::sync::atomic::Ordering::SeqCst);
+		MosaicJobs::offchain_worker(2);
+		assert!(take().is_empty(), "still running");
+		// The node restarts: its executor has no record of the run.
+		backend.forget();
+		backend.hold.store(false, std::sync::atomic::Ordering::SeqCst);
+		MosaicJobs::offchain_worker(3);
+		let requests = backend.requests.lock().unwrap().clone();
+		assert_eq!(requests.len(), 2, "started again");
+		assert_eq!(requests[0].ticket, requests[1].ticket);
+		// The next run collects it and commits.
+		MosaicJobs::offchain_worker(3);
+		assert_eq!(take().len(), 1);
+	});
+}
+
+#[test]
+fn a_commitment_that_never_lands_is_sent_again_once_with_the_kept_salt() {
+	with_ocw(|_backend, take| {
+		UintAuthorityId::set_all_keys(vec![key_of(10)]);
+		register(10);
+		let job = submit(1);
+		run_to(2);
+		MosaicJobs::offchain_worker(2);
+		let first = take();
+		assert_eq!(first.len(), 1);
+		// The pool dropped it. Not sent again before RESEND_AFTER blocks...
+		run_to(1 + crate::offchain::RESEND_AFTER as u64);
+		MosaicJobs::offchain_worker(System::block_number());
+		assert!(take().is_empty());
+		// ...then once, with the same commitment (the salt was kept).
+		run_to(2 + crate::offchain::RESEND_AFTER as u64);
+		MosaicJobs::offchain_worker(System::block_number());
+		let second = take();
+		assert_eq!(second.len(), 1);
+		let call = |raw: &Vec<u8>| Extrinsic::decode(&mut &raw[..]).unwrap().function;
+		assert_eq!(call(&first[0]), call(&second[0]));
+		MosaicJobs::offchain_worker(System::block_number());
+		assert!(take().is_empty());
+		// It lands; the reveal uses the kept salt and settles the job.
+		assert_ok!(call(&second[0]).dispatch(RuntimeOrigin::signed(key_of(10))));
+		MosaicJobs::offchain_worker(System::block_number());
+		let reveal = take();
+		assert_ok!(call(&reveal[0]).dispatch(RuntimeOrigin::signed(key_of(10))));
+		assert_eq!(status(job), JobStatus::Settled);
+	});
+}
+
+#[test]
+fn without_an_executor_the_off_chain_worker_does_nothing() {
+	let mut ext = new_test_ext();
+	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
+	ext.register_extension(TransactionPoolExt::new(pool));
+	execute_and_check(&mut ext, || {
+		UintAuthorityId::set_all_keys(vec![key_of(10)]);
+		register(10);
+		submit(1);
+		run_to(2);
+		MosaicJobs::offchain_worker(2);
+		assert!(pool_state.read().transactions.is_empty());
+	});
+}

@@ -1,0 +1,145 @@
+//! Property tests: conservation of funds over random job histories.
+
+use super::*;
+use proptest::prelude::*;
+
+#[derive(Clone, Copy, Debug)]
+enum Behaviour {
+	Honest,
+	Liar,
+	Silent,
+	CommitOnly,
+}
+
+fn behaviour() -> impl Strategy<Value = Behaviour> {
+	prop_oneof![
+		4 => Just(Behaviour::Honest),
+		1 => Just(Behaviour::Liar),
+		1 => Just(Behaviour::Silent),
+		1 => Just(Behaviour::CommitOnly),
+	]
+}
+
+#[derive(Clone, Debug)]
+struct JobPlan {
+	k: u8,
+	fee: u64,
+	cancel: bool,
+	submit_at: u64,
+	training: bool,
+}
+
+fn job_plan() -> impl Strategy<Value = JobPlan> {
+	(1u8..=4, MIN_FEE..500, prop::bool::weighted(0.15), 0u64..6, prop::bool::weighted(0.4))
+		.prop_map(|(k, fee, cancel, submit_at, training)| JobPlan {
+			k,
+			fee,
+			cancel,
+			submit_at,
+			training,
+		})
+}
+
+proptest! {
+	#![proptest_config(ProptestConfig::with_cases(64))]
+
+	#[test]
+	fn funds_are_conserved_and_no_hold_survives(
+		plans in prop::collection::vec(job_plan(), 1..6),
+		behaviours in prop::collection::vec(behaviour(), 6),
+		tolerance in prop::option::of(0u64..2),
+	) {
+		new_test_ext().execute_with(|| {
+			add_version(0, 1, OWNER, tolerance);
+			SealedBlobs::mutate(|b| b.insert(PARAMS, 0));
+			let workers: Vec<u64> = (10..16).collect();
+			for w in &workers {
+				register(*w);
+			}
+			let accounts: Vec<u64> = [ALICE, 2, OWNER, POT, BLOB_DEPOSITS].into_iter().chain(10..=17).chain(110..=117).collect();
+			let issuance = total_issuance();
+			let mut submitted = Vec::new();
+			let mut block = 1;
+			for (i, plan) in plans.iter().enumerate() {
+				run_to(block + plan.submit_at);
+				block = System::block_number();
+				let requester = if i % 2 == 0 { ALICE } else { 2 };
+				let id = NextJobId::<Test>::get();
+				let (kind, input) =
+					if plan.training { (training(2, 4), dataset()) } else { (JobKind::Inference, inline_x(&[1.0])) };
+				if MosaicJobs::submit_job(RuntimeOrigin::signed(requester), 0, 1, kind,
+					input, plan.k, plan.fee, block + 20).is_ok() {
+					submitted.push((id, plan.clone(), requester));
+				}
+			}
+			// Drive every job to its end, each worker behaving as drawn.
+			for _ in 0..60 {
+				run_to(System::block_number() + 1);
+				for (id, plan, requester) in &submitted {
+					let Some(view) = MosaicJobs::job_view(*id) else { continue };
+					let info = view.job;
+					if plan.cancel {
+						let _ = MosaicJobs::cancel_job(RuntimeOrigin::signed(*requester), *id);
+					}
+					for a in info.assignees.iter() {
+						let w = a.worker;
+						let b = behaviours[(w - 10) as usize];
+						let out = match b {
+							Behaviour::Liar => outputs(&[7 + w as i64]),
+							_ => outputs(&[7]),
+						};
+						match (info.status, b) {
+							(_, Behaviour::Silent) => {},
+							(JobStatus::Committing { .. }, _) => { let _ = commit_as(w, *id, &out); },
+							(JobStatus::Revealing { .. }, Behaviour::CommitOnly) => {},
+							(JobStatus::Revealing { .. }, _) => { let _ = reveal_as(w, *id, &out); },
+							_ => {},
+						}
+					}
+				}
+			}
+			let mut slashed = 0u64;
+			let mut fees = 0u64;
+			for e in events() {
+				match e {
+					Event::WorkerSlashed { amount, .. } => slashed += amount,
+					Event::JobSettled { job, .. } => fees += MosaicJobs::job_view(job).map_or(PROTOCOL_FEE, |v| v.job.protocol_fee),
+					Event::JobFailed { job, reason, .. } if reason != FailReason::NoWorkers =>
+						fees += MosaicJobs::job_view(job).map_or(PROTOCOL_FEE, |v| v.job.protocol_fee),
+					_ => {},
+				}
+			}
+			for (id, _, _) in &submitted {
+				// Purged jobs were finished.
+				if let Some(view) = MosaicJobs::job_view(*id) {
+					prop_assert!(view.job.status.is_finished(), "job {} ended as {:?}", id, view.job.status);
+				}
+			}
+			// Nothing is minted or burned: slashes and protocol fees went to the pool, worker
+			// fees and royalties are owed in the pot, and the pot holds exactly that.
+			prop_assert_eq!(total_issuance(), issuance);
+			prop_assert_eq!(pooled(), slashed + fees);
+			let owed_total: u64 = Owed::get().values().sum();
+			prop_assert_eq!(Balances::free_balance(POT), 1 + pooled() + owed_total);
+			let sum: u64 = accounts.iter().map(|a| Balances::total_balance(a)).sum();
+			prop_assert_eq!(sum, total_issuance());
+			for a in &accounts {
+				prop_assert_eq!(Balances::balance_on_hold(&escrow(), a), 0);
+			}
+			for w in &workers {
+				let info = Workers::<Test>::get(w).unwrap();
+				prop_assert_eq!(info.assigned, 0);
+				prop_assert_eq!(Balances::balance_on_hold(&stake_reason(), w), info.held());
+				prop_assert!(Assignments::<Test>::iter_prefix(w).next().is_none());
+			}
+			prop_assert_eq!(OpenJobs::<Test>::get(0), 0);
+			// Every reference a job took was dropped; stored results paid their deposits.
+			prop_assert_eq!(SealedBlobs::get().get(&PARAMS).copied(), Some(0));
+			prop_assert_eq!(SealedBlobs::get().get(&DATASET).copied(), Some(0));
+			let deposits: u64 = StoredBlobs::get().iter().map(|(_, b)| b.len() as u64 + 5).sum();
+			prop_assert_eq!(Balances::free_balance(BLOB_DEPOSITS), 1 + deposits);
+			prop_assert_eq!(MosaicJobs::do_try_state(), Ok(()));
+			Ok(())
+		})?;
+	}
+}
