@@ -41,7 +41,7 @@ pub enum Subcommand {
 
 	/// Run or check ONNX models with the same executor and limits as the off-chain worker.
 	#[command(subcommand)]
-	Onnx(crate::onnx::OnnxCmd),
+	Onnx(crate::onnx_cli::OnnxCmd),
 }
 
 /// The node's command line.

@@ -72,7 +72,14 @@ pub fn run() -> sc_cli::Result<()> {
 	apply_mosaic_defaults(&mut cli);
 
 	match &cli.subcommand {
-		Some(Subcommand::Onnx(cmd)) => cmd.run(),
+		Some(Subcommand::Onnx(cmd)) => {
+			// One line on stderr and status 1, what scripts around `onnx` rely on.
+			if let Err(e) = cmd.run() {
+				eprintln!("error: {e}");
+				std::process::exit(1);
+			}
+			Ok(())
+		},
 		Some(Subcommand::Key(cmd)) => cmd.run(&cli),
 		Some(Subcommand::BuildSpec(cmd)) => {
 			let runner = cli.create_runner(cmd)?;

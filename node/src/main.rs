@@ -5,7 +5,8 @@ mod benchmarking;
 mod chain_spec;
 mod cli;
 mod command;
-mod onnx;
+mod executor_service;
+mod onnx_cli;
 mod rpc;
 mod service;
 

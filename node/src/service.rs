@@ -13,8 +13,13 @@ use sc_telemetry::{Telemetry, TelemetryWorker};
 use sc_transaction_pool_api::OffchainTransactionPoolFactory;
 use sp_consensus_aura::sr25519::{AuthorityId as AuraId, AuthorityPair as AuraPair};
 
+use crate::executor_service::{
+	node_sandbox, BlobSource, Dishonest, ExecutorService, OffchainBlobs, SandboxBackend,
+};
+use mosaic_executor::{Kernels, Limits};
+
 /// Host functions the runtime may call: Substrate's standard set and Mosaic's ONNX
-/// functions (which only do something in off-chain workers, see `crate::onnx`).
+/// functions (which only do something in off-chain workers, see `crate::executor_service`).
 pub type HostFunctions =
 	(sp_io::SubstrateHostFunctions, mosaic_onnx_host::mosaic_onnx::HostFunctions);
 
@@ -199,26 +204,21 @@ pub fn new_full<
 			gap_sync_body_policy: None,
 		})?;
 
-	let mut node_onnx = None;
+	let mut executor = None;
 	if config.offchain_worker.enabled {
 		let offchain_db = backend.offchain_storage().ok_or_else(|| {
 			ServiceError::Other("off-chain workers need the off-chain database".into())
 		})?;
-		let sandbox = crate::onnx::node_sandbox(
-			mosaic_executor::Limits::default(),
-			mosaic_executor::Kernels::Native,
-		)
-		.map_err(|e| ServiceError::Other(format!("ONNX executor: {e}")))?;
-		let dishonest = test_only.dishonest_worker;
-		if dishonest {
+		let sandbox = node_sandbox(Limits::default(), Kernels::Native)
+			.map_err(|e| ServiceError::Other(format!("ONNX executor: {e}")))?;
+		let runs = SandboxBackend::new(sandbox, Arc::new(OffchainBlobs(offchain_db)));
+		let service = if test_only.dishonest_worker {
 			log::warn!("--test-only-dishonest-worker: this node's worker reports wrong outputs");
-		}
-		let onnx = crate::onnx::NodeOnnx::start(
-			sandbox,
-			Arc::new(crate::onnx::OffchainBlobs(offchain_db)),
-			dishonest,
-		);
-		node_onnx = Some(onnx.clone());
+			ExecutorService::spawn(Dishonest(runs))
+		} else {
+			ExecutorService::spawn(runs)
+		};
+		executor = Some(service.clone());
 		let offchain_workers =
 			sc_offchain::OffchainWorkers::new(sc_offchain::OffchainWorkerOptions {
 				runtime_api_provider: client.clone(),
@@ -232,7 +232,7 @@ pub fn new_full<
 				enable_http_requests: true,
 				// Only off-chain workers get the executor: block execution never depends on it.
 				custom_extensions: move |_| {
-					vec![Box::new(mosaic_onnx_host::OnnxExt(onnx.clone()))
+					vec![Box::new(mosaic_onnx_host::OnnxExt(service.clone()))
 						as Box<dyn sp_externalities::Extension>]
 				},
 			})?;
@@ -252,18 +252,17 @@ pub fn new_full<
 	let rpc_extensions_builder = {
 		let client = client.clone();
 		let pool = transaction_pool.clone();
-		let offchain_db = backend.offchain_storage();
+		let blobs = backend
+			.offchain_storage()
+			.map(|db| Arc::new(OffchainBlobs(db)) as Arc<dyn BlobSource>);
 		let keystore = keystore_container.keystore();
 		Box::new(move |_| {
 			let deps = crate::rpc::FullDeps {
 				client: client.clone(),
 				pool: pool.clone(),
-				mosaic: crate::rpc::mosaic::MosaicDeps {
-					client: client.clone(),
-					offchain_db: offchain_db.clone(),
-					keystore: keystore.clone(),
-					onnx: node_onnx.clone(),
-				},
+				blobs: blobs.clone(),
+				keystore: keystore.clone(),
+				executor: executor.clone(),
 			};
 			crate::rpc::create_full(deps).map_err(Into::into)
 		})

@@ -11,21 +11,28 @@ use sc_transaction_pool_api::TransactionPool;
 use sp_api::ProvideRuntimeApi;
 use sp_block_builder::BlockBuilder;
 use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
+use sp_keystore::KeystorePtr;
+
+use crate::executor_service::{BlobSource, ExecutorService};
 
 /// What the RPC methods need from the node.
-pub struct FullDeps<C, P, S> {
+pub struct FullDeps<C, P> {
 	/// Client to query chain state through.
 	pub client: Arc<C>,
 	/// Transaction pool, for `system_accountNextIndex`.
 	pub pool: Arc<P>,
-	/// What the `mosaic_` methods need.
-	pub mosaic: mosaic::MosaicDeps<C, S>,
+	/// The blobs in the off-chain database, if the node keeps one (`mosaic_blob`).
+	pub blobs: Option<Arc<dyn BlobSource>>,
+	/// The node's keystore (`mosaic_workerStatus`).
+	pub keystore: KeystorePtr,
+	/// The executor the off-chain workers use, if they run (`mosaic_previewRun`).
+	pub executor: Option<Arc<ExecutorService>>,
 }
 
 /// All of the node's extra RPC methods: `system_*` account nonces, `payment_*` fees and
 /// `mosaic_*`.
-pub fn create_full<C, P, S>(
-	deps: FullDeps<C, P, S>,
+pub fn create_full<C, P>(
+	deps: FullDeps<C, P>,
 ) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
 where
 	C: ProvideRuntimeApi<Block>
@@ -47,17 +54,17 @@ where
 			pallet_mosaic_models::ModelViewOf<mosaic_runtime::Runtime>,
 		>,
 	P: TransactionPool + 'static,
-	S: sp_core::offchain::OffchainStorage + 'static,
 {
+	use mosaic::{Mosaic, MosaicApiServer};
 	use pallet_transaction_payment_rpc::{TransactionPayment, TransactionPaymentApiServer};
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());
-	let FullDeps { client, pool, mosaic } = deps;
+	let FullDeps { client, pool, blobs, keystore, executor } = deps;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
-	module.merge(TransactionPayment::new(client).into_rpc())?;
-	module.merge(mosaic::module(mosaic)?)?;
+	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
+	module.merge(Mosaic::new(client, blobs, keystore, executor).into_rpc())?;
 
 	Ok(module)
 }

@@ -9,8 +9,12 @@
 //!   (refused on public RPC interfaces unless `--rpc-methods unsafe`), one at a time (a run
 //!   that outlives its budget keeps the slot until it ends), input at most
 //!   [`MAX_PREVIEW_INPUT`] bytes, at most [`PREVIEW_BUDGET`] of wall time.
+//!
+//! Errors are JSON-RPC errors with the codes in [`code`].
 
 use std::{
+	fmt,
+	marker::PhantomData,
 	sync::{
 		atomic::{AtomicBool, AtomicU64, Ordering},
 		Arc,
@@ -18,18 +22,23 @@ use std::{
 	time::{Duration, Instant},
 };
 
-use jsonrpsee::{types::ErrorObjectOwned, RpcModule};
+use jsonrpsee::{core::async_trait, proc_macros::rpc, types::ErrorObjectOwned, Extensions};
 use mosaic_onnx_host::OnnxBackend;
-use mosaic_primitives::onnx::{InputFormat, InputSource, RunRequest, RunStatus, RunTask};
-use mosaic_runtime::{opaque::Block, AccountId};
-use serde::Deserialize;
-use serde_json::{json, Value};
-use sp_api::ProvideRuntimeApi;
+use mosaic_primitives::onnx::{
+	InputFormat, InputSource, RunRequest, RunStatus, RunTask, StartError,
+};
+use mosaic_runtime::{AccountId, Runtime};
+use pallet_mosaic_jobs::{JobViewOf, JobsApi, WorkerInfoOf};
+use pallet_mosaic_models::{ModelViewOf, ModelsApi, VersionStatus};
+use sc_rpc_api::{check_if_safe, UnsafeRpcError};
+use serde::{Deserialize, Serialize};
+use sp_api::{ApiError, ProvideRuntimeApi};
 use sp_blockchain::HeaderBackend;
-use sp_core::{offchain::OffchainStorage, Bytes, H256};
+use sp_core::{Bytes, H256};
 use sp_keystore::KeystorePtr;
+use sp_runtime::traits::Block as BlockT;
 
-use crate::onnx::{BlobSource, NodeOnnx, OffchainBlobs};
+use crate::executor_service::{BlobSource, ExecutorService};
 
 /// Largest piece of a blob one `mosaic_blob` call returns.
 pub const MAX_BLOB_PIECE: u64 = 4 << 20;
@@ -37,6 +46,120 @@ pub const MAX_BLOB_PIECE: u64 = 4 << 20;
 pub const MAX_PREVIEW_INPUT: usize = 1 << 20;
 /// Longest a preview may take, queueing included.
 pub const PREVIEW_BUDGET: Duration = Duration::from_secs(30);
+
+/// The `mosaic_` methods.
+#[rpc(client, server)]
+pub trait MosaicApi {
+	/// A piece of a blob in this node's off-chain database: `length` bytes (at most
+	/// [`MAX_BLOB_PIECE`], the default) from `offset` (default 0).
+	// Blocking: a read checks the whole blob's hash (up to the blob store's 16 MiB).
+	#[method(name = "mosaic_blob", blocking)]
+	fn blob(
+		&self,
+		hash: H256,
+		offset: Option<u64>,
+		length: Option<u64>,
+	) -> Result<BlobPiece, Error>;
+
+	/// This node's worker keys, the workers they sign for and the executor's queue. Unsafe.
+	#[method(name = "mosaic_workerStatus", with_extensions)]
+	fn worker_status(&self) -> Result<WorkerStatus, Error>;
+
+	/// Runs `version` of `model` on `input` with the workers' executor. Unsafe.
+	#[method(name = "mosaic_previewRun", with_extensions)]
+	async fn preview_run(
+		&self,
+		model: u32,
+		version: u32,
+		input: PreviewInput,
+	) -> Result<Preview, Error>;
+}
+
+/// What `mosaic_blob` returns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BlobPiece {
+	/// The whole blob's size in bytes.
+	pub size: u64,
+	/// Where the piece starts.
+	pub offset: u64,
+	/// The piece.
+	pub data: Bytes,
+}
+
+/// What `mosaic_workerStatus` returns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct WorkerStatus {
+	/// Whether this node runs an executor (off-chain workers on).
+	pub executor: bool,
+	/// Runs waiting for or in the executor, if it runs.
+	pub pending_runs: Option<usize>,
+	/// The worker keys in this node's keystore.
+	pub keys: Vec<WorkerKey>,
+}
+
+/// One worker key in the keystore and the worker it signs for, if any.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WorkerKey {
+	/// The key, as an SS58 address.
+	pub key: String,
+	/// The worker that registered this key, as an SS58 address.
+	pub worker: Option<String>,
+	/// The worker's status (`Active`, ...).
+	pub status: Option<String>,
+	/// Its stake, in the smallest unit, as a decimal string.
+	pub stake: Option<String>,
+	/// Jobs it holds now.
+	pub assigned: Option<u32>,
+	/// Jobs it may hold at once.
+	pub capacity: Option<u32>,
+}
+
+/// An input for `mosaic_previewRun`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviewInput {
+	/// `"Json"`, `"Npy"`, `"TensorProto"` or `"Scale"`; another name is refused with
+	/// [`code::BAD_INPUT`], so it is kept as a string.
+	pub format: String,
+	/// The encoded input.
+	pub data: Bytes,
+}
+
+impl PreviewInput {
+	fn input_format(&self) -> Result<InputFormat, Error> {
+		Ok(match self.format.as_str() {
+			"Json" => InputFormat::Json,
+			"Npy" => InputFormat::Npy,
+			"TensorProto" => InputFormat::TensorProto,
+			"Scale" => InputFormat::Scale,
+			_ => return Err(Error::UnknownInputFormat(self.format.clone())),
+		})
+	}
+}
+
+/// What `mosaic_previewRun` returns.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Preview {
+	/// The outputs' canonical digest, as a worker would commit to it.
+	pub digest: Bytes,
+	/// The quantised outputs.
+	pub outputs: Vec<PreviewOutput>,
+	/// Milliseconds from request to result.
+	pub millis: u64,
+}
+
+/// One output of a preview.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PreviewOutput {
+	/// The output's name in the model.
+	pub name: String,
+	/// Dimensions.
+	pub shape: Vec<u64>,
+	/// Row-major values: floats as round(x * 10^precision).
+	pub values: Vec<i64>,
+	/// Decimal digits kept: the version's precision.
+	pub precision: u8,
+}
 
 /// Error codes of the `mosaic_` methods (JSON-RPC server-error range is free for us above
 /// 4000, where Substrate's own modules do not go).
@@ -63,25 +186,170 @@ pub mod code {
 	pub const RUNTIME: i32 = 4020;
 }
 
-fn error(code: i32, message: impl Into<String>) -> ErrorObjectOwned {
-	ErrorObjectOwned::owned(code, message.into(), None::<()>)
+/// Why a `mosaic_` call failed.
+#[derive(Debug)]
+pub enum Error {
+	/// An unsafe method called on an interface that serves only safe ones.
+	Unsafe(UnsafeRpcError),
+	/// This node keeps no off-chain database, so no blobs.
+	NoOffchainDatabase,
+	/// The blob is not in this node's off-chain database.
+	BlobNotFound(H256),
+	/// `offset` is past the blob's end, or `length` over [`MAX_BLOB_PIECE`].
+	BadRange { offset: u64, size: u64, length: u64 },
+	/// No model with this id.
+	UnknownModel(u32),
+	/// The model has no such version.
+	UnknownVersion { model: u32, version: u32 },
+	/// The workers' executor marked the version invalid.
+	InvalidVersion { version: u32, executor_code: u16 },
+	/// The input's format is none of the known ones.
+	UnknownInputFormat(String),
+	/// The input is over [`MAX_PREVIEW_INPUT`] bytes.
+	InputTooLarge(usize),
+	/// This node runs no executor.
+	NoExecutor,
+	/// Another preview holds the slot.
+	PreviewRunning,
+	/// The executor's queue refused the run.
+	ExecutorRefused(StartError),
+	/// No result within [`PREVIEW_BUDGET`].
+	Timeout,
+	/// The executor failed the run.
+	ExecutorFailed {
+		/// The executor's message.
+		message: String,
+		/// Its code, the error's `data`.
+		failure: ExecutorFailure,
+	},
+	/// The executor no longer knows the run.
+	RunLost,
+	/// A runtime API call failed.
+	Runtime(ApiError),
 }
 
-/// What the `mosaic_` methods need from the node.
-pub struct MosaicDeps<C, S> {
-	/// Client to call runtime APIs through.
-	pub client: Arc<C>,
-	/// The off-chain database, if the node has one.
-	pub offchain_db: Option<S>,
-	/// The node's keystore.
-	pub keystore: KeystorePtr,
-	/// The executor the off-chain workers use, if they run.
-	pub onnx: Option<Arc<NodeOnnx>>,
+/// The `data` of an [`code::EXECUTOR_FAILED`] error.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExecutorFailure {
+	/// The executor's stable error code (see `docs/executor.md`).
+	pub code: u16,
+	/// Whether any input would fail the same way.
+	pub model_fault: bool,
 }
 
-struct Context<C, S> {
-	deps: MosaicDeps<C, S>,
+impl Error {
+	/// The JSON-RPC error code.
+	pub fn code(&self) -> i32 {
+		match self {
+			Error::Unsafe(_) => ErrorObjectOwned::from(UnsafeRpcError).code(),
+			Error::NoOffchainDatabase | Error::BlobNotFound(_) => code::BLOB_NOT_FOUND,
+			Error::BadRange { .. } => code::BAD_RANGE,
+			Error::UnknownModel(_) | Error::UnknownVersion { .. } => code::UNKNOWN_VERSION,
+			Error::InvalidVersion { .. } => code::INVALID_VERSION,
+			Error::UnknownInputFormat(_) | Error::InputTooLarge(_) => code::BAD_INPUT,
+			Error::NoExecutor => code::NO_EXECUTOR,
+			Error::PreviewRunning | Error::ExecutorRefused(_) => code::BUSY,
+			Error::Timeout => code::TIMEOUT,
+			Error::ExecutorFailed { .. } | Error::RunLost => code::EXECUTOR_FAILED,
+			Error::Runtime(_) => code::RUNTIME,
+		}
+	}
+}
+
+impl fmt::Display for Error {
+	fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+		match self {
+			Error::Unsafe(e) => write!(f, "{e}"),
+			Error::NoOffchainDatabase => write!(f, "this node keeps no off-chain database"),
+			Error::BlobNotFound(hash) => {
+				write!(f, "blob {hash:?} is not in this node's off-chain database")
+			},
+			Error::BadRange { offset, size, length } => write!(
+				f,
+				"offset {offset} of a {size}-byte blob, or length {length} over {MAX_BLOB_PIECE}"
+			),
+			Error::UnknownModel(model) => write!(f, "no model {model}"),
+			Error::UnknownVersion { model, version } => {
+				write!(f, "model {model} has no version {version}")
+			},
+			Error::InvalidVersion { version, executor_code } => {
+				write!(f, "version {version} was marked invalid (executor code {executor_code})")
+			},
+			Error::UnknownInputFormat(format) => {
+				write!(f, "unknown input format {format:?}: Json, Npy, TensorProto or Scale")
+			},
+			Error::InputTooLarge(bytes) => {
+				write!(f, "input of {bytes} bytes, over {MAX_PREVIEW_INPUT}")
+			},
+			Error::NoExecutor => {
+				write!(f, "this node runs no executor (off-chain workers are off)")
+			},
+			Error::PreviewRunning => write!(f, "another preview is running on this node"),
+			Error::ExecutorRefused(e) => write!(f, "the executor refused the run: {e:?}"),
+			Error::Timeout => write!(f, "no result within {} s", PREVIEW_BUDGET.as_secs()),
+			Error::ExecutorFailed { message, .. } => write!(f, "{message}"),
+			Error::RunLost => write!(f, "the executor lost the run"),
+			Error::Runtime(e) => write!(f, "{e}"),
+		}
+	}
+}
+
+impl std::error::Error for Error {}
+
+impl From<UnsafeRpcError> for Error {
+	fn from(e: UnsafeRpcError) -> Self {
+		Error::Unsafe(e)
+	}
+}
+
+impl From<ApiError> for Error {
+	fn from(e: ApiError) -> Self {
+		Error::Runtime(e)
+	}
+}
+
+impl From<Error> for ErrorObjectOwned {
+	fn from(e: Error) -> Self {
+		match e {
+			Error::Unsafe(e) => e.into(),
+			Error::ExecutorFailed { message, failure } => {
+				ErrorObjectOwned::owned(code::EXECUTOR_FAILED, message, Some(failure))
+			},
+			e => ErrorObjectOwned::owned(e.code(), e.to_string(), None::<()>),
+		}
+	}
+}
+
+/// The `mosaic_` methods over a client, the node's blobs, keystore and executor.
+pub struct Mosaic<C, Block> {
+	client: Arc<C>,
+	blobs: Option<Arc<dyn BlobSource>>,
+	keystore: KeystorePtr,
+	executor: Option<Arc<ExecutorService>>,
+	/// Taken while a preview runs: one at a time.
 	previewing: Arc<AtomicBool>,
+	_block: PhantomData<Block>,
+}
+
+impl<C, Block> Mosaic<C, Block> {
+	/// `blobs` is `None` on a node without an off-chain database, `executor` on one whose
+	/// off-chain workers are off.
+	pub fn new(
+		client: Arc<C>,
+		blobs: Option<Arc<dyn BlobSource>>,
+		keystore: KeystorePtr,
+		executor: Option<Arc<ExecutorService>>,
+	) -> Self {
+		Mosaic {
+			client,
+			blobs,
+			keystore,
+			executor,
+			previewing: Arc::new(AtomicBool::new(false)),
+			_block: PhantomData,
+		}
+	}
 }
 
 /// Holds the one preview slot; frees it when dropped, however the call ends (including a
@@ -100,184 +368,113 @@ impl Drop for PreviewSlot {
 	}
 }
 
-/// An input for `mosaic_previewRun`.
-#[derive(Deserialize)]
-struct PreviewInput {
-	/// `"Json"`, `"Npy"`, `"TensorProto"` or `"Scale"`.
-	format: String,
-	/// The encoded input.
-	data: Bytes,
-}
-
-fn input_format(name: &str) -> Option<InputFormat> {
-	Some(match name {
-		"Json" => InputFormat::Json,
-		"Npy" => InputFormat::Npy,
-		"TensorProto" => InputFormat::TensorProto,
-		"Scale" => InputFormat::Scale,
-		_ => return None,
-	})
-}
-
-/// The `mosaic_` methods.
-pub fn module<C, S>(
-	deps: MosaicDeps<C, S>,
-) -> Result<RpcModule<()>, Box<dyn std::error::Error + Send + Sync>>
+#[async_trait]
+impl<C, Block> MosaicApiServer for Mosaic<C, Block>
 where
+	Block: BlockT,
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block> + Send + Sync + 'static,
-	C::Api: pallet_mosaic_jobs::JobsApi<
-			Block,
-			AccountId,
-			pallet_mosaic_jobs::JobViewOf<mosaic_runtime::Runtime>,
-			pallet_mosaic_jobs::WorkerInfoOf<mosaic_runtime::Runtime>,
-		> + pallet_mosaic_models::ModelsApi<
-			Block,
-			pallet_mosaic_models::ModelViewOf<mosaic_runtime::Runtime>,
-		>,
-	S: OffchainStorage + 'static,
+	C::Api: JobsApi<Block, AccountId, JobViewOf<Runtime>, WorkerInfoOf<Runtime>>
+		+ ModelsApi<Block, ModelViewOf<Runtime>>,
 {
-	let mut module = RpcModule::new(Context { deps, previewing: Arc::new(AtomicBool::new(false)) });
-
-	// Blocking: a read checks the whole blob's hash (up to the blob store's 16 MiB).
-	module.register_blocking_method("mosaic_blob", |params, ctx, _| {
-		let mut params = params.sequence();
-		let hash: H256 = params.next()?;
-		let offset: Option<u64> = params.optional_next()?;
-		let length: Option<u64> = params.optional_next()?;
-		let db =
-			ctx.deps.offchain_db.clone().ok_or_else(|| {
-				error(code::BLOB_NOT_FOUND, "this node keeps no off-chain database")
-			})?;
-		let bytes = OffchainBlobs(db).blob(&hash.0).ok_or_else(|| {
-			error(
-				code::BLOB_NOT_FOUND,
-				format!("blob {hash:?} is not in this node's off-chain database"),
-			)
-		})?;
+	fn blob(
+		&self,
+		hash: H256,
+		offset: Option<u64>,
+		length: Option<u64>,
+	) -> Result<BlobPiece, Error> {
+		let blobs = self.blobs.as_ref().ok_or(Error::NoOffchainDatabase)?;
+		let bytes = blobs.blob(&hash.0).ok_or(Error::BlobNotFound(hash))?;
 		let size = bytes.len() as u64;
 		let offset = offset.unwrap_or(0);
 		let length = length.unwrap_or(MAX_BLOB_PIECE);
 		if offset > size || length > MAX_BLOB_PIECE {
-			return Err(error(
-				code::BAD_RANGE,
-				format!("offset {offset} of a {size}-byte blob, or length {length} over {MAX_BLOB_PIECE}"),
-			));
+			return Err(Error::BadRange { offset, size, length });
 		}
 		let end = size.min(offset.saturating_add(length));
-		Ok::<_, ErrorObjectOwned>(json!({
-			"size": size,
-			"offset": offset,
-			"data": Bytes(bytes[offset as usize..end as usize].to_vec()),
-		}))
-	})?;
+		Ok(BlobPiece { size, offset, data: Bytes(bytes[offset as usize..end as usize].to_vec()) })
+	}
 
-	module.register_method("mosaic_workerStatus", |_, ctx, ext| {
-		use pallet_mosaic_jobs::JobsApi;
-		sc_rpc_api::check_if_safe(ext)?;
-		let api = ctx.deps.client.runtime_api();
-		let best = ctx.deps.client.info().best_hash;
-		let keys = ctx.deps.keystore.sr25519_public_keys(mosaic_primitives::worker::KEY_TYPE);
-		let mut workers = Vec::new();
-		for key in keys {
-			let key_account = AccountId::from(key.0);
-			let runtime = |e: sp_api::ApiError| error(code::RUNTIME, e.to_string());
-			let worker = api.worker_of_key(best, key_account.clone()).map_err(runtime)?;
+	fn worker_status(&self, ext: &Extensions) -> Result<WorkerStatus, Error> {
+		check_if_safe(ext)?;
+		let api = self.client.runtime_api();
+		let best = self.client.info().best_hash;
+		let mut keys = Vec::new();
+		for key in self.keystore.sr25519_public_keys(mosaic_primitives::worker::KEY_TYPE) {
+			let key = AccountId::from(key.0);
+			let worker = api.worker_of_key(best, key.clone())?;
 			let record = match &worker {
-				Some(w) => api.worker(best, w.clone()).map_err(runtime)?,
+				Some(worker) => api.worker(best, worker.clone())?,
 				None => None,
 			};
-			workers.push(json!({
-				"key": key_account.to_string(),
-				"worker": worker.map(|w| w.to_string()),
-				"status": record.as_ref().map(|r| format!("{:?}", r.status)),
-				"stake": record.as_ref().map(|r| r.stake.to_string()),
-				"assigned": record.as_ref().map(|r| r.assigned),
-				"capacity": record.as_ref().map(|r| r.capacity),
-			}));
+			keys.push(WorkerKey {
+				key: key.to_string(),
+				worker: worker.map(|w| w.to_string()),
+				status: record.as_ref().map(|r| format!("{:?}", r.status)),
+				stake: record.as_ref().map(|r| r.stake.to_string()),
+				assigned: record.as_ref().map(|r| r.assigned),
+				capacity: record.as_ref().map(|r| r.capacity),
+			});
 		}
-		Ok::<_, ErrorObjectOwned>(json!({
-			"executor": ctx.deps.onnx.is_some(),
-			"pendingRuns": ctx.deps.onnx.as_ref().map(|o| o.pending()),
-			"keys": workers,
-		}))
-	})?;
+		Ok(WorkerStatus {
+			executor: self.executor.is_some(),
+			pending_runs: self.executor.as_ref().map(|e| e.pending()),
+			keys,
+		})
+	}
 
-	module.register_async_method("mosaic_previewRun", |params, ctx, ext| async move {
-		sc_rpc_api::check_if_safe(&ext)?;
-		let mut params = params.sequence();
-		let model: u32 = params.next()?;
-		let version: u32 = params.next()?;
-		let input: PreviewInput = params.next()?;
-		let format = input_format(&input.format).ok_or_else(|| {
-			error(
-				code::BAD_INPUT,
-				format!("unknown input format {:?}: Json, Npy, TensorProto or Scale", input.format),
-			)
-		})?;
+	async fn preview_run(
+		&self,
+		ext: &Extensions,
+		model: u32,
+		version: u32,
+		input: PreviewInput,
+	) -> Result<Preview, Error> {
+		check_if_safe(ext)?;
+		let format = input.input_format()?;
 		if input.data.len() > MAX_PREVIEW_INPUT {
-			return Err(error(
-				code::BAD_INPUT,
-				format!("input of {} bytes, over {MAX_PREVIEW_INPUT}", input.data.len()),
-			));
+			return Err(Error::InputTooLarge(input.data.len()));
 		}
-		let onnx = ctx.deps.onnx.clone().ok_or_else(|| {
-			error(code::NO_EXECUTOR, "this node runs no executor (off-chain workers are off)")
-		})?;
-		let (blob, precision) = version_to_run(&*ctx.deps.client, model, version)?;
-		let slot = PreviewSlot::take(&ctx.previewing)
-			.ok_or_else(|| error(code::BUSY, "another preview is running on this node"))?;
-		preview(onnx, slot, blob, precision, format, input.data.0).await
-	})?;
-
-	let mut outer = RpcModule::new(());
-	outer.merge(module)?;
-	Ok(outer)
+		let executor = self.executor.clone().ok_or(Error::NoExecutor)?;
+		let (blob, precision) = self.version_to_run(model, version)?;
+		let slot = PreviewSlot::take(&self.previewing).ok_or(Error::PreviewRunning)?;
+		preview(executor, slot, blob, precision, format, input.data.0).await
+	}
 }
 
-/// The blob and precision of a version that may run.
-fn version_to_run<C>(
-	client: &C,
-	model: u32,
-	version: u32,
-) -> Result<([u8; 32], u8), ErrorObjectOwned>
+impl<C, Block> Mosaic<C, Block>
 where
+	Block: BlockT,
 	C: ProvideRuntimeApi<Block> + HeaderBackend<Block>,
-	C::Api: pallet_mosaic_models::ModelsApi<
-		Block,
-		pallet_mosaic_models::ModelViewOf<mosaic_runtime::Runtime>,
-	>,
+	C::Api: ModelsApi<Block, ModelViewOf<Runtime>>,
 {
-	use pallet_mosaic_models::{ModelsApi, VersionStatus};
-	let view = client
-		.runtime_api()
-		.model(client.info().best_hash, model)
-		.map_err(|e| error(code::RUNTIME, e.to_string()))?
-		.ok_or_else(|| error(code::UNKNOWN_VERSION, format!("no model {model}")))?;
-	let (_, info) =
-		view.versions
+	/// The blob and precision of a version that may run.
+	fn version_to_run(&self, model: u32, version: u32) -> Result<([u8; 32], u8), Error> {
+		let view = self
+			.client
+			.runtime_api()
+			.model(self.client.info().best_hash, model)?
+			.ok_or(Error::UnknownModel(model))?;
+		let (_, info) = view
+			.versions
 			.into_iter()
 			.find(|(number, _)| *number == version)
-			.ok_or_else(|| {
-				error(code::UNKNOWN_VERSION, format!("model {model} has no version {version}"))
-			})?;
-	if let VersionStatus::Invalid { code: executor_code } = info.status {
-		return Err(error(
-			code::INVALID_VERSION,
-			format!("version {version} was marked invalid (executor code {executor_code})"),
-		));
+			.ok_or(Error::UnknownVersion { model, version })?;
+		if let VersionStatus::Invalid { code: executor_code } = info.status {
+			return Err(Error::InvalidVersion { version, executor_code });
+		}
+		Ok((info.spec.blob, info.spec.precision))
 	}
-	Ok((info.spec.blob, info.spec.precision))
 }
 
 /// Runs one preview through the workers' executor queue and waits for it, holding `slot`.
 async fn preview(
-	onnx: Arc<NodeOnnx>,
+	executor: Arc<ExecutorService>,
 	slot: PreviewSlot,
 	model: [u8; 32],
 	precision: u8,
 	format: InputFormat,
 	input: Vec<u8>,
-) -> Result<Value, ErrorObjectOwned> {
+) -> Result<Preview, Error> {
 	static NEXT_PREVIEW: AtomicU64 = AtomicU64::new(0);
 	let started = Instant::now();
 	// Worker tickets are blake2 hashes; this prefix keeps previews apart from them.
@@ -292,48 +489,104 @@ async fn preview(
 		precision,
 		task: RunTask::Infer,
 	};
-	onnx.start(request)
-		.map_err(|e| error(code::BUSY, format!("the executor refused the run: {e:?}")))?;
+	executor.start(request).map_err(Error::ExecutorRefused)?;
 	loop {
-		match onnx.poll(ticket) {
+		match executor.poll(ticket) {
 			RunStatus::Pending => {},
 			RunStatus::Done(result) => {
-				let outputs: Vec<Value> = result
+				let outputs = result
 					.outputs
-					.iter()
-					.map(|t| json!({ "name": String::from_utf8_lossy(&t.name), "shape": t.shape, "values": t.values, "precision": precision }))
+					.into_iter()
+					.map(|t| PreviewOutput {
+						name: String::from_utf8_lossy(&t.name).into_owned(),
+						shape: t.shape,
+						values: t.values,
+						precision,
+					})
 					.collect();
-				return Ok(json!({
-					"digest": Bytes(result.digest.to_vec()),
-					"outputs": outputs,
-					"millis": started.elapsed().as_millis() as u64,
-				}));
+				return Ok(Preview {
+					digest: Bytes(result.digest.to_vec()),
+					outputs,
+					millis: started.elapsed().as_millis() as u64,
+				});
 			},
-			RunStatus::Failed { code: executor_code, model_fault, message } => {
-				return Err(ErrorObjectOwned::owned(
-					code::EXECUTOR_FAILED,
-					String::from_utf8_lossy(&message).into_owned(),
-					Some(json!({ "code": executor_code, "modelFault": model_fault })),
-				));
+			RunStatus::Failed { code, model_fault, message } => {
+				return Err(Error::ExecutorFailed {
+					message: String::from_utf8_lossy(&message).into_owned(),
+					failure: ExecutorFailure { code, model_fault },
+				});
 			},
-			RunStatus::Unknown => {
-				return Err(error(code::EXECUTOR_FAILED, "the executor lost the run"))
-			},
+			RunStatus::Unknown => return Err(Error::RunLost),
 		}
 		if started.elapsed() > PREVIEW_BUDGET {
 			// The run cannot be stopped; it keeps the slot until it ends, so previews never
 			// pile up in the workers' queue.
 			tokio::spawn(async move {
-				while matches!(onnx.poll(ticket), RunStatus::Pending) {
+				while matches!(executor.poll(ticket), RunStatus::Pending) {
 					tokio::time::sleep(Duration::from_millis(100)).await;
 				}
 				drop(slot);
 			});
-			return Err(error(
-				code::TIMEOUT,
-				format!("no result within {} s", PREVIEW_BUDGET.as_secs()),
-			));
+			return Err(Error::Timeout);
 		}
 		tokio::time::sleep(Duration::from_millis(20)).await;
+	}
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	fn object(e: Error) -> ErrorObjectOwned {
+		e.into()
+	}
+
+	#[test]
+	fn errors_carry_the_documented_codes_and_messages() {
+		let unsafe_call = object(Error::Unsafe(UnsafeRpcError));
+		assert_eq!(unsafe_call, ErrorObjectOwned::from(UnsafeRpcError), "as Substrate's own");
+		assert!(unsafe_call.message().contains("unsafe"));
+
+		let range = object(Error::BadRange { offset: 9, size: 8, length: 1 });
+		assert_eq!(range.code(), code::BAD_RANGE);
+		assert_eq!(range.message(), "offset 9 of a 8-byte blob, or length 1 over 4194304");
+		assert_eq!(object(Error::UnknownModel(42)).code(), code::UNKNOWN_VERSION);
+		assert_eq!(object(Error::PreviewRunning).code(), code::BUSY);
+		assert_eq!(object(Error::ExecutorRefused(StartError::Busy)).code(), code::BUSY);
+		assert_eq!(object(Error::RunLost).code(), code::EXECUTOR_FAILED);
+
+		let failed = object(Error::ExecutorFailed {
+			message: "input mismatch: no input x".into(),
+			failure: ExecutorFailure { code: 8, model_fault: false },
+		});
+		assert_eq!(failed.code(), code::EXECUTOR_FAILED);
+		assert_eq!(failed.message(), "input mismatch: no input x");
+		assert_eq!(failed.data().unwrap().get(), r#"{"code":8,"modelFault":false}"#);
+	}
+
+	#[test]
+	fn an_unknown_input_format_is_a_bad_input_not_a_bad_request() {
+		let input = |format: &str| PreviewInput { format: format.into(), data: Bytes(Vec::new()) };
+		assert_eq!(input("Npy").input_format().unwrap(), InputFormat::Npy);
+		let refused = object(input("Csv").input_format().unwrap_err());
+		assert_eq!(refused.code(), code::BAD_INPUT);
+		assert_eq!(
+			refused.message(),
+			r#"unknown input format "Csv": Json, Npy, TensorProto or Scale"#
+		);
+	}
+
+	#[test]
+	fn responses_have_the_documented_json_shape() {
+		let status = WorkerStatus { executor: true, pending_runs: None, keys: Vec::new() };
+		assert_eq!(
+			serde_json::to_value(&status).unwrap(),
+			serde_json::json!({ "executor": true, "pendingRuns": null, "keys": [] })
+		);
+		let piece = BlobPiece { size: 3, offset: 1, data: Bytes(vec![0xab]) };
+		assert_eq!(
+			serde_json::to_value(&piece).unwrap(),
+			serde_json::json!({ "size": 3, "offset": 1, "data": "0xab" })
+		);
 	}
 }

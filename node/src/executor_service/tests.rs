@@ -1,0 +1,261 @@
+//! The executor service without a node: its queue and polling with a stand-in backend, the
+//! sandbox backend's blob look-ups (which fail before any sandbox starts), and the
+//! dishonest wrapper.
+
+use std::{
+	sync::{Arc, Condvar, Mutex},
+	time::{Duration, Instant},
+};
+
+use mosaic_executor::{
+	sandbox::{Sandbox, SandboxConfig},
+	ExecutorError, Kernels, Limits, RunOutput,
+};
+use mosaic_onnx_host::OnnxBackend;
+use mosaic_primitives::{
+	digest::{canonical_digest, ElementType, QuantizedTensor},
+	onnx::{InputFormat, InputSource, RunRequest, RunResult, RunStatus, RunTask, StartError},
+};
+use sp_core::offchain::{storage::InMemOffchainStorage, OffchainStorage, STORAGE_PREFIX};
+
+use super::*;
+
+fn request(n: u64) -> RunRequest {
+	let mut ticket = [0u8; 32];
+	ticket[..8].copy_from_slice(&n.to_le_bytes());
+	RunRequest {
+		ticket,
+		model: [1; 32],
+		input: InputSource::Inline(n.to_le_bytes().to_vec()),
+		format: InputFormat::Scale,
+		precision: 4,
+		task: RunTask::Infer,
+	}
+}
+
+/// What [`Echo`] answers to a request: one tensor holding the input's bytes.
+fn echoed(request: &RunRequest) -> RunOutput {
+	let InputSource::Inline(bytes) = &request.input else { panic!("inline inputs only") };
+	let quantized = vec![QuantizedTensor {
+		name: b"echo".to_vec(),
+		element_type: ElementType::I64,
+		shape: vec![bytes.len() as u64],
+		values: bytes.iter().map(|b| *b as i64).collect(),
+	}];
+	let digest = canonical_digest(&quantized, request.precision).unwrap();
+	RunOutput { outputs: Vec::new(), quantized, digest, precision: request.precision }
+}
+
+/// Answers every request at once with its input; an empty input fails as malformed.
+struct Echo;
+
+impl RunBackend for Echo {
+	fn run(&self, request: &RunRequest) -> Result<RunOutput, ExecutorError> {
+		match &request.input {
+			InputSource::Inline(bytes) if bytes.is_empty() => {
+				Err(ExecutorError::MalformedInput("empty".into()))
+			},
+			_ => Ok(echoed(request)),
+		}
+	}
+}
+
+/// [`Echo`] that waits until the gate opens.
+struct Gated(Arc<(Mutex<bool>, Condvar)>);
+
+impl Gated {
+	fn open(gate: &(Mutex<bool>, Condvar)) {
+		*gate.0.lock().unwrap() = true;
+		gate.1.notify_all();
+	}
+}
+
+impl RunBackend for Gated {
+	fn run(&self, request: &RunRequest) -> Result<RunOutput, ExecutorError> {
+		let (open, changed) = &*self.0;
+		let _open = changed.wait_while(open.lock().unwrap(), |open| !*open).unwrap();
+		Echo.run(request)
+	}
+}
+
+/// Polls until the run is no longer pending.
+fn finished(service: &ExecutorService, request: &RunRequest) -> RunStatus {
+	let deadline = Instant::now() + Duration::from_secs(10);
+	loop {
+		match service.poll(request.ticket) {
+			RunStatus::Pending if Instant::now() < deadline => {
+				std::thread::sleep(Duration::from_millis(1))
+			},
+			status => return status,
+		}
+	}
+}
+
+fn wait_until_idle(service: &ExecutorService) {
+	let deadline = Instant::now() + Duration::from_secs(10);
+	while service.pending() > 0 {
+		assert!(Instant::now() < deadline, "the queue never drained");
+		std::thread::sleep(Duration::from_millis(1));
+	}
+}
+
+#[test]
+fn a_queued_run_completes_and_its_result_is_collected_by_one_poll() {
+	let service = ExecutorService::spawn(Echo);
+	let run = request(7);
+	assert_eq!(service.start(run.clone()), Ok(()));
+	let expected = echoed(&run);
+	assert_eq!(
+		finished(&service, &run),
+		RunStatus::Done(RunResult { digest: expected.digest, outputs: expected.quantized })
+	);
+	assert_eq!(service.poll(run.ticket), RunStatus::Unknown, "polling collected the result");
+	assert_eq!(service.pending(), 0);
+}
+
+#[test]
+fn a_ticket_never_started_is_unknown() {
+	let service = ExecutorService::spawn(Echo);
+	assert_eq!(service.poll([9; 32]), RunStatus::Unknown);
+}
+
+#[test]
+fn a_failed_run_reports_the_executor_code_and_message() {
+	let service = ExecutorService::spawn(Echo);
+	let mut run = request(1);
+	run.input = InputSource::Inline(Vec::new());
+	service.start(run.clone()).unwrap();
+	let error = ExecutorError::MalformedInput("empty".into());
+	assert_eq!(
+		finished(&service, &run),
+		RunStatus::Failed { code: 9, model_fault: false, message: error.to_string().into_bytes() }
+	);
+}
+
+#[test]
+fn a_full_queue_is_busy_and_a_ticket_in_use_is_refused() {
+	let gate = Arc::new((Mutex::new(false), Condvar::new()));
+	let service = ExecutorService::spawn(Gated(gate.clone()));
+	for n in 0..MAX_PENDING as u64 {
+		assert_eq!(service.start(request(n)), Ok(()));
+	}
+	assert_eq!(service.pending(), MAX_PENDING);
+	assert_eq!(service.start(request(0)), Err(StartError::DuplicateTicket));
+	assert_eq!(service.start(request(MAX_PENDING as u64)), Err(StartError::Busy));
+	assert_eq!(service.poll(request(3).ticket), RunStatus::Pending);
+
+	Gated::open(&gate);
+	wait_until_idle(&service);
+	for n in 0..MAX_PENDING as u64 {
+		assert!(matches!(service.poll(request(n).ticket), RunStatus::Done(_)), "run {n}");
+	}
+	assert_eq!(service.start(request(MAX_PENDING as u64)), Ok(()), "room again");
+}
+
+#[test]
+fn finished_runs_nobody_polls_are_dropped_oldest_first() {
+	let service = ExecutorService::spawn(Echo);
+	let runs = (MAX_FINISHED + 1) as u64;
+	for n in 0..runs {
+		if service.pending() == MAX_PENDING {
+			wait_until_idle(&service);
+		}
+		service.start(request(n)).unwrap();
+	}
+	wait_until_idle(&service);
+	assert_eq!(service.poll(request(0).ticket), RunStatus::Unknown, "the oldest is gone");
+	for n in 1..runs {
+		assert!(matches!(service.poll(request(n).ticket), RunStatus::Done(_)), "run {n}");
+	}
+}
+
+/// A sandbox that is never started: the backend must fail before it needs one.
+fn unstartable_sandbox() -> Sandbox {
+	Sandbox::new(SandboxConfig {
+		program: "/nonexistent/mosaic-node".into(),
+		args: Vec::new(),
+		memory_limit_bytes: 1 << 30,
+		limits: Limits::default(),
+		kernels: Kernels::Generic,
+	})
+}
+
+#[test]
+fn a_model_blob_this_node_lacks_fails_the_run_as_the_models_fault() {
+	let backend = SandboxBackend::new(unstartable_sandbox(), Arc::new(MemoryBlobs::new([])));
+	let run = request(1);
+	let error = backend.run(&run).unwrap_err();
+	assert_eq!(
+		error,
+		ExecutorError::MalformedModel(format!(
+			"model blob 0x{} is not on this node",
+			hex(&run.model)
+		))
+	);
+
+	let service = ExecutorService::spawn(backend);
+	service.start(run.clone()).unwrap();
+	assert_eq!(
+		finished(&service, &run),
+		RunStatus::Failed {
+			code: 1,
+			model_fault: error.is_model_fault(),
+			message: error.to_string().into_bytes()
+		}
+	);
+}
+
+#[test]
+fn an_input_or_parameter_blob_this_node_lacks_fails_the_run_as_the_inputs_fault() {
+	let model = b"model bytes".to_vec();
+	let blobs = Arc::new(MemoryBlobs::new([model.clone()]));
+	let backend = SandboxBackend::new(unstartable_sandbox(), blobs);
+	let mut run = request(1);
+	run.model = mosaic_executor::content_hash(&model);
+	run.input = InputSource::Blob([2; 32]);
+	assert_eq!(
+		backend.run(&run),
+		Err(ExecutorError::MalformedInput(format!(
+			"input blob 0x{} is not on this node",
+			hex(&[2; 32])
+		)))
+	);
+	assert_eq!(
+		backend.run(&run).unwrap_err().code(),
+		9,
+		"a missing input is no reason to mark the model invalid"
+	);
+}
+
+#[test]
+fn offchain_blobs_are_returned_only_when_their_bytes_match_the_hash() {
+	let (stored, other) = (b"a stored blob".to_vec(), b"different bytes".to_vec());
+	let (hash, other_hash) =
+		(mosaic_executor::content_hash(&stored), mosaic_executor::content_hash(&other));
+	let mut db = InMemOffchainStorage::default();
+	db.set(STORAGE_PREFIX, &mosaic_primitives::blob::offchain_key(&hash), &stored);
+	// Bytes under a key they do not hash to: corrupt or planted, never served.
+	db.set(STORAGE_PREFIX, &mosaic_primitives::blob::offchain_key(&other_hash), &stored);
+	let blobs = OffchainBlobs(db);
+	assert_eq!(blobs.blob(&hash), Some(stored));
+	assert_eq!(blobs.blob(&other_hash), None);
+	assert_eq!(blobs.blob(&[0; 32]), None);
+}
+
+#[test]
+fn a_dishonest_backend_reports_every_value_one_step_off_with_a_matching_digest() {
+	let run = request(0x0102);
+	let honest = Echo.run(&run).unwrap();
+	let dishonest = Dishonest(Echo).run(&run).unwrap();
+	assert_eq!(honest.quantized[0].values[..2], [2, 1]);
+	for (lie, truth) in dishonest.quantized.iter().zip(&honest.quantized) {
+		let expected: Vec<i64> = truth.values.iter().map(|v| v + 1).collect();
+		assert_eq!(lie.values, expected);
+	}
+	assert_eq!(dishonest.digest, canonical_digest(&dishonest.quantized, run.precision).unwrap());
+	assert_ne!(dishonest.digest, honest.digest);
+	// Failures pass through untouched.
+	let mut failing = request(1);
+	failing.input = InputSource::Inline(Vec::new());
+	assert_eq!(Dishonest(Echo).run(&failing).unwrap_err().code(), 9);
+}
