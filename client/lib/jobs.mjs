@@ -43,10 +43,11 @@ export async function watchJob(api, id, { timeoutMs = 600_000, onChange = () => 
       settle(value);
     };
     const timer = setTimeout(() => finish(reject, new JobTimeout(`job ${id} not finished in ${timeoutMs} ms`)), timeoutMs);
-    // Heads one after the other, so that statuses are seen in order.
+    // Heads one after the other, each read at its own state, so that statuses are seen in
+    // order and `block` is the head that first holds the end.
     const look = async (header) => {
       if (done) return;
-      const maybe = await api.query.jobs.jobs(id);
+      const maybe = await api.query.jobs.jobs.at(header.hash, id);
       if (maybe.isNone || done) return;
       const job = maybe.unwrap();
       if (job.status.type !== last) {

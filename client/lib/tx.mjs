@@ -36,8 +36,10 @@ export function send(tx, signer, { nonce = -1, finalized = false } = {}) {
           const { section, name, docs } = dispatchError.registry.findMetaError(dispatchError.asModule);
           finish(reject, new DispatchError(section, name, docs.join(' ')));
         } else finish(reject, new Error(dispatchError.toString()));
-      } else if (finalized ? status.isFinalized : status.isInBlock) {
-        finish(resolve, { events, blockHash: finalized ? status.asFinalized : status.asInBlock });
+      } else if (status.isFinalized) {
+        finish(resolve, { events, blockHash: status.asFinalized });
+      } else if (status.isInBlock && !finalized) {
+        finish(resolve, { events, blockHash: status.asInBlock });
       } else if (LOST.some((lost) => status[lost])) {
         finish(reject, new Error(`transaction ${status.type}`));
       }
