@@ -43,11 +43,15 @@ rewards
 Keys: --seed takes a secret URI (default //Alice on a dev chain); --mnemonic-file reads a
 mnemonic from a file. Amounts are in MSC (e.g. 1.5). Exit status is non-zero on any failure.`;
 
-/** Every option of every command; all but the flags take a value. */
-const OPTIONS = Object.fromEntries([
-  'url', 'seed', 'mnemonic-file', 'inputs', 'outputs', 'precision', 'tolerance', 'royalty', 'opset', 'license',
-  'description', 'k', 'fee', 'deadline', 'params', 'epochs', 'batch', 'capacity', 'for',
-].map((name) => [name, { type: 'string' }]).concat([['watch', { type: 'boolean' }], ['help', { type: 'boolean' }]]));
+/** Every option of every command: two flags, and options that take a value. */
+const OPTIONS = {
+  help: { type: 'boolean' },
+  watch: { type: 'boolean' },
+  ...Object.fromEntries([
+    'url', 'seed', 'mnemonic-file', 'inputs', 'outputs', 'precision', 'tolerance', 'royalty', 'opset', 'license',
+    'description', 'k', 'fee', 'deadline', 'params', 'epochs', 'batch', 'capacity', 'for',
+  ].map((name) => [name, { type: 'string' }])),
+};
 
 /** A mistake in the command line: exit status 2, with the usage. */
 class UsageError extends Error {}
