@@ -1,12 +1,17 @@
 #!/usr/bin/env node
-// The Mosaic command-line client: models, jobs, workers and rewards from a terminal, on
-// @polkadot/api. Run it as `scripts/mosaic` (which installs its locked dependencies).
+// The Mosaic command-line client: models, jobs, workers and rewards from a terminal. Run it as
+// `scripts/mosaic` (which installs its locked dependencies). This file holds the commands:
+// their arguments and what they print. The chain work is the client library's (lib/).
 import { readFileSync } from 'node:fs';
-import { basename, extname } from 'node:path';
-import { ApiPromise, WsProvider } from '@polkadot/api';
-import { Keyring } from '@polkadot/keyring';
-import { u8aToHex, isHex } from '@polkadot/util';
-import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
+import { parseArgs } from 'node:util';
+import { connect, keypair } from './lib/chain.mjs';
+import { tokenOf, parseAmount, formatAmount } from './lib/amounts.mjs';
+import { isHash } from './lib/bytes.mjs';
+import { storeBlob } from './lib/blobs.mjs';
+import { modelSpec, registerModel, modelIdOf, modelView, listModels, modelVersion } from './lib/models.mjs';
+import { submitJob, watchJob, JobTimeout, jobResult, registerWorker, workerStatus } from './lib/jobs.mjs';
+import { pendingRewards, claimRewards } from './lib/rewards.mjs';
+import { parseTensorSchemas, formatTensorSchemas, inputFormat, readJobInput } from './lib/tensors.mjs';
 
 const USAGE = `usage: mosaic [--url ws://127.0.0.1:9944] [--seed //Alice | --mnemonic-file FILE] COMMAND
 
@@ -38,94 +43,46 @@ rewards
 Keys: --seed takes a secret URI (default //Alice on a dev chain); --mnemonic-file reads a
 mnemonic from a file. Amounts are in MSC (e.g. 1.5). Exit status is non-zero on any failure.`;
 
+/** Every option of every command: two flags, and options that take a value. */
+const OPTIONS = {
+  help: { type: 'boolean' },
+  watch: { type: 'boolean' },
+  ...Object.fromEntries([
+    'url', 'seed', 'mnemonic-file', 'inputs', 'outputs', 'precision', 'tolerance', 'royalty', 'opset', 'license',
+    'description', 'k', 'fee', 'deadline', 'params', 'epochs', 'batch', 'capacity', 'for',
+  ].map((name) => [name, { type: 'string' }])),
+};
+
+/** A mistake in the command line: exit status 2, with the usage. */
 class UsageError extends Error {}
 
-function parseArgs(argv) {
-  const positional = [];
-  const options = {};
-  for (let i = 0; i < argv.length; i += 1) {
-    const arg = argv[i];
-    if (arg.startsWith('--')) {
-      const key = arg.slice(2);
-      if (['watch', 'help'].includes(key)) options[key] = true;
-      else {
-        if (i + 1 >= argv.length) throw new UsageError(`${arg} needs a value`);
-        options[key] = argv[++i];
-      }
-    } else positional.push(arg);
+function parseCommandLine(args) {
+  try {
+    const { values, positionals } = parseArgs({ args, options: OPTIONS, allowPositionals: true, strict: true });
+    return { positional: positionals, options: values };
+  } catch (e) {
+    if (!e.code?.startsWith('ERR_PARSE_ARGS')) throw e;
+    const missing = e.message.match(/^Option '(-[\w-]+)(?: <value>)?' argument (missing|is ambiguous)/);
+    if (missing) throw new UsageError(`${missing[1]} needs a value`);
+    const unknown = e.message.match(/^Unknown option '([^']+)'/);
+    throw new UsageError(unknown ? `unknown option ${unknown[1]}` : e.message.split('\n')[0]);
   }
-  return { positional, options };
 }
 
-// ---------------------------------------------------------------- amounts
-
-let DECIMALS = 12;
-let SYMBOL = 'MSC';
-
-function parseAmount(text) {
-  if (!/^\d+(\.\d+)?$/.test(text ?? '')) throw new UsageError(`not an amount: ${text}`);
-  const [whole, frac = ''] = text.split('.');
-  if (frac.length > DECIMALS) throw new UsageError(`${text}: at most ${DECIMALS} decimals`);
-  return BigInt(whole) * 10n ** BigInt(DECIMALS) + BigInt(frac.padEnd(DECIMALS, '0'));
-}
-
-function formatAmount(value) {
-  const v = BigInt(value.toString());
-  const unit = 10n ** BigInt(DECIMALS);
-  const frac = (v % unit).toString().padStart(DECIMALS, '0').replace(/0+$/, '');
-  return `${v / unit}${frac ? `.${frac}` : ''} ${SYMBOL}`;
-}
-
-// ---------------------------------------------------------------- chain
-
-async function connect(url) {
-  const provider = new WsProvider(url, false);
-  provider.connect();
-  const ready = await Promise.race([
-    provider.isReady.then(() => true),
-    new Promise((r) => setTimeout(() => r(false), 10_000)),
-  ]);
-  if (!ready) {
-    await provider.disconnect();
-    throw new Error(`cannot reach a node at ${url}`);
+/** `make()`, with whatever it throws reported as a usage error (after `prefix`). */
+function usage(make, prefix = '') {
+  try {
+    return make();
+  } catch (e) {
+    throw new UsageError(`${prefix}${e.message}`);
   }
-  const api = await ApiPromise.create({ provider, noInitWarn: true });
-  DECIMALS = api.registry.chainDecimals[0] ?? 12;
-  SYMBOL = api.registry.chainTokens[0] ?? 'MSC';
-  return api;
 }
 
-function signer(options) {
-  const keyring = new Keyring({ type: 'sr25519' });
-  if (options['mnemonic-file']) {
-    return keyring.addFromUri(readFileSync(options['mnemonic-file'], 'utf8').trim());
-  }
-  return keyring.addFromUri(options.seed ?? '//Alice');
+/** A non-negative integer argument, or a usage error naming it. */
+function count(value, name) {
+  if (!/^\d+$/.test(value ?? '')) throw new UsageError(`${name} must be a whole number, not ${value}`);
+  return Number(value);
 }
-
-/** Signs and sends; resolves with the events once in a block; rejects with `section.Name`. */
-function send(api, account, tx, nonce = -1) {
-  return new Promise((resolve, reject) => {
-    let unsub;
-    tx.signAndSend(account, { nonce }, ({ status, events, dispatchError }) => {
-      if (dispatchError) {
-        unsub?.();
-        if (dispatchError.isModule) {
-          const { section, name, docs } = api.registry.findMetaError(dispatchError.asModule);
-          reject(new Error(`${section}.${name}: ${docs.join(' ')}`));
-        } else reject(new Error(dispatchError.toString()));
-      } else if (status.isInBlock) {
-        unsub?.();
-        resolve({ events, blockHash: status.asInBlock });
-      } else if (status.isInvalid || status.isDropped || status.isUsurped) {
-        unsub?.();
-        reject(new Error(`transaction ${status.type}`));
-      }
-    }).then((u) => { unsub = u; }, reject);
-  });
-}
-
-const text = (bytes) => Buffer.from(bytes.toU8a(true)).toString('utf8');
 
 // ---------------------------------------------------------------- models
 
@@ -136,219 +93,128 @@ function progress(done, total) {
   if (done === total) process.stderr.write('\n');
 }
 
-async function modelUpload(api, account, [file]) {
+/** Stores `file` as a blob (or finds it stored and sealed), prints its hash and returns it. */
+async function upload({ api, signer }, file) {
+  const { hash, stored } = await storeBlob(api, signer, readFileSync(file), { onProgress: progress });
+  console.log(stored ? hash : `${hash} (already stored)`);
+  return hash;
+}
+
+async function modelUpload(ctx, [file]) {
   if (!file) throw new UsageError('model upload FILE');
-  const bytes = readFileSync(file);
-  const hash = u8aToHex(blake2AsU8a(bytes, 256));
-  const existing = await api.query.blobs.blobs(hash);
-  if (existing.isSome) {
-    const status = existing.unwrap().status;
-    if (!status.isSealed) {
-      throw new Error(`blob ${hash} exists but is ${status.type}: finish or abort that upload (blobs.abortUpload) first`);
-    }
-    console.log(`${hash} (already stored)`);
-    return;
-  }
-  const chunkSize = api.consts.blobs.maxChunkSize.toNumber();
-  if (bytes.length <= chunkSize) {
-    await send(api, account, api.tx.blobs.store(u8aToHex(bytes)));
-    console.log(hash);
-    return;
-  }
-  const chunks = [];
-  for (let offset = 0; offset < bytes.length; offset += chunkSize) chunks.push(bytes.subarray(offset, offset + chunkSize));
-  await send(api, account, api.tx.blobs.beginUpload(hash, bytes.length));
-  let done = 0;
-  progress(done, chunks.length);
-  const first = (await api.rpc.system.accountNextIndex(account.address)).toNumber();
-  // All chunks at once with consecutive nonces; the pool applies them in order.
-  await Promise.all(chunks.map((chunk, index) =>
-    send(api, account, api.tx.blobs.uploadChunk(hash, index, u8aToHex(chunk)), first + index)
-      .then(() => progress(++done, chunks.length))));
-  await send(api, account, api.tx.blobs.sealUpload(hash));
-  console.log(hash);
+  await upload(ctx, file);
 }
 
-const TYPES = { f32: 'F32', f64: 'F64', i32: 'I32', i64: 'I64', u8: 'U8', bool: 'Bool' };
-
-/** `name:type:1x3xN` → a tensor schema; dims that are not numbers are symbolic. */
-function parseTensors(spec, flag) {
-  if (!spec) throw new UsageError(`${flag} is required`);
-  return spec.split(',').map((one) => {
-    const [name, type, dims = ''] = one.split(':');
-    if (!name || !TYPES[type]) throw new UsageError(`${flag}: ${one}: want name:type:dims with type ${Object.keys(TYPES).join('|')}`);
-    const shape = dims === '' ? [] : dims.split('x').map((d) => (/^\d+$/.test(d) ? { Fixed: Number(d) } : { Symbolic: d }));
-    return { name, elementType: TYPES[type], shape };
-  });
-}
-
-async function modelRegister(api, account, [name, blob], options) {
-  if (!name || !isHex(blob, 256)) throw new UsageError('model register NAME BLOB-HASH --inputs T --outputs T');
+async function modelRegister({ api, signer }, [name, blob], options) {
+  if (!name || !isHash(blob)) throw new UsageError('model register NAME BLOB-HASH --inputs T --outputs T');
   const royalty = Number(options.royalty ?? 10);
   if (!(royalty >= 0 && royalty <= 100)) throw new UsageError('--royalty is a percentage');
-  const spec = {
+  const tensors = (flag) => {
+    if (!options[flag]) throw new UsageError(`--${flag} is required`);
+    return usage(() => parseTensorSchemas(options[flag]), `--${flag}: `);
+  };
+  const spec = modelSpec({
     blob,
     opset: Number(options.opset ?? 17),
-    inputs: parseTensors(options.inputs, '--inputs'),
-    outputs: parseTensors(options.outputs, '--outputs'),
+    inputs: tensors('inputs'),
+    outputs: tensors('outputs'),
     precision: Number(options.precision ?? 4),
     tolerance: options.tolerance === undefined ? null : Number(options.tolerance),
-    royalty: Math.round(royalty * 10_000),
-    parent: null,
-  };
-  const { events } = await send(api, account, api.tx.models.registerModel(
-    name, options.description ?? '', options.license ?? 'unspecified', spec));
-  const registered = events.find(({ event }) => api.events.models.ModelRegistered.is(event));
-  console.log(`model ${registered.event.data.model.toString()} registered as ${name}`);
+    royalty,
+  });
+  const id = await registerModel(api, signer, {
+    name, description: options.description ?? '', license: options.license ?? 'unspecified', spec,
+  });
+  console.log(`model ${id} registered as ${name}`);
 }
 
-function showModel(view) {
-  const { id, model, versions } = view;
-  console.log(`model ${id} ${text(model.name)} (owner ${model.owner}, licence ${text(model.license)})`);
+function showModel({ id, model, versions }) {
+  console.log(`model ${id} ${model.name.toUtf8()} (owner ${model.owner}, licence ${model.license.toUtf8()})`);
   for (const [number, v] of versions) {
-    const io = (list) => list.map((t) => `${text(t.name)}:${t.elementType.type.toLowerCase()}:${t.shape.map((d) => (d.isFixed ? d.asFixed.toString() : text(d.asSymbolic))).join('x')}`).join(',');
-    console.log(`  v${number} ${v.status.type} blob ${v.spec.blob.toHex()} in ${io(v.spec.inputs)} out ${io(v.spec.outputs)} precision ${v.spec.precision} royalty ${v.spec.royalty.toNumber() / 10_000}%`);
+    console.log(`  v${number} ${v.status.type} blob ${v.spec.blob.toHex()} in ${formatTensorSchemas(v.spec.inputs)} `
+      + `out ${formatTensorSchemas(v.spec.outputs)} precision ${v.spec.precision} royalty ${v.spec.royalty.toNumber() / 10_000}%`);
   }
 }
 
-async function modelList(api) {
-  const next = (await api.query.models.nextModelId()).toNumber();
-  let any = false;
-  for (let id = 0; id < next; id += 1) {
-    const view = await api.call.modelsApi.model(id);
-    if (view.isSome) { showModel(view.unwrap()); any = true; }
-  }
-  if (!any) console.log('no models');
+async function modelList({ api }) {
+  const views = await listModels(api);
+  views.forEach(showModel);
+  if (!views.length) console.log('no models');
 }
 
-/** A non-negative integer argument, or a usage error naming it. */
-function count(value, name) {
-  if (!/^\d+$/.test(value ?? '')) throw new UsageError(`${name} must be a whole number, not ${value}`);
-  return Number(value);
-}
-
-/** A model id, or the id of the model with that name. */
-async function modelIdOf(api, which) {
-  if (/^\d+$/.test(which)) return Number(which);
-  const found = await api.call.modelsApi.modelId(which);
-  if (found.isNone) throw new Error(`no model named ${which}`);
-  return found.unwrap().toNumber();
-}
-
-async function modelShow(api, _account, [which]) {
+async function modelShow({ api }, [which]) {
   if (which === undefined) throw new UsageError('model show ID|NAME');
   const id = await modelIdOf(api, which);
-  const view = await api.call.modelsApi.model(id);
-  if (view.isNone) throw new Error(`no model ${id}`);
-  showModel(view.unwrap());
+  const view = await modelView(api, id);
+  if (!view) throw new Error(`no model ${id}`);
+  showModel(view);
 }
 
 // ---------------------------------------------------------------- jobs
 
-async function jobSubmit(api, account, [model, version, file], options) {
+async function jobSubmit(ctx, [model, version, file], options) {
   if (!model || !version || !file) throw new UsageError('job submit MODEL VERSION INPUT');
+  const { api, signer, token } = ctx;
   const versionNumber = count(version, 'VERSION');
   const k = count(options.k ?? '1', '--k');
   const deadlineBlocks = count(options.deadline ?? '60', '--deadline');
-  const fee = parseAmount(options.fee ?? '0.001');
-  const ext = extname(file).toLowerCase();
-  if (!['.json', '.npy', '.pb'].includes(ext)) throw new UsageError(`${basename(file)}: the input must be .json, .npy or .pb`);
+  const fee = usage(() => parseAmount(options.fee ?? '0.001', token.decimals));
+  usage(() => inputFormat(file));
   const modelId = await modelIdOf(api, model);
-  let input;
-  if (ext === '.json') {
-    const { inputs } = JSON.parse(readFileSync(file, 'utf8'));
-    if (!Array.isArray(inputs)) throw new Error(`${file}: want {"inputs":[{name, dtype, shape, data}]}`);
-    input = {
-      Inline: inputs.map(({ name, shape, data, dtype = 'float32' }) => {
-        if (dtype !== 'float32') throw new Error(`${file}: ${name}: only float32 inline inputs (store other types as .npy)`);
-        return { name, elementType: 'F32', shape, data: u8aToHex(new Uint8Array(Float32Array.from(data).buffer)) };
-      }),
-    };
-  } else {
-    const bytes = readFileSync(file);
-    const hash = u8aToHex(blake2AsU8a(bytes, 256));
-    await modelUpload(api, account, [file]); // stores it, or checks it is stored and sealed
-    input = { Blob: { hash, format: ext === '.npy' ? 'Npy' : 'TensorProto' } };
-  }
-  const head = (await api.rpc.chain.getHeader()).number.toNumber();
-  const { events } = await send(api, account,
-    api.tx.jobs.submitJob(modelId, versionNumber, 'Inference', input, k, fee, head + deadlineBlocks));
-  const submitted = events.find(({ event }) => api.events.jobs.JobSubmitted.is(event)).event.data;
-  console.log(`job ${submitted.job} submitted: ${formatAmount(submitted.held)} held in escrow`);
-  if (options.watch) await jobWatch(api, account, [submitted.job.toString()]);
+  const read = readJobInput(file);
+  const input = read.inline
+    ? { Inline: read.inline }
+    : { Blob: { hash: await upload(ctx, file), format: read.format } };
+  const submitted = await submitJob(api, signer, {
+    model: modelId, version: versionNumber, input, replication: k, fee, deadlineBlocks,
+  });
+  console.log(`job ${submitted.id} submitted: ${formatAmount(submitted.held, token)} held in escrow`);
+  if (options.watch) await jobWatch(ctx, [String(submitted.id)]);
 }
 
-async function jobTrain(api, account, [model, version, dataset], options) {
+async function jobTrain(ctx, [model, version, dataset], options) {
   if (!model || !version || !dataset || !options.params) {
     throw new UsageError('job train MODEL VERSION DATASET --params FILE|HASH');
   }
+  const { api, signer, token } = ctx;
   const versionNumber = count(version, 'VERSION');
   const k = count(options.k ?? '1', '--k');
   const epochs = count(options.epochs ?? '5', '--epochs');
   const batchSize = count(options.batch ?? '32', '--batch');
   const deadlineBlocks = count(options.deadline ?? '60', '--deadline');
-  const fee = parseAmount(options.fee ?? '0.001');
+  const fee = usage(() => parseAmount(options.fee ?? '0.001', token.decimals));
   const modelId = await modelIdOf(api, model);
-  const blobOf = async (fileOrHash) => {
-    if (isHex(fileOrHash, 256)) return fileOrHash;
-    await modelUpload(api, account, [fileOrHash]); // stores it, or checks it is stored and sealed
-    return u8aToHex(blake2AsU8a(readFileSync(fileOrHash), 256));
-  };
+  const blobOf = async (fileOrHash) => (isHash(fileOrHash) ? fileOrHash : upload(ctx, fileOrHash));
   const parameters = await blobOf(options.params);
   const input = { Blob: { hash: await blobOf(dataset), format: 'Scale' } };
-  const head = (await api.rpc.chain.getHeader()).number.toNumber();
-  const kind = { Training: { parameters, epochs, batchSize } };
-  const { events } = await send(api, account,
-    api.tx.jobs.submitJob(modelId, versionNumber, kind, input, k, fee, head + deadlineBlocks));
-  const submitted = events.find(({ event }) => api.events.jobs.JobSubmitted.is(event)).event.data;
-  console.log(`training job ${submitted.job} submitted: ${formatAmount(submitted.held)} held in escrow`);
-  if (options.watch) await jobWatch(api, account, [submitted.job.toString()]);
-}
-
-function printOutputs(job, precision) {
-  const result = job.result.unwrap();
-  const outcome = result.outcome;
-  if (outcome.isOutputs) {
-    for (const t of outcome.asOutputs) {
-      const values = t.elements.map((v) => Number(v.toBigInt()) / 10 ** precision);
-      console.log(`  ${text(t.name)} [${t.shape.join('x')}]: ${values.join(' ')}`);
-    }
-  } else if (outcome.isDigest) {
-    console.log(`  output digest ${result.digest.toHex()} (too large to reveal on chain)`);
-  } else {
-    console.log(`  executor error ${outcome.asError.code}`);
-  }
-}
-
-async function jobWatch(api, _account, [id]) {
-  count(id, 'job watch ID');
-  const first = await api.query.jobs.jobs(Number(id));
-  if (first.isNone) throw new Error(`no job ${id} (unknown, or purged)`);
-  let last = '';
-  const job = await new Promise((resolve, reject) => {
-    let unsub;
-    const timer = setTimeout(() => { unsub?.(); reject(new Error(`job ${id} still open after 10 minutes`)); }, 600_000);
-    api.query.jobs.jobs(Number(id), (maybe) => {
-      if (maybe.isNone) return;
-      const j = maybe.unwrap();
-      const status = j.status.type;
-      if (status !== last) {
-        last = status;
-        console.log(`job ${id}: ${status}${j.assignees.length ? ` (${j.assignees.length} workers)` : ''}`);
-      }
-      if (['Settled', 'Failed', 'Cancelled'].includes(status)) {
-        clearTimeout(timer);
-        unsub?.();
-        resolve(j);
-      }
-    }).then((u) => { unsub = u; }, reject);
+  const submitted = await submitJob(api, signer, {
+    model: modelId, version: versionNumber, kind: { Training: { parameters, epochs, batchSize } }, input, replication: k, fee, deadlineBlocks,
   });
+  console.log(`training job ${submitted.id} submitted: ${formatAmount(submitted.held, token)} held in escrow`);
+  if (options.watch) await jobWatch(ctx, [String(submitted.id)]);
+}
+
+async function jobWatch({ api }, [id]) {
+  const jobId = count(id, 'job watch ID');
+  const onChange = (j) => console.log(`job ${id}: ${j.status.type}${j.assignees.length ? ` (${j.assignees.length} workers)` : ''}`);
+  let job;
+  try {
+    ({ job } = await watchJob(api, jobId, { timeoutMs: 600_000, onChange }));
+  } catch (e) {
+    throw e instanceof JobTimeout ? new Error(`job ${id} still open after 10 minutes`) : e;
+  }
   if (job.status.isSettled) {
-    const version = (await api.call.modelsApi.model(job.model)).unwrap().versions.find(([n]) => n.eq(job.version))[1];
-    console.log(`settled: ${job.result.unwrap().agreeing} workers agreed, digest ${job.result.unwrap().digest.toHex()}`);
-    printOutputs(job, version.spec.precision.toNumber());
-    const parameters = job.result.unwrap().parameters;
-    if (parameters.isSome) console.log(`trained parameters: blob ${parameters.unwrap().toHex()}`);
+    const version = await modelVersion(api, job.model, job.version);
+    const result = jobResult(job, version.spec.precision.toNumber());
+    console.log(`settled: ${result.agreeing} workers agreed, digest ${result.digest}`);
+    if (result.outputs) {
+      for (const t of result.outputs) console.log(`  ${t.name} [${t.shape.join('x')}]: ${t.values.join(' ')}`);
+    } else if (result.error === null) {
+      console.log(`  output digest ${result.digest} (too large to reveal on chain)`);
+    } else {
+      console.log(`  executor error ${result.error}`);
+    }
+    if (result.parameters) console.log(`trained parameters: blob ${result.parameters}`);
   } else if (job.status.isFailed) {
     throw new Error(`job ${id} failed: ${JSON.stringify(job.status.asFailed.toHuman())}`);
   } else {
@@ -358,37 +224,34 @@ async function jobWatch(api, _account, [id]) {
 
 // ---------------------------------------------------------------- workers and rewards
 
-async function workerRegister(api, account, [key, stake], options) {
+async function workerRegister({ api, signer, token }, [key, stake], options) {
   if (!key || !stake) throw new UsageError('worker register KEY STAKE [--capacity 4]');
-  await send(api, account, api.tx.jobs.registerWorker(key, parseAmount(stake), count(options.capacity ?? '4', '--capacity')));
-  console.log(`${account.address} is a worker with key ${key}, ${formatAmount(parseAmount(stake))} staked`);
+  const amount = usage(() => parseAmount(stake, token.decimals));
+  await registerWorker(api, signer, { key, stake: amount, capacity: count(options.capacity ?? '4', '--capacity') });
+  console.log(`${signer.address} is a worker with key ${key}, ${formatAmount(amount, token)} staked`);
 }
 
-async function workerStatus(api, account, [address]) {
-  const who = address ?? account.address;
-  const worker = await api.call.jobsApi.worker(who);
-  if (worker.isNone) throw new Error(`${who} is not a worker`);
-  const w = worker.unwrap();
-  const jobs = await api.call.jobsApi.workerJobs(who);
-  console.log(`${who}: ${w.status.type}, stake ${formatAmount(w.stake)}, unbonding ${formatAmount(w.unbonding)}, `
+async function workerShow({ api, signer, token }, [address]) {
+  const who = address ?? signer.address;
+  const status = await workerStatus(api, who);
+  if (!status) throw new Error(`${who} is not a worker`);
+  const { worker: w, jobs } = status;
+  console.log(`${who}: ${w.status.type}, stake ${formatAmount(w.stake, token)}, unbonding ${formatAmount(w.unbonding, token)}, `
     + `${w.assigned}/${w.capacity} jobs${jobs.length ? ` (${jobs.join(', ')})` : ''}, key ${w.key}`);
 }
 
-async function rewardsPending(api, account, [address]) {
-  const who = address ?? account.address;
-  const pending = await api.call.rewardsApi.pending(who);
-  console.log(`${who}: ${formatAmount(pending)} to claim`);
-  for (const [era, p] of await api.call.attestationsApi.points(who)) {
+async function rewardsPending({ api, signer, token }, [address]) {
+  const who = address ?? signer.address;
+  const { pending, points } = await pendingRewards(api, who);
+  console.log(`${who}: ${formatAmount(pending, token)} to claim`);
+  for (const { era, points: p } of points) {
     console.log(`  era ${era}: compute ${p.compute}, data ${p.data}, model ${p.model}, validation ${p.validation}`);
   }
 }
 
-async function rewardsClaim(api, account, _positional, options) {
-  const who = options.for ?? account.address;
-  const tx = options.for ? api.tx.rewards.claimFor(who) : api.tx.rewards.claim();
-  const { events } = await send(api, account, tx);
-  const claimed = events.find(({ event }) => api.events.rewards.Claimed.is(event)).event.data;
-  console.log(`claimed ${formatAmount(claimed.amount)} for ${claimed.who}`);
+async function rewardsClaim({ api, signer, token }, _positional, options) {
+  const claimed = await claimRewards(api, signer, options.for ?? null);
+  console.log(`claimed ${formatAmount(claimed.amount, token)} for ${claimed.who}`);
 }
 
 const COMMANDS = {
@@ -400,13 +263,13 @@ const COMMANDS = {
   'job train': jobTrain,
   'job watch': jobWatch,
   'worker register': workerRegister,
-  'worker status': workerStatus,
+  'worker status': workerShow,
   'rewards pending': rewardsPending,
   'rewards claim': rewardsClaim,
 };
 
 async function main() {
-  const { positional, options } = parseArgs(process.argv.slice(2));
+  const { positional, options } = parseCommandLine(process.argv.slice(2));
   if (options.help) {
     console.log(USAGE);
     return;
@@ -414,10 +277,11 @@ async function main() {
   if (positional.length < 2) throw new UsageError('no command');
   const command = COMMANDS[`${positional[0]} ${positional[1]}`];
   if (!command) throw new UsageError(`unknown command: ${positional.slice(0, 2).join(' ')}`);
-  await cryptoWaitReady();
   const api = await connect(options.url ?? 'ws://127.0.0.1:9944');
   try {
-    await command(api, signer(options), positional.slice(2), options);
+    const secret = options['mnemonic-file'] ? readFileSync(options['mnemonic-file'], 'utf8').trim() : options.seed ?? '//Alice';
+    const ctx = { api, signer: await keypair(secret), token: tokenOf(api) };
+    await command(ctx, positional.slice(2), options);
   } finally {
     await api.disconnect();
   }
@@ -432,4 +296,3 @@ main().then(() => process.exit(0), (e) => {
   console.error(`mosaic: ${e.message}`);
   process.exit(1);
 });
-

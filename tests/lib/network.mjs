@@ -1,6 +1,7 @@
 // Scenarios for multi-validator networks, run against nodes somebody else started (zombienet's
 // js-scripts call these with a node's WebSocket URI). Each connects with @polkadot/api,
 // resolves 1 when the scenario holds, throws with the reason when it cannot, and disconnects.
+// The jobs go through the client library (client/lib/, by way of ./jobs.mjs).
 import { ApiPromise, WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';

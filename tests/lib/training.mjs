@@ -1,12 +1,13 @@
 // Helpers for training tests: the committed training fixtures, SCALE tensor lists
-// (`Vec<InputTensor>`) to and from JavaScript, blobs, step-graph registration and held-out
-// accuracy through the forward model.
+// (`Vec<InputTensor>`) to and from JavaScript, blobs and step-graph registration (on the
+// client library, client/lib/) and held-out accuracy through the forward model.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { blake2AsU8a } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
-import { send } from './tx.mjs';
+import { storeBlob as store } from '../../client/lib/blobs.mjs';
+import { modelSpec, registerModel as register } from '../../client/lib/models.mjs';
+import { tensorSchema } from '../../client/lib/tensors.mjs';
 
 export const TRAINING = fileURLToPath(new URL('../../primitives/executor/fixtures/training/', import.meta.url));
 /** Decimal digits the training models' outputs are quantised to. */
@@ -39,9 +40,7 @@ export function encodeTensors(api, tensors) {
 
 /** Stores `bytes` as a sealed blob of `who` unless it exists; returns its hash. */
 export async function storeBlob(api, who, bytes) {
-  const hash = u8aToHex(blake2AsU8a(bytes, 256));
-  if ((await api.query.blobs.blobs(hash)).isNone) await send(api, who, api.tx.blobs.store(u8aToHex(bytes)));
-  return hash;
+  return (await store(api, who, bytes)).hash;
 }
 
 /**
@@ -49,15 +48,11 @@ export async function storeBlob(api, who, bytes) {
  * `[name, shape]` (string dimensions are symbolic) and optional `parameters`; returns its id.
  */
 export async function registerModel(api, owner, name, blob, inputs, outputs, parameters = null) {
-  const tensor = ([n, shape]) => ({
-    name: n, elementType: 'F32', shape: shape.map((d) => (typeof d === 'string' ? { Symbolic: d } : { Fixed: d })),
+  const tensor = ([n, shape]) => tensorSchema(n, 'f32', shape);
+  const spec = modelSpec({
+    blob, inputs: inputs.map(tensor), outputs: outputs.map(tensor), precision: PRECISION, tolerance: 2, parameters,
   });
-  const id = (await api.query.models.nextModelId()).toNumber();
-  await send(api, owner, api.tx.models.registerModel(name, 'logistic regression', 'Apache-2.0', {
-    blob, opset: 17, inputs: inputs.map(tensor), outputs: outputs.map(tensor),
-    precision: PRECISION, tolerance: 2, royalty: 100_000, parent: null, parameters,
-  }));
-  return id;
+  return register(api, owner, { name, description: 'logistic regression', license: 'Apache-2.0', spec });
 }
 
 /** The logistic-regression step graph's and forward model's inputs and outputs. */

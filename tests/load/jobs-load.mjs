@@ -9,7 +9,8 @@ import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
 import { startNode, sleep } from '../lib/node.mjs';
-import { fixture, storeAndRegister, inlineInput, send } from '../lib/jobs.mjs';
+import { send } from '../../client/lib/tx.mjs';
+import { fixture, storeAndRegister, inlineInput } from '../lib/jobs.mjs';
 
 const TOTAL = Number(process.argv[2] ?? 200);
 await cryptoWaitReady();
@@ -24,7 +25,7 @@ try {
   for (const name of ['Charlie', 'Dave', 'Eve', 'Ferdie']) {
     const pair = k(name);
     await api.rpc.author.insertKey('mwrk', `//${name}`, u8aToHex(pair.publicKey));
-    await send(api, pair, api.tx.jobs.registerWorker(pair.address, stake, capacity));
+    await send(api.tx.jobs.registerWorker(pair.address, stake, capacity), pair);
   }
   const mlp = fixture('mlp');
   const model = await storeAndRegister(api, k('Alice'), 'mlp', mlp, { precision: 4 });

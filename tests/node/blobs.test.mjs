@@ -10,7 +10,10 @@ import { Keyring } from '@polkadot/keyring';
 import { u8aToHex, hexToU8a, stringToU8a, u8aConcat } from '@polkadot/util';
 import { blake2AsU8a, cryptoWaitReady } from '@polkadot/util-crypto';
 import { startNode } from '../lib/node.mjs';
-import { send } from '../lib/tx.mjs';
+import { send } from '../../client/lib/tx.mjs';
+import { chunksOf } from '../../client/lib/blobs.mjs';
+import { modelSpec } from '../../client/lib/models.mjs';
+import { parseTensorSchemas } from '../../client/lib/tensors.mjs';
 
 const FIXTURES = process.env.MOSAIC_FIXTURES ?? join(process.env.HOME, '.cache/mosaic/onnx-fixtures');
 
@@ -35,22 +38,19 @@ test('a model uploaded in chunks is sealed and served from the off-chain databas
   const hash = blake2AsU8a(model, 256);
   modelHash = u8aToHex(hash);
   const chunkSize = api.consts.blobs.maxChunkSize.toNumber();
-  const chunks = [];
-  for (let offset = 0; offset < model.length; offset += chunkSize) {
-    chunks.push(model.subarray(offset, offset + chunkSize));
-  }
+  const chunks = chunksOf(model, chunkSize);
   assert.ok(chunks.length >= 2, `${chunks.length} chunks of ${chunkSize} bytes`);
 
   const freeBefore = (await api.query.system.account(alice.address)).data.free.toBigInt();
-  await send(api, alice, api.tx.blobs.beginUpload(u8aToHex(hash), model.length));
+  await send(api.tx.blobs.beginUpload(u8aToHex(hash), model.length), alice);
   const held = (await api.query.system.account(alice.address)).data.reserved.toBigInt();
   assert.ok(held > 0n, 'the deposit is held');
 
   // All chunks go out at once with consecutive nonces; the pool applies them in order.
   const first = (await api.rpc.system.accountNextIndex(alice.address)).toNumber();
   await Promise.all(chunks.map((chunk, index) =>
-    send(api, alice, api.tx.blobs.uploadChunk(u8aToHex(hash), index, u8aToHex(chunk)), first + index)));
-  const { events } = await send(api, alice, api.tx.blobs.sealUpload(u8aToHex(hash)));
+    send(api.tx.blobs.uploadChunk(u8aToHex(hash), index, u8aToHex(chunk)), alice, { nonce: first + index })));
+  const { events } = await send(api.tx.blobs.sealUpload(u8aToHex(hash)), alice);
   assert.ok(events.some(({ event }) => api.events.blobs.BlobSealed.is(event)), 'BlobSealed emitted');
 
   const info = (await api.query.blobs.blobs(u8aToHex(hash))).unwrap();
@@ -72,18 +72,15 @@ test('a model uploaded in chunks is sealed and served from the off-chain databas
 test('the uploaded model is registered with its schema and holds a reference to its blob', async () => {
   const { api } = node;
   assert.ok(modelHash, 'the upload test ran first');
-  const spec = {
+  const spec = modelSpec({
     blob: modelHash,
-    opset: 17,
-    inputs: [{ name: 'image', elementType: 'F32', shape: [{ Fixed: 1 }, { Fixed: 3 }, { Fixed: 128 }, { Fixed: 128 }] }],
-    outputs: [{ name: 'logits', elementType: 'F32', shape: [{ Fixed: 1 }, { Fixed: 10 }] }],
+    inputs: parseTensorSchemas('image:f32:1x3x128x128'),
+    outputs: parseTensorSchemas('logits:f32:1x10'),
     precision: 4,
-    tolerance: null,
-    royalty: 100_000, // Permill: 10%
-    parent: null,
-  };
+    royalty: 10, // percent
+  });
   const id = (await api.query.models.nextModelId()).toNumber();
-  const { events } = await send(api, alice, api.tx.models.registerModel('big-cnn', 'A compute-bound test CNN', 'Apache-2.0', spec));
+  const { events } = await send(api.tx.models.registerModel('big-cnn', 'A compute-bound test CNN', 'Apache-2.0', spec), alice);
   const registered = events.find(({ event }) => api.events.models.ModelRegistered.is(event));
   assert.ok(registered, 'ModelRegistered emitted');
   assert.equal(registered.event.data.model.toNumber(), id);
@@ -101,5 +98,5 @@ test('the uploaded model is registered with its schema and holds a reference to 
   assert.equal(blob.refs.toNumber(), 1, 'the version holds a reference to its blob');
 
   // A referenced blob cannot be removed.
-  await assert.rejects(send(api, alice, api.tx.blobs.remove(modelHash)), /blobs\.InUse/);
+  await assert.rejects(send(api.tx.blobs.remove(modelHash), alice), /blobs\.InUse/);
 });

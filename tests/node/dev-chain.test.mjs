@@ -9,6 +9,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { NODE_BIN, runNodeCommand, startNode, waitForFinalized } from '../lib/node.mjs';
+import { send } from '../../client/lib/tx.mjs';
 
 let node;
 
@@ -65,17 +66,9 @@ test('a transfer signed by Alice is finalized with exact balances', async () => 
   const aliceBefore = (await api.query.system.account(alice.address)).data.free.toBigInt();
   const transfer = api.tx.balances.transferKeepAlive(dest.address, amount);
 
-  const { blockHash, fee } = await new Promise((resolve, reject) => {
-    let unsub;
-    transfer.signAndSend(alice, ({ status, events, dispatchError }) => {
-      if (dispatchError) { unsub?.(); reject(new Error(dispatchError.toString())); return; }
-      if (status.isFinalized) {
-        const paid = events.find(({ event }) => api.events.transactionPayment.TransactionFeePaid.is(event));
-        unsub?.();
-        resolve({ blockHash: status.asFinalized, fee: paid ? paid.event.data[1].toBigInt() : null });
-      }
-    }).then((u) => { unsub = u; }, reject);
-  });
+  const { blockHash, events } = await send(transfer, alice, { finalized: true });
+  const paid = events.find(({ event }) => api.events.transactionPayment.TransactionFeePaid.is(event));
+  const fee = paid ? paid.event.data[1].toBigInt() : null;
 
   assert.ok(fee !== null && fee > 0n, 'a fee was charged');
   const at = await api.at(blockHash);

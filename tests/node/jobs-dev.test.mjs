@@ -9,7 +9,8 @@ import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
 import { readFileSync } from 'node:fs';
 import { startNode } from '../lib/node.mjs';
-import { fixture, storeAndRegister, submitJob, waitForJobEnd, jobEvents, quantize, send } from '../lib/jobs.mjs';
+import { send } from '../../client/lib/tx.mjs';
+import { fixture, storeAndRegister, submitJob, waitForJobEnd, jobEvents, quantize } from '../lib/jobs.mjs';
 
 const PRECISION = 4;
 let node;
@@ -109,5 +110,5 @@ test('a job on a model the executor rejects fails with the code and refunds but 
   const after = (await api.query.system.account(bob.address)).data.free.toBigInt();
   const protocolFee = api.consts.jobs.protocolFee.toBigInt();
   assert.equal(before - after, protocolFee + submitted.txFee, 'refunded all but the protocol fee');
-  await assert.rejects(send(api, bob, api.tx.jobs.cancelJob(submitted.id)), /jobs\.CannotCancel/);
+  await assert.rejects(send(api.tx.jobs.cancelJob(submitted.id), bob), /jobs\.CannotCancel/);
 });

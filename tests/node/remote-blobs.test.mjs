@@ -11,7 +11,9 @@ import { WsProvider } from '@polkadot/api';
 import { cryptoWaitReady, blake2AsU8a } from '@polkadot/util-crypto';
 import { u8aToHex, hexToU8a, stringToU8a } from '@polkadot/util';
 import { startNode } from '../lib/node.mjs';
-import { fixture, storeAndRegister, quantize, waitForJobEnd, send } from '../lib/jobs.mjs';
+import { send } from '../../client/lib/tx.mjs';
+import { submitJob } from '../../client/lib/jobs.mjs';
+import { fixture, storeAndRegister, quantize, waitForJobEnd } from '../lib/jobs.mjs';
 
 const PRECISION = 4;
 let node;
@@ -51,16 +53,15 @@ after(async () => {
 async function registerRemote(path, claimed, ...bodies) {
   served[path] = { bodies, requests: 0 };
   const hash = u8aToHex(blake2AsU8a(claimed, 256));
-  await send(node.api, bob, node.api.tx.blobs.registerUri(hash, claimed.length, `http://127.0.0.1:${port}${path}`));
+  await send(node.api.tx.blobs.registerUri(hash, claimed.length, `http://127.0.0.1:${port}${path}`), bob);
   return hash;
 }
 
 async function runJob(model, hash) {
   const { api } = node;
-  const head = (await api.rpc.chain.getHeader()).number.toNumber();
-  const id = (await api.query.jobs.nextJobId()).toNumber();
-  await send(api, bob, api.tx.jobs.submitJob(
-    model, 1, 'Inference', { Blob: { hash, format: 'Json' } }, 1, 1_000_000_000n, head + 40));
+  const { id } = await submitJob(api, bob, {
+    model, version: 1, input: { Blob: { hash, format: 'Json' } }, replication: 1, fee: 1_000_000_000n, deadlineBlocks: 40,
+  });
   return (await waitForJobEnd(api, id, 120_000)).job;
 }
 

@@ -9,7 +9,8 @@ import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { stringToU8a, u8aConcat } from '@polkadot/util';
 import { startNode } from '../lib/node.mjs';
-import { fixture, storeAndRegister, submitJob, waitForJobEnd, send } from '../lib/jobs.mjs';
+import { send } from '../../client/lib/tx.mjs';
+import { fixture, storeAndRegister, submitJob, waitForJobEnd } from '../lib/jobs.mjs';
 
 const SCALE = 10n ** 12n; // REWARD_PER_POINT_SCALE
 let node;
@@ -73,7 +74,7 @@ test('a settled job is attested, its era is rewarded, and the worker claims exac
   // Claim: the balance rises by exactly the pending amount read at the claim's parent block,
   // less the claim's fee.
   const freeBefore = (await api.query.system.account(alice.address)).data.free.toBigInt();
-  const { events, blockHash } = await send(api, alice, api.tx.rewards.claim());
+  const { events, blockHash } = await send(api.tx.rewards.claim(), alice);
   const header = await api.rpc.chain.getHeader(blockHash);
   const pending = (await (await api.at(header.parentHash)).call.rewardsApi.pending(alice.address)).toBigInt();
   assert.equal(pending, owedNow + share, 'pending is the fee, the royalty and the era share');
@@ -88,13 +89,13 @@ test('a settled job is attested, its era is rewarded, and the worker claims exac
 
   // Claiming twice pays once.
   assert.equal((await api.call.rewardsApi.pending(alice.address)).toBigInt(), 0n);
-  await assert.rejects(send(api, alice, api.tx.rewards.claim()), /rewards\.NothingToClaim/);
+  await assert.rejects(send(api.tx.rewards.claim(), alice), /rewards\.NothingToClaim/);
 });
 
 test('anyone can pay out another account, and the pot always backs what it owes', async () => {
   const { api } = node;
   // Bob was never owed anything.
-  await assert.rejects(send(api, alice, api.tx.rewards.claimFor(bob.address)), /rewards\.NothingToClaim/);
+  await assert.rejects(send(api.tx.rewards.claimFor(bob.address), alice), /rewards\.NothingToClaim/);
   // A pallet account: "modl", the 8-byte pallet id, zero padding.
   const potAccount = u8aConcat(stringToU8a('modl'), api.consts.rewards.potId.toU8a(), new Uint8Array(20));
   const pot = (await api.query.system.account(potAccount)).data.free.toBigInt();

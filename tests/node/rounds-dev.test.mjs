@@ -20,7 +20,7 @@ import { WsProvider } from '@polkadot/api';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { hexToU8a } from '@polkadot/util';
 import { startNode, runNodeCommand, waitFor } from '../lib/node.mjs';
-import { send } from '../lib/jobs.mjs';
+import { send } from '../../client/lib/tx.mjs';
 import {
   TRAINING, PRECISION, LOGREG, file, decodeTensors, encodeTensors, storeBlob, registerModel, accuracy,
 } from '../lib/training.mjs';
@@ -77,7 +77,7 @@ async function openRound(api, creator, { minShards, trim, budget }) {
   const settings = {
     epochs: 5, batchSize: 32, clipMilli: 100_000, trim, minShards, replication: 1, feePerWorker: FEE, jobPeriod: 60,
   };
-  await send(api, creator, api.tx.rounds.createRound(model.step, 1, model.validation, settings, budget, joinUntil));
+  await send(api.tx.rounds.createRound(model.step, 1, model.validation, settings, budget, joinUntil), creator);
   return { round, joinUntil };
 }
 
@@ -91,12 +91,12 @@ async function runToEnd(api, round, joinUntil, caller) {
     const info = (await api.query.rounds.rounds(round)).unwrap();
     return head > joinUntil && info.training.toNumber() === 0;
   }, 240_000, 'joining to close and the training jobs to end');
-  const aggregated = await send(api, caller, api.tx.rounds.aggregate(round));
+  const aggregated = await send(api.tx.rounds.aggregate(round), caller);
   const started = aggregated.events.find(({ event }) => api.events.rounds.AggregationStarted.is(event));
   assert.ok(started, 'aggregation started');
   await waitFor(async () => (await api.query.rounds.rounds(round)).unwrap().status.isAggregated,
     180_000, 'the aggregation job to end');
-  const { events } = await send(api, caller, api.tx.rounds.finalize(round));
+  const { events } = await send(api.tx.rounds.finalize(round), caller);
   return { events: events.map(({ event }) => event), aggregation: started.event.data.job.toNumber() };
 }
 
@@ -121,12 +121,12 @@ test('a three-shard round (two public, one private) publishes a better version a
   const budget = 3n * UNIT;
   const settings = { minShards: 2, trim: 0, budget };
   await assert.rejects(openRound(api, eve, settings), /BaseNotOpen/, 'only with the owner\'s consent');
-  await send(api, ferdie, api.tx.rounds.setBaseOpen(model.step, 1, true));
+  await send(api.tx.rounds.setBaseOpen(model.step, 1, true), ferdie);
   const { round, joinUntil } = await openRound(api, eve, settings);
   const joined = await Promise.all([
-    send(api, bob, api.tx.rounds.joinPublic(round, bobData, shardRows[0])),
-    send(api, charlie, api.tx.rounds.joinPublic(round, charlieData, shardRows[1])),
-    send(api, dave, api.tx.rounds.joinPrivate(round, daveUpdate, shardRows[2])),
+    send(api.tx.rounds.joinPublic(round, bobData, shardRows[0]), bob),
+    send(api.tx.rounds.joinPublic(round, charlieData, shardRows[1]), charlie),
+    send(api.tx.rounds.joinPrivate(round, daveUpdate, shardRows[2]), dave),
   ]);
   const trainingJobs = joined.flatMap(({ events: evs }) => evs.map(({ event }) => event)
     .filter((e) => api.events.rounds.ShardJoined.is(e) && e.data.job.isSome)
@@ -214,9 +214,9 @@ test('a poisoned private update is rejected and the round completes without it',
 
   const { round, joinUntil } = await openRound(api, keys.ferdie, { minShards: 2, trim: 1, budget: UNIT });
   // One after the other: the verdicts come back in shard order.
-  await send(api, bob, api.tx.rounds.joinPublic(round, bobData, rows(api, 'shard_0.scale')));
-  await send(api, dave, api.tx.rounds.joinPrivate(round, daveUpdate, rows(api, 'shard_2.scale')));
-  await send(api, eve, api.tx.rounds.joinPrivate(round, eveUpdate, rows(api, 'shard_1.scale')));
+  await send(api.tx.rounds.joinPublic(round, bobData, rows(api, 'shard_0.scale')), bob);
+  await send(api.tx.rounds.joinPrivate(round, daveUpdate, rows(api, 'shard_2.scale')), dave);
+  await send(api.tx.rounds.joinPrivate(round, eveUpdate, rows(api, 'shard_1.scale')), eve);
   const { events } = await runToEnd(api, round, joinUntil, bob);
 
   const rejected = events.filter((e) => api.events.rounds.UpdateRejected.is(e)).map((e) => e.data.owner.toString());

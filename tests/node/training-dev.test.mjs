@@ -14,7 +14,8 @@ import { WsProvider } from '@polkadot/api';
 import { cryptoWaitReady, blake2AsU8a } from '@polkadot/util-crypto';
 import { hexToU8a, u8aToHex } from '@polkadot/util';
 import { startNode } from '../lib/node.mjs';
-import { waitForJobEnd, send } from '../lib/jobs.mjs';
+import { send } from '../../client/lib/tx.mjs';
+import { waitForJobEnd } from '../lib/jobs.mjs';
 import {
   TRAINING, PRECISION, LOGREG, file, decodeTensors, storeBlob, registerModel, accuracy as heldOutAccuracy,
 } from '../lib/training.mjs';
@@ -64,9 +65,9 @@ test('a training job trains in the off-chain worker and stores parameters that g
   const head = (await api.rpc.chain.getHeader()).number.toNumber();
   const id = (await api.query.jobs.nextJobId()).toNumber();
   const fee = 2_000_000_000n;
-  const { events } = await send(api, bob, api.tx.jobs.submitJob(
+  const { events } = await send(api.tx.jobs.submitJob(
     step, 1, { Training: { parameters: initial, epochs, batchSize: 32 } },
-    { Blob: { hash: dataset, format: 'Scale' } }, 1, fee, head + 60));
+    { Blob: { hash: dataset, format: 'Scale' } }, 1, fee, head + 60), bob);
   const submitted = events.find(({ event }) => api.events.jobs.JobSubmitted.is(event)).event.data;
   assert.equal(submitted.job.toNumber(), id);
   const deposit = api.consts.blobs.depositBase.toBigInt()
