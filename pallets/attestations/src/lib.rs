@@ -21,6 +21,20 @@
 //! Records are kept for the current era and the [`Config::HistoryDepth`] eras before it, and
 //! indexed by account ([`ByAccount`]), by job or round ([`BySubject`]) and by era ([`ByEra`]).
 //! Older eras are pruned in `on_idle`, with whatever weight blocks leave over, oldest first.
+//!
+//! ## Dispatchable functions
+//!
+//! * [`Pallet::record`]: root — records a contribution, with a reason.
+//! * [`Pallet::revoke`]: root — revokes an attestation, with a reason: its points stop
+//!   counting in its era.
+//! * [`Pallet::set_era_length`]: root — sets the era length, from the current era on.
+//!
+//! ## Where the code lives
+//!
+//! `lib.rs` holds the pallet (configuration, storage, genesis, events, errors, hooks, calls);
+//! `ledger.rs` recording, `eras.rs` the era clock and pruning, `views.rs` what the runtime API
+//! reads, `impls.rs` [`RecordContribution`], `try_state.rs` the invariants.
+
 #![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs)]
 
@@ -28,12 +42,18 @@ extern crate alloc;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod eras;
+pub mod impls;
+mod ledger;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
 mod tests;
+#[cfg(any(feature = "try-runtime", test))]
+mod try_state;
 pub mod types;
+mod views;
 pub mod weights;
 
 pub use pallet::*;
@@ -47,7 +67,7 @@ pub use mosaic_primitives::contribution::{
 	AttestationId, ContributionKind, EraIndex, Points, PointsByKind, PointsListener,
 	RecordContribution, Subject,
 };
-use sp_runtime::traits::{One, Saturating, Zero};
+use sp_runtime::traits::{Saturating, Zero};
 
 sp_api::decl_runtime_apis! {
 	/// What clients read of the attestation ledger.
@@ -99,15 +119,18 @@ pub mod pallet {
 		/// Told of every change of points and of every era end.
 		type Listener: PointsListener<Self::AccountId>;
 
-		/// Ended eras whose records are kept; older ones are pruned.
+		/// Ended eras whose records are kept; older ones are pruned. Bounds how much history
+		/// the ledger stores.
 		#[pallet::constant]
 		type HistoryDepth: Get<EraIndex>;
 
-		/// Era length when genesis sets none, in blocks. Positive.
+		/// Era length when genesis sets none, in blocks: how often rewards are shared out, until
+		/// governance sets another. Positive.
 		#[pallet::constant]
 		type DefaultEraLength: Get<BlockNumberFor<Self>>;
 
-		/// Longest governance reason, in bytes.
+		/// Longest governance reason, in bytes: bounds what a governance record or revocation
+		/// stores.
 		#[pallet::constant]
 		type MaxReasonLength: Get<u32>;
 
@@ -142,12 +165,14 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type NextAttestationId<T: Config> = StorageValue<_, AttestationId, ValueQuery>;
 
-	/// Every attestation kept, by id.
+	/// Every attestation kept, by id. Ids are assigned by the chain in sequence, so they are
+	/// not hashed again (`Twox64Concat`); so are the ids in the indexes below.
 	#[pallet::storage]
 	pub type Attestations<T: Config> =
 		StorageMap<_, Twox64Concat, AttestationId, AttestationOf<T>, OptionQuery>;
 
-	/// Attestations by contributor.
+	/// Attestations by contributor. Accounts are chosen by users, so they are hashed
+	/// (`Blake2_128Concat`).
 	#[pallet::storage]
 	pub type ByAccount<T: Config> = StorageDoubleMap<
 		_,
@@ -159,17 +184,19 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
-	/// Attestations by job or round.
+	/// Attestations by job or round. Subjects are ids the chain assigns (`Twox64Concat`).
 	#[pallet::storage]
 	pub type BySubject<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, Subject, Twox64Concat, AttestationId, (), OptionQuery>;
 
-	/// Attestations by era.
+	/// Attestations by era. Eras are counted by the chain (`Twox64Concat`).
 	#[pallet::storage]
 	pub type ByEra<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, EraIndex, Twox64Concat, AttestationId, (), OptionQuery>;
 
-	/// An account's points in an era, by kind; revoked attestations are not counted.
+	/// An account's points in an era, by kind; revoked attestations are not counted. The era
+	/// comes first so an era's totals are one prefix to prune; accounts are hashed
+	/// (`Blake2_128Concat`).
 	#[pallet::storage]
 	pub type AccountPoints<T: Config> = StorageDoubleMap<
 		_,
@@ -181,7 +208,7 @@ pub mod pallet {
 		ValueQuery,
 	>;
 
-	/// Everyone's points in an era, by kind.
+	/// Everyone's points in an era, by kind. Eras are counted by the chain (`Twox64Concat`).
 	#[pallet::storage]
 	pub type EraPoints<T: Config> = StorageMap<_, Twox64Concat, EraIndex, PointsByKind, ValueQuery>;
 
@@ -202,6 +229,7 @@ pub mod pallet {
 		}
 	}
 
+	/// Events of the attestations pallet.
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -259,6 +287,7 @@ pub mod pallet {
 		},
 	}
 
+	/// Errors of the attestations pallet.
 	#[pallet::error]
 	pub enum Error<T> {
 		/// A contribution must be worth at least one point.
@@ -293,6 +322,11 @@ pub mod pallet {
 
 		fn integrity_test() {
 			assert!(!T::DefaultEraLength::get().is_zero(), "DefaultEraLength must be positive");
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
 		}
 	}
 
@@ -366,139 +400,5 @@ pub mod pallet {
 			Self::deposit_event(Event::EraLengthSet { blocks });
 			Ok(())
 		}
-	}
-}
-
-impl<T: Config> Pallet<T> {
-	/// Records a contribution in the current era and tells the listener.
-	pub fn do_record(
-		who: &T::AccountId,
-		kind: ContributionKind,
-		subject: Subject,
-		points: Points,
-		evidence: [u8; 32],
-	) -> Result<AttestationId, DispatchError> {
-		ensure!(points > 0, Error::<T>::ZeroPoints);
-		let era = CurrentEra::<T>::get();
-		// Per-account and per-kind points never exceed the era's total, so bounding the
-		// total keeps every sum exact.
-		ensure!(
-			EraPoints::<T>::get(era).total().checked_add(points).is_some(),
-			Error::<T>::TooManyPoints
-		);
-		let id = NextAttestationId::<T>::get();
-		NextAttestationId::<T>::put(id.checked_add(1).ok_or(Error::<T>::IdsExhausted)?);
-		Attestations::<T>::insert(
-			id,
-			Attestation {
-				contributor: who.clone(),
-				kind,
-				subject,
-				points,
-				evidence,
-				era,
-				recorded_at: frame_system::Pallet::<T>::block_number(),
-				revoked: None,
-			},
-		);
-		ByAccount::<T>::insert(who, id, ());
-		BySubject::<T>::insert(subject, id, ());
-		ByEra::<T>::insert(era, id, ());
-		AccountPoints::<T>::mutate(era, who, |p| p.add(kind, points));
-		EraPoints::<T>::mutate(era, |p| p.add(kind, points));
-		T::Listener::points_added(era, who, points);
-		Self::deposit_event(Event::Recorded {
-			id,
-			contributor: who.clone(),
-			kind,
-			subject,
-			points,
-			era,
-		});
-		Ok(id)
-	}
-
-	/// Ends the current era at block `now` and starts the next.
-	fn end_era(now: BlockNumberFor<T>) {
-		let era = CurrentEra::<T>::get();
-		let points = EraPoints::<T>::get(era);
-		T::Listener::era_ended(era, points.total());
-		CurrentEra::<T>::put(era.saturating_add(1));
-		EraStart::<T>::put(now);
-		Self::deposit_event(Event::EraEnded { era, points });
-	}
-
-	/// The oldest era that is due for pruning, if any.
-	fn era_to_prune() -> Option<EraIndex> {
-		let oldest = OldestEra::<T>::get();
-		(CurrentEra::<T>::get().saturating_sub(oldest) > T::HistoryDepth::get()).then_some(oldest)
-	}
-
-	/// Prunes records of eras older than the history, oldest first, while `meter` allows.
-	pub(crate) fn prune(meter: &mut WeightMeter) {
-		if !meter.try_consume(T::WeightInfo::on_idle_base()).is_ok() {
-			return;
-		}
-		while let Some(era) = Self::era_to_prune() {
-			if meter.try_consume(T::WeightInfo::prune_attestation()).is_err() {
-				return;
-			}
-			if let Some((id, ())) = ByEra::<T>::drain_prefix(era).next() {
-				if let Some(attestation) = Attestations::<T>::take(id) {
-					ByAccount::<T>::remove(&attestation.contributor, id);
-					BySubject::<T>::remove(attestation.subject, id);
-				}
-				continue;
-			}
-			// Every record is gone; now the era's per-account totals, then the era itself.
-			if AccountPoints::<T>::drain_prefix(era).next().is_some() {
-				continue;
-			}
-			EraPoints::<T>::remove(era);
-			OldestEra::<T>::put(era.saturating_add(One::one()));
-			Self::deposit_event(Event::EraPruned { era });
-		}
-	}
-
-	/// An account's points per era kept, for the runtime API.
-	pub fn points_of(who: &T::AccountId) -> Vec<(EraIndex, PointsByKind)> {
-		(OldestEra::<T>::get()..=CurrentEra::<T>::get())
-			.filter_map(|era| AccountPoints::<T>::try_get(era, who).ok().map(|p| (era, p)))
-			.collect()
-	}
-
-	/// Attestations of a subject, for the runtime API.
-	pub fn by_subject(subject: Subject) -> Vec<(AttestationId, AttestationOf<T>)> {
-		BySubject::<T>::iter_key_prefix(subject)
-			.filter_map(|id| Attestations::<T>::get(id).map(|a| (id, a)))
-			.collect()
-	}
-
-	/// Up to `limit` attestations of an account, for the runtime API.
-	pub fn by_account(who: &T::AccountId, limit: u32) -> Vec<(AttestationId, AttestationOf<T>)> {
-		ByAccount::<T>::iter_key_prefix(who)
-			.filter_map(|id| Attestations::<T>::get(id).map(|a| (id, a)))
-			.take(limit as usize)
-			.collect()
-	}
-
-	/// Up to `limit` attestations of an era, for the runtime API.
-	pub fn by_era(era: EraIndex, limit: u32) -> Vec<(AttestationId, AttestationOf<T>)> {
-		ByEra::<T>::iter_key_prefix(era)
-			.filter_map(|id| Attestations::<T>::get(id).map(|a| (id, a)))
-			.take(limit as usize)
-			.collect()
-	}
-}
-
-impl<T: Config> RecordContribution<T::AccountId> for Pallet<T> {
-	fn record(
-		who: &T::AccountId,
-		kind: ContributionKind,
-		subject: Subject,
-		points: Points,
-		evidence: [u8; 32],
-	) -> Result<AttestationId, DispatchError> {
-		Self::do_record(who, kind, subject, points, evidence)
 	}
 }

@@ -68,14 +68,45 @@ impl Config for Test {
 	type WeightInfo = ();
 }
 
-pub fn new_test_ext() -> sp_io::TestExternalities {
-	let storage = RuntimeGenesisConfig::default().build_storage().unwrap();
+/// Externalities built from `genesis`, at block 1, with nothing heard yet.
+pub fn new_test_ext_with(genesis: RuntimeGenesisConfig) -> sp_io::TestExternalities {
+	let storage = genesis.build_storage().unwrap();
 	let mut ext = sp_io::TestExternalities::new(storage);
 	ext.execute_with(|| {
 		System::set_block_number(1);
 		heard();
 	});
 	ext
+}
+
+/// Externalities from the default genesis (eras of [`ERA`] blocks).
+pub fn new_test_ext() -> sp_io::TestExternalities {
+	new_test_ext_with(RuntimeGenesisConfig::default())
+}
+
+/// Runs `test` in `ext`, then checks the pallet's invariants.
+fn execute_and_check(mut ext: sp_io::TestExternalities, test: impl FnOnce()) {
+	ext.execute_with(|| {
+		test();
+		Contributions::do_try_state().expect("pallet invariants hold");
+		// Under `try-runtime`, every pallet's `try_state` hook as well, as the runtime runs them.
+		#[cfg(feature = "try-runtime")]
+		<AllPalletsWithSystem as frame_support::traits::TryState<u64>>::try_state(
+			System::block_number(),
+			frame_support::traits::TryStateSelect::All,
+		)
+		.expect("every pallet's try_state hook passes");
+	});
+}
+
+/// Runs `test` in externalities built from `genesis`, then checks the pallet's invariants.
+pub fn build_and_execute_with(genesis: RuntimeGenesisConfig, test: impl FnOnce()) {
+	execute_and_check(new_test_ext_with(genesis), test)
+}
+
+/// Runs `test` in fresh externalities, then checks the pallet's invariants.
+pub fn build_and_execute(test: impl FnOnce()) {
+	execute_and_check(new_test_ext(), test)
 }
 
 /// Runs blocks up to `n`, with each block's `on_initialize` and an `on_idle` with `idle`

@@ -2,7 +2,6 @@
 
 use crate::{mock::*, *};
 use frame_support::{assert_noop, assert_ok, BoundedVec};
-use sp_runtime::BuildStorage;
 use sp_runtime::DispatchError;
 
 fn reason(text: &str) -> ReasonOf<Test> {
@@ -26,7 +25,7 @@ fn last_event() -> RuntimeEvent {
 
 #[test]
 fn recording_through_the_trait_indexes_counts_and_tells_the_listener() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let a = record(1, ContributionKind::Compute, 7, 10);
 		let b = record(1, ContributionKind::Validation, 7, 3);
 		let c = record(2, ContributionKind::Model, 8, 5);
@@ -85,7 +84,7 @@ fn recording_through_the_trait_indexes_counts_and_tells_the_listener() {
 
 #[test]
 fn zero_points_are_refused_and_leave_nothing() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		assert_noop!(
 			<Contributions as RecordContribution<u64>>::record(
 				&1,
@@ -102,7 +101,7 @@ fn zero_points_are_refused_and_leave_nothing() {
 
 #[test]
 fn governance_records_with_a_reason_and_only_governance() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let call = |origin| {
 			Contributions::record(
 				origin,
@@ -139,7 +138,7 @@ fn governance_records_with_a_reason_and_only_governance() {
 
 #[test]
 fn revoking_removes_the_points_once_and_keeps_the_record() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let id = record(1, ContributionKind::Compute, 1, 10);
 		record(1, ContributionKind::Validation, 1, 4);
 		heard();
@@ -174,7 +173,7 @@ fn revoking_removes_the_points_once_and_keeps_the_record() {
 
 #[test]
 fn revoking_an_accounts_last_points_removes_its_entry() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let id = record(3, ContributionKind::Model, 1, 2);
 		assert_ok!(Contributions::revoke(RuntimeOrigin::root(), id, reason("dup")));
 		assert!(!AccountPoints::<Test>::contains_key(0, 3));
@@ -184,7 +183,7 @@ fn revoking_an_accounts_last_points_removes_its_entry() {
 
 #[test]
 fn revoking_in_an_ended_era_tells_the_listener_that_era() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		let id = record(1, ContributionKind::Compute, 1, 10);
 		run_to_block(ERA);
 		assert_eq!(CurrentEra::<Test>::get(), 1);
@@ -197,7 +196,7 @@ fn revoking_in_an_ended_era_tells_the_listener_that_era() {
 
 #[test]
 fn eras_end_every_era_length_blocks_with_their_totals() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		record(1, ContributionKind::Compute, 1, 10);
 		record(2, ContributionKind::Data, 2, 6);
 		run_to_block(ERA - 1);
@@ -231,7 +230,7 @@ fn eras_end_every_era_length_blocks_with_their_totals() {
 
 #[test]
 fn era_length_is_set_by_governance_and_applies_to_the_current_era() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		assert_noop!(
 			Contributions::set_era_length(RuntimeOrigin::signed(1), 5),
 			DispatchError::BadOrigin
@@ -251,21 +250,19 @@ fn era_length_is_set_by_governance_and_applies_to_the_current_era() {
 
 #[test]
 fn genesis_sets_the_era_length() {
-	let storage = RuntimeGenesisConfig {
+	let genesis = RuntimeGenesisConfig {
 		contributions: crate::GenesisConfig { era_length: Some(4) },
 		..Default::default()
-	}
-	.build_storage()
-	.unwrap();
-	sp_io::TestExternalities::new(storage).execute_with(|| {
+	};
+	build_and_execute_with(genesis, || {
 		assert_eq!(EraLength::<Test>::get(), 4);
 	});
-	new_test_ext().execute_with(|| assert_eq!(EraLength::<Test>::get(), ERA));
+	build_and_execute(|| assert_eq!(EraLength::<Test>::get(), ERA));
 }
 
 #[test]
 fn old_eras_are_pruned_in_idle_time_oldest_first() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		for i in 0..5 {
 			record(i, ContributionKind::Compute, i, 1);
 		}
@@ -312,7 +309,7 @@ fn old_eras_are_pruned_in_idle_time_oldest_first() {
 
 #[test]
 fn pruning_keeps_up_through_on_idle_and_keeps_the_history_depth() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		for era in 0..6u64 {
 			for i in 0..3 {
 				record(i, ContributionKind::Compute, era, 1);
@@ -337,7 +334,7 @@ fn pruning_keeps_up_through_on_idle_and_keeps_the_history_depth() {
 
 #[test]
 fn an_eras_points_cannot_overflow() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		record(1, ContributionKind::Compute, 1, u64::MAX - 5);
 		assert_noop!(
 			<Contributions as RecordContribution<u64>>::record(
@@ -351,5 +348,33 @@ fn an_eras_points_cannot_overflow() {
 		);
 		record(2, ContributionKind::Data, 2, 5);
 		assert_eq!(EraPoints::<Test>::get(0).total(), u64::MAX);
+	});
+}
+
+#[test]
+fn totals_and_indexes_changed_behind_the_pallets_back_are_caught() {
+	build_and_execute(|| {
+		let id = record(1, ContributionKind::Compute, 7, 10);
+		record(2, ContributionKind::Data, 8, 5);
+		assert_ok!(Contributions::do_try_state());
+
+		// An era total that is not the sum of its accounts' points.
+		EraPoints::<Test>::mutate(0, |p| p.add(ContributionKind::Model, 1));
+		assert!(Contributions::do_try_state().is_err());
+		EraPoints::<Test>::mutate(0, |p| p.remove(ContributionKind::Model, 1));
+		assert_ok!(Contributions::do_try_state());
+
+		// An account's points that are not the sum of its attestations'.
+		AccountPoints::<Test>::mutate(0, 2, |p| p.add(ContributionKind::Data, 1));
+		EraPoints::<Test>::mutate(0, |p| p.add(ContributionKind::Data, 1));
+		assert!(Contributions::do_try_state().is_err());
+		AccountPoints::<Test>::mutate(0, 2, |p| p.remove(ContributionKind::Data, 1));
+		EraPoints::<Test>::mutate(0, |p| p.remove(ContributionKind::Data, 1));
+		assert_ok!(Contributions::do_try_state());
+
+		// An attestation missing from its account's index.
+		ByAccount::<Test>::remove(1, id);
+		assert!(Contributions::do_try_state().is_err());
+		ByAccount::<Test>::insert(1, id, ());
 	});
 }

@@ -66,6 +66,11 @@ impl<T: Config> BlobStore<T::AccountId, BalanceOf<T>> for Pallet<T> {
 	}
 }
 
+/// Size of the blobs [`Pallet::sealed_blob_for_benchmarks`] stores: a 12-byte prefix and the
+/// 4-byte seed.
+#[cfg(feature = "runtime-benchmarks")]
+pub const BENCHMARK_BLOB_SIZE: usize = 16;
+
 #[cfg(feature = "runtime-benchmarks")]
 impl<T: Config> Pallet<T> {
 	/// For other pallets' benchmarks, which see blobs only through the traits: funds `owner` for
@@ -78,7 +83,7 @@ impl<T: Config> Pallet<T> {
 		use frame_support::traits::fungible::{Inspect, Mutate};
 		use sp_runtime::traits::Saturating;
 
-		let mut bytes = alloc::vec::Vec::with_capacity(16);
+		let mut bytes = alloc::vec::Vec::with_capacity(BENCHMARK_BLOB_SIZE);
 		bytes.extend_from_slice(b"mosaic-model");
 		bytes.extend_from_slice(&seed.to_le_bytes());
 		let hash = sp_io::hashing::blake2_256(&bytes);

@@ -3,6 +3,25 @@
 //! A content-addressed blob store. A blob is a byte string (an ONNX model, a dataset shard, a
 //! tensor file) addressed by its blake2-256 hash ([`BlobHash`]).
 //!
+//! ## Dispatchable functions
+//!
+//! * [`Pallet::store`]: signed — stores a small blob in one extrinsic, sealed at once.
+//! * [`Pallet::begin_upload`]: signed — begins a chunked upload of a declared hash and size.
+//! * [`Pallet::upload_chunk`]: signed, the uploader — adds the next chunk.
+//! * [`Pallet::seal_upload`]: signed, the uploader — checks the chunks against the hash and
+//!   seals the blob.
+//! * [`Pallet::abort_upload`]: signed, the uploader, or anyone after the deadline — drops an
+//!   upload and releases its deposit to the uploader.
+//! * [`Pallet::register_uri`]: signed — registers a remote blob by URI, unverified.
+//! * [`Pallet::remove`]: signed, the owner — removes an unreferenced sealed or remote blob.
+//!
+//! ## Where the code lives
+//!
+//! `lib.rs` holds the pallet (configuration, storage, events, errors, hooks, calls);
+//! `store.rs` adding a sealed blob, `uploads.rs` chunked uploads, `deposits.rs` the deposits,
+//! `offchain.rs` fetching remote blobs, `impls.rs` the [`mosaic_primitives::blob`] traits,
+//! `try_state.rs` the invariants.
+//!
 //! ## Where things live
 //!
 //! - **Chain state** keeps only metadata ([`BlobInfo`] in [`Blobs`]): size, owner, deposit,
@@ -81,14 +100,19 @@ extern crate alloc;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod deposits;
 pub mod impls;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
 pub mod offchain;
+mod store;
 #[cfg(test)]
 mod tests;
+#[cfg(any(feature = "try-runtime", test))]
+mod try_state;
 pub mod types;
+mod uploads;
 pub mod weights;
 
 pub use pallet::*;
@@ -99,7 +123,7 @@ pub use mosaic_primitives::blob::{
 	BlobFetch, BlobHash, BlobInspect, BlobKind, BlobReferences, BlobStore, BlobSummary, FetchError,
 };
 
-use frame_support::{dispatch::DispatchResult, ensure, pallet_prelude::DispatchError};
+use frame_support::{dispatch::DispatchResult, ensure};
 
 /// The largest [`Config::MaxBlobSize`] the pallet accepts: 32 MiB, the most the runtime's
 /// allocator hands out at once (`sp_core::MAX_POSSIBLE_ALLOCATION`). Sealing holds the whole
@@ -113,14 +137,11 @@ pub mod pallet {
 	use frame_support::{
 		dispatch::WithPostDispatchInfo,
 		pallet_prelude::*,
-		traits::{
-			fungible::{Inspect, InspectHold, Mutate, MutateHold},
-			tokens::Precision,
-		},
+		traits::fungible::{Inspect, InspectHold, Mutate, MutateHold},
 	};
 	use frame_system::pallet_prelude::*;
 	use mosaic_primitives::blob::offchain_key;
-	use sp_runtime::{traits::Saturating, SaturatedConversion};
+	use sp_runtime::traits::Saturating;
 
 	/// Balance of [`Config::Currency`].
 	pub type BalanceOf<T> =
@@ -209,7 +230,9 @@ pub mod pallet {
 		StorageMap<_, Blake2_128Concat, BlobHash, BlobInfoOf<T>, OptionQuery>;
 
 	/// Chunks of uploads in progress, keyed by blob hash and chunk index (`0..chunks`, no gaps).
-	/// Emptied for a blob when it is sealed or its upload is aborted.
+	/// Emptied for a blob when it is sealed or its upload is aborted. The hash is the
+	/// uploader's choice, so it is hashed again (`Blake2_128Concat`); chunk indices count up
+	/// from zero (`Twox64Concat`).
 	#[pallet::storage]
 	pub type UploadChunks<T: Config> = StorageDoubleMap<
 		_,
@@ -670,173 +693,6 @@ pub mod pallet {
 			let deposit_released = Self::release_deposit(&who, info.deposit)?;
 
 			Self::deposit_event(Event::BlobRemoved { hash, owner: who, deposit_released });
-			Ok(())
-		}
-	}
-
-	impl<T: Config> Pallet<T> {
-		/// Stores `bytes` as a sealed blob of `who` (see [`Pallet::store`]).
-		pub(crate) fn do_store(
-			who: &T::AccountId,
-			bytes: &[u8],
-		) -> Result<BlobHash, DispatchError> {
-			ensure!(!bytes.is_empty(), Error::<T>::EmptyBlob);
-			let size = bytes.len() as u64;
-			ensure!(size <= T::MaxBlobSize::get(), Error::<T>::BlobTooLarge);
-			let hash = sp_io::hashing::blake2_256(bytes);
-
-			Self::make_room(&hash)?;
-			let deposit = Self::deposit_for(size);
-			Self::hold_deposit(who, deposit)?;
-			sp_io::offchain_index::set(&offchain_key(&hash), bytes);
-			Blobs::<T>::insert(
-				hash,
-				BlobInfo {
-					byte_len: size,
-					owner: who.clone(),
-					deposit,
-					status: BlobStatus::Sealed,
-					refs: 0,
-					created_at: frame_system::Pallet::<T>::block_number(),
-				},
-			);
-
-			Self::deposit_event(Event::BlobStored {
-				hash,
-				owner: who.clone(),
-				byte_len: size,
-				deposit,
-			});
-			Ok(hash)
-		}
-
-		/// The deposit for an entry of `bytes` bytes (of blob or URI):
-		/// `DepositBase + DepositPerByte * bytes`, saturating.
-		pub fn deposit_for(bytes: u64) -> BalanceOf<T> {
-			T::DepositBase::get()
-				.saturating_add(T::DepositPerByte::get().saturating_mul(bytes.saturated_into()))
-		}
-
-		/// The most chunks an upload can have: `MaxBlobSize / MaxChunkSize`, rounded up.
-		pub fn max_chunks() -> u32 {
-			let chunk = u64::from(T::MaxChunkSize::get()).max(1);
-			T::MaxBlobSize::get().div_ceil(chunk).saturated_into()
-		}
-
-		/// Frees `hash` for a new entry: fine if there is none; an unverified remote
-		/// registration is dropped (its deposit released, [`Event::RemoteReplaced`]); any other
-		/// entry is [`Error::AlreadyExists`].
-		fn make_room(hash: &BlobHash) -> DispatchResult {
-			let Some(existing) = Blobs::<T>::get(hash) else { return Ok(()) };
-			match existing.status {
-				BlobStatus::Remote { .. } if existing.refs == 0 => {
-					Blobs::<T>::remove(hash);
-					let deposit_released =
-						Self::release_deposit(&existing.owner, existing.deposit)?;
-					Self::deposit_event(Event::RemoteReplaced {
-						hash: *hash,
-						previous_owner: existing.owner,
-						deposit_released,
-					});
-					Ok(())
-				},
-				_ => Err(Error::<T>::AlreadyExists.into()),
-			}
-		}
-
-		/// Holds `amount` from `who` as a blob deposit (nothing if it is zero).
-		fn hold_deposit(who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
-			if amount.is_zero() {
-				return Ok(());
-			}
-			T::Currency::hold(&HoldReason::BlobDeposit.into(), who, amount)
-		}
-
-		/// Releases a blob deposit of `amount` to `who`; returns the amount released, which is
-		/// `amount` unless the hold was somehow reduced behind the pallet's back.
-		fn release_deposit(
-			who: &T::AccountId,
-			amount: BalanceOf<T>,
-		) -> Result<BalanceOf<T>, DispatchError> {
-			if amount.is_zero() {
-				return Ok(amount);
-			}
-			T::Currency::release(
-				&HoldReason::BlobDeposit.into(),
-				who,
-				amount,
-				Precision::BestEffort,
-			)
-		}
-
-		/// Deletes chunks `0..chunks` of the upload of `hash`.
-		fn remove_chunks(hash: &BlobHash, chunks: u32) {
-			for index in 0..chunks {
-				UploadChunks::<T>::remove(hash, index);
-			}
-		}
-	}
-
-	#[cfg(any(feature = "try-runtime", test))]
-	impl<T: Config> Pallet<T> {
-		/// Checks the pallet's invariants:
-		/// - an upload has `received <= size`, exactly `chunks` chunks (indices `0..chunks`)
-		///   holding `received` bytes, and no references;
-		/// - sealed and remote blobs have no chunks; remote blobs have no references;
-		/// - every chunk belongs to an upload in progress;
-		/// - every owner's blob deposits add up to what is held from them for
-		///   [`HoldReason::BlobDeposit`].
-		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-			use alloc::collections::BTreeMap;
-
-			let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
-			for (hash, info) in Blobs::<T>::iter() {
-				let total = deposits.entry(info.owner.clone()).or_insert_with(Zero::zero);
-				*total = total.saturating_add(info.deposit);
-
-				match info.status {
-					BlobStatus::Uploading { received, chunks, .. } => {
-						ensure!(received <= info.byte_len, "an upload received more than its size");
-						ensure!(info.refs == 0, "an upload is referenced");
-						let (mut count, mut bytes) = (0u32, 0u64);
-						for (index, chunk) in UploadChunks::<T>::iter_prefix(hash) {
-							ensure!(index < chunks, "a chunk lies beyond its upload's count");
-							count = count.saturating_add(1);
-							bytes = bytes.saturating_add(chunk.len() as u64);
-						}
-						ensure!(count == chunks, "an upload's chunk count is wrong");
-						ensure!(bytes == received, "an upload's received bytes are wrong");
-					},
-					BlobStatus::Sealed => {
-						ensure!(
-							UploadChunks::<T>::iter_prefix(hash).next().is_none(),
-							"a sealed blob has chunks in state"
-						);
-					},
-					BlobStatus::Remote { .. } => {
-						ensure!(info.refs == 0, "a remote blob is referenced");
-						ensure!(
-							UploadChunks::<T>::iter_prefix(hash).next().is_none(),
-							"a remote blob has chunks in state"
-						);
-					},
-				}
-			}
-
-			for (hash, _) in UploadChunks::<T>::iter_keys() {
-				ensure!(
-					Blobs::<T>::get(hash)
-						.is_some_and(|info| info.status.upload_progress().is_some()),
-					"a chunk belongs to no upload in progress"
-				);
-			}
-
-			for (owner, total) in deposits {
-				ensure!(
-					T::Currency::balance_on_hold(&HoldReason::BlobDeposit.into(), &owner) == total,
-					"held blob deposits differ from the sum of the owner's entries"
-				);
-			}
 			Ok(())
 		}
 	}

@@ -90,10 +90,25 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	ext
 }
 
-/// Runs `test` in fresh externalities, then checks the pallet's invariants.
-pub fn build_and_execute(test: impl FnOnce()) {
-	new_test_ext().execute_with(|| {
-		test();
+/// Runs `test` in `ext`, then checks the pallet's invariants. For tests that keep their
+/// externalities, to look into the off-chain database between steps or to register
+/// extensions first.
+pub fn execute_and_check<R>(ext: &mut sp_io::TestExternalities, test: impl FnOnce() -> R) -> R {
+	ext.execute_with(|| {
+		let result = test();
 		Blobs::do_try_state().expect("pallet invariants hold");
-	});
+		// Under `try-runtime`, every pallet's `try_state` hook as well, as the runtime runs them.
+		#[cfg(feature = "try-runtime")]
+		<AllPalletsWithSystem as frame_support::traits::TryState<u64>>::try_state(
+			System::block_number(),
+			frame_support::traits::TryStateSelect::All,
+		)
+		.expect("every pallet's try_state hook passes");
+		result
+	})
+}
+
+/// Runs `test` in fresh externalities, then checks the pallet's invariants.
+pub fn build_and_execute<R>(test: impl FnOnce() -> R) -> R {
+	execute_and_check(&mut new_test_ext(), test)
 }

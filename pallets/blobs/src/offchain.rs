@@ -28,6 +28,11 @@ pub const DEFAULT_IPFS_GATEWAY: &[u8] = b"https://ipfs.io/ipfs/";
 pub const IPFS_GATEWAY_KEY: &[u8] = b"mosaic/blobs/ipfs-gateway";
 /// Time allowed for one download, from request to last byte.
 pub const FETCH_TIMEOUT_MS: u64 = 20_000;
+/// The status code [`FetchError::Http`] reports when there was no usable answer (the URI is
+/// not text, the request failed or timed out).
+const NO_ANSWER: u16 = 0;
+/// The only status code whose body is taken: 200 OK.
+const HTTP_OK: u16 = 200;
 
 /// Whether this node's off-chain storage holds the bytes of `hash` (checked against it).
 pub fn is_local(hash: &BlobHash) -> bool {
@@ -44,7 +49,7 @@ pub fn fetch_remote<T: Config>(hash: &BlobHash) -> Result<(), FetchError> {
 	let info = Blobs::<T>::get(hash).ok_or(FetchError::Unknown)?;
 	let BlobStatus::Remote { uri } = info.status else { return Err(FetchError::NotRemote) };
 	let url = resolve(&uri);
-	let url = core::str::from_utf8(&url).map_err(|_| FetchError::Http(0))?;
+	let url = core::str::from_utf8(&url).map_err(|_| FetchError::Http(NO_ANSWER))?;
 	let bytes = download(url, info.byte_len)?;
 	if bytes.len() as u64 != info.byte_len {
 		return Err(FetchError::WrongSize);
@@ -75,12 +80,12 @@ fn download(url: &str, limit: u64) -> Result<Vec<u8>, FetchError> {
 	let pending = http::Request::get(url)
 		.deadline(deadline)
 		.send()
-		.map_err(|_| FetchError::Http(0))?;
+		.map_err(|_| FetchError::Http(NO_ANSWER))?;
 	let response = pending
 		.try_wait(deadline)
-		.map_err(|_| FetchError::Http(0))?
-		.map_err(|_| FetchError::Http(0))?;
-	if response.code != 200 {
+		.map_err(|_| FetchError::Http(NO_ANSWER))?
+		.map_err(|_| FetchError::Http(NO_ANSWER))?;
+	if response.code != HTTP_OK {
 		return Err(FetchError::Http(response.code));
 	}
 	let mut body = response.body();
@@ -93,7 +98,7 @@ fn download(url: &str, limit: u64) -> Result<Vec<u8>, FetchError> {
 		bytes.push(chunk);
 	}
 	if body.error().is_some() {
-		return Err(FetchError::Http(0));
+		return Err(FetchError::Http(NO_ANSWER));
 	}
 	Ok(bytes)
 }

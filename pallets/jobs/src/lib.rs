@@ -31,7 +31,7 @@
 //! `assignment.rs` (the draw by stake, [`draw_by_stake`]), `commitment.rs` (commitments and
 //! outcome digests), `settlement.rs` (deciding, paying, slashing, refunding, a job's end),
 //! `composite_weights.rs` (weights of calls that may settle), `impls.rs` (what other pallets
-//! and the runtime API see), `invariants.rs` (`try_state`), `offchain.rs` (the worker).
+//! and the runtime API see), `try_state.rs` (the invariants), `offchain.rs` (the worker).
 //! Tests are under `tests/`, one file per area.
 //!
 //! ## Words
@@ -127,8 +127,6 @@ mod benchmarking;
 mod commitment;
 mod composite_weights;
 mod impls;
-#[cfg(any(feature = "try-runtime", test))]
-mod invariants;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
@@ -138,6 +136,8 @@ mod settlement;
 mod submission;
 #[cfg(test)]
 mod tests;
+#[cfg(any(feature = "try-runtime", test))]
+mod try_state;
 pub mod types;
 pub mod weights;
 mod workers;

@@ -275,7 +275,7 @@ mod benchmarks {
 		)?;
 		let description = longest::<T::MaxDescriptionLength>(b'd');
 		let license = longest::<T::MaxLicenseLength>(b'l');
-		let deposit = Pallet::<T>::metadata_deposit(&[b'm'], &description, &license);
+		let deposit = Pallet::<T>::metadata_deposit(b"m", &description, &license);
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller.clone()), model, description, license);

@@ -4,6 +4,29 @@
 //! model (a sealed blob in the blobs pallet) with the schema, precision, tolerance and royalty
 //! that jobs on it are run and settled with.
 //!
+//! ## Dispatchable functions
+//!
+//! * [`Pallet::register_model`]: signed — registers a model under a unique name with its first
+//!   version; the caller becomes its owner and pays its deposits.
+//! * [`Pallet::publish_version`]: signed, the model's owner — adds the next version.
+//! * [`Pallet::deprecate_version`]: signed, the model's owner — stops new jobs on a version.
+//! * [`Pallet::transfer_ownership`]: signed, the model's owner — offers the model to another
+//!   account.
+//! * [`Pallet::accept_ownership`]: signed, the account the model is offered to — takes the
+//!   model and its deposit.
+//! * [`Pallet::cancel_transfer`]: signed, the model's owner — withdraws the offer.
+//! * [`Pallet::update_metadata`]: signed, the model's owner — replaces the description and
+//!   licence, adjusting the deposit.
+//! * [`Pallet::remove_model`]: signed, the model's owner — removes a model none of whose
+//!   versions is active and no open job uses, releasing its references and deposit.
+//!
+//! ## Where the code lives
+//!
+//! `lib.rs` holds the pallet (configuration, storage, events, errors, hooks, calls);
+//! `checks.rs` what a version must pass, `deposits.rs` the deposits, `versions.rs` adding
+//! versions and changing their status, `views.rs` what the runtime API and other pallets
+//! read, `impls.rs` [`ModelRegistry`], `try_state.rs` the invariants.
+//!
 //! ## Models and versions
 //!
 //! - [`Pallet::register_model`] creates a model with a name, a description, a licence and its
@@ -89,13 +112,19 @@ extern crate alloc;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod checks;
+mod deposits;
 pub mod impls;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
 #[cfg(test)]
 mod tests;
+#[cfg(any(feature = "try-runtime", test))]
+mod try_state;
 pub mod types;
+mod versions;
+mod views;
 pub mod weights;
 
 pub use pallet::*;
@@ -104,7 +133,7 @@ pub use weights::WeightInfo;
 
 pub use mosaic_primitives::model::{ModelRegistry, ModelUsage};
 
-use frame_support::{dispatch::DispatchResult, pallet_prelude::DispatchError, traits::Get};
+use frame_support::{dispatch::DispatchResult, traits::Get};
 
 sp_api::decl_runtime_apis! {
 	/// What clients read of the model registry.
@@ -123,7 +152,7 @@ pub trait BenchmarkHelper<AccountId> {
 	/// Stores a small sealed blob owned by `owner`, different for every `seed`, and returns its
 	/// hash. Funds `owner` for the blob's deposit. At most 16 bytes, so any sensible
 	/// [`Config::MaxModelBlobSize`] admits it.
-	fn sealed_blob(owner: &AccountId, seed: u32) -> Result<BlobHash, DispatchError>;
+	fn sealed_blob(owner: &AccountId, seed: u32) -> Result<BlobHash, sp_runtime::DispatchError>;
 }
 
 #[frame_support::pallet]
@@ -132,17 +161,13 @@ pub mod pallet {
 	use frame_support::{
 		dispatch::WithPostDispatchInfo,
 		pallet_prelude::*,
-		traits::{
-			fungible::{Inspect, InspectHold, Mutate, MutateHold},
-			tokens::Precision,
-		},
+		traits::fungible::{Inspect, InspectHold, Mutate, MutateHold},
 	};
 	use frame_system::pallet_prelude::*;
-	use mosaic_primitives::blob::{BlobInspect, BlobKind, BlobReferences};
-	use mosaic_primitives::digest::MAX_PRECISION;
+	use mosaic_primitives::blob::{BlobInspect, BlobReferences};
 	use sp_runtime::{
 		traits::{Saturating, StaticLookup},
-		ArithmeticError, Permill, SaturatedConversion,
+		ArithmeticError, Permill,
 	};
 
 	/// Balance of [`Config::Currency`].
@@ -305,7 +330,9 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Models<T: Config> = StorageMap<_, Twox64Concat, ModelId, ModelInfoOf<T>, OptionQuery>;
 
-	/// Every version, by model id and version number (`1..=version_count`).
+	/// Every version, by model id and version number (`1..=version_count`). Both keys are
+	/// assigned by the chain in sequence, so neither is hashed again (`Twox64Concat`); the
+	/// model id comes first so a model's versions are one prefix.
 	#[pallet::storage]
 	pub type Versions<T: Config> = StorageDoubleMap<
 		_,
@@ -805,316 +832,6 @@ pub mod pallet {
 
 			Self::deposit_event(Event::ModelRemoved { model, owner: who, deposit_released });
 			Ok(Some(weight).into())
-		}
-	}
-
-	impl<T: Config> Pallet<T> {
-		/// A model with all its versions, oldest first, for the runtime API.
-		pub fn model_view(id: ModelId) -> Option<ModelViewOf<T>> {
-			let model = Models::<T>::get(id)?;
-			let mut versions: alloc::vec::Vec<_> = Versions::<T>::iter_prefix(id).collect();
-			versions.sort_by_key(|(number, _)| *number);
-			Some(ModelView { id, model, versions })
-		}
-
-		/// The id of the model called `name`, for the runtime API.
-		pub fn model_id_by_name(name: alloc::vec::Vec<u8>) -> Option<ModelId> {
-			let name: NameOf<T> = name.try_into().ok()?;
-			ModelsByName::<T>::get(name)
-		}
-
-		/// `DepositBase + DepositPerByte * bytes`, saturating.
-		pub fn deposit_for(bytes: u64) -> BalanceOf<T> {
-			T::DepositBase::get()
-				.saturating_add(T::DepositPerByte::get().saturating_mul(bytes.saturated_into()))
-		}
-
-		/// The deposit of a model entry with this name, description and licence.
-		pub fn metadata_deposit(name: &[u8], description: &[u8], license: &[u8]) -> BalanceOf<T> {
-			let bytes = (name.len() as u64)
-				.saturating_add(description.len() as u64)
-				.saturating_add(license.len() as u64);
-			Self::deposit_for(bytes)
-		}
-
-		/// The deposit of a version with this spec.
-		pub fn version_deposit(spec: &VersionSpecOf<T>) -> BalanceOf<T> {
-			Self::deposit_for(spec.encoded_size() as u64)
-		}
-
-		/// Inputs plus outputs of `spec`: the component the weights of
-		/// [`Pallet::register_model`] and [`Pallet::publish_version`] grow with.
-		pub fn tensor_count(spec: &VersionSpecOf<T>) -> u32 {
-			spec.inputs.len().saturating_add(spec.outputs.len()).saturated_into()
-		}
-
-		/// The most tensors a spec can have: `MaxIoTensors` inputs and as many outputs.
-		pub fn max_tensors() -> u32 {
-			T::MaxIoTensors::get().saturating_mul(2)
-		}
-
-		/// Checks a version `who` wants to publish as a version of `model` (`None` for the
-		/// first version of a new model); see the pallet's documentation. Reads state, writes
-		/// nothing.
-		fn check_spec(
-			who: &T::AccountId,
-			model: Option<ModelId>,
-			spec: &VersionSpecOf<T>,
-		) -> DispatchResult {
-			ensure!(
-				(T::MinOpset::get()..=T::MaxOpset::get()).contains(&spec.opset),
-				Error::<T>::OpsetOutOfRange
-			);
-			ensure!(spec.precision <= MAX_PRECISION, Error::<T>::PrecisionTooHigh);
-			ensure!(spec.royalty <= T::MaxRoyalty::get(), Error::<T>::RoyaltyTooHigh);
-			ensure!(!spec.inputs.is_empty(), Error::<T>::NoInputs);
-			ensure!(!spec.outputs.is_empty(), Error::<T>::NoOutputs);
-			Self::check_tensors(&spec.inputs)?;
-			Self::check_tensors(&spec.outputs)?;
-			// Whether the spec derives from a version of the same model that uses the same blob.
-			let mut reuses_parent_blob = false;
-			if let Some((parent_model, parent_version)) = spec.parent {
-				let parent = Versions::<T>::get(parent_model, parent_version)
-					.ok_or(Error::<T>::UnknownParent)?;
-				reuses_parent_blob = model == Some(parent_model) && parent.spec.blob == spec.blob;
-			}
-
-			let blob = T::Blobs::blob(&spec.blob).ok_or(Error::<T>::UnknownBlob)?;
-			ensure!(blob.kind == BlobKind::Sealed, Error::<T>::BlobNotSealed);
-			ensure!(blob.owner == *who || reuses_parent_blob, Error::<T>::NotBlobOwner);
-			if let Some(parameters) = spec.parameters {
-				let reuses_parent_parameters = spec.parent.is_some_and(|(m, v)| {
-					Versions::<T>::get(m, v).is_some_and(|p| p.spec.parameters == Some(parameters))
-				});
-				let blob = T::Blobs::blob(&parameters).ok_or(Error::<T>::UnknownBlob)?;
-				ensure!(blob.kind == BlobKind::Sealed, Error::<T>::BlobNotSealed);
-				ensure!(blob.owner == *who || reuses_parent_parameters, Error::<T>::NotBlobOwner);
-			}
-			let size = T::Blobs::size(&spec.blob).ok_or(Error::<T>::UnknownBlob)?;
-			ensure!(size <= T::MaxModelBlobSize::get(), Error::<T>::ModelTooLarge);
-			Ok(())
-		}
-
-		/// Checks one tensor list: names and symbolic dimension names not empty, tensor names
-		/// unique. Quadratic in the list's length, which is at most `MaxIoTensors`.
-		fn check_tensors(tensors: &[TensorSchemaOf<T>]) -> DispatchResult {
-			for (index, tensor) in tensors.iter().enumerate() {
-				ensure!(!tensor.name.is_empty(), Error::<T>::EmptyTensorName);
-				let dims_named = tensor.shape.iter().all(|dim| match dim {
-					Dim::Fixed(_) => true,
-					Dim::Symbolic(name) => !name.is_empty(),
-				});
-				ensure!(dims_named, Error::<T>::EmptyTensorName);
-				ensure!(
-					tensors.iter().take(index).all(|earlier| earlier.name != tensor.name),
-					Error::<T>::DuplicateTensorName
-				);
-			}
-			Ok(())
-		}
-
-		/// Holds `amount` from `who` as a model deposit (nothing if it is zero).
-		fn hold_deposit(who: &T::AccountId, amount: BalanceOf<T>) -> DispatchResult {
-			if amount.is_zero() {
-				return Ok(());
-			}
-			T::Currency::hold(&HoldReason::ModelDeposit.into(), who, amount)
-		}
-
-		/// Releases a model deposit of `amount` to `who`; returns the amount released, which is
-		/// `amount` unless the hold was somehow reduced behind the pallet's back.
-		fn release_deposit(
-			who: &T::AccountId,
-			amount: BalanceOf<T>,
-		) -> Result<BalanceOf<T>, DispatchError> {
-			if amount.is_zero() {
-				return Ok(amount);
-			}
-			T::Currency::release(
-				&HoldReason::ModelDeposit.into(),
-				who,
-				amount,
-				Precision::BestEffort,
-			)
-		}
-
-		/// What other pallets see of a version, if it exists.
-		pub fn version_view(model: ModelId, version: VersionNumber) -> Option<VersionViewOf<T>> {
-			let entry = Versions::<T>::get(model, version)?;
-			let owner = Models::<T>::get(model)?.owner;
-			let spec = entry.spec;
-			Some(VersionView {
-				owner,
-				blob: spec.blob,
-				opset: spec.opset,
-				inputs: spec.inputs,
-				outputs: spec.outputs,
-				precision: spec.precision,
-				tolerance: spec.tolerance,
-				royalty: spec.royalty,
-				status: entry.status,
-				parameters: spec.parameters,
-			})
-		}
-
-		/// Takes references to a new version's blobs: the model, and its parameters if any.
-		fn reference_blobs(spec: &VersionSpecOf<T>) -> DispatchResult {
-			T::Blobs::add_ref(&spec.blob)?;
-			if let Some(parameters) = spec.parameters {
-				T::Blobs::add_ref(&parameters)?;
-			}
-			Ok(())
-		}
-
-		/// Publishes the parameters a round trained as a new version of `model` derived from
-		/// `base` (see [`ModelRegistry::publish_derived`]).
-		pub(crate) fn do_publish_derived(
-			model: ModelId,
-			base: VersionNumber,
-			parameters: BlobHash,
-			round: u64,
-		) -> Result<VersionNumber, DispatchError> {
-			let info = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
-			let base_entry = Versions::<T>::get(model, base).ok_or(Error::<T>::UnknownVersion)?;
-			ensure!(info.version_count < T::MaxVersions::get(), Error::<T>::TooManyVersions);
-			ensure!(T::Blobs::is_sealed(&parameters), Error::<T>::BlobNotSealed);
-			let version = info.version_count.checked_add(1).ok_or(ArithmeticError::Overflow)?;
-			let mut spec = base_entry.spec;
-			spec.parameters = Some(parameters);
-			spec.parent = Some((model, base));
-			let owner = info.owner.clone();
-			Self::add_version(model, info, version, &owner, spec, Some(round))?;
-			Self::deposit_event(Event::VersionTrainedInRound { model, version, round, parameters });
-			Ok(version)
-		}
-
-		/// Stores `spec` as `version` of `model` (whose entry is `info`): holds its deposit
-		/// from `owner`, references its blobs, counts it and emits `VersionPublished`.
-		fn add_version(
-			model: ModelId,
-			mut info: ModelInfoOf<T>,
-			version: VersionNumber,
-			owner: &T::AccountId,
-			spec: VersionSpecOf<T>,
-			round: Option<u64>,
-		) -> DispatchResult {
-			let deposit = Self::version_deposit(&spec);
-			Self::hold_deposit(owner, deposit)?;
-			Self::reference_blobs(&spec)?;
-			let (blob, parent) = (spec.blob, spec.parent);
-			Versions::<T>::insert(
-				model,
-				version,
-				VersionInfo {
-					spec,
-					status: VersionStatus::Active,
-					published_at: frame_system::Pallet::<T>::block_number(),
-					deposit,
-					round,
-				},
-			);
-			info.version_count = version;
-			info.deposit = info.deposit.saturating_add(deposit);
-			Models::<T>::insert(model, info);
-			Self::deposit_event(Event::VersionPublished { model, version, blob, parent, deposit });
-			Ok(())
-		}
-
-		/// Marks a version invalid (see [`ModelRegistry::mark_invalid`]).
-		pub(crate) fn do_mark_invalid(
-			model: ModelId,
-			version: VersionNumber,
-			code: u16,
-		) -> DispatchResult {
-			let mut entry = Versions::<T>::get(model, version).ok_or(Error::<T>::UnknownVersion)?;
-			if matches!(entry.status, VersionStatus::Invalid { .. }) {
-				return Ok(());
-			}
-			entry.status = VersionStatus::Invalid { code };
-			Versions::<T>::insert(model, version, entry);
-			Self::deposit_event(Event::VersionInvalidated { model, version, code });
-			Ok(())
-		}
-	}
-
-	#[cfg(any(feature = "try-runtime", test))]
-	impl<T: Config> Pallet<T> {
-		/// Checks the pallet's invariants:
-		/// - every model's id is below [`NextModelId`], its name maps back to it in
-		///   [`ModelsByName`], and no offer is made to its own owner;
-		/// - a model has versions exactly `1..=version_count`, with `1 <= version_count <=
-		///   MaxVersions`, and its deposit is its metadata deposit plus its versions' deposits;
-		/// - every name and every version belongs to an existing model;
-		/// - every version's blob is sealed and has at least as many references as versions use
-		///   it (other pallets hold references too);
-		/// - every owner's model deposits add up to what is held from them for
-		///   [`HoldReason::ModelDeposit`].
-		pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
-			use alloc::collections::BTreeMap;
-
-			let next = NextModelId::<T>::get();
-			let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
-			let mut blob_refs: BTreeMap<BlobHash, u32> = BTreeMap::new();
-			for (model, info) in Models::<T>::iter() {
-				ensure!(model < next, "a model id is not below NextModelId");
-				ensure!(
-					ModelsByName::<T>::get(&info.name) == Some(model),
-					"a model's name does not map to it"
-				);
-				ensure!(
-					info.pending_owner.as_ref() != Some(&info.owner),
-					"a model is offered to its own owner"
-				);
-				ensure!(
-					info.version_count >= 1 && info.version_count <= T::MaxVersions::get(),
-					"a model's version count is out of range"
-				);
-
-				let (mut count, mut total) = (0u32, info.metadata_deposit);
-				for (version, entry) in Versions::<T>::iter_prefix(model) {
-					ensure!(
-						version >= 1 && version <= info.version_count,
-						"a version number is out of its model's range"
-					);
-					count = count.saturating_add(1);
-					total = total.saturating_add(entry.deposit);
-					let refs = blob_refs.entry(entry.spec.blob).or_insert(0);
-					*refs = refs.saturating_add(1);
-				}
-				ensure!(count == info.version_count, "a model's versions are missing");
-				ensure!(total == info.deposit, "a model's deposit is not the sum of its parts");
-
-				let held = deposits.entry(info.owner.clone()).or_insert_with(Zero::zero);
-				*held = held.saturating_add(info.deposit);
-			}
-
-			for (name, model) in ModelsByName::<T>::iter() {
-				ensure!(
-					Models::<T>::get(model).is_some_and(|info| info.name == name),
-					"a name maps to a model without that name"
-				);
-			}
-
-			for (model, _) in Versions::<T>::iter_keys() {
-				ensure!(Models::<T>::contains_key(model), "a version belongs to no model");
-			}
-
-			for (blob, refs) in blob_refs {
-				ensure!(
-					T::Blobs::blob(&blob).is_some_and(
-						|summary| summary.kind == BlobKind::Sealed && summary.refs >= refs
-					),
-					"a version's blob is not sealed or has too few references"
-				);
-			}
-
-			for (owner, total) in deposits {
-				ensure!(
-					T::Currency::balance_on_hold(&HoldReason::ModelDeposit.into(), &owner) == total,
-					"held model deposits differ from the sum of the owner's models"
-				);
-			}
-			Ok(())
 		}
 	}
 }

@@ -165,10 +165,18 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 }
 
 /// Runs `test` in fresh externalities, then checks the pallet's invariants. (The blobs
-/// pallet's own check is compiled only for its tests and for `try-runtime`.)
+/// pallet's own check is compiled only for its tests and for `try-runtime`; under
+/// `try-runtime` it runs here through its hook.)
 pub fn build_and_execute(test: impl FnOnce()) {
 	new_test_ext().execute_with(|| {
 		test();
 		Models::do_try_state().expect("pallet invariants hold");
+		// Under `try-runtime`, every pallet's `try_state` hook as well, as the runtime runs them.
+		#[cfg(feature = "try-runtime")]
+		<AllPalletsWithSystem as frame_support::traits::TryState<u64>>::try_state(
+			System::block_number(),
+			frame_support::traits::TryStateSelect::All,
+		)
+		.expect("every pallet's try_state hook passes");
 	});
 }

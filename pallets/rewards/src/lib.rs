@@ -23,6 +23,19 @@
 //! [`Pool`], plus [`Outstanding`] (everything owed, which is at least the sum of what the
 //! accounts can claim). Rounding only ever rounds shares down; the difference stays in the
 //! pot. Revoked points give their share back to the pool if it was not worked out yet.
+//!
+//! ## Dispatchable functions
+//!
+//! * [`Pallet::claim`]: signed — pays the caller everything it is owed.
+//! * [`Pallet::claim_for`]: signed, anyone — pays another account everything it is owed.
+//! * [`Pallet::set_emission`]: root — sets the emission minted into the pool every block.
+//!
+//! ## Where the code lives
+//!
+//! `lib.rs` holds the pallet (configuration, storage, genesis, events, errors, hooks, calls);
+//! `pot.rs` the pot's account, `ledger.rs` what each account is owed and claims, `impls.rs`
+//! [`PointsListener`] and [`RewardPot`], `try_state.rs` the invariants.
+
 #![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs)]
 
@@ -30,11 +43,16 @@ extern crate alloc;
 
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+pub mod impls;
+mod ledger;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
+mod pot;
 #[cfg(test)]
 mod tests;
+#[cfg(any(feature = "try-runtime", test))]
+mod try_state;
 pub mod types;
 pub mod weights;
 
@@ -44,26 +62,24 @@ pub use weights::WeightInfo;
 
 use frame_support::{
 	pallet_prelude::*,
-	traits::{
-		fungible::{Inspect, Mutate},
-		tokens::Preservation,
-	},
+	traits::fungible::{Inspect, Mutate},
 	PalletId,
 };
 use frame_system::pallet_prelude::*;
 pub use mosaic_primitives::contribution::{
 	EraIndex, Points, PointsListener, RewardPot, RewardSource,
 };
-use sp_runtime::{
-	helpers_128bit::multiply_by_rational_with_rounding,
-	traits::{AccountIdConversion, Saturating, UniqueSaturatedFrom, UniqueSaturatedInto, Zero},
-	Rounding,
-};
+use sp_runtime::traits::{Saturating, Zero};
 
 /// [`EraRewardPerPoint`] is in units of `1 / REWARD_PER_POINT_SCALE` of the smallest balance
 /// unit per point. 10^12 keeps the rounding loss under one unit per account and era for any
 /// realistic point count, and leaves room for pools up to 10^26 units before it overflows.
 pub const REWARD_PER_POINT_SCALE: u128 = 1_000_000_000_000;
+
+/// Storage reads and writes of making sure the pot exists on a runtime upgrade: the pot's
+/// account and the total issuance, each read and, when the existential deposit is minted,
+/// written.
+const ENSURE_POT_ACCESSES: (u64, u64) = (2, 2);
 
 sp_api::decl_runtime_apis! {
 	/// What wallets read of their rewards.
@@ -104,7 +120,7 @@ pub mod pallet {
 		/// The currency rewards are paid and emission is minted in.
 		type Currency: Mutate<Self::AccountId>;
 
-		/// Derives the pot's account.
+		/// Derives the pot's account, which holds everything the pallet owes or will share.
 		#[pallet::constant]
 		type PotId: Get<PalletId>;
 
@@ -130,12 +146,14 @@ pub mod pallet {
 	pub type OpenEra<T: Config> = StorageValue<_, EraIndex, ValueQuery>;
 
 	/// An ended era's reward per point, scaled by [`REWARD_PER_POINT_SCALE`]; absent for eras
-	/// that gave out nothing. One entry per era, kept so late claims can be worked out.
+	/// that gave out nothing. One entry per era, kept so late claims can be worked out. Eras
+	/// are counted by the chain, so they are not hashed again (`Twox64Concat`).
 	#[pallet::storage]
 	pub type EraRewardPerPoint<T: Config> =
 		StorageMap<_, Twox64Concat, EraIndex, u128, OptionQuery>;
 
-	/// What the pot owes each account; absent once everything is claimed.
+	/// What the pot owes each account; absent once everything is claimed. Accounts are chosen
+	/// by users, so they are hashed (`Blake2_128Concat`).
 	#[pallet::storage]
 	pub type Ledgers<T: Config> =
 		StorageMap<_, Blake2_128Concat, T::AccountId, Ledger<BalanceOf<T>>, OptionQuery>;
@@ -155,6 +173,7 @@ pub mod pallet {
 		}
 	}
 
+	/// Events of the rewards pallet.
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -212,6 +231,7 @@ pub mod pallet {
 		},
 	}
 
+	/// Errors of the rewards pallet.
 	#[pallet::error]
 	pub enum Error<T> {
 		/// The account is owed nothing now (an open era's points pay once it ends).
@@ -224,7 +244,8 @@ pub mod pallet {
 		/// gives one: without it, payments into the pot below the existential deposit fail.
 		fn on_runtime_upgrade() -> Weight {
 			Self::ensure_pot_exists();
-			T::DbWeight::get().reads_writes(2, 2)
+			let (reads, writes) = ENSURE_POT_ACCESSES;
+			T::DbWeight::get().reads_writes(reads, writes)
 		}
 
 		fn on_initialize(_now: BlockNumberFor<T>) -> Weight {
@@ -234,6 +255,11 @@ pub mod pallet {
 				Pool::<T>::mutate(|pool| *pool = pool.saturating_add(emission));
 			}
 			T::WeightInfo::on_initialize()
+		}
+
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
 		}
 	}
 
@@ -272,167 +298,5 @@ pub mod pallet {
 			Self::deposit_event(Event::EmissionSet { per_block });
 			Ok(())
 		}
-	}
-}
-
-impl<T: Config> Pallet<T> {
-	/// The pot's account.
-	pub fn pot_account() -> T::AccountId {
-		T::PotId::get().into_account_truncating()
-	}
-
-	/// Gives the pot its existential deposit, which is never owed, so that it can receive
-	/// any amount and pay out everything owed with `Preserve`.
-	fn ensure_pot_exists() {
-		let pot = Self::pot_account();
-		let missing = T::Currency::minimum_balance().saturating_sub(T::Currency::balance(&pot));
-		if !missing.is_zero() {
-			let _ = T::Currency::mint_into(&pot, missing);
-		}
-	}
-
-	/// `points` times `era`'s reward per point, rounded down.
-	fn share(era: EraIndex, points: Points) -> BalanceOf<T> {
-		let Some(rate) = EraRewardPerPoint::<T>::get(era) else { return Zero::zero() };
-		let share = multiply_by_rational_with_rounding(
-			points.into(),
-			rate,
-			REWARD_PER_POINT_SCALE,
-			Rounding::Down,
-		)
-		.unwrap_or(0);
-		BalanceOf::<T>::unique_saturated_from(share)
-	}
-
-	/// Works out the ledger's points if their era has ended.
-	fn settle(ledger: &mut Ledger<BalanceOf<T>>) {
-		if ledger.points > 0 && ledger.era < OpenEra::<T>::get() {
-			ledger.accrued = ledger.accrued.saturating_add(Self::share(ledger.era, ledger.points));
-			ledger.points = 0;
-		}
-	}
-
-	fn store(who: &T::AccountId, ledger: Ledger<BalanceOf<T>>) {
-		if ledger.accrued.is_zero() && ledger.points == 0 {
-			Ledgers::<T>::remove(who);
-		} else {
-			Ledgers::<T>::insert(who, ledger);
-		}
-	}
-
-	/// What a claim would pay `who` now.
-	pub fn pending(who: &T::AccountId) -> BalanceOf<T> {
-		let mut ledger = Ledgers::<T>::get(who).unwrap_or_default();
-		Self::settle(&mut ledger);
-		ledger.accrued
-	}
-
-	fn do_claim(who: &T::AccountId, by: &T::AccountId) -> DispatchResult {
-		let mut ledger = Ledgers::<T>::get(who).ok_or(Error::<T>::NothingToClaim)?;
-		Self::settle(&mut ledger);
-		let amount = ledger.accrued;
-		ensure!(!amount.is_zero(), Error::<T>::NothingToClaim);
-		T::Currency::transfer(&Self::pot_account(), who, amount, Preservation::Preserve)?;
-		ledger.accrued = Zero::zero();
-		Outstanding::<T>::mutate(|owed| *owed = owed.saturating_sub(amount));
-		Self::store(who, ledger);
-		Self::deposit_event(Event::Claimed { who: who.clone(), amount, by: by.clone() });
-		Ok(())
-	}
-
-	/// Moves `amount` owed to `who` for `era` back to the pool.
-	fn forfeit(who: &T::AccountId, era: EraIndex, amount: BalanceOf<T>) {
-		if amount.is_zero() {
-			return;
-		}
-		Outstanding::<T>::mutate(|owed| *owed = owed.saturating_sub(amount));
-		Pool::<T>::mutate(|pool| *pool = pool.saturating_add(amount));
-		Self::deposit_event(Event::Forfeited { who: who.clone(), era, amount });
-	}
-}
-
-impl<T: Config> PointsListener<T::AccountId> for Pallet<T> {
-	fn points_added(era: EraIndex, who: &T::AccountId, points: Points) {
-		let mut ledger = Ledgers::<T>::get(who).unwrap_or_default();
-		Self::settle(&mut ledger);
-		if ledger.points == 0 {
-			ledger.era = era;
-		}
-		debug_assert_eq!(ledger.era, era, "points are only added in the open era");
-		ledger.points = ledger.points.saturating_add(points);
-		Self::store(who, ledger);
-	}
-
-	fn points_removed(era: EraIndex, who: &T::AccountId, points: Points) {
-		let Some(mut ledger) = Ledgers::<T>::get(who) else { return };
-		// Only points not worked out yet can go: once a share is in `accrued` it is mixed with
-		// fees and other eras' shares, and taking it back could take money that is not a share.
-		if ledger.era != era || ledger.points == 0 {
-			return;
-		}
-		let removed = points.min(ledger.points);
-		ledger.points -= removed;
-		if era < OpenEra::<T>::get() {
-			// The era ended: the share of these points was counted in `Outstanding`.
-			Self::forfeit(who, era, Self::share(era, removed));
-		}
-		Self::store(who, ledger);
-	}
-
-	fn era_ended(era: EraIndex, total: Points) {
-		OpenEra::<T>::put(era.saturating_add(1));
-		let pool = Pool::<T>::get();
-		let pool_units: u128 = pool.unique_saturated_into();
-		let rate = (total > 0)
-			.then(|| {
-				multiply_by_rational_with_rounding(
-					pool_units,
-					REWARD_PER_POINT_SCALE,
-					total.into(),
-					Rounding::Down,
-				)
-			})
-			.flatten()
-			.unwrap_or(0);
-		let allocated = multiply_by_rational_with_rounding(
-			total.into(),
-			rate,
-			REWARD_PER_POINT_SCALE,
-			Rounding::Down,
-		)
-		.map(BalanceOf::<T>::unique_saturated_from)
-		.unwrap_or_else(Zero::zero)
-		.min(pool);
-		if !allocated.is_zero() {
-			EraRewardPerPoint::<T>::insert(era, rate);
-			Pool::<T>::put(pool.saturating_sub(allocated));
-			Outstanding::<T>::mutate(|owed| *owed = owed.saturating_add(allocated));
-		}
-		Self::deposit_event(Event::EraRewarded { era, points: total, pool, allocated });
-	}
-}
-
-impl<T: Config> RewardPot<T::AccountId, BalanceOf<T>> for Pallet<T> {
-	fn account() -> T::AccountId {
-		Self::pot_account()
-	}
-
-	fn credit(who: &T::AccountId, amount: BalanceOf<T>, source: RewardSource) {
-		if amount.is_zero() {
-			return;
-		}
-		let mut ledger = Ledgers::<T>::get(who).unwrap_or_default();
-		ledger.accrued = ledger.accrued.saturating_add(amount);
-		Self::store(who, ledger);
-		Outstanding::<T>::mutate(|owed| *owed = owed.saturating_add(amount));
-		Self::deposit_event(Event::Credited { who: who.clone(), amount, source });
-	}
-
-	fn fund(amount: BalanceOf<T>, source: RewardSource) {
-		if amount.is_zero() {
-			return;
-		}
-		Pool::<T>::mutate(|pool| *pool = pool.saturating_add(amount));
-		Self::deposit_event(Event::Funded { amount, source });
 	}
 }

@@ -68,6 +68,33 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	new_test_ext_with_emission(0)
 }
 
+/// Runs `test` in `ext`, then checks the pallet's invariants.
+fn execute_and_check<R>(mut ext: sp_io::TestExternalities, test: impl FnOnce() -> R) -> R {
+	ext.execute_with(|| {
+		let result = test();
+		Rewards::do_try_state().expect("pallet invariants hold");
+		// Under `try-runtime`, every pallet's `try_state` hook as well, as the runtime runs them.
+		#[cfg(feature = "try-runtime")]
+		<AllPalletsWithSystem as frame_support::traits::TryState<u64>>::try_state(
+			System::block_number(),
+			frame_support::traits::TryStateSelect::All,
+		)
+		.expect("every pallet's try_state hook passes");
+		result
+	})
+}
+
+/// Runs `test` in fresh externalities with `emission` per block, then checks the pallet's
+/// invariants.
+pub fn build_and_execute_with_emission<R>(emission: u64, test: impl FnOnce() -> R) -> R {
+	execute_and_check(new_test_ext_with_emission(emission), test)
+}
+
+/// Runs `test` in fresh externalities without emission, then checks the pallet's invariants.
+pub fn build_and_execute<R>(test: impl FnOnce() -> R) -> R {
+	execute_and_check(new_test_ext(), test)
+}
+
 pub fn pot() -> u64 {
 	Rewards::pot_account()
 }

@@ -22,7 +22,7 @@ fn last_event() -> RuntimeEvent {
 
 #[test]
 fn genesis_gives_the_pot_its_existential_deposit_and_sets_emission() {
-	new_test_ext_with_emission(7).execute_with(|| {
+	build_and_execute_with_emission(7, || {
 		assert_eq!(balance(pot()), ED);
 		assert_eq!(EmissionPerBlock::<Test>::get(), 7);
 		assert_eq!(<Rewards as RewardPot<u64, u64>>::account(), pot());
@@ -31,7 +31,7 @@ fn genesis_gives_the_pot_its_existential_deposit_and_sets_emission() {
 
 #[test]
 fn credits_are_claimable_at_once_and_claiming_twice_pays_once() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		pay(1, 40, RewardSource::Fee);
 		pay(1, 2, RewardSource::Royalty);
 		assert_eq!(
@@ -55,7 +55,7 @@ fn credits_are_claimable_at_once_and_claiming_twice_pays_once() {
 
 #[test]
 fn anyone_can_claim_for_another_account() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		pay(2, 30, RewardSource::Fee);
 		assert_noop!(
 			Rewards::claim_for(RuntimeOrigin::signed(9), 3),
@@ -71,7 +71,7 @@ fn anyone_can_claim_for_another_account() {
 
 #[test]
 fn a_claim_below_the_existential_deposit_of_a_new_account_fails_and_keeps_the_debt() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		pay(4, ED - 1, RewardSource::Fee);
 		assert_noop!(Rewards::claim(RuntimeOrigin::signed(4)), TokenError::BelowMinimum);
 		assert_eq!(Rewards::pending(&4), ED - 1);
@@ -84,7 +84,7 @@ fn a_claim_below_the_existential_deposit_of_a_new_account_fails_and_keeps_the_de
 
 #[test]
 fn emission_is_minted_into_the_pool_every_block_and_governance_sets_it() {
-	new_test_ext_with_emission(10).execute_with(|| {
+	build_and_execute_with_emission(10, || {
 		let issuance = Balances::total_issuance();
 		run_blocks(3);
 		assert_eq!(Pool::<Test>::get(), 30);
@@ -102,7 +102,7 @@ fn emission_is_minted_into_the_pool_every_block_and_governance_sets_it() {
 
 #[test]
 fn an_eras_pool_is_split_by_points_when_it_ends() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		fund(200, RewardSource::Slash);
 		fund(100, RewardSource::ProtocolFee);
 		assert_eq!(
@@ -131,7 +131,7 @@ fn an_eras_pool_is_split_by_points_when_it_ends() {
 
 #[test]
 fn rounding_leaves_dust_in_the_pool_never_more_than_was_put_in() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		fund(100, RewardSource::Slash);
 		for who in 1..=3 {
 			add_points(0, who, 1);
@@ -149,7 +149,7 @@ fn rounding_leaves_dust_in_the_pool_never_more_than_was_put_in() {
 
 #[test]
 fn an_era_without_points_carries_its_pool_to_the_next() {
-	new_test_ext_with_emission(5).execute_with(|| {
+	build_and_execute_with_emission(5, || {
 		run_blocks(2);
 		end_era(0, 0);
 		assert_eq!(Pool::<Test>::get(), 10);
@@ -163,7 +163,7 @@ fn an_era_without_points_carries_its_pool_to_the_next() {
 
 #[test]
 fn earlier_era_shares_are_worked_out_when_new_points_arrive() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		fund(60, RewardSource::Slash);
 		add_points(0, 1, 3);
 		add_points(0, 2, 3);
@@ -184,7 +184,7 @@ fn earlier_era_shares_are_worked_out_when_new_points_arrive() {
 
 #[test]
 fn revoked_points_in_an_open_era_just_stop_counting() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		fund(90, RewardSource::Slash);
 		add_points(0, 1, 2);
 		add_points(0, 2, 1);
@@ -197,7 +197,7 @@ fn revoked_points_in_an_open_era_just_stop_counting() {
 
 #[test]
 fn revoked_points_of_an_ended_era_give_their_share_back_to_the_pool() {
-	new_test_ext().execute_with(|| {
+	build_and_execute(|| {
 		fund(90, RewardSource::Slash);
 		add_points(0, 1, 2);
 		add_points(0, 2, 1);
@@ -221,6 +221,26 @@ fn revoked_points_of_an_ended_era_give_their_share_back_to_the_pool() {
 		assert_eq!(Rewards::pending(&2), 7);
 		assert_eq!(Pool::<Test>::get(), 30);
 		assert_eq!(Outstanding::<Test>::get(), 45 + 7);
+	});
+}
+
+#[test]
+fn debts_the_pot_cannot_cover_are_caught() {
+	build_and_execute(|| {
+		pay(1, 40, RewardSource::Fee);
+		fund(10, RewardSource::Slash);
+		assert_ok!(Rewards::do_try_state());
+
+		// Owing more than the pot holds.
+		Outstanding::<Test>::mutate(|owed| *owed += 1);
+		assert!(Rewards::do_try_state().is_err());
+		Outstanding::<Test>::mutate(|owed| *owed -= 1);
+
+		// An account that can claim more than is outstanding.
+		Ledgers::<Test>::mutate(1, |ledger| ledger.as_mut().unwrap().accrued += 1);
+		assert!(Rewards::do_try_state().is_err());
+		Ledgers::<Test>::mutate(1, |ledger| ledger.as_mut().unwrap().accrued -= 1);
+		assert_ok!(Rewards::do_try_state());
 	});
 }
 
@@ -262,7 +282,7 @@ mod conservation {
 		/// and nothing paid out ever exceeds what entered the pot.
 		#[test]
 		fn the_pot_never_pays_out_more_than_entered(ops in prop::collection::vec(op(), 1..80), emission in 0u64..500) {
-			new_test_ext_with_emission(emission).execute_with(|| {
+			build_and_execute_with_emission(emission, || {
 				let issuance = Balances::total_issuance();
 				let mut era: EraIndex = 0;
 				let mut era_points: Points = 0;
@@ -312,6 +332,7 @@ mod conservation {
 					prop_assert!(paid <= entered);
 					prop_assert_eq!(balance(pot()), ED + entered - paid);
 					prop_assert_eq!(Balances::total_issuance(), issuance + minted);
+					prop_assert_eq!(Rewards::do_try_state(), Ok(()));
 				}
 				// End the era and pay everyone: what is left is the pool and rounding dust.
 				end_era(era, era_points);

@@ -7,7 +7,7 @@ use crate::Pallet as RoundsPallet;
 use frame_benchmarking::v2::*;
 use frame_support::traits::fungible::Mutate;
 use frame_system::RawOrigin;
-use sp_runtime::traits::Bounded;
+use mosaic_primitives::rounds::{JobEnd, JobObserver};
 
 fn funded<T: Config>(who: &T::AccountId) {
 	let amount = T::Currency::minimum_balance().saturating_mul(1_000_000_000u32.into());

@@ -37,6 +37,30 @@
 //!
 //! The pallet knows the jobs pallet, the registry, the blob store, the ledger and the pot
 //! only through small traits.
+//!
+//! ## Dispatchable functions
+//!
+//! * [`Pallet::create_round`]: signed, the base version's owner or a sponsor on a base opened
+//!   to rounds — opens a round and holds its budget.
+//! * [`Pallet::join_public`]: signed, any account once per round — joins with a public dataset
+//!   shard, whose training job the budget pays for.
+//! * [`Pallet::join_private`]: signed, any account once per round — joins with parameters
+//!   trained locally on private data.
+//! * [`Pallet::aggregate`]: signed, anyone — once joining has closed and training has ended,
+//!   submits the aggregation job (or fails the round).
+//! * [`Pallet::finalize`]: signed, anyone — once the aggregation has ended, publishes the new
+//!   version and pays out the budget (or fails the round).
+//! * [`Pallet::set_base_open`]: signed, the model's owner — opens or closes a base version to
+//!   rounds by anyone.
+//!
+//! ## Where the code lives
+//!
+//! `lib.rs` holds the pallet (configuration, storage, events, errors, hooks, calls);
+//! `shards.rs` joining, `budget.rs` spending the budget, `aggregation.rs` the aggregation
+//! job, `settlement.rs` ending a round, `impls.rs` the [`JobObserver`] the jobs pallet
+//! reports to, `try_state.rs` the invariants.
+//!
+//! [`JobObserver`]: mosaic_primitives::rounds::JobObserver
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs)]
@@ -45,13 +69,20 @@ extern crate alloc;
 
 pub use pallet::*;
 
+mod aggregation;
 #[cfg(feature = "runtime-benchmarks")]
 mod benchmarking;
+mod budget;
+pub mod impls;
 pub mod migrations;
 #[cfg(test)]
 mod mock;
+mod settlement;
+mod shards;
 #[cfg(test)]
 mod tests;
+#[cfg(any(feature = "try-runtime", test))]
+mod try_state;
 pub mod types;
 pub mod weights;
 
@@ -59,26 +90,20 @@ pub use types::*;
 pub use weights::WeightInfo;
 
 use alloc::vec::Vec;
-use codec::Encode;
 use frame_support::{
 	pallet_prelude::*,
-	storage::{with_transaction, TransactionOutcome},
-	traits::{
-		fungible::{Inspect, InspectHold, Mutate, MutateHold},
-		tokens::{Fortitude, Precision, Restriction},
-	},
+	traits::fungible::{Inspect, InspectHold, Mutate, MutateHold},
 };
 use frame_system::pallet_prelude::*;
 use mosaic_primitives::{
 	blob::{BlobInspect, BlobReferences, BlobStore},
-	contribution::{
-		ContributionKind, Points, RecordContribution, RewardPot, RewardSource, Subject,
-	},
+	contribution::{Points, RecordContribution, RewardPot},
 	model::ModelRegistry,
-	rounds::{AggregationManifest, JobEnd, JobObserver, ManifestEntry, RoundJob, RoundJobs},
+	rounds::{AggregationManifest, ManifestEntry, RoundJob, RoundJobs},
 };
 use sp_runtime::traits::{Saturating, Zero};
 
+/// The target of this pallet's log lines.
 const LOG_TARGET: &str = "runtime::rounds";
 
 /// Creates what the benchmarks need through the other pallets, which this pallet sees only
@@ -145,7 +170,8 @@ pub mod pallet {
 			+ BlobStore<Self::AccountId, BalanceOf<Self>>;
 
 		/// The jobs pallet, which runs the training and aggregation jobs and reports their
-		/// ends to [`Pallet`] as its [`JobObserver`].
+		/// ends to [`Pallet`] as its
+		/// [`JobObserver`](mosaic_primitives::rounds::JobObserver).
 		type Jobs: RoundJobs<Self::AccountId, BalanceOf<Self>, BlockNumberFor<Self>>;
 
 		/// The rewards pot the budget is paid through.
@@ -154,15 +180,18 @@ pub mod pallet {
 		/// The attestation ledger.
 		type Contributions: RecordContribution<Self::AccountId>;
 
-		/// Most shards in a round.
+		/// Most shards in a round: bounds a round's verdicts and the shards aggregation and
+		/// finalization go through (their weights are charged for this many).
 		#[pallet::constant]
 		type MaxShards: Get<u32>;
 
-		/// Held from each shard's owner while its round runs.
+		/// Held from each shard's owner while its round runs: what joining costs, so shards
+		/// cannot be spammed.
 		#[pallet::constant]
 		type ShardDeposit: Get<BalanceOf<Self>>;
 
-		/// Longest joining period, in blocks.
+		/// Longest joining period, in blocks: bounds how long a round can keep its budget and
+		/// its shards' deposits held before it can be aggregated.
 		#[pallet::constant]
 		type MaxJoinPeriod: Get<BlockNumberFor<Self>>;
 
@@ -197,16 +226,22 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type NextRoundId<T: Config> = StorageValue<_, RoundId, ValueQuery>;
 
-	/// Every round, by id. Finished rounds stay as a record (their shards do not).
+	/// Every round, by id. Finished rounds stay as a record (their shards do not). Ids are
+	/// assigned by the chain in sequence, so they are not hashed again for balance
+	/// (`Twox64Concat`).
 	#[pallet::storage]
 	pub type Rounds<T: Config> = StorageMap<_, Twox64Concat, RoundId, RoundInfoOf<T>, OptionQuery>;
 
 	/// The shards of running rounds, by round and shard number; removed when the round ends.
+	/// Both keys are assigned by the chain (`Twox64Concat`); the round comes first so a
+	/// round's shards are one prefix.
 	#[pallet::storage]
 	pub type Shards<T: Config> =
 		StorageDoubleMap<_, Twox64Concat, RoundId, Twox64Concat, u32, ShardOf<T>, OptionQuery>;
 
-	/// Which shard each account contributed to a running round (one per account).
+	/// Which shard each account contributed to a running round (one per account). Accounts
+	/// are chosen by users, so they are hashed (`Blake2_128Concat`); the round id is the
+	/// chain's (`Twox64Concat`).
 	#[pallet::storage]
 	pub type Joined<T: Config> = StorageDoubleMap<
 		_,
@@ -220,7 +255,8 @@ pub mod pallet {
 
 	/// Base versions their model's owner opened to rounds by anyone, with the owner who did:
 	/// that owner consents to publish the round's result as a new version (and to hold its
-	/// deposit). A later owner of the model must open it again.
+	/// deposit). A later owner of the model must open it again. Model ids and version
+	/// numbers are assigned by the registry in sequence (`Twox64Concat`).
 	#[pallet::storage]
 	pub type OpenBases<T: Config> = StorageDoubleMap<
 		_,
@@ -233,10 +269,12 @@ pub mod pallet {
 	>;
 
 	/// The round (and shard, for training jobs) of each running job this pallet submitted.
+	/// Job ids are assigned by the jobs pallet in sequence (`Twox64Concat`).
 	#[pallet::storage]
 	pub type RoundOfJob<T: Config> =
 		StorageMap<_, Twox64Concat, JobId, (RoundId, Option<u32>), OptionQuery>;
 
+	/// Events of the rounds pallet.
 	#[pallet::event]
 	#[pallet::generate_deposit(pub(super) fn deposit_event)]
 	pub enum Event<T: Config> {
@@ -374,6 +412,7 @@ pub mod pallet {
 		},
 	}
 
+	/// Errors of the rounds pallet.
 	#[pallet::error]
 	pub enum Error<T> {
 		/// No round with this id.
@@ -420,6 +459,14 @@ pub mod pallet {
 		TrainingRunning,
 		/// The round's aggregation has not ended yet.
 		NotAggregated,
+	}
+
+	#[pallet::hooks]
+	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		#[cfg(feature = "try-runtime")]
+		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
+			Self::do_try_state()
+		}
 	}
 
 	#[pallet::call]
@@ -637,36 +684,7 @@ pub mod pallet {
 				clip_milli: info.settings.clip_milli,
 				trim: info.settings.trim,
 			};
-			let submitted = with_transaction(|| {
-				let result = (|| -> Result<(BlobHash, JobId, BalanceOf<T>), DispatchError> {
-					let manifest = T::Blobs::store(&info.creator, manifest.encode())?;
-					let aggregation = RoundJob::Aggregation {
-						parameters: info.base_parameters,
-						manifest,
-						validation: info.validation,
-					};
-					let escrow = T::Jobs::escrow(
-						aggregation,
-						info.settings.replication,
-						info.settings.fee_per_worker,
-					)?;
-					Self::release_for_job(&info, escrow)?;
-					let job = T::Jobs::submit(
-						&info.creator,
-						info.model,
-						info.base,
-						aggregation,
-						info.settings.replication,
-						info.settings.fee_per_worker,
-						now.saturating_add(info.settings.job_period),
-					)?;
-					Ok((manifest, job, escrow))
-				})();
-				match result {
-					Ok(done) => TransactionOutcome::Commit(Ok(done)),
-					Err(e) => TransactionOutcome::Rollback(Err(e)),
-				}
-			});
+			let submitted = Self::submit_aggregation(&info, &manifest, now);
 			match submitted {
 				Ok((manifest, job, escrow)) => {
 					info.spent = info.spent.saturating_add(escrow);
@@ -739,66 +757,7 @@ pub mod pallet {
 				},
 			};
 
-			let subject = Subject::Round(round);
-			let left = info.budget.saturating_sub(info.spent);
-			let mut paid = BalanceOf::<T>::zero();
-			if let Some(base) = T::Models::version(info.model, info.base) {
-				let amount = base.royalty.mul_floor(left);
-				if Self::pay_from_budget(&info, &base.owner, amount) {
-					paid = paid.saturating_add(amount);
-					Self::deposit_event(Event::OwnerRewarded {
-						round,
-						owner: base.owner.clone(),
-						amount,
-					});
-				}
-				Self::record(
-					round,
-					&base.owner,
-					ContributionKind::Model,
-					subject,
-					T::ModelPoints::get(),
-					parameters,
-				);
-			}
-			let data_pool = left.saturating_sub(paid);
-			let total_rows: u64 = accepted.iter().map(|(_, s, _)| u64::from(s.rows)).sum();
-			for (shard_index, shard, update) in &accepted {
-				let amount = share(data_pool, shard.rows, total_rows);
-				if Self::pay_from_budget(&info, &shard.owner, amount) {
-					paid = paid.saturating_add(amount);
-					Self::deposit_event(Event::ShardRewarded {
-						round,
-						shard: *shard_index,
-						owner: shard.owner.clone(),
-						amount,
-					});
-				}
-				let points = (T::DataPoints::get().saturating_mul(shard.rows.into())
-					/ total_rows.max(1))
-				.max(1);
-				Self::record(round, &shard.owner, ContributionKind::Data, subject, points, *update);
-			}
-			let refunded = T::Currency::release(
-				&HoldReason::RoundBudget.into(),
-				&info.creator,
-				left.saturating_sub(paid),
-				Precision::BestEffort,
-			)
-			.unwrap_or_else(|_| Zero::zero());
-			let _ = T::Blobs::remove_ref(&parameters);
-			Self::close(round, &info);
-			Rounds::<T>::insert(
-				round,
-				RoundInfo { status: RoundStatus::Completed { version }, ..info },
-			);
-			Self::deposit_event(Event::RoundCompleted {
-				round,
-				version,
-				compute: info.spent,
-				paid,
-				refunded,
-			});
+			Self::end_completed(round, info, version, parameters, &accepted);
 			Ok(weight)
 		}
 
@@ -829,213 +788,4 @@ pub mod pallet {
 			Ok(())
 		}
 	}
-}
-
-impl<T: Config> Pallet<T> {
-	/// The open round `round`, if `who` may join it with a shard of `rows` rows.
-	fn joinable(
-		round: RoundId,
-		who: &T::AccountId,
-		rows: u32,
-	) -> Result<RoundInfoOf<T>, DispatchError> {
-		let info = Rounds::<T>::get(round).ok_or(Error::<T>::UnknownRound)?;
-		ensure!(info.status == RoundStatus::Open, Error::<T>::NotOpen);
-		ensure!(
-			frame_system::Pallet::<T>::block_number() <= info.join_until,
-			Error::<T>::JoiningClosed
-		);
-		ensure!(!Joined::<T>::contains_key(round, who), Error::<T>::AlreadyJoined);
-		ensure!(info.shard_count < T::MaxShards::get(), Error::<T>::TooManyShards);
-		ensure!(rows >= 1, Error::<T>::NoRows);
-		Ok(info)
-	}
-
-	/// Holds the shard deposit and records a new shard; returns its number.
-	fn add_shard(
-		round: RoundId,
-		info: &mut RoundInfoOf<T>,
-		who: &T::AccountId,
-		rows: u32,
-		kind: ShardKind,
-		status: ShardStatus,
-	) -> Result<u32, DispatchError> {
-		let deposit = T::ShardDeposit::get();
-		T::Currency::hold(&HoldReason::ShardDeposit.into(), who, deposit)
-			.map_err(|_| Error::<T>::InsufficientBalance)?;
-		let shard = info.shard_count;
-		info.shard_count = shard.saturating_add(1);
-		Shards::<T>::insert(
-			round,
-			shard,
-			Shard { owner: who.clone(), rows, kind, status, deposit },
-		);
-		Joined::<T>::insert(round, who, shard);
-		Ok(shard)
-	}
-
-	/// What the round's aggregation job will hold in escrow.
-	fn aggregation_escrow(
-		parameters: BlobHash,
-		validation: BlobHash,
-		settings: &RoundSettingsOf<T>,
-	) -> Result<BalanceOf<T>, DispatchError> {
-		// The manifest is stored only at aggregation; its hash does not change the escrow.
-		let job = RoundJob::Aggregation { parameters, manifest: [0; 32], validation };
-		T::Jobs::escrow(job, settings.replication, settings.fee_per_worker)
-	}
-
-	/// Releases `escrow` of the round's budget to its creator, for a job's escrow to take it
-	/// at once (in the same transaction); the caller adds it to `spent`.
-	fn release_for_job(info: &RoundInfoOf<T>, escrow: BalanceOf<T>) -> DispatchResult {
-		ensure!(escrow <= info.budget.saturating_sub(info.spent), Error::<T>::BudgetExhausted);
-		T::Currency::release(
-			&HoldReason::RoundBudget.into(),
-			&info.creator,
-			escrow,
-			Precision::Exact,
-		)?;
-		Ok(())
-	}
-
-	/// Moves `amount` of the round's budget into the rewards pot, owed to `who`; whether it
-	/// was paid (nothing is for a zero amount).
-	fn pay_from_budget(info: &RoundInfoOf<T>, who: &T::AccountId, amount: BalanceOf<T>) -> bool {
-		if amount.is_zero() {
-			return false;
-		}
-		let moved = T::Currency::transfer_on_hold(
-			&HoldReason::RoundBudget.into(),
-			&info.creator,
-			&T::Rewards::account(),
-			amount,
-			Precision::Exact,
-			Restriction::Free,
-			Fortitude::Force,
-		);
-		if moved.is_ok() {
-			T::Rewards::credit(who, amount, RewardSource::RoundBudget);
-		}
-		moved.is_ok()
-	}
-
-	/// The shards with an update, in shard order: what the manifest lists, and the order of
-	/// the verdicts.
-	fn trained_shards(round: RoundId, count: u32) -> Vec<(u32, ShardOf<T>, BlobHash)> {
-		(0..count)
-			.filter_map(|index| {
-				let shard = Shards::<T>::get(round, index)?;
-				match shard.status {
-					ShardStatus::Trained { update } => Some((index, shard, update)),
-					_ => None,
-				}
-			})
-			.collect()
-	}
-
-	/// Records a contribution; a record the ledger refuses is logged and skipped.
-	fn record(
-		round: RoundId,
-		who: &T::AccountId,
-		kind: ContributionKind,
-		subject: Subject,
-		points: Points,
-		evidence: [u8; 32],
-	) {
-		if let Err(e) = T::Contributions::record(who, kind, subject, points, evidence) {
-			log::warn!(target: LOG_TARGET, "round {round}: {kind:?} contribution not recorded: {e:?}");
-		}
-	}
-
-	/// Ends a round as failed: what is left of the budget goes back, shards are released.
-	fn end_failed(round: RoundId, info: RoundInfoOf<T>, reason: RoundFailure) {
-		let left = info.budget.saturating_sub(info.spent);
-		let refunded = T::Currency::release(
-			&HoldReason::RoundBudget.into(),
-			&info.creator,
-			left,
-			Precision::BestEffort,
-		)
-		.unwrap_or_else(|_| Zero::zero());
-		if let RoundStatus::Aggregated { parameters: Some(parameters), .. } = info.status {
-			let _ = T::Blobs::remove_ref(&parameters);
-		}
-		Self::close(round, &info);
-		Rounds::<T>::insert(round, RoundInfo { status: RoundStatus::Failed(reason), ..info });
-		Self::deposit_event(Event::RoundFailed { round, reason, refunded });
-	}
-
-	/// Releases everything a round's shards hold (deposits, update references) and the
-	/// validation set's reference, and removes the shards.
-	fn close(round: RoundId, info: &RoundInfoOf<T>) {
-		for index in 0..info.shard_count {
-			let Some(shard) = Shards::<T>::take(round, index) else { continue };
-			let _ = T::Currency::release(
-				&HoldReason::ShardDeposit.into(),
-				&shard.owner,
-				shard.deposit,
-				Precision::BestEffort,
-			);
-			if let ShardStatus::Trained { update } = shard.status {
-				let _ = T::Blobs::remove_ref(&update);
-			}
-			Joined::<T>::remove(round, &shard.owner);
-		}
-		let _ = T::Blobs::remove_ref(&info.validation);
-	}
-}
-
-impl<T: Config> JobObserver for Pallet<T> {
-	fn owns(job: JobId) -> bool {
-		RoundOfJob::<T>::contains_key(job)
-	}
-
-	fn job_ended(job: JobId, end: JobEnd) {
-		let Some((round, shard)) = RoundOfJob::<T>::take(job) else { return };
-		let Some(mut info) = Rounds::<T>::get(round) else { return };
-		match shard {
-			Some(index) => {
-				info.training = info.training.saturating_sub(1);
-				if let Some(mut entry) = Shards::<T>::get(round, index) {
-					let update = match end {
-						JobEnd::Settled { parameters: Some(update), .. } => {
-							T::Blobs::add_ref(&update).ok().map(|_| update)
-						},
-						_ => None,
-					};
-					entry.status = match update {
-						Some(update) => {
-							Self::deposit_event(Event::ShardTrained {
-								round,
-								shard: index,
-								update,
-							});
-							ShardStatus::Trained { update }
-						},
-						None => {
-							Self::deposit_event(Event::ShardDropped { round, shard: index });
-							ShardStatus::Dropped
-						},
-					};
-					Shards::<T>::insert(round, index, entry);
-				}
-			},
-			None => {
-				let (parameters, verdicts) = match end {
-					JobEnd::Settled { parameters: Some(p), verdicts } => {
-						(T::Blobs::add_ref(&p).ok().map(|_| p), verdicts)
-					},
-					_ => (None, Vec::new()),
-				};
-				info.status = RoundStatus::Aggregated {
-					parameters,
-					verdicts: BoundedVec::truncate_from(verdicts),
-				};
-				Self::deposit_event(Event::RoundAggregated { round, parameters });
-			},
-		}
-		Rounds::<T>::insert(round, info);
-	}
-
-	/// `RoundOfJob`, the round, a shard and a blob reference: read and written once each.
-	const MAX_END_ACCESSES: (u64, u64) = (4, 4);
 }

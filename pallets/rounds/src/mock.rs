@@ -332,3 +332,18 @@ impl BenchmarkHelper<u64> for MockHelper {
 		hash
 	}
 }
+
+/// Runs `test` in fresh externalities, then checks the pallet's invariants.
+pub fn build_and_execute(test: impl FnOnce()) {
+	new_test_ext().execute_with(|| {
+		test();
+		MosaicRounds::do_try_state().expect("pallet invariants hold");
+		// Under `try-runtime`, every pallet's `try_state` hook as well, as the runtime runs them.
+		#[cfg(feature = "try-runtime")]
+		<AllPalletsWithSystem as frame_support::traits::TryState<u64>>::try_state(
+			System::block_number(),
+			frame_support::traits::TryStateSelect::All,
+		)
+		.expect("every pallet's try_state hook passes");
+	});
+}

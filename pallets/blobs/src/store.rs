@@ -1,0 +1,61 @@
+//! Adding a sealed blob: storing bytes for an account, and making room for it over an
+//! unverified remote claim of the same hash.
+
+use frame_support::{dispatch::DispatchResult, ensure, pallet_prelude::DispatchError, traits::Get};
+use mosaic_primitives::blob::offchain_key;
+
+use crate::{BlobHash, BlobInfo, BlobStatus, Blobs, Config, Error, Event, Pallet};
+
+impl<T: Config> Pallet<T> {
+	/// Stores `bytes` as a sealed blob of `who` (see [`Pallet::store`]).
+	pub(crate) fn do_store(who: &T::AccountId, bytes: &[u8]) -> Result<BlobHash, DispatchError> {
+		ensure!(!bytes.is_empty(), Error::<T>::EmptyBlob);
+		let size = bytes.len() as u64;
+		ensure!(size <= T::MaxBlobSize::get(), Error::<T>::BlobTooLarge);
+		let hash = sp_io::hashing::blake2_256(bytes);
+
+		Self::make_room(&hash)?;
+		let deposit = Self::deposit_for(size);
+		Self::hold_deposit(who, deposit)?;
+		sp_io::offchain_index::set(&offchain_key(&hash), bytes);
+		Blobs::<T>::insert(
+			hash,
+			BlobInfo {
+				byte_len: size,
+				owner: who.clone(),
+				deposit,
+				status: BlobStatus::Sealed,
+				refs: 0,
+				created_at: frame_system::Pallet::<T>::block_number(),
+			},
+		);
+
+		Self::deposit_event(Event::BlobStored {
+			hash,
+			owner: who.clone(),
+			byte_len: size,
+			deposit,
+		});
+		Ok(hash)
+	}
+
+	/// Frees `hash` for a new entry: fine if there is none; an unverified remote
+	/// registration is dropped (its deposit released, [`Event::RemoteReplaced`]); any other
+	/// entry is [`Error::AlreadyExists`].
+	pub(crate) fn make_room(hash: &BlobHash) -> DispatchResult {
+		let Some(existing) = Blobs::<T>::get(hash) else { return Ok(()) };
+		match existing.status {
+			BlobStatus::Remote { .. } if existing.refs == 0 => {
+				Blobs::<T>::remove(hash);
+				let deposit_released = Self::release_deposit(&existing.owner, existing.deposit)?;
+				Self::deposit_event(Event::RemoteReplaced {
+					hash: *hash,
+					previous_owner: existing.owner,
+					deposit_released,
+				});
+				Ok(())
+			},
+			_ => Err(Error::<T>::AlreadyExists.into()),
+		}
+	}
+}

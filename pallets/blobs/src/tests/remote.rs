@@ -1,0 +1,91 @@
+//! Tests of remote blobs registered by URI.
+
+use super::*;
+
+#[test]
+fn register_uri_holds_a_deposit_for_the_uri_only() {
+	let mut ext = new_test_ext();
+	let hash = [28u8; 32];
+	execute_and_check(&mut ext, || {
+		let link = uri("https://models.example.com/mnist-8.onnx");
+		let expected = deposit(link.len() as u64);
+		let issuance_before = issuance();
+
+		assert_ok!(Blobs::register_uri(signed(ALICE), hash, MAX_BLOB, link.clone()));
+
+		assert_eq!(held(ALICE), expected);
+		assert_eq!(free(ALICE), INITIAL_BALANCE - expected);
+		assert_eq!(issuance(), issuance_before);
+		assert_eq!(
+			Entries::<Test>::get(hash),
+			Some(BlobInfo {
+				byte_len: MAX_BLOB,
+				owner: ALICE,
+				deposit: expected,
+				status: BlobStatus::Remote { uri: link.clone() },
+				refs: 0,
+				created_at: 1,
+			})
+		);
+		System::assert_last_event(
+			Event::UriRegistered {
+				hash,
+				owner: ALICE,
+				byte_len: MAX_BLOB,
+				uri: link,
+				deposit: expected,
+			}
+			.into(),
+		);
+
+		assert_ok!(Blobs::register_uri(signed(BOB), [29u8; 32], 1, uri("http://10.0.0.1/x")));
+		assert_ok!(Blobs::register_uri(signed(BOB), [30u8; 32], 1, uri("ipfs://bafy")));
+	});
+	// Nothing is indexed for a remote blob.
+	assert_eq!(indexed(&mut ext, &hash), None);
+}
+
+#[test]
+fn register_uri_errors() {
+	build_and_execute(|| {
+		let hash = [31u8; 32];
+		for bad in ["ftp://example.com/x", "https://", "HTTPS://example.com", "https://a b", ""] {
+			assert_noop!(
+				Blobs::register_uri(signed(ALICE), hash, 10, uri(bad)),
+				Error::<Test>::InvalidUri
+			);
+		}
+		assert_noop!(
+			Blobs::register_uri(signed(ALICE), hash, 0, uri("ipfs://cid")),
+			Error::<Test>::EmptyBlob
+		);
+		assert_noop!(
+			Blobs::register_uri(signed(ALICE), hash, MAX_BLOB + 1, uri("ipfs://cid")),
+			Error::<Test>::BlobTooLarge
+		);
+		// 10 + 2 * 10 = 30 > 20 - existential deposit.
+		assert_noop!(
+			Blobs::register_uri(signed(POOR), hash, 10, uri("ipfs://cid")),
+			TokenError::FundsUnavailable
+		);
+
+		// Any existing entry blocks a registration: remote, uploading or sealed.
+		assert_ok!(Blobs::register_uri(signed(ALICE), hash, 10, uri("ipfs://cid")));
+		assert_noop!(
+			Blobs::register_uri(signed(BOB), hash, 10, uri("ipfs://other")),
+			Error::<Test>::AlreadyExists
+		);
+		let uploading = [32u8; 32];
+		assert_ok!(Blobs::begin_upload(signed(ALICE), uploading, 10));
+		assert_noop!(
+			Blobs::register_uri(signed(BOB), uploading, 10, uri("ipfs://cid")),
+			Error::<Test>::AlreadyExists
+		);
+		let small = data(8, 33);
+		assert_ok!(Blobs::store(signed(ALICE), inline(&small)));
+		assert_noop!(
+			Blobs::register_uri(signed(BOB), blake2_256(&small), 8, uri("ipfs://cid")),
+			Error::<Test>::AlreadyExists
+		);
+	});
+}

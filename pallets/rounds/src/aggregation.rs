@@ -1,0 +1,89 @@
+//! The aggregation job: what it escrows, which updates it combines, and submitting it.
+
+use alloc::vec::Vec;
+use codec::Encode;
+use frame_support::{
+	pallet_prelude::DispatchError,
+	storage::{with_transaction, TransactionOutcome},
+};
+use frame_system::pallet_prelude::BlockNumberFor;
+use mosaic_primitives::{
+	blob::BlobStore,
+	rounds::{AggregationManifest, RoundJob, RoundJobs},
+};
+use sp_runtime::traits::Saturating;
+
+use crate::{
+	BalanceOf, BlobHash, Config, JobId, Pallet, RoundId, RoundInfoOf, RoundSettingsOf, ShardOf,
+	ShardStatus, Shards,
+};
+
+/// Stands in for the manifest's hash when the aggregation escrow is worked out before the
+/// manifest is stored: the hash does not change the escrow.
+const MANIFEST_PLACEHOLDER: BlobHash = [0; 32];
+
+impl<T: Config> Pallet<T> {
+	/// What the round's aggregation job will hold in escrow.
+	pub(crate) fn aggregation_escrow(
+		parameters: BlobHash,
+		validation: BlobHash,
+		settings: &RoundSettingsOf<T>,
+	) -> Result<BalanceOf<T>, DispatchError> {
+		let job = RoundJob::Aggregation { parameters, manifest: MANIFEST_PLACEHOLDER, validation };
+		T::Jobs::escrow(job, settings.replication, settings.fee_per_worker)
+	}
+
+	/// The shards with an update, in shard order: what the manifest lists, and the order of
+	/// the verdicts.
+	pub(crate) fn trained_shards(round: RoundId, count: u32) -> Vec<(u32, ShardOf<T>, BlobHash)> {
+		(0..count)
+			.filter_map(|index| {
+				let shard = Shards::<T>::get(round, index)?;
+				match shard.status {
+					ShardStatus::Trained { update } => Some((index, shard, update)),
+					_ => None,
+				}
+			})
+			.collect()
+	}
+
+	/// Stores `manifest` as a blob of the round's creator and submits the aggregation job
+	/// over it, its escrow released from the budget: all of it or, on any error, none of it.
+	/// Returns the manifest's hash, the job and its escrow (the caller adds it to `spent`).
+	pub(crate) fn submit_aggregation(
+		info: &RoundInfoOf<T>,
+		manifest: &AggregationManifest,
+		now: BlockNumberFor<T>,
+	) -> Result<(BlobHash, JobId, BalanceOf<T>), DispatchError> {
+		with_transaction(|| {
+			let result = (|| -> Result<(BlobHash, JobId, BalanceOf<T>), DispatchError> {
+				let manifest = T::Blobs::store(&info.creator, manifest.encode())?;
+				let aggregation = RoundJob::Aggregation {
+					parameters: info.base_parameters,
+					manifest,
+					validation: info.validation,
+				};
+				let escrow = T::Jobs::escrow(
+					aggregation,
+					info.settings.replication,
+					info.settings.fee_per_worker,
+				)?;
+				Self::release_for_job(info, escrow)?;
+				let job = T::Jobs::submit(
+					&info.creator,
+					info.model,
+					info.base,
+					aggregation,
+					info.settings.replication,
+					info.settings.fee_per_worker,
+					now.saturating_add(info.settings.job_period),
+				)?;
+				Ok((manifest, job, escrow))
+			})();
+			match result {
+				Ok(done) => TransactionOutcome::Commit(Ok(done)),
+				Err(e) => TransactionOutcome::Rollback(Err(e)),
+			}
+		})
+	}
+}

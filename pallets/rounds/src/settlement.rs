@@ -1,0 +1,141 @@
+//! Ending a round: paying out and attesting a completed round, failing a round, and
+//! releasing what its shards hold.
+
+use frame_support::traits::{fungible::MutateHold, tokens::Precision, Get};
+use mosaic_primitives::{
+	blob::BlobReferences,
+	contribution::{ContributionKind, Points, RecordContribution, Subject},
+	model::ModelRegistry,
+};
+use sp_runtime::traits::{Saturating, Zero};
+
+use crate::{
+	share, BalanceOf, BlobHash, Config, Event, HoldReason, Joined, Pallet, RoundFailure, RoundId,
+	RoundInfo, RoundInfoOf, RoundStatus, Rounds, ShardOf, ShardStatus, Shards, VersionNumber,
+	LOG_TARGET,
+};
+
+impl<T: Config> Pallet<T> {
+	/// Records a contribution; a record the ledger refuses is logged and skipped.
+	pub(crate) fn record(
+		round: RoundId,
+		who: &T::AccountId,
+		kind: ContributionKind,
+		subject: Subject,
+		points: Points,
+		evidence: [u8; 32],
+	) {
+		if let Err(e) = T::Contributions::record(who, kind, subject, points, evidence) {
+			log::warn!(target: LOG_TARGET, "round {round}: {kind:?} contribution not recorded: {e:?}");
+		}
+	}
+
+	/// Ends a round as failed: what is left of the budget goes back, shards are released.
+	pub(crate) fn end_failed(round: RoundId, info: RoundInfoOf<T>, reason: RoundFailure) {
+		let left = info.budget.saturating_sub(info.spent);
+		let refunded = T::Currency::release(
+			&HoldReason::RoundBudget.into(),
+			&info.creator,
+			left,
+			Precision::BestEffort,
+		)
+		.unwrap_or_else(|_| Zero::zero());
+		if let RoundStatus::Aggregated { parameters: Some(parameters), .. } = info.status {
+			let _ = T::Blobs::remove_ref(&parameters);
+		}
+		Self::close(round, &info);
+		Rounds::<T>::insert(round, RoundInfo { status: RoundStatus::Failed(reason), ..info });
+		Self::deposit_event(Event::RoundFailed { round, reason, refunded });
+	}
+
+	/// Releases everything a round's shards hold (deposits, update references) and the
+	/// validation set's reference, and removes the shards.
+	pub(crate) fn close(round: RoundId, info: &RoundInfoOf<T>) {
+		for index in 0..info.shard_count {
+			let Some(shard) = Shards::<T>::take(round, index) else { continue };
+			let _ = T::Currency::release(
+				&HoldReason::ShardDeposit.into(),
+				&shard.owner,
+				shard.deposit,
+				Precision::BestEffort,
+			);
+			if let ShardStatus::Trained { update } = shard.status {
+				let _ = T::Blobs::remove_ref(&update);
+			}
+			Joined::<T>::remove(round, &shard.owner);
+		}
+		let _ = T::Blobs::remove_ref(&info.validation);
+	}
+
+	/// Ends a round as completed with `version` published from `parameters`: pays the base
+	/// version's owner its royalty rate of the budget left after the jobs and the `accepted`
+	/// shards' owners the rest by rows, through the rewards pot, attests their contributions,
+	/// gives back any rounding rest and releases what the shards hold.
+	pub(crate) fn end_completed(
+		round: RoundId,
+		info: RoundInfoOf<T>,
+		version: VersionNumber,
+		parameters: BlobHash,
+		accepted: &[(u32, ShardOf<T>, BlobHash)],
+	) {
+		let subject = Subject::Round(round);
+		let left = info.budget.saturating_sub(info.spent);
+		let mut paid = BalanceOf::<T>::zero();
+		if let Some(base) = T::Models::version(info.model, info.base) {
+			let amount = base.royalty.mul_floor(left);
+			if Self::pay_from_budget(&info, &base.owner, amount) {
+				paid = paid.saturating_add(amount);
+				Self::deposit_event(Event::OwnerRewarded {
+					round,
+					owner: base.owner.clone(),
+					amount,
+				});
+			}
+			Self::record(
+				round,
+				&base.owner,
+				ContributionKind::Model,
+				subject,
+				T::ModelPoints::get(),
+				parameters,
+			);
+		}
+		let data_pool = left.saturating_sub(paid);
+		let total_rows: u64 = accepted.iter().map(|(_, s, _)| u64::from(s.rows)).sum();
+		for (shard_index, shard, update) in accepted {
+			let amount = share(data_pool, shard.rows, total_rows);
+			if Self::pay_from_budget(&info, &shard.owner, amount) {
+				paid = paid.saturating_add(amount);
+				Self::deposit_event(Event::ShardRewarded {
+					round,
+					shard: *shard_index,
+					owner: shard.owner.clone(),
+					amount,
+				});
+			}
+			let points =
+				(T::DataPoints::get().saturating_mul(shard.rows.into()) / total_rows.max(1)).max(1);
+			Self::record(round, &shard.owner, ContributionKind::Data, subject, points, *update);
+		}
+		let refunded = T::Currency::release(
+			&HoldReason::RoundBudget.into(),
+			&info.creator,
+			left.saturating_sub(paid),
+			Precision::BestEffort,
+		)
+		.unwrap_or_else(|_| Zero::zero());
+		let _ = T::Blobs::remove_ref(&parameters);
+		Self::close(round, &info);
+		Rounds::<T>::insert(
+			round,
+			RoundInfo { status: RoundStatus::Completed { version }, ..info },
+		);
+		Self::deposit_event(Event::RoundCompleted {
+			round,
+			version,
+			compute: info.spent,
+			paid,
+			refunded,
+		});
+	}
+}
