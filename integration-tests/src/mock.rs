@@ -674,7 +674,7 @@ pub fn check_cross_pallet_invariants() {
 		"the pot holds {} but backs {pool} pooled and {outstanding} owed",
 		free(pot())
 	);
-	let claimable: Balance = rewards::Ledgers::<Runtime>::iter_keys().map(|who| pending(who)).sum();
+	let claimable: Balance = rewards::Ledgers::<Runtime>::iter_keys().map(pending).sum();
 	assert!(claimable <= outstanding, "{claimable} claimable but {outstanding} owed");
 	assert_eq!(total_held(pot()), 0, "the pot holds nothing on hold");
 }
