@@ -12,12 +12,8 @@ use mosaic_primitives::{
 	blob::{BlobFetch, BlobKind, BlobReferences, BlobSummary},
 	model::{TensorSchema, Tensors, VersionStatus, VersionView},
 };
-use mosaic_primitives::{
-	contribution::{
-		ContributionKind, Points, RecordContribution, RewardPot, RewardSource, Subject,
-	},
-	digest::ElementType,
-};
+use mosaic_primitives::{contribution::Points, digest::ElementType};
+use mosaic_test_utils::{RecordingLedger, RecordingPot};
 use sp_runtime::{
 	generic::UncheckedExtrinsic,
 	testing::{TestSignature, UintAuthorityId},
@@ -104,32 +100,17 @@ parameter_types! {
 	pub static RemoteBlobs: Vec<[u8; 32]> = Vec::new();
 	/// Blobs stored through `BlobStore`, with their owners and bytes.
 	pub static StoredBlobs: Vec<(u64, Vec<u8>)> = Vec::new();
-	/// What the rewards pot owes each account.
-	pub static Owed: BTreeMap<u64, u64> = BTreeMap::new();
-	/// What entered the rewards pool, by source.
-	pub static Pooled: Vec<(u64, RewardSource)> = Vec::new();
-	/// Contributions recorded in the ledger.
-	pub static Recorded: Vec<(u64, ContributionKind, Subject, Points, [u8; 32])> = Vec::new();
 }
 
 /// The rewards pot's account in tests.
 pub const POT: u64 = 999;
 
 /// A rewards pot that writes down what it is told; the funds sit in [`POT`].
-pub struct MockPot;
-impl RewardPot<u64, u64> for MockPot {
-	fn account() -> u64 {
-		POT
-	}
-	fn credit(who: &u64, amount: u64, _source: RewardSource) {
-		Owed::mutate(|o| *o.entry(*who).or_default() += amount);
-	}
-	fn fund(amount: u64, source: RewardSource) {
-		if amount > 0 {
-			Pooled::mutate(|p| p.push((amount, source)));
-		}
-	}
-}
+pub type MockPot = RecordingPot<u64, u64, ConstU64<POT>>;
+/// What the rewards pot owes each account.
+pub type Owed = mosaic_test_utils::Owed<u64, u64>;
+/// What entered the rewards pool, by source.
+pub type Pooled = mosaic_test_utils::Pooled<u64>;
 
 /// What the pot owes `who`.
 pub fn owed(who: u64) -> u64 {
@@ -142,21 +123,9 @@ pub fn pooled() -> u64 {
 }
 
 /// An attestation ledger that writes down what it is asked to record.
-pub struct MockLedger;
-impl RecordContribution<u64> for MockLedger {
-	fn record(
-		who: &u64,
-		kind: ContributionKind,
-		subject: Subject,
-		points: Points,
-		evidence: [u8; 32],
-	) -> Result<u64, DispatchError> {
-		Recorded::mutate(|r| {
-			r.push((*who, kind, subject, points, evidence));
-			Ok(r.len() as u64 - 1)
-		})
-	}
-}
+pub type MockLedger = RecordingLedger<u64>;
+/// Contributions recorded in the ledger.
+pub type Recorded = mosaic_test_utils::Recorded<u64>;
 
 /// The registry, read from [`Versions`].
 pub struct MockRegistry;
@@ -387,9 +356,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	SealedBlobs::take();
 	StoredBlobs::take();
 	RemoteBlobs::take();
-	Owed::take();
-	Pooled::take();
-	Recorded::take();
+	mosaic_test_utils::reset();
 	let mut storage = frame_system::GenesisConfig::<Test>::default().build_storage().unwrap();
 	let mut balances: Vec<(u64, u64)> =
 		vec![(ALICE, 100_000), (2, 100_000), (OWNER, 10), (POT, 1), (BLOB_DEPOSITS, 1)];

@@ -13,11 +13,10 @@ use mosaic_primitives::{
 	model::{Tensors, VersionStatus, VersionView},
 };
 use mosaic_primitives::{
-	contribution::{
-		ContributionKind, Points, RecordContribution, RewardPot, RewardSource, Subject,
-	},
+	contribution::{Points, RewardPot, RewardSource},
 	rounds::RoundJob,
 };
+use mosaic_test_utils::{RecordingLedger, RecordingPot};
 use sp_runtime::{BuildStorage, DispatchError, Permill};
 use std::collections::BTreeMap;
 
@@ -61,11 +60,12 @@ parameter_types! {
 	pub static Jobs: Vec<Submitted> = Vec::new();
 	/// Whether the jobs pallet refuses submissions.
 	pub static JobsRefuse: bool = false;
-	/// What the rewards pot owes each account.
-	pub static Owed: BTreeMap<u64, u64> = BTreeMap::new();
-	/// Contributions recorded in the ledger.
-	pub static Recorded: Vec<(u64, ContributionKind, Subject, Points, [u8; 32])> = Vec::new();
 }
+
+/// What the rewards pot owes each account.
+pub type Owed = mosaic_test_utils::Owed<u64, u64>;
+/// Contributions recorded in the ledger.
+pub type Recorded = mosaic_test_utils::Recorded<u64>;
 
 pub const POT: u64 = 999;
 /// Where the mock jobs pallet keeps job escrows.
@@ -193,33 +193,23 @@ impl BlobStore<u64, u64> for MockBlobs {
 	}
 }
 
+/// The shared recording pot, funded in [`POT`], which also checks that a round credits only
+/// from its budget.
 pub struct MockPot;
 impl RewardPot<u64, u64> for MockPot {
 	fn account() -> u64 {
-		POT
+		RecordingPot::<u64, u64, ConstU64<POT>>::account()
 	}
 	fn credit(who: &u64, amount: u64, source: RewardSource) {
 		assert_eq!(source, RewardSource::RoundBudget);
-		Owed::mutate(|o| *o.entry(*who).or_default() += amount);
+		RecordingPot::<u64, u64, ConstU64<POT>>::credit(who, amount, source)
 	}
-	fn fund(_: u64, _: RewardSource) {}
+	fn fund(amount: u64, source: RewardSource) {
+		RecordingPot::<u64, u64, ConstU64<POT>>::fund(amount, source)
+	}
 }
 
-pub struct MockLedger;
-impl RecordContribution<u64> for MockLedger {
-	fn record(
-		who: &u64,
-		kind: ContributionKind,
-		subject: Subject,
-		points: Points,
-		evidence: [u8; 32],
-	) -> Result<u64, DispatchError> {
-		Recorded::mutate(|r| {
-			r.push((*who, kind, subject, points, evidence));
-			Ok(r.len() as u64 - 1)
-		})
-	}
-}
+pub type MockLedger = RecordingLedger<u64>;
 
 impl pallet_mosaic_rounds::Config for Test {
 	type RuntimeEvent = RuntimeEvent;
@@ -303,8 +293,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		StoredBlobs::set(Vec::new());
 		Jobs::set(Vec::new());
 		JobsRefuse::set(false);
-		Owed::set(BTreeMap::new());
-		Recorded::set(Vec::new());
+		mosaic_test_utils::reset();
 	});
 	ext
 }
