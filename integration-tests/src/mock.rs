@@ -316,12 +316,15 @@ pub fn build_and_execute(test: impl FnOnce()) {
 	});
 }
 
-/// Every pallet's own invariant check that exists (the blob store's and the registry's
-/// `do_try_state`; jobs, attestations, rewards and rounds have none), then the invariants that
-/// span pallets ([`check_cross_pallet_invariants`]). Run after every test and every block.
+/// Every pallet's own invariants (`do_try_state`), then the invariants that span pallets
+/// ([`check_cross_pallet_invariants`]). Run after every test and every block.
 pub fn check_invariants() {
 	Blobs::do_try_state().expect("blob store invariants hold");
 	Models::do_try_state().expect("registry invariants hold");
+	Jobs::do_try_state().expect("jobs invariants hold");
+	Attestations::do_try_state().expect("ledger invariants hold");
+	Rewards::do_try_state().expect("rewards invariants hold");
+	Rounds::do_try_state().expect("rounds invariants hold");
 	check_cross_pallet_invariants();
 }
 
@@ -619,7 +622,7 @@ pub fn check_cross_pallet_invariants() {
 	let workers: Vec<_> = jobs::Workers::<Runtime>::iter().collect();
 	assert_eq!(jobs::WorkerCount::<Runtime>::get() as usize, workers.len());
 	assert_eq!(jobs::WorkerKeys::<Runtime>::iter().count(), workers.len());
-	let pool = jobs::Pool::<Runtime>::get();
+	let pool = jobs::EligibleWorkers::<Runtime>::get();
 	for (worker, info) in &workers {
 		assert_eq!(jobs::WorkerKeys::<Runtime>::get(info.key), Some(*worker));
 		let assigned = jobs::Assignments::<Runtime>::iter_prefix(worker).count() as u32;

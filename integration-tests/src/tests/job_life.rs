@@ -123,7 +123,7 @@ fn a_job_runs_settles_and_everyone_claims_their_rewards() {
 		let events = mosaic_events();
 		assert!(matches!(
 			&events[..],
-			[RuntimeEvent::Jobs(jobs::Event::JobAssigned { job: 0, round: 0, workers, commit_until: 5 })]
+			[RuntimeEvent::Jobs(jobs::Event::JobAssigned { job: 0, attempt: 0, workers, commit_until: 5 })]
 				if workers.len() == 3
 		));
 		for w in workers {

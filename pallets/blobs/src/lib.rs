@@ -109,7 +109,7 @@ pub mod offchain;
 mod store;
 #[cfg(test)]
 mod tests;
-#[cfg(any(feature = "try-runtime", test))]
+#[cfg(any(feature = "try-state", test))]
 mod try_state;
 pub mod types;
 mod uploads;

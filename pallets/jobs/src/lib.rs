@@ -136,7 +136,7 @@ mod settlement;
 mod submission;
 #[cfg(test)]
 mod tests;
-#[cfg(any(feature = "try-runtime", test))]
+#[cfg(any(feature = "try-state", test))]
 mod try_state;
 pub mod types;
 pub mod weights;

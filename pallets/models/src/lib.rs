@@ -120,7 +120,7 @@ pub mod migrations;
 mod mock;
 #[cfg(test)]
 mod tests;
-#[cfg(any(feature = "try-runtime", test))]
+#[cfg(any(feature = "try-state", test))]
 mod try_state;
 pub mod types;
 mod versions;

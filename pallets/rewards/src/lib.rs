@@ -51,7 +51,7 @@ mod mock;
 mod pot;
 #[cfg(test)]
 mod tests;
-#[cfg(any(feature = "try-runtime", test))]
+#[cfg(any(feature = "try-state", test))]
 mod try_state;
 pub mod types;
 pub mod weights;

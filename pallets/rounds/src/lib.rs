@@ -81,7 +81,7 @@ mod settlement;
 mod shards;
 #[cfg(test)]
 mod tests;
-#[cfg(any(feature = "try-runtime", test))]
+#[cfg(any(feature = "try-state", test))]
 mod try_state;
 pub mod types;
 pub mod weights;

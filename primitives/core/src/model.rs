@@ -118,6 +118,16 @@ pub struct VersionView<AccountId, Tensors> {
 	pub parameters: Option<BlobHash>,
 }
 
+/// The view a registry `R` gives of a version: its tensors bounded by the registry's bounds.
+pub type RegistryView<R, AccountId, Balance> = VersionView<
+	AccountId,
+	Tensors<
+		<R as ModelRegistry<AccountId, Balance>>::MaxTensorNameLength,
+		<R as ModelRegistry<AccountId, Balance>>::MaxRank,
+		<R as ModelRegistry<AccountId, Balance>>::MaxIoTensors,
+	>,
+>;
+
 /// What other pallets (jobs, rounds) may ask of the model registry.
 ///
 /// Tensor lists in the views are [`Tensors`] with the registry's own bounds, so callers can
@@ -135,12 +145,7 @@ pub trait ModelRegistry<AccountId, Balance> {
 	fn version(
 		model: ModelId,
 		version: VersionNumber,
-	) -> Option<
-		VersionView<
-			AccountId,
-			Tensors<Self::MaxTensorNameLength, Self::MaxRank, Self::MaxIoTensors>,
-		>,
-	>;
+	) -> Option<RegistryView<Self, AccountId, Balance>>;
 
 	/// Whether new jobs may use the version: it exists and is [`VersionStatus::Active`].
 	fn is_runnable(model: ModelId, version: VersionNumber) -> bool;
