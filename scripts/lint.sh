@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Clippy on the whole workspace with warnings denied, in the release profile build.sh uses
-# so it shares the dependency builds. Not yet part of CI: see docs/building.md.
+# so it shares the dependency builds. Run by scripts/test.sh (CI); see docs/building.md.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 # shellcheck source=env.sh

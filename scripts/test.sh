@@ -11,6 +11,9 @@ cd "$ROOT"
 # One house style (rustfmt.toml): an unformatted tree fails before anything is built.
 cargo fmt --all --check
 "$ROOT/scripts/build.sh"
+# Clippy with warnings denied (scripts/lint.sh); about 2 min on a fresh clone once the
+# dependencies have been checked (docs/building.md).
+"$ROOT/scripts/lint.sh"
 # The committed training fixtures must be exactly what their generator makes.
 "$ROOT/scripts/training/gen_training.sh" --check
 # Benches are built by build.sh but not run here: they are benchmarks, not tests.

@@ -219,6 +219,8 @@ pub trait BenchmarkHelper<AccountId> {
 }
 
 #[frame_support::pallet]
+// `submit_job` takes a job's eight parameters; the macro's generated constructors repeat them.
+#[allow(clippy::too_many_arguments)]
 pub mod pallet {
 	use super::*;
 
@@ -276,6 +278,13 @@ pub mod pallet {
 	/// A worker's record.
 	pub type WorkerInfoOf<T> =
 		WorkerInfo<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>;
+	/// A worker registered at genesis: `(worker, worker key account, stake, capacity)`.
+	pub type GenesisWorker<T> = (
+		<T as frame_system::Config>::AccountId,
+		<T as frame_system::Config>::AccountId,
+		BalanceOf<T>,
+		u32,
+	);
 	/// What the runtime API reports of a job.
 	pub type JobViewOf<T> =
 		JobView<JobInfoOf<T>, <T as frame_system::Config>::AccountId, RevealOf<T>>;
@@ -547,7 +556,7 @@ pub mod pallet {
 		/// Least replication (at least 1, at most `MaxReplication`).
 		pub min_replication: u8,
 		/// `(worker, worker key account, stake, capacity)`; the stake is held from the worker.
-		pub workers: Vec<(T::AccountId, T::AccountId, BalanceOf<T>, u32)>,
+		pub workers: Vec<GenesisWorker<T>>,
 	}
 
 	impl<T: Config> Default for GenesisConfig<T> {

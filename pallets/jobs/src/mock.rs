@@ -216,10 +216,12 @@ impl BlobStore<u64, u64> for MockBlobs {
 	}
 }
 
+/// What the mock observer knows: the jobs it owns, and the ends it heard of.
+pub type Observed = (Vec<u64>, Vec<(u64, mosaic_primitives::rounds::JobEnd)>);
+
 std::thread_local! {
 	/// Jobs the mock observer owns, and the ends it heard of.
-	pub static OBSERVED: core::cell::RefCell<(Vec<u64>, Vec<(u64, mosaic_primitives::rounds::JobEnd)>)> =
-		Default::default();
+	pub static OBSERVED: core::cell::RefCell<Observed> = Default::default();
 }
 
 /// An observer that owns the jobs in `OBSERVED.0` and records every job end.
@@ -309,12 +311,16 @@ impl BenchmarkHelper<u64> for MockHelper {
 	}
 }
 
+/// One tensor of a version's schema, with the mock registry's bounds.
+pub type Schema =
+	TensorSchema<BoundedVec<u8, NameLen>, BoundedVec<Dim<BoundedVec<u8, NameLen>>, Rank>>;
+
 /// A schema tensor.
 pub fn schema(
 	name: &str,
 	element_type: ElementType,
 	shape: Vec<Dim<BoundedVec<u8, NameLen>>>,
-) -> TensorSchema<BoundedVec<u8, NameLen>, BoundedVec<Dim<BoundedVec<u8, NameLen>>, Rank>> {
+) -> Schema {
 	TensorSchema {
 		name: name.as_bytes().to_vec().try_into().unwrap(),
 		element_type,

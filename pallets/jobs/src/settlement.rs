@@ -69,7 +69,7 @@ impl<T: Config> Pallet<T> {
 		let mut best: Option<(usize, usize)> = None;
 		for a in 0..reveals.len() {
 			let count = (0..reveals.len()).filter(|b| agree(a, *b)).count();
-			if best.map_or(true, |(_, c)| count > c) {
+			if best.is_none_or(|(_, c)| count > c) {
 				best = Some((a, count));
 			}
 		}

@@ -139,13 +139,7 @@ impl<T: Config> Pallet<T> {
 	/// Checks inline inputs against the version's input schema.
 	pub(crate) fn check_inline<N, R, M>(
 		tensors: &InlineInputOf<T>,
-		schema: &BoundedVec<
-			mosaic_primitives::model::TensorSchema<
-				BoundedVec<u8, N>,
-				BoundedVec<Dim<BoundedVec<u8, N>>, R>,
-			>,
-			M,
-		>,
+		schema: &mosaic_primitives::model::Tensors<N, R, M>,
 	) -> DispatchResult {
 		let total: u64 = tensors.iter().map(|t| t.data.len() as u64).sum();
 		ensure!(total <= T::MaxInlineInputBytes::get() as u64, Error::<T>::InputTooLarge);

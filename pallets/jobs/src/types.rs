@@ -233,10 +233,15 @@ where
 		.collect()
 }
 
+/// Revealable output tensors: at most `M` tensors, names of at most `N` bytes, at most `R`
+/// dimensions, at most `V` values each.
+pub type BoundedOutputs<N, R, V, M> =
+	BoundedVec<OutputTensor<BoundedVec<u8, N>, BoundedVec<u64, R>, BoundedVec<i64, V>>, M>;
+
 /// Converts executor outputs into revealable tensors; `None` if any exceeds a bound.
 pub fn from_quantized<N, R, V, M>(
 	outputs: Vec<QuantizedTensor>,
-) -> Option<BoundedVec<OutputTensor<BoundedVec<u8, N>, BoundedVec<u64, R>, BoundedVec<i64, V>>, M>>
+) -> Option<BoundedOutputs<N, R, V, M>>
 where
 	N: Get<u32>,
 	R: Get<u32>,

@@ -102,11 +102,11 @@ pub fn order_inputs<'a>(
 							)))
 						},
 						Dim::Symbolic(name) => {
-							if *symbols.entry(name.as_str()).or_insert(size) != size {
+							let bound = *symbols.entry(name.as_str()).or_insert(size);
+							if bound != size {
 								return Err(ExecutorError::InputMismatch(format!(
-									"{}: dimension {name} is {} elsewhere, {size} here",
+									"{}: dimension {name} is {bound} elsewhere, {size} here",
 									spec.name,
-									symbols[name.as_str()]
 								)));
 							}
 						},

@@ -157,7 +157,7 @@ fn default_opset(proto: &pb::ModelProto) -> Result<i64> {
 		.iter()
 		.filter(|import| import.domain.is_empty() || import.domain == "ai.onnx")
 		.map(|import| import.version)
-		.last();
+		.next_back();
 	default.ok_or_else(|| ExecutorError::MalformedModel("no default-domain opset import".into()))
 }
 
@@ -279,7 +279,7 @@ fn integer_constants(graph: &pb::GraphProto) -> HashMap<&str, Vec<i64>> {
 			if !t.int64_data.is_empty() {
 				return Some(t.int64_data.clone());
 			}
-			if t.raw_data.len() % 8 == 0 {
+			if t.raw_data.len().is_multiple_of(8) {
 				return Some(
 					t.raw_data
 						.chunks_exact(8)

@@ -121,7 +121,7 @@ proptest! {
 			prop_assert_eq!(pooled(), slashed + fees);
 			let owed_total: u64 = Owed::get().values().sum();
 			prop_assert_eq!(Balances::free_balance(POT), 1 + pooled() + owed_total);
-			let sum: u64 = accounts.iter().map(|a| Balances::total_balance(a)).sum();
+			let sum: u64 = accounts.iter().map(Balances::total_balance).sum();
 			prop_assert_eq!(sum, total_issuance());
 			for a in &accounts {
 				prop_assert_eq!(Balances::balance_on_hold(&escrow(), a), 0);

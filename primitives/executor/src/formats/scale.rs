@@ -30,7 +30,7 @@ fn tensor(input: InputTensor) -> Result<Tensor> {
 		.map(|d| usize::try_from(*d).map_err(|_| bad(format!("{name}: dimension {d} too large"))))
 		.collect::<Result<Vec<_>>>()?;
 	let size = input.element_type.size();
-	if input.data.len() % size != 0 {
+	if !input.data.len().is_multiple_of(size) {
 		return Err(bad(format!(
 			"{name}: {} data bytes is not a whole number of elements",
 			input.data.len()
