@@ -162,7 +162,9 @@ impl frame_system::offchain::AppCrypto<UintAuthorityId, TestSignature> for TestA
 }
 
 pub const MIN_STAKE: Balance = 1_000;
-pub const PROTOCOL_FEE: Balance = 7;
+/// Kept from every job that reached workers. With `MOST_POINTS_PER_PROTOCOL_FEE` (178) it caps
+/// an era's reward at 9 per point.
+pub const PROTOCOL_FEE: Balance = 9 * MOST_POINTS_PER_PROTOCOL_FEE as Balance;
 pub const MIN_FEE: Balance = 10;
 pub const DISSENT_SLASH: Balance = 300;
 pub const NO_REVEAL_SLASH: Balance = 100;
@@ -216,8 +218,17 @@ impl pallet_mosaic_jobs::Config for Runtime {
 /// Eras of ten blocks: era 0 ends in block 10's `on_initialize`.
 pub const ERA_LENGTH: u64 = 10;
 
+/// The most points one protocol fee can buy: a job on `MaxReplication` (5) agreeing workers
+/// (compute and validation each) and its model, plus a round's data and model points for the
+/// shard it trains.
+pub const MOST_POINTS_PER_PROTOCOL_FEE: Points = 5 * (COMPUTE_POINTS + VALIDATION_POINTS)
+	+ MODEL_POINTS
+	+ ROUND_DATA_POINTS
+	+ ROUND_MODEL_POINTS;
+
 parameter_types! {
 	pub const RewardsPotId: PalletId = PalletId(*b"msc/rwrd");
+	pub const PointPrice: (Balance, Points) = (PROTOCOL_FEE, MOST_POINTS_PER_PROTOCOL_FEE);
 }
 
 impl pallet_mosaic_attestations::Config for Runtime {
@@ -233,6 +244,7 @@ impl pallet_mosaic_rewards::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type Currency = Balances;
 	type PotId = RewardsPotId;
+	type PointPrice = PointPrice;
 	type WeightInfo = ();
 }
 
@@ -270,7 +282,7 @@ pub const BEN: AccountId = 4;
 pub const CAL: AccountId = 5;
 /// Workers; worker `w` signs with key `w + 100`.
 pub const WORKERS: [AccountId; 4] = [10, 11, 12, 13];
-pub const INITIAL: Balance = 100_000;
+pub const INITIAL: Balance = 1_000_000;
 pub const WORKER_INITIAL: Balance = 10_000;
 /// Minted into the rewards pool in every block's `on_initialize`.
 pub const EMISSION: Balance = 70;
@@ -630,8 +642,10 @@ pub fn check_cross_pallet_invariants() {
 		let eligible = info.status == WorkerStatus::Active
 			&& info.assigned < info.capacity
 			&& info.stake >= MIN_STAKE;
-		let pooled = pool.iter().find(|(w, _)| w == worker).map(|(_, stake)| *stake);
-		assert_eq!(pooled, eligible.then_some(info.stake), "pool entry of worker {worker}");
+		let pooled = pool.iter().find(|(w, _)| w == worker).map(|(_, weight)| *weight);
+		let abstentions = jobs::Abstentions::<Runtime>::get(worker).unwrap_or(0) as Balance;
+		let weight = info.stake / (1 + abstentions);
+		assert_eq!(pooled, eligible.then_some(weight), "pool entry of worker {worker}");
 	}
 	assert_eq!(
 		pool.len(),

@@ -326,7 +326,20 @@ parameter_types! {
 	/// A week of ended eras keeps its records: time for governance to revoke.
 	pub const AttestationHistoryDepth: EraIndex = 28;
 	pub const RewardsPotId: frame_support::PalletId = frame_support::PalletId(*b"msc/rwrd");
+	/// An era gives at most a protocol fee per the most points one protocol fee can earn, so
+	/// farming points with one's own jobs never pays (see `docs/rewards.md`, "Farming").
+	pub const RewardsPointPrice: (Balance, Points) =
+		(JobProtocolFee::get(), MOST_POINTS_PER_PROTOCOL_FEE);
 }
+
+/// The most contribution points one protocol fee can earn: a job settled by `MaxReplication`
+/// (7) agreeing workers, each with compute and validation points, its model's points, and,
+/// if it trained a round's shard, the round's data and model points.
+pub const MOST_POINTS_PER_PROTOCOL_FEE: Points = 7
+	* (JobComputePoints::get() + JobValidationPoints::get())
+	+ JobModelPoints::get()
+	+ RoundDataPoints::get()
+	+ RoundModelPoints::get();
 
 impl pallet_mosaic_attestations::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
@@ -341,6 +354,7 @@ impl pallet_mosaic_rewards::Config for Runtime {
 	type RuntimeEvent = RuntimeEvent;
 	type Currency = Balances;
 	type PotId = RewardsPotId;
+	type PointPrice = RewardsPointPrice;
 	type WeightInfo = pallet_mosaic_rewards::weights::SubstrateWeight<Runtime>;
 }
 

@@ -158,3 +158,37 @@ fn presets_fund_the_rewards_pot_and_set_eras() {
 		);
 	});
 }
+
+/// Emission cannot be farmed: the most points one protocol fee can buy (a job on
+/// `MaxReplication` of one's own workers, on one's own model, training a shard of one's own
+/// round) earn at most that protocol fee, on both presets, although an era's emission alone
+/// is far more than a protocol fee (so without the cap one farmed job would take it all).
+#[test]
+fn farmed_points_earn_at_most_what_they_cost() {
+	use frame_support::traits::Get;
+	use pallet_mosaic_rewards::REWARD_PER_POINT_SCALE;
+	let protocol_fee = configs::JobProtocolFee::get();
+	let max_replication: u8 = <Runtime as pallet_mosaic_jobs::Config>::MaxReplication::get();
+	assert_eq!(
+		configs::MOST_POINTS_PER_PROTOCOL_FEE,
+		max_replication as u64
+			* (configs::JobComputePoints::get() + configs::JobValidationPoints::get())
+			+ configs::JobModelPoints::get()
+			+ configs::RoundDataPoints::get()
+			+ configs::RoundModelPoints::get(),
+		"the bound counts every way one protocol fee earns points"
+	);
+	for preset in ["development", "local_testnet"] {
+		genesis_from_preset(preset).execute_with(|| {
+			let rate = Rewards::max_reward_per_point();
+			let earned = |points: u64| points as u128 * rate / REWARD_PER_POINT_SCALE;
+			assert!(earned(configs::MOST_POINTS_PER_PROTOCOL_FEE) <= protocol_fee, "{preset}");
+			// A `k = 1` job to one's own worker on one's own model: compute and model points.
+			let k1 = configs::JobComputePoints::get() + configs::JobModelPoints::get();
+			assert!(earned(k1) < protocol_fee, "{preset}");
+			let era_length = pallet_mosaic_attestations::EraLength::<Runtime>::get() as u128;
+			let emission = pallet_mosaic_rewards::EmissionPerBlock::<Runtime>::get();
+			assert!(emission * era_length > 100 * protocol_fee, "{preset}: the cap is what binds");
+		});
+	}
+}

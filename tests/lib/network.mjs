@@ -91,7 +91,7 @@ export async function replicatedJob(uri, k) {
 /**
  * Runs a job on every registered worker; resolves 1 once it settled with the honest output,
  * every worker but the liar (`liarName`, a well-known dev name) agreed, and the liar lost
- * exactly the dissent slash.
+ * exactly the dissent slash: the base `DissentSlash` plus the fee it tried to earn.
  */
 export async function liarSlashed(uri, liarName) {
   await cryptoWaitReady();
@@ -104,7 +104,7 @@ export async function liarSlashed(uri, liarName) {
     const events = await jobEvents(api, await api.rpc.chain.getBlockHash(ended.block));
     const slashed = events.find((e) => api.events.jobs.WorkerSlashed.is(e) && e.data.worker.toString() === liar);
     if (!slashed || !slashed.data.reason.isDissent) throw new Error(`job ${id}: the liar was not slashed for dissent`);
-    const dissentSlash = api.consts.jobs.dissentSlash.toBigInt();
+    const dissentSlash = api.consts.jobs.dissentSlash.toBigInt() + ended.job.feePerWorker.toBigInt();
     const stakeAfter = (await api.query.jobs.workers(liar)).unwrap().stake.toBigInt();
     if (stakeBefore - stakeAfter !== dissentSlash) throw new Error(`stake ${stakeBefore} -> ${stakeAfter}`);
     return 1;

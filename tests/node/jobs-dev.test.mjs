@@ -94,7 +94,7 @@ test('an inference job settles with the onnxruntime output within a few blocks',
   assert.equal(view.job.result.unwrap().digest.toHex(), result.digest.toHex());
 });
 
-test('a job on a model the executor rejects fails with the code and refunds but the fee', async () => {
+test('a job on a model the executor rejects fails with the code and pays the worker for the run', async () => {
   const { api } = node;
   const cnn = fixture('cnn');
   // A model whose declared input is not what the graph takes: any run fails the same way.
@@ -109,6 +109,8 @@ test('a job on a model the executor rejects fails with the code and refunds but 
   assert.ok(reason.asExecutor.code.toNumber() > 0);
   const after = (await api.query.system.account(bob.address)).data.free.toBigInt();
   const protocolFee = api.consts.jobs.protocolFee.toBigInt();
-  assert.equal(before - after, protocolFee + submitted.txFee, 'refunded all but the protocol fee');
+  // The requester's model failed the run: the worker is paid for it, the rest refunded.
+  const fee = ended.job.feePerWorker.toBigInt();
+  assert.equal(before - after, protocolFee + fee + submitted.txFee, 'pays the worker and the protocol fee');
   await assert.rejects(send(api.tx.jobs.cancelJob(submitted.id), bob), /jobs\.CannotCancel/);
 });

@@ -86,7 +86,8 @@ test('the liar is slashed and the two honest workers are paid', async () => {
   assert.ok(slashed, `events: ${events.map((e) => e.method).join(', ')}`);
   assert.equal(slashed.data.worker.toString(), keys.Charlie.address);
   assert.ok(slashed.data.reason.isDissent);
-  const dissentSlash = api.consts.jobs.dissentSlash.toBigInt();
+  // A dissent costs the base slash plus the fee the liar tried to earn.
+  const dissentSlash = api.consts.jobs.dissentSlash.toBigInt() + fee;
   assert.equal(slashed.data.amount.toBigInt(), dissentSlash);
   const stakeAfter = (await api.query.jobs.workers(keys.Charlie.address)).unwrap().stake.toBigInt();
   assert.equal(stakeBefore - stakeAfter, dissentSlash);

@@ -17,7 +17,8 @@ use mosaic_primitives::{
 use rounds::{HoldReason as RoundsHold, RoundSettings, RoundStatus, ShardStatus};
 use sp_runtime::Permill;
 
-const BUDGET: Balance = 2_000;
+/// Pays three jobs (two shards' training and the aggregation) and leaves 2,000 for the data.
+const BUDGET: Balance = 2_000 + 3 * PROTOCOL_FEE;
 const ROUND_FEE: Balance = 20;
 const JOIN_UNTIL: u64 = 2;
 const ANN_ROWS: u32 = 30;

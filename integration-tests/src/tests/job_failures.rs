@@ -15,6 +15,12 @@ fn failed(job: u64, reason: FailReason, refunded: Balance) -> RuntimeEvent {
 fn a_job_nobody_can_take_fails_at_its_latest_start_with_everything_refunded() {
 	build_and_execute(|| {
 		let model_blob = doubler();
+		// Three workers are registered (a job asking for more than exist is refused), but all
+		// have paused: nobody takes new work.
+		for w in [10, 11, 12] {
+			register_worker(w);
+			assert_ok!(Jobs::pause(RuntimeOrigin::signed(w)));
+		}
 		// Alice's input is a blob, referenced while the job is open.
 		let input_bytes = b"x = [1, 2] as npy";
 		let input = store_blob(ALICE, input_bytes);

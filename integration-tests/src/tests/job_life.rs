@@ -244,29 +244,31 @@ fn a_job_runs_settles_and_everyone_claims_their_rewards() {
 		}
 
 		// Era 0 ends in block 10: its pool (the protocol fee and eight blocks' emission) is
-		// split by points. 567 over 63 points is 9 per point.
+		// split by points, at most 9 per point (`PointPrice`: a protocol fee for the most
+		// points one can buy); 567 of it for 63 points, the rest stays for later eras.
 		run_to_block(9);
 		let pool = PROTOCOL_FEE + 8 * EMISSION;
 		assert_eq!(rewards::Pool::<Runtime>::get(), pool);
 		take_events();
 		run_to_block(10);
 		let total = era_points.total();
-		let per_point = pool / total;
-		assert_eq!(per_point * total, pool, "the numbers are chosen to divide evenly");
+		let per_point = PROTOCOL_FEE / MOST_POINTS_PER_PROTOCOL_FEE;
+		assert_eq!(per_point, 9);
+		assert!(pool / total > per_point, "the cap binds");
+		let allocated = per_point * total;
 		assert_mosaic_events(vec![
-			rewards_event(rewards::Event::EraRewarded {
-				era: 0,
-				points: total,
-				pool,
-				allocated: pool,
-			}),
+			rewards_event(rewards::Event::EraRewarded { era: 0, points: total, pool, allocated }),
 			RuntimeEvent::Attestations(attestations::Event::EraEnded {
 				era: 0,
 				points: era_points,
 			}),
 		]);
 		assert_eq!(attestations::CurrentEra::<Runtime>::get(), 1);
-		assert_eq!(rewards::Pool::<Runtime>::get(), EMISSION, "block 10's emission is era 1's");
+		assert_eq!(
+			rewards::Pool::<Runtime>::get(),
+			pool - allocated + EMISSION,
+			"what the cap kept, and block 10's emission, are era 1's"
+		);
 		let worker_total = share + (COMPUTE_POINTS + VALIDATION_POINTS) * per_point;
 		let owner_total = royalty + MODEL_POINTS * per_point;
 		assert_eq!(pending(OWNER), owner_total);
@@ -301,7 +303,8 @@ fn a_job_runs_settles_and_everyone_claims_their_rewards() {
 			rewards::Error::<Runtime>::NothingToClaim
 		);
 		assert_eq!(rewards::Outstanding::<Runtime>::get(), 0);
-		assert_eq!(free(pot()), 1 + EMISSION);
+		assert_eq!(free(pot()), 1 + rewards::Pool::<Runtime>::get());
+		assert_eq!(rewards::Pool::<Runtime>::get(), pool - allocated + EMISSION);
 		// Alice paid exactly the fees and the protocol fee; everything paid out was hers or
 		// minted.
 		assert_eq!(free(ALICE), INITIAL - escrow);
@@ -361,6 +364,8 @@ fn a_lying_worker_is_slashed_and_the_honest_ones_are_paid() {
 		let result = job_info(job).result.unwrap();
 		assert_eq!(job_info(job).status, JobStatus::Settled);
 		assert_eq!((result.digest, result.agreeing), (digest, 2));
+		// A dissent costs the base slash plus the fee the liar tried to earn.
+		let slash = DISSENT_SLASH + FEE;
 		let royalty = 3 * FEE * ROYALTY_PERCENT as u64 / 100;
 		let share = (3 * FEE - royalty) / 2;
 		let events = mosaic_events();
@@ -368,13 +373,10 @@ fn a_lying_worker_is_slashed_and_the_honest_ones_are_paid() {
 			jobs_event(jobs::Event::WorkerSlashed {
 				worker: liar,
 				job,
-				amount: DISSENT_SLASH,
+				amount: slash,
 				reason: SlashReason::Dissent,
 			}),
-			rewards_event(rewards::Event::Funded {
-				amount: DISSENT_SLASH,
-				source: RewardSource::Slash,
-			}),
+			rewards_event(rewards::Event::Funded { amount: slash, source: RewardSource::Slash }),
 			jobs_event(jobs::Event::RoyaltyPaid { job, owner: OWNER, amount: royalty }),
 			jobs_event(jobs::Event::JobSettled { job, digest, agreeing: 2, refunded: 0 }),
 		] {
@@ -396,9 +398,9 @@ fn a_lying_worker_is_slashed_and_the_honest_ones_are_paid() {
 		// The liar's slash leaves its held stake for the pot; it stays a worker above the
 		// minimum. The honest share the fees; only they and the owner are attested.
 		let liar_info = jobs::Workers::<Runtime>::get(liar).unwrap();
-		assert_eq!(liar_info.stake, WORKER_STAKE - DISSENT_SLASH);
+		assert_eq!(liar_info.stake, WORKER_STAKE - slash);
 		assert_eq!(liar_info.status, jobs::WorkerStatus::Active);
-		assert_eq!(held(JobsHold::WorkerStake, liar), WORKER_STAKE - DISSENT_SLASH);
+		assert_eq!(held(JobsHold::WorkerStake, liar), WORKER_STAKE - slash);
 		assert_eq!(free(liar), WORKER_INITIAL - WORKER_STAKE);
 		for w in honest {
 			assert_eq!(held(JobsHold::WorkerStake, w), WORKER_STAKE);
@@ -416,29 +418,28 @@ fn a_lying_worker_is_slashed_and_the_honest_ones_are_paid() {
 		assert_nothing_held(ALICE);
 		assert_eq!(free(ALICE), INITIAL - 3 * FEE - PROTOCOL_FEE);
 		let emitted = 2 * EMISSION;
-		assert_eq!(rewards::Pool::<Runtime>::get(), PROTOCOL_FEE + DISSENT_SLASH + emitted);
-		assert_eq!(free(pot()), 1 + 3 * FEE + PROTOCOL_FEE + DISSENT_SLASH + emitted);
+		assert_eq!(rewards::Pool::<Runtime>::get(), PROTOCOL_FEE + slash + emitted);
+		assert_eq!(free(pot()), 1 + 3 * FEE + PROTOCOL_FEE + slash + emitted);
 		assert_eq!(total_issuance(), issuance + emitted, "a slash moves stake, burns nothing");
 		assert_eq!(refs(&blob), 1);
 
-		// The slash enlarges era 0's pool (867 over 43 points, rounded down per account; the
-		// remainder stays in the pot): the honest workers' 20 points earn 403, the owner's 3
-		// earn 60, the liar nothing.
+		// The slash enlarges era 0's pool, but an era gives at most 9 per point: the honest
+		// workers' 20 points earn 180, the owner's 3 earn 27, the liar nothing, and the rest
+		// stays in the pool.
 		run_to_block(10);
-		let pool = PROTOCOL_FEE + DISSENT_SLASH + 8 * EMISSION;
-		assert_eq!(pool, 867);
+		let pool = PROTOCOL_FEE + slash + 8 * EMISSION;
 		assert!(mosaic_events().contains(&rewards_event(rewards::Event::EraRewarded {
 			era: 0,
 			points: 43,
 			pool,
-			allocated: 866,
+			allocated: 43 * 9,
 		})));
 		for w in honest {
-			assert_eq!(pending(w), share + 403);
+			assert_eq!(pending(w), share + 180);
 			assert_ok!(Rewards::claim(RuntimeOrigin::signed(w)));
-			assert_eq!(free(w), WORKER_INITIAL - WORKER_STAKE + share + 403);
+			assert_eq!(free(w), WORKER_INITIAL - WORKER_STAKE + share + 180);
 		}
-		assert_eq!(pending(OWNER), royalty + 60);
+		assert_eq!(pending(OWNER), royalty + 27);
 		assert_noop!(
 			Rewards::claim(RuntimeOrigin::signed(liar)),
 			rewards::Error::<Runtime>::NothingToClaim

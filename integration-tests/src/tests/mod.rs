@@ -1,6 +1,7 @@
 //! The tests, by area: a job's whole life through every pallet, jobs that fail, and a whole
 //! federated round.
 
+mod attacks;
 mod federated_round;
 mod job_failures;
 mod job_life;

@@ -23,6 +23,7 @@ impl<T: Config> Pallet<T> {
 				continue;
 			}
 			if now.saturating_add(Self::attempt_length()) > info.deadline {
+				Self::unschedule_latest_start(job, info.deadline);
 				Self::fail(job, &mut info, FailReason::NoWorkers, false);
 				Self::store_or_finish(job, info);
 				continue;
@@ -67,13 +68,11 @@ impl<T: Config> Pallet<T> {
 			.using_encoded(sp_io::hashing::blake2_256);
 		let chosen = draw_by_stake(candidates, count, &seed);
 
-		let Ok(until) = Self::schedule(
-			now.saturating_add(T::CommitPeriod::get()),
-			job,
-			DeadlineKind::CommitEnd,
-		) else {
-			return false;
-		};
+		let until = now.saturating_add(T::CommitPeriod::get());
+		Self::schedule(until, job, DeadlineKind::CommitEnd);
+		if attempt == 0 {
+			Self::unschedule_latest_start(job, info.deadline);
+		}
 		for worker in &chosen {
 			if let Some(mut w) = Workers::<T>::get(worker) {
 				w.assigned = w.assigned.saturating_add(1);

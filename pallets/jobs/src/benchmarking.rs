@@ -352,7 +352,7 @@ mod benchmarks {
 		let now = frame_system::Pallet::<T>::block_number();
 		#[block]
 		{
-			Pallet::<T>::handle_deadline(job, DeadlineKind::LatestStart, now);
+			Pallet::<T>::handle_deadline(job, DeadlineKind::LatestStart, now, now);
 		}
 		assert_eq!(
 			Jobs::<T>::get(job).map(|j| j.status),
@@ -369,7 +369,7 @@ mod benchmarks {
 		frame_system::Pallet::<T>::set_block_number(until);
 		#[block]
 		{
-			Pallet::<T>::handle_deadline(job, DeadlineKind::CommitEnd, until);
+			Pallet::<T>::handle_deadline(job, DeadlineKind::CommitEnd, until, until);
 		}
 		// Nobody committed: no quorum, so the job escalates (drawing from the full pool) or fails.
 		assert!(
@@ -391,7 +391,7 @@ mod benchmarks {
 		frame_system::Pallet::<T>::set_block_number(until);
 		#[block]
 		{
-			Pallet::<T>::handle_deadline(job, DeadlineKind::RevealEnd, until);
+			Pallet::<T>::handle_deadline(job, DeadlineKind::RevealEnd, until, until);
 		}
 		assert!(!matches!(
 			Jobs::<T>::get(job).map(|j| j.status),
@@ -409,7 +409,7 @@ mod benchmarks {
 		let now = frame_system::Pallet::<T>::block_number();
 		#[block]
 		{
-			Pallet::<T>::handle_deadline(job, DeadlineKind::Purge, now);
+			Pallet::<T>::handle_deadline(job, DeadlineKind::Purge, now, now);
 		}
 		assert!(Jobs::<T>::get(job).is_none());
 	}

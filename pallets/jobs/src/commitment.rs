@@ -4,6 +4,8 @@ use super::*;
 
 /// Domain separator of error outcomes' digests.
 const ERROR_DOMAIN: &[u8] = b"mosaic/executor-error/v1";
+/// Domain separator of abstentions' digests.
+const ABSTAIN_DOMAIN: &[u8] = b"mosaic/could-not-run/v1";
 /// Domain separator of commitments.
 const COMMIT_DOMAIN: &[u8] = b"mosaic/job-commitment/v1";
 
@@ -13,6 +15,14 @@ pub fn error_digest(code: u16, model_fault: bool) -> Digest {
 	bytes.extend_from_slice(ERROR_DOMAIN);
 	bytes.extend_from_slice(&code.to_le_bytes());
 	bytes.push(model_fault as u8);
+	sp_io::hashing::blake2_256(&bytes)
+}
+
+/// The digest a worker commits to when it could not run a job ([`Outcome::CouldNotRun`]).
+pub fn could_not_run_digest(code: u16) -> Digest {
+	let mut bytes = Vec::with_capacity(ABSTAIN_DOMAIN.len() + 2);
+	bytes.extend_from_slice(ABSTAIN_DOMAIN);
+	bytes.extend_from_slice(&code.to_le_bytes());
 	sp_io::hashing::blake2_256(&bytes)
 }
 
@@ -39,6 +49,7 @@ impl<T: Config> Pallet<T> {
 			},
 			Outcome::Digest(digest) => Ok(*digest),
 			Outcome::Error { code, model_fault } => Ok(error_digest(*code, *model_fault)),
+			Outcome::CouldNotRun { code } => Ok(could_not_run_digest(*code)),
 		}
 	}
 }

@@ -15,7 +15,7 @@
 //! | [`Pallet::unbond`] | signed (a worker) | moves stake to unbonding; all of it is leaving |
 //! | [`Pallet::withdraw_unbonded`] | signed (a worker) | releases unlocked stake; a leaving worker is removed |
 //! | [`Pallet::submit_job`] | signed (the requester) | submits a job, holding its escrow |
-//! | [`Pallet::cancel_job`] | signed (the job's requester) | cancels a job nobody committed to, refunding everything |
+//! | [`Pallet::cancel_job`] | signed (the job's requester) | cancels a queued job, refunding all but the protocol fee |
 //! | [`Pallet::commit`] | signed by a worker key | commits an assigned worker to its result; free when it succeeds |
 //! | [`Pallet::reveal`] | signed by a worker key | reveals the committed result; the last reveal settles; free when it succeeds |
 //! | [`Pallet::set_min_replication`] | root | sets the least replication a job may ask for |
@@ -87,12 +87,15 @@
 //!    [`Config::MaxEscalations`] times, and only while a whole attempt fits before the
 //!    deadline); otherwise the job fails and the requester is refunded but the protocol fee.
 //!
-//! [`Pallet::cancel_job`] returns everything while nobody has committed. Finished jobs stay
+//! [`Pallet::cancel_job`] takes a job out of the queue and returns all but the protocol fee;
+//! once workers are assigned it cannot be cancelled. Finished jobs stay
 //! readable for [`Config::Retention`] blocks, then are purged.
 //!
-//! Phase ends are scheduled in [`Deadlines`] and handled in `on_initialize`, at most
-//! [`Config::MaxDeadlinesPerBlock`] per block; at most [`Config::MaxAssignPerBlock`] queued
-//! jobs are looked at per block. Every exit path releases the job's escrow hold exactly.
+//! Phase ends are scheduled in [`Deadlines`] at the block they are due and handled in
+//! `on_initialize`, oldest first, at most [`Config::MaxDeadlinesPerBlock`] per block; when
+//! more are due they wait for the next block, so a phase can end late but never early. At
+//! most [`Config::MaxAssignPerBlock`] queued jobs are looked at per block. Every exit path
+//! releases the job's escrow hold exactly.
 //!
 //! ## Training jobs
 //!
@@ -143,9 +146,8 @@ pub mod weights;
 mod workers;
 
 pub use assignment::draw_by_stake;
-pub use commitment::{commitment, error_digest};
+pub use commitment::{commitment, could_not_run_digest, error_digest};
 pub use pallet::*;
-pub use schedule::SCHEDULE_WINDOW;
 pub use types::*;
 pub use weights::WeightInfo;
 
@@ -169,6 +171,10 @@ use mosaic_primitives::{
 use sp_runtime::traits::{
 	CheckedAdd, CheckedMul, CheckedSub, Saturating, UniqueSaturatedInto, Zero,
 };
+
+/// Agreeing workers it takes to find a model version at fault and mark it invalid: fewer
+/// than three would let one worker (or one kind of machine) end somebody's model.
+pub const MODEL_FAULT_QUORUM: u32 = 3;
 
 /// Log target of this pallet.
 pub const LOG_TARGET: &str = "runtime::jobs";
@@ -291,7 +297,7 @@ pub mod pallet {
 
 	/// The in-code storage version. 0 is the layout every Mosaic chain started with; each
 	/// change of layout bumps it and comes with a migration in [`crate::migrations`].
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(2);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -393,11 +399,14 @@ pub mod pallet {
 		#[pallet::constant]
 		type MinFeePerWorker: Get<BalanceOf<Self>>;
 
-		/// Slashed from a worker whose reveal disagrees with the quorum.
+		/// Slashed from a worker whose reveal disagrees with the quorum, or that withheld the
+		/// reveal of its commitment, on top of the job's fee per worker (see
+		/// `docs/jobs.md`, "Slashes").
 		#[pallet::constant]
 		type DissentSlash: Get<BalanceOf<Self>>;
 
-		/// Slashed from an assigned worker that never revealed (less than `DissentSlash`).
+		/// Slashed from an assigned worker that neither committed nor revealed (at most
+		/// `DissentSlash`).
 		#[pallet::constant]
 		type NoRevealSlash: Get<BalanceOf<Self>>;
 
@@ -413,7 +422,7 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxDeadline: Get<BlockNumberFor<Self>>;
 
-		/// Blocks a finished job stays readable before it is purged.
+		/// Blocks a finished job stays readable before it is purged. Positive.
 		#[pallet::constant]
 		type Retention: Get<BlockNumberFor<Self>>;
 
@@ -425,7 +434,8 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxAssignPerBlock: Get<u32>;
 
-		/// Most phase ends scheduled in one block.
+		/// Most phase ends handled in one block's `on_initialize`; more due ones wait for the
+		/// next block.
 		#[pallet::constant]
 		type MaxDeadlinesPerBlock: Get<u32>;
 
@@ -506,15 +516,24 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type Queue<T: Config> = StorageValue<_, BoundedVec<JobId, T::MaxQueued>, ValueQuery>;
 
-	/// Phase ends to handle at the start of a block.
+	/// Phase ends by the block they are due at, each a job and what ends. Not bounded per
+	/// block: every entry belongs to a job, whose escrow pays for it; `on_initialize` handles
+	/// at most `MaxDeadlinesPerBlock` a block, oldest first, so a crowded block's phase ends
+	/// are handled late, never early.
 	#[pallet::storage]
-	pub type Deadlines<T: Config> = StorageMap<
+	pub type Deadlines<T: Config> = StorageDoubleMap<
 		_,
 		Twox64Concat,
 		BlockNumberFor<T>,
-		BoundedVec<(JobId, DeadlineKind), T::MaxDeadlinesPerBlock>,
-		ValueQuery,
+		Twox64Concat,
+		(JobId, DeadlineKind),
+		(),
+		OptionQuery,
 	>;
+
+	/// The oldest block whose phase ends may not all have been handled.
+	#[pallet::storage]
+	pub type DeadlineCursor<T: Config> = StorageValue<_, BlockNumberFor<T>, ValueQuery>;
 
 	/// Every worker, by account.
 	#[pallet::storage]
@@ -531,10 +550,19 @@ pub mod pallet {
 	pub type WorkerCount<T: Config> = StorageValue<_, u32, ValueQuery>;
 
 	/// Workers that can take a job now (active, stake at least the minimum, free capacity),
-	/// with their stake: what assignment draws from.
+	/// with their draw weight (stake divided by one plus their [`Abstentions`]): what
+	/// assignment draws from.
 	#[pallet::storage]
 	pub type EligibleWorkers<T: Config> =
 		StorageValue<_, BoundedVec<(T::AccountId, BalanceOf<T>), T::MaxWorkers>, ValueQuery>;
+
+	/// Abstentions not yet made up for, by worker: each [`Outcome::CouldNotRun`] counts one,
+	/// each result the worker agreed with takes one off. A worker's draw weight is its stake
+	/// divided by one plus this, so a worker that abstains instead of computing is drawn less
+	/// and less. Absent is zero.
+	#[pallet::storage]
+	pub type Abstentions<T: Config> =
+		StorageMap<_, Blake2_128Concat, T::AccountId, u32, OptionQuery>;
 
 	/// The jobs each worker holds, by worker and job.
 	#[pallet::storage]
@@ -802,6 +830,9 @@ pub mod pallet {
 		VersionNotRunnable,
 		/// Replication outside `MinReplication..=MaxReplication`.
 		BadReplication,
+		/// The job asks for more workers than are registered (besides the requester): it could
+		/// never be assigned.
+		NotEnoughWorkers,
 		/// The fee per worker is below `MinFeePerWorker`.
 		FeeTooLow,
 		/// The deadline leaves no room for an attempt (commit and reveal phase after the next
@@ -830,13 +861,11 @@ pub mod pallet {
 		InputTooLarge,
 		/// The assignment queue is full.
 		QueueFull,
-		/// The phase-end schedule is full for the coming blocks; try later.
-		ScheduleFull,
 		/// No job with this id.
 		UnknownJob,
 		/// Only the requester may do this.
 		NotRequester,
-		/// The job can no longer be cancelled: a worker committed, or it is finished.
+		/// The job can no longer be cancelled: workers are assigned to it, or it is finished.
 		CannotCancel,
 		/// The job is not in its commit phase.
 		NotCommitting,
@@ -854,6 +883,9 @@ pub mod pallet {
 		CommitmentMismatch,
 		/// The revealed outputs have no canonical digest (duplicate names, shape mismatch).
 		MalformedOutputs,
+		/// A digest-only reveal of outputs that fit a reveal: they must be revealed, so that the
+		/// result records them.
+		OutputsFitAReveal,
 		/// The revealed outputs exceed `MaxOutputValues`.
 		OutputsTooLarge,
 		/// A value out of range.
@@ -887,6 +919,9 @@ pub mod pallet {
 			);
 			assert!(!T::CommitPeriod::get().is_zero(), "CommitPeriod must be positive");
 			assert!(!T::RevealPeriod::get().is_zero(), "RevealPeriod must be positive");
+			// A purge is scheduled during `on_initialize`; at zero it would land behind the
+			// cursor and never be handled.
+			assert!(!T::Retention::get().is_zero(), "Retention must be positive");
 			assert!(T::NoRevealSlash::get() <= T::DissentSlash::get(), "no-reveal slashes less");
 		}
 
@@ -1021,6 +1056,7 @@ pub mod pallet {
 			info.unbonding = Zero::zero();
 			if leaves {
 				Workers::<T>::remove(&who);
+				Abstentions::<T>::remove(&who);
 				WorkerKeys::<T>::remove(&info.key);
 				WorkerCount::<T>::mutate(|n| *n = n.saturating_sub(1));
 				Self::deposit_event(Event::Withdrawn { worker: who.clone(), amount });
@@ -1076,8 +1112,9 @@ pub mod pallet {
 			.map(|_| ())
 		}
 
-		/// Cancels the caller's job while no worker has committed, refunding everything and
-		/// freeing any assigned workers. Emits `JobCancelled`.
+		/// Cancels the caller's job while it waits in the queue, refunding everything but the
+		/// protocol fee (a queue slot is not free to hold). Once workers are assigned they are
+		/// running it, so it can no longer be cancelled. Emits `JobCancelled`.
 		#[pallet::call_index(11)]
 		#[pallet::weight(Pallet::<T>::cancel_weight())]
 		pub fn cancel_job(origin: OriginFor<T>, job: JobId) -> DispatchResult {
@@ -1085,23 +1122,10 @@ pub mod pallet {
 			let mut info = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
 			ensure!(info.requester == who, Error::<T>::NotRequester);
 			ensure!(!T::Observer::owns(job), Error::<T>::PartOfRound);
-			let cancellable = match info.status {
-				JobStatus::Queued => true,
-				JobStatus::Committing { .. } => {
-					info.attempt == 0 && Commitments::<T>::iter_prefix(job).next().is_none()
-				},
-				_ => false,
-			};
-			ensure!(cancellable, Error::<T>::CannotCancel);
+			ensure!(info.status == JobStatus::Queued, Error::<T>::CannotCancel);
 			Queue::<T>::mutate(|queue| queue.retain(|id| *id != job));
-			// A cancelled job leaves nothing in the schedule, so cancelling cannot be used to
-			// crowd other jobs' phase ends.
 			Self::unschedule_latest_start(job, info.deadline);
-			if let JobStatus::Committing { until } = info.status {
-				Self::unschedule(until, job, DeadlineKind::CommitEnd);
-			}
-			Self::release_assignees(job, &info);
-			let refunded = Self::close_escrow(&info, Zero::zero(), Zero::zero());
+			let refunded = Self::close_escrow(&info, Zero::zero(), info.protocol_fee);
 			info.status = JobStatus::Cancelled;
 			Self::finish(job, info);
 			Self::deposit_event(Event::JobCancelled { job, refunded });
@@ -1145,7 +1169,8 @@ pub mod pallet {
 
 		/// Reveals the signing worker's `outcome` and `salt` for `job`. The chain computes the
 		/// outcome's digest (the canonical output digest at the version's precision) and
-		/// checks the commitment. Signed by the worker key. Free when it succeeds. Emits
+		/// checks the commitment. A digest-only outcome is refused for an inference whose
+		/// declared outputs have fixed shapes within `MaxOutputValues`. Signed by the worker key. Free when it succeeds. Emits
 		/// `Revealed`; the last reveal settles the job.
 		#[pallet::call_index(13)]
 		#[pallet::weight(Pallet::<T>::reveal_weight(match outcome {
@@ -1166,6 +1191,12 @@ pub mod pallet {
 			ensure!(!Reveals::<T>::contains_key(job, &worker), Error::<T>::AlreadyRevealed);
 			let view = T::Models::version(info.model, info.version)
 				.ok_or(Error::<T>::VersionNotRunnable)?;
+			if matches!(outcome, Outcome::Digest(_)) {
+				ensure!(
+					!Self::outputs_fit_a_reveal(&info.kind, &view.outputs),
+					Error::<T>::OutputsFitAReveal
+				);
+			}
 			let digest = Self::outcome_digest(&outcome, view.precision)?;
 			ensure!(
 				commitment(&digest, &salt, &worker) == committed,

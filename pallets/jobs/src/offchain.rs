@@ -307,6 +307,10 @@ fn collect<T: Config>(
 			start::<T>(job, attempt, worker, info)?;
 			Ok(None)
 		},
+		// The machine failed, not the job: no verdict (see `Outcome::CouldNotRun`).
+		RunStatus::Failed { code, .. } if mosaic_primitives::onnx::is_machine_failure(code) => {
+			Ok(Some(Outcome::CouldNotRun { code }))
+		},
 		RunStatus::Failed { code, model_fault, .. } => {
 			Ok(Some(Outcome::Error { code, model_fault }))
 		},
@@ -317,6 +321,17 @@ fn collect<T: Config>(
 			} else {
 				None
 			};
+			if outcome.is_none() {
+				// The chain refuses a digest for outputs its schema says fit a reveal: a model
+				// that produces more than it declares is at fault, the same on every machine.
+				let view = T::Models::version(info.model, info.version).ok_or("version gone")?;
+				if Pallet::<T>::outputs_fit_a_reveal(&info.kind, &view.outputs) {
+					return Ok(Some(Outcome::Error {
+						code: mosaic_primitives::onnx::OUTPUTS_EXCEED_DECLARED,
+						model_fault: true,
+					}));
+				}
+			}
 			Ok(Some(outcome.unwrap_or(Outcome::Digest(result.digest))))
 		},
 	}

@@ -1,10 +1,13 @@
 //! The schedule of phase ends, and the work of `on_initialize`.
+//!
+//! Every phase end goes into [`Deadlines`] at the block it is due, with no bound per block:
+//! each entry belongs to a job whose escrow pays for it, so crowding a block costs what the
+//! jobs cost. `on_initialize` handles at most [`Config::MaxDeadlinesPerBlock`] entries a
+//! block, oldest block first, from [`DeadlineCursor`]. When more are due, the rest wait for
+//! the next block: a phase may end late (its workers get longer), never early, so a crowded
+//! schedule can neither settle a job before its workers revealed nor slash them for it.
 
 use super::*;
-
-/// Blocks after its due block a phase end may slip to when that block's schedule is full.
-/// Bounds how late a phase can end, and how many blocks unscheduling a job looks at.
-pub const SCHEDULE_WINDOW: u32 = 8;
 
 impl<T: Config> Pallet<T> {
 	/// Blocks a whole attempt takes: a commit and a reveal phase.
@@ -12,63 +15,61 @@ impl<T: Config> Pallet<T> {
 		T::CommitPeriod::get().saturating_add(T::RevealPeriod::get())
 	}
 
-	/// Adds a phase end to the schedule at `at`, or the first block after it with room (at
-	/// most [`SCHEDULE_WINDOW`] blocks later); returns the block it went in, which is when the
-	/// phase ends.
-	pub(crate) fn schedule(
-		at: BlockNumberFor<T>,
-		job: JobId,
-		kind: DeadlineKind,
-	) -> Result<BlockNumberFor<T>, DispatchError> {
-		let mut block = at;
-		for _ in 0..SCHEDULE_WINDOW {
-			if Deadlines::<T>::try_append(block, (job, kind)).is_ok() {
-				return Ok(block);
-			}
-			block = block.saturating_add(1u32.into());
-		}
-		Err(Error::<T>::ScheduleFull.into())
+	/// Schedules a phase end of `kind` for `job` at block `at`.
+	pub(crate) fn schedule(at: BlockNumberFor<T>, job: JobId, kind: DeadlineKind) {
+		Deadlines::<T>::insert(at, (job, kind), ());
 	}
 
-	/// Removes a job's entry of `kind` at `at` from the schedule (a cancelled job's).
+	/// Removes a job's phase end of `kind` at `at`, if it is still there.
 	pub(crate) fn unschedule(at: BlockNumberFor<T>, job: JobId, kind: DeadlineKind) {
-		Deadlines::<T>::mutate_exists(at, |entries| {
-			if let Some(list) = entries {
-				list.retain(|entry| *entry != (job, kind));
-				if list.is_empty() {
-					*entries = None;
-				}
-			}
-		});
+		Deadlines::<T>::remove(at, (job, kind));
 	}
 
-	/// Removes a job's latest-start entry, wherever in its window [`Self::schedule`] put it.
+	/// Removes a job's latest-start entry (once it is assigned or cancelled).
 	pub(crate) fn unschedule_latest_start(job: JobId, deadline: BlockNumberFor<T>) {
-		let latest_start = deadline.saturating_sub(Self::attempt_length());
-		for offset in 0..SCHEDULE_WINDOW {
-			Self::unschedule(
-				latest_start.saturating_add(offset.into()),
-				job,
-				DeadlineKind::LatestStart,
-			);
-		}
+		Self::unschedule(
+			deadline.saturating_sub(Self::attempt_length()),
+			job,
+			DeadlineKind::LatestStart,
+		);
 	}
 
-	/// The work of `on_initialize`: due phase ends, then the assignment queue.
+	/// The work of `on_initialize`: the assignment queue, then the due phase ends, oldest
+	/// first, at most `MaxDeadlinesPerBlock` of them.
 	pub(crate) fn process_block(now: BlockNumberFor<T>) -> Weight {
 		let mut weight = T::WeightInfo::on_initialize_base();
 		// The queue first: a job may still start in its latest start block.
 		weight.saturating_accrue(Self::assign_queued(now));
-		let due = Deadlines::<T>::take(now);
-		for (job, kind) in due {
-			weight.saturating_accrue(Self::handle_deadline(job, kind, now));
+		let mut budget = T::MaxDeadlinesPerBlock::get();
+		let mut block = DeadlineCursor::<T>::get();
+		// Empty blocks between the cursor and now cost a read each; a lag only builds up
+		// behind full blocks, so this bound is never what stops the loop on a live chain.
+		let mut scans = T::MaxDeadlinesPerBlock::get();
+		while block <= now && budget > 0 && scans > 0 {
+			scans -= 1;
+			weight.saturating_accrue(T::DbWeight::get().reads(1));
+			let due: Vec<(JobId, DeadlineKind)> =
+				Deadlines::<T>::iter_key_prefix(block).take(budget as usize).collect();
+			for (job, kind) in due {
+				budget -= 1;
+				Deadlines::<T>::remove(block, (job, kind));
+				weight.saturating_accrue(Self::handle_deadline(job, kind, block, now));
+			}
+			if Deadlines::<T>::iter_key_prefix(block).next().is_some() {
+				break;
+			}
+			block = block.saturating_add(One::one());
 		}
+		DeadlineCursor::<T>::put(block);
 		weight
 	}
 
+	/// Handles `job`'s phase end of `kind`, due at block `due`, in block `now` (`due` or
+	/// later).
 	pub(crate) fn handle_deadline(
 		job: JobId,
 		kind: DeadlineKind,
+		due: BlockNumberFor<T>,
 		now: BlockNumberFor<T>,
 	) -> Weight {
 		let Some(mut info) = Jobs::<T>::get(job) else {
@@ -81,12 +82,12 @@ impl<T: Config> Pallet<T> {
 				Self::store_or_finish(job, info);
 				Self::expire_queued_weight()
 			},
-			(DeadlineKind::CommitEnd, JobStatus::Committing { until }) if until == now => {
+			(DeadlineKind::CommitEnd, JobStatus::Committing { until }) if until == due => {
 				Self::end_commit_phase(job, &mut info, now);
 				Self::store_or_finish(job, info);
 				Self::commit_end_weight()
 			},
-			(DeadlineKind::RevealEnd, JobStatus::Revealing { until }) if until == now => {
+			(DeadlineKind::RevealEnd, JobStatus::Revealing { until }) if until == due => {
 				Self::settle(job, &mut info, now);
 				Self::store_or_finish(job, info);
 				Self::reveal_end_weight()

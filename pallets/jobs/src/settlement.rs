@@ -22,32 +22,41 @@ impl<T: Config> Pallet<T> {
 			}
 			Self::store_worker(&assignee.worker, worker);
 		}
+		// When the attempt's last commitment ends the phase, its scheduled end is stale.
+		if let JobStatus::Committing { until } = info.status {
+			Self::unschedule(until, job, DeadlineKind::CommitEnd);
+		}
 		let pending =
 			Commitments::<T>::iter_key_prefix(job).any(|w| !Reveals::<T>::contains_key(job, &w));
-		let scheduled = pending
-			.then(|| {
-				Self::schedule(
-					now.saturating_add(T::RevealPeriod::get()),
-					job,
-					DeadlineKind::RevealEnd,
-				)
-				.ok()
-			})
-			.flatten();
-		match scheduled {
-			Some(until) => {
-				info.status = JobStatus::Revealing { until };
-				Self::deposit_event(Event::RevealStarted { job, until });
-			},
-			// Nothing left to reveal, or (schedule full for its whole window) no way to end a reveal
-			// phase: settle on what is revealed.
-			None => Self::settle(job, info, now),
+		if pending {
+			let until = now.saturating_add(T::RevealPeriod::get());
+			Self::schedule(until, job, DeadlineKind::RevealEnd);
+			info.status = JobStatus::Revealing { until };
+			Self::deposit_event(Event::RevealStarted { job, until });
+		} else {
+			// Nothing left to reveal.
+			Self::settle(job, info, now);
 		}
 	}
 
 	/// Decides a job from its reveals: pays out on a quorum, escalates or fails without.
+	///
+	/// Abstentions ([`Outcome::is_abstention`]) are no votes. Two reveals agree when their
+	/// digests are equal, or when both carry outputs that agree within the version's
+	/// tolerance (floating-point values only); an error agrees only with the same error. The
+	/// leading reveal is the one most others agree with; among equals, one carrying outputs
+	/// beats a digest (so the stored result carries what the quorum computed), then the one
+	/// with more identical digests, then the one whose digest hashes lowest with the parent
+	/// block's hash: nothing an account chooses. A quorum is a majority of every worker
+	/// assigned, abstainers included (they are replaced by escalation, never left out).
 	pub(crate) fn settle(job: JobId, info: &mut JobInfoOf<T>, now: BlockNumberFor<T>) {
+		if let JobStatus::Revealing { until } = info.status {
+			// When the last reveal settles, the scheduled end is stale.
+			Self::unschedule(until, job, DeadlineKind::RevealEnd);
+		}
 		let reveals: Vec<(T::AccountId, RevealOf<T>)> = Reveals::<T>::iter_prefix(job).collect();
+		let votes: Vec<usize> =
+			(0..reveals.len()).filter(|i| !reveals[*i].1.outcome.is_abstention()).collect();
 		let tolerance = T::Models::version(info.model, info.version).and_then(|v| v.tolerance);
 		let quantized: Vec<Option<Vec<mosaic_primitives::digest::QuantizedTensor>>> = reveals
 			.iter()
@@ -57,45 +66,63 @@ impl<T: Config> Pallet<T> {
 			})
 			.collect();
 		let agree = |a: usize, b: usize| -> bool {
-			if reveals[a].1.digest == reveals[b].1.digest {
-				return true;
-			}
-			match (&quantized[a], &quantized[b], tolerance) {
-				(Some(x), Some(y), Some(t)) => mosaic_primitives::digest::within_tolerance(x, y, t),
+			let (x, y) = (&reveals[a].1, &reveals[b].1);
+			let errors = [&x.outcome, &y.outcome]
+				.iter()
+				.filter(|o| matches!(o, Outcome::Error { .. }))
+				.count();
+			match errors {
+				0 if x.digest == y.digest => true,
+				0 => match (&quantized[a], &quantized[b], tolerance) {
+					(Some(p), Some(q), Some(t)) => {
+						mosaic_primitives::digest::within_tolerance(p, q, t)
+					},
+					_ => false,
+				},
+				2 => x.digest == y.digest,
 				_ => false,
 			}
 		};
-		// The reveal most others agree with; ties go to the earliest in storage order.
-		let mut best: Option<(usize, usize)> = None;
-		for a in 0..reveals.len() {
-			let count = (0..reveals.len()).filter(|b| agree(a, *b)).count();
-			if best.is_none_or(|(_, c)| count > c) {
-				best = Some((a, count));
-			}
-		}
+		let tie_seed = frame_system::Pallet::<T>::parent_hash();
+		let rank = |a: usize| {
+			let count = votes.iter().filter(|b| agree(a, **b)).count();
+			let outputs = matches!(reveals[a].1.outcome, Outcome::Outputs(_));
+			let identical =
+				votes.iter().filter(|b| reveals[**b].1.digest == reveals[a].1.digest).count();
+			let draw = (reveals[a].1.digest, &tie_seed).using_encoded(sp_io::hashing::blake2_256);
+			// Higher is better; the draw breaks what is left, lowest first.
+			(count, outputs, identical, core::cmp::Reverse(draw))
+		};
+		let leader = votes.iter().copied().max_by_key(|a| rank(*a));
 		let quorum = info.assignees.len() / 2 + 1;
-		match best {
-			Some((leader, count)) if count >= quorum => {
-				let agreeing: Vec<T::AccountId> = (0..reveals.len())
-					.filter(|b| agree(leader, *b))
-					.map(|b| reveals[b].0.clone())
-					.collect();
+		let agreeing_with = |leader: usize| -> Vec<T::AccountId> {
+			votes
+				.iter()
+				.filter(|b| agree(leader, **b))
+				.map(|b| reveals[*b].0.clone())
+				.collect()
+		};
+		match leader.map(|l| (l, agreeing_with(l))) {
+			Some((leader, agreeing)) if agreeing.len() >= quorum => {
 				let (_, leading) = &reveals[leader];
 				let result = JobResult {
 					digest: leading.digest,
 					outcome: leading.outcome.clone(),
-					agreeing: count as u32,
+					agreeing: agreeing.len() as u32,
 					parameters: None,
 				};
 				Self::slash_outliers(job, info, &agreeing, &reveals);
+				Self::count_abstentions(&agreeing, &reveals);
 				Self::release_assignees(job, info);
 				match leading.outcome {
 					Outcome::Error { code, model_fault } => {
-						if model_fault {
+						// One machine's or a small group's verdict must not end a model: only
+						// a quorum of at least `MODEL_FAULT_QUORUM` independent workers does.
+						if model_fault && agreeing.len() >= MODEL_FAULT_QUORUM as usize {
 							let _ = T::Models::mark_invalid(info.model, info.version, code);
 						}
 						info.result = Some(result);
-						Self::fail(job, info, FailReason::Executor { code, model_fault }, true);
+						Self::pay_for_failure(job, info, &agreeing, code, model_fault);
 					},
 					_ => {
 						let digest = result.digest;
@@ -114,14 +141,24 @@ impl<T: Config> Pallet<T> {
 				}
 				// Without a quorum nobody can be called a dissenter; only silence is slashed.
 				Self::slash_outliers(job, info, &[], &reveals);
+				Self::count_abstentions(&[], &reveals);
 				Self::release_assignees(job, info);
 				Self::fail(job, info, FailReason::NoQuorum, true);
 			},
 		}
 	}
 
-	/// Slashes revealers outside `agreeing` (when a quorum formed) and assignees that never
-	/// revealed.
+	/// What a dissent or a withheld reveal costs on `info`'s job: [`Config::DissentSlash`]
+	/// plus the fee the worker tried to earn, so that lying for a fee never pays (the slash
+	/// is bounded by what the worker holds).
+	pub(crate) fn dissent_slash(info: &JobInfoOf<T>) -> BalanceOf<T> {
+		T::DissentSlash::get().saturating_add(info.fee_per_worker)
+	}
+
+	/// Slashes revealers outside `agreeing` (when a quorum formed), committed workers that
+	/// withheld their reveal (as much as a dissent: withholding must not be the cheaper way
+	/// out of a losing lie) and assignees that neither committed nor revealed. Abstainers are
+	/// never slashed.
 	pub(crate) fn slash_outliers(
 		job: JobId,
 		info: &JobInfoOf<T>,
@@ -130,15 +167,41 @@ impl<T: Config> Pallet<T> {
 	) {
 		let quorum_formed = !agreeing.is_empty();
 		for assignee in info.assignees.iter() {
-			let revealed = reveals.iter().any(|(w, _)| *w == assignee.worker);
-			let (amount, reason) = if !revealed {
-				(T::NoRevealSlash::get(), SlashReason::NoReveal)
-			} else if quorum_formed && !agreeing.contains(&assignee.worker) {
-				(T::DissentSlash::get(), SlashReason::Dissent)
-			} else {
-				continue;
+			let reveal = reveals.iter().find(|(w, _)| *w == assignee.worker).map(|(_, r)| r);
+			let (amount, reason) = match reveal {
+				None if Commitments::<T>::contains_key(job, &assignee.worker) => {
+					(Self::dissent_slash(info), SlashReason::Withheld)
+				},
+				None => (T::NoRevealSlash::get(), SlashReason::NoReveal),
+				Some(r) if r.outcome.is_abstention() => continue,
+				Some(_) if quorum_formed && !agreeing.contains(&assignee.worker) => {
+					(Self::dissent_slash(info), SlashReason::Dissent)
+				},
+				Some(_) => continue,
 			};
 			Self::slash(&assignee.worker, job, amount, reason);
+		}
+	}
+
+	/// Counts each abstention against its worker, and each agreement for it (see
+	/// [`Abstentions`]).
+	pub(crate) fn count_abstentions(
+		agreeing: &[T::AccountId],
+		reveals: &[(T::AccountId, RevealOf<T>)],
+	) {
+		for (worker, reveal) in reveals {
+			let abstained = reveal.outcome.is_abstention();
+			if !abstained && !agreeing.contains(worker) {
+				continue;
+			}
+			Abstentions::<T>::mutate_exists(worker, |count| {
+				let n = count.unwrap_or(0);
+				let n = if abstained { n.saturating_add(1) } else { n.saturating_sub(1) };
+				*count = (n > 0).then_some(n);
+			});
+			if let Some(info) = Workers::<T>::get(worker) {
+				Self::store_worker(worker, info);
+			}
 		}
 	}
 
@@ -201,7 +264,26 @@ impl<T: Config> Pallet<T> {
 				Self::deposit_event(Event::RoyaltyPaid { job, owner, amount: royalty });
 			}
 		}
-		let each = workers_share / BalanceOf::<T>::from(agreeing.len().max(1) as u32);
+		paid = paid.saturating_add(Self::pay_workers(job, info, agreeing, workers_share));
+		Self::record_contributions(job, info, agreeing, digest);
+		// The result deposit is released with the rest, then held again for the blob.
+		let refunded = Self::close_escrow(info, paid, info.protocol_fee);
+		Self::store_trained_parameters(job, info);
+		let agreeing = agreeing.len() as u32;
+		info.status = JobStatus::Settled;
+		Self::deposit_event(Event::JobSettled { job, digest, agreeing, refunded });
+	}
+
+	/// Shares `share` of the escrow equally among `agreeing` into the rewards pot; returns
+	/// what was paid.
+	pub(crate) fn pay_workers(
+		job: JobId,
+		info: &JobInfoOf<T>,
+		agreeing: &[T::AccountId],
+		share: BalanceOf<T>,
+	) -> BalanceOf<T> {
+		let mut paid: BalanceOf<T> = Zero::zero();
+		let each = share / BalanceOf::<T>::from(agreeing.len().max(1) as u32);
 		for worker in agreeing {
 			if each.is_zero() {
 				break;
@@ -215,13 +297,25 @@ impl<T: Config> Pallet<T> {
 				});
 			}
 		}
-		Self::record_contributions(job, info, agreeing, digest);
-		// The result deposit is released with the rest, then held again for the blob.
+		paid
+	}
+
+	/// Ends a job a quorum found the executor fails: the requester's model or input caused
+	/// the failure, so the agreeing workers are paid for their time as for a result (no
+	/// royalty, no contribution points: a failure is no model use and earns no emission).
+	pub(crate) fn pay_for_failure(
+		job: JobId,
+		info: &mut JobInfoOf<T>,
+		agreeing: &[T::AccountId],
+		code: u16,
+		model_fault: bool,
+	) {
+		let fees = info.held.saturating_sub(info.protocol_fee).saturating_sub(info.result_deposit);
+		let paid = Self::pay_workers(job, info, agreeing, fees);
 		let refunded = Self::close_escrow(info, paid, info.protocol_fee);
-		Self::store_trained_parameters(job, info);
-		let agreeing = agreeing.len() as u32;
-		info.status = JobStatus::Settled;
-		Self::deposit_event(Event::JobSettled { job, digest, agreeing, refunded });
+		let reason = FailReason::Executor { code, model_fault };
+		info.status = JobStatus::Failed(reason);
+		Self::deposit_event(Event::JobFailed { job, reason, refunded });
 	}
 
 	/// Stores a settled training or aggregation job's agreed parameters as a blob of its
@@ -337,10 +431,7 @@ impl<T: Config> Pallet<T> {
 		});
 		let purge_at =
 			frame_system::Pallet::<T>::block_number().saturating_add(T::Retention::get());
-		if Self::schedule(purge_at, job, DeadlineKind::Purge).is_err() {
-			// The record stays; it is small and finished, and nothing depends on its removal.
-			log::warn!(target: LOG_TARGET, "job {job}: purge schedule full, record kept");
-		}
+		Self::schedule(purge_at, job, DeadlineKind::Purge);
 		Jobs::<T>::insert(job, info);
 	}
 

@@ -44,10 +44,13 @@ impl<T: Config> Pallet<T> {
 			ensure!(T::Blobs::is_sealed(&spec.manifest), Error::<T>::ManifestBlobUnavailable);
 		}
 		let (result_deposit, held) = Self::escrow_for(kind, replication, fee_per_worker)?;
+		// A job that asks for more workers than are registered (the requester never runs its
+		// own job) could never be assigned and would only hold a queue slot.
+		let others = WorkerCount::<T>::get().saturating_sub(Workers::<T>::contains_key(who) as u32);
+		ensure!(replication as u32 <= others, Error::<T>::NotEnoughWorkers);
 
 		let job_id = NextJobId::<T>::get();
 		Queue::<T>::try_append(job_id).map_err(|_| Error::<T>::QueueFull)?;
-		Self::schedule(latest_start, job_id, DeadlineKind::LatestStart)?;
 		T::Currency::hold(&HoldReason::JobEscrow.into(), who, held)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
 		// Sealed blobs are referenced while the job is open; remote ones cannot be (an
@@ -60,6 +63,7 @@ impl<T: Config> Pallet<T> {
 				blob_refs.try_push(hash).map_err(|_| Error::<T>::BadValue)?;
 			}
 		}
+		Self::schedule(latest_start, job_id, DeadlineKind::LatestStart);
 		NextJobId::<T>::put(job_id.saturating_add(1));
 		OpenJobs::<T>::mutate(model, |n| *n = n.saturating_add(1));
 		Jobs::<T>::insert(
@@ -180,6 +184,28 @@ impl<T: Config> Pallet<T> {
 			ensure!(bytes == tensor.data.len() as u64, Error::<T>::InputDataLength);
 		}
 		Ok(())
+	}
+
+	/// Whether a job's outputs surely fit a reveal: an inference whose declared outputs all
+	/// have fixed shapes, with at most `MaxOutputValues` values in all. (A symbolic dimension
+	/// may be anything, and a training job's parameters are not the declared outputs.)
+	pub(crate) fn outputs_fit_a_reveal<N, R, M>(
+		kind: &JobKind,
+		outputs: &mosaic_primitives::model::Tensors<N, R, M>,
+	) -> bool {
+		if !matches!(kind, JobKind::Inference) {
+			return false;
+		}
+		let mut total: u64 = 0;
+		for tensor in outputs.iter() {
+			let mut values: u64 = 1;
+			for dim in tensor.shape.iter() {
+				let Dim::Fixed(size) = dim else { return false };
+				values = values.saturating_mul(*size);
+			}
+			total = total.saturating_add(values);
+		}
+		total <= T::MaxOutputValues::get() as u64
 	}
 
 	/// Whether a job may name blob `hash`: sealed, or remote (fetched and checked by the

@@ -14,7 +14,10 @@ impl<T: Config> Pallet<T> {
 	///   worker's `assigned` counts its [`Assignments`];
 	/// - jobs: [`OpenJobs`] counts the open jobs per model, the [`Queue`] holds distinct queued
 	///   jobs, and commitments and reveals belong to open jobs' assignees, each reveal after a
-	///   commitment.
+	///   commitment;
+	/// - schedule: every job has exactly one entry in [`Deadlines`], for what its state waits
+	///   for (latest start, commit end, reveal end, or purge once finished), at its block, and
+	///   nothing is left before the [`DeadlineCursor`].
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		Self::check_escrows()?;
 		Self::check_workers()?;
@@ -66,7 +69,7 @@ impl<T: Config> Pallet<T> {
 				"a worker's assigned count differs from its assignments"
 			);
 			if Self::eligible(&info) {
-				eligible.insert(who, info.stake);
+				eligible.insert(who.clone(), Self::draw_weight(&who, info.stake));
 			}
 		}
 		ensure!(WorkerCount::<T>::get() == count, "WorkerCount differs from the workers");
@@ -79,8 +82,12 @@ impl<T: Config> Pallet<T> {
 		for (who, stake) in listed.iter() {
 			ensure!(
 				eligible.get(who) == Some(stake),
-				"EligibleWorkers lists a worker that is not eligible, or a stale stake"
+				"EligibleWorkers lists a worker that is not eligible, or a stale weight"
 			);
+		}
+		for (who, n) in Abstentions::<T>::iter() {
+			ensure!(n > 0, "a zero abstention count is stored");
+			ensure!(Workers::<T>::contains_key(&who), "abstentions of a worker that left");
 		}
 		Ok(())
 	}
@@ -118,6 +125,36 @@ impl<T: Config> Pallet<T> {
 		for (job, worker, _) in Reveals::<T>::iter() {
 			ensure!(Commitments::<T>::contains_key(job, &worker), "a reveal without a commitment");
 		}
+
+		// Every job has exactly the phase end its state waits for (and a finished one its
+		// purge), and nothing is due before the cursor.
+		let cursor = DeadlineCursor::<T>::get();
+		let mut scheduled: BTreeMap<JobId, Vec<(BlockNumberFor<T>, DeadlineKind)>> =
+			BTreeMap::new();
+		for (block, (job, kind), ()) in Deadlines::<T>::iter() {
+			ensure!(block >= cursor, "a phase end before the cursor was never handled");
+			scheduled.entry(job).or_default().push((block, kind));
+		}
+		for (job, info) in Jobs::<T>::iter() {
+			let entries = scheduled.remove(&job).unwrap_or_default();
+			let expected = match info.status {
+				JobStatus::Queued => DeadlineKind::LatestStart,
+				JobStatus::Committing { .. } => DeadlineKind::CommitEnd,
+				JobStatus::Revealing { .. } => DeadlineKind::RevealEnd,
+				_ => DeadlineKind::Purge,
+			};
+			ensure!(
+				entries.len() == 1 && entries[0].1 == expected,
+				"a job lacks its phase end, or has stale ones"
+			);
+			let due = match info.status {
+				JobStatus::Committing { until } | JobStatus::Revealing { until } => Some(until),
+				JobStatus::Queued => Some(info.deadline.saturating_sub(Self::attempt_length())),
+				_ => None,
+			};
+			ensure!(due.is_none_or(|b| b == entries[0].0), "a phase end at the wrong block");
+		}
+		ensure!(scheduled.is_empty(), "a phase end of a purged job");
 		Ok(())
 	}
 }

@@ -213,6 +213,28 @@ pub enum Outcome<Outputs> {
 		/// Whether the model, not the input or the machine, is at fault.
 		model_fault: bool,
 	},
+	/// The worker could not run the job for a reason of its own machine (the sandbox or the
+	/// engine crashed, an input could not be fetched): no verdict on the job. Neither paid
+	/// nor slashed nor counted as a miss, it never agrees with anything, and it lowers the
+	/// worker's chance of assignment until it agrees with results again.
+	#[codec(index = 3)]
+	CouldNotRun {
+		/// What stopped it: an executor code or [`REMOTE_BLOB_UNAVAILABLE`](mosaic_primitives::onnx::REMOTE_BLOB_UNAVAILABLE).
+		code: u16,
+	},
+}
+
+impl<Outputs> Outcome<Outputs> {
+	/// Whether the outcome is no verdict on the job: [`Outcome::CouldNotRun`], or an executor
+	/// error of the worker's machine (see [`mosaic_primitives::onnx::is_machine_failure`]),
+	/// which older nodes reveal as an error.
+	pub fn is_abstention(&self) -> bool {
+		match self {
+			Outcome::CouldNotRun { .. } => true,
+			Outcome::Error { code, .. } => mosaic_primitives::onnx::is_machine_failure(*code),
+			Outcome::Outputs(_) | Outcome::Digest(_) => false,
+		}
+	}
 }
 
 /// Converts revealed output tensors into the digest module's form.
@@ -347,7 +369,7 @@ pub enum JobStatus<BlockNumber> {
 	/// Ended without a result; the requester was refunded (see [`FailReason`]).
 	#[codec(index = 4)]
 	Failed(FailReason),
-	/// Cancelled by the requester before any commitment; everything was refunded.
+	/// Cancelled by the requester while queued; all but the protocol fee was refunded.
 	#[codec(index = 5)]
 	Cancelled,
 }
@@ -559,7 +581,11 @@ pub enum SlashReason {
 	/// Its reveal disagreed with the quorum.
 	#[codec(index = 0)]
 	Dissent,
-	/// It never revealed.
+	/// It was assigned and neither committed nor revealed.
 	#[codec(index = 1)]
 	NoReveal,
+	/// It committed but withheld its reveal (as a worker that sees its answer lose would):
+	/// slashed as much as a dissenter.
+	#[codec(index = 2)]
+	Withheld,
 }

@@ -35,6 +35,12 @@ impl<T: Config> Pallet<T> {
 		Ok(())
 	}
 
+	/// A worker's weight in the draw: its stake, divided by one plus its [`Abstentions`].
+	pub(crate) fn draw_weight(who: &T::AccountId, stake: BalanceOf<T>) -> BalanceOf<T> {
+		let abstentions = Abstentions::<T>::get(who).unwrap_or(0);
+		stake / BalanceOf::<T>::from(abstentions.saturating_add(1))
+	}
+
 	/// Whether a worker can be drawn for a new job.
 	pub(crate) fn eligible(info: &WorkerInfoOf<T>) -> bool {
 		info.status == WorkerStatus::Active
@@ -42,11 +48,12 @@ impl<T: Config> Pallet<T> {
 			&& info.stake >= T::MinStake::get()
 	}
 
-	/// Stores a worker's record and keeps its [`EligibleWorkers`] entry in line with it, writing the pool
-	/// only when the entry changes (most updates, e.g. of `missed`, leave it as it is).
+	/// Stores a worker's record and keeps its [`EligibleWorkers`] entry (with its draw weight)
+	/// in line with it, writing the list only when the entry changes (most updates, e.g. of
+	/// `missed`, leave it as it is).
 	pub(crate) fn store_worker(who: &T::AccountId, info: WorkerInfoOf<T>) {
 		let eligible = Self::eligible(&info);
-		let stake = info.stake;
+		let stake = Self::draw_weight(who, info.stake);
 		Workers::<T>::insert(who, info);
 		let mut pool = EligibleWorkers::<T>::get();
 		let position = pool.iter().position(|(w, _)| w == who);

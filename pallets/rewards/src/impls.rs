@@ -4,7 +4,7 @@
 use mosaic_primitives::contribution::{EraIndex, Points, PointsListener, RewardPot, RewardSource};
 use sp_runtime::{
 	helpers_128bit::multiply_by_rational_with_rounding,
-	traits::{Saturating, UniqueSaturatedFrom, UniqueSaturatedInto, Zero},
+	traits::{Get, Saturating, UniqueSaturatedFrom, UniqueSaturatedInto, Zero},
 	Rounding,
 };
 
@@ -55,7 +55,8 @@ impl<T: Config> PointsListener<T::AccountId> for Pallet<T> {
 				)
 			})
 			.flatten()
-			.unwrap_or(0);
+			.unwrap_or(0)
+			.min(Self::max_reward_per_point());
 		let allocated = multiply_by_rational_with_rounding(
 			total.into(),
 			rate,
@@ -71,6 +72,21 @@ impl<T: Config> PointsListener<T::AccountId> for Pallet<T> {
 			Outstanding::<T>::mutate(|owed| *owed = owed.saturating_add(allocated));
 		}
 		Self::deposit_event(Event::EraRewarded { era, points: total, pool, allocated });
+	}
+}
+
+impl<T: Config> Pallet<T> {
+	/// The most an era gives per point, scaled by [`REWARD_PER_POINT_SCALE`]: what the cheapest
+	/// points cost ([`Config::PointPrice`]).
+	pub fn max_reward_per_point() -> u128 {
+		let (amount, points) = T::PointPrice::get();
+		multiply_by_rational_with_rounding(
+			amount.unique_saturated_into(),
+			REWARD_PER_POINT_SCALE,
+			points.max(1).into(),
+			Rounding::Down,
+		)
+		.unwrap_or(u128::MAX)
 	}
 }
 

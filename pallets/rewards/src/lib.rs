@@ -124,6 +124,14 @@ pub mod pallet {
 		#[pallet::constant]
 		type PotId: Get<PalletId>;
 
+		/// The least any way of earning contribution points pays for them, as `(amount,
+		/// points)`: e.g. a protocol fee for the most points one job can earn. An era never
+		/// gives more than `amount / points` per point, so points farmed with one's own jobs
+		/// (whose fees come back to oneself) never earn more emission than they cost; what an
+		/// era cannot give stays in the pool. `points` must be positive.
+		#[pallet::constant]
+		type PointPrice: Get<(BalanceOf<Self>, Points)>;
+
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
 	}

@@ -28,6 +28,8 @@ pub const ED: u64 = 5;
 parameter_types! {
 	pub const ExistentialDeposit: u64 = ED;
 	pub const PotId: PalletId = PalletId(*b"msc/rwrd");
+	/// No cap unless a test sets one: a unit a point.
+	pub storage PointPrice: (u64, mosaic_primitives::contribution::Points) = (u64::MAX, 1);
 }
 
 #[derive_impl(pallet_balances::config_preludes::TestDefaultConfig)]
@@ -40,6 +42,7 @@ impl Config for Test {
 	type RuntimeEvent = RuntimeEvent;
 	type Currency = Balances;
 	type PotId = PotId;
+	type PointPrice = PointPrice;
 	type WeightInfo = ();
 }
 

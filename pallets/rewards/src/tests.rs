@@ -101,6 +101,30 @@ fn emission_is_minted_into_the_pool_every_block_and_governance_sets_it() {
 }
 
 #[test]
+fn an_era_gives_at_most_the_point_price_per_point_and_keeps_the_rest() {
+	build_and_execute(|| {
+		// The cheapest points cost 10 for 4: at most 2.5 a point.
+		PointPrice::set(&(10, 4));
+		fund(300, RewardSource::ProtocolFee);
+		add_points(0, 1, 2);
+		add_points(0, 2, 4);
+		end_era(0, 6);
+		assert_eq!(
+			last_event(),
+			Event::EraRewarded { era: 0, points: 6, pool: 300, allocated: 15 }.into()
+		);
+		assert_eq!((Rewards::pending(&1), Rewards::pending(&2)), (5, 10));
+		assert_eq!(Pool::<Test>::get(), 285, "what the cap kept stays for later eras");
+		assert_eq!(Outstanding::<Test>::get(), 15);
+		// A pool smaller than the cap allows is split whole.
+		add_points(1, 1, 100);
+		end_era(1, 100);
+		assert_eq!(Rewards::pending(&1), 5 + 250);
+		assert_eq!(Pool::<Test>::get(), 35);
+	});
+}
+
+#[test]
 fn an_eras_pool_is_split_by_points_when_it_ends() {
 	build_and_execute(|| {
 		fund(200, RewardSource::Slash);

@@ -225,7 +225,9 @@ pub fn canonical_digest(
 }
 
 /// Whether two quantised output sets agree element-wise within `tolerance` quantisation
-/// steps: same names, types and shapes, and every value at most `tolerance` apart.
+/// steps: same names, types and shapes, and every floating-point value at most `tolerance`
+/// apart. Integers and booleans (class ids, token ids, verdicts) must be equal: a tolerance
+/// of one there would let a different class count as the same answer.
 pub fn within_tolerance(a: &[QuantizedTensor], b: &[QuantizedTensor], tolerance: u64) -> bool {
 	if a.len() != b.len() {
 		return false;
@@ -239,7 +241,11 @@ pub fn within_tolerance(a: &[QuantizedTensor], b: &[QuantizedTensor], tolerance:
 			&& x.element_type == y.element_type
 			&& x.shape == y.shape
 			&& x.values.len() == y.values.len()
-			&& x.values.iter().zip(y.values.iter()).all(|(p, q)| p.abs_diff(*q) <= tolerance)
+			&& if x.element_type.is_float() {
+				x.values.iter().zip(y.values.iter()).all(|(p, q)| p.abs_diff(*q) <= tolerance)
+			} else {
+				x.values == y.values
+			}
 	})
 }
 
@@ -255,6 +261,17 @@ mod tests {
 			shape: vec![values.len() as u64],
 			values,
 		}
+	}
+
+	#[test]
+	fn tolerance_applies_to_floats_only() {
+		let floats = tensor("y", vec![3, 7]);
+		let near = tensor("y", vec![4, 7]);
+		assert!(within_tolerance(core::slice::from_ref(&floats), core::slice::from_ref(&near), 1));
+		let ints = QuantizedTensor { element_type: ElementType::I64, ..floats };
+		let other_class = QuantizedTensor { element_type: ElementType::I64, ..near };
+		assert!(!within_tolerance(core::slice::from_ref(&ints), &[other_class], 5));
+		assert!(within_tolerance(core::slice::from_ref(&ints), core::slice::from_ref(&ints), 5));
 	}
 
 	#[test]

@@ -20,6 +20,26 @@ pub const MAX_OPSET: u32 = 21;
 /// `docs/executor.md`).
 pub const REMOTE_BLOB_REJECTED: u16 = 16;
 
+/// The code a worker abstains with when a blob a job needs cannot be had (a download that
+/// keeps failing): no verdict on the job, see the jobs pallet's `Outcome::CouldNotRun`.
+pub const REMOTE_BLOB_UNAVAILABLE: u16 = 17;
+
+/// The code a worker reports when a run's outputs exceed what a reveal carries although the
+/// version declares fixed output shapes that fit one: the model does not produce what it
+/// declares. Deterministic, so every honest worker reports it.
+pub const OUTPUTS_EXCEED_DECLARED: u16 = 18;
+
+/// The executor's code for a panic inside the engine.
+pub const ENGINE_PANIC: u16 = 14;
+/// The executor's code for a sandbox child that crashed or could not be started.
+pub const SANDBOX_FAILURE: u16 = 15;
+
+/// Whether an executor error code says the worker's machine failed, not the model or the
+/// input: another machine may run the same job. Such codes are no verdict on a job.
+pub fn is_machine_failure(code: u16) -> bool {
+	matches!(code, ENGINE_PANIC | SANDBOX_FAILURE | REMOTE_BLOB_UNAVAILABLE)
+}
+
 /// Identifies one run on one node; the off-chain worker derives it from the job and worker.
 pub type Ticket = [u8; 32];
 

@@ -1,11 +1,14 @@
 //! Unit tests of the jobs pallet: every call and error, every transition, the off-chain
 //! worker, and property tests of conservation over random job histories.
 
+mod abstentions;
+mod agreement;
 mod assignment;
 mod migrations;
 mod offchain;
 mod properties;
 mod rounds;
+mod schedule;
 mod settlement;
 mod submission;
 mod training;
@@ -61,6 +64,20 @@ fn inline_x(values: &[f32]) -> JobInputOf<Test> {
 	)
 }
 
+/// The fee per worker of the jobs [`submit`] submits.
+const FEE: u64 = 100;
+
+/// What a dissent or a withheld reveal costs on a job of [`FEE`] per worker: the dissent
+/// slash plus the fee the worker tried to earn.
+const DISSENT: u64 = DISSENT_SLASH + FEE;
+
+/// Registers each of `workers` (see [`register`]).
+fn register_all(workers: impl IntoIterator<Item = u64>) {
+	for w in workers {
+		register(w);
+	}
+}
+
 /// Submits a job on model 0 version 1 from ALICE with fee 100 per worker, deadline 30.
 fn submit(k: u8) -> JobId {
 	let id = NextJobId::<Test>::get();
@@ -71,17 +88,22 @@ fn submit(k: u8) -> JobId {
 		JobKind::Inference,
 		inline_x(&[1.0, 2.0]),
 		k,
-		100,
+		FEE,
 		30
 	));
 	id
 }
 
 fn outputs(values: &[i64]) -> OutcomeOf<Test> {
+	typed_outputs(ElementType::F32, values)
+}
+
+/// Outputs `y` of element type `element_type`.
+fn typed_outputs(element_type: ElementType, values: &[i64]) -> OutcomeOf<Test> {
 	Outcome::Outputs(
 		vec![OutputTensor {
 			name: b"y".to_vec().try_into().unwrap(),
-			element_type: ElementType::F32,
+			element_type,
 			shape: vec![values.len() as u64].try_into().unwrap(),
 			elements: values.to_vec().try_into().unwrap(),
 		}]
@@ -128,6 +150,24 @@ fn workers_of(job: JobId) -> Vec<u64> {
 
 fn status(job: JobId) -> JobStatus<u64> {
 	MosaicJobs::job_view(job).unwrap().job.status
+}
+
+/// A digest-only outcome: the digest of `outcome`'s outputs.
+fn digest_of(outcome: &OutcomeOf<Test>) -> OutcomeOf<Test> {
+	Outcome::Digest(MosaicJobs::outcome_digest(outcome, 3).unwrap())
+}
+
+/// Whether any worker was slashed.
+fn anyone_slashed() -> bool {
+	events().iter().any(|e| matches!(e, Event::WorkerSlashed { .. }))
+}
+
+/// The draw weight `EligibleWorkers` lists for `worker`, if it is listed.
+fn weight_of(worker: u64) -> Option<u64> {
+	EligibleWorkers::<Test>::get()
+		.iter()
+		.find(|(w, _)| *w == worker)
+		.map(|(_, s)| *s)
 }
 
 fn events() -> Vec<Event<Test>> {

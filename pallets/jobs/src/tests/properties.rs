@@ -3,12 +3,25 @@
 use super::*;
 use proptest::prelude::*;
 
-#[derive(Clone, Copy, Debug)]
+#[derive(Clone, Copy, Debug, PartialEq)]
 enum Behaviour {
 	Honest,
 	Liar,
+	/// Never commits.
 	Silent,
+	/// Commits and withholds its reveal.
 	CommitOnly,
+	/// Could not run the job: reveals `CouldNotRun`.
+	Abstain,
+	/// Its machine failed: reveals an executor error with a machine-failure code, as an
+	/// older node does.
+	MachineError,
+}
+
+impl Behaviour {
+	fn abstains(self) -> bool {
+		matches!(self, Behaviour::Abstain | Behaviour::MachineError)
+	}
 }
 
 fn behaviour() -> impl Strategy<Value = Behaviour> {
@@ -17,6 +30,8 @@ fn behaviour() -> impl Strategy<Value = Behaviour> {
 		1 => Just(Behaviour::Liar),
 		1 => Just(Behaviour::Silent),
 		1 => Just(Behaviour::CommitOnly),
+		1 => Just(Behaviour::Abstain),
+		1 => Just(Behaviour::MachineError),
 	]
 }
 
@@ -58,23 +73,31 @@ proptest! {
 			}
 			let accounts: Vec<u64> = [ALICE, 2, OWNER, POT, BLOB_DEPOSITS].into_iter().chain(10..=17).chain(110..=117).collect();
 			let issuance = total_issuance();
+			// Each plan's job is submitted `submit_at` blocks after the one before, the first
+			// counted from block 1.
+			let submit_blocks: Vec<u64> = plans
+				.iter()
+				.scan(1u64, |block, plan| {
+					*block += plan.submit_at;
+					Some(*block)
+				})
+				.collect();
+			let last_submission = submit_blocks.last().copied().unwrap_or(1);
 			let mut submitted = Vec::new();
-			let mut block = 1;
-			for (i, plan) in plans.iter().enumerate() {
-				run_to(block + plan.submit_at);
-				block = System::block_number();
-				let requester = if i % 2 == 0 { ALICE } else { 2 };
-				let id = NextJobId::<Test>::get();
-				let (kind, input) =
-					if plan.training { (training(2, 4), dataset()) } else { (JobKind::Inference, inline_x(&[1.0])) };
-				if MosaicJobs::submit_job(RuntimeOrigin::signed(requester), 0, 1, kind,
-					input, plan.k, plan.fee, block + 20).is_ok() {
-					submitted.push((id, plan.clone(), requester));
+			// Drive every job to its end, each worker behaving as drawn in every block, from
+			// the first submission on (so an honest worker never misses a commit phase).
+			while System::block_number() <= last_submission + 60 {
+				let now = System::block_number();
+				for (i, plan) in plans.iter().enumerate().filter(|(i, _)| submit_blocks[*i] == now) {
+					let requester = if i % 2 == 0 { ALICE } else { 2 };
+					let id = NextJobId::<Test>::get();
+					let (kind, input) =
+						if plan.training { (training(2, 4), dataset()) } else { (JobKind::Inference, inline_x(&[1.0])) };
+					if MosaicJobs::submit_job(RuntimeOrigin::signed(requester), 0, 1, kind,
+						input, plan.k, plan.fee, now + 20).is_ok() {
+						submitted.push((id, plan.clone(), requester));
+					}
 				}
-			}
-			// Drive every job to its end, each worker behaving as drawn.
-			for _ in 0..60 {
-				run_to(System::block_number() + 1);
 				for (id, plan, requester) in &submitted {
 					let Some(view) = MosaicJobs::job_view(*id) else { continue };
 					let info = view.job;
@@ -86,6 +109,13 @@ proptest! {
 						let b = behaviours[(w - 10) as usize];
 						let out = match b {
 							Behaviour::Liar => outputs(&[7 + w as i64]),
+							Behaviour::Abstain => Outcome::CouldNotRun {
+								code: mosaic_primitives::onnx::REMOTE_BLOB_UNAVAILABLE,
+							},
+							Behaviour::MachineError => Outcome::Error {
+								code: mosaic_primitives::onnx::SANDBOX_FAILURE,
+								model_fault: true,
+							},
 							_ => outputs(&[7]),
 						};
 						match (info.status, b) {
@@ -97,15 +127,33 @@ proptest! {
 						}
 					}
 				}
+				run_to(now + 1);
 			}
+			// Six workers are enough for every plan: none is refused.
+			prop_assert_eq!(submitted.len(), plans.len());
 			let mut slashed = 0u64;
 			let mut fees = 0u64;
+			let protocol_fee = |job| MosaicJobs::job_view(job).map_or(PROTOCOL_FEE, |v| v.job.protocol_fee);
 			for e in events() {
 				match e {
-					Event::WorkerSlashed { amount, .. } => slashed += amount,
-					Event::JobSettled { job, .. } => fees += MosaicJobs::job_view(job).map_or(PROTOCOL_FEE, |v| v.job.protocol_fee),
+					Event::WorkerSlashed { amount, worker, reason, .. } => {
+						slashed += amount;
+						// Abstainers commit and reveal: never slashed.
+						prop_assert!(!behaviours[(worker - 10) as usize].abstains(), "abstainer {} slashed", worker);
+						// Silent workers never commit; those that commit are slashed as dissenters or
+						// for withholding, never for silence.
+						let b = behaviours[(worker - 10) as usize];
+						prop_assert_eq!(reason == SlashReason::NoReveal, b == Behaviour::Silent);
+						prop_assert_eq!(reason == SlashReason::Withheld, b == Behaviour::CommitOnly);
+					},
+					Event::WorkerPaid { worker, .. } => {
+						prop_assert!(!behaviours[(worker - 10) as usize].abstains(), "abstainer {} paid", worker);
+					},
+					// Settled, failed once workers ran it, or cancelled in the queue: the protocol
+					// fee is kept.
+					Event::JobSettled { job, .. } | Event::JobCancelled { job, .. } => fees += protocol_fee(job),
 					Event::JobFailed { job, reason, .. } if reason != FailReason::NoWorkers =>
-						fees += MosaicJobs::job_view(job).map_or(PROTOCOL_FEE, |v| v.job.protocol_fee),
+						fees += protocol_fee(job),
 					_ => {},
 				}
 			}
@@ -129,6 +177,11 @@ proptest! {
 			for w in &workers {
 				let info = Workers::<Test>::get(w).unwrap();
 				prop_assert_eq!(info.assigned, 0);
+				// Only abstainers have abstentions to make up for.
+				let b = behaviours[(*w - 10) as usize];
+				if !b.abstains() {
+					prop_assert_eq!(Abstentions::<Test>::get(w), None);
+				}
 				prop_assert_eq!(Balances::balance_on_hold(&stake_reason(), w), info.held());
 				prop_assert!(Assignments::<Test>::iter_prefix(w).next().is_none());
 			}

@@ -80,7 +80,12 @@ fn jobs_submitted_for_a_round_report_their_end_and_cannot_be_cancelled() {
 		);
 		assert_eq!(SealedBlobs::get()[&MANIFEST], 0, "the manifest reference is dropped");
 
-		// A training job that finds no workers ends as failed for the observer too.
+		// A training job that finds no workers ends as failed for the observer too: five
+		// workers are registered, but all paused.
+		register_all(12..=14);
+		for w in 10..=14 {
+			assert_ok!(MosaicJobs::pause(RuntimeOrigin::signed(w)));
+		}
 		let training =
 			RoundJob::Training { dataset: DATASET, parameters: PARAMS, epochs: 1, batch_size: 4 };
 		let job =

@@ -108,19 +108,81 @@ fn a_lying_worker_is_slashed_and_the_honest_are_paid() {
 		assert_eq!(Balances::free_balance(11), 10_000 - 2 * MIN_STAKE);
 		// The liar gets no record.
 		assert!(Recorded::get().iter().all(|r| r.0 != 11));
-		assert_eq!(Workers::<Test>::get(11).unwrap().stake, 2 * MIN_STAKE - DISSENT_SLASH);
-		assert_eq!(Balances::balance_on_hold(&stake_reason(), &11), 2 * MIN_STAKE - DISSENT_SLASH);
+		// It loses the dissent slash and the fee it tried to earn.
+		assert_eq!(DISSENT, 400);
+		assert_eq!(Workers::<Test>::get(11).unwrap().stake, 2 * MIN_STAKE - DISSENT);
+		assert_eq!(Balances::balance_on_hold(&stake_reason(), &11), 2 * MIN_STAKE - DISSENT);
 		assert_eq!(total_issuance(), issuance);
 		assert_eq!(
 			Pooled::get(),
-			vec![(DISSENT_SLASH, RewardSource::Slash), (PROTOCOL_FEE, RewardSource::ProtocolFee)]
+			vec![(DISSENT, RewardSource::Slash), (PROTOCOL_FEE, RewardSource::ProtocolFee)]
 		);
+		assert_eq!(Balances::free_balance(POT), 1 + 270 + DISSENT + PROTOCOL_FEE + 30);
+		let slashes: Vec<_> = events()
+			.into_iter()
+			.filter(|e| matches!(e, Event::WorkerSlashed { .. }))
+			.collect();
+		assert_eq!(
+			slashes,
+			vec![Event::WorkerSlashed {
+				worker: 11,
+				job,
+				amount: DISSENT,
+				reason: SlashReason::Dissent
+			}]
+		);
+	});
+}
+
+#[test]
+fn a_dissent_slash_is_bounded_by_what_the_worker_holds() {
+	build_and_execute(|| {
+		register_all(10..=12);
+		// Part of the liar's stake is unbonding: still held, still slashable.
+		assert_ok!(MosaicJobs::unbond(RuntimeOrigin::signed(11), 500));
+		let issuance = total_issuance();
+		let job = NextJobId::<Test>::get();
+		// A fee of 2,000 makes a dissent cost 2,300, more than the 2,000 the liar holds.
+		assert_ok!(MosaicJobs::submit_job(
+			RuntimeOrigin::signed(ALICE),
+			0,
+			1,
+			JobKind::Inference,
+			inline_x(&[1.0]),
+			3,
+			2_000,
+			30
+		));
+		run_to(2);
+		let honest = outputs(&[1000]);
+		let lie = outputs(&[1001]);
+		for (w, out) in [(10, &honest), (11, &lie), (12, &honest)] {
+			assert_ok!(commit_as(w, job, out));
+		}
+		for (w, out) in [(10, &honest), (11, &lie), (12, &honest)] {
+			assert_ok!(reveal_as(w, job, out));
+		}
+		assert_eq!(status(job), JobStatus::Settled);
 		assert!(events().contains(&Event::WorkerSlashed {
 			worker: 11,
 			job,
-			amount: DISSENT_SLASH,
+			amount: 2 * MIN_STAKE,
 			reason: SlashReason::Dissent
 		}));
+		let info = Workers::<Test>::get(11).unwrap();
+		assert_eq!((info.stake, info.unbonding), (0, 0));
+		assert_eq!(info.status, WorkerStatus::Inactive);
+		assert!(events().contains(&Event::WorkerInactive { worker: 11, missed: 0 }));
+		assert_eq!(Balances::balance_on_hold(&stake_reason(), &11), 0);
+		assert_eq!(Balances::free_balance(11), 10_000 - 2 * MIN_STAKE);
+		assert_eq!(weight_of(11), None);
+		// 6,000 in fees: 600 royalty, 2,700 to each honest worker.
+		assert_eq!((owed(10), owed(12), owed(OWNER)), (2_700, 2_700, 600));
+		assert_eq!(
+			Pooled::get(),
+			vec![(2 * MIN_STAKE, RewardSource::Slash), (PROTOCOL_FEE, RewardSource::ProtocolFee)]
+		);
+		assert_eq!(total_issuance(), issuance);
 	});
 }
 
@@ -211,7 +273,13 @@ fn no_quorum_escalates_then_settles() {
 		assert_eq!(status(job), JobStatus::Settled);
 		let result = MosaicJobs::job_view(job).unwrap().job.result.unwrap();
 		assert_eq!((result.agreeing, result.outcome), (3, x));
-		assert_eq!(Workers::<Test>::get(b).unwrap().stake, 2 * MIN_STAKE - DISSENT_SLASH);
+		assert_eq!(Workers::<Test>::get(b).unwrap().stake, 2 * MIN_STAKE - DISSENT);
+		assert!(events().contains(&Event::WorkerSlashed {
+			worker: b,
+			job,
+			amount: DISSENT,
+			reason: SlashReason::Dissent
+		}));
 		// 200 in fees less 20 royalty, shared by three: 60 each.
 		assert_eq!(owed(a), 60);
 		assert_eq!(Balances::balance_on_hold(&escrow(), &ALICE), 0);
@@ -247,7 +315,14 @@ fn nobody_commits_fails_at_commit_end() {
 		run_to(2);
 		run_to(2 + COMMIT_PERIOD);
 		assert_eq!(status(job), JobStatus::Failed(FailReason::NoQuorum));
+		// Assigned, and neither committed nor revealed: the no-reveal slash.
 		assert_eq!(Workers::<Test>::get(10).unwrap().stake, 2 * MIN_STAKE - NO_REVEAL_SLASH);
+		assert!(events().contains(&Event::WorkerSlashed {
+			worker: 10,
+			job,
+			amount: NO_REVEAL_SLASH,
+			reason: SlashReason::NoReveal
+		}));
 		assert_eq!(Balances::free_balance(ALICE), 100_000 - PROTOCOL_FEE);
 		assert_eq!(Balances::balance_on_hold(&escrow(), &ALICE), 0);
 	});
@@ -269,28 +344,63 @@ fn committed_but_silent_at_reveal_end() {
 		assert_ok!(reveal_as(11, job, &out));
 		run_to(2 + REVEAL_PERIOD);
 		assert_eq!(status(job), JobStatus::Settled);
-		assert_eq!(Workers::<Test>::get(12).unwrap().stake, 2 * MIN_STAKE - NO_REVEAL_SLASH);
+		// It committed and withheld its reveal: slashed as much as a dissenter.
+		assert_eq!(Workers::<Test>::get(12).unwrap().stake, 2 * MIN_STAKE - DISSENT);
+		assert!(events().contains(&Event::WorkerSlashed {
+			worker: 12,
+			job,
+			amount: DISSENT,
+			reason: SlashReason::Withheld
+		}));
 		assert_eq!(owed(10), 135);
-		assert_eq!(pooled(), NO_REVEAL_SLASH + PROTOCOL_FEE);
+		assert_eq!(owed(12), 0);
+		assert_eq!(
+			Pooled::get(),
+			vec![(DISSENT, RewardSource::Slash), (PROTOCOL_FEE, RewardSource::ProtocolFee)]
+		);
+		// It committed, so it missed nothing.
+		assert_eq!(Workers::<Test>::get(12).unwrap().missed, 0);
 	});
 }
 
 #[test]
 fn executor_model_fault_fails_the_job_and_invalidates_the_version() {
 	build_and_execute(|| {
-		register(10);
-		let job = submit(1);
+		register_all(10..=12);
+		let issuance = total_issuance();
+		let job = submit(3);
 		run_to(2);
 		let fault = Outcome::Error { code: 4, model_fault: true };
-		assert_ok!(commit_as(10, job, &fault));
-		assert_ok!(reveal_as(10, job, &fault));
-		assert_eq!(
-			status(job),
-			JobStatus::Failed(FailReason::Executor { code: 4, model_fault: true })
-		);
+		for w in 10..=12 {
+			assert_ok!(commit_as(w, job, &fault));
+		}
+		for w in 10..=12 {
+			assert_ok!(reveal_as(w, job, &fault));
+		}
+		let reason = FailReason::Executor { code: 4, model_fault: true };
+		assert_eq!(status(job), JobStatus::Failed(reason));
+		let result = MosaicJobs::job_view(job).unwrap().job.result.unwrap();
+		assert_eq!((result.outcome, result.agreeing), (fault.clone(), 3));
+		// Three agreeing workers find the model at fault: the version is invalid.
 		assert_eq!(Invalidated::get(), vec![((0, 1), 4)]);
-		assert_eq!(Balances::free_balance(ALICE), 100_000 - PROTOCOL_FEE);
-		assert_eq!(Balances::free_balance(10), 10_000 - 2 * MIN_STAKE);
+		// The workers are paid their share of the fees, without royalty; the protocol fee is
+		// kept and the rest (nothing here) refunded.
+		for w in 10..=12 {
+			assert_eq!(owed(w), FEE);
+			assert!(events().contains(&Event::WorkerPaid { job, worker: w, amount: FEE }));
+			assert_eq!(Workers::<Test>::get(w).unwrap().stake, 2 * MIN_STAKE);
+		}
+		assert_eq!(owed(OWNER), 0);
+		assert!(!events().iter().any(|e| matches!(e, Event::RoyaltyPaid { .. })));
+		assert!(!anyone_slashed());
+		// A failure is no model use: no contribution is recorded.
+		assert!(Recorded::get().is_empty());
+		assert_eq!(Pooled::get(), vec![(PROTOCOL_FEE, RewardSource::ProtocolFee)]);
+		assert!(events().contains(&Event::JobFailed { job, reason, refunded: 0 }));
+		assert_eq!(Balances::free_balance(ALICE), 100_000 - 3 * FEE - PROTOCOL_FEE);
+		assert_eq!(Balances::balance_on_hold(&escrow(), &ALICE), 0);
+		assert_eq!(Balances::free_balance(POT), 1 + 3 * FEE + PROTOCOL_FEE);
+		assert_eq!(total_issuance(), issuance);
 		assert_noop!(
 			MosaicJobs::submit_job(
 				RuntimeOrigin::signed(ALICE),
@@ -308,9 +418,93 @@ fn executor_model_fault_fails_the_job_and_invalidates_the_version() {
 }
 
 #[test]
-fn cancel_before_commit_refunds_everything() {
+fn fewer_than_three_agreeing_on_a_model_fault_do_not_invalidate_the_version() {
+	build_and_execute(|| {
+		register_all(10..=12);
+		let fault = Outcome::Error { code: 4, model_fault: true };
+		let reason = FailReason::Executor { code: 4, model_fault: true };
+		let mut spent = 0;
+
+		// One worker: its verdict fails the job and earns its fee, but ends no model.
+		let job = submit(1);
+		run_to(System::block_number() + 1);
+		let w = workers_of(job)[0];
+		assert_ok!(commit_as(w, job, &fault));
+		assert_ok!(reveal_as(w, job, &fault));
+		assert_eq!(status(job), JobStatus::Failed(reason));
+		assert!(events().contains(&Event::JobFailed { job, reason, refunded: 0 }));
+		assert_eq!(owed(w), FEE);
+		spent += FEE + PROTOCOL_FEE;
+		assert_eq!(Balances::free_balance(ALICE), 100_000 - spent);
+
+		// Two workers, both agreeing: still fewer than `MODEL_FAULT_QUORUM`.
+		let job = submit(2);
+		run_to(System::block_number() + 1);
+		let pair = workers_of(job);
+		for w in &pair {
+			assert_ok!(commit_as(*w, job, &fault));
+		}
+		let before: Vec<u64> = pair.iter().map(|w| owed(*w)).collect();
+		for w in &pair {
+			assert_ok!(reveal_as(*w, job, &fault));
+		}
+		assert_eq!(status(job), JobStatus::Failed(reason));
+		assert_eq!(MosaicJobs::job_view(job).unwrap().job.result.unwrap().agreeing, 2);
+		for (w, owed_before) in pair.iter().zip(before) {
+			assert_eq!(owed(*w), owed_before + FEE);
+		}
+		spent += 2 * FEE + PROTOCOL_FEE;
+		assert_eq!(Balances::free_balance(ALICE), 100_000 - spent);
+
+		// Three workers, two of them agreeing on the fault and one revealing outputs: the
+		// fault is the quorum's, the third a dissenter, and two still end no model. A fee of
+		// 101 leaves 303 to share among two: 151 each and 1 refunded.
+		let job = NextJobId::<Test>::get();
+		assert_ok!(MosaicJobs::submit_job(
+			RuntimeOrigin::signed(ALICE),
+			0,
+			1,
+			JobKind::Inference,
+			inline_x(&[1.0]),
+			3,
+			101,
+			30
+		));
+		run_to(System::block_number() + 1);
+		let owed_before: Vec<u64> = (10..=12).map(owed).collect();
+		let out = outputs(&[1]);
+		for (w, o) in [(10, &fault), (11, &fault), (12, &out)] {
+			assert_ok!(commit_as(w, job, o));
+		}
+		for (w, o) in [(10, &fault), (11, &fault), (12, &out)] {
+			assert_ok!(reveal_as(w, job, o));
+		}
+		assert_eq!(status(job), JobStatus::Failed(reason));
+		assert!(events().contains(&Event::JobFailed { job, reason, refunded: 1 }));
+		assert_eq!(owed(10), owed_before[0] + 151);
+		assert_eq!(owed(11), owed_before[1] + 151);
+		assert_eq!(owed(12), owed_before[2]);
+		assert!(events().contains(&Event::WorkerSlashed {
+			worker: 12,
+			job,
+			amount: DISSENT_SLASH + 101,
+			reason: SlashReason::Dissent
+		}));
+		spent += 302 + PROTOCOL_FEE;
+		assert_eq!(Balances::free_balance(ALICE), 100_000 - spent);
+
+		assert!(Invalidated::get().is_empty());
+		assert!(<MockRegistry as ModelRegistry<u64, u64>>::is_runnable(0, 1));
+		assert!(Recorded::get().is_empty());
+		submit(1);
+	});
+}
+
+#[test]
+fn cancel_refunds_a_queued_job_but_the_protocol_fee() {
 	build_and_execute(|| {
 		register(10);
+		let issuance = total_issuance();
 		let queued = submit(1);
 		assert_noop!(
 			MosaicJobs::cancel_job(RuntimeOrigin::signed(2), queued),
@@ -323,26 +517,43 @@ fn cancel_before_commit_refunds_everything() {
 		assert_ok!(MosaicJobs::cancel_job(RuntimeOrigin::signed(ALICE), queued));
 		assert_eq!(status(queued), JobStatus::Cancelled);
 		assert!(Queue::<Test>::get().is_empty());
-		assert_eq!(Balances::free_balance(ALICE), 100_000);
+		// Everything but the protocol fee comes back; the fee goes to the pool.
+		assert_eq!(Balances::free_balance(ALICE), 100_000 - PROTOCOL_FEE);
+		assert_eq!(Balances::balance_on_hold(&escrow(), &ALICE), 0);
+		assert_eq!(Pooled::get(), vec![(PROTOCOL_FEE, RewardSource::ProtocolFee)]);
+		assert_eq!(Balances::free_balance(POT), 1 + PROTOCOL_FEE);
+		assert!(events().contains(&Event::JobCancelled { job: queued, refunded: FEE }));
+		assert_eq!(OpenJobs::<Test>::get(0), 0);
+		assert_eq!(total_issuance(), issuance);
+		// Only its purge is left in the schedule; the latest start is gone.
+		assert_eq!(
+			Deadlines::<Test>::iter_keys().collect::<Vec<_>>(),
+			vec![(1 + RETENTION, (queued, DeadlineKind::Purge))]
+		);
+		assert_noop!(
+			MosaicJobs::cancel_job(RuntimeOrigin::signed(ALICE), queued),
+			Error::<Test>::CannotCancel
+		);
 
+		// Assigned, before anybody committed: its workers are running it.
 		let assigned = submit(1);
 		run_to(2);
 		assert_eq!(Workers::<Test>::get(10).unwrap().assigned, 1);
-		assert_ok!(MosaicJobs::cancel_job(RuntimeOrigin::signed(ALICE), assigned));
-		assert_eq!(Workers::<Test>::get(10).unwrap().assigned, 0);
-		assert_eq!(Balances::free_balance(ALICE), 100_000);
-		assert!(
-			events().contains(&Event::JobCancelled { job: assigned, refunded: 100 + PROTOCOL_FEE })
-		);
-		// Committing phase end for the cancelled job is ignored.
-		run_to(2 + COMMIT_PERIOD);
-		assert_eq!(status(assigned), JobStatus::Cancelled);
-
-		let committed = submit(1);
-		run_to(System::block_number() + 1);
-		assert_ok!(commit_as(10, committed, &outputs(&[1])));
 		assert_noop!(
-			MosaicJobs::cancel_job(RuntimeOrigin::signed(ALICE), committed),
+			MosaicJobs::cancel_job(RuntimeOrigin::signed(ALICE), assigned),
+			Error::<Test>::CannotCancel
+		);
+		// Committed, and settled.
+		let out = outputs(&[1]);
+		assert_ok!(commit_as(10, assigned, &out));
+		assert_noop!(
+			MosaicJobs::cancel_job(RuntimeOrigin::signed(ALICE), assigned),
+			Error::<Test>::CannotCancel
+		);
+		assert_ok!(reveal_as(10, assigned, &out));
+		assert_eq!(status(assigned), JobStatus::Settled);
+		assert_noop!(
+			MosaicJobs::cancel_job(RuntimeOrigin::signed(ALICE), assigned),
 			Error::<Test>::CannotCancel
 		);
 	});
@@ -351,15 +562,24 @@ fn cancel_before_commit_refunds_everything() {
 #[test]
 fn queued_job_without_workers_fails_with_full_refund() {
 	build_and_execute(|| {
+		// A worker is registered, so the job is accepted, but paused: nobody takes it.
+		register(10);
+		assert_ok!(MosaicJobs::pause(RuntimeOrigin::signed(10)));
 		let job = submit(1);
 		// Latest start: 30 - 6 = 24.
 		run_to(23);
 		assert_eq!(status(job), JobStatus::Queued);
 		run_to(24);
 		assert_eq!(status(job), JobStatus::Failed(FailReason::NoWorkers));
+		assert!(events().contains(&Event::JobFailed {
+			job,
+			reason: FailReason::NoWorkers,
+			refunded: FEE + PROTOCOL_FEE
+		}));
 		assert!(Queue::<Test>::get().is_empty());
 		assert_eq!(Balances::free_balance(ALICE), 100_000);
 		assert_eq!(Balances::balance_on_hold(&escrow(), &ALICE), 0);
+		assert!(Pooled::get().is_empty());
 	});
 }
 
@@ -367,10 +587,28 @@ fn queued_job_without_workers_fails_with_full_refund() {
 fn the_requester_is_never_assigned() {
 	build_and_execute(|| {
 		assert_ok!(MosaicJobs::register_worker(RuntimeOrigin::signed(ALICE), 101, MIN_STAKE, 4));
+		// The requester does not count among the workers a job can have.
+		assert_noop!(
+			MosaicJobs::submit_job(
+				RuntimeOrigin::signed(ALICE),
+				0,
+				1,
+				JobKind::Inference,
+				inline_x(&[1.0]),
+				1,
+				FEE,
+				30
+			),
+			Error::<Test>::NotEnoughWorkers
+		);
+		register(10);
+		assert_ok!(MosaicJobs::pause(RuntimeOrigin::signed(10)));
 		let job = submit(1);
 		run_to(5);
+		// The requester is the only eligible worker, and is not drawn.
+		assert_eq!(EligibleWorkers::<Test>::get().into_inner(), vec![(ALICE, MIN_STAKE)]);
 		assert_eq!(status(job), JobStatus::Queued);
-		register(10);
+		assert_ok!(MosaicJobs::resume(RuntimeOrigin::signed(10)));
 		run_to(6);
 		assert_eq!(workers_of(job), vec![10]);
 	});
@@ -385,9 +623,17 @@ fn capacity_bounds_assignments() {
 		assert_eq!(Workers::<Test>::get(10).unwrap().assigned, 2);
 		assert!(EligibleWorkers::<Test>::get().is_empty());
 		assert_eq!(status(jobs[2]), JobStatus::Queued);
-		assert_ok!(MosaicJobs::cancel_job(RuntimeOrigin::signed(ALICE), jobs[0]));
 		run_to(3);
-		assert!(matches!(status(jobs[2]), JobStatus::Committing { .. }));
+		assert_eq!(status(jobs[2]), JobStatus::Queued);
+		// Finishing one job frees a slot for the next.
+		let out = outputs(&[1]);
+		assert_ok!(commit_as(10, jobs[0], &out));
+		assert_ok!(reveal_as(10, jobs[0], &out));
+		assert_eq!(status(jobs[0]), JobStatus::Settled);
+		assert_eq!(Workers::<Test>::get(10).unwrap().assigned, 1);
+		run_to(4);
+		assert_eq!(status(jobs[2]), JobStatus::Committing { until: 4 + COMMIT_PERIOD });
+		assert_eq!(Workers::<Test>::get(10).unwrap().assigned, 2);
 	});
 }
 
@@ -489,6 +735,8 @@ fn digest_only_reveals_agree_by_digest() {
 		assert_ok!(reveal_as(11, job, &digest));
 		let result = MosaicJobs::job_view(job).unwrap().job.result.unwrap();
 		assert_eq!(result.agreeing, 2);
+		// The reveal carrying the outputs leads, so the result records them.
+		assert_eq!(result.outcome, full);
 		assert_eq!(status(job), JobStatus::Settled);
 	});
 }

@@ -5,6 +5,7 @@ use super::*;
 #[test]
 fn submit_holds_fees_and_queues() {
 	build_and_execute(|| {
+		register_all(10..=12);
 		let before = Balances::free_balance(ALICE);
 		let job = submit(3);
 		assert_eq!(Balances::balance_on_hold(&escrow(), &ALICE), 3 * 100 + PROTOCOL_FEE);
@@ -13,12 +14,26 @@ fn submit_holds_fees_and_queues() {
 		assert_eq!(status(job), JobStatus::Queued);
 		assert_eq!(OpenJobs::<Test>::get(0), 1);
 		assert_eq!(<MosaicJobs as ModelUsage>::open_jobs(0), 1);
+		// Its one phase end: the latest start, an attempt before the deadline.
+		assert_eq!(
+			Deadlines::<Test>::iter_keys().collect::<Vec<_>>(),
+			vec![(30 - COMMIT_PERIOD - REVEAL_PERIOD, (job, DeadlineKind::LatestStart))]
+		);
+		assert!(events().contains(&Event::JobSubmitted {
+			job,
+			requester: ALICE,
+			model: 0,
+			version: 1,
+			replication: 3,
+			held: 3 * FEE + PROTOCOL_FEE
+		}));
 	});
 }
 
 #[test]
 fn submit_errors() {
 	build_and_execute(|| {
+		register_all(10..=14);
 		let o = || RuntimeOrigin::signed(ALICE);
 		let x = inline_x(&[1.0]);
 		let submit_with = |model, k, fee, deadline, input: JobInputOf<Test>| {
@@ -63,6 +78,7 @@ fn submit_errors() {
 #[test]
 fn inline_inputs_are_checked_against_the_schema() {
 	build_and_execute(|| {
+		register(10);
 		let tensor = |name: &str, ty, shape: Vec<u64>, bytes: usize| InlineTensor {
 			name: name.as_bytes().to_vec().try_into().unwrap(),
 			element_type: ty,
@@ -169,5 +185,86 @@ fn blob_inputs_are_referenced_while_open() {
 		assert_eq!(SealedBlobs::get()[&[0xbb; 32]], 1);
 		assert_ok!(MosaicJobs::cancel_job(RuntimeOrigin::signed(ALICE), 0));
 		assert_eq!(SealedBlobs::get()[&[0xbb; 32]], 0);
+		assert_eq!(Balances::free_balance(ALICE), 100_000 - PROTOCOL_FEE);
+	});
+}
+
+#[test]
+fn submission_needs_enough_workers_besides_the_requester() {
+	build_and_execute(|| {
+		let submit_k = |who: u64, k: u8| {
+			MosaicJobs::submit_job(
+				RuntimeOrigin::signed(who),
+				0,
+				1,
+				JobKind::Inference,
+				inline_x(&[1.0]),
+				k,
+				FEE,
+				30,
+			)
+		};
+		// No workers: nothing can be submitted, and nothing is held.
+		assert_noop!(submit_k(ALICE, 1), Error::<Test>::NotEnoughWorkers);
+		// The other argument checks come first.
+		assert_noop!(submit_k(ALICE, 6), Error::<Test>::BadReplication);
+		assert_noop!(
+			MosaicJobs::submit_job(
+				RuntimeOrigin::signed(ALICE),
+				0,
+				1,
+				JobKind::Inference,
+				inline_x(&[1.0]),
+				1,
+				MIN_FEE - 1,
+				30
+			),
+			Error::<Test>::FeeTooLow
+		);
+		assert_noop!(
+			MosaicJobs::submit_job(
+				RuntimeOrigin::signed(ALICE),
+				0,
+				1,
+				JobKind::Inference,
+				inline_x(&[1.0]),
+				1,
+				FEE,
+				7
+			),
+			Error::<Test>::BadDeadline
+		);
+		// And holding comes after: a job that could never run fails on its workers, not on
+		// the requester's balance.
+		assert_noop!(
+			MosaicJobs::submit_job(
+				RuntimeOrigin::signed(ALICE),
+				0,
+				1,
+				JobKind::Inference,
+				inline_x(&[1.0]),
+				1,
+				1_000_000,
+				30
+			),
+			Error::<Test>::NotEnoughWorkers
+		);
+
+		// Two workers, one of them the requester: one besides it.
+		assert_ok!(MosaicJobs::register_worker(RuntimeOrigin::signed(ALICE), 101, MIN_STAKE, 4));
+		register(10);
+		assert_noop!(submit_k(ALICE, 2), Error::<Test>::NotEnoughWorkers);
+		assert_ok!(submit_k(ALICE, 1));
+		// For another requester both count.
+		assert_ok!(submit_k(2, 2));
+		assert_noop!(submit_k(2, 3), Error::<Test>::NotEnoughWorkers);
+
+		// Registered workers count whatever their state: a paused one may resume.
+		register(11);
+		assert_ok!(MosaicJobs::pause(RuntimeOrigin::signed(11)));
+		assert_ok!(submit_k(ALICE, 2));
+		assert_noop!(submit_k(ALICE, 3), Error::<Test>::NotEnoughWorkers);
+		assert_eq!(Queue::<Test>::get().len(), 3);
+		assert_eq!(Balances::balance_on_hold(&escrow(), &ALICE), 3 * FEE + 2 * PROTOCOL_FEE);
 	});
 }

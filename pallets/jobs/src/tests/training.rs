@@ -5,6 +5,7 @@ use super::*;
 #[test]
 fn training_jobs_check_their_spec() {
 	build_and_execute(|| {
+		register(10);
 		let submit = |kind, input| {
 			MosaicJobs::submit_job(RuntimeOrigin::signed(ALICE), 0, 1, kind, input, 1, 100, 30)
 		};
@@ -99,6 +100,7 @@ fn training_results_revealed_by_digest_store_nothing_and_refund_the_deposit() {
 #[test]
 fn remote_blobs_are_usable_but_not_referenced() {
 	build_and_execute(|| {
+		register(10);
 		let remote = [0xee; 32];
 		RemoteBlobs::mutate(|r| r.push(remote));
 		SealedBlobs::mutate(|b| b.insert(PARAMS, 0));
@@ -134,13 +136,55 @@ fn remote_blobs_are_usable_but_not_referenced() {
 }
 
 #[test]
-fn a_cancelled_training_job_returns_everything() {
+fn a_cancelled_training_job_returns_all_but_the_protocol_fee() {
 	build_and_execute(|| {
 		SealedBlobs::mutate(|b| b.insert(PARAMS, 0));
+		register(10);
 		let job = submit_training(1);
+		let deposit = BLOB_SIZE + 5;
+		assert_eq!(Balances::balance_on_hold(&escrow(), &ALICE), FEE + PROTOCOL_FEE + deposit);
 		assert_ok!(MosaicJobs::cancel_job(RuntimeOrigin::signed(ALICE), job));
-		assert_eq!(Balances::free_balance(ALICE), 100_000);
+		// The fees and the result deposit come back; the protocol fee is kept.
+		assert!(events().contains(&Event::JobCancelled { job, refunded: FEE + deposit }));
+		assert_eq!(Balances::free_balance(ALICE), 100_000 - PROTOCOL_FEE);
+		assert_eq!(Balances::balance_on_hold(&escrow(), &ALICE), 0);
+		assert_eq!(Pooled::get(), vec![(PROTOCOL_FEE, RewardSource::ProtocolFee)]);
 		assert_eq!(SealedBlobs::get()[&PARAMS], 0);
 		assert_eq!(SealedBlobs::get()[&DATASET], 0);
+		assert!(StoredBlobs::get().is_empty());
 	});
+}
+
+#[test]
+fn a_digest_only_reveal_never_strips_a_training_jobs_parameters() {
+	// Whichever reveals first, and whatever the parent hash, the reveal carrying the outputs
+	// leads over the digest of the same outputs, so the parameters are stored.
+	for (digest_first, parent) in [(true, 1u8), (false, 1), (true, 2), (false, 2)] {
+		build_and_execute(|| {
+			SealedBlobs::mutate(|b| b.insert(PARAMS, 0));
+			register_all(10..=11);
+			let job = submit_training(2);
+			run_to(2);
+			let full = trained(&[1500, -250]);
+			let digest = digest_of(&full);
+			let (a, b) = if digest_first { (10, 11) } else { (11, 10) };
+			assert_ok!(commit_as(a, job, &digest));
+			assert_ok!(commit_as(b, job, &full));
+			System::set_parent_hash(sp_core::H256::repeat_byte(parent));
+			assert_ok!(reveal_as(a, job, &digest));
+			assert_ok!(reveal_as(b, job, &full));
+			assert_eq!(status(job), JobStatus::Settled);
+			let result = MosaicJobs::job_view(job).unwrap().job.result.unwrap();
+			assert_eq!(result.agreeing, 2);
+			assert_eq!(result.outcome, full);
+			let Outcome::Outputs(revealed) = &full else { unreachable!() };
+			let bytes =
+				mosaic_primitives::training::parameters_blob(&to_quantized(revealed), 3).unwrap();
+			assert_eq!(result.parameters, Some(sp_io::hashing::blake2_256(&bytes)));
+			assert_eq!(StoredBlobs::get(), vec![(ALICE, bytes)]);
+			// Both agreed: both are paid, nobody is slashed.
+			assert_eq!((owed(10), owed(11)), (90, 90));
+			assert!(!anyone_slashed());
+		});
+	}
 }

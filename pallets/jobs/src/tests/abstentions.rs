@@ -1,0 +1,226 @@
+//! Abstentions: workers that could not run a job say so, and are neither paid nor slashed
+//! nor counted as missing, but drawn less until they agree with results again.
+
+use super::*;
+use mosaic_primitives::onnx::{ENGINE_PANIC, REMOTE_BLOB_UNAVAILABLE, SANDBOX_FAILURE};
+
+fn could_not_run() -> OutcomeOf<Test> {
+	Outcome::CouldNotRun { code: REMOTE_BLOB_UNAVAILABLE }
+}
+
+/// Runs `job` (assigned in this block) to its end with each worker revealing its outcome.
+fn run_job(job: JobId, plan: &[(u64, OutcomeOf<Test>)]) {
+	for (w, outcome) in plan {
+		assert_ok!(commit_as(*w, job, outcome));
+	}
+	for (w, outcome) in plan {
+		assert_ok!(reveal_as(*w, job, outcome));
+	}
+}
+
+#[test]
+fn abstentions_are_recognised() {
+	assert!(could_not_run().is_abstention());
+	for code in [ENGINE_PANIC, SANDBOX_FAILURE, REMOTE_BLOB_UNAVAILABLE] {
+		assert!(OutcomeOf::<Test>::Error { code, model_fault: false }.is_abstention());
+		assert!(OutcomeOf::<Test>::Error { code, model_fault: true }.is_abstention());
+	}
+	assert!(!OutcomeOf::<Test>::Error { code: 4, model_fault: true }.is_abstention());
+	assert!(!outputs(&[1]).is_abstention());
+	assert!(!digest_of(&outputs(&[1])).is_abstention());
+}
+
+#[test]
+fn an_abstainer_is_neither_paid_nor_slashed_nor_counted_as_missing() {
+	build_and_execute(|| {
+		register_all(10..=12);
+		let issuance = total_issuance();
+		let out = outputs(&[5]);
+		let job = submit(3);
+		run_to(2);
+		run_job(job, &[(10, out.clone()), (11, out.clone()), (12, could_not_run())]);
+		assert!(events().contains(&Event::Revealed {
+			job,
+			worker: 12,
+			digest: could_not_run_digest(REMOTE_BLOB_UNAVAILABLE)
+		}));
+
+		// Two of three agree: a quorum. The abstainer is no dissenter.
+		assert_eq!(status(job), JobStatus::Settled);
+		let result = MosaicJobs::job_view(job).unwrap().job.result.unwrap();
+		assert_eq!((result.agreeing, result.outcome), (2, out.clone()));
+		assert!(!anyone_slashed());
+		// 300 in fees: 30 royalty, 135 to each agreeing worker, nothing to the abstainer.
+		assert_eq!((owed(10), owed(11), owed(12), owed(OWNER)), (135, 135, 0, 30));
+		assert!(!events().iter().any(|e| matches!(e, Event::WorkerPaid { worker: 12, .. })));
+		assert!(Recorded::get().iter().all(|r| r.0 != 12));
+		assert_eq!(Pooled::get(), vec![(PROTOCOL_FEE, RewardSource::ProtocolFee)]);
+		assert_eq!(Balances::free_balance(ALICE), 100_000 - 3 * FEE - PROTOCOL_FEE);
+		assert_eq!(total_issuance(), issuance);
+		// It committed: no miss, still active, its stake whole.
+		let info = Workers::<Test>::get(12).unwrap();
+		assert_eq!(
+			(info.missed, info.status, info.stake),
+			(0, WorkerStatus::Active, 2 * MIN_STAKE)
+		);
+		// But it is drawn less: half its stake while one abstention is not made up for.
+		assert_eq!(Abstentions::<Test>::get(12), Some(1));
+		assert_eq!(Abstentions::<Test>::get(10), None);
+		assert_eq!(weight_of(12), Some(2 * MIN_STAKE / 2));
+		assert_eq!(weight_of(10), Some(2 * MIN_STAKE));
+	});
+}
+
+#[test]
+fn abstentions_lower_the_draw_weight_until_made_up_for() {
+	build_and_execute(|| {
+		register_all(10..=12);
+		let out = outputs(&[5]);
+		let run = |abstainer: Option<u64>| {
+			let job = submit(3);
+			run_to(System::block_number() + 1);
+			let plan: Vec<(u64, OutcomeOf<Test>)> = (10..=12)
+				.map(|w| (w, if Some(w) == abstainer { could_not_run() } else { out.clone() }))
+				.collect();
+			run_job(job, &plan);
+			assert_eq!(status(job), JobStatus::Settled);
+		};
+		run(Some(12));
+		run(Some(12));
+		assert_eq!(Abstentions::<Test>::get(12), Some(2));
+		assert_eq!(weight_of(12), Some(2 * MIN_STAKE / 3));
+		// Its stake is untouched: only the draw weight is lowered.
+		assert_eq!(Workers::<Test>::get(12).unwrap().stake, 2 * MIN_STAKE);
+		assert_eq!(Workers::<Test>::get(12).unwrap().missed, 0);
+		// Each result it agrees with makes up for one.
+		run(None);
+		assert_eq!(Abstentions::<Test>::get(12), Some(1));
+		assert_eq!(weight_of(12), Some(2 * MIN_STAKE / 2));
+		run(None);
+		assert_eq!(Abstentions::<Test>::get(12), None);
+		assert_eq!(weight_of(12), Some(2 * MIN_STAKE));
+		// The others, which never abstained, have nothing stored.
+		assert_eq!(Abstentions::<Test>::iter().count(), 0);
+		assert!(!anyone_slashed());
+		// Bonding more raises the weight in proportion.
+		run(Some(10));
+		assert_ok!(MosaicJobs::bond_extra(RuntimeOrigin::signed(10), 1_000));
+		assert_eq!(weight_of(10), Some((2 * MIN_STAKE + 1_000) / 2));
+	});
+}
+
+#[test]
+fn a_leaving_worker_takes_its_abstentions_with_it() {
+	build_and_execute(|| {
+		register_all(10..=12);
+		let out = outputs(&[5]);
+		let job = submit(3);
+		run_to(2);
+		run_job(job, &[(10, out.clone()), (11, out.clone()), (12, could_not_run())]);
+		assert_eq!(Abstentions::<Test>::get(12), Some(1));
+		assert_ok!(MosaicJobs::unbond(RuntimeOrigin::signed(12), 2 * MIN_STAKE));
+		run_to(2 + UNBOND_DELAY);
+		assert_ok!(MosaicJobs::withdraw_unbonded(RuntimeOrigin::signed(12)));
+		assert!(Workers::<Test>::get(12).is_none());
+		assert_eq!(Abstentions::<Test>::get(12), None);
+	});
+}
+
+#[test]
+fn an_abstention_never_joins_a_quorum() {
+	build_and_execute(|| {
+		register_all(10..=12);
+		let job = submit(3);
+		run_to(2);
+		// Two identical abstentions and one answer: no two votes agree, so no quorum.
+		run_job(job, &[(10, outputs(&[5])), (11, could_not_run()), (12, could_not_run())]);
+		// Nobody is left to escalate to: the job fails, and nobody is slashed (the answer had
+		// no quorum against it, the abstainers are no dissenters).
+		assert_eq!(status(job), JobStatus::Failed(FailReason::NoQuorum));
+		assert!(events().contains(&Event::JobFailed {
+			job,
+			reason: FailReason::NoQuorum,
+			refunded: 3 * FEE
+		}));
+		assert!(!anyone_slashed());
+		assert!(!events().iter().any(|e| matches!(e, Event::WorkerPaid { .. })));
+		assert_eq!(Balances::free_balance(ALICE), 100_000 - PROTOCOL_FEE);
+		for w in 10..=12 {
+			assert_eq!(Workers::<Test>::get(w).unwrap().stake, 2 * MIN_STAKE);
+			assert_eq!(Workers::<Test>::get(w).unwrap().missed, 0);
+			assert_eq!(Workers::<Test>::get(w).unwrap().assigned, 0);
+		}
+		assert_eq!(Abstentions::<Test>::get(10), None);
+		assert_eq!(Abstentions::<Test>::get(11), Some(1));
+		assert_eq!(Abstentions::<Test>::get(12), Some(1));
+	});
+}
+
+#[test]
+fn machine_failures_revealed_as_errors_neither_decide_nor_invalidate() {
+	build_and_execute(|| {
+		register_all(10..=12);
+		let job = submit(3);
+		run_to(2);
+		// Three agreeing "model faults" with machine-failure codes: an older node's way of
+		// saying it could not run the job. No verdict, so no quorum, and the model stands.
+		let plan: Vec<(u64, OutcomeOf<Test>)> =
+			[(10, ENGINE_PANIC), (11, SANDBOX_FAILURE), (12, SANDBOX_FAILURE)]
+				.into_iter()
+				.map(|(w, code)| (w, Outcome::Error { code, model_fault: true }))
+				.collect();
+		run_job(job, &plan);
+		assert_eq!(status(job), JobStatus::Failed(FailReason::NoQuorum));
+		assert!(Invalidated::get().is_empty());
+		assert!(!anyone_slashed());
+		assert_eq!(Balances::free_balance(ALICE), 100_000 - PROTOCOL_FEE);
+		for w in 10..=12 {
+			assert_eq!(Abstentions::<Test>::get(w), Some(1));
+			assert_eq!(weight_of(w), Some(2 * MIN_STAKE / 2));
+		}
+		submit(1);
+	});
+}
+
+#[test]
+fn abstentions_are_replaced_by_escalation() {
+	build_and_execute(|| {
+		register_all(10..=14);
+		let job = submit(3);
+		run_to(2);
+		let first = workers_of(job);
+		assert_eq!(first.len(), 3);
+		let x = outputs(&[5]);
+		let (answer, abstainers) = (first[0], [first[1], first[2]]);
+		run_job(
+			job,
+			&[
+				(answer, x.clone()),
+				(abstainers[0], could_not_run()),
+				(abstainers[1], could_not_run()),
+			],
+		);
+		// One vote of three assigned: no quorum. The two workers left join.
+		assert!(events().contains(&Event::JobEscalated { job, attempt: 1 }));
+		let added: Vec<u64> = workers_of(job)[3..].to_vec();
+		assert_eq!(added.len(), 2);
+		assert!(added.iter().all(|w| !first.contains(w)));
+		run_job(job, &[(added[0], x.clone()), (added[1], x.clone())]);
+		// Three of five agree: a quorum of the five assigned, abstainers included.
+		assert_eq!(status(job), JobStatus::Settled);
+		let result = MosaicJobs::job_view(job).unwrap().job.result.unwrap();
+		assert_eq!((result.agreeing, result.outcome), (3, x));
+		// 300 in fees less 30 royalty, shared by the three that agreed.
+		for w in [answer, added[0], added[1]] {
+			assert_eq!(owed(w), 90);
+			assert_eq!(Abstentions::<Test>::get(w), None);
+		}
+		for w in abstainers {
+			assert_eq!(owed(w), 0);
+			assert_eq!(Workers::<Test>::get(w).unwrap().stake, 2 * MIN_STAKE);
+			assert_eq!(Abstentions::<Test>::get(w), Some(1));
+		}
+		assert!(!anyone_slashed());
+		assert_eq!(Balances::free_balance(ALICE), 100_000 - 3 * FEE - PROTOCOL_FEE);
+	});
+}
