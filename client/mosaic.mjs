@@ -35,6 +35,8 @@ jobs
   job watch ID                           follow a job until it ends, then print its output
 workers
   worker register KEY STAKE [--capacity 4]
+                                         KEY: the worker key's secret URI or mnemonic (the
+                                         node's mwrk key), which signs the ownership proof
   worker status [ADDRESS]
 rewards
   rewards pending [ADDRESS]              what a claim pays now, and contribution points
@@ -227,8 +229,9 @@ async function jobWatch({ api }, [id]) {
 async function workerRegister({ api, signer, token }, [key, stake], options) {
   if (!key || !stake) throw new UsageError('worker register KEY STAKE [--capacity 4]');
   const amount = usage(() => parseAmount(stake, token.decimals));
-  await registerWorker(api, signer, { key, stake: amount, capacity: count(options.capacity ?? '4', '--capacity') });
-  console.log(`${signer.address} is a worker with key ${key}, ${formatAmount(amount, token)} staked`);
+  const keyPair = await keypair(key).catch((e) => { throw new UsageError(`KEY: ${e.message}`); });
+  await registerWorker(api, signer, { keyPair, stake: amount, capacity: count(options.capacity ?? '4', '--capacity') });
+  console.log(`${signer.address} is a worker with key ${keyPair.address}, ${formatAmount(amount, token)} staked`);
 }
 
 async function workerShow({ api, signer, token }, [address]) {

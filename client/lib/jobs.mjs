@@ -1,5 +1,7 @@
 // Compute jobs and workers: submitting, following a job to its end, decoding its result, and
 // registering and inspecting workers.
+import { decodeAddress } from '@polkadot/util-crypto';
+import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { send, eventData } from './tx.mjs';
 
 /** Job statuses after which nothing changes. */
@@ -89,9 +91,23 @@ export function jobResult(job, precision) {
   };
 }
 
-/** Registers `signer` as a worker signing with `key`, staking `stake` plancks. */
-export async function registerWorker(api, signer, { key, stake, capacity }) {
-  return send(api.tx.jobs.registerWorker(key, stake, capacity), signer);
+/**
+ * The proof that whoever registers `worker` holds the worker key `keyPair` (sr25519): the
+ * key's signature of "mosaic/worker-key/v1" followed by the worker's 32 account bytes, as a
+ * `MultiSignature`.
+ */
+export function workerKeyProof(keyPair, worker) {
+  const message = u8aConcat(stringToU8a('mosaic/worker-key/v1'), decodeAddress(worker));
+  return { Sr25519: u8aToHex(keyPair.sign(message)) };
+}
+
+/**
+ * Registers `signer` as a worker whose node signs with the sr25519 key pair `keyPair` (the
+ * key it holds as `mwrk`), staking `stake` plancks; the key signs the ownership proof.
+ */
+export async function registerWorker(api, signer, { keyPair, stake, capacity }) {
+  const proof = workerKeyProof(keyPair, signer.address);
+  return send(api.tx.jobs.registerWorker(keyPair.address, stake, capacity, proof), signer);
 }
 
 /** Worker `who`'s record and the jobs it holds, as `{ worker, jobs }`, or null. */

@@ -188,6 +188,7 @@ impl pallet_mosaic_jobs::Config for Runtime {
 	type ValidationPoints = ConstU64<VALIDATION_POINTS>;
 	type ModelPoints = ConstU64<MODEL_POINTS>;
 	type AuthorityId = TestAuthId;
+	type KeyProof = TestSignature;
 	type MinStake = ConstU64<MIN_STAKE>;
 	type UnbondDelay = ConstU64<5>;
 	type MaxCapacity = ConstU32<4>;
@@ -464,13 +465,19 @@ pub fn register_model(model_name: &str, spec: VersionSpec) -> u32 {
 	id
 }
 
+/// Worker key `key`'s proof for `worker` (the mock's signatures are the signer and the message).
+pub fn key_proof(key: AccountId, worker: AccountId) -> TestSignature {
+	TestSignature(key, jobs::key_proof_message(&worker))
+}
+
 /// Registers `worker` with twice the minimum stake, capacity 4, signing with [`key_of`].
 pub fn register_worker(worker: AccountId) {
 	assert_ok!(Jobs::register_worker(
 		RuntimeOrigin::signed(worker),
 		key_of(worker),
 		2 * MIN_STAKE,
-		4
+		4,
+		key_proof(key_of(worker), worker),
 	));
 }
 

@@ -31,7 +31,7 @@ impl pallet_mosaic_models::BenchmarkHelper<AccountId> for ModelsHelper {
 /// model registry.
 pub struct JobsHelper;
 
-impl pallet_mosaic_jobs::BenchmarkHelper<AccountId> for JobsHelper {
+impl pallet_mosaic_jobs::BenchmarkHelper<AccountId, crate::Signature> for JobsHelper {
 	/// A version whose one float input `x` and one output `y` have the symbolic shape `[n]`.
 	fn runnable_version(owner: &AccountId) -> (ModelId, VersionNumber) {
 		let funds = Balances::minimum_balance()
@@ -73,6 +73,15 @@ impl pallet_mosaic_jobs::BenchmarkHelper<AccountId> for JobsHelper {
 
 	fn sealed_blob(owner: &AccountId, seed: u32) -> BlobHash {
 		Blobs::sealed_blob_for_benchmarks(owner, seed).expect("the blob store stores blobs")
+	}
+	/// A fresh sr25519 key in the benchmark's keystore, signing the proof as a node's would.
+	fn worker_key(worker: &AccountId) -> (AccountId, crate::Signature) {
+		let public = sp_io::crypto::sr25519_generate(mosaic_primitives::worker::KEY_TYPE, None);
+		let message = pallet_mosaic_jobs::key_proof_message(worker);
+		let signature =
+			sp_io::crypto::sr25519_sign(mosaic_primitives::worker::KEY_TYPE, &public, &message)
+				.expect("the keystore holds the key it generated");
+		(AccountId::from(public), signature.into())
 	}
 }
 

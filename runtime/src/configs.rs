@@ -236,6 +236,7 @@ impl pallet_mosaic_jobs::Config for Runtime {
 	type ValidationPoints = JobValidationPoints;
 	type ModelPoints = JobModelPoints;
 	type AuthorityId = pallet_mosaic_jobs::crypto::WorkerAuthId;
+	type KeyProof = Signature;
 	type MinStake = WorkerMinStake;
 	type UnbondDelay = WorkerUnbondDelay;
 	type MaxCapacity = ConstU32<16>;

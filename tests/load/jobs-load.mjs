@@ -9,7 +9,7 @@ import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
 import { startNode, sleep } from '../lib/node.mjs';
-import { send } from '../../client/lib/tx.mjs';
+import { registerWorker } from '../../client/lib/jobs.mjs';
 import { fixture, storeAndRegister, inlineInput } from '../lib/jobs.mjs';
 
 const TOTAL = Number(process.argv[2] ?? 200);
@@ -25,7 +25,7 @@ try {
   for (const name of ['Charlie', 'Dave', 'Eve', 'Ferdie']) {
     const pair = k(name);
     await api.rpc.author.insertKey('mwrk', `//${name}`, u8aToHex(pair.publicKey));
-    await send(api.tx.jobs.registerWorker(pair.address, stake, capacity), pair);
+    await registerWorker(api, pair, { keyPair: pair, stake, capacity });
   }
   const mlp = fixture('mlp');
   const model = await storeAndRegister(api, k('Alice'), 'mlp', mlp, { precision: 4 });

@@ -106,7 +106,8 @@ test('the same with a JSON input and a TensorProto input', async () => {
 
 test('a new worker registers with the client, and keys can come from a mnemonic file', async () => {
   const charlie = '5FLSigC9HGRKVhB9FiEo4Y3koPsNmBmLJbpXg2mp1hXcS59Y';
-  const register = await ok('--seed', '//Charlie', 'worker', 'register', charlie, '150.5', '--capacity', '2');
+  // The key is given by its secret URI: it signs the proof that Charlie holds it.
+  const register = await ok('--seed', '//Charlie', 'worker', 'register', '//Charlie', '150.5', '--capacity', '2');
   assert.match(register.stdout, /is a worker with key 5FLSig\w+, 150\.5 MSC staked/);
   const status = await ok('worker', 'status', charlie);
   assert.match(status.stdout, /Active, stake 150\.5 MSC, unbonding 0 MSC, 0\/2 jobs/);

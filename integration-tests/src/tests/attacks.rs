@@ -559,7 +559,13 @@ fn attack_slash_does_not_scale_with_value_at_stake() {
 		doubler();
 		let workers = [10, 11, 12];
 		for w in workers {
-			assert_ok!(Jobs::register_worker(RuntimeOrigin::signed(w), key_of(w), STAKE, 4));
+			assert_ok!(Jobs::register_worker(
+				RuntimeOrigin::signed(w),
+				key_of(w),
+				STAKE,
+				4,
+				key_proof(key_of(w), w),
+			));
 		}
 		let job = jobs::NextJobId::<Runtime>::get();
 		assert_ok!(Jobs::submit_job(
@@ -715,5 +721,33 @@ fn attack_emission_farming_with_own_jobs() {
 			"farming one k = 1 job paid the farmer {} (it spent the protocol fee {PROTOCOL_FEE})",
 			after as i128 - before as i128
 		);
+	});
+}
+
+// ---------------------------------------------------------------- 9. worker keys
+
+/// **Attacker**: anyone (here [`ANN`]) who sees an operator's worker key account, e.g. in a
+/// registration waiting in the transaction pool, or the key of a worker that left.
+///
+/// **Attack** (against spec 108): registers that key as her own worker key first
+/// (front-running), with the minimum stake.
+///
+/// **Gain then**: the operator's registration failed (`KeyInUse`), and the operator's node
+/// still signs with that key: its commitments and reveals counted for the attacker's worker.
+/// Safe (spec 109): registering a key needs the key's signature over the registering account,
+/// which only its holder can make; a proof made for another account does not carry over.
+#[test]
+fn attack_registering_another_operators_key() {
+	build_and_execute(|| {
+		let operator = 10;
+		let stolen = key_of(operator);
+		// Without the key she can only sign with her own, or replay the operator's proof.
+		for proof in [key_proof(ANN, ANN), key_proof(stolen, operator)] {
+			let taken =
+				Jobs::register_worker(RuntimeOrigin::signed(ANN), stolen, MIN_STAKE, 1, proof);
+			assert!(taken.is_err(), "Ann registered worker 10's key as hers");
+		}
+		register_worker(operator);
+		assert_eq!(jobs::WorkerKeys::<Runtime>::get(stolen), Some(operator));
 	});
 }

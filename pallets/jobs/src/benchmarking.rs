@@ -46,6 +46,19 @@ fn crowd_pool<T: Config>(keep: u32) {
 	EligibleWorkers::<T>::put(pool);
 }
 
+/// Registers spare workers until at least `k` are registered, so a job asking for `k` is
+/// accepted.
+fn enough_workers<T: Config>(k: u8) {
+	let mut i = 0;
+	while WorkerCount::<T>::get() < k as u32 {
+		let who: T::AccountId = account("spare", i, 0);
+		fund::<T>(&who);
+		Pallet::<T>::do_register(&who, account("spare key", i, 0), T::MinStake::get(), 1)
+			.expect("funded workers register");
+		i += 1;
+	}
+}
+
 fn requester<T: Config>() -> T::AccountId {
 	let who: T::AccountId = account("requester", 0, 0);
 	fund::<T>(&who);
@@ -105,6 +118,7 @@ fn submitted<T: Config>(k: u8) -> JobId {
 	let job = NextJobId::<T>::get();
 	let now = frame_system::Pallet::<T>::block_number();
 	MinReplication::<T>::put(1);
+	enough_workers::<T>(k);
 	Pallet::<T>::submit_job(
 		RawOrigin::Signed(who).into(),
 		model,
@@ -123,9 +137,11 @@ fn submitted<T: Config>(k: u8) -> JobId {
 /// given status; returns the job and its workers.
 fn job_with_workers<T: Config>(n: u32) -> (JobId, Vec<T::AccountId>) {
 	let k = n.min(T::MaxReplication::get() as u32) as u8;
+	// Registered first: they are the workers the submission needs.
+	let workers: Vec<T::AccountId> = (0..n).map(worker::<T>).collect();
 	let job = submitted::<T>(k);
 	Queue::<T>::kill();
-	let workers: Vec<T::AccountId> = (0..n).map(worker::<T>).collect();
+	Pallet::<T>::unschedule_latest_start(job, Jobs::<T>::get(job).expect("submitted").deadline);
 	let mut info = Jobs::<T>::get(job).expect("submitted");
 	for w in &workers {
 		let mut record = Workers::<T>::get(w).expect("registered");
@@ -176,9 +192,15 @@ mod benchmarks {
 		crowd_pool::<T>(1);
 		let who: T::AccountId = account("new", 0, 0);
 		fund::<T>(&who);
-		let key: T::AccountId = account("newkey", 0, 0);
+		let (key, proof) = T::BenchmarkHelper::worker_key(&who);
 		#[extrinsic_call]
-		_(RawOrigin::Signed(who.clone()), key.clone(), T::MinStake::get(), T::MaxCapacity::get());
+		_(
+			RawOrigin::Signed(who.clone()),
+			key.clone(),
+			T::MinStake::get(),
+			T::MaxCapacity::get(),
+			proof,
+		);
 		assert!(Workers::<T>::contains_key(&who));
 	}
 
@@ -244,6 +266,7 @@ mod benchmarks {
 			frame_system::Pallet::<T>::block_number().saturating_add(T::MaxDeadline::get());
 		let input = inline::<T>(i);
 		let k = T::MaxReplication::get();
+		enough_workers::<T>(k);
 		let fee = T::MinFeePerWorker::get();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who), model, version, JobKind::Inference, input, k, fee, deadline);
@@ -261,16 +284,20 @@ mod benchmarks {
 		let deadline =
 			frame_system::Pallet::<T>::block_number().saturating_add(T::MaxDeadline::get());
 		let k = T::MaxReplication::get();
+		enough_workers::<T>(k);
 		let fee = T::MinFeePerWorker::get();
 		#[extrinsic_call]
 		submit_job(RawOrigin::Signed(who), model, version, kind, input, k, fee, deadline);
 		assert_eq!(Queue::<T>::decode_len(), Some(T::MaxQueued::get() as usize));
 	}
 
+	// A queued job (the only kind that can be cancelled) at the end of a full queue.
 	#[benchmark]
 	fn cancel_job() {
-		let (job, _) = job_with_workers::<T>(T::MaxReplication::get() as u32);
-		fill_queue::<T>(0);
+		let job = submitted::<T>(T::MaxReplication::get());
+		Queue::<T>::kill();
+		fill_queue::<T>(1);
+		Queue::<T>::mutate(|queue| queue.try_push(job).expect("room was kept"));
 		let who = Jobs::<T>::get(job).expect("exists").requester;
 		#[extrinsic_call]
 		_(RawOrigin::Signed(who), job);

@@ -8,7 +8,7 @@
 //!
 //! | call | origin | what it does |
 //! |---|---|---|
-//! | [`Pallet::register_worker`] | signed (the worker) | becomes a worker: stake held, worker key, capacity |
+//! | [`Pallet::register_worker`] | signed (the worker) | becomes a worker: stake held, worker key (with the key's proof), capacity |
 //! | [`Pallet::bond_extra`] | signed (a worker) | adds stake |
 //! | [`Pallet::pause`] | signed (a worker) | stops new assignments |
 //! | [`Pallet::resume`] | signed (a paused or inactive worker) | takes work again |
@@ -172,6 +172,17 @@ use sp_runtime::traits::{
 	CheckedAdd, CheckedMul, CheckedSub, Saturating, UniqueSaturatedInto, Zero,
 };
 
+/// Domain separator of worker-key proofs.
+const KEY_PROOF_DOMAIN: &[u8] = b"mosaic/worker-key/v1";
+
+/// What a worker key signs to prove it belongs to `worker`'s operator:
+/// `"mosaic/worker-key/v1" ++ SCALE(worker)` (for 32-byte accounts, the account's bytes).
+pub fn key_proof_message<AccountId: Encode>(worker: &AccountId) -> Vec<u8> {
+	let mut message = KEY_PROOF_DOMAIN.to_vec();
+	worker.encode_to(&mut message);
+	message
+}
+
 /// Agreeing workers it takes to find a model version at fault and mark it invalid: fewer
 /// than three would let one worker (or one kind of machine) end somebody's model.
 pub const MODEL_FAULT_QUORUM: u32 = 3;
@@ -215,13 +226,16 @@ pub mod crypto {
 /// Creates runnable model versions and sealed blobs for the benchmarks, which see the
 /// registry and the blob store only through their traits.
 #[cfg(feature = "runtime-benchmarks")]
-pub trait BenchmarkHelper<AccountId> {
+pub trait BenchmarkHelper<AccountId, KeyProof> {
 	/// Registers a runnable version owned by `owner` whose one float input is called `x` with
 	/// a symbolic shape `[n]` and whose one output is `y`, and returns `(model, version)`.
 	fn runnable_version(owner: &AccountId) -> (ModelId, VersionNumber);
 
 	/// Stores a small sealed blob owned by `owner`, different for each `seed`.
 	fn sealed_blob(owner: &AccountId, seed: u32) -> BlobHash;
+
+	/// A new worker key's account and its proof for `worker` (see [`key_proof_message`]).
+	fn worker_key(worker: &AccountId) -> (AccountId, KeyProof);
 }
 
 #[frame_support::pallet]
@@ -354,6 +368,16 @@ pub mod pallet {
 		/// The crypto of worker keys, with which the off-chain worker signs.
 		type AuthorityId: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>;
 
+		/// A signature by a worker key over [`key_proof_message`] of the registering account:
+		/// proof that whoever registers a key holds it (as session keys' ownership proof), so
+		/// nobody can register another operator's key or take over a key a leaving worker's
+		/// node still holds.
+		type KeyProof: Parameter
+			+ Member
+			+ sp_runtime::traits::Verify<
+				Signer = <Self as frame_system::offchain::SigningTypes>::Public,
+			>;
+
 		/// Least stake a worker keeps bonded to take work.
 		#[pallet::constant]
 		type MinStake: Get<BalanceOf<Self>>;
@@ -461,7 +485,7 @@ pub mod pallet {
 
 		/// Creates model versions for the benchmarks.
 		#[cfg(feature = "runtime-benchmarks")]
-		type BenchmarkHelper: BenchmarkHelper<Self::AccountId>;
+		type BenchmarkHelper: BenchmarkHelper<Self::AccountId, Self::KeyProof>;
 	}
 
 	/// Why this pallet holds funds.
@@ -808,6 +832,8 @@ pub mod pallet {
 		NotWorker,
 		/// The key already signs for a worker.
 		KeyInUse,
+		/// The key proof is not the key's signature of the registering account's message.
+		BadKeyProof,
 		/// The signer is not a registered worker key.
 		NotWorkerKey,
 		/// The stake would be below `MinStake`.
@@ -934,11 +960,13 @@ pub mod pallet {
 	#[pallet::call]
 	impl<T: Config> Pallet<T> {
 		/// Registers the caller as a worker with `stake` held, signing with the key whose
-		/// account is `key`, running at most `capacity` jobs at once.
+		/// account is `key`, running at most `capacity` jobs at once. `proof` is the key's
+		/// signature of [`key_proof_message`] of the caller.
 		///
-		/// Fails if the caller is a worker already, the key signs for another worker, the
-		/// stake is below `MinStake` or not available, `capacity` is not in
-		/// `1..=MaxCapacity`, or `MaxWorkers` are registered. Emits `WorkerRegistered`.
+		/// Fails if the proof is not the key's signature of the caller's message, the caller
+		/// is a worker already, the key signs for another worker, the stake is below
+		/// `MinStake` or not available, `capacity` is not in `1..=MaxCapacity`, or
+		/// `MaxWorkers` are registered. Emits `WorkerRegistered`.
 		#[pallet::call_index(0)]
 		#[pallet::weight(T::WeightInfo::register_worker())]
 		pub fn register_worker(
@@ -946,8 +974,13 @@ pub mod pallet {
 			key: T::AccountId,
 			stake: BalanceOf<T>,
 			capacity: u32,
+			proof: T::KeyProof,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
+			ensure!(
+				sp_runtime::traits::Verify::verify(&proof, &key_proof_message(&who)[..], &key),
+				Error::<T>::BadKeyProof
+			);
 			Self::do_register(&who, key, stake, capacity)
 		}
 

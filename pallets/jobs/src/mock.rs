@@ -265,6 +265,7 @@ impl pallet_mosaic_jobs::Config for Test {
 	type ValidationPoints = ConstU64<VALIDATION_POINTS>;
 	type ModelPoints = ConstU64<MODEL_POINTS>;
 	type AuthorityId = TestAuthId;
+	type KeyProof = TestSignature;
 	type MinStake = ConstU64<MIN_STAKE>;
 	type UnbondDelay = ConstU64<UNBOND_DELAY>;
 	type MaxCapacity = ConstU32<4>;
@@ -298,7 +299,7 @@ impl pallet_mosaic_jobs::Config for Test {
 #[cfg(feature = "runtime-benchmarks")]
 pub struct MockHelper;
 #[cfg(feature = "runtime-benchmarks")]
-impl BenchmarkHelper<u64> for MockHelper {
+impl BenchmarkHelper<u64, TestSignature> for MockHelper {
 	fn runnable_version(owner: &u64) -> (u32, u32) {
 		add_version(0, 1, *owner, Some(1));
 		(0, 1)
@@ -309,6 +310,15 @@ impl BenchmarkHelper<u64> for MockHelper {
 		SealedBlobs::mutate(|b| b.insert(hash, 0));
 		hash
 	}
+	fn worker_key(worker: &u64) -> (u64, TestSignature) {
+		let key = 1_000_000 + *worker;
+		(key, key_proof(key, *worker))
+	}
+}
+
+/// Worker key `key`'s proof for `worker`: the mock's signatures are the signer and the message.
+pub fn key_proof(key: u64, worker: u64) -> TestSignature {
+	TestSignature(key, crate::key_proof_message(&worker))
 }
 
 /// One tensor of a version's schema, with the mock registry's bounds.

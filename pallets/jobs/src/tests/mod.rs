@@ -42,7 +42,8 @@ fn register(worker: u64) {
 		RuntimeOrigin::signed(worker),
 		key_of(worker),
 		2 * MIN_STAKE,
-		2
+		2,
+		key_proof(key_of(worker), worker),
 	));
 }
 

@@ -586,7 +586,13 @@ fn queued_job_without_workers_fails_with_full_refund() {
 #[test]
 fn the_requester_is_never_assigned() {
 	build_and_execute(|| {
-		assert_ok!(MosaicJobs::register_worker(RuntimeOrigin::signed(ALICE), 101, MIN_STAKE, 4));
+		assert_ok!(MosaicJobs::register_worker(
+			RuntimeOrigin::signed(ALICE),
+			101,
+			MIN_STAKE,
+			4,
+			key_proof(101, ALICE)
+		));
 		// The requester does not count among the workers a job can have.
 		assert_noop!(
 			MosaicJobs::submit_job(

@@ -251,7 +251,13 @@ fn submission_needs_enough_workers_besides_the_requester() {
 		);
 
 		// Two workers, one of them the requester: one besides it.
-		assert_ok!(MosaicJobs::register_worker(RuntimeOrigin::signed(ALICE), 101, MIN_STAKE, 4));
+		assert_ok!(MosaicJobs::register_worker(
+			RuntimeOrigin::signed(ALICE),
+			101,
+			MIN_STAKE,
+			4,
+			key_proof(101, ALICE)
+		));
 		register(10);
 		assert_noop!(submit_k(ALICE, 2), Error::<Test>::NotEnoughWorkers);
 		assert_ok!(submit_k(ALICE, 1));

@@ -26,35 +26,44 @@ fn register_worker_errors() {
 	build_and_execute(|| {
 		register(10);
 		let o = |w| RuntimeOrigin::signed(w);
+		// The key must sign the registering account's message, and only that.
 		assert_noop!(
-			MosaicJobs::register_worker(o(10), 999, MIN_STAKE, 1),
+			MosaicJobs::register_worker(o(11), 211, MIN_STAKE, 1, key_proof(11, 11)),
+			Error::<Test>::BadKeyProof
+		);
+		assert_noop!(
+			MosaicJobs::register_worker(o(11), 211, MIN_STAKE, 1, key_proof(211, 12)),
+			Error::<Test>::BadKeyProof
+		);
+		assert_noop!(
+			MosaicJobs::register_worker(o(10), 999, MIN_STAKE, 1, key_proof(999, 10)),
 			Error::<Test>::AlreadyWorker
 		);
 		assert_noop!(
-			MosaicJobs::register_worker(o(11), key_of(10), MIN_STAKE, 1),
+			MosaicJobs::register_worker(o(11), key_of(10), MIN_STAKE, 1, key_proof(key_of(10), 11)),
 			Error::<Test>::KeyInUse
 		);
 		assert_noop!(
-			MosaicJobs::register_worker(o(11), 211, MIN_STAKE - 1, 1),
+			MosaicJobs::register_worker(o(11), 211, MIN_STAKE - 1, 1, key_proof(211, 11)),
 			Error::<Test>::StakeTooLow
 		);
 		assert_noop!(
-			MosaicJobs::register_worker(o(11), 211, MIN_STAKE, 0),
+			MosaicJobs::register_worker(o(11), 211, MIN_STAKE, 0, key_proof(211, 11)),
 			Error::<Test>::BadCapacity
 		);
 		assert_noop!(
-			MosaicJobs::register_worker(o(11), 211, MIN_STAKE, 5),
+			MosaicJobs::register_worker(o(11), 211, MIN_STAKE, 5, key_proof(211, 11)),
 			Error::<Test>::BadCapacity
 		);
 		assert_noop!(
-			MosaicJobs::register_worker(o(11), 211, 20_000, 1),
+			MosaicJobs::register_worker(o(11), 211, 20_000, 1, key_proof(211, 11)),
 			Error::<Test>::InsufficientBalance
 		);
 		for w in 11..=17 {
 			register(w);
 		}
 		assert_noop!(
-			MosaicJobs::register_worker(o(2), 202, MIN_STAKE, 1),
+			MosaicJobs::register_worker(o(2), 202, MIN_STAKE, 1, key_proof(202, 2)),
 			Error::<Test>::TooManyWorkers
 		);
 	});
