@@ -9,7 +9,7 @@ import { tokenOf, parseAmount, formatAmount } from './lib/amounts.mjs';
 import { isHash } from './lib/bytes.mjs';
 import { storeBlob } from './lib/blobs.mjs';
 import { modelSpec, registerModel, modelIdOf, modelView, listModels, modelVersion } from './lib/models.mjs';
-import { submitJob, watchJob, JobTimeout, jobResult, registerWorker, workerStatus } from './lib/jobs.mjs';
+import { submitJob, watchJob, JobTimeout, jobResult, registerWorker, workerStatus, leastFeePerWorker } from './lib/jobs.mjs';
 import { pendingRewards, claimRewards } from './lib/rewards.mjs';
 import { parseTensorSchemas, formatTensorSchemas, inputFormat, readJobInput } from './lib/tensors.mjs';
 
@@ -24,11 +24,11 @@ models
   model list                             every model with its versions
   model show ID|NAME                     one model with its versions
 jobs
-  job submit MODEL VERSION INPUT [--k 1] [--fee 0.001] [--deadline 60] [--watch]
+  job submit MODEL VERSION INPUT [--k 1] [--fee LEAST] [--deadline 60] [--watch]
                                          MODEL: id or name
                                          INPUT: .json (inline), .npy or .pb (stored as a blob)
   job train MODEL VERSION DATASET --params FILE|HASH [--epochs 5] [--batch 32] [--k 1]
-            [--fee 0.001] [--deadline 60] [--watch]
+            [--fee LEAST] [--deadline 60] [--watch]
                                          MODEL: a training-step graph; DATASET and --params:
                                          .scale tensor lists (stored as blobs); when it
                                          settles, the trained parameters' blob is printed
@@ -43,7 +43,8 @@ rewards
   rewards claim [--for ADDRESS]
 
 Keys: --seed takes a secret URI (default //Alice on a dev chain); --mnemonic-file reads a
-mnemonic from a file. Amounts are in MSC (e.g. 1.5). Exit status is non-zero on any failure.`;
+mnemonic from a file. Amounts are in MSC (e.g. 1.5); a job's fee per worker defaults to the
+least the chain takes for its model's outputs. Exit status is non-zero on any failure.`;
 
 /** Every option of every command: two flags, and options that take a value. */
 const OPTIONS = {
@@ -154,15 +155,23 @@ async function modelShow({ api }, [which]) {
 
 // ---------------------------------------------------------------- jobs
 
+/** The fee per worker: `--fee`, or by default the least the chain takes for the version. */
+async function feeOf(api, token, options, model, version, training) {
+  if (options.fee !== undefined) return usage(() => parseAmount(options.fee, token.decimals));
+  const view = await modelVersion(api, model, version);
+  if (!view) throw new Error(`model ${model} has no version ${version}`);
+  return leastFeePerWorker(api, view.outputs, { training });
+}
+
 async function jobSubmit(ctx, [model, version, file], options) {
   if (!model || !version || !file) throw new UsageError('job submit MODEL VERSION INPUT');
   const { api, signer, token } = ctx;
   const versionNumber = count(version, 'VERSION');
   const k = count(options.k ?? '1', '--k');
   const deadlineBlocks = count(options.deadline ?? '60', '--deadline');
-  const fee = usage(() => parseAmount(options.fee ?? '0.001', token.decimals));
   usage(() => inputFormat(file));
   const modelId = await modelIdOf(api, model);
+  const fee = await feeOf(api, token, options, modelId, versionNumber, false);
   const read = readJobInput(file);
   const input = read.inline
     ? { Inline: read.inline }
@@ -184,8 +193,8 @@ async function jobTrain(ctx, [model, version, dataset], options) {
   const epochs = count(options.epochs ?? '5', '--epochs');
   const batchSize = count(options.batch ?? '32', '--batch');
   const deadlineBlocks = count(options.deadline ?? '60', '--deadline');
-  const fee = usage(() => parseAmount(options.fee ?? '0.001', token.decimals));
   const modelId = await modelIdOf(api, model);
+  const fee = await feeOf(api, token, options, modelId, versionNumber, true);
   const blobOf = async (fileOrHash) => (isHash(fileOrHash) ? fileOrHash : upload(ctx, fileOrHash));
   const parameters = await blobOf(options.params);
   const input = { Blob: { hash: await blobOf(dataset), format: 'Scale' } };

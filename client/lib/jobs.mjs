@@ -4,6 +4,26 @@ import { decodeAddress } from '@polkadot/util-crypto';
 import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
 import { send, eventData } from './tx.mjs';
 
+/**
+ * The least fee per worker the chain accepts for a job on a version with output schema
+ * `outputs` (a `Vec<TensorSchema>` as polkadot.js decodes it): `MinFeePerWorker`, or
+ * `RevealFeePerValue` for each value the reveal may carry if that is more. Fixed output
+ * shapes give the count; a symbolic one, or a training job (whose result is parameters),
+ * may fill a reveal (`MaxOutputValues`). The chain can count less for an inference whose
+ * inline inputs size the symbolic dimensions: this is never below what it asks.
+ */
+export function leastFeePerWorker(api, outputs, { training = false } = {}) {
+  const most = api.consts.jobs.maxOutputValues.toBigInt();
+  let values = most;
+  if (!training && outputs.every((t) => t.shape.every((d) => d.isFixed))) {
+    values = outputs.reduce((sum, t) => sum + t.shape.reduce((n, d) => n * d.asFixed.toBigInt(), 1n), 0n);
+    if (values > most) values = most;
+  }
+  const byValue = api.consts.jobs.revealFeePerValue.toBigInt() * values;
+  const least = api.consts.jobs.minFeePerWorker.toBigInt();
+  return byValue > least ? byValue : least;
+}
+
 /** Job statuses after which nothing changes. */
 const ENDED = ['Settled', 'Failed', 'Cancelled'];
 

@@ -200,6 +200,7 @@ impl pallet_mosaic_jobs::Config for Runtime {
 	type MaxAssignees = ConstU32<7>;
 	type ProtocolFee = ConstU64<PROTOCOL_FEE>;
 	type MinFeePerWorker = ConstU64<MIN_FEE>;
+	type RevealFeePerValue = ConstU64<1>;
 	type DissentSlash = ConstU64<DISSENT_SLASH>;
 	type NoRevealSlash = ConstU64<NO_REVEAL_SLASH>;
 	type CommitPeriod = ConstU64<COMMIT_PERIOD>;

@@ -210,6 +210,9 @@ parameter_types! {
 	pub const JobProtocolFee: Balance = 10 * MILLI_UNIT;
 	/// At least the existential deposit, so paying a fresh account always works.
 	pub const JobMinFeePerWorker: Balance = MILLI_UNIT;
+	/// A revealed value's 8 bytes at the length fee (1 µMSC a byte) and its share of the
+	/// reveal's weight, rounded up (checked by a runtime test against the benchmarks).
+	pub const JobRevealFeePerValue: Balance = 10 * MICRO_UNIT;
 	pub const JobDissentSlash: Balance = 10 * UNIT;
 	pub const JobNoRevealSlash: Balance = UNIT;
 	/// A minute to run and commit, a minute to reveal.
@@ -248,6 +251,7 @@ impl pallet_mosaic_jobs::Config for Runtime {
 	type MaxAssignees = ConstU32<11>;
 	type ProtocolFee = JobProtocolFee;
 	type MinFeePerWorker = JobMinFeePerWorker;
+	type RevealFeePerValue = JobRevealFeePerValue;
 	type DissentSlash = JobDissentSlash;
 	type NoRevealSlash = JobNoRevealSlash;
 	type CommitPeriod = JobCommitPeriod;

@@ -192,3 +192,18 @@ fn farmed_points_earn_at_most_what_they_cost() {
 		});
 	}
 }
+
+/// A reveal's bytes are paid for: `RevealFeePerValue` covers a value's 8 bytes at the length
+/// fee and its share of the reveal's benchmarked weight at the weight fee.
+#[test]
+fn the_reveal_fee_per_value_covers_its_bytes_and_weight() {
+	use frame_support::weights::{Weight, WeightToFee};
+	use pallet_mosaic_jobs::WeightInfo as _;
+	type W = <Runtime as pallet_mosaic_jobs::Config>::WeightInfo;
+	type Length = <Runtime as pallet_transaction_payment::Config>::LengthToFee;
+	type ByWeight = <Runtime as pallet_transaction_payment::Config>::WeightToFee;
+	let per_value = W::reveal(2, 1).saturating_sub(W::reveal(1, 1));
+	let cost = Length::weight_to_fee(&Weight::from_parts(8, 0))
+		+ ByWeight::weight_to_fee(&Weight::from_parts(per_value.ref_time(), 0));
+	assert!(configs::JobRevealFeePerValue::get() >= cost, "{cost} per value");
+}

@@ -26,7 +26,8 @@ import {
 } from '../lib/training.mjs';
 
 const UNIT = 10n ** 12n;
-const FEE = 2_000_000_000n;
+// At least the least fee of a job whose result is parameters (4,096 values at 10 µMSC).
+const FEE = 50_000_000_000n;
 let node;
 let provider;
 let keys;

@@ -15,6 +15,7 @@ import { cryptoWaitReady, blake2AsU8a } from '@polkadot/util-crypto';
 import { hexToU8a, u8aToHex } from '@polkadot/util';
 import { startNode } from '../lib/node.mjs';
 import { send } from '../../client/lib/tx.mjs';
+import { leastFeePerWorker } from '../../client/lib/jobs.mjs';
 import { waitForJobEnd } from '../lib/jobs.mjs';
 import {
   TRAINING, PRECISION, LOGREG, file, decodeTensors, storeBlob, registerModel, accuracy as heldOutAccuracy,
@@ -64,7 +65,8 @@ test('a training job trains in the off-chain worker and stores parameters that g
   const epochs = 5;
   const head = (await api.rpc.chain.getHeader()).number.toNumber();
   const id = (await api.query.jobs.nextJobId()).toNumber();
-  const fee = 2_000_000_000n;
+  // A training job's result is parameters, which may fill a reveal: it pays for that.
+  const fee = leastFeePerWorker(api, [], { training: true });
   const { events } = await send(api.tx.jobs.submitJob(
     step, 1, { Training: { parameters: initial, epochs, batchSize: 32 } },
     { Blob: { hash: dataset, format: 'Scale' } }, 1, fee, head + 60), bob);
@@ -123,7 +125,7 @@ test('the command-line client trains the MLP, whose trained parameters generalis
     '--outputs', 'prob:f32:N', '--precision', String(PRECISION));
 
   const out = await mosaic('--seed', '//Bob', 'job', 'train', 'mlp-step', '1', TRAINING + 'train.scale',
-    '--params', TRAINING + 'mlp_init.scale', '--epochs', '5', '--batch', '32', '--fee', '0.002', '--watch');
+    '--params', TRAINING + 'mlp_init.scale', '--epochs', '5', '--batch', '32', '--watch');
   const blob = out.match(/trained parameters: blob (0x[0-9a-f]{64})/)?.[1];
   assert.ok(blob, `no trained parameters in:\n${out}`);
   const curve = out.split('\n').find((l) => l.trim().startsWith('loss_curve ['));

@@ -751,3 +751,35 @@ fn attack_registering_another_operators_key() {
 		assert_eq!(jobs::WorkerKeys::<Runtime>::get(stolen), Some(operator));
 	});
 }
+
+// ---------------------------------------------------------------- 10. reveal bytes
+
+/// **Attacker**: a requester that wants block space for less than it costs.
+///
+/// **Attack**: a `k = 4` job at the least fee per worker, on a model whose output has a
+/// symbolic shape, with a blob input, so nothing on chain bounds the outputs: each worker's
+/// reveal may carry `MaxOutputValues` (64) values. Commits and reveals are free to the
+/// workers, so the chain carries four full reveals for four least fees.
+///
+/// **Gain today**: block space (and the workers' free transactions) at the price of the least
+/// fee, whatever the outputs weigh. Safe: the least fee per worker covers the reveal the job
+/// can make: at least `RevealFeePerValue` for each value it may carry.
+#[test]
+fn attack_reveals_cost_more_than_the_least_fee_pays() {
+	build_and_execute(|| {
+		doubler();
+		WORKERS.iter().for_each(|w| register_worker(*w));
+		let input = store_blob(ALICE, b"x as npy, of any length");
+		let cheap = Jobs::submit_job(
+			RuntimeOrigin::signed(ALICE),
+			0,
+			1,
+			JobKind::Inference,
+			jobs::JobInput::Blob { hash: input, format: InputFormat::Npy },
+			4,
+			MIN_FEE,
+			30,
+		);
+		assert!(cheap.is_err(), "four reveals of up to 64 values each for the least fee");
+	});
+}

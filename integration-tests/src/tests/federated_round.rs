@@ -19,7 +19,9 @@ use sp_runtime::Permill;
 
 /// Pays three jobs (two shards' training and the aggregation) and leaves 2,000 for the data.
 const BUDGET: Balance = 2_000 + 3 * PROTOCOL_FEE;
-const ROUND_FEE: Balance = 20;
+/// The least fee of a job whose result is parameters: `RevealFeePerValue` (1) for each of
+/// `MaxOutputValues` (64).
+const ROUND_FEE: Balance = 64;
 const JOIN_UNTIL: u64 = 2;
 const ANN_ROWS: u32 = 30;
 const BEN_ROWS: u32 = 10;

@@ -419,9 +419,17 @@ pub mod pallet {
 		#[pallet::constant]
 		type ProtocolFee: Get<BalanceOf<Self>>;
 
-		/// Least fee per worker.
+		/// Least fee per worker: pays for a worker's commit and a small reveal.
 		#[pallet::constant]
 		type MinFeePerWorker: Get<BalanceOf<Self>>;
+
+		/// What one output value a reveal may carry costs the chain (its bytes and its share
+		/// of the reveal's weight). A job's fee per worker is at least this times the most
+		/// values its reveal may carry (its declared outputs, with symbolic dimensions sized
+		/// by its inline inputs; `MaxOutputValues` when unknown), if that is more than
+		/// `MinFeePerWorker`.
+		#[pallet::constant]
+		type RevealFeePerValue: Get<BalanceOf<Self>>;
 
 		/// Slashed from a worker whose reveal disagrees with the quorum, or that withheld the
 		/// reveal of its commitment, on top of the job's fee per worker (see
@@ -859,7 +867,8 @@ pub mod pallet {
 		/// The job asks for more workers than are registered (besides the requester): it could
 		/// never be assigned.
 		NotEnoughWorkers,
-		/// The fee per worker is below `MinFeePerWorker`.
+		/// The fee per worker is below the least for this job: `MinFeePerWorker`, or
+		/// `RevealFeePerValue` for each output value its reveal may carry.
 		FeeTooLow,
 		/// The deadline leaves no room for an attempt (commit and reveal phase after the next
 		/// block), or is beyond `MaxDeadline`.

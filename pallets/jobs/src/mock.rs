@@ -239,6 +239,8 @@ impl mosaic_primitives::rounds::JobObserver for MockObserver {
 pub const MIN_STAKE: u64 = 1_000;
 pub const PROTOCOL_FEE: u64 = 7;
 pub const MIN_FEE: u64 = 10;
+/// Per value a reveal may carry: with `MaxOutputValues`, a full reveal needs more than `MIN_FEE`.
+pub const REVEAL_FEE_PER_VALUE: u64 = 1;
 pub const DISSENT_SLASH: u64 = 300;
 pub const NO_REVEAL_SLASH: u64 = 100;
 pub const COMMIT_PERIOD: u64 = 3;
@@ -277,6 +279,7 @@ impl pallet_mosaic_jobs::Config for Test {
 	type MaxAssignees = ConstU32<7>;
 	type ProtocolFee = ConstU64<PROTOCOL_FEE>;
 	type MinFeePerWorker = ConstU64<MIN_FEE>;
+	type RevealFeePerValue = ConstU64<REVEAL_FEE_PER_VALUE>;
 	type DissentSlash = ConstU64<DISSENT_SLASH>;
 	type NoRevealSlash = ConstU64<NO_REVEAL_SLASH>;
 	type CommitPeriod = ConstU64<COMMIT_PERIOD>;

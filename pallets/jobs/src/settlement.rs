@@ -194,11 +194,13 @@ impl<T: Config> Pallet<T> {
 			if !abstained && !agreeing.contains(worker) {
 				continue;
 			}
-			Abstentions::<T>::mutate_exists(worker, |count| {
-				let n = count.unwrap_or(0);
-				let n = if abstained { n.saturating_add(1) } else { n.saturating_sub(1) };
-				*count = (n > 0).then_some(n);
-			});
+			let before = Abstentions::<T>::get(worker).unwrap_or(0);
+			let after = if abstained { before.saturating_add(1) } else { before.saturating_sub(1) };
+			if after == before {
+				continue;
+			}
+			Abstentions::<T>::set(worker, (after > 0).then_some(after));
+			// The draw weight changed with it.
 			if let Some(info) = Workers::<T>::get(worker) {
 				Self::store_worker(worker, info);
 			}

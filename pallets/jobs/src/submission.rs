@@ -22,16 +22,16 @@ impl<T: Config> Pallet<T> {
 			replication >= MinReplication::<T>::get() && replication <= T::MaxReplication::get(),
 			Error::<T>::BadReplication
 		);
-		ensure!(fee_per_worker >= T::MinFeePerWorker::get(), Error::<T>::FeeTooLow);
 		let latest_start =
 			deadline.checked_sub(&Self::attempt_length()).ok_or(Error::<T>::BadDeadline)?;
 		ensure!(
 			latest_start > now && deadline <= now.saturating_add(T::MaxDeadline::get()),
 			Error::<T>::BadDeadline
 		);
-		match (&input, kind) {
+		let sizes = match (&input, kind) {
 			(JobInput::Blob { hash, .. }, _) => {
-				ensure!(Self::is_usable(hash), Error::<T>::InputBlobUnavailable)
+				ensure!(Self::is_usable(hash), Error::<T>::InputBlobUnavailable);
+				Vec::new()
 			},
 			(JobInput::Inline(_), JobKind::Training(_) | JobKind::Aggregation(_)) => {
 				return Err(Error::<T>::TrainingNeedsDatasetBlob.into())
@@ -39,7 +39,11 @@ impl<T: Config> Pallet<T> {
 			(JobInput::Inline(tensors), JobKind::Inference) => {
 				Self::check_inline(tensors, &view.inputs)?
 			},
-		}
+		};
+		let values = Self::declared_output_values(&kind, &view.outputs, &sizes)
+			.unwrap_or(u64::MAX)
+			.min(T::MaxOutputValues::get() as u64);
+		ensure!(fee_per_worker >= Self::least_fee_per_worker(values), Error::<T>::FeeTooLow);
 		if let JobKind::Aggregation(spec) = kind {
 			ensure!(T::Blobs::is_sealed(&spec.manifest), Error::<T>::ManifestBlobUnavailable);
 		}
@@ -101,7 +105,8 @@ impl<T: Config> Pallet<T> {
 
 	/// What a job of `kind` with `replication` workers at `fee_per_worker` holds from its
 	/// requester (the fees, the protocol fee and the result's blob deposit), with that
-	/// deposit; checks the kind's spec and parameter blob (not an aggregation's manifest,
+	/// deposit; checks the kind's spec, the least fee of a result of parameters, and parameter
+	/// blob (not an aggregation's manifest,
 	/// which a round stores only when it submits).
 	pub(crate) fn escrow_for(
 		kind: JobKind,
@@ -121,6 +126,11 @@ impl<T: Config> Pallet<T> {
 			JobKind::Aggregation(spec) => Self::parameters_deposit(&spec.parameters)?,
 			JobKind::Inference => Zero::zero(),
 		};
+		// A result of parameters may fill a reveal: rounds learn this when they are created.
+		if kind.yields_parameters() {
+			let most = T::MaxOutputValues::get() as u64;
+			ensure!(fee_per_worker >= Self::least_fee_per_worker(most), Error::<T>::FeeTooLow);
+		}
 		let fees = fee_per_worker
 			.checked_mul(&BalanceOf::<T>::from(replication as u32))
 			.ok_or(Error::<T>::BadValue)?;
@@ -140,11 +150,52 @@ impl<T: Config> Pallet<T> {
 		Ok(<T::Blobs as BlobStore<_, _>>::deposit_for(size))
 	}
 
-	/// Checks inline inputs against the version's input schema.
+	/// The least fee per worker of a job whose reveal may carry `values` output values: the
+	/// greater of `MinFeePerWorker` and `RevealFeePerValue` for each value, so that the free
+	/// commit and reveal never cost the chain more than the job paid.
+	pub fn least_fee_per_worker(values: u64) -> BalanceOf<T> {
+		let values: u32 = values.min(u32::MAX as u64) as u32;
+		T::MinFeePerWorker::get().max(T::RevealFeePerValue::get().saturating_mul(values.into()))
+	}
+
+	/// How many output values an inference's outputs declare, with symbolic dimensions sized
+	/// by `sizes` (what the inline inputs bound them to); `None` if a dimension is unbound,
+	/// or for a training or aggregation job (its result is parameters, not the declared
+	/// outputs).
+	pub(crate) fn declared_output_values<N, R, M>(
+		kind: &JobKind,
+		outputs: &mosaic_primitives::model::Tensors<N, R, M>,
+		sizes: &[(Vec<u8>, u64)],
+	) -> Option<u64>
+	where
+		N: Get<u32>,
+	{
+		if !matches!(kind, JobKind::Inference) {
+			return None;
+		}
+		let mut total: u64 = 0;
+		for tensor in outputs.iter() {
+			let mut values: u64 = 1;
+			for dim in tensor.shape.iter() {
+				let size = match dim {
+					Dim::Fixed(size) => *size,
+					Dim::Symbolic(name) => {
+						sizes.iter().find(|(n, _)| n.as_slice() == name.as_slice())?.1
+					},
+				};
+				values = values.saturating_mul(size);
+			}
+			total = total.saturating_add(values);
+		}
+		Some(total)
+	}
+
+	/// Checks inline inputs against the version's input schema; returns the size each
+	/// symbolic dimension took.
 	pub(crate) fn check_inline<N, R, M>(
 		tensors: &InlineInputOf<T>,
 		schema: &mosaic_primitives::model::Tensors<N, R, M>,
-	) -> DispatchResult {
+	) -> Result<Vec<(Vec<u8>, u64)>, DispatchError> {
 		let total: u64 = tensors.iter().map(|t| t.data.len() as u64).sum();
 		ensure!(total <= T::MaxInlineInputBytes::get() as u64, Error::<T>::InputTooLarge);
 		ensure!(tensors.len() == schema.len(), Error::<T>::MissingInput);
@@ -183,29 +234,20 @@ impl<T: Config> Pallet<T> {
 				.ok_or(Error::<T>::InputDataLength)?;
 			ensure!(bytes == tensor.data.len() as u64, Error::<T>::InputDataLength);
 		}
-		Ok(())
+		Ok(symbols.into_iter().map(|(name, size)| (name.to_vec(), size)).collect())
 	}
 
 	/// Whether a job's outputs surely fit a reveal: an inference whose declared outputs all
-	/// have fixed shapes, with at most `MaxOutputValues` values in all. (A symbolic dimension
-	/// may be anything, and a training job's parameters are not the declared outputs.)
+	/// have fixed shapes, with at most `MaxOutputValues` values in all.
 	pub(crate) fn outputs_fit_a_reveal<N, R, M>(
 		kind: &JobKind,
 		outputs: &mosaic_primitives::model::Tensors<N, R, M>,
-	) -> bool {
-		if !matches!(kind, JobKind::Inference) {
-			return false;
-		}
-		let mut total: u64 = 0;
-		for tensor in outputs.iter() {
-			let mut values: u64 = 1;
-			for dim in tensor.shape.iter() {
-				let Dim::Fixed(size) = dim else { return false };
-				values = values.saturating_mul(*size);
-			}
-			total = total.saturating_add(values);
-		}
-		total <= T::MaxOutputValues::get() as u64
+	) -> bool
+	where
+		N: Get<u32>,
+	{
+		Self::declared_output_values(kind, outputs, &[])
+			.is_some_and(|values| values <= T::MaxOutputValues::get() as u64)
 	}
 
 	/// Whether a job may name blob `hash`: sealed, or remote (fetched and checked by the

@@ -45,14 +45,11 @@ struct JobPlan {
 }
 
 fn job_plan() -> impl Strategy<Value = JobPlan> {
-	(1u8..=4, MIN_FEE..500, prop::bool::weighted(0.15), 0u64..6, prop::bool::weighted(0.4))
-		.prop_map(|(k, fee, cancel, submit_at, training)| JobPlan {
-			k,
-			fee,
-			cancel,
-			submit_at,
-			training,
-		})
+	// At least the least fee of a full reveal, so training jobs are accepted too.
+	let least = MIN_FEE.max(MAX_OUTPUT_VALUES as u64 * REVEAL_FEE_PER_VALUE);
+	(1u8..=4, least..500, prop::bool::weighted(0.15), 0u64..6, prop::bool::weighted(0.4)).prop_map(
+		|(k, fee, cancel, submit_at, training)| JobPlan { k, fee, cancel, submit_at, training },
+	)
 }
 
 proptest! {

@@ -274,3 +274,28 @@ fn submission_needs_enough_workers_besides_the_requester() {
 		assert_eq!(Balances::balance_on_hold(&escrow(), &ALICE), 3 * FEE + 2 * PROTOCOL_FEE);
 	});
 }
+
+#[test]
+fn the_least_fee_covers_the_reveal_a_job_can_make() {
+	build_and_execute(|| {
+		(10..13).for_each(register);
+		let submit = |input: JobInputOf<Test>, kind: JobKind, fee: u64| {
+			MosaicJobs::submit_job(RuntimeOrigin::signed(ALICE), 0, 1, kind, input, 1, fee, 30)
+		};
+		// An inline input sizes the symbolic output: two values fit in the least fee.
+		assert_eq!(MosaicJobs::least_fee_per_worker(2), MIN_FEE);
+		assert_ok!(submit(inline_x(&[1.0, 2.0]), JobKind::Inference, MIN_FEE));
+		// A blob input leaves it unsized: the reveal may carry `MaxOutputValues`.
+		let most = MAX_OUTPUT_VALUES as u64;
+		let least = MosaicJobs::least_fee_per_worker(most);
+		assert_eq!(least, most * REVEAL_FEE_PER_VALUE);
+		assert!(least > MIN_FEE);
+		let blob = JobInput::Blob { hash: DATASET, format: InputFormat::Npy };
+		assert_noop!(submit(blob.clone(), JobKind::Inference, least - 1), Error::<Test>::FeeTooLow);
+		assert_ok!(submit(blob, JobKind::Inference, least));
+		// So may a training job's parameters.
+		SealedBlobs::mutate(|b| b.insert(PARAMS, 0));
+		assert_noop!(submit(dataset(), training(1, 8), least - 1), Error::<Test>::FeeTooLow);
+		assert_ok!(submit(dataset(), training(1, 8), least));
+	});
+}
