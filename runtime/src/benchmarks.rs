@@ -74,14 +74,15 @@ impl pallet_mosaic_jobs::BenchmarkHelper<AccountId, crate::Signature> for JobsHe
 	fn sealed_blob(owner: &AccountId, seed: u32) -> BlobHash {
 		Blobs::sealed_blob_for_benchmarks(owner, seed).expect("the blob store stores blobs")
 	}
-	/// A fresh sr25519 key in the benchmark's keystore, signing the proof as a node's would.
+	/// A fresh worker key in the benchmark's keystore, signing the proof as a node's would.
 	fn worker_key(worker: &AccountId) -> (AccountId, crate::Signature) {
-		let public = sp_io::crypto::sr25519_generate(mosaic_primitives::worker::KEY_TYPE, None);
+		use sp_runtime::{traits::IdentifyAccount, MultiSigner, RuntimeAppPublic};
+		let public = mosaic_primitives::worker::Public::generate_pair(None);
 		let message = pallet_mosaic_jobs::key_proof_message(worker);
-		let signature =
-			sp_io::crypto::sr25519_sign(mosaic_primitives::worker::KEY_TYPE, &public, &message)
-				.expect("the keystore holds the key it generated");
-		(AccountId::from(public), signature.into())
+		let signature = public.sign(&message).expect("the keystore holds the key it generated");
+		let public: sp_core::sr25519::Public = public.into();
+		let signature: sp_core::sr25519::Signature = signature.into();
+		(MultiSigner::from(public).into_account(), signature.into())
 	}
 }
 

@@ -96,6 +96,8 @@ parameter_types! {
 	pub static Invalidated: Vec<((u32, u32), u16)> = Vec::new();
 	/// Sealed blobs with their reference counts.
 	pub static SealedBlobs: BTreeMap<[u8; 32], u32> = BTreeMap::new();
+	/// Whether every download of a remote blob fails (the server is down).
+	pub static DownloadsFail: bool = false;
 	/// Remote blobs (registered by URI; cannot be referenced).
 	pub static RemoteBlobs: Vec<[u8; 32]> = Vec::new();
 	/// Blobs stored through `BlobStore`, with their owners and bytes.
@@ -191,6 +193,9 @@ impl BlobReferences for MockBlobs {
 /// Every blob is local: the mock node has all the bytes.
 impl BlobFetch for MockBlobs {
 	fn ensure_local(_hash: &[u8; 32]) -> Result<(), mosaic_primitives::blob::FetchError> {
+		if DownloadsFail::get() {
+			return Err(mosaic_primitives::blob::FetchError::Http(503));
+		}
 		Ok(())
 	}
 }
@@ -373,6 +378,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	Versions::take();
 	Invalidated::take();
 	SealedBlobs::take();
+	DownloadsFail::set(false);
 	StoredBlobs::take();
 	RemoteBlobs::take();
 	mosaic_test_utils::reset();

@@ -155,11 +155,26 @@ fn step<T: Config>(
 	let local = store.get::<LocalRunOf<T>>().map_err(|_| "undecodable local record")?;
 	let due = |sent_at: BlockNumberFor<T>| now >= sent_at.saturating_add(RESEND_AFTER.into());
 	match (info.status, local) {
-		(JobStatus::Committing { .. }, None) if attempt == info.attempt => {
-			if let Err(rejected) = fetch_remote_blobs::<T>(job, &info)? {
+		(JobStatus::Committing { until }, None) if attempt == info.attempt => {
+			match fetch_remote_blobs::<T>(job, &info) {
+				Ok(Ok(())) => {},
 				// Every honest worker finds the same bytes wrong: a deterministic outcome.
-				remember::<T>(worker, job, attempt);
-				return commit::<T>(job, worker, public, key_account, now, &store, rejected);
+				Ok(Err(rejected)) => {
+					remember::<T>(worker, job, attempt);
+					return commit::<T>(job, worker, public, key_account, now, &store, rejected);
+				},
+				// The download keeps failing and the next try would be too late to commit (a
+				// commitment sent now lands in the next block; the phase ends at `until`):
+				// abstain rather than miss the phase.
+				Err(_) if now.saturating_add(2u32.into()) >= until => {
+					log::info!(target: LOG_TARGET, "job {job}: an input could not be fetched in time; abstaining");
+					remember::<T>(worker, job, attempt);
+					let outcome = Outcome::CouldNotRun {
+						code: mosaic_primitives::onnx::REMOTE_BLOB_UNAVAILABLE,
+					};
+					return commit::<T>(job, worker, public, key_account, now, &store, outcome);
+				},
+				Err(why) => return Err(why),
 			}
 			start::<T>(job, attempt, worker, &info)?;
 			remember::<T>(worker, job, attempt);
@@ -230,7 +245,8 @@ fn step<T: Config>(
 }
 
 /// Fetches the remote blobs a job names into this node's off-chain storage. A download that
-/// fails is retried in a later block (`Err`); bytes that are not what the blob claims end the
+/// fails is retried in a later block (`Err`), until the commit phase is about to end (then
+/// the worker abstains, see `step`); bytes that are not what the blob claims end the
 /// run with [`REMOTE_BLOB_REJECTED`] (`Ok(Err(outcome))`).
 fn fetch_remote_blobs<T: Config>(
 	job: JobId,

@@ -190,3 +190,57 @@ fn without_an_executor_the_off_chain_worker_does_nothing() {
 		assert!(pool_state.read().transactions.is_empty());
 	});
 }
+
+/// A remote input that cannot be downloaded is retried while there is time, then the worker
+/// abstains: committed and revealed as "could not run", neither a miss nor a slash.
+#[test]
+fn an_input_that_cannot_be_fetched_in_time_is_an_abstention_not_a_miss() {
+	with_ocw(|backend, take| {
+		UintAuthorityId::set_all_keys(vec![key_of(10)]);
+		register(10);
+		let job = NextJobId::<Test>::get();
+		assert_ok!(MosaicJobs::submit_job(
+			RuntimeOrigin::signed(ALICE),
+			0,
+			1,
+			JobKind::Inference,
+			JobInput::Blob { hash: DATASET, format: InputFormat::Npy },
+			1,
+			100,
+			30
+		));
+		DownloadsFail::set(true);
+		run_to(2);
+		let JobStatus::Committing { until } = status(job) else { panic!("assigned") };
+		// While there is time, the download is retried and nothing is sent or started.
+		for block in 2..until - 2 {
+			run_to(block);
+			MosaicJobs::offchain_worker(block);
+			assert!(take().is_empty(), "block {block}: nothing sent yet");
+		}
+		assert!(backend.requests.lock().unwrap().is_empty(), "the run never starts");
+		// Its last chance to commit: it abstains.
+		run_to(until - 2);
+		MosaicJobs::offchain_worker(until - 2);
+		let txs = take();
+		assert_eq!(txs.len(), 1, "one commitment");
+		let tx = Extrinsic::decode(&mut &txs[0][..]).unwrap();
+		assert_ok!(tx.function.dispatch(RuntimeOrigin::signed(key_of(10))));
+		MosaicJobs::offchain_worker(until - 2);
+		let txs = take();
+		let tx = Extrinsic::decode(&mut &txs[0][..]).unwrap();
+		let RuntimeCall::MosaicJobs(Call::reveal { outcome, .. }) = &tx.function else {
+			panic!("a reveal")
+		};
+		assert_eq!(
+			*outcome,
+			Outcome::CouldNotRun { code: mosaic_primitives::onnx::REMOTE_BLOB_UNAVAILABLE }
+		);
+		assert_ok!(tx.function.clone().dispatch(RuntimeOrigin::signed(key_of(10))));
+		// No verdict: the job fails for want of a quorum, and the worker loses nothing.
+		assert_eq!(status(job), JobStatus::Failed(FailReason::NoQuorum));
+		let worker = Workers::<Test>::get(10).unwrap();
+		assert_eq!((worker.stake, worker.missed), (2 * MIN_STAKE, 0));
+		assert_eq!(Abstentions::<Test>::get(10), Some(1));
+	});
+}
