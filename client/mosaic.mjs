@@ -160,7 +160,7 @@ async function feeOf(api, token, options, model, version, training) {
   if (options.fee !== undefined) return usage(() => parseAmount(options.fee, token.decimals));
   const view = await modelVersion(api, model, version);
   if (!view) throw new Error(`model ${model} has no version ${version}`);
-  return leastFeePerWorker(api, view.outputs, { training });
+  return leastFeePerWorker(api, view.spec.outputs, { training });
 }
 
 async function jobSubmit(ctx, [model, version, file], options) {
