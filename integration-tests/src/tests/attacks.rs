@@ -11,7 +11,7 @@ use super::*;
 use frame_support::{assert_ok, dispatch::DispatchResultWithPostInfo};
 use jobs::{HoldReason as JobsHold, JobKind, JobStatus, Outcome, SlashReason, TrainingSpec};
 use mosaic_primitives::{
-	digest::{ElementType, QuantizedTensor},
+	digest::ElementType,
 	model::{Dim, ModelRegistry, VersionStatus},
 	onnx::InputFormat,
 };
@@ -66,29 +66,6 @@ fn run_until_finished(job: u64, until: u64) {
 	while !job_info(job).status.is_finished() && System::block_number() < until {
 		run_to_block(System::block_number() + 1);
 	}
-}
-
-/// A parameter blob as workers and the chain build it: `w` at precision 3.
-fn parameters(w: [i64; 2]) -> Vec<u8> {
-	let tensor = QuantizedTensor {
-		name: b"w".to_vec(),
-		element_type: ElementType::F32,
-		shape: vec![2],
-		values: w.to_vec(),
-	};
-	mosaic_primitives::training::parameters_blob(&[tensor], PRECISION).unwrap()
-}
-
-/// A training run's outcome: the trained `w` and the loss per epoch.
-fn trained(w: [i64; 2]) -> jobs::OutcomeOf<Runtime> {
-	Outcome::Outputs(
-		vec![
-			output("w", ElementType::F32, &w),
-			output("loss_curve", ElementType::F32, &[690, 310]),
-		]
-		.try_into()
-		.unwrap(),
-	)
 }
 
 // ---------------------------------------------------------------- 1. digest reveals

@@ -11,7 +11,7 @@ use frame_support::{assert_noop, assert_ok, traits::fungible::Inspect};
 use jobs::{HoldReason as JobsHold, JobStatus};
 use mosaic_primitives::{
 	contribution::{ContributionKind, RewardSource, Subject},
-	digest::{ElementType, QuantizedTensor},
+	digest::ElementType,
 	rounds::{AggregationManifest, JobObserver, ManifestEntry},
 };
 use rounds::{HoldReason as RoundsHold, RoundSettings, RoundStatus, ShardStatus};
@@ -38,29 +38,6 @@ fn settings() -> rounds::RoundSettingsOf<Runtime> {
 		fee_per_worker: ROUND_FEE,
 		job_period: 20,
 	}
-}
-
-/// A parameter blob as workers and the chain build it: `w` at precision 3.
-fn parameters(w: [i64; 2]) -> Vec<u8> {
-	let tensor = QuantizedTensor {
-		name: b"w".to_vec(),
-		element_type: ElementType::F32,
-		shape: vec![2],
-		values: w.to_vec(),
-	};
-	mosaic_primitives::training::parameters_blob(&[tensor], PRECISION).unwrap()
-}
-
-/// A training run's outcome: the trained `w` and the loss per epoch.
-fn trained(w: [i64; 2]) -> jobs::OutcomeOf<Runtime> {
-	jobs::Outcome::Outputs(
-		vec![
-			output("w", ElementType::F32, &w),
-			output("loss_curve", ElementType::F32, &[690, 310]),
-		]
-		.try_into()
-		.unwrap(),
-	)
 }
 
 /// An aggregation's outcome: the combined `w`, every update accepted, and its reports.

@@ -7,6 +7,7 @@ mod job_failures;
 mod job_life;
 
 use crate::mock::*;
+use mosaic_primitives::digest::{ElementType, QuantizedTensor};
 
 /// The Mosaic pallets' events since the last [`take_events`] (System's and Balances' left out:
 /// balances are asserted directly).
@@ -70,4 +71,27 @@ pub fn submit_inference(k: u8, deadline: u64) -> u64 {
 /// The right answer to [`submit_inference`]'s job: `[2.0, 4.0]` at precision 3.
 pub fn doubled() -> jobs::OutcomeOf<Runtime> {
 	outputs_y(&[2000, 4000])
+}
+
+/// A parameter blob as workers and the chain build it: `w` at precision 3.
+pub fn parameters(w: [i64; 2]) -> Vec<u8> {
+	let tensor = QuantizedTensor {
+		name: b"w".to_vec(),
+		element_type: ElementType::F32,
+		shape: vec![2],
+		values: w.to_vec(),
+	};
+	mosaic_primitives::training::parameters_blob(&[tensor], PRECISION).unwrap()
+}
+
+/// A training run's outcome: the trained `w` and the loss per epoch.
+pub fn trained(w: [i64; 2]) -> jobs::OutcomeOf<Runtime> {
+	jobs::Outcome::Outputs(
+		vec![
+			output("w", ElementType::F32, &w),
+			output("loss_curve", ElementType::F32, &[690, 310]),
+		]
+		.try_into()
+		.unwrap(),
+	)
 }
