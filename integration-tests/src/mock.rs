@@ -547,6 +547,30 @@ pub fn reveal(worker: AccountId, job: u64, outcome: &OutcomeOf<Runtime>) {
 	assert_eq!(post.pays_fee, Pays::No);
 }
 
+/// `worker` opens its commitment to `outcome` for `job` in the opening phase of a job with more
+/// than one worker, signed by its worker key: the outcome's digest, or the whole abstention
+/// (which needs no reveal later); successful openings are free.
+pub fn open(worker: AccountId, job: u64, outcome: &OutcomeOf<Runtime>) {
+	let opening = match outcome {
+		jobs::Outcome::CouldNotRun { code } => jobs::Opening::CouldNotRun { code: *code },
+		_ => jobs::Opening::Digest(digest_of(outcome)),
+	};
+	let call = jobs::Call::<Runtime>::open { job, salt: salt(worker), opening };
+	let post = dispatch(key_of(worker), call);
+	assert_eq!(post.pays_fee, Pays::No);
+}
+
+/// The committed workers of one attempt of `job` open their commitments to their outcomes,
+/// then reveal them in the disclosure that follows (the attempt must not escalate): what
+/// [`reveal`] alone does for a job with one worker. Abstentions are whole once opened.
+pub fn open_and_reveal(job: u64, outcomes: &[(AccountId, OutcomeOf<Runtime>)]) {
+	outcomes.iter().for_each(|(w, outcome)| open(*w, job, outcome));
+	outcomes
+		.iter()
+		.filter(|(_, outcome)| !matches!(outcome, jobs::Outcome::CouldNotRun { .. }))
+		.for_each(|(w, outcome)| reveal(*w, job, outcome));
+}
+
 pub fn job_info(id: u64) -> jobs::JobInfoOf<Runtime> {
 	jobs::Jobs::<Runtime>::get(id).expect("the job exists")
 }

@@ -8,7 +8,10 @@
 //! worker sorts where the attack needs it (a real attacker grinds an account for that).
 
 use super::*;
-use frame_support::{assert_ok, dispatch::DispatchResultWithPostInfo};
+use frame_support::{
+	assert_ok,
+	dispatch::{DispatchResultWithPostInfo, Pays},
+};
 use jobs::{HoldReason as JobsHold, JobKind, JobStatus, Outcome, SlashReason, TrainingSpec};
 use mosaic_primitives::{
 	digest::ElementType,
@@ -108,12 +111,13 @@ fn attack_digest_reveal_strips_trained_parameters() {
 		let attacker = storage_order(job, &workers)[0];
 		workers.iter().for_each(|w| commit(*w, job, &answer));
 		run_to_block(3);
+		workers.iter().for_each(|w| open(*w, job, &answer));
 		// A fixed pallet may refuse the digest-only reveal; the others reveal the outputs.
 		let _ = try_reveal(attacker, job, &Outcome::Digest(digest_of(&answer)));
 		for w in workers.iter().filter(|w| **w != attacker) {
 			reveal(*w, job, &answer);
 		}
-		run_until_finished(job, 2 + COMMIT_PERIOD + REVEAL_PERIOD);
+		run_until_finished(job, 2 + COMMIT_PERIOD + 2 * REVEAL_PERIOD);
 
 		let info = job_info(job);
 		assert_eq!(info.status, JobStatus::Settled);
@@ -154,6 +158,11 @@ fn attack_digest_reveal_of_small_outputs_is_refused() {
 		let answer = doubled();
 		workers.iter().for_each(|w| commit(*w, job, &answer));
 		run_to_block(3);
+		workers.iter().for_each(|w| open(*w, job, &answer));
+		assert!(
+			matches!(job_info(job).status, JobStatus::Disclosing { attempt: 0, .. }),
+			"setup: the outcomes are being disclosed"
+		);
 
 		let revealed = try_reveal(10, job, &Outcome::Digest(digest_of(&answer)));
 		assert!(
@@ -193,7 +202,7 @@ fn attack_tolerance_does_not_apply_to_integer_outputs() {
 		workers.iter().for_each(|w| commit(*w, job, &outcome(*w)));
 		run_to_block(3);
 		take_events();
-		workers.iter().for_each(|w| reveal(*w, job, &outcome(*w)));
+		open_and_reveal(job, &workers.map(|w| (w, outcome(w))));
 
 		let events = mosaic_events();
 		assert_eq!(job_info(job).status, JobStatus::Settled);
@@ -254,7 +263,7 @@ fn attack_guard_three_agreeing_workers_invalidate_a_model_version() {
 		let fault = Outcome::Error { code: 3, model_fault: true };
 		workers.iter().for_each(|w| commit(*w, job, &fault));
 		run_to_block(3);
-		workers.iter().for_each(|w| reveal(*w, job, &fault));
+		open_and_reveal(job, &workers.map(|w| (w, fault.clone())));
 
 		assert_eq!(
 			job_info(job).status,
@@ -381,8 +390,8 @@ fn attack_cancelling_a_queued_job_is_free() {
 /// attack cost nothing (every cancel was refunded) and hit whichever job landed there.
 /// Safe (spec 109): the schedule has no bound per block, so every phase end is scheduled
 /// where it is due and handled then or later, never early; cancelling keeps the protocol
-/// fee. No honest worker is slashed, they reveal in block 19 and are paid, and every attacker
-/// job's record is still purged.
+/// fee. No honest worker is slashed, they open and reveal in block 19 and are paid, and every
+/// attacker job's record is still purged.
 #[test]
 fn attack_crowded_schedule_settles_early_and_slashes_honest_workers() {
 	const ATTACKER: AccountId = BEN;
@@ -449,11 +458,11 @@ fn attack_crowded_schedule_settles_early_and_slashes_honest_workers() {
 			"honest workers were slashed in the block they committed: {slashed:#?}\njob: {:?}",
 			job_info(job).status
 		);
-		assert!(matches!(job_info(job).status, JobStatus::Revealing { .. }));
+		assert!(matches!(job_info(job).status, JobStatus::Opening { .. }));
 
-		// They reveal in the next block and are paid.
+		// They open and reveal in the next block and are paid.
 		run_to_block(19);
-		workers.iter().for_each(|w| reveal(*w, job, &doubled()));
+		open_and_reveal(job, &workers.map(|w| (w, doubled())));
 		assert_eq!(job_info(job).status, JobStatus::Settled);
 		for w in workers {
 			assert!(pending(w) > 0, "worker {w} unpaid");
@@ -484,13 +493,14 @@ fn liar_loss(withhold: bool) -> Balance {
 		let outcome = |w: AccountId| if w == liar { lie.clone() } else { doubled() };
 		workers.iter().for_each(|w| commit(*w, job, &outcome(*w)));
 		run_to_block(3);
+		workers.iter().for_each(|w| open(*w, job, &outcome(*w)));
 		// The honest reveals come first: the liar sees it is outvoted.
 		reveal(10, job, &doubled());
 		reveal(12, job, &doubled());
 		if !withhold {
 			reveal(liar, job, &lie);
 		}
-		run_until_finished(job, 2 + COMMIT_PERIOD + REVEAL_PERIOD);
+		run_until_finished(job, 2 + COMMIT_PERIOD + 2 * REVEAL_PERIOD);
 		assert_eq!(job_info(job).status, JobStatus::Settled);
 		assert_eq!(job_info(job).result.unwrap().digest, digest_of(&doubled()));
 		lost = stake_lost(liar, WORKER_STAKE);
@@ -500,8 +510,8 @@ fn liar_loss(withhold: bool) -> Balance {
 
 /// **Attacker**: a worker that committed to a wrong answer (lazy or malicious).
 ///
-/// **Attack**: in the reveal phase it sees the honest reveals outvote it, so it never
-/// reveals its own.
+/// **Attack**: when the outcomes are disclosed it sees the honest reveals outvote it, so it
+/// never reveals its own.
 ///
 /// **Gain today**: a worker that never revealed loses `NoRevealSlash` (100), a third of
 /// what revealing the lie costs (`DissentSlash`, 300): a liar's best move is always to go
@@ -562,7 +572,7 @@ fn attack_slash_does_not_scale_with_value_at_stake() {
 		workers.iter().for_each(|w| commit(*w, job, &outcome(*w)));
 		run_to_block(3);
 		take_events();
-		workers.iter().for_each(|w| reveal(*w, job, &outcome(*w)));
+		open_and_reveal(job, &workers.map(|w| (w, outcome(w))));
 		assert_eq!(job_info(job).status, JobStatus::Settled);
 		assert!(slashed_for(&mosaic_events(), liar, SlashReason::Dissent));
 
@@ -592,9 +602,9 @@ fn tie_result(offsets: [i64; 4]) -> (jobs::Digest, [jobs::Digest; 2]) {
 			commit(*w, job, &answer(offset));
 		}
 		run_to_block(3);
-		for (w, offset) in order.iter().zip(offsets) {
-			reveal(*w, job, &answer(offset));
-		}
+		let outcomes: Vec<_> =
+			order.iter().zip(offsets).map(|(w, offset)| (*w, answer(offset))).collect();
+		open_and_reveal(job, &outcomes);
 		let info = job_info(job);
 		assert_eq!(info.status, JobStatus::Settled);
 		let result = info.result.unwrap();
@@ -758,5 +768,106 @@ fn attack_reveals_cost_more_than_the_least_fee_pays() {
 			30,
 		);
 		assert!(cheap.is_err(), "four reveals of up to 64 values each for the least fee");
+	});
+}
+
+// ---------------------------------------------------------------- 11. escalation copying
+
+/// **Attackers**: a liar and the two workers an escalation adds, who compute nothing and copy
+/// what the liar made public.
+///
+/// **Attack**: a `k = 2` job draws an honest worker and the liar. Their results differ, so the
+/// job escalates to the two other workers. They commit to the liar's result (all they have of
+/// it is what the liar made public: its digest, and its outcome once revealed), open that
+/// digest, and reveal the liar's outcome if it is public when they must disclose theirs.
+///
+/// **Gain today** (spec 109): the liar's first-attempt reveal is public before the escalated
+/// workers commit, so the copiers reproduce it exactly: three of four agree, the liar's result
+/// is the job's, all three are paid, and the honest worker is slashed as a dissenter.
+/// Safe: a job with more than one worker opens only its commitments' digests, and escalates
+/// while nothing but digests is public. The copiers can commit to and open the liar's digest,
+/// but the outcomes are disclosed latest attempt first: theirs must be revealed before the
+/// liar's is public, so they cannot, and are slashed for withholding. Without them no result
+/// has a quorum, and nobody is a dissenter.
+#[test]
+fn attack_escalated_copiers_overturn_an_honest_worker() {
+	build_and_execute(|| {
+		doubler();
+		WORKERS.iter().for_each(|w| register_worker(*w));
+		let job = submit_inference(2, 40);
+		run_to_block(2);
+		let first = assignees(job);
+		let (honest, liar) = (first[0], first[1]);
+		let lie = outputs_y(&[2000, 4001]);
+		commit(honest, job, &doubled());
+		commit(liar, job, &lie);
+		run_to_block(3);
+		open(honest, job, &doubled());
+		open(liar, job, &lie);
+		assert_eq!(job_info(job).attempt, 1, "setup: the job escalates");
+		let copiers: Vec<AccountId> =
+			assignees(job).into_iter().filter(|w| !first.contains(w)).collect();
+		assert_eq!(copiers.len(), 2, "setup: the escalation adds two workers");
+
+		// What the liar made public is all the copiers use: its opened digest, and its
+		// outcome once revealed.
+		let digest = jobs::Openings::<Runtime>::get(job, liar).expect("the liar opened");
+		let public_lie = || jobs::Reveals::<Runtime>::get(job, liar).map(|r| r.outcome);
+		for copier in &copiers {
+			let commitment = jobs::commitment(&digest, &salt(*copier), copier);
+			let post = dispatch(key_of(*copier), jobs::Call::<Runtime>::commit { job, commitment });
+			assert_eq!(post.pays_fee, Pays::No);
+		}
+		run_to_block(System::block_number() + 1);
+		for copier in &copiers {
+			let opening = jobs::Opening::Digest(digest);
+			let call = jobs::Call::<Runtime>::open { job, salt: salt(*copier), opening };
+			assert_eq!(dispatch(key_of(*copier), call).pays_fee, Pays::No);
+		}
+		// The copiers' disclosure: the liar would publish its outcome for them now if it could.
+		let _ = try_reveal(liar, job, &lie);
+		for copier in &copiers {
+			if let Some(outcome) = public_lie() {
+				let _ = try_reveal(*copier, job, &outcome);
+			}
+		}
+
+		// The rest: the first attempt's workers disclose when their turn comes.
+		while !matches!(job_info(job).status, JobStatus::Disclosing { attempt: 0, .. })
+			&& !job_info(job).status.is_finished()
+			&& System::block_number() < 40
+		{
+			run_to_block(System::block_number() + 1);
+		}
+		if matches!(job_info(job).status, JobStatus::Disclosing { attempt: 0, .. }) {
+			// The liar reveals first; the copiers try once more with its outcome public.
+			reveal(liar, job, &lie);
+			for copier in &copiers {
+				if let Some(outcome) = public_lie() {
+					let _ = try_reveal(*copier, job, &outcome);
+				}
+			}
+			reveal(honest, job, &doubled());
+		}
+		let events = mosaic_events();
+		run_until_finished(job, 40);
+
+		let info = job_info(job);
+		let events = [events, mosaic_events()].concat();
+		assert!(
+			info.result.as_ref().is_none_or(|r| r.outcome != lie),
+			"the copiers made the liar's result the job's: {:?}",
+			info.status
+		);
+		assert!(
+			!slashed_for(&events, honest, SlashReason::Dissent),
+			"the honest worker was slashed as a dissenter"
+		);
+		for copier in &copiers {
+			assert!(
+				slashed_for(&events, *copier, SlashReason::Withheld),
+				"copier {copier} was not slashed for withholding its reveal"
+			);
+		}
 	});
 }

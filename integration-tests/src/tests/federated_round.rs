@@ -58,7 +58,8 @@ fn aggregated(w: [i64; 2]) -> jobs::OutcomeOf<Runtime> {
 	)
 }
 
-/// The workers assigned to `job` commit to and reveal `outcome` (reveals in the next block).
+/// The workers assigned to `job` commit to `outcome`; they open and reveal it in the next
+/// block ([`open_and_reveal`]).
 fn run_job(job: u64, outcome: &jobs::OutcomeOf<Runtime>) -> Vec<AccountId> {
 	let workers = assignees(job);
 	assert_eq!(workers.len(), 2);
@@ -161,7 +162,8 @@ fn a_federated_round_trains_publishes_a_version_and_pays_its_data() {
 		run_to_block(3);
 		take_events();
 		for (job, w) in training {
-			assignees(job).iter().for_each(|worker| reveal(*worker, job, &trained(w)));
+			let outcomes: Vec<_> = assignees(job).into_iter().map(|a| (a, trained(w))).collect();
+			open_and_reveal(job, &outcomes);
 		}
 		let updates = training.map(|(_, w)| sp_io::hashing::blake2_256(&parameters(w)));
 		let events = mosaic_events();
@@ -223,7 +225,8 @@ fn a_federated_round_trains_publishes_a_version_and_pays_its_data() {
 		run_job(2, &combined);
 		run_to_block(5);
 		take_events();
-		assignees(2).iter().for_each(|worker| reveal(*worker, 2, &combined));
+		let outcomes: Vec<_> = assignees(2).into_iter().map(|a| (a, combined.clone())).collect();
+		open_and_reveal(2, &outcomes);
 		let new_parameters = sp_io::hashing::blake2_256(&parameters([540, -235]));
 		let events = mosaic_events();
 		assert!(events.contains(&rounds_event(rounds::Event::RoundAggregated {

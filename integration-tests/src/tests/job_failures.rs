@@ -26,7 +26,7 @@ fn a_job_nobody_can_take_fails_at_its_latest_start_with_everything_refunded() {
 		let input = store_blob(ALICE, input_bytes);
 		let input_deposit = blob_deposit(input_bytes.len());
 		let escrow = 3 * FEE + PROTOCOL_FEE;
-		let deadline = 10;
+		let deadline = 13;
 		assert_ok!(Jobs::submit_job(
 			RuntimeOrigin::signed(ALICE),
 			0,
@@ -41,8 +41,9 @@ fn a_job_nobody_can_take_fails_at_its_latest_start_with_everything_refunded() {
 		assert_eq!(held(JobsHold::JobEscrow, ALICE), escrow);
 		assert_eq!(free(ALICE), INITIAL - input_deposit - escrow);
 
-		// No workers: it waits in the queue until the last block a round still fits.
-		let latest_start = deadline - COMMIT_PERIOD - REVEAL_PERIOD;
+		// No workers: it waits in the queue until the last block a round still fits (a commit
+		// phase, an opening and a disclosure).
+		let latest_start = deadline - COMMIT_PERIOD - 2 * REVEAL_PERIOD;
 		run_to_block(latest_start - 1);
 		assert_eq!(job_info(0).status, JobStatus::Queued);
 		take_events();
@@ -83,6 +84,15 @@ fn a_job_without_a_quorum_fails_and_refunds_all_but_the_protocol_fee() {
 			commit(*w, job, answer);
 		}
 		run_to_block(3);
+		for (w, answer) in workers.iter().zip(&answers) {
+			open(*w, job, answer);
+		}
+		// No digest has a quorum, and nobody is left to escalate to: the outcomes are
+		// disclosed for settlement.
+		assert_eq!(
+			job_info(job).status,
+			JobStatus::Disclosing { until: 3 + REVEAL_PERIOD, attempt: 0 }
+		);
 		take_events();
 		for (w, answer) in workers.iter().zip(&answers) {
 			reveal(*w, job, answer);
@@ -124,8 +134,9 @@ fn silent_workers_are_slashed_and_the_job_fails_at_its_deadline() {
 		doubler();
 		let workers = [10, 11, 12];
 		workers.iter().for_each(|w| register_worker(*w));
-		// The tightest deadline: one round, no room to escalate.
-		let deadline = 2 + COMMIT_PERIOD + REVEAL_PERIOD;
+		// The tightest deadline: one round (a commit phase, an opening and a disclosure), no
+		// room to escalate.
+		let deadline = 2 + COMMIT_PERIOD + 2 * REVEAL_PERIOD;
 		let job = submit_inference(3, deadline);
 		run_to_block(2);
 		assert_eq!(assignees(job), workers.to_vec());

@@ -1,5 +1,5 @@
 //! A job's whole life through every pallet: the model's blob and registration, workers, the
-//! submission and its escrow, assignment, commit and reveal, settlement into the rewards pot,
+//! submission and its escrow, assignment, commit, opening and reveal, settlement into the rewards pot,
 //! the contributions in the ledger, the era's emission split by them, and the claims.
 
 use super::*;
@@ -131,21 +131,40 @@ fn a_job_runs_settles_and_everyone_claims_their_rewards() {
 			assert_eq!(Jobs::worker_jobs(&w), vec![job]);
 		}
 
-		// Each worker's node runs it and commits; the last commitment opens the reveals.
+		// Each worker's node runs it and commits; the last commitment starts the opening
+		// phase (more than one worker: digests are opened before outcomes).
 		let answer = doubled();
 		workers.iter().for_each(|w| commit(*w, job, &answer));
-		assert_eq!(job_info(job).status, JobStatus::Revealing { until: 2 + REVEAL_PERIOD });
+		assert_eq!(job_info(job).status, JobStatus::Opening { until: 2 + REVEAL_PERIOD });
 		let mut expected: Vec<_> = workers
 			.map(|worker| jobs_event(jobs::Event::Committed { job, worker }))
 			.to_vec();
-		expected.push(jobs_event(jobs::Event::RevealStarted { job, until: 2 + REVEAL_PERIOD }));
+		expected.push(jobs_event(jobs::Event::OpeningStarted { job, until: 2 + REVEAL_PERIOD }));
 		assert_mosaic_events(expected);
 
-		// They reveal in the next block; the last reveal settles the job.
+		// They open their digests in the next block; the last opening finds a quorum and
+		// starts the first attempt's disclosure.
 		run_to_block(3);
 		take_events();
-		workers.iter().for_each(|w| reveal(*w, job, &answer));
+		workers.iter().for_each(|w| open(*w, job, &answer));
 		let digest = digest_of(&answer);
+		let disclose_until = 3 + REVEAL_PERIOD;
+		assert_eq!(
+			job_info(job).status,
+			JobStatus::Disclosing { until: disclose_until, attempt: 0 }
+		);
+		let mut expected: Vec<_> = workers
+			.map(|worker| jobs_event(jobs::Event::Opened { job, worker, digest }))
+			.to_vec();
+		expected.push(jobs_event(jobs::Event::DisclosureStarted {
+			job,
+			attempt: 0,
+			until: disclose_until,
+		}));
+		assert_mosaic_events(expected);
+
+		// They reveal in the same block; the last reveal settles the job.
+		workers.iter().for_each(|w| reveal(*w, job, &answer));
 		let info = job_info(job);
 		assert_eq!(info.status, JobStatus::Settled);
 		let result = info.result.unwrap();
@@ -358,7 +377,7 @@ fn a_lying_worker_is_slashed_and_the_honest_ones_are_paid() {
 		workers.iter().for_each(|w| commit(*w, job, &outcome(*w)));
 		run_to_block(3);
 		take_events();
-		workers.iter().for_each(|w| reveal(*w, job, &outcome(*w)));
+		open_and_reveal(job, &workers.map(|w| (w, outcome(w))));
 
 		let digest = digest_of(&doubled());
 		let result = job_info(job).result.unwrap();

@@ -22,7 +22,7 @@ impl<T: Config> Pallet<T> {
 			if info.status != JobStatus::Queued {
 				continue;
 			}
-			if now.saturating_add(Self::attempt_length()) > info.deadline {
+			if now.saturating_add(Self::attempt_length(0)) > info.deadline {
 				Self::unschedule_latest_start(job, info.deadline);
 				Self::fail(job, &mut info, FailReason::NoWorkers, false);
 				Self::store_or_finish(job, info);

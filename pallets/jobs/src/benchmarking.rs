@@ -160,8 +160,8 @@ fn job_with_workers<T: Config>(n: u32) -> (JobId, Vec<T::AccountId>) {
 }
 
 /// Commits every worker to outputs of `values` values, all agreeing within tolerance
-/// (alternating offsets of 0 and 1), reveals all but the last, and opens the reveal phase.
-/// Returns the last worker's salt and outcome.
+/// (alternating offsets of 0 and 1), opens every digest, discloses all but the last, and
+/// starts the first attempt's disclosure. Returns the last worker's salt and outcome.
 fn revealing<T: Config>(job: JobId, workers: &[T::AccountId], values: u32) -> (Salt, OutcomeOf<T>) {
 	let mut info = Jobs::<T>::get(job).expect("exists");
 	let precision = T::Models::version(info.model, info.version).expect("exists").precision;
@@ -173,6 +173,7 @@ fn revealing<T: Config>(job: JobId, workers: &[T::AccountId], values: u32) -> (S
 		let salt = [i as u8; 32];
 		let digest = Pallet::<T>::outcome_digest(&outcome, precision).expect("well formed");
 		Commitments::<T>::insert(job, w, commitment(&digest, &salt, w));
+		Openings::<T>::insert(job, w, digest);
 		if i + 1 < workers.len() {
 			Reveals::<T>::insert(job, w, Reveal { digest, outcome });
 		} else {
@@ -180,7 +181,27 @@ fn revealing<T: Config>(job: JobId, workers: &[T::AccountId], values: u32) -> (S
 		}
 	}
 	let until = frame_system::Pallet::<T>::block_number().saturating_add(T::RevealPeriod::get());
-	info.status = JobStatus::Revealing { until };
+	info.status = JobStatus::Disclosing { until, attempt: 0 };
+	Jobs::<T>::insert(job, info);
+	last.expect("at least one worker")
+}
+
+/// Commits every worker to a different digest, opens all but the last, and starts the
+/// opening phase: its end finds no quorum. Returns the last worker's salt and digest.
+fn opening<T: Config>(job: JobId, workers: &[T::AccountId]) -> (Salt, Digest) {
+	let mut info = Jobs::<T>::get(job).expect("exists");
+	let mut last = None;
+	for (i, w) in workers.iter().enumerate() {
+		let (digest, salt) = ([i as u8; 32], [i as u8; 32]);
+		Commitments::<T>::insert(job, w, commitment(&digest, &salt, w));
+		if i + 1 < workers.len() {
+			Openings::<T>::insert(job, w, digest);
+		} else {
+			last = Some((salt, digest));
+		}
+	}
+	let until = frame_system::Pallet::<T>::block_number().saturating_add(T::RevealPeriod::get());
+	info.status = JobStatus::Opening { until };
 	Jobs::<T>::insert(job, info);
 	last.expect("at least one worker")
 }
@@ -316,7 +337,8 @@ mod benchmarks {
 		let key: T::AccountId = account("key", n - 1, 0);
 		#[extrinsic_call]
 		_(RawOrigin::Signed(key), job, [2u8; 32]);
-		assert!(matches!(Jobs::<T>::get(job).map(|j| j.status), Some(JobStatus::Revealing { .. })));
+		let status = Jobs::<T>::get(job).map(|j| j.status);
+		assert!(matches!(status, Some(JobStatus::Opening { .. } | JobStatus::Revealing { .. })));
 	}
 
 	#[benchmark]
@@ -414,8 +436,9 @@ mod benchmarks {
 	) -> Result<(), BenchmarkError> {
 		let (job, workers) = job_with_workers::<T>(n);
 		revealing::<T>(job, &workers, v);
-		let JobStatus::Revealing { until } = Jobs::<T>::get(job).expect("exists").status else {
-			return Err(BenchmarkError::Stop("not revealing"));
+		let JobStatus::Disclosing { until, .. } = Jobs::<T>::get(job).expect("exists").status
+		else {
+			return Err(BenchmarkError::Stop("not disclosing"));
 		};
 		frame_system::Pallet::<T>::set_block_number(until);
 		#[block]
@@ -424,8 +447,39 @@ mod benchmarks {
 		}
 		assert!(!matches!(
 			Jobs::<T>::get(job).map(|j| j.status),
-			Some(JobStatus::Revealing { .. })
+			Some(JobStatus::Disclosing { .. })
 		));
+		Ok(())
+	}
+
+	#[benchmark]
+	fn open(n: Linear<1, { T::MaxAssignees::get() }>) {
+		let (job, workers) = job_with_workers::<T>(n);
+		let (salt, digest) = opening::<T>(job, &workers);
+		let key: T::AccountId = account("key", n - 1, 0);
+		#[extrinsic_call]
+		_(RawOrigin::Signed(key), job, salt, Opening::Digest(digest));
+		// No two digests agree: the job escalates, or discloses when it cannot.
+		let status = Jobs::<T>::get(job).map(|j| j.status);
+		assert!(matches!(
+			status,
+			Some(JobStatus::Committing { .. } | JobStatus::Disclosing { .. })
+		));
+	}
+
+	#[benchmark]
+	fn expire_open(n: Linear<1, { T::MaxAssignees::get() }>) -> Result<(), BenchmarkError> {
+		let (job, workers) = job_with_workers::<T>(n);
+		opening::<T>(job, &workers);
+		let JobStatus::Opening { until } = Jobs::<T>::get(job).expect("exists").status else {
+			return Err(BenchmarkError::Stop("not opening"));
+		};
+		frame_system::Pallet::<T>::set_block_number(until);
+		#[block]
+		{
+			Pallet::<T>::handle_deadline(job, DeadlineKind::OpenEnd, until, until);
+		}
+		assert!(!matches!(Jobs::<T>::get(job).map(|j| j.status), Some(JobStatus::Opening { .. })));
 		Ok(())
 	}
 

@@ -27,17 +27,32 @@ impl<T: Config> Pallet<T> {
 			.saturating_add(Self::end_weight())
 	}
 
+	/// An opening that may be the last: the phase's end may escalate, or start a disclosure,
+	/// or (when only abstentions are left) settle and end the job.
+	pub fn open_weight() -> Weight {
+		T::WeightInfo::open(T::MaxAssignees::get())
+			.saturating_add(Self::escalation_weight())
+			.saturating_add(T::WeightInfo::expire_reveal(0, T::MaxAssignees::get()))
+			.saturating_add(Self::end_weight())
+	}
+
+	/// An opening phase's end: as the last opening's.
+	pub fn open_end_weight() -> Weight {
+		T::WeightInfo::expire_open(T::MaxAssignees::get())
+			.saturating_add(Self::escalation_weight())
+			.saturating_add(T::WeightInfo::expire_reveal(0, T::MaxAssignees::get()))
+			.saturating_add(Self::end_weight())
+	}
+
 	/// A cancellation, which ends the job.
 	pub fn cancel_weight() -> Weight {
 		T::WeightInfo::cancel_job().saturating_add(Self::end_weight())
 	}
 
-	/// A commit phase's end: liveness of every assignee, then, if nothing is left to reveal,
-	/// a settlement that may escalate or end the job.
+	/// A commit phase's end: liveness of every assignee, then, if nothing is left to reveal
+	/// or open, what an opening phase's end may do.
 	pub fn commit_end_weight() -> Weight {
-		T::WeightInfo::expire_commit(T::MaxAssignees::get())
-			.saturating_add(Self::escalation_weight())
-			.saturating_add(Self::end_weight())
+		T::WeightInfo::expire_commit(T::MaxAssignees::get()).saturating_add(Self::open_end_weight())
 	}
 
 	/// A reveal phase's end: a settlement of the largest reveals by every assignee, which may

@@ -544,6 +544,19 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
+	/// Digests opened by workers of an open job ([`JobStatus::Opening`]), by job and worker;
+	/// the outcomes follow in [`JobStatus::Disclosing`].
+	#[pallet::storage]
+	pub type Openings<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		JobId,
+		Blake2_128Concat,
+		T::AccountId,
+		Digest,
+		OptionQuery,
+	>;
+
 	/// Jobs waiting for workers, oldest first.
 	#[pallet::storage]
 	pub type Queue<T: Config> = StorageValue<_, BoundedVec<JobId, T::MaxQueued>, ValueQuery>;
@@ -750,6 +763,32 @@ pub mod pallet {
 			/// The block the reveal phase ends at.
 			until: BlockNumberFor<T>,
 		},
+		/// The opening phase started; it ends at `until`.
+		OpeningStarted {
+			/// The job.
+			job: JobId,
+			/// The block the opening phase ends at.
+			until: BlockNumberFor<T>,
+		},
+		/// A worker opened its commitment's `digest` (an abstention is revealed whole, see
+		/// `Revealed`).
+		Opened {
+			/// The job.
+			job: JobId,
+			/// The opening worker's account.
+			worker: T::AccountId,
+			/// The digest it committed to.
+			digest: Digest,
+		},
+		/// The workers of `attempt` that opened a digest disclose their outcomes until `until`.
+		DisclosureStarted {
+			/// The job.
+			job: JobId,
+			/// The attempt whose workers disclose now.
+			attempt: u8,
+			/// The block this disclosure ends at.
+			until: BlockNumberFor<T>,
+		},
 		/// A worker revealed an outcome with `digest`.
 		Revealed {
 			/// The job.
@@ -904,8 +943,15 @@ pub mod pallet {
 		CannotCancel,
 		/// The job is not in its commit phase.
 		NotCommitting,
-		/// The job is not in its reveal phase.
+		/// The job is not in its reveal phase, nor disclosing the worker's attempt.
 		NotRevealing,
+		/// The job is not in its opening phase.
+		NotOpening,
+		/// The worker opened its commitment already.
+		AlreadyOpened,
+		/// The worker did not open a digest in the opening phase, so it has nothing to
+		/// disclose.
+		NotOpened,
 		/// The worker is not assigned to the job in the current attempt.
 		NotAssigned,
 		/// The worker committed already.
@@ -1228,9 +1274,19 @@ pub mod pallet {
 			let key = ensure_signed(origin)?;
 			let worker = WorkerKeys::<T>::get(&key).ok_or(Error::<T>::NotWorkerKey)?;
 			let mut info = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
-			ensure!(matches!(info.status, JobStatus::Revealing { .. }), Error::<T>::NotRevealing);
+			ensure!(
+				matches!(info.status, JobStatus::Revealing { .. } | JobStatus::Disclosing { .. }),
+				Error::<T>::NotRevealing
+			);
 			let committed = Commitments::<T>::get(job, &worker).ok_or(Error::<T>::NotCommitted)?;
 			ensure!(!Reveals::<T>::contains_key(job, &worker), Error::<T>::AlreadyRevealed);
+			if let JobStatus::Disclosing { attempt, .. } = info.status {
+				ensure!(
+					info.assignees.iter().any(|a| a.worker == worker && a.attempt == attempt),
+					Error::<T>::NotRevealing
+				);
+				ensure!(Openings::<T>::contains_key(job, &worker), Error::<T>::NotOpened);
+			}
 			let view = T::Models::version(info.model, info.version)
 				.ok_or(Error::<T>::VersionNotRunnable)?;
 			if matches!(outcome, Outcome::Digest(_)) {
@@ -1247,11 +1303,68 @@ pub mod pallet {
 			Reveals::<T>::insert(job, &worker, Reveal { digest, outcome });
 			Self::deposit_event(Event::Revealed { job, worker, digest });
 
+			let now = frame_system::Pallet::<T>::block_number();
+			if let JobStatus::Disclosing { attempt, .. } = info.status {
+				if !Self::waits_for_disclosure(job, &info, attempt) {
+					Self::end_disclosure(job, &mut info, attempt, now);
+					Self::store_or_finish(job, info);
+				}
+				return Ok(Pays::No.into());
+			}
 			let all_revealed =
 				Commitments::<T>::iter_key_prefix(job).all(|w| Reveals::<T>::contains_key(job, &w));
 			if all_revealed {
-				let now = frame_system::Pallet::<T>::block_number();
 				Self::settle(job, &mut info, now);
+				Self::store_or_finish(job, info);
+			}
+			Ok(Pays::No.into())
+		}
+
+		/// Opens the signing worker's commitment for `job` in the opening phase of a job with
+		/// more than one worker: the committed digest with the salt, or the whole abstention
+		/// ([`Opening::CouldNotRun`]). The chain checks it against the commitment. Signed by
+		/// the worker key. Free when it succeeds. Emits `Opened` (or `Revealed` for an
+		/// abstention); the last opening ends the phase.
+		#[pallet::call_index(15)]
+		#[pallet::weight(Pallet::<T>::open_weight())]
+		pub fn open(
+			origin: OriginFor<T>,
+			job: JobId,
+			salt: Salt,
+			opening: Opening,
+		) -> DispatchResultWithPostInfo {
+			let key = ensure_signed(origin)?;
+			let worker = WorkerKeys::<T>::get(&key).ok_or(Error::<T>::NotWorkerKey)?;
+			let mut info = Jobs::<T>::get(job).ok_or(Error::<T>::UnknownJob)?;
+			ensure!(matches!(info.status, JobStatus::Opening { .. }), Error::<T>::NotOpening);
+			let committed = Commitments::<T>::get(job, &worker).ok_or(Error::<T>::NotCommitted)?;
+			ensure!(
+				!Openings::<T>::contains_key(job, &worker)
+					&& !Reveals::<T>::contains_key(job, &worker),
+				Error::<T>::AlreadyOpened
+			);
+			let digest = match opening {
+				Opening::Digest(digest) => digest,
+				Opening::CouldNotRun { code } => could_not_run_digest(code),
+			};
+			ensure!(
+				commitment(&digest, &salt, &worker) == committed,
+				Error::<T>::CommitmentMismatch
+			);
+			match opening {
+				Opening::Digest(_) => {
+					Openings::<T>::insert(job, &worker, digest);
+					Self::deposit_event(Event::Opened { job, worker, digest });
+				},
+				Opening::CouldNotRun { code } => {
+					let outcome = Outcome::CouldNotRun { code };
+					Reveals::<T>::insert(job, &worker, Reveal { digest, outcome });
+					Self::deposit_event(Event::Revealed { job, worker, digest });
+				},
+			}
+			if !Self::waits_for_openings(job) {
+				let now = frame_system::Pallet::<T>::block_number();
+				Self::end_opening(job, &mut info, now);
 				Self::store_or_finish(job, info);
 			}
 			Ok(Pays::No.into())

@@ -83,7 +83,9 @@ pub mod v2 {
 				})
 			};
 			let now = frame_system::Pallet::<T>::block_number();
-			let attempt = T::CommitPeriod::get().saturating_add(T::RevealPeriod::get());
+			// As this release counts an attempt (with its opening and disclosure): a queued
+			// job whose deadline no longer fits one expires with a full refund.
+			let attempt = Pallet::<T>::attempt_length(0);
 			let mut jobs = 0u64;
 			let mut earliest = now;
 			for (job, info) in Jobs::<T>::iter() {
@@ -93,7 +95,10 @@ pub mod v2 {
 						(info.deadline.saturating_sub(attempt), DeadlineKind::LatestStart)
 					},
 					JobStatus::Committing { until } => (until, DeadlineKind::CommitEnd),
-					JobStatus::Revealing { until } => (until, DeadlineKind::RevealEnd),
+					JobStatus::Revealing { until } | JobStatus::Disclosing { until, .. } => {
+						(until, DeadlineKind::RevealEnd)
+					},
+					JobStatus::Opening { until } => (until, DeadlineKind::OpenEnd),
 					_ => (
 						purge_at(job).unwrap_or_else(|| now.saturating_add(T::Retention::get())),
 						DeadlineKind::Purge,

@@ -6,7 +6,10 @@
 //! - commit phase, nothing started: start the run on the node's executor (`mosaic_onnx`);
 //! - run finished: draw a salt, keep salt and outcome in persistent off-chain storage, submit
 //!   the commitment;
-//! - reveal phase: submit the kept outcome and salt.
+//! - reveal phase: submit the kept outcome and salt;
+//! - opening phase (jobs with more than one worker): submit the kept outcome's digest (or
+//!   the whole abstention) and salt; then, when the job discloses this worker's attempt,
+//!   submit the outcome.
 //!
 //! The per-job record in off-chain storage makes every step happen once: a run is started
 //! again only if the node lost it (restarted) before collecting its result, and a commitment
@@ -55,6 +58,8 @@ pub enum LocalRun<Outcome, BlockNumber> {
 	Committed { salt: Salt, outcome: Outcome, sent_at: BlockNumber },
 	/// The reveal was sent at `sent_at`.
 	Revealed { salt: Salt, outcome: Outcome, sent_at: BlockNumber },
+	/// The opening was sent at `sent_at`.
+	Opened { salt: Salt, outcome: Outcome, sent_at: BlockNumber },
 }
 
 type LocalRunOf<T> = LocalRun<OutcomeOf<T>, BlockNumberFor<T>>;
@@ -227,9 +232,41 @@ fn step<T: Config>(
 			store.set(&LocalRunOf::<T>::Revealed { salt, outcome, sent_at: now });
 			Ok(())
 		},
-		(JobStatus::Revealing { .. }, Some(LocalRun::Revealed { salt, outcome, sent_at }))
-			if due(sent_at) && !Reveals::<T>::contains_key(job, worker) =>
+		(JobStatus::Opening { .. }, Some(LocalRun::Committed { salt, outcome, .. })) => {
+			if !Commitments::<T>::contains_key(job, worker) {
+				return Ok(());
+			}
+			open::<T>(job, public, key_account, now, &store, salt, outcome)
+		},
+		(JobStatus::Opening { .. }, Some(LocalRun::Opened { salt, outcome, sent_at }))
+			if due(sent_at)
+				&& !Openings::<T>::contains_key(job, worker)
+				&& !Reveals::<T>::contains_key(job, worker) =>
 		{
+			log::info!(target: LOG_TARGET, "job {job}: opening not on chain; sending it again");
+			open::<T>(job, public, key_account, now, &store, salt, outcome)
+		},
+		(
+			JobStatus::Disclosing { attempt: disclosing, .. },
+			Some(LocalRun::Opened { salt, outcome, .. }),
+		) if disclosing == attempt => {
+			if Reveals::<T>::contains_key(job, worker) || !Openings::<T>::contains_key(job, worker)
+			{
+				return Ok(());
+			}
+			send::<T>(
+				public,
+				key_account,
+				now,
+				Call::reveal { job, salt, outcome: outcome.clone() },
+			)?;
+			store.set(&LocalRunOf::<T>::Revealed { salt, outcome, sent_at: now });
+			Ok(())
+		},
+		(
+			JobStatus::Revealing { .. } | JobStatus::Disclosing { .. },
+			Some(LocalRun::Revealed { salt, outcome, sent_at }),
+		) if due(sent_at) && !Reveals::<T>::contains_key(job, worker) => {
 			log::info!(target: LOG_TARGET, "job {job}: reveal not on chain; sending it again");
 			send::<T>(
 				public,
@@ -369,6 +406,32 @@ fn commit<T: Config>(
 	// Kept before sending: a crash after sending must not lose the salt.
 	store.set(&LocalRunOf::<T>::Committed { salt, outcome, sent_at: now });
 	send::<T>(public, key_account, now, Call::commit { job, commitment })
+}
+
+/// Opens the kept outcome's commitment: its digest, or the whole abstention.
+#[allow(clippy::too_many_arguments)]
+fn open<T: Config>(
+	job: JobId,
+	public: &T::Public,
+	key_account: &T::AccountId,
+	now: BlockNumberFor<T>,
+	store: &StorageValueRef,
+	salt: Salt,
+	outcome: OutcomeOf<T>,
+) -> Result<(), &'static str> {
+	let info = Jobs::<T>::get(job).ok_or("job gone")?;
+	let opening = match outcome {
+		Outcome::CouldNotRun { code } => Opening::CouldNotRun { code },
+		_ => {
+			let view = T::Models::version(info.model, info.version).ok_or("version gone")?;
+			let digest =
+				Pallet::<T>::outcome_digest(&outcome, view.precision).map_err(|_| "bad outcome")?;
+			Opening::Digest(digest)
+		},
+	};
+	send::<T>(public, key_account, now, Call::open { job, salt, opening })?;
+	store.set(&LocalRunOf::<T>::Opened { salt, outcome, sent_at: now });
+	Ok(())
 }
 
 /// The commitment to `outcome` with `salt`, at the job version's precision.

@@ -10,9 +10,12 @@
 use super::*;
 
 impl<T: Config> Pallet<T> {
-	/// Blocks a whole attempt takes: a commit and a reveal phase.
-	pub(crate) fn attempt_length() -> BlockNumberFor<T> {
-		T::CommitPeriod::get().saturating_add(T::RevealPeriod::get())
+	/// Blocks attempt `attempt` (0 first) takes to the job's end at most: a commit phase, an
+	/// opening, and a disclosure for it and each attempt before it (each as long as a reveal
+	/// phase).
+	pub(crate) fn attempt_length(attempt: u8) -> BlockNumberFor<T> {
+		let reveals = BlockNumberFor::<T>::from(u32::from(attempt) + 2);
+		T::CommitPeriod::get().saturating_add(T::RevealPeriod::get().saturating_mul(reveals))
 	}
 
 	/// Schedules a phase end of `kind` for `job` at block `at`.
@@ -28,7 +31,7 @@ impl<T: Config> Pallet<T> {
 	/// Removes a job's latest-start entry (once it is assigned or cancelled).
 	pub(crate) fn unschedule_latest_start(job: JobId, deadline: BlockNumberFor<T>) {
 		Self::unschedule(
-			deadline.saturating_sub(Self::attempt_length()),
+			deadline.saturating_sub(Self::attempt_length(0)),
 			job,
 			DeadlineKind::LatestStart,
 		);
@@ -89,6 +92,16 @@ impl<T: Config> Pallet<T> {
 			},
 			(DeadlineKind::RevealEnd, JobStatus::Revealing { until }) if until == due => {
 				Self::settle(job, &mut info, now);
+				Self::store_or_finish(job, info);
+				Self::reveal_end_weight()
+			},
+			(DeadlineKind::OpenEnd, JobStatus::Opening { until }) if until == due => {
+				Self::end_opening(job, &mut info, now);
+				Self::store_or_finish(job, info);
+				Self::open_end_weight()
+			},
+			(DeadlineKind::RevealEnd, JobStatus::Disclosing { until, attempt }) if until == due => {
+				Self::end_disclosure(job, &mut info, attempt, now);
 				Self::store_or_finish(job, info);
 				Self::reveal_end_weight()
 			},

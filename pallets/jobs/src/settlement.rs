@@ -4,7 +4,8 @@ use super::*;
 
 impl<T: Config> Pallet<T> {
 	/// Closes a commit phase: updates the attempt's workers' liveness, then opens the reveal
-	/// phase (or settles at once if nobody has anything left to reveal).
+	/// phase (or settles at once if nobody has anything left to reveal). A job with more
+	/// than one worker goes to the opening phase instead (see [`Self::start_opening`]).
 	pub(crate) fn end_commit_phase(job: JobId, info: &mut JobInfoOf<T>, now: BlockNumberFor<T>) {
 		for assignee in info.assignees.iter().filter(|a| a.attempt == info.attempt) {
 			let Some(mut worker) = Workers::<T>::get(&assignee.worker) else { continue };
@@ -26,6 +27,10 @@ impl<T: Config> Pallet<T> {
 		if let JobStatus::Committing { until } = info.status {
 			Self::unschedule(until, job, DeadlineKind::CommitEnd);
 		}
+		if info.assignees.len() > 1 {
+			Self::start_opening(job, info, now);
+			return;
+		}
 		let pending =
 			Commitments::<T>::iter_key_prefix(job).any(|w| !Reveals::<T>::contains_key(job, &w));
 		if pending {
@@ -39,6 +44,105 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
+	/// Starts the opening phase of a job with more than one worker: its committed workers
+	/// open their digests, not their outcomes, so that an escalation's workers see nothing
+	/// they could reproduce without computing. Ends it at once if nobody has anything to open.
+	pub(crate) fn start_opening(job: JobId, info: &mut JobInfoOf<T>, now: BlockNumberFor<T>) {
+		if Self::waits_for_openings(job) {
+			let until = now.saturating_add(T::RevealPeriod::get());
+			Self::schedule(until, job, DeadlineKind::OpenEnd);
+			info.status = JobStatus::Opening { until };
+			Self::deposit_event(Event::OpeningStarted { job, until });
+		} else {
+			Self::end_opening(job, info, now);
+		}
+	}
+
+	/// Whether a committed worker of `job` has neither opened nor revealed.
+	pub(crate) fn waits_for_openings(job: JobId) -> bool {
+		Commitments::<T>::iter_key_prefix(job)
+			.any(|w| !Openings::<T>::contains_key(job, &w) && !Reveals::<T>::contains_key(job, &w))
+	}
+
+	/// Closes an opening phase. A quorum of identical digests goes to disclosure; without
+	/// one, the job escalates while only digests are public; when it cannot, every opened
+	/// outcome is disclosed and settlement decides (within the version's tolerance).
+	pub(crate) fn end_opening(job: JobId, info: &mut JobInfoOf<T>, now: BlockNumberFor<T>) {
+		if let JobStatus::Opening { until } = info.status {
+			Self::unschedule(until, job, DeadlineKind::OpenEnd);
+		}
+		let quorum = info.assignees.len() / 2 + 1;
+		let digests: Vec<Digest> = Openings::<T>::iter_prefix_values(job).collect();
+		let agreed = digests.iter().any(|d| digests.iter().filter(|e| *e == d).count() >= quorum);
+		if !agreed && Self::escalate(job, info, now) {
+			return;
+		}
+		Self::start_disclosure(job, info, info.attempt, now);
+	}
+
+	/// Adds an attempt of `EscalationWorkers` when the job may still escalate and a whole
+	/// attempt fits before its deadline; whether it did.
+	pub(crate) fn escalate(job: JobId, info: &mut JobInfoOf<T>, now: BlockNumberFor<T>) -> bool {
+		let next = info.attempt.saturating_add(1);
+		let room = now.saturating_add(Self::attempt_length(next)) <= info.deadline;
+		if info.attempt < T::MaxEscalations::get()
+			&& room && Self::assign_attempt(job, info, T::EscalationWorkers::get(), now)
+		{
+			Self::deposit_event(Event::JobEscalated { job, attempt: info.attempt });
+			return true;
+		}
+		false
+	}
+
+	/// Starts the disclosure of the latest attempt, at most `from`, that has an opened
+	/// outcome still to disclose; settles when none has. Later attempts disclose first: a
+	/// worker that committed to a digest it copied cannot disclose its outcome before the
+	/// worker it copied has.
+	pub(crate) fn start_disclosure(
+		job: JobId,
+		info: &mut JobInfoOf<T>,
+		from: u8,
+		now: BlockNumberFor<T>,
+	) {
+		let mut stage = Some(from);
+		while let Some(attempt) = stage {
+			if Self::waits_for_disclosure(job, info, attempt) {
+				let until = now.saturating_add(T::RevealPeriod::get());
+				Self::schedule(until, job, DeadlineKind::RevealEnd);
+				info.status = JobStatus::Disclosing { until, attempt };
+				Self::deposit_event(Event::DisclosureStarted { job, attempt, until });
+				return;
+			}
+			stage = attempt.checked_sub(1);
+		}
+		Self::settle(job, info, now);
+	}
+
+	/// Whether a worker of `attempt` opened a digest and has not disclosed its outcome.
+	pub(crate) fn waits_for_disclosure(job: JobId, info: &JobInfoOf<T>, attempt: u8) -> bool {
+		info.assignees.iter().filter(|a| a.attempt == attempt).any(|a| {
+			Openings::<T>::contains_key(job, &a.worker)
+				&& !Reveals::<T>::contains_key(job, &a.worker)
+		})
+	}
+
+	/// Closes `attempt`'s disclosure: the attempt before discloses next, then the job
+	/// settles.
+	pub(crate) fn end_disclosure(
+		job: JobId,
+		info: &mut JobInfoOf<T>,
+		attempt: u8,
+		now: BlockNumberFor<T>,
+	) {
+		if let JobStatus::Disclosing { until, .. } = info.status {
+			Self::unschedule(until, job, DeadlineKind::RevealEnd);
+		}
+		match attempt.checked_sub(1) {
+			Some(earlier) => Self::start_disclosure(job, info, earlier, now),
+			None => Self::settle(job, info, now),
+		}
+	}
+
 	/// Decides a job from its reveals: pays out on a quorum, escalates or fails without.
 	///
 	/// Abstentions ([`Outcome::is_abstention`]) are no votes. Two reveals agree when their
@@ -49,6 +153,10 @@ impl<T: Config> Pallet<T> {
 	/// with more identical digests, then the one whose digest hashes lowest with the parent
 	/// block's hash: nothing an account chooses. A quorum is a majority of every worker
 	/// assigned, abstainers included (they are replaced by escalation, never left out).
+	///
+	/// Only a job with one worker escalates here (its reveal is an abstention, or missing):
+	/// with more, the opening phase's end decided that, and their outcomes are public now, for
+	/// a new attempt to copy.
 	pub(crate) fn settle(job: JobId, info: &mut JobInfoOf<T>, now: BlockNumberFor<T>) {
 		if let JobStatus::Revealing { until } = info.status {
 			// When the last reveal settles, the scheduled end is stale.
@@ -118,7 +226,15 @@ impl<T: Config> Pallet<T> {
 					Outcome::Error { code, model_fault } => {
 						// One machine's or a small group's verdict must not end a model: only
 						// a quorum of at least `MODEL_FAULT_QUORUM` independent workers does.
-						if model_fault && agreeing.len() >= MODEL_FAULT_QUORUM as usize {
+						// Only the first attempt's are: later ones saw its digests, and an
+						// error's digest is easily inverted.
+						let independent = agreeing
+							.iter()
+							.filter(|w| {
+								info.assignees.iter().any(|a| a.worker == **w && a.attempt == 0)
+							})
+							.count();
+						if model_fault && independent >= MODEL_FAULT_QUORUM as usize {
 							let _ = T::Models::mark_invalid(info.model, info.version, code);
 						}
 						info.result = Some(result);
@@ -132,11 +248,7 @@ impl<T: Config> Pallet<T> {
 				}
 			},
 			_ => {
-				let room = now.saturating_add(Self::attempt_length()) <= info.deadline;
-				if info.attempt < T::MaxEscalations::get()
-					&& room && Self::assign_attempt(job, info, T::EscalationWorkers::get(), now)
-				{
-					Self::deposit_event(Event::JobEscalated { job, attempt: info.attempt });
+				if info.assignees.len() == 1 && Self::escalate(job, info, now) {
 					return;
 				}
 				// Without a quorum nobody can be called a dissenter; only silence is slashed.
@@ -207,7 +319,7 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Frees every assignee's slot and drops the job's commitments and reveals.
+	/// Frees every assignee's slot and drops the job's commitments, openings and reveals.
 	pub(crate) fn release_assignees(job: JobId, info: &JobInfoOf<T>) {
 		for assignee in info.assignees.iter() {
 			Assignments::<T>::remove(&assignee.worker, job);
@@ -218,6 +330,7 @@ impl<T: Config> Pallet<T> {
 		}
 		let limit = T::MaxAssignees::get();
 		let _ = Commitments::<T>::clear_prefix(job, limit, None);
+		let _ = Openings::<T>::clear_prefix(job, limit, None);
 		let _ = Reveals::<T>::clear_prefix(job, limit, None);
 	}
 

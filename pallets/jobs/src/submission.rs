@@ -23,7 +23,7 @@ impl<T: Config> Pallet<T> {
 			Error::<T>::BadReplication
 		);
 		let latest_start =
-			deadline.checked_sub(&Self::attempt_length()).ok_or(Error::<T>::BadDeadline)?;
+			deadline.checked_sub(&Self::attempt_length(0)).ok_or(Error::<T>::BadDeadline)?;
 		ensure!(
 			latest_start > now && deadline <= now.saturating_add(T::MaxDeadline::get()),
 			Error::<T>::BadDeadline

@@ -13,10 +13,11 @@ impl<T: Config> Pallet<T> {
 	///   [`EligibleWorkers`] lists exactly the eligible workers with their stake, and each
 	///   worker's `assigned` counts its [`Assignments`];
 	/// - jobs: [`OpenJobs`] counts the open jobs per model, the [`Queue`] holds distinct queued
-	///   jobs, and commitments and reveals belong to open jobs' assignees, each reveal after a
-	///   commitment;
+	///   jobs, and commitments, openings and reveals belong to open jobs' assignees, each
+	///   opening and reveal after a commitment;
 	/// - schedule: every job has exactly one entry in [`Deadlines`], for what its state waits
-	///   for (latest start, commit end, reveal end, or purge once finished), at its block, and
+	///   for (latest start, commit end, open end, reveal end, or purge once finished), at its
+	///   block, and
 	///   nothing is left before the [`DeadlineCursor`].
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		Self::check_escrows()?;
@@ -125,6 +126,12 @@ impl<T: Config> Pallet<T> {
 		for (job, worker, _) in Reveals::<T>::iter() {
 			ensure!(Commitments::<T>::contains_key(job, &worker), "a reveal without a commitment");
 		}
+		for (job, worker, _) in Openings::<T>::iter() {
+			ensure!(
+				Commitments::<T>::contains_key(job, &worker),
+				"an opening without a commitment"
+			);
+		}
 
 		// Every job has exactly the phase end its state waits for (and a finished one its
 		// purge), and nothing is due before the cursor.
@@ -140,7 +147,10 @@ impl<T: Config> Pallet<T> {
 			let expected = match info.status {
 				JobStatus::Queued => DeadlineKind::LatestStart,
 				JobStatus::Committing { .. } => DeadlineKind::CommitEnd,
-				JobStatus::Revealing { .. } => DeadlineKind::RevealEnd,
+				JobStatus::Revealing { .. } | JobStatus::Disclosing { .. } => {
+					DeadlineKind::RevealEnd
+				},
+				JobStatus::Opening { .. } => DeadlineKind::OpenEnd,
 				_ => DeadlineKind::Purge,
 			};
 			ensure!(
@@ -148,8 +158,11 @@ impl<T: Config> Pallet<T> {
 				"a job lacks its phase end, or has stale ones"
 			);
 			let due = match info.status {
-				JobStatus::Committing { until } | JobStatus::Revealing { until } => Some(until),
-				JobStatus::Queued => Some(info.deadline.saturating_sub(Self::attempt_length())),
+				JobStatus::Committing { until }
+				| JobStatus::Revealing { until }
+				| JobStatus::Opening { until }
+				| JobStatus::Disclosing { until, .. } => Some(until),
+				JobStatus::Queued => Some(info.deadline.saturating_sub(Self::attempt_length(0))),
 				_ => None,
 			};
 			ensure!(due.is_none_or(|b| b == entries[0].0), "a phase end at the wrong block");

@@ -357,7 +357,8 @@ pub enum JobStatus<BlockNumber> {
 		until: BlockNumber,
 	},
 	/// Committed workers reveal until block `until`; the job settles when all have revealed
-	/// or at `until`.
+	/// or at `until`. Only jobs with one worker reveal at once; with more, the digests are
+	/// opened first ([`JobStatus::Opening`]).
 	#[codec(index = 2)]
 	Revealing {
 		/// Last block in which a reveal is accepted.
@@ -372,6 +373,24 @@ pub enum JobStatus<BlockNumber> {
 	/// Cancelled by the requester while queued; all but the protocol fee was refunded.
 	#[codec(index = 5)]
 	Cancelled,
+	/// Committed workers open their commitments' digests (not the outcomes) until block
+	/// `until`. Then the job escalates while only digests are public, or the outcomes are
+	/// disclosed ([`JobStatus::Disclosing`]).
+	#[codec(index = 6)]
+	Opening {
+		/// Last block in which an opening is accepted.
+		until: BlockNumber,
+	},
+	/// The workers of `attempt` that opened a digest reveal their outcomes until block
+	/// `until`; later attempts disclose before earlier ones, so nobody can copy an outcome
+	/// it committed to without computing it.
+	#[codec(index = 7)]
+	Disclosing {
+		/// Last block in which this attempt's reveals are accepted.
+		until: BlockNumber,
+		/// The attempt whose workers reveal now.
+		attempt: u8,
+	},
 }
 
 impl<BlockNumber> JobStatus<BlockNumber> {
@@ -525,6 +544,32 @@ pub struct JobView<Job, AccountId, Reveal> {
 	pub reveals: Vec<(AccountId, Reveal)>,
 }
 
+/// What a worker opens of its commitment in [`JobStatus::Opening`].
+#[derive(
+	Encode,
+	Decode,
+	DecodeWithMemTracking,
+	MaxEncodedLen,
+	TypeInfo,
+	Clone,
+	Copy,
+	PartialEq,
+	Eq,
+	Debug,
+)]
+pub enum Opening {
+	/// The digest of the committed outcome; the outcome itself is disclosed later.
+	#[codec(index = 0)]
+	Digest(Digest),
+	/// The worker could not run the job ([`Outcome::CouldNotRun`]): nothing to hide, so this
+	/// is its whole reveal.
+	#[codec(index = 1)]
+	CouldNotRun {
+		/// Why (an executor code).
+		code: u16,
+	},
+}
+
 /// A revealed outcome with its digest as the chain computed it.
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
@@ -562,6 +607,9 @@ pub enum DeadlineKind {
 	/// The end of a finished job's retention.
 	#[codec(index = 3)]
 	Purge,
+	/// The end of an opening phase.
+	#[codec(index = 4)]
+	OpenEnd,
 }
 
 /// Why a worker was slashed.

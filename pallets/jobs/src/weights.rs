@@ -54,6 +54,8 @@ pub trait WeightInfo {
 	fn expire_queued() -> Weight;
 	fn expire_commit(n: u32, ) -> Weight;
 	fn expire_reveal(v: u32, n: u32, ) -> Weight;
+	fn open(n: u32, ) -> Weight;
+	fn expire_open(n: u32, ) -> Weight;
 	fn purge() -> Weight;
 }
 
@@ -536,6 +538,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
 	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577919), added: 1580394, mode: `MaxEncodedLen`)
+	fn open(n: u32, ) -> Weight {
+		Self::expire_commit(n)
+	}
+	fn expire_open(n: u32, ) -> Weight {
+		Self::expire_commit(n)
+	}
 	fn purge() -> Weight {
 		// Minimum execution time: 33_060_000 picoseconds.
 		Weight::from_parts(55_172_000, 0)
@@ -667,6 +675,12 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 			.saturating_add(ParityDbWeight::get().writes((16_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 529005).saturating_mul(n.into()))
+	}
+	fn open(n: u32, ) -> Weight {
+		Self::expire_commit(n)
+	}
+	fn expire_open(n: u32, ) -> Weight {
+		Self::expire_commit(n)
 	}
 	fn purge() -> Weight {
 		Weight::from_parts(55_172_000, 0)

@@ -8,12 +8,26 @@ fn could_not_run() -> OutcomeOf<Test> {
 	Outcome::CouldNotRun { code: REMOTE_BLOB_UNAVAILABLE }
 }
 
-/// Runs `job` (assigned in this block) to its end with each worker revealing its outcome.
+/// Runs `job` (assigned in this block) to its end with each worker opening, then revealing,
+/// its outcome.
 fn run_job(job: JobId, plan: &[(u64, OutcomeOf<Test>)]) {
+	commit_and_open(job, plan);
+	reveal_all(job, plan);
+}
+
+/// Each worker of the plan commits to its outcome, then opens it.
+fn commit_and_open(job: JobId, plan: &[(u64, OutcomeOf<Test>)]) {
 	for (w, outcome) in plan {
 		assert_ok!(commit_as(*w, job, outcome));
 	}
 	for (w, outcome) in plan {
+		assert_ok!(open_as(*w, job, outcome));
+	}
+}
+
+/// Each worker of the plan that did not abstain discloses its outcome.
+fn reveal_all(job: JobId, plan: &[(u64, OutcomeOf<Test>)]) {
+	for (w, outcome) in plan.iter().filter(|(_, o)| !matches!(o, Outcome::CouldNotRun { .. })) {
 		assert_ok!(reveal_as(*w, job, outcome));
 	}
 }
@@ -192,10 +206,11 @@ fn abstentions_are_replaced_by_escalation() {
 		assert_eq!(first.len(), 3);
 		let x = outputs(&[5]);
 		let (answer, abstainers) = (first[0], [first[1], first[2]]);
-		run_job(
+		let answered = [(answer, x.clone())];
+		commit_and_open(
 			job,
 			&[
-				(answer, x.clone()),
+				answered[0].clone(),
 				(abstainers[0], could_not_run()),
 				(abstainers[1], could_not_run()),
 			],
@@ -205,7 +220,13 @@ fn abstentions_are_replaced_by_escalation() {
 		let added: Vec<u64> = workers_of(job)[3..].to_vec();
 		assert_eq!(added.len(), 2);
 		assert!(added.iter().all(|w| !first.contains(w)));
-		run_job(job, &[(added[0], x.clone()), (added[1], x.clone())]);
+		let escalated = [(added[0], x.clone()), (added[1], x.clone())];
+		commit_and_open(job, &escalated);
+		// The later attempt discloses first.
+		assert!(matches!(status(job), JobStatus::Disclosing { attempt: 1, .. }));
+		reveal_all(job, &escalated);
+		assert!(matches!(status(job), JobStatus::Disclosing { attempt: 0, .. }));
+		reveal_all(job, &answered);
 		// Three of five agree: a quorum of the five assigned, abstainers included.
 		assert_eq!(status(job), JobStatus::Settled);
 		let result = MosaicJobs::job_view(job).unwrap().job.result.unwrap();

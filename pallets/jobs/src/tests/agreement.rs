@@ -34,8 +34,8 @@ fn parent_favouring(a: &OutcomeOf<Test>, b: &OutcomeOf<Test>) -> sp_core::H256 {
 		.expect("some parent hash favours each")
 }
 
-/// Submits a job of `k` workers, assigns it, and has each of `plan`'s workers commit and
-/// reveal its outcome, the last reveal with `parent` as the parent block's hash. Returns the
+/// Submits a job of `k` workers, assigns it, and has each of `plan`'s workers commit, open
+/// and reveal its outcome, the last reveal with `parent` as the parent block's hash. Returns the
 /// job.
 fn decide(k: u8, plan: &[(u64, OutcomeOf<Test>)], parent: sp_core::H256) -> JobId {
 	let job = submit(k);
@@ -44,9 +44,7 @@ fn decide(k: u8, plan: &[(u64, OutcomeOf<Test>)], parent: sp_core::H256) -> JobI
 		assert_ok!(commit_as(*w, job, outcome));
 	}
 	System::set_parent_hash(parent);
-	for (w, outcome) in plan {
-		assert_ok!(reveal_as(*w, job, outcome));
-	}
+	open_and_reveal(job, plan.iter().map(|(w, outcome)| (*w, outcome)));
 	job
 }
 

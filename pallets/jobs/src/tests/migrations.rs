@@ -75,9 +75,9 @@ fn v2_rebuilds_the_schedule_from_the_jobs() {
 		run_to(3);
 		let until = 2 + COMMIT_PERIOD;
 		assert_eq!(status(committing), JobStatus::Committing { until });
-		assert_eq!(status(revealing), JobStatus::Revealing { until: 2 + REVEAL_PERIOD });
+		assert_eq!(status(revealing), JobStatus::Opening { until: 2 + REVEAL_PERIOD });
 		assert_eq!(status(queued), JobStatus::Queued);
-		let latest_start = 30 - COMMIT_PERIOD - REVEAL_PERIOD;
+		let latest_start = 30 - COMMIT_PERIOD - 2 * REVEAL_PERIOD;
 
 		// The schedule as version 1 kept it: a list per block, with the stale entries it left
 		// behind (phase ends of jobs that moved on, or are gone). The cancelled job's purge is
@@ -121,7 +121,7 @@ fn v2_rebuilds_the_schedule_from_the_jobs() {
 			(2 + RETENTION, (settled, DeadlineKind::Purge)),
 			(3 + RETENTION, (cancelled, DeadlineKind::Purge)),
 			(until, (committing, DeadlineKind::CommitEnd)),
-			(2 + REVEAL_PERIOD, (revealing, DeadlineKind::RevealEnd)),
+			(2 + REVEAL_PERIOD, (revealing, DeadlineKind::OpenEnd)),
 			(latest_start, (queued, DeadlineKind::LatestStart)),
 		]);
 		assert_eq!(entries, expected);
@@ -132,16 +132,12 @@ fn v2_rebuilds_the_schedule_from_the_jobs() {
 		assert_eq!(sorted(Deadlines::<Test>::iter_keys().collect()), expected);
 
 		// The chain goes on from the rebuilt schedule.
-		for w in workers_of(revealing) {
-			assert_ok!(reveal_as(w, revealing, &out));
-		}
+		open_and_reveal(revealing, workers_of(revealing).iter().map(|w| (*w, &out)));
 		assert_eq!(status(revealing), JobStatus::Settled);
 		let pair = workers_of(committing);
 		assert_ok!(commit_as(pair[1], committing, &out));
-		assert_eq!(status(committing), JobStatus::Revealing { until: 3 + REVEAL_PERIOD });
-		for w in pair {
-			assert_ok!(reveal_as(w, committing, &out));
-		}
+		assert_eq!(status(committing), JobStatus::Opening { until: 3 + REVEAL_PERIOD });
+		open_and_reveal(committing, pair.iter().map(|w| (*w, &out)));
 		assert_eq!(status(committing), JobStatus::Settled);
 		assert!(!anyone_slashed());
 		assert_eq!(MosaicJobs::do_try_state(), Ok(()));
@@ -150,6 +146,8 @@ fn v2_rebuilds_the_schedule_from_the_jobs() {
 		assert!(MosaicJobs::job_view(cancelled).is_some());
 		run_to(3 + RETENTION);
 		assert!(MosaicJobs::job_view(cancelled).is_none());
-		assert_eq!(status(queued), JobStatus::Queued);
+		// Nobody took the queued job by its latest start.
+		assert!(latest_start < 2 + RETENTION);
+		assert_eq!(status(queued), JobStatus::Failed(FailReason::NoWorkers));
 	});
 }

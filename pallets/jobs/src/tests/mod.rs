@@ -130,6 +130,31 @@ fn reveal_as(worker: u64, job: JobId, outcome: &OutcomeOf<Test>) -> DispatchResu
 	MosaicJobs::reveal(RuntimeOrigin::signed(key_of(worker)), job, salt(worker), outcome.clone())
 }
 
+/// Opens `worker`'s commitment to `outcome` for `job`: its digest, or the whole abstention.
+fn open_as(worker: u64, job: JobId, outcome: &OutcomeOf<Test>) -> DispatchResultWithPostInfo {
+	let opening = match outcome {
+		Outcome::CouldNotRun { code } => Opening::CouldNotRun { code: *code },
+		_ => Opening::Digest(MosaicJobs::outcome_digest(outcome, 3).unwrap()),
+	};
+	MosaicJobs::open(RuntimeOrigin::signed(key_of(worker)), job, salt(worker), opening)
+}
+
+/// Opens, then reveals, every `(worker, outcome)` of a job with more than one worker, all in
+/// one attempt: the opening phase, then the attempt's disclosure.
+fn open_and_reveal<'a>(
+	job: JobId,
+	outcomes: impl IntoIterator<Item = (u64, &'a OutcomeOf<Test>)> + Clone,
+) {
+	for (w, out) in outcomes.clone() {
+		assert_ok!(open_as(w, job, out));
+	}
+	for (w, out) in outcomes {
+		if !matches!(out, Outcome::CouldNotRun { .. }) {
+			assert_ok!(reveal_as(w, job, out));
+		}
+	}
+}
+
 fn run_to(n: u64) {
 	while System::block_number() < n {
 		let next = System::block_number() + 1;

@@ -16,6 +16,9 @@ enum Behaviour {
 	/// Its machine failed: reveals an executor error with a machine-failure code, as an
 	/// older node does.
 	MachineError,
+	/// Computes nothing: commits to a digest another worker of the job made public (its
+	/// own wrong guess when there is none), and reveals only an outcome it has seen.
+	Copier,
 }
 
 impl Behaviour {
@@ -32,6 +35,7 @@ fn behaviour() -> impl Strategy<Value = Behaviour> {
 		1 => Just(Behaviour::CommitOnly),
 		1 => Just(Behaviour::Abstain),
 		1 => Just(Behaviour::MachineError),
+		1 => Just(Behaviour::Copier),
 	]
 }
 
@@ -52,6 +56,55 @@ fn job_plan() -> impl Strategy<Value = JobPlan> {
 	)
 }
 
+/// A [`Behaviour::Copier`]'s move on `job` in `status`. Its commitment is to the first
+/// digest another worker made public (opened or revealed), else to a wrong guess of its own;
+/// it opens that digest, and reveals only an outcome with that digest that is public.
+fn copy(worker: u64, job: JobId, status: &JobStatus<u64>) {
+	let guess = outputs(&[100 + worker as i64]);
+	match status {
+		JobStatus::Committing { .. } => {
+			let public = Openings::<Test>::iter_prefix(job)
+				.chain(Reveals::<Test>::iter_prefix(job).map(|(w, r)| (w, r.digest)))
+				.find(|(w, _)| *w != worker)
+				.map(|(_, d)| d);
+			let digest = public.unwrap_or_else(|| MosaicJobs::outcome_digest(&guess, 3).unwrap());
+			COPIED.with(|c| c.borrow_mut().insert((worker, job), (digest, public.is_some())));
+			let _ = MosaicJobs::commit(
+				RuntimeOrigin::signed(key_of(worker)),
+				job,
+				commitment(&digest, &salt(worker), &worker),
+			);
+		},
+		JobStatus::Opening { .. } | JobStatus::Revealing { .. } | JobStatus::Disclosing { .. } => {
+			let Some((digest, _)) = COPIED.with(|c| c.borrow().get(&(worker, job)).copied()) else {
+				return;
+			};
+			let seen = Reveals::<Test>::iter_prefix_values(job)
+				.map(|r| r.outcome)
+				.chain(core::iter::once(guess))
+				.find(|o| MosaicJobs::outcome_digest(o, 3).ok() == Some(digest));
+			let _ = match (status, seen) {
+				(JobStatus::Opening { .. }, _) => MosaicJobs::open(
+					RuntimeOrigin::signed(key_of(worker)),
+					job,
+					salt(worker),
+					Opening::Digest(digest),
+				),
+				(_, Some(outcome)) => reveal_as(worker, job, &outcome),
+				(_, None) => return,
+			};
+		},
+		_ => {},
+	}
+}
+
+thread_local! {
+	/// The digest each copier committed to, and whether it copied it (rather than guessed),
+	/// by (worker, job).
+	static COPIED: core::cell::RefCell<alloc::collections::BTreeMap<(u64, JobId), (Digest, bool)>> =
+		Default::default();
+}
+
 proptest! {
 	#![proptest_config(ProptestConfig::with_cases(64))]
 
@@ -61,6 +114,7 @@ proptest! {
 		behaviours in prop::collection::vec(behaviour(), 6),
 		tolerance in prop::option::of(0u64..2),
 	) {
+		COPIED.with(|c| c.borrow_mut().clear());
 		new_test_ext().execute_with(|| {
 			add_version(0, 1, OWNER, tolerance);
 			SealedBlobs::mutate(|b| b.insert(PARAMS, 0));
@@ -104,6 +158,10 @@ proptest! {
 					for a in info.assignees.iter() {
 						let w = a.worker;
 						let b = behaviours[(w - 10) as usize];
+						if b == Behaviour::Copier {
+							copy(w, *id, &info.status);
+							continue;
+						}
 						let out = match b {
 							Behaviour::Liar => outputs(&[7 + w as i64]),
 							Behaviour::Abstain => Outcome::CouldNotRun {
@@ -118,8 +176,11 @@ proptest! {
 						match (info.status, b) {
 							(_, Behaviour::Silent) => {},
 							(JobStatus::Committing { .. }, _) => { let _ = commit_as(w, *id, &out); },
-							(JobStatus::Revealing { .. }, Behaviour::CommitOnly) => {},
-							(JobStatus::Revealing { .. }, _) => { let _ = reveal_as(w, *id, &out); },
+							(JobStatus::Opening { .. }, _) => { let _ = open_as(w, *id, &out); },
+							(JobStatus::Revealing { .. } | JobStatus::Disclosing { .. }, Behaviour::CommitOnly) => {},
+							(JobStatus::Revealing { .. } | JobStatus::Disclosing { .. }, _) => {
+								let _ = reveal_as(w, *id, &out);
+							},
 							_ => {},
 						}
 					}
@@ -130,6 +191,14 @@ proptest! {
 			prop_assert_eq!(submitted.len(), plans.len());
 			let mut slashed = 0u64;
 			let mut fees = 0u64;
+			let honest_digest = MosaicJobs::outcome_digest(&outputs(&[7]), 3).unwrap();
+			let settled: alloc::collections::BTreeMap<JobId, Digest> = events()
+				.into_iter()
+				.filter_map(|e| match e {
+					Event::JobSettled { job, digest, .. } => Some((job, digest)),
+					_ => None,
+				})
+				.collect();
 			let protocol_fee = |job| MosaicJobs::job_view(job).map_or(PROTOCOL_FEE, |v| v.job.protocol_fee);
 			for e in events() {
 				match e {
@@ -138,13 +207,25 @@ proptest! {
 						// Abstainers commit and reveal: never slashed.
 						prop_assert!(!behaviours[(worker - 10) as usize].abstains(), "abstainer {} slashed", worker);
 						// Silent workers never commit; those that commit are slashed as dissenters or
-						// for withholding, never for silence.
+						// for withholding, never for silence. Only those that hide an outcome or
+						// cannot produce one withhold.
 						let b = behaviours[(worker - 10) as usize];
 						prop_assert_eq!(reason == SlashReason::NoReveal, b == Behaviour::Silent);
-						prop_assert_eq!(reason == SlashReason::Withheld, b == Behaviour::CommitOnly);
+						if reason == SlashReason::Withheld {
+							prop_assert!(matches!(b, Behaviour::CommitOnly | Behaviour::Copier));
+						}
 					},
-					Event::WorkerPaid { worker, .. } => {
-						prop_assert!(!behaviours[(worker - 10) as usize].abstains(), "abstainer {} paid", worker);
+					Event::WorkerPaid { worker, job, .. } => {
+						let b = behaviours[(worker - 10) as usize];
+						prop_assert!(!b.abstains(), "abstainer {} paid", worker);
+						// A copied digest's outcome is disclosed after the copier's turn: it is
+						// paid only when an honest worker of its own attempt disclosed the
+						// same outcome first, so the result is the honest one. (A guess alone
+						// on a k = 1 job is paid, as any single worker's result is.)
+						let copied = COPIED.with(|c| c.borrow().get(&(worker, job)).is_some_and(|e| e.1));
+						if copied {
+							prop_assert_eq!(settled.get(&job), Some(&honest_digest), "copier {} decided job {}", worker, job);
+						}
 					},
 					// Settled, failed once workers ran it, or cancelled in the queue: the protocol
 					// fee is kept.
@@ -174,9 +255,9 @@ proptest! {
 			for w in &workers {
 				let info = Workers::<Test>::get(w).unwrap();
 				prop_assert_eq!(info.assigned, 0);
-				// Only abstainers have abstentions to make up for.
+				// Only abstainers (and copiers of an abstention) have abstentions to make up for.
 				let b = behaviours[(*w - 10) as usize];
-				if !b.abstains() {
+				if !b.abstains() && b != Behaviour::Copier {
 					prop_assert_eq!(Abstentions::<Test>::get(w), None);
 				}
 				prop_assert_eq!(Balances::balance_on_hold(&stake_reason(), w), info.held());

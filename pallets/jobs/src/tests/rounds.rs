@@ -61,9 +61,7 @@ fn jobs_submitted_for_a_round_report_their_end_and_cannot_be_cancelled() {
 		for w in 10..=11 {
 			assert_ok!(commit_as(w, job, &out));
 		}
-		for w in 10..=11 {
-			assert_ok!(reveal_as(w, job, &out));
-		}
+		open_and_reveal(job, (10..=11).map(|w| (w, &out)));
 		assert_eq!(status(job), JobStatus::Settled);
 		// Only the parameters are stored, not the reports.
 		let w = tensor(b"w", ElementType::F32, &[1500, -250]);

@@ -50,7 +50,7 @@ fn a_crowded_block_is_handled_over_the_next_blocks_never_early() {
 					inline_x(&[1.0]),
 					1,
 					FEE,
-					crowded + COMMIT_PERIOD + REVEAL_PERIOD
+					crowded + COMMIT_PERIOD + 2 * REVEAL_PERIOD
 				));
 				job
 			})
@@ -138,12 +138,15 @@ fn each_job_has_exactly_one_phase_end() {
 		register_all(10..=11);
 		let entries = || Deadlines::<Test>::iter().map(|(b, e, ())| (b, e)).collect::<Vec<_>>();
 		let job = submit(2);
-		assert_eq!(entries(), vec![(24, (job, DeadlineKind::LatestStart))]);
+		assert_eq!(entries(), vec![(21, (job, DeadlineKind::LatestStart))]);
 		run_to(2);
 		assert_eq!(entries(), vec![(2 + COMMIT_PERIOD, (job, DeadlineKind::CommitEnd))]);
 		let out = outputs(&[1]);
 		assert_ok!(commit_as(10, job, &out));
 		assert_ok!(commit_as(11, job, &out));
+		assert_eq!(entries(), vec![(2 + REVEAL_PERIOD, (job, DeadlineKind::OpenEnd))]);
+		assert_ok!(open_as(10, job, &out));
+		assert_ok!(open_as(11, job, &out));
 		assert_eq!(entries(), vec![(2 + REVEAL_PERIOD, (job, DeadlineKind::RevealEnd))]);
 		assert_ok!(reveal_as(10, job, &out));
 		assert_ok!(reveal_as(11, job, &out));

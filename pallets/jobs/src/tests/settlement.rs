@@ -22,7 +22,11 @@ fn honest_workers_settle_and_are_paid() {
 		for w in 10..=12 {
 			assert_ok!(commit_as(w, job, &out));
 		}
-		assert_eq!(status(job), JobStatus::Revealing { until: 2 + REVEAL_PERIOD });
+		assert_eq!(status(job), JobStatus::Opening { until: 2 + REVEAL_PERIOD });
+		for w in 10..=12 {
+			assert_ok!(open_as(w, job, &out));
+		}
+		assert_eq!(status(job), JobStatus::Disclosing { until: 2 + REVEAL_PERIOD, attempt: 0 });
 		for w in 10..=11 {
 			assert_ok!(reveal_as(w, job, &out));
 		}
@@ -99,9 +103,7 @@ fn a_lying_worker_is_slashed_and_the_honest_are_paid() {
 		for (w, out) in [(10, &honest), (11, &lie), (12, &honest)] {
 			assert_ok!(commit_as(w, job, out));
 		}
-		for (w, out) in [(10, &honest), (11, &lie), (12, &honest)] {
-			assert_ok!(reveal_as(w, job, out));
-		}
+		open_and_reveal(job, [(10, &honest), (11, &lie), (12, &honest)]);
 		assert_eq!(status(job), JobStatus::Settled);
 		// 270 shared by the two honest workers.
 		assert_eq!((owed(10), owed(12), owed(11)), (135, 135, 0));
@@ -159,9 +161,7 @@ fn a_dissent_slash_is_bounded_by_what_the_worker_holds() {
 		for (w, out) in [(10, &honest), (11, &lie), (12, &honest)] {
 			assert_ok!(commit_as(w, job, out));
 		}
-		for (w, out) in [(10, &honest), (11, &lie), (12, &honest)] {
-			assert_ok!(reveal_as(w, job, out));
-		}
+		open_and_reveal(job, [(10, &honest), (11, &lie), (12, &honest)]);
 		assert_eq!(status(job), JobStatus::Settled);
 		assert!(events().contains(&Event::WorkerSlashed {
 			worker: 11,
@@ -199,9 +199,8 @@ fn values_within_tolerance_agree() {
 		for (i, w) in (10..=12).enumerate() {
 			assert_ok!(commit_as(w, job, &outs[i]));
 		}
-		for (i, w) in (10..=12).enumerate() {
-			assert_ok!(reveal_as(w, job, &outs[i]));
-		}
+		// Identical digests: none. With nobody to escalate to, every outcome is disclosed.
+		open_and_reveal(job, (10..=12).zip(outs.iter()));
 		// 1001 and 999 are 2 apart, but both are within 1 of 1000: three agree with it.
 		let result = MosaicJobs::job_view(job).unwrap().job.result.unwrap();
 		assert_eq!((result.agreeing, result.outcome), (3, outs[0].clone()));
@@ -224,9 +223,8 @@ fn silent_workers_miss_are_slashed_and_go_inactive() {
 			assert_ok!(commit_as(11, job, &out));
 			let commit_end = System::block_number() + COMMIT_PERIOD;
 			run_to(commit_end);
-			assert!(matches!(status(job), JobStatus::Revealing { .. }), "attempt {attempt}");
-			assert_ok!(reveal_as(10, job, &out));
-			assert_ok!(reveal_as(11, job, &out));
+			assert!(matches!(status(job), JobStatus::Opening { .. }), "attempt {attempt}");
+			open_and_reveal(job, [(10, &out), (11, &out)]);
 			assert_eq!(status(job), JobStatus::Settled);
 			assert_eq!(Workers::<Test>::get(12).unwrap().missed, attempt as u32 + 1);
 		}
@@ -255,9 +253,10 @@ fn no_quorum_escalates_then_settles() {
 		let (x, y) = (outputs(&[1]), outputs(&[2]));
 		assert_ok!(commit_as(a, job, &x));
 		assert_ok!(commit_as(b, job, &y));
-		assert_ok!(reveal_as(a, job, &x));
-		assert_ok!(reveal_as(b, job, &y));
-		// One against one: no majority of two. Two more join.
+		assert_ok!(open_as(a, job, &x));
+		assert_ok!(open_as(b, job, &y));
+		// One digest against another: no majority of two. Two more join, while only the
+		// digests are public.
 		assert!(events().contains(&Event::JobEscalated { job, attempt: 1 }));
 		let all = workers_of(job);
 		assert_eq!(all.len(), 4);
@@ -267,8 +266,17 @@ fn no_quorum_escalates_then_settles() {
 			assert_ok!(commit_as(*w, job, &x));
 		}
 		for w in &added {
+			assert_ok!(open_as(*w, job, &x));
+		}
+		// Three of four opened x's digest: the later attempt discloses first, then the first.
+		assert!(matches!(status(job), JobStatus::Disclosing { attempt: 1, .. }));
+		assert_noop!(reveal_as(a, job, &x), Error::<Test>::NotRevealing);
+		for w in &added {
 			assert_ok!(reveal_as(*w, job, &x));
 		}
+		assert!(matches!(status(job), JobStatus::Disclosing { attempt: 0, .. }));
+		assert_ok!(reveal_as(a, job, &x));
+		assert_ok!(reveal_as(b, job, &y));
 		// Three of four agree on x.
 		assert_eq!(status(job), JobStatus::Settled);
 		let result = MosaicJobs::job_view(job).unwrap().job.result.unwrap();
@@ -295,9 +303,9 @@ fn no_quorum_without_escalation_fails_and_refunds() {
 		run_to(2);
 		assert_ok!(commit_as(10, job, &outputs(&[1])));
 		assert_ok!(commit_as(11, job, &outputs(&[2])));
-		assert_ok!(reveal_as(10, job, &outputs(&[1])));
-		assert_ok!(reveal_as(11, job, &outputs(&[2])));
-		// Nobody else to escalate to.
+		// Nobody else to escalate to: both outcomes are disclosed, and agree no more than
+		// their digests.
+		open_and_reveal(job, [(10, &outputs(&[1])), (11, &outputs(&[2]))]);
 		assert_eq!(status(job), JobStatus::Failed(FailReason::NoQuorum));
 		assert_eq!(Balances::balance_on_hold(&escrow(), &ALICE), 0);
 		assert_eq!(Balances::free_balance(ALICE), 100_000 - PROTOCOL_FEE);
@@ -340,6 +348,9 @@ fn committed_but_silent_at_reveal_end() {
 		for w in 10..=12 {
 			assert_ok!(commit_as(w, job, &out));
 		}
+		for w in 10..=12 {
+			assert_ok!(open_as(w, job, &out));
+		}
 		assert_ok!(reveal_as(10, job, &out));
 		assert_ok!(reveal_as(11, job, &out));
 		run_to(2 + REVEAL_PERIOD);
@@ -374,9 +385,7 @@ fn executor_model_fault_fails_the_job_and_invalidates_the_version() {
 		for w in 10..=12 {
 			assert_ok!(commit_as(w, job, &fault));
 		}
-		for w in 10..=12 {
-			assert_ok!(reveal_as(w, job, &fault));
-		}
+		open_and_reveal(job, (10..=12).map(|w| (w, &fault)));
 		let reason = FailReason::Executor { code: 4, model_fault: true };
 		assert_eq!(status(job), JobStatus::Failed(reason));
 		let result = MosaicJobs::job_view(job).unwrap().job.result.unwrap();
@@ -445,9 +454,7 @@ fn fewer_than_three_agreeing_on_a_model_fault_do_not_invalidate_the_version() {
 			assert_ok!(commit_as(*w, job, &fault));
 		}
 		let before: Vec<u64> = pair.iter().map(|w| owed(*w)).collect();
-		for w in &pair {
-			assert_ok!(reveal_as(*w, job, &fault));
-		}
+		open_and_reveal(job, pair.iter().map(|w| (*w, &fault)));
 		assert_eq!(status(job), JobStatus::Failed(reason));
 		assert_eq!(MosaicJobs::job_view(job).unwrap().job.result.unwrap().agreeing, 2);
 		for (w, owed_before) in pair.iter().zip(before) {
@@ -476,9 +483,7 @@ fn fewer_than_three_agreeing_on_a_model_fault_do_not_invalidate_the_version() {
 		for (w, o) in [(10, &fault), (11, &fault), (12, &out)] {
 			assert_ok!(commit_as(w, job, o));
 		}
-		for (w, o) in [(10, &fault), (11, &fault), (12, &out)] {
-			assert_ok!(reveal_as(w, job, o));
-		}
+		open_and_reveal(job, [(10, &fault), (11, &fault), (12, &out)]);
 		assert_eq!(status(job), JobStatus::Failed(reason));
 		assert!(events().contains(&Event::JobFailed { job, reason, refunded: 1 }));
 		assert_eq!(owed(10), owed_before[0] + 151);
@@ -566,10 +571,10 @@ fn queued_job_without_workers_fails_with_full_refund() {
 		register(10);
 		assert_ok!(MosaicJobs::pause(RuntimeOrigin::signed(10)));
 		let job = submit(1);
-		// Latest start: 30 - 6 = 24.
-		run_to(23);
+		// Latest start: 30 - (3 + 2 * 3) = 21.
+		run_to(20);
 		assert_eq!(status(job), JobStatus::Queued);
-		run_to(24);
+		run_to(21);
 		assert_eq!(status(job), JobStatus::Failed(FailReason::NoWorkers));
 		assert!(events().contains(&Event::JobFailed {
 			job,
@@ -703,6 +708,22 @@ fn commit_and_reveal_errors() {
 		assert_noop!(reveal_as(assigned, job, &malformed), Error::<Test>::MalformedOutputs);
 		assert_ok!(reveal_as(assigned, job, &out));
 		assert_noop!(reveal_as(assigned, job, &out), Error::<Test>::NotRevealing);
+		assert_noop!(open_as(assigned, job, &out), Error::<Test>::NotOpening);
+
+		// The second job opens: 10 and its partner committed.
+		let partner = *workers_of(job2).iter().find(|w| **w != 10).unwrap();
+		assert_noop!(open_as(partner, job2, &out), Error::<Test>::NotOpening);
+		assert_ok!(commit_as(partner, job2, &out));
+		assert!(matches!(status(job2), JobStatus::Opening { .. }));
+		assert_noop!(reveal_as(10, job2, &out), Error::<Test>::NotRevealing);
+		assert_noop!(open_as(10, job2, &outputs(&[4])), Error::<Test>::CommitmentMismatch);
+		assert_ok!(open_as(10, job2, &out));
+		assert_noop!(open_as(10, job2, &out), Error::<Test>::AlreadyOpened);
+		run_to(System::block_number() + REVEAL_PERIOD);
+		// The partner never opened: it has nothing to disclose.
+		assert!(matches!(status(job2), JobStatus::Disclosing { attempt: 0, .. }));
+		assert_noop!(reveal_as(partner, job2, &out), Error::<Test>::NotOpened);
+		assert_ok!(reveal_as(10, job2, &out));
 		assert_noop!(
 			MosaicJobs::set_min_replication(RuntimeOrigin::signed(ALICE), 2),
 			sp_runtime::DispatchError::BadOrigin
@@ -737,8 +758,7 @@ fn digest_only_reveals_agree_by_digest() {
 		let digest = Outcome::Digest(MosaicJobs::outcome_digest(&full, 3).unwrap());
 		assert_ok!(commit_as(10, job, &full));
 		assert_ok!(commit_as(11, job, &digest));
-		assert_ok!(reveal_as(10, job, &full));
-		assert_ok!(reveal_as(11, job, &digest));
+		open_and_reveal(job, [(10, &full), (11, &digest)]);
 		let result = MosaicJobs::job_view(job).unwrap().job.result.unwrap();
 		assert_eq!(result.agreeing, 2);
 		// The reveal carrying the outputs leads, so the result records them.

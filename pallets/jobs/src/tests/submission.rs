@@ -17,7 +17,7 @@ fn submit_holds_fees_and_queues() {
 		// Its one phase end: the latest start, an attempt before the deadline.
 		assert_eq!(
 			Deadlines::<Test>::iter_keys().collect::<Vec<_>>(),
-			vec![(30 - COMMIT_PERIOD - REVEAL_PERIOD, (job, DeadlineKind::LatestStart))]
+			vec![(30 - COMMIT_PERIOD - 2 * REVEAL_PERIOD, (job, DeadlineKind::LatestStart))]
 		);
 		assert!(events().contains(&Event::JobSubmitted {
 			job,
@@ -43,9 +43,10 @@ fn submit_errors() {
 		assert_noop!(submit_with(0, 0, 100, 30, x.clone()), Error::<Test>::BadReplication);
 		assert_noop!(submit_with(0, 6, 100, 30, x.clone()), Error::<Test>::BadReplication);
 		assert_noop!(submit_with(0, 1, MIN_FEE - 1, 30, x.clone()), Error::<Test>::FeeTooLow);
-		// Now is 1; an attempt is 6 blocks and must start after this block.
-		assert_noop!(submit_with(0, 1, 100, 7, x.clone()), Error::<Test>::BadDeadline);
-		assert_ok!(submit_with(0, 1, 100, 8, x.clone()));
+		// Now is 1; an attempt is 9 blocks (commit, open, disclose) and must start after this
+		// block.
+		assert_noop!(submit_with(0, 1, 100, 10, x.clone()), Error::<Test>::BadDeadline);
+		assert_ok!(submit_with(0, 1, 100, 11, x.clone()));
 		assert_noop!(submit_with(0, 1, 100, 102, x.clone()), Error::<Test>::BadDeadline);
 		assert_noop!(
 			submit_with(0, 1, 1_000_000, 30, x.clone()),

@@ -48,10 +48,7 @@ fn a_settled_training_job_stores_the_agreed_parameters() {
 			assert_ok!(commit_as(w, job, &out));
 		}
 		assert_ok!(commit_as(12, job, &odd));
-		for w in 10..=11 {
-			assert_ok!(reveal_as(w, job, &out));
-		}
-		assert_ok!(reveal_as(12, job, &odd));
+		open_and_reveal(job, [(10, &out), (11, &out), (12, &odd)]);
 		assert_eq!(status(job), JobStatus::Settled);
 
 		let Outcome::Outputs(revealed) = &out else { unreachable!() };
@@ -171,8 +168,7 @@ fn a_digest_only_reveal_never_strips_a_training_jobs_parameters() {
 			assert_ok!(commit_as(a, job, &digest));
 			assert_ok!(commit_as(b, job, &full));
 			System::set_parent_hash(sp_core::H256::repeat_byte(parent));
-			assert_ok!(reveal_as(a, job, &digest));
-			assert_ok!(reveal_as(b, job, &full));
+			open_and_reveal(job, [(a, &digest), (b, &full)]);
 			assert_eq!(status(job), JobStatus::Settled);
 			let result = MosaicJobs::job_view(job).unwrap().job.result.unwrap();
 			assert_eq!(result.agreeing, 2);
