@@ -871,3 +871,81 @@ fn attack_escalated_copiers_overturn_an_honest_worker() {
 		}
 	});
 }
+
+/// **Attackers**: a liar that claims the model fails, and the two workers an escalation adds,
+/// who compute nothing.
+///
+/// **Attack**: a `k = 2` job draws an honest worker and the liar, who opens the digest of a
+/// model-fault error. The digests differ, so the job escalates. An error's digest is easily
+/// inverted (a code and a flag), so the copiers find the liar's error from its opened digest,
+/// commit to it, open it and disclose it: they need nothing the liar has not made public.
+///
+/// **Gain against the first fix**: three of four agree on the error: the job fails with the
+/// liar's verdict, the three are paid from the requester's escrow, and the honest worker is
+/// slashed as a dissenter. Safe: an escalated worker's error that an earlier attempt had
+/// already made public is no vote (it may be copied); without those the job has no quorum,
+/// and nobody is paid or called a dissenter. (The version stays valid either way: only
+/// first-attempt workers can find a model at fault.)
+#[test]
+fn attack_escalated_copiers_of_an_error_overturn_an_honest_worker() {
+	build_and_execute(|| {
+		doubler();
+		WORKERS.iter().for_each(|w| register_worker(*w));
+		let job = submit_inference(2, 40);
+		run_to_block(2);
+		let first = assignees(job);
+		let (honest, liar) = (first[0], first[1]);
+		let fault: jobs::OutcomeOf<Runtime> = Outcome::Error { code: 4, model_fault: true };
+		commit(honest, job, &doubled());
+		commit(liar, job, &fault);
+		run_to_block(3);
+		open(honest, job, &doubled());
+		open(liar, job, &fault);
+		assert_eq!(job_info(job).attempt, 1, "setup: the job escalates");
+		let copiers: Vec<AccountId> =
+			assignees(job).into_iter().filter(|w| !first.contains(w)).collect();
+
+		// The copiers invert the liar's opened digest: every error code, with and without
+		// the fault flag.
+		let opened = jobs::Openings::<Runtime>::get(job, liar).expect("the liar opened");
+		let inverted = (0..=u16::MAX)
+			.flat_map(|code| [true, false].map(|model_fault| Outcome::Error { code, model_fault }))
+			.find(|o| digest_of(o) == opened)
+			.expect("an error's digest is inverted by trying every code");
+		for copier in &copiers {
+			commit(*copier, job, &inverted);
+		}
+		run_to_block(System::block_number() + 1);
+		for copier in &copiers {
+			open(*copier, job, &inverted);
+		}
+		assert!(matches!(job_info(job).status, JobStatus::Disclosing { attempt: 1, .. }));
+		for copier in &copiers {
+			reveal(*copier, job, &inverted);
+		}
+		reveal(liar, job, &fault);
+		reveal(honest, job, &doubled());
+		let events = mosaic_events();
+		run_until_finished(job, 40);
+		let events = [events, mosaic_events()].concat();
+
+		let info = job_info(job);
+		assert!(
+			info.result.as_ref().is_none_or(|r| r.outcome != fault),
+			"the copiers made the liar's error the job's: {:?}",
+			info.status
+		);
+		assert!(
+			!slashed_for(&events, honest, SlashReason::Dissent),
+			"the honest worker was slashed as a dissenter"
+		);
+		assert!(!copiers.iter().any(|c| events.iter().any(|e| matches!(
+			e,
+			RuntimeEvent::Jobs(jobs::Event::WorkerPaid { worker, .. }) if worker == c
+		))));
+		assert!(
+			<Models as ModelRegistry<_, _>>::is_runnable(0, 1),
+			"copied verdicts invalidated the version"
+		);
+	});
+}

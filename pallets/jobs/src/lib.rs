@@ -17,6 +17,7 @@
 //! | [`Pallet::submit_job`] | signed (the requester) | submits a job, holding its escrow |
 //! | [`Pallet::cancel_job`] | signed (the job's requester) | cancels a queued job, refunding all but the protocol fee |
 //! | [`Pallet::commit`] | signed by a worker key | commits an assigned worker to its result; free when it succeeds |
+//! | [`Pallet::open`] | signed by a worker key | opens a commitment's digest (jobs of more than one worker); the last opening ends the phase; free when it succeeds |
 //! | [`Pallet::reveal`] | signed by a worker key | reveals the committed result; the last reveal settles; free when it succeeds |
 //! | [`Pallet::set_min_replication`] | root | sets the least replication a job may ask for |
 //!
@@ -68,10 +69,20 @@
 //!    `docs/decisions.md`).
 //! 3. Commit ([`Pallet::commit`], signed by the worker key): `blake2(digest, salt, worker)`
 //!    within [`Config::CommitPeriod`] blocks. When every worker of the attempt committed, or the
-//!    period ends, the reveal phase starts.
+//!    period ends, the reveal phase starts (one worker) or the opening phase (more).
 //! 4. Reveal ([`Pallet::reveal`]): the outcome (quantised outputs, or their digest only for
 //!    outputs too large to reveal, or the executor's error code) and the salt. The chain
 //!    recomputes the digest and checks it against the commitment.
+//!
+//!    A job with more than one worker reveals in two steps, so that nothing an escalation's
+//!    workers could reproduce without computing is public before they commit. First each
+//!    committed worker opens its commitment's digest ([`Pallet::open`], within
+//!    [`Config::RevealPeriod`]; an abstention is opened whole). If a quorum opened the same
+//!    digest, or the job cannot escalate, the outcomes are disclosed with [`Pallet::reveal`],
+//!    one attempt at a time, latest first ([`JobStatus::Disclosing`], each within
+//!    [`Config::RevealPeriod`]): a worker that committed to a digest it copied from an earlier
+//!    attempt must disclose before the worker it copied, and cannot. Otherwise the job
+//!    escalates (step 6) with only digests public.
 //! 5. Settle, when all committed workers revealed or [`Config::RevealPeriod`] ends: the reveal
 //!    the most others agree with (same digest, or element-wise within the version's tolerance)
 //!    decides, if a majority of all assigned workers agree with it. Agreeing workers share the
@@ -84,8 +95,10 @@
 //!    with the code, the requester gets everything back but the protocol fee, and a model
 //!    fault marks the version invalid in the registry.
 //! 6. No quorum: [`Config::EscalationWorkers`] more workers join in a new attempt (at most
-//!    [`Config::MaxEscalations`] times, and only while a whole attempt fits before the
-//!    deadline); otherwise the job fails and the requester is refunded but the protocol fee.
+//!    [`Config::MaxEscalations`] times, and only while a whole attempt, with the disclosures
+//!    of every attempt, fits before the deadline); otherwise the job fails and the requester
+//!    is refunded but the protocol fee. A job with more than one worker escalates only at the
+//!    end of an opening phase, never once its outcomes are disclosed.
 //!
 //! [`Pallet::cancel_job`] takes a job out of the queue and returns all but the protocol fee;
 //! once workers are assigned it cannot be cancelled. Finished jobs stay
@@ -116,7 +129,8 @@
 //!
 //! Each node looks for worker keys in its keystore; for each registered one it runs that
 //! worker's assigned jobs through the `mosaic_onnx` host functions (start, then poll in
-//! later blocks), commits, and reveals once the reveal phase opens. Salts and outcomes are
+//! later blocks), commits, opens when the opening phase starts, and reveals once the reveal
+//! phase or its attempt's disclosure opens. Salts and outcomes are
 //! kept in the node's persistent off-chain storage, so a restart neither loses them nor runs a
 //! finished job again, and each commitment and reveal is submitted once.
 #![cfg_attr(not(feature = "std"), no_std)]
@@ -184,7 +198,8 @@ pub fn key_proof_message<AccountId: Encode>(worker: &AccountId) -> Vec<u8> {
 }
 
 /// Agreeing workers it takes to find a model version at fault and mark it invalid: fewer
-/// than three would let one worker (or one kind of machine) end somebody's model.
+/// than three would let one worker (or one kind of machine) end somebody's model. (An
+/// escalated worker's copy of a verdict made public before it committed is no vote.)
 pub const MODEL_FAULT_QUORUM: u32 = 3;
 
 /// Log target of this pallet.

@@ -163,8 +163,17 @@ impl<T: Config> Pallet<T> {
 			Self::unschedule(until, job, DeadlineKind::RevealEnd);
 		}
 		let reveals: Vec<(T::AccountId, RevealOf<T>)> = Reveals::<T>::iter_prefix(job).collect();
-		let votes: Vec<usize> =
-			(0..reveals.len()).filter(|i| !reveals[*i].1.outcome.is_abstention()).collect();
+		let opened: Vec<(T::AccountId, Digest)> = Openings::<T>::iter_prefix(job).collect();
+		let votes: Vec<usize> = (0..reveals.len())
+			.filter(|i| {
+				!reveals[*i].1.outcome.is_abstention()
+					&& !Self::copyable_error(info, &reveals, &opened, *i)
+			})
+			.collect();
+		let no_votes: Vec<T::AccountId> = (0..reveals.len())
+			.filter(|i| !votes.contains(i))
+			.map(|i| reveals[i].0.clone())
+			.collect();
 		let tolerance = T::Models::version(info.model, info.version).and_then(|v| v.tolerance);
 		let quantized: Vec<Option<Vec<mosaic_primitives::digest::QuantizedTensor>>> = reveals
 			.iter()
@@ -219,22 +228,15 @@ impl<T: Config> Pallet<T> {
 					agreeing: agreeing.len() as u32,
 					parameters: None,
 				};
-				Self::slash_outliers(job, info, &agreeing, &reveals);
+				Self::slash_outliers(job, info, &agreeing, &reveals, &no_votes);
 				Self::count_abstentions(&agreeing, &reveals);
 				Self::release_assignees(job, info);
 				match leading.outcome {
 					Outcome::Error { code, model_fault } => {
 						// One machine's or a small group's verdict must not end a model: only
-						// a quorum of at least `MODEL_FAULT_QUORUM` independent workers does.
-						// Only the first attempt's are: later ones saw its digests, and an
-						// error's digest is easily inverted.
-						let independent = agreeing
-							.iter()
-							.filter(|w| {
-								info.assignees.iter().any(|a| a.worker == **w && a.attempt == 0)
-							})
-							.count();
-						if model_fault && independent >= MODEL_FAULT_QUORUM as usize {
+						// a quorum of at least `MODEL_FAULT_QUORUM` independent workers does
+						// (copies were no votes).
+						if model_fault && agreeing.len() >= MODEL_FAULT_QUORUM as usize {
 							let _ = T::Models::mark_invalid(info.model, info.version, code);
 						}
 						info.result = Some(result);
@@ -252,7 +254,7 @@ impl<T: Config> Pallet<T> {
 					return;
 				}
 				// Without a quorum nobody can be called a dissenter; only silence is slashed.
-				Self::slash_outliers(job, info, &[], &reveals);
+				Self::slash_outliers(job, info, &[], &reveals, &no_votes);
 				Self::count_abstentions(&[], &reveals);
 				Self::release_assignees(job, info);
 				Self::fail(job, info, FailReason::NoQuorum, true);
@@ -267,15 +269,38 @@ impl<T: Config> Pallet<T> {
 		T::DissentSlash::get().saturating_add(info.fee_per_worker)
 	}
 
+	/// Whether `reveals[i]` is an executor error that a worker of an earlier attempt had
+	/// opened or revealed before its worker committed. An error's digest is easily inverted
+	/// (a code and a flag), so it may be a copy of a verdict the worker never computed: it is
+	/// no vote, neither paid nor slashed.
+	pub(crate) fn copyable_error(
+		info: &JobInfoOf<T>,
+		reveals: &[(T::AccountId, RevealOf<T>)],
+		opened: &[(T::AccountId, Digest)],
+		i: usize,
+	) -> bool {
+		let (worker, reveal) = &reveals[i];
+		if !matches!(reveal.outcome, Outcome::Error { .. }) {
+			return false;
+		}
+		let attempt_of =
+			|w: &T::AccountId| info.assignees.iter().find(|a| a.worker == *w).map(|a| a.attempt);
+		let Some(attempt) = attempt_of(worker) else { return false };
+		let earlier = |w: &T::AccountId| attempt_of(w).is_some_and(|a| a < attempt);
+		opened.iter().any(|(w, digest)| *digest == reveal.digest && earlier(w))
+			|| reveals.iter().any(|(w, r)| r.digest == reveal.digest && earlier(w))
+	}
+
 	/// Slashes revealers outside `agreeing` (when a quorum formed), committed workers that
 	/// withheld their reveal (as much as a dissent: withholding must not be the cheaper way
-	/// out of a losing lie) and assignees that neither committed nor revealed. Abstainers are
-	/// never slashed.
+	/// out of a losing lie) and assignees that neither committed nor revealed. Abstainers and
+	/// the other revealers of `no_votes` are never slashed.
 	pub(crate) fn slash_outliers(
 		job: JobId,
 		info: &JobInfoOf<T>,
 		agreeing: &[T::AccountId],
 		reveals: &[(T::AccountId, RevealOf<T>)],
+		no_votes: &[T::AccountId],
 	) {
 		let quorum_formed = !agreeing.is_empty();
 		for assignee in info.assignees.iter() {
@@ -285,7 +310,7 @@ impl<T: Config> Pallet<T> {
 					(Self::dissent_slash(info), SlashReason::Withheld)
 				},
 				None => (T::NoRevealSlash::get(), SlashReason::NoReveal),
-				Some(r) if r.outcome.is_abstention() => continue,
+				Some(_) if no_votes.contains(&assignee.worker) => continue,
 				Some(_) if quorum_formed && !agreeing.contains(&assignee.worker) => {
 					(Self::dissent_slash(info), SlashReason::Dissent)
 				},
