@@ -253,7 +253,7 @@ fn attack_one_worker_invalidates_a_model_version() {
 /// Guards the fix of [`attack_one_worker_invalidates_a_model_version`]: three workers that
 /// all find the model at fault still mark the version invalid. Passes today.
 #[test]
-fn attack_guard_three_agreeing_workers_invalidate_a_model_version() {
+fn attack_guard_three_agreeing_workers_invalidate_a_model_version_and_its_owner_rechecks_it() {
 	build_and_execute(|| {
 		doubler();
 		let workers = [10, 11, 12];
@@ -274,6 +274,24 @@ fn attack_guard_three_agreeing_workers_invalidate_a_model_version() {
 			VersionStatus::Invalid { code: 3 }
 		);
 		assert!(!<Models as ModelRegistry<_, _>>::is_runnable(0, 1));
+
+		// The owner asks for a re-check: the same job runs again, paid by the owner, and a
+		// quorum of outputs makes the version active again.
+		assert!(Jobs::recheck_version(RuntimeOrigin::signed(ALICE), 0, 1, FEE, 40).is_err());
+		let recheck = jobs::NextJobId::<Runtime>::get();
+		assert_ok!(Jobs::recheck_version(RuntimeOrigin::signed(OWNER), 0, 1, FEE, 40));
+		assert_eq!(job_info(recheck).input, job_info(job).input);
+		run_to_block(4);
+		workers.iter().for_each(|w| commit(*w, recheck, &doubled()));
+		run_to_block(5);
+		open_and_reveal(recheck, &workers.map(|w| (w, doubled())));
+		assert_eq!(job_info(recheck).status, JobStatus::Settled);
+		assert_eq!(models::Versions::<Runtime>::get(0, 1).unwrap().status, VersionStatus::Active);
+		assert!(mosaic_events().iter().any(|e| matches!(
+			e,
+			RuntimeEvent::Models(models::Event::VersionRevalidated { model: 0, version: 1 })
+		)));
+		assert!(<Models as ModelRegistry<_, _>>::is_runnable(0, 1));
 	});
 }
 

@@ -314,6 +314,23 @@ mod benchmarks {
 		assert_eq!(Queue::<T>::decode_len(), Some(T::MaxQueued::get() as usize));
 	}
 
+	// A re-check of the costliest kind of job, by the owner (who needs the funds).
+	#[benchmark]
+	fn recheck_version() {
+		let owner = requester::<T>();
+		let (model, version) = T::BenchmarkHelper::runnable_version(&owner);
+		T::Models::mark_invalid(model, version, 3).expect("the version exists");
+		FaultedJobs::<T>::insert((model, version), costliest::<T>(&owner));
+		fill_queue::<T>(1);
+		let deadline =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::MaxDeadline::get());
+		enough_workers::<T>(MODEL_FAULT_QUORUM as u8);
+		let fee = Pallet::<T>::least_fee_per_worker(T::MaxOutputValues::get().into());
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), model, version, fee, deadline);
+		assert!(Rechecks::<T>::contains_key((model, version)));
+	}
+
 	// A queued job (the only kind that can be cancelled) at the end of a full queue.
 	#[benchmark]
 	fn cancel_job() {

@@ -29,6 +29,7 @@ impl<T: Config> RoundJobs<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for Pal
 		fee_per_worker: BalanceOf<T>,
 		deadline: BlockNumberFor<T>,
 	) -> Result<JobId, DispatchError> {
+		ensure!(T::Models::is_runnable(model, version), Error::<T>::VersionNotRunnable);
 		let (kind, dataset) = round_job_kind(job);
 		let input =
 			JobInput::Blob { hash: dataset, format: mosaic_primitives::onnx::InputFormat::Scale };

@@ -16,6 +16,7 @@
 //! | [`Pallet::withdraw_unbonded`] | signed (a worker) | releases unlocked stake; a leaving worker is removed |
 //! | [`Pallet::submit_job`] | signed (the requester) | submits a job, holding its escrow |
 //! | [`Pallet::cancel_job`] | signed (the job's requester) | cancels a queued job, refunding all but the protocol fee |
+//! | [`Pallet::recheck_version`] | signed (the model's owner) | runs the job that found an invalid version at fault again; a quorum of outputs revalidates it |
 //! | [`Pallet::commit`] | signed by a worker key | commits an assigned worker to its result; free when it succeeds |
 //! | [`Pallet::open`] | signed by a worker key | opens a commitment's digest (jobs of more than one worker); the last opening ends the phase; free when it succeeds |
 //! | [`Pallet::reveal`] | signed by a worker key | reveals the committed result; the last reveal settles; free when it succeeds |
@@ -92,8 +93,10 @@
 //!    protocol fee go to the rewards pool; the rest is refunded. The contributions (compute,
 //!    validation, model) are recorded in the attestation ledger ([`Config::Contributions`]).
 //!    If the quorum agrees that the executor fails the job, it ends [`JobStatus::Failed`]
-//!    with the code, the requester gets everything back but the protocol fee, and a model
-//!    fault marks the version invalid in the registry.
+//!    with the code, the workers are paid for the run, and a model fault found by at least
+//!    [`MODEL_FAULT_QUORUM`] workers marks the version invalid in the registry. Its owner may
+//!    have that job run again ([`Pallet::recheck_version`], paid by the owner): if a quorum
+//!    agrees on outputs, the version is active again.
 //! 6. No quorum: [`Config::EscalationWorkers`] more workers join in a new attempt (at most
 //!    [`Config::MaxEscalations`] times, and only while a whole attempt, with the disclosures
 //!    of every attempt, fits before the deadline); otherwise the job fails and the requester
@@ -572,6 +575,24 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
+	/// For each version a job's quorum found at fault, that job's kind and input: what a
+	/// re-check ([`Pallet::recheck_version`]) runs again. One per invalid version (each costs
+	/// a version deposit); removed when the version is revalidated.
+	#[pallet::storage]
+	pub type FaultedJobs<T: Config> = StorageMap<
+		_,
+		Twox64Concat,
+		(ModelId, VersionNumber),
+		(JobKind, JobInputOf<T>),
+		OptionQuery,
+	>;
+
+	/// Open re-checks: the re-check job of a version. At most one per invalid version; removed
+	/// when the job ends.
+	#[pallet::storage]
+	pub type Rechecks<T: Config> =
+		StorageMap<_, Twox64Concat, (ModelId, VersionNumber), JobId, OptionQuery>;
+
 	/// Jobs waiting for workers, oldest first.
 	#[pallet::storage]
 	pub type Queue<T: Config> = StorageValue<_, BoundedVec<JobId, T::MaxQueued>, ValueQuery>;
@@ -804,6 +825,16 @@ pub mod pallet {
 			/// The block this disclosure ends at.
 			until: BlockNumberFor<T>,
 		},
+		/// The owner of an invalid version asked for a re-check: `job` runs the job that found
+		/// it at fault again.
+		RecheckRequested {
+			/// The model.
+			model: ModelId,
+			/// The invalid version.
+			version: VersionNumber,
+			/// The re-check job.
+			job: JobId,
+		},
 		/// A worker revealed an outcome with `digest`.
 		Revealed {
 			/// The job.
@@ -960,13 +991,6 @@ pub mod pallet {
 		NotCommitting,
 		/// The job is not in its reveal phase, nor disclosing the worker's attempt.
 		NotRevealing,
-		/// The job is not in its opening phase.
-		NotOpening,
-		/// The worker opened its commitment already.
-		AlreadyOpened,
-		/// The worker did not open a digest in the opening phase, so it has nothing to
-		/// disclose.
-		NotOpened,
 		/// The worker is not assigned to the job in the current attempt.
 		NotAssigned,
 		/// The worker committed already.
@@ -990,6 +1014,22 @@ pub mod pallet {
 		ManifestBlobUnavailable,
 		/// The job belongs to a training round, which decides its fate: it cannot be cancelled.
 		PartOfRound,
+		/// The job is not in its opening phase.
+		NotOpening,
+		/// The worker opened its commitment already.
+		AlreadyOpened,
+		/// The worker did not open a digest in the opening phase, so it has nothing to
+		/// disclose.
+		NotOpened,
+		/// Only the model's owner may ask for a re-check of its version.
+		NotModelOwner,
+		/// The version is not invalid: there is nothing to re-check.
+		NotInvalid,
+		/// No job's quorum found the version at fault (it was invalidated before re-checks
+		/// existed): there is no job to run again.
+		NoFaultedJob,
+		/// A re-check of the version is already open.
+		RecheckPending,
 	}
 
 	#[pallet::hooks]
@@ -1202,6 +1242,7 @@ pub mod pallet {
 			deadline: BlockNumberFor<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
+			ensure!(T::Models::is_runnable(model, version), Error::<T>::VersionNotRunnable);
 			Self::do_submit(
 				&who,
 				model,
@@ -1213,6 +1254,48 @@ pub mod pallet {
 				deadline,
 			)
 			.map(|_| ())
+		}
+
+		/// Asks for a re-check of an invalid version, as its owner: the job whose quorum found
+		/// the model at fault ([`FaultedJobs`]: its kind and input) runs again, paid by the
+		/// owner like any job, with `MODEL_FAULT_QUORUM` workers (or the least replication, if
+		/// more). If a quorum agrees on outputs, the version is active again; if it finds the
+		/// fault again, it stays invalid. The requesters whose jobs failed are not asked to pay
+		/// for it, and a version comes back only by running the very job that ended it.
+		/// Emits `JobSubmitted` and `RecheckRequested`.
+		#[pallet::call_index(16)]
+		#[pallet::weight(T::WeightInfo::recheck_version())]
+		pub fn recheck_version(
+			origin: OriginFor<T>,
+			model: ModelId,
+			version: VersionNumber,
+			fee_per_worker: BalanceOf<T>,
+			deadline: BlockNumberFor<T>,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let view = T::Models::version(model, version).ok_or(Error::<T>::VersionNotRunnable)?;
+			ensure!(view.owner == who, Error::<T>::NotModelOwner);
+			ensure!(
+				matches!(view.status, mosaic_primitives::model::VersionStatus::Invalid { .. }),
+				Error::<T>::NotInvalid
+			);
+			let (kind, input) =
+				FaultedJobs::<T>::get((model, version)).ok_or(Error::<T>::NoFaultedJob)?;
+			ensure!(!Rechecks::<T>::contains_key((model, version)), Error::<T>::RecheckPending);
+			let replication = (MODEL_FAULT_QUORUM as u8).max(MinReplication::<T>::get());
+			let job = Self::do_submit(
+				&who,
+				model,
+				version,
+				kind,
+				input,
+				replication,
+				fee_per_worker,
+				deadline,
+			)?;
+			Rechecks::<T>::insert((model, version), job);
+			Self::deposit_event(Event::RecheckRequested { model, version, job });
+			Ok(())
 		}
 
 		/// Cancels the caller's job while it waits in the queue, refunding everything but the

@@ -159,6 +159,17 @@ impl ModelRegistry<u64, u64> for MockRegistry {
 		Ok(())
 	}
 
+	fn revalidate(model: u32, version: u32) -> DispatchResult {
+		let mut versions = Versions::get();
+		let view = versions.get_mut(&(model, version)).ok_or(DispatchError::CannotLookup)?;
+		let VersionStatus::Invalid { .. } = view.status else {
+			return Err(DispatchError::Other("not invalid"));
+		};
+		view.status = VersionStatus::Active;
+		Versions::set(versions);
+		Ok(())
+	}
+
 	fn publish_derived(_: u32, _: u32, _: [u8; 32], _: u64) -> Result<u32, DispatchError> {
 		Err(DispatchError::Other("the jobs pallet never publishes versions"))
 	}

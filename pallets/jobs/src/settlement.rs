@@ -237,12 +237,26 @@ impl<T: Config> Pallet<T> {
 						// a quorum of at least `MODEL_FAULT_QUORUM` independent workers does
 						// (copies were no votes).
 						if model_fault && agreeing.len() >= MODEL_FAULT_QUORUM as usize {
-							let _ = T::Models::mark_invalid(info.model, info.version, code);
+							let version = (info.model, info.version);
+							if T::Models::mark_invalid(version.0, version.1, code).is_ok()
+								&& !FaultedJobs::<T>::contains_key(version)
+							{
+								// What the owner's re-check will run again.
+								FaultedJobs::<T>::insert(version, (info.kind, info.input.clone()));
+							}
 						}
 						info.result = Some(result);
 						Self::pay_for_failure(job, info, &agreeing, code, model_fault);
 					},
 					_ => {
+						let version = (info.model, info.version);
+						if Rechecks::<T>::get(version) == Some(job) {
+							// The job that found the version at fault ran: it was not the
+							// model's.
+							if T::Models::revalidate(version.0, version.1).is_ok() {
+								FaultedJobs::<T>::remove(version);
+							}
+						}
 						let digest = result.digest;
 						info.result = Some(result);
 						Self::pay_out(job, info, &agreeing, digest);
@@ -563,6 +577,11 @@ impl<T: Config> Pallet<T> {
 	/// and the observer.
 	pub(crate) fn finish(job: JobId, info: JobInfoOf<T>) {
 		T::Observer::job_ended(job, Self::job_end(&info));
+		Rechecks::<T>::mutate_exists((info.model, info.version), |open| {
+			if *open == Some(job) {
+				*open = None;
+			}
+		});
 		for hash in info.blob_refs.iter() {
 			let _ = T::Blobs::remove_ref(hash);
 		}

@@ -3,7 +3,8 @@
 use super::*;
 
 impl<T: Config> Pallet<T> {
-	/// Submits a job for `who` (see [`Pallet::submit_job`]); returns its id.
+	/// Submits a job for `who` (see [`Pallet::submit_job`]); returns its id. The caller has
+	/// checked that the version may run it: it is runnable, or the job is its re-check.
 	#[allow(clippy::too_many_arguments)]
 	pub(crate) fn do_submit(
 		who: &T::AccountId,
@@ -16,7 +17,6 @@ impl<T: Config> Pallet<T> {
 		deadline: BlockNumberFor<T>,
 	) -> Result<JobId, DispatchError> {
 		let now = frame_system::Pallet::<T>::block_number();
-		ensure!(T::Models::is_runnable(model, version), Error::<T>::VersionNotRunnable);
 		let view = T::Models::version(model, version).ok_or(Error::<T>::VersionNotRunnable)?;
 		ensure!(
 			replication >= MinReplication::<T>::get() && replication <= T::MaxReplication::get(),

@@ -14,7 +14,7 @@ impl<T: Config> Pallet<T> {
 	///   worker's `assigned` counts its [`Assignments`];
 	/// - jobs: [`OpenJobs`] counts the open jobs per model, the [`Queue`] holds distinct queued
 	///   jobs, and commitments, openings and reveals belong to open jobs' assignees, each
-	///   opening and reveal after a commitment;
+	///   opening and reveal after a commitment; open re-checks name open jobs of their version;
 	/// - schedule: every job has exactly one entry in [`Deadlines`], for what its state waits
 	///   for (latest start, commit end, open end, reveal end, or purge once finished), at its
 	///   block, and
@@ -125,6 +125,13 @@ impl<T: Config> Pallet<T> {
 		}
 		for (job, worker, _) in Reveals::<T>::iter() {
 			ensure!(Commitments::<T>::contains_key(job, &worker), "a reveal without a commitment");
+		}
+		for ((model, version), job) in Rechecks::<T>::iter() {
+			let info = Jobs::<T>::get(job).ok_or("a re-check of an unknown job")?;
+			ensure!(
+				!info.status.is_finished() && (info.model, info.version) == (model, version),
+				"a re-check entry of a finished job, or of another version"
+			);
 		}
 		for (job, worker, _) in Openings::<T>::iter() {
 			ensure!(

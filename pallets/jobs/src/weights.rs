@@ -56,6 +56,7 @@ pub trait WeightInfo {
 	fn expire_reveal(v: u32, n: u32, ) -> Weight;
 	fn open(n: u32, ) -> Weight;
 	fn expire_open(n: u32, ) -> Weight;
+	fn recheck_version() -> Weight;
 	fn purge() -> Weight;
 }
 
@@ -544,6 +545,9 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	fn expire_open(n: u32, ) -> Weight {
 		Self::expire_commit(n)
 	}
+	fn recheck_version() -> Weight {
+		Self::submit_training_job()
+	}
 	fn purge() -> Weight {
 		// Minimum execution time: 33_060_000 picoseconds.
 		Weight::from_parts(55_172_000, 0)
@@ -681,6 +685,9 @@ impl WeightInfo for () {
 	}
 	fn expire_open(n: u32, ) -> Weight {
 		Self::expire_commit(n)
+	}
+	fn recheck_version() -> Weight {
+		Self::submit_training_job()
 	}
 	fn purge() -> Weight {
 		Weight::from_parts(55_172_000, 0)

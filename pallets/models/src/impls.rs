@@ -35,6 +35,10 @@ impl<T: Config> ModelRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		Self::do_mark_invalid(model, version, code)
 	}
 
+	fn revalidate(model: ModelId, version: VersionNumber) -> DispatchResult {
+		Self::do_revalidate(model, version)
+	}
+
 	fn publish_derived(
 		model: ModelId,
 		base: VersionNumber,

@@ -406,6 +406,14 @@ pub mod pallet {
 			/// The executor's error code.
 			code: u16,
 		},
+		/// An invalid version is active again: a re-check by a quorum of workers ran the job
+		/// that had found it at fault.
+		VersionRevalidated {
+			/// The model.
+			model: ModelId,
+			/// The version.
+			version: VersionNumber,
+		},
 		/// The owner offered the model to another account, which may accept it.
 		OwnershipTransferProposed {
 			/// The model.
@@ -509,6 +517,8 @@ pub mod pallet {
 		VersionsActive,
 		/// Open jobs use the model: it can be removed once they are finished.
 		ModelInUse,
+		/// The version is not invalid, so there is nothing to revalidate.
+		VersionNotInvalid,
 	}
 
 	#[pallet::hooks]

@@ -100,4 +100,17 @@ impl<T: Config> Pallet<T> {
 		Self::deposit_event(Event::VersionInvalidated { model, version, code });
 		Ok(())
 	}
+
+	/// Makes an invalid version active again (see [`ModelRegistry::revalidate`]).
+	pub(crate) fn do_revalidate(model: ModelId, version: VersionNumber) -> DispatchResult {
+		let mut entry = Versions::<T>::get(model, version).ok_or(Error::<T>::UnknownVersion)?;
+		ensure!(
+			matches!(entry.status, VersionStatus::Invalid { .. }),
+			Error::<T>::VersionNotInvalid
+		);
+		entry.status = VersionStatus::Active;
+		Versions::<T>::insert(model, version, entry);
+		Self::deposit_event(Event::VersionRevalidated { model, version });
+		Ok(())
+	}
 }

@@ -130,6 +130,9 @@ impl ModelRegistry<u64, u64> for MockRegistry {
 	fn mark_invalid(_: u32, _: u32, _: u16) -> DispatchResult {
 		Ok(())
 	}
+	fn revalidate(_: u32, _: u32) -> DispatchResult {
+		Ok(())
+	}
 	fn publish_derived(
 		model: u32,
 		base: u32,

@@ -166,6 +166,11 @@ pub trait ModelRegistry<AccountId, Balance> {
 	/// keeps its first code and nothing happens (`Ok`). Fails for unknown versions.
 	fn mark_invalid(model: ModelId, version: VersionNumber, code: u16) -> DispatchResult;
 
+	/// Makes an invalid version active again: a re-check by a quorum of workers ran the job
+	/// that found it at fault, and it ran. The caller is trusted to have established that.
+	/// Fails for unknown versions and versions that are not invalid.
+	fn revalidate(model: ModelId, version: VersionNumber) -> DispatchResult;
+
 	/// Publishes `parameters` (a sealed blob), trained by round `round` from version `base`
 	/// of `model`, as the model's next version: the base's spec with these parameters and
 	/// the base as parent. Holds the version's deposit from the model's owner and references
@@ -212,6 +217,10 @@ impl<AccountId, Balance> ModelRegistry<AccountId, Balance> for () {
 	}
 
 	fn mark_invalid(_model: ModelId, _version: VersionNumber, _code: u16) -> DispatchResult {
+		Err(DispatchError::CannotLookup)
+	}
+
+	fn revalidate(_model: ModelId, _version: VersionNumber) -> DispatchResult {
 		Err(DispatchError::CannotLookup)
 	}
 

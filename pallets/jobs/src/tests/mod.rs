@@ -7,6 +7,7 @@ mod assignment;
 mod migrations;
 mod offchain;
 mod properties;
+mod recheck;
 mod rounds;
 mod schedule;
 mod settlement;
