@@ -45,6 +45,7 @@ pub trait WeightInfo {
 	fn withdraw_unbonded() -> Weight;
 	fn submit_job(i: u32, ) -> Weight;
 	fn submit_training_job() -> Weight;
+	fn recheck_version() -> Weight;
 	fn cancel_job() -> Weight;
 	fn commit() -> Weight;
 	fn reveal(v: u32, n: u32, ) -> Weight;
@@ -56,7 +57,6 @@ pub trait WeightInfo {
 	fn expire_reveal(v: u32, n: u32, ) -> Weight;
 	fn open(n: u32, ) -> Weight;
 	fn expire_open(n: u32, ) -> Weight;
-	fn recheck_version() -> Weight;
 	fn purge() -> Weight;
 }
 
@@ -78,8 +78,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::EligibleWorkers` (r:1 w:1)
 	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	fn register_worker() -> Weight {
-		// Minimum execution time: 134_650_000 picoseconds.
-		Weight::from_parts(214_298_000, 0)
+		// Minimum execution time: 132_186_000 picoseconds.
+		Weight::from_parts(141_650_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -95,8 +95,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::EligibleWorkers` (r:1 w:1)
 	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	fn bond_extra() -> Weight {
-		// Minimum execution time: 75_513_000 picoseconds.
-		Weight::from_parts(82_793_000, 0)
+		// Minimum execution time: 74_711_000 picoseconds.
+		Weight::from_parts(78_396_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -108,8 +108,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::EligibleWorkers` (r:1 w:1)
 	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	fn pause() -> Weight {
-		// Minimum execution time: 24_607_000 picoseconds.
-		Weight::from_parts(30_155_000, 0)
+		// Minimum execution time: 24_927_000 picoseconds.
+		Weight::from_parts(27_491_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -121,8 +121,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::EligibleWorkers` (r:1 w:1)
 	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	fn resume() -> Weight {
-		// Minimum execution time: 26_489_000 picoseconds.
-		Weight::from_parts(30_175_000, 0)
+		// Minimum execution time: 26_409_000 picoseconds.
+		Weight::from_parts(28_732_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -134,8 +134,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::EligibleWorkers` (r:1 w:1)
 	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	fn unbond() -> Weight {
-		// Minimum execution time: 25_648_000 picoseconds.
-		Weight::from_parts(48_162_000, 0)
+		// Minimum execution time: 25_177_000 picoseconds.
+		Weight::from_parts(27_701_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -153,8 +153,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::WorkerKeys` (r:0 w:1)
 	/// Proof: `Jobs::WorkerKeys` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn withdraw_unbonded() -> Weight {
-		// Minimum execution time: 65_066_000 picoseconds.
-		Weight::from_parts(98_937_000, 0)
+		// Minimum execution time: 64_115_000 picoseconds.
+		Weight::from_parts(69_864_000, 0)
 			.saturating_add(Weight::from_parts(0, 3622))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -180,15 +180,15 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::OpenJobs` (r:1 w:1)
 	/// Proof: `Jobs::OpenJobs` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:0 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577919), added: 1580394, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577920), added: 1580395, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Deadlines` (r:0 w:1)
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	/// The range of component `i` is `[0, 65536]`.
 	fn submit_job(i: u32, ) -> Weight {
-		// Minimum execution time: 105_607_000 picoseconds.
-		Weight::from_parts(170_330_009, 0)
+		// Minimum execution time: 104_204_000 picoseconds.
+		Weight::from_parts(111_003_883, 0)
 			.saturating_add(Weight::from_parts(0, 22943))
-			.saturating_add(Weight::from_parts(1_439, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(733, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -215,18 +215,55 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::OpenJobs` (r:1 w:1)
 	/// Proof: `Jobs::OpenJobs` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:0 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577919), added: 1580394, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577920), added: 1580395, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Deadlines` (r:0 w:1)
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	fn submit_training_job() -> Weight {
-		// Minimum execution time: 138_206_000 picoseconds.
-		Weight::from_parts(155_671_000, 0)
+		// Minimum execution time: 135_130_000 picoseconds.
+		Weight::from_parts(141_190_000, 0)
 			.saturating_add(Weight::from_parts(0, 22943))
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
+	/// Storage: `Models::Versions` (r:1 w:0)
+	/// Proof: `Models::Versions` (`max_values`: None, `max_size`: Some(19478), added: 21953, mode: `MaxEncodedLen`)
+	/// Storage: `Models::Models` (r:1 w:0)
+	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(1275), added: 3750, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::FaultedJobs` (r:1 w:0)
+	/// Proof: `Jobs::FaultedJobs` (`max_values`: None, `max_size`: Some(1050835), added: 1053310, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Rechecks` (r:1 w:1)
+	/// Proof: `Jobs::Rechecks` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::MinReplication` (r:1 w:0)
+	/// Proof: `Jobs::MinReplication` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
+	/// Storage: `Blobs::Blobs` (r:3 w:3)
+	/// Proof: `Blobs::Blobs` (`max_values`: None, `max_size`: Some(627), added: 3102, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::WorkerCount` (r:1 w:0)
+	/// Proof: `Jobs::WorkerCount` (`max_values`: Some(1), `max_size`: Some(4), added: 499, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Workers` (r:1 w:0)
+	/// Proof: `Jobs::Workers` (`max_values`: None, `max_size`: Some(129), added: 2604, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::NextJobId` (r:1 w:1)
+	/// Proof: `Jobs::NextJobId` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Queue` (r:1 w:1)
+	/// Proof: `Jobs::Queue` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
+	/// Storage: `System::Account` (r:1 w:1)
+	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
+	/// Storage: `Balances::Holds` (r:1 w:1)
+	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::OpenJobs` (r:1 w:1)
+	/// Proof: `Jobs::OpenJobs` (`max_values`: None, `max_size`: Some(16), added: 2491, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Jobs` (r:0 w:1)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577920), added: 1580395, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Deadlines` (r:0 w:1)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
+	fn recheck_version() -> Weight {
+		// Minimum execution time: 145_006_000 picoseconds.
+		Weight::from_parts(152_887_000, 0)
+			.saturating_add(Weight::from_parts(0, 1054300))
+			.saturating_add(T::DbWeight::get().reads(15_u64))
+			.saturating_add(T::DbWeight::get().writes(11_u64))
+	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577919), added: 1580394, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577920), added: 1580395, mode: `MaxEncodedLen`)
 	/// Storage: `Rounds::RoundOfJob` (r:1 w:0)
 	/// Proof: `Rounds::RoundOfJob` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Queue` (r:1 w:1)
@@ -237,6 +274,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Rewards::Pool` (r:1 w:1)
 	/// Proof: `Rewards::Pool` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Rechecks` (r:1 w:1)
+	/// Proof: `Jobs::Rechecks` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `Blobs::Blobs` (r:3 w:3)
 	/// Proof: `Blobs::Blobs` (`max_values`: None, `max_size`: Some(627), added: 3102, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::OpenJobs` (r:1 w:1)
@@ -244,16 +283,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Deadlines` (r:0 w:2)
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	fn cancel_job() -> Weight {
-		// Minimum execution time: 156_132_000 picoseconds.
-		Weight::from_parts(166_678_000, 0)
-			.saturating_add(Weight::from_parts(0, 1581384))
-			.saturating_add(T::DbWeight::get().reads(11_u64))
-			.saturating_add(T::DbWeight::get().writes(12_u64))
+		// Minimum execution time: 156_562_000 picoseconds.
+		Weight::from_parts(163_053_000, 0)
+			.saturating_add(Weight::from_parts(0, 1581385))
+			.saturating_add(T::DbWeight::get().reads(12_u64))
+			.saturating_add(T::DbWeight::get().writes(13_u64))
 	}
 	/// Storage: `Jobs::WorkerKeys` (r:1 w:0)
 	/// Proof: `Jobs::WorkerKeys` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577919), added: 1580394, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577920), added: 1580395, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Commitments` (r:8 w:1)
 	/// Proof: `Jobs::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Workers` (r:7 w:7)
@@ -262,25 +301,29 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Jobs::Abstentions` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::EligibleWorkers` (r:1 w:0)
 	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Openings` (r:1 w:0)
+	/// Proof: `Jobs::Openings` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Reveals` (r:1 w:0)
 	/// Proof: `Jobs::Reveals` (`max_values`: None, `max_size`: Some(526530), added: 529005, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Deadlines` (r:0 w:2)
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	fn commit() -> Weight {
-		// Minimum execution time: 174_469_000 picoseconds.
-		Weight::from_parts(187_088_000, 0)
-			.saturating_add(Weight::from_parts(0, 1581384))
-			.saturating_add(T::DbWeight::get().reads(26_u64))
+		// Minimum execution time: 177_253_000 picoseconds.
+		Weight::from_parts(183_182_000, 0)
+			.saturating_add(Weight::from_parts(0, 1581385))
+			.saturating_add(T::DbWeight::get().reads(27_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
 	}
 	/// Storage: `Jobs::WorkerKeys` (r:1 w:0)
 	/// Proof: `Jobs::WorkerKeys` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577919), added: 1580394, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Commitments` (r:12 w:11)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577920), added: 1580395, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Commitments` (r:11 w:11)
 	/// Proof: `Jobs::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Reveals` (r:12 w:11)
 	/// Proof: `Jobs::Reveals` (`max_values`: None, `max_size`: Some(526530), added: 529005, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Openings` (r:12 w:11)
+	/// Proof: `Jobs::Openings` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Versions` (r:1 w:0)
 	/// Proof: `Models::Versions` (`max_values`: None, `max_size`: Some(19478), added: 21953, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Models` (r:1 w:0)
@@ -293,6 +336,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Jobs::Workers` (`max_values`: None, `max_size`: Some(129), added: 2604, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::EligibleWorkers` (r:1 w:0)
 	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Rechecks` (r:1 w:1)
+	/// Proof: `Jobs::Rechecks` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:2 w:2)
@@ -334,22 +379,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 4096]`.
 	/// The range of component `n` is `[1, 11]`.
 	fn reveal(v: u32, n: u32, ) -> Weight {
-		// Minimum execution time: 821_590_000 picoseconds.
-		Weight::from_parts(907_407_000, 0)
-			.saturating_add(Weight::from_parts(0, 1581384))
-			.saturating_add(Weight::from_parts(153_284, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(170_604_871, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(25_u64))
-			.saturating_add(T::DbWeight::get().reads((6_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(19_u64))
-			.saturating_add(T::DbWeight::get().writes((15_u64).saturating_mul(n.into())))
+		// Minimum execution time: 828_401_000 picoseconds.
+		Weight::from_parts(855_221_000, 0)
+			.saturating_add(Weight::from_parts(0, 1581385))
+			.saturating_add(Weight::from_parts(51_201, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(142_197_115, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(26_u64))
+			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(20_u64))
+			.saturating_add(T::DbWeight::get().writes((16_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 529005).saturating_mul(n.into()))
 	}
 	/// Storage: `Jobs::MinReplication` (r:0 w:1)
 	/// Proof: `Jobs::MinReplication` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	fn set_min_replication() -> Weight {
-		// Minimum execution time: 5_709_000 picoseconds.
-		Weight::from_parts(10_185_000, 0)
+		// Minimum execution time: 5_338_000 picoseconds.
+		Weight::from_parts(6_059_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -360,8 +405,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Deadlines` (r:1 w:0)
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	fn on_initialize_base() -> Weight {
-		// Minimum execution time: 11_598_000 picoseconds.
-		Weight::from_parts(17_416_000, 0)
+		// Minimum execution time: 11_297_000 picoseconds.
+		Weight::from_parts(12_369_000, 0)
 			.saturating_add(Weight::from_parts(0, 9679))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -371,7 +416,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::EligibleWorkers` (r:1 w:0)
 	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577919), added: 1580394, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577920), added: 1580395, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Workers` (r:7 w:7)
@@ -387,11 +432,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `w` is `[1, 256]`.
 	/// The range of component `k` is `[1, 7]`.
 	fn assign(w: u32, k: u32, ) -> Weight {
-		// Minimum execution time: 140_319_000 picoseconds.
-		Weight::from_parts(39_810_738, 0)
-			.saturating_add(Weight::from_parts(0, 1581384))
-			.saturating_add(Weight::from_parts(330_970, 0).saturating_mul(w.into()))
-			.saturating_add(Weight::from_parts(26_475_173, 0).saturating_mul(k.into()))
+		// Minimum execution time: 92_687_000 picoseconds.
+		Weight::from_parts(6_535_975, 0)
+			.saturating_add(Weight::from_parts(0, 1581385))
+			.saturating_add(Weight::from_parts(317_278, 0).saturating_mul(w.into()))
+			.saturating_add(Weight::from_parts(21_237_767, 0).saturating_mul(k.into()))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
@@ -399,7 +444,7 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(Weight::from_parts(0, 2604).saturating_mul(k.into()))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577919), added: 1580394, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577920), added: 1580395, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Queue` (r:1 w:1)
 	/// Proof: `Jobs::Queue` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:1 w:1)
@@ -408,6 +453,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `System::Account` (`max_values`: None, `max_size`: Some(128), added: 2603, mode: `MaxEncodedLen`)
 	/// Storage: `Rounds::RoundOfJob` (r:1 w:0)
 	/// Proof: `Rounds::RoundOfJob` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Rechecks` (r:1 w:1)
+	/// Proof: `Jobs::Rechecks` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `Blobs::Blobs` (r:3 w:3)
 	/// Proof: `Blobs::Blobs` (`max_values`: None, `max_size`: Some(627), added: 3102, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::OpenJobs` (r:1 w:1)
@@ -415,14 +462,14 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Deadlines` (r:0 w:1)
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	fn expire_queued() -> Weight {
-		// Minimum execution time: 119_457_000 picoseconds.
-		Weight::from_parts(125_456_000, 0)
-			.saturating_add(Weight::from_parts(0, 1581384))
-			.saturating_add(T::DbWeight::get().reads(10_u64))
-			.saturating_add(T::DbWeight::get().writes(9_u64))
+		// Minimum execution time: 122_703_000 picoseconds.
+		Weight::from_parts(127_620_000, 0)
+			.saturating_add(Weight::from_parts(0, 1581385))
+			.saturating_add(T::DbWeight::get().reads(11_u64))
+			.saturating_add(T::DbWeight::get().writes(10_u64))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577919), added: 1580394, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577920), added: 1580395, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Workers` (r:11 w:11)
 	/// Proof: `Jobs::Workers` (`max_values`: None, `max_size`: Some(129), added: 2604, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Commitments` (r:12 w:0)
@@ -431,6 +478,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Jobs::Abstentions` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::EligibleWorkers` (r:1 w:1)
 	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Openings` (r:12 w:0)
+	/// Proof: `Jobs::Openings` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Reveals` (r:1 w:0)
 	/// Proof: `Jobs::Reveals` (`max_values`: None, `max_size`: Some(526530), added: 529005, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Versions` (r:1 w:0)
@@ -447,6 +496,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Rewards::Pool` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
 	/// Storage: `Rounds::RoundOfJob` (r:1 w:0)
 	/// Proof: `Rounds::RoundOfJob` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Rechecks` (r:1 w:1)
+	/// Proof: `Jobs::Rechecks` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `Blobs::Blobs` (r:3 w:3)
 	/// Proof: `Blobs::Blobs` (`max_values`: None, `max_size`: Some(627), added: 3102, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::OpenJobs` (r:1 w:1)
@@ -457,20 +508,22 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Jobs::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 11]`.
 	fn expire_commit(n: u32, ) -> Weight {
-		// Minimum execution time: 81_491_000 picoseconds.
-		Weight::from_parts(86_017_000, 0)
-			.saturating_add(Weight::from_parts(0, 1581384))
-			.saturating_add(Weight::from_parts(40_149_255, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(3_u64))
-			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
+		// Minimum execution time: 82_552_000 picoseconds.
+		Weight::from_parts(85_106_000, 0)
+			.saturating_add(Weight::from_parts(0, 1581385))
+			.saturating_add(Weight::from_parts(37_212_244, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(13_u64))
+			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2632).saturating_mul(n.into()))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577919), added: 1580394, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577920), added: 1580395, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Reveals` (r:11 w:10)
 	/// Proof: `Jobs::Reveals` (`max_values`: None, `max_size`: Some(526530), added: 529005, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Openings` (r:12 w:11)
+	/// Proof: `Jobs::Openings` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Versions` (r:1 w:0)
 	/// Proof: `Models::Versions` (`max_values`: None, `max_size`: Some(19478), added: 21953, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Models` (r:1 w:0)
@@ -491,6 +544,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Jobs::Abstentions` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::EligibleWorkers` (r:1 w:1)
 	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Rechecks` (r:1 w:1)
+	/// Proof: `Jobs::Rechecks` (`max_values`: None, `max_size`: Some(24), added: 2499, mode: `MaxEncodedLen`)
 	/// Storage: `Rewards::Ledgers` (r:11 w:11)
 	/// Proof: `Rewards::Ledgers` (`max_values`: None, `max_size`: Some(76), added: 2551, mode: `MaxEncodedLen`)
 	/// Storage: `Rewards::Outstanding` (r:1 w:1)
@@ -526,32 +581,81 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 4096]`.
 	/// The range of component `n` is `[1, 11]`.
 	fn expire_reveal(v: u32, n: u32, ) -> Weight {
-		// Minimum execution time: 66_609_000 picoseconds.
-		Weight::from_parts(81_120_000, 0)
-			.saturating_add(Weight::from_parts(0, 1581384))
-			.saturating_add(Weight::from_parts(93_013, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(242_315_022, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
-			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
+		// Minimum execution time: 72_178_000 picoseconds.
+		Weight::from_parts(75_162_000, 0)
+			.saturating_add(Weight::from_parts(0, 1581385))
+			.saturating_add(Weight::from_parts(61_981, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(182_531_482, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(11_u64))
+			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
-			.saturating_add(T::DbWeight::get().writes((16_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes((17_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 529005).saturating_mul(n.into()))
 	}
+	/// Storage: `Jobs::WorkerKeys` (r:1 w:0)
+	/// Proof: `Jobs::WorkerKeys` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577919), added: 1580394, mode: `MaxEncodedLen`)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577920), added: 1580395, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Commitments` (r:12 w:0)
+	/// Proof: `Jobs::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Openings` (r:12 w:1)
+	/// Proof: `Jobs::Openings` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Reveals` (r:2 w:0)
+	/// Proof: `Jobs::Reveals` (`max_values`: None, `max_size`: Some(526530), added: 529005, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::EligibleWorkers` (r:1 w:0)
+	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Deadlines` (r:0 w:2)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Workers` (r:2 w:0)
+	/// Proof: `Jobs::Workers` (`max_values`: None, `max_size`: Some(129), added: 2604, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Assignments` (r:0 w:2)
+	/// Proof: `Jobs::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[1, 11]`.
 	fn open(n: u32, ) -> Weight {
-		Self::expire_commit(n)
+		// Minimum execution time: 63_284_000 picoseconds.
+		Weight::from_parts(84_488_674, 0)
+			.saturating_add(Weight::from_parts(0, 1581385))
+			.saturating_add(Weight::from_parts(10_970_922, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(6_u64))
+			.saturating_add(Weight::from_parts(0, 29935).saturating_mul(n.into()))
 	}
+	/// Storage: `Jobs::Jobs` (r:1 w:1)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577920), added: 1580395, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Openings` (r:11 w:0)
+	/// Proof: `Jobs::Openings` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::EligibleWorkers` (r:1 w:0)
+	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Reveals` (r:1 w:0)
+	/// Proof: `Jobs::Reveals` (`max_values`: None, `max_size`: Some(526530), added: 529005, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Deadlines` (r:0 w:2)
+	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Workers` (r:2 w:0)
+	/// Proof: `Jobs::Workers` (`max_values`: None, `max_size`: Some(129), added: 2604, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Assignments` (r:0 w:2)
+	/// Proof: `Jobs::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
+	/// The range of component `n` is `[1, 11]`.
 	fn expire_open(n: u32, ) -> Weight {
-		Self::expire_commit(n)
+		// Minimum execution time: 48_282_000 picoseconds.
+		Weight::from_parts(61_854_544, 0)
+			.saturating_add(Weight::from_parts(0, 1581385))
+			.saturating_add(Weight::from_parts(7_112_868, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(T::DbWeight::get().writes(5_u64))
+			.saturating_add(Weight::from_parts(0, 2571).saturating_mul(n.into()))
 	}
-	fn recheck_version() -> Weight {
-		Self::submit_training_job()
-	}
+	/// Storage: `Jobs::Jobs` (r:1 w:1)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577920), added: 1580395, mode: `MaxEncodedLen`)
 	fn purge() -> Weight {
-		// Minimum execution time: 33_060_000 picoseconds.
-		Weight::from_parts(55_172_000, 0)
-			.saturating_add(Weight::from_parts(0, 1581384))
+		// Minimum execution time: 31_587_000 picoseconds.
+		Weight::from_parts(38_487_000, 0)
+			.saturating_add(Weight::from_parts(0, 1581385))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -560,93 +664,99 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements with ParityDB's database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn register_worker() -> Weight {
-		Weight::from_parts(214_298_000, 0)
+		Weight::from_parts(141_650_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn bond_extra() -> Weight {
-		Weight::from_parts(82_793_000, 0)
+		Weight::from_parts(78_396_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn pause() -> Weight {
-		Weight::from_parts(30_155_000, 0)
+		Weight::from_parts(27_491_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn resume() -> Weight {
-		Weight::from_parts(30_175_000, 0)
+		Weight::from_parts(28_732_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn unbond() -> Weight {
-		Weight::from_parts(48_162_000, 0)
+		Weight::from_parts(27_701_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn withdraw_unbonded() -> Weight {
-		Weight::from_parts(98_937_000, 0)
+		Weight::from_parts(69_864_000, 0)
 			.saturating_add(Weight::from_parts(0, 3622))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn submit_job(i: u32, ) -> Weight {
-		Weight::from_parts(170_330_009, 0)
+		Weight::from_parts(111_003_883, 0)
 			.saturating_add(Weight::from_parts(0, 22943))
-			.saturating_add(Weight::from_parts(1_439, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(733, 0).saturating_mul(i.into()))
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn submit_training_job() -> Weight {
-		Weight::from_parts(155_671_000, 0)
+		Weight::from_parts(141_190_000, 0)
 			.saturating_add(Weight::from_parts(0, 22943))
 			.saturating_add(ParityDbWeight::get().reads(13_u64))
 			.saturating_add(ParityDbWeight::get().writes(10_u64))
 	}
+	fn recheck_version() -> Weight {
+		Weight::from_parts(152_887_000, 0)
+			.saturating_add(Weight::from_parts(0, 1054300))
+			.saturating_add(ParityDbWeight::get().reads(15_u64))
+			.saturating_add(ParityDbWeight::get().writes(11_u64))
+	}
 	fn cancel_job() -> Weight {
-		Weight::from_parts(166_678_000, 0)
-			.saturating_add(Weight::from_parts(0, 1581384))
-			.saturating_add(ParityDbWeight::get().reads(11_u64))
-			.saturating_add(ParityDbWeight::get().writes(12_u64))
+		Weight::from_parts(163_053_000, 0)
+			.saturating_add(Weight::from_parts(0, 1581385))
+			.saturating_add(ParityDbWeight::get().reads(12_u64))
+			.saturating_add(ParityDbWeight::get().writes(13_u64))
 	}
 	fn commit() -> Weight {
-		Weight::from_parts(187_088_000, 0)
-			.saturating_add(Weight::from_parts(0, 1581384))
-			.saturating_add(ParityDbWeight::get().reads(26_u64))
+		Weight::from_parts(183_182_000, 0)
+			.saturating_add(Weight::from_parts(0, 1581385))
+			.saturating_add(ParityDbWeight::get().reads(27_u64))
 			.saturating_add(ParityDbWeight::get().writes(11_u64))
 	}
 	fn reveal(v: u32, n: u32, ) -> Weight {
-		Weight::from_parts(907_407_000, 0)
-			.saturating_add(Weight::from_parts(0, 1581384))
-			.saturating_add(Weight::from_parts(153_284, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(170_604_871, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(25_u64))
-			.saturating_add(ParityDbWeight::get().reads((6_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(19_u64))
-			.saturating_add(ParityDbWeight::get().writes((15_u64).saturating_mul(n.into())))
+		Weight::from_parts(855_221_000, 0)
+			.saturating_add(Weight::from_parts(0, 1581385))
+			.saturating_add(Weight::from_parts(51_201, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(142_197_115, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(26_u64))
+			.saturating_add(ParityDbWeight::get().reads((7_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(20_u64))
+			.saturating_add(ParityDbWeight::get().writes((16_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 529005).saturating_mul(n.into()))
 	}
 	fn set_min_replication() -> Weight {
-		Weight::from_parts(10_185_000, 0)
+		Weight::from_parts(6_059_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn on_initialize_base() -> Weight {
-		Weight::from_parts(17_416_000, 0)
+		Weight::from_parts(12_369_000, 0)
 			.saturating_add(Weight::from_parts(0, 9679))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn assign(w: u32, k: u32, ) -> Weight {
-		Weight::from_parts(39_810_738, 0)
-			.saturating_add(Weight::from_parts(0, 1581384))
-			.saturating_add(Weight::from_parts(330_970, 0).saturating_mul(w.into()))
-			.saturating_add(Weight::from_parts(26_475_173, 0).saturating_mul(k.into()))
+		Weight::from_parts(6_535_975, 0)
+			.saturating_add(Weight::from_parts(0, 1581385))
+			.saturating_add(Weight::from_parts(317_278, 0).saturating_mul(w.into()))
+			.saturating_add(Weight::from_parts(21_237_767, 0).saturating_mul(k.into()))
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(k.into())))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
@@ -654,44 +764,53 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 2604).saturating_mul(k.into()))
 	}
 	fn expire_queued() -> Weight {
-		Weight::from_parts(125_456_000, 0)
-			.saturating_add(Weight::from_parts(0, 1581384))
-			.saturating_add(ParityDbWeight::get().reads(10_u64))
-			.saturating_add(ParityDbWeight::get().writes(9_u64))
+		Weight::from_parts(127_620_000, 0)
+			.saturating_add(Weight::from_parts(0, 1581385))
+			.saturating_add(ParityDbWeight::get().reads(11_u64))
+			.saturating_add(ParityDbWeight::get().writes(10_u64))
 	}
 	fn expire_commit(n: u32, ) -> Weight {
-		Weight::from_parts(86_017_000, 0)
-			.saturating_add(Weight::from_parts(0, 1581384))
-			.saturating_add(Weight::from_parts(40_149_255, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(3_u64))
-			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(n.into())))
+		Weight::from_parts(85_106_000, 0)
+			.saturating_add(Weight::from_parts(0, 1581385))
+			.saturating_add(Weight::from_parts(37_212_244, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(13_u64))
+			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2632).saturating_mul(n.into()))
 	}
 	fn expire_reveal(v: u32, n: u32, ) -> Weight {
-		Weight::from_parts(81_120_000, 0)
-			.saturating_add(Weight::from_parts(0, 1581384))
-			.saturating_add(Weight::from_parts(93_013, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(242_315_022, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
-			.saturating_add(ParityDbWeight::get().reads((7_u64).saturating_mul(n.into())))
+		Weight::from_parts(75_162_000, 0)
+			.saturating_add(Weight::from_parts(0, 1581385))
+			.saturating_add(Weight::from_parts(61_981, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(182_531_482, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(11_u64))
+			.saturating_add(ParityDbWeight::get().reads((8_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
-			.saturating_add(ParityDbWeight::get().writes((16_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes((17_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 529005).saturating_mul(n.into()))
 	}
 	fn open(n: u32, ) -> Weight {
-		Self::expire_commit(n)
+		Weight::from_parts(84_488_674, 0)
+			.saturating_add(Weight::from_parts(0, 1581385))
+			.saturating_add(Weight::from_parts(10_970_922, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
+			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(6_u64))
+			.saturating_add(Weight::from_parts(0, 29935).saturating_mul(n.into()))
 	}
 	fn expire_open(n: u32, ) -> Weight {
-		Self::expire_commit(n)
-	}
-	fn recheck_version() -> Weight {
-		Self::submit_training_job()
+		Weight::from_parts(61_854_544, 0)
+			.saturating_add(Weight::from_parts(0, 1581385))
+			.saturating_add(Weight::from_parts(7_112_868, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
+			.saturating_add(ParityDbWeight::get().writes(5_u64))
+			.saturating_add(Weight::from_parts(0, 2571).saturating_mul(n.into()))
 	}
 	fn purge() -> Weight {
-		Weight::from_parts(55_172_000, 0)
-			.saturating_add(Weight::from_parts(0, 1581384))
+		Weight::from_parts(38_487_000, 0)
+			.saturating_add(Weight::from_parts(0, 1581385))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
