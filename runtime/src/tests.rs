@@ -107,8 +107,8 @@ fn development_preset_makes_alice_a_worker() {
 	});
 }
 
-/// The worst `on_initialize` of the jobs pallet (every scheduled phase end settling the
-/// largest job and escalating, every queue slot assigning the largest replication from a full
+/// The worst `on_initialize` of the jobs pallet (every scheduled phase end charged what its
+/// handler charges at worst, every queue slot assigning the largest replication from a full
 /// pool) fits in half a block, so hooks never crowd out transactions entirely.
 #[test]
 fn jobs_hook_worst_case_fits_in_half_a_block() {
@@ -116,16 +116,15 @@ fn jobs_hook_worst_case_fits_in_half_a_block() {
 	use pallet_mosaic_jobs::WeightInfo as _;
 	type W = <Runtime as pallet_mosaic_jobs::Config>::WeightInfo;
 	type C = Runtime;
-	let max_assignees = <<C as pallet_mosaic_jobs::Config>::MaxAssignees as Get<u32>>::get();
-	let max_values = <<C as pallet_mosaic_jobs::Config>::MaxOutputValues as Get<u32>>::get();
+	type Jobs = pallet_mosaic_jobs::Pallet<Runtime>;
 	let max_workers = <<C as pallet_mosaic_jobs::Config>::MaxWorkers as Get<u32>>::get();
-	let escalation: u32 =
-		<<C as pallet_mosaic_jobs::Config>::EscalationWorkers as Get<u8>>::get().into();
 	let replication: u32 =
 		<<C as pallet_mosaic_jobs::Config>::MaxReplication as Get<u8>>::get().into();
-	let per_deadline = W::expire_reveal(max_values, max_assignees)
-		.max(W::expire_commit(max_assignees))
-		.saturating_add(W::assign(max_workers, escalation));
+	let per_deadline = Jobs::commit_end_weight()
+		.max(Jobs::open_end_weight())
+		.max(Jobs::reveal_end_weight())
+		.max(Jobs::expire_queued_weight())
+		.max(W::purge());
 	let deadlines = <<C as pallet_mosaic_jobs::Config>::MaxDeadlinesPerBlock as Get<u32>>::get();
 	let assignments = <<C as pallet_mosaic_jobs::Config>::MaxAssignPerBlock as Get<u32>>::get();
 	let worst = W::on_initialize_base()

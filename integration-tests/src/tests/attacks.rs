@@ -791,6 +791,38 @@ fn attack_reveals_cost_more_than_the_least_fee_pays() {
 
 // ---------------------------------------------------------------- 11. escalation copying
 
+/// A `k = 2` job of [`submit_inference`] with the four [`WORKERS`] registered: the first
+/// attempt's honest worker opens the right answer, its liar `lie`; the digests differ, so the
+/// job escalates to the other two. Returns the job, the honest worker, the liar and the two
+/// escalated workers.
+fn escalated_after_a_lie(
+	lie: &jobs::OutcomeOf<Runtime>,
+) -> (u64, AccountId, AccountId, Vec<AccountId>) {
+	doubler();
+	WORKERS.iter().for_each(|w| register_worker(*w));
+	escalated_job_after_a_lie(submit_inference(2, 40), lie)
+}
+
+/// As [`escalated_after_a_lie`], for `job` (of two workers, submitted in block 1).
+fn escalated_job_after_a_lie(
+	job: u64,
+	lie: &jobs::OutcomeOf<Runtime>,
+) -> (u64, AccountId, AccountId, Vec<AccountId>) {
+	run_to_block(2);
+	let first = assignees(job);
+	let (honest, liar) = (first[0], first[1]);
+	commit(honest, job, &doubled());
+	commit(liar, job, lie);
+	run_to_block(3);
+	open(honest, job, &doubled());
+	open(liar, job, lie);
+	assert_eq!(job_info(job).attempt, 1, "setup: the job escalates");
+	let escalated: Vec<AccountId> =
+		assignees(job).into_iter().filter(|w| !first.contains(w)).collect();
+	assert_eq!(escalated.len(), 2, "setup: the escalation adds two workers");
+	(job, honest, liar, escalated)
+}
+
 /// **Attackers**: a liar and the two workers an escalation adds, who compute nothing and copy
 /// what the liar made public.
 ///
@@ -810,22 +842,8 @@ fn attack_reveals_cost_more_than_the_least_fee_pays() {
 #[test]
 fn attack_escalated_copiers_overturn_an_honest_worker() {
 	build_and_execute(|| {
-		doubler();
-		WORKERS.iter().for_each(|w| register_worker(*w));
-		let job = submit_inference(2, 40);
-		run_to_block(2);
-		let first = assignees(job);
-		let (honest, liar) = (first[0], first[1]);
 		let lie = outputs_y(&[2000, 4001]);
-		commit(honest, job, &doubled());
-		commit(liar, job, &lie);
-		run_to_block(3);
-		open(honest, job, &doubled());
-		open(liar, job, &lie);
-		assert_eq!(job_info(job).attempt, 1, "setup: the job escalates");
-		let copiers: Vec<AccountId> =
-			assignees(job).into_iter().filter(|w| !first.contains(w)).collect();
-		assert_eq!(copiers.len(), 2, "setup: the escalation adds two workers");
+		let (job, honest, liar, copiers) = escalated_after_a_lie(&lie);
 
 		// What the liar made public is all the copiers use: its opened digest, and its
 		// outcome once revealed.
@@ -848,6 +866,8 @@ fn attack_escalated_copiers_overturn_an_honest_worker() {
 			if let Some(outcome) = public_lie() {
 				let _ = try_reveal(*copier, job, &outcome);
 			}
+			// The digest alone is refused: the inline input sizes the outputs to two values.
+			assert!(try_reveal(*copier, job, &Outcome::Digest(digest)).is_err());
 		}
 
 		// The rest: the first attempt's workers disclose when their turn comes.
@@ -900,28 +920,15 @@ fn attack_escalated_copiers_overturn_an_honest_worker() {
 ///
 /// **Gain against the first fix**: three of four agree on the error: the job fails with the
 /// liar's verdict, the three are paid from the requester's escrow, and the honest worker is
-/// slashed as a dissenter. Safe: an escalated worker's error that an earlier attempt had
-/// already made public is no vote (it may be copied); without those the job has no quorum,
-/// and nobody is paid or called a dissenter. (The version stays valid either way: only
-/// first-attempt workers can find a model at fault.)
+/// slashed as a dissenter; three agreeing on a model fault also invalidate the version. Safe:
+/// an escalated worker's error that an earlier attempt had already made public is no vote (it
+/// may be copied), so it counts towards no quorum, `MODEL_FAULT_QUORUM` included; without
+/// those the job has no quorum, and nobody is paid or called a dissenter.
 #[test]
 fn attack_escalated_copiers_of_an_error_overturn_an_honest_worker() {
 	build_and_execute(|| {
-		doubler();
-		WORKERS.iter().for_each(|w| register_worker(*w));
-		let job = submit_inference(2, 40);
-		run_to_block(2);
-		let first = assignees(job);
-		let (honest, liar) = (first[0], first[1]);
 		let fault: jobs::OutcomeOf<Runtime> = Outcome::Error { code: 4, model_fault: true };
-		commit(honest, job, &doubled());
-		commit(liar, job, &fault);
-		run_to_block(3);
-		open(honest, job, &doubled());
-		open(liar, job, &fault);
-		assert_eq!(job_info(job).attempt, 1, "setup: the job escalates");
-		let copiers: Vec<AccountId> =
-			assignees(job).into_iter().filter(|w| !first.contains(w)).collect();
+		let (job, honest, liar, copiers) = escalated_after_a_lie(&fault);
 
 		// The copiers invert the liar's opened digest: every error code, with and without
 		// the fault flag.
@@ -965,5 +972,74 @@ fn attack_escalated_copiers_of_an_error_overturn_an_honest_worker() {
 			<Models as ModelRegistry<_, _>>::is_runnable(0, 1),
 			"copied verdicts invalidated the version"
 		);
+	});
+}
+
+/// **Attackers**: a liar and the two workers an escalation adds, on a job whose outputs nothing
+/// on chain bounds (a blob input), so digest-only reveals are allowed.
+///
+/// **Attack**: as in [`attack_escalated_copiers_overturn_an_honest_worker`], but in their
+/// disclosure the copiers reveal the liar's digest alone (`Outcome::Digest`), which is all a
+/// digest-only reveal is: they need no outputs.
+///
+/// **Gain against the first fix**: the digest-only reveals agree with the liar's outputs: three
+/// of four, the liar's result is the job's, the copiers are paid and the honest worker is
+/// slashed as a dissenter. Safe: a digest-only reveal of a digest an earlier attempt had made
+/// public is no vote (it shows nothing the worker computed); the job has no quorum, nobody is
+/// a dissenter, and the copiers are paid nothing and count an abstention.
+#[test]
+fn attack_escalated_copiers_reveal_only_the_copied_digest() {
+	build_and_execute(|| {
+		doubler();
+		WORKERS.iter().for_each(|w| register_worker(*w));
+		let input = store_blob(ALICE, b"x as npy, of any length");
+		let job = jobs::NextJobId::<Runtime>::get();
+		assert_ok!(Jobs::submit_job(
+			RuntimeOrigin::signed(ALICE),
+			0,
+			1,
+			JobKind::Inference,
+			jobs::JobInput::Blob { hash: input, format: InputFormat::Npy },
+			2,
+			10 * FEE,
+			40,
+		));
+		let lie = outputs_y(&[2000, 4001]);
+		let (job, honest, liar, copiers) = escalated_job_after_a_lie(job, &lie);
+		let digest = jobs::Openings::<Runtime>::get(job, liar).expect("the liar opened");
+		for copier in &copiers {
+			commit(*copier, job, &Outcome::Digest(digest));
+		}
+		run_to_block(System::block_number() + 1);
+		for copier in &copiers {
+			open(*copier, job, &Outcome::Digest(digest));
+		}
+		assert!(matches!(job_info(job).status, JobStatus::Disclosing { attempt: 1, .. }));
+		for copier in &copiers {
+			reveal(*copier, job, &Outcome::Digest(digest));
+		}
+		reveal(liar, job, &lie);
+		reveal(honest, job, &doubled());
+		let events = mosaic_events();
+		run_until_finished(job, 40);
+		let events = [events, mosaic_events()].concat();
+
+		let info = job_info(job);
+		assert!(
+			info.result.as_ref().is_none_or(|r| r.outcome != lie),
+			"the copiers made the liar's result the job's: {:?}",
+			info.status
+		);
+		assert!(
+			!slashed_for(&events, honest, SlashReason::Dissent),
+			"the honest worker was slashed as a dissenter"
+		);
+		for copier in &copiers {
+			assert!(!events.iter().any(|e| matches!(
+				e,
+				RuntimeEvent::Jobs(jobs::Event::WorkerPaid { worker, .. }) if worker == copier
+			)));
+			assert_eq!(jobs::Abstentions::<Runtime>::get(copier), Some(1));
+		}
 	});
 }

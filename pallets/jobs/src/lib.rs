@@ -1259,8 +1259,8 @@ pub mod pallet {
 		/// Asks for a re-check of an invalid version, as its owner: the job whose quorum found
 		/// the model at fault ([`FaultedJobs`]: its kind and input) runs again, paid by the
 		/// owner like any job, with `MODEL_FAULT_QUORUM` workers (or the least replication, if
-		/// more). If a quorum agrees on outputs, the version is active again; if it finds the
-		/// fault again, it stays invalid. The requesters whose jobs failed are not asked to pay
+		/// more). If at least `MODEL_FAULT_QUORUM` of them agree on outputs (as many as it took
+		/// to find the fault), the version is active again; otherwise it stays invalid. The requesters whose jobs failed are not asked to pay
 		/// for it, and a version comes back only by running the very job that ended it.
 		/// Emits `JobSubmitted` and `RecheckRequested`.
 		#[pallet::call_index(16)]
@@ -1389,7 +1389,11 @@ pub mod pallet {
 				.ok_or(Error::<T>::VersionNotRunnable)?;
 			if matches!(outcome, Outcome::Digest(_)) {
 				ensure!(
-					!Self::outputs_fit_a_reveal(&info.kind, &view.outputs),
+					!Self::outputs_fit_a_reveal(
+						&info.kind,
+						&view.outputs,
+						&Self::inline_sizes(&info.input, &view.inputs)
+					),
 					Error::<T>::OutputsFitAReveal
 				);
 			}

@@ -223,14 +223,7 @@ fn step<T: Config>(
 			{
 				return Ok(());
 			}
-			send::<T>(
-				public,
-				key_account,
-				now,
-				Call::reveal { job, salt, outcome: outcome.clone() },
-			)?;
-			store.set(&LocalRunOf::<T>::Revealed { salt, outcome, sent_at: now });
-			Ok(())
+			reveal::<T>(job, public, key_account, now, &store, salt, outcome)
 		},
 		(JobStatus::Opening { .. }, Some(LocalRun::Committed { salt, outcome, .. })) => {
 			if !Commitments::<T>::contains_key(job, worker) {
@@ -254,28 +247,19 @@ fn step<T: Config>(
 			{
 				return Ok(());
 			}
-			send::<T>(
-				public,
-				key_account,
-				now,
-				Call::reveal { job, salt, outcome: outcome.clone() },
-			)?;
-			store.set(&LocalRunOf::<T>::Revealed { salt, outcome, sent_at: now });
-			Ok(())
+			reveal::<T>(job, public, key_account, now, &store, salt, outcome)
 		},
-		(
-			JobStatus::Revealing { .. } | JobStatus::Disclosing { .. },
-			Some(LocalRun::Revealed { salt, outcome, sent_at }),
-		) if due(sent_at) && !Reveals::<T>::contains_key(job, worker) => {
+		(status, Some(LocalRun::Revealed { salt, outcome, sent_at }))
+			if due(sent_at)
+				&& !Reveals::<T>::contains_key(job, worker)
+				&& match status {
+					JobStatus::Revealing { .. } => true,
+					JobStatus::Disclosing { attempt: disclosing, .. } => disclosing == attempt,
+					_ => false,
+				} =>
+		{
 			log::info!(target: LOG_TARGET, "job {job}: reveal not on chain; sending it again");
-			send::<T>(
-				public,
-				key_account,
-				now,
-				Call::reveal { job, salt, outcome: outcome.clone() },
-			)?;
-			store.set(&LocalRunOf::<T>::Revealed { salt, outcome, sent_at: now });
-			Ok(())
+			reveal::<T>(job, public, key_account, now, &store, salt, outcome)
 		},
 		_ => Ok(()),
 	}
@@ -378,7 +362,8 @@ fn collect<T: Config>(
 				// The chain refuses a digest for outputs its schema says fit a reveal: a model
 				// that produces more than it declares is at fault, the same on every machine.
 				let view = T::Models::version(info.model, info.version).ok_or("version gone")?;
-				if Pallet::<T>::outputs_fit_a_reveal(&info.kind, &view.outputs) {
+				let sizes = Pallet::<T>::inline_sizes(&info.input, &view.inputs);
+				if Pallet::<T>::outputs_fit_a_reveal(&info.kind, &view.outputs, &sizes) {
 					return Ok(Some(Outcome::Error {
 						code: mosaic_primitives::onnx::OUTPUTS_EXCEED_DECLARED,
 						model_fault: true,
@@ -406,6 +391,21 @@ fn commit<T: Config>(
 	// Kept before sending: a crash after sending must not lose the salt.
 	store.set(&LocalRunOf::<T>::Committed { salt, outcome, sent_at: now });
 	send::<T>(public, key_account, now, Call::commit { job, commitment })
+}
+
+/// Reveals the kept outcome.
+fn reveal<T: Config>(
+	job: JobId,
+	public: &T::Public,
+	key_account: &T::AccountId,
+	now: BlockNumberFor<T>,
+	store: &StorageValueRef,
+	salt: Salt,
+	outcome: OutcomeOf<T>,
+) -> Result<(), &'static str> {
+	send::<T>(public, key_account, now, Call::reveal { job, salt, outcome: outcome.clone() })?;
+	store.set(&LocalRunOf::<T>::Revealed { salt, outcome, sent_at: now });
+	Ok(())
 }
 
 /// Opens the kept outcome's commitment: its digest, or the whole abstention.

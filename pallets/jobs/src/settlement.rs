@@ -167,7 +167,7 @@ impl<T: Config> Pallet<T> {
 		let votes: Vec<usize> = (0..reveals.len())
 			.filter(|i| {
 				!reveals[*i].1.outcome.is_abstention()
-					&& !Self::copyable_error(info, &reveals, &opened, *i)
+					&& !Self::may_be_copied(info, &reveals, &opened, *i)
 			})
 			.collect();
 		let no_votes: Vec<T::AccountId> = (0..reveals.len())
@@ -229,7 +229,7 @@ impl<T: Config> Pallet<T> {
 					parameters: None,
 				};
 				Self::slash_outliers(job, info, &agreeing, &reveals, &no_votes);
-				Self::count_abstentions(&agreeing, &reveals);
+				Self::count_abstentions(&agreeing, &reveals, &no_votes);
 				Self::release_assignees(job, info);
 				match leading.outcome {
 					Outcome::Error { code, model_fault } => {
@@ -250,9 +250,11 @@ impl<T: Config> Pallet<T> {
 					},
 					_ => {
 						let version = (info.model, info.version);
-						if Rechecks::<T>::get(version) == Some(job) {
-							// The job that found the version at fault ran: it was not the
-							// model's.
+						// The job that found the version at fault ran, for as many workers as
+						// it takes to find a fault: it was not the model's.
+						if Rechecks::<T>::get(version) == Some(job)
+							&& agreeing.len() >= MODEL_FAULT_QUORUM as usize
+						{
 							if T::Models::revalidate(version.0, version.1).is_ok() {
 								FaultedJobs::<T>::remove(version);
 							}
@@ -269,7 +271,7 @@ impl<T: Config> Pallet<T> {
 				}
 				// Without a quorum nobody can be called a dissenter; only silence is slashed.
 				Self::slash_outliers(job, info, &[], &reveals, &no_votes);
-				Self::count_abstentions(&[], &reveals);
+				Self::count_abstentions(&[], &reveals, &no_votes);
 				Self::release_assignees(job, info);
 				Self::fail(job, info, FailReason::NoQuorum, true);
 			},
@@ -283,18 +285,20 @@ impl<T: Config> Pallet<T> {
 		T::DissentSlash::get().saturating_add(info.fee_per_worker)
 	}
 
-	/// Whether `reveals[i]` is an executor error that a worker of an earlier attempt had
-	/// opened or revealed before its worker committed. An error's digest is easily inverted
-	/// (a code and a flag), so it may be a copy of a verdict the worker never computed: it is
-	/// no vote, neither paid nor slashed.
-	pub(crate) fn copyable_error(
+	/// Whether `reveals[i]` shows nothing its worker could not have copied: an executor error
+	/// or a digest-only reveal whose digest a worker of an earlier attempt had opened or
+	/// revealed before this one committed. An error's digest is easily inverted (a code and a
+	/// flag), and a digest-only reveal is nothing but the digest, so either may be a copy of
+	/// what the worker never computed: it is no vote, neither paid nor slashed, and counts as
+	/// an abstention.
+	pub(crate) fn may_be_copied(
 		info: &JobInfoOf<T>,
 		reveals: &[(T::AccountId, RevealOf<T>)],
 		opened: &[(T::AccountId, Digest)],
 		i: usize,
 	) -> bool {
 		let (worker, reveal) = &reveals[i];
-		if !matches!(reveal.outcome, Outcome::Error { .. }) {
+		if !matches!(reveal.outcome, Outcome::Error { .. } | Outcome::Digest(_)) {
 			return false;
 		}
 		let attempt_of =
@@ -334,14 +338,15 @@ impl<T: Config> Pallet<T> {
 		}
 	}
 
-	/// Counts each abstention against its worker, and each agreement for it (see
-	/// [`Abstentions`]).
+	/// Counts each abstention (and each reveal of `no_votes`, which abstentions are among)
+	/// against its worker, and each agreement for it (see [`Abstentions`]).
 	pub(crate) fn count_abstentions(
 		agreeing: &[T::AccountId],
 		reveals: &[(T::AccountId, RevealOf<T>)],
+		no_votes: &[T::AccountId],
 	) {
-		for (worker, reveal) in reveals {
-			let abstained = reveal.outcome.is_abstention();
+		for (worker, _) in reveals {
+			let abstained = no_votes.contains(worker);
 			if !abstained && !agreeing.contains(worker) {
 				continue;
 			}

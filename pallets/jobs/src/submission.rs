@@ -237,17 +237,34 @@ impl<T: Config> Pallet<T> {
 		Ok(symbols.into_iter().map(|(name, size)| (name.to_vec(), size)).collect())
 	}
 
-	/// Whether a job's outputs surely fit a reveal: an inference whose declared outputs all
-	/// have fixed shapes, with at most `MaxOutputValues` values in all.
+	/// Whether a job's outputs surely fit a reveal: an inference whose declared outputs have
+	/// fixed shapes, or symbolic ones that its inline input sizes (`sizes`, see
+	/// [`Self::inline_sizes`]), with at most `MaxOutputValues` values in all.
 	pub(crate) fn outputs_fit_a_reveal<N, R, M>(
 		kind: &JobKind,
 		outputs: &mosaic_primitives::model::Tensors<N, R, M>,
+		sizes: &[(Vec<u8>, u64)],
 	) -> bool
 	where
 		N: Get<u32>,
 	{
-		Self::declared_output_values(kind, outputs, &[])
+		Self::declared_output_values(kind, outputs, sizes)
 			.is_some_and(|values| values <= T::MaxOutputValues::get() as u64)
+	}
+
+	/// The sizes a job's inline input gives the version's symbolic dimensions (none for a
+	/// blob input).
+	pub(crate) fn inline_sizes<N, R, M>(
+		input: &JobInputOf<T>,
+		schema: &mosaic_primitives::model::Tensors<N, R, M>,
+	) -> Vec<(Vec<u8>, u64)>
+	where
+		N: Get<u32>,
+	{
+		match input {
+			JobInput::Inline(tensors) => Self::check_inline(tensors, schema).unwrap_or_default(),
+			JobInput::Blob { .. } => Vec::new(),
+		}
 	}
 
 	/// Whether a job may name blob `hash`: sealed, or remote (fetched and checked by the

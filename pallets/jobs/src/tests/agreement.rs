@@ -55,6 +55,7 @@ fn result_of(job: JobId) -> JobResult<OutputsOf<Test>> {
 #[test]
 fn with_equal_agreement_outputs_lead_over_a_digest() {
 	build_and_execute(|| {
+		unbounded_outputs();
 		register_all(10..=12);
 		let full = outputs(&[1, 2]);
 		let digest = digest_of(&full);
@@ -166,6 +167,7 @@ fn an_error_never_agrees_with_outputs_or_a_digest() {
 	build_and_execute(|| {
 		// Any tolerance at all: it never bridges an error and outputs.
 		add_version(0, 1, OWNER, Some(u64::MAX));
+		unbounded_outputs();
 		register_all(10..=11);
 		let parent = sp_core::H256::repeat_byte(3);
 		let error = Outcome::Error { code: 4, model_fault: false };
@@ -199,7 +201,7 @@ fn outputs_fit_a_reveal_when_all_fixed_and_small_enough() {
 		let fits = |kind: JobKind, outputs: Vec<(&str, Vec<MockDim>)>| {
 			declare_outputs(outputs);
 			let view = Versions::get()[&(0, 1)].clone();
-			MosaicJobs::outputs_fit_a_reveal(&kind, &view.outputs)
+			MosaicJobs::outputs_fit_a_reveal(&kind, &view.outputs, &[])
 		};
 		let f = Dim::Fixed;
 		let inference = JobKind::Inference;
@@ -212,8 +214,15 @@ fn outputs_fit_a_reveal_when_all_fixed_and_small_enough() {
 		assert!(!fits(inference, vec![("y", vec![f(MAX_OUTPUT_VALUES as u64 + 1)])]));
 		assert!(!fits(inference, vec![("y", vec![f(8)]), ("z", vec![f(9)])]));
 		assert!(!fits(inference, vec![("y", vec![f(u64::MAX), f(u64::MAX)])]));
-		// A symbolic dimension may be anything.
+		// A symbolic dimension may be anything, unless the inline input sizes it.
 		assert!(!fits(inference, vec![("y", vec![f(2), symbolic()])]));
+		let sized = |n: u64| {
+			declare_outputs(vec![("y", vec![f(2), symbolic()])]);
+			let view = Versions::get()[&(0, 1)].clone();
+			MosaicJobs::outputs_fit_a_reveal(&inference, &view.outputs, &[(b"n".to_vec(), n)])
+		};
+		assert!(sized(8));
+		assert!(!sized(MAX_OUTPUT_VALUES as u64));
 		assert!(!fits(inference, vec![("y", vec![f(2)]), ("z", vec![symbolic()])]));
 		// A training job's parameters are not the declared outputs.
 		assert!(!fits(training(1, 1), vec![("y", vec![f(2)])]));

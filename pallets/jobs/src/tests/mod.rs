@@ -156,6 +156,14 @@ fn open_and_reveal<'a>(
 	}
 }
 
+/// Declares version 1 of model 0's output `y: f32[m]`, where no input gives `m`: nothing on
+/// chain bounds the outputs, so digest-only reveals are taken.
+fn unbounded_outputs() {
+	let m = Dim::Symbolic(b"m".to_vec().try_into().unwrap());
+	let y = schema("y", ElementType::F32, vec![m]);
+	Versions::mutate(|v| v.get_mut(&(0, 1)).unwrap().outputs = vec![y].try_into().unwrap());
+}
+
 fn run_to(n: u64) {
 	while System::block_number() < n {
 		let next = System::block_number() + 1;

@@ -91,7 +91,8 @@ fn copy(worker: u64, job: JobId, status: &JobStatus<u64>) {
 					Opening::Digest(digest),
 				),
 				(_, Some(outcome)) => reveal_as(worker, job, &outcome),
-				(_, None) => return,
+				// Nothing seen: the digest alone, where the chain takes one.
+				(_, None) => reveal_as(worker, job, &Outcome::Digest(digest)),
 			};
 		},
 		_ => {},

@@ -750,6 +750,7 @@ fn successful_commits_and_reveals_are_free() {
 #[test]
 fn digest_only_reveals_agree_by_digest() {
 	build_and_execute(|| {
+		unbounded_outputs();
 		register(10);
 		register(11);
 		let job = submit(2);
