@@ -254,10 +254,9 @@ impl<T: Config> Pallet<T> {
 						// it takes to find a fault: it was not the model's.
 						if Rechecks::<T>::get(version) == Some(job)
 							&& agreeing.len() >= MODEL_FAULT_QUORUM as usize
+							&& T::Models::revalidate(version.0, version.1).is_ok()
 						{
-							if T::Models::revalidate(version.0, version.1).is_ok() {
-								FaultedJobs::<T>::remove(version);
-							}
+							FaultedJobs::<T>::remove(version);
 						}
 						let digest = result.digest;
 						info.result = Some(result);
