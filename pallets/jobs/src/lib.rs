@@ -16,7 +16,7 @@
 //! | [`Pallet::withdraw_unbonded`] | signed (a worker) | releases unlocked stake; a leaving worker is removed |
 //! | [`Pallet::submit_job`] | signed (the requester) | submits a job, holding its escrow |
 //! | [`Pallet::cancel_job`] | signed (the job's requester) | cancels a queued job, refunding all but the protocol fee |
-//! | [`Pallet::recheck_version`] | signed (the model's owner) | runs the job that found an invalid version at fault again; a quorum of outputs revalidates it |
+//! | [`Pallet::recheck_version`] | signed (the model's owner) | runs the job that found an invalid version at fault again; `MODEL_FAULT_QUORUM` agreeing outputs revalidate it |
 //! | [`Pallet::commit`] | signed by a worker key | commits an assigned worker to its result; free when it succeeds |
 //! | [`Pallet::open`] | signed by a worker key | opens a commitment's digest (jobs of more than one worker); the last opening ends the phase; free when it succeeds |
 //! | [`Pallet::reveal`] | signed by a worker key | reveals the committed result; the last reveal settles; free when it succeeds |
@@ -95,8 +95,8 @@
 //!    If the quorum agrees that the executor fails the job, it ends [`JobStatus::Failed`]
 //!    with the code, the workers are paid for the run, and a model fault found by at least
 //!    [`MODEL_FAULT_QUORUM`] workers marks the version invalid in the registry. Its owner may
-//!    have that job run again ([`Pallet::recheck_version`], paid by the owner): if a quorum
-//!    agrees on outputs, the version is active again.
+//!    have that job run again ([`Pallet::recheck_version`], paid by the owner): if as many
+//!    workers agree on outputs, the version is active again.
 //! 6. No quorum: [`Config::EscalationWorkers`] more workers join in a new attempt (at most
 //!    [`Config::MaxEscalations`] times, and only while a whole attempt, with the disclosures
 //!    of every attempt, fits before the deadline); otherwise the job fails and the requester
@@ -576,8 +576,9 @@ pub mod pallet {
 	>;
 
 	/// For each version a job's quorum found at fault, that job's kind and input: what a
-	/// re-check ([`Pallet::recheck_version`]) runs again. One per invalid version (each costs
-	/// a version deposit); removed when the version is revalidated.
+	/// re-check ([`Pallet::recheck_version`]) runs again. One per invalid version; removed
+	/// when the version is revalidated (not yet when its model is removed: see
+	/// `docs/jobs.md`).
 	#[pallet::storage]
 	pub type FaultedJobs<T: Config> = StorageMap<
 		_,
