@@ -4,7 +4,7 @@ use frame_support::{
 	derive_impl,
 	dispatch::DispatchClass,
 	parameter_types,
-	traits::{ConstBool, ConstU128, ConstU16, ConstU32, ConstU64, ConstU8, VariantCountOf},
+	traits::{ConstU128, ConstU16, ConstU32, ConstU64, ConstU8, VariantCountOf},
 	weights::{
 		constants::{ParityDbWeight, WEIGHT_REF_TIME_PER_SECOND},
 		ConstantMultiplier, IdentityFee, Weight,
@@ -12,7 +12,6 @@ use frame_support::{
 };
 use frame_system::limits::{BlockLength, BlockWeights};
 use pallet_transaction_payment::{ConstFeeMultiplier, FungibleAdapter, Multiplier};
-use sp_consensus_aura::sr25519::AuthorityId as AuraId;
 use sp_runtime::{traits::One, Perbill, Permill};
 use sp_version::RuntimeVersion;
 
@@ -21,10 +20,11 @@ use codec::Encode;
 use mosaic_primitives::contribution::{EraIndex, Points};
 
 use super::{
-	AccountId, Attestations, Aura, Balance, Balances, Blobs, Block, BlockNumber, Hash, Jobs,
+	AccountId, Attestations, Babe, Balance, Balances, Blobs, Block, BlockNumber, Hash, Jobs,
 	Models, Nonce, PalletInfo, Rewards, Rounds, Runtime, RuntimeCall, RuntimeEvent,
 	RuntimeFreezeReason, RuntimeHoldReason, RuntimeOrigin, RuntimeTask, Signature, System, DAYS,
-	EXISTENTIAL_DEPOSIT, HOURS, MICRO_UNIT, MILLI_UNIT, SLOT_DURATION, UNIT, VERSION,
+	EPOCH_DURATION_IN_SLOTS, EXISTENTIAL_DEPOSIT, HOURS, MICRO_UNIT, MILLI_UNIT, SLOT_DURATION,
+	UNIT, VERSION,
 };
 
 /// Share of a block that ordinary (non-operational) extrinsics may fill.
@@ -65,12 +65,20 @@ impl frame_system::Config for Runtime {
 	type MaxConsumers = ConstU32<16>;
 }
 
-impl pallet_aura::Config for Runtime {
-	type AuthorityId = AuraId;
+impl pallet_babe::Config for Runtime {
+	type EpochDuration = ConstU64<EPOCH_DURATION_IN_SLOTS>;
+	/// Every slot has an author (secondary VRF slots), so blocks come every slot.
+	type ExpectedBlockTime = ConstU64<SLOT_DURATION>;
+	// No session pallet: the genesis authorities author every epoch.
+	type EpochChangeTrigger = pallet_babe::SameAuthoritiesForever;
 	type DisabledValidators = ();
+	type WeightInfo = ();
 	type MaxAuthorities = ConstU32<32>;
-	type AllowMultipleBlocksPerSlot = ConstBool<false>;
-	type SlotDuration = pallet_aura::MinimumPeriodTimesTwo<Runtime>;
+	type MaxNominators = ConstU32<0>;
+	// No session pallet: equivocation proofs cannot be checked, so they are not accepted (as
+	// for GRANDPA).
+	type KeyOwnerProof = sp_core::Void;
+	type EquivocationReportSystem = ();
 }
 
 impl pallet_grandpa::Config for Runtime {
@@ -87,7 +95,8 @@ impl pallet_grandpa::Config for Runtime {
 impl pallet_timestamp::Config for Runtime {
 	/// Milliseconds since the Unix epoch.
 	type Moment = u64;
-	type OnTimestampSet = Aura;
+	/// BABE checks that the timestamp falls in the block's slot.
+	type OnTimestampSet = Babe;
 	type MinimumPeriod = ConstU64<{ SLOT_DURATION / 2 }>;
 	type WeightInfo = pallet_timestamp::weights::SubstrateWeight<Runtime>;
 }
@@ -273,6 +282,8 @@ impl pallet_mosaic_jobs::Config for Runtime {
 	/// 4096 revealed values (32 KiB); larger outputs are revealed by digest.
 	type MaxOutputValues = ConstU32<4096>;
 	type Observer = Rounds;
+	/// The current block's BABE author VRF output (see `crate::randomness`).
+	type Randomness = crate::randomness::CurrentBlockVrf<Runtime>;
 	type WeightInfo = pallet_mosaic_jobs::weights::SubstrateWeight<Runtime>;
 	#[cfg(feature = "runtime-benchmarks")]
 	type BenchmarkHelper = crate::benchmarks::JobsHelper;

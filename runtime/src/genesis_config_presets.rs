@@ -6,16 +6,16 @@
 use alloc::{vec, vec::Vec};
 use frame_support::build_struct_json_patch;
 use serde_json::Value;
-use sp_consensus_aura::sr25519::AuthorityId as AuraId;
+use sp_consensus_babe::AuthorityId as BabeId;
 use sp_consensus_grandpa::AuthorityId as GrandpaId;
 use sp_genesis_builder::{self, PresetId};
 use sp_keyring::{Ed25519Keyring, Sr25519Keyring};
 
 use crate::{
 	AccountId, AttestationsConfig, Balance, BalancesConfig, BlockNumber, JobsConfig, RewardsConfig,
-	RuntimeGenesisConfig, SudoConfig, UNIT,
+	RuntimeGenesisConfig, SudoConfig, BABE_GENESIS_EPOCH_CONFIG, UNIT,
 };
-use crate::{AuraConfig, GrandpaConfig};
+use crate::{BabeConfig, GrandpaConfig};
 
 /// Balance given to every well-known dev account: about 1.15 million MSC.
 pub const DEV_ENDOWMENT: Balance = 1 << 60;
@@ -32,7 +32,7 @@ pub const TESTNET_EMISSION_PER_BLOCK: Balance = UNIT;
 /// signing with its own account's key, as the node's `--alice`-style dev keys do), least
 /// replication and era length (`None`: the runtime's default).
 fn testnet_genesis(
-	authorities: Vec<(AuraId, GrandpaId)>,
+	authorities: Vec<(BabeId, GrandpaId)>,
 	endowed_accounts: Vec<AccountId>,
 	root: AccountId,
 	workers: Vec<AccountId>,
@@ -47,8 +47,11 @@ fn testnet_genesis(
 				.map(|account| (account, DEV_ENDOWMENT))
 				.collect::<Vec<_>>(),
 		},
-		aura: AuraConfig {
-			authorities: authorities.iter().map(|(aura, _)| aura.clone()).collect::<Vec<_>>(),
+		// Equal BABE weights: each authority wins a primary slot equally often, and secondary
+		// slots go round the authorities.
+		babe: BabeConfig {
+			authorities: authorities.iter().map(|(babe, _)| (babe.clone(), 1)).collect::<Vec<_>>(),
+			epoch_config: BABE_GENESIS_EPOCH_CONFIG,
 		},
 		grandpa: GrandpaConfig {
 			authorities: authorities
@@ -69,8 +72,8 @@ fn testnet_genesis(
 	})
 }
 
-fn authority_keys(aura: Sr25519Keyring, grandpa: Ed25519Keyring) -> (AuraId, GrandpaId) {
-	(aura.public().into(), grandpa.public().into())
+fn authority_keys(babe: Sr25519Keyring, grandpa: Ed25519Keyring) -> (BabeId, GrandpaId) {
+	(babe.public().into(), grandpa.public().into())
 }
 
 fn well_known_accounts() -> Vec<AccountId> {

@@ -18,6 +18,7 @@ pub mod apis;
 pub mod benchmarks;
 pub mod configs;
 pub mod genesis_config_presets;
+pub mod randomness;
 
 use sp_runtime::{generic, impl_opaque_keys, traits::BlakeTwo256};
 use sp_version::{runtime_version, RuntimeVersion};
@@ -48,7 +49,7 @@ pub mod opaque {
 	impl_opaque_keys! {
 		/// Keys a validator registers for consensus.
 		pub struct SessionKeys {
-			pub aura: Aura,
+			pub babe: Babe,
 			pub grandpa: Grandpa,
 			/// The worker key (`mwrk`): signs job commitments and reveals from the node's
 			/// off-chain worker.
@@ -64,12 +65,30 @@ pub const VERSION: RuntimeVersion = RuntimeVersion {
 	spec_name: alloc::borrow::Cow::Borrowed("mosaic"),
 	impl_name: alloc::borrow::Cow::Borrowed("mosaic-node"),
 	authoring_version: 1,
-	spec_version: 110,
+	spec_version: 111,
 	impl_version: 1,
 	apis: apis::RUNTIME_API_VERSIONS,
 	transaction_version: 1,
 	system_version: 1,
 };
+
+/// BABE epochs last an hour of slots. With no session pallet the authorities never change
+/// (`SameAuthoritiesForever`); an epoch change only moves the VRF randomness on. Cannot be
+/// changed once a chain has started.
+pub const EPOCH_DURATION_IN_SLOTS: u64 = HOURS as u64;
+
+/// BABE's `c`: the chance that a slot has at least one primary (VRF-lottery) author is about
+/// 1/4; the other slots go to their secondary author.
+pub const PRIMARY_PROBABILITY: (u64, u64) = (1, 4);
+
+/// BABE's configuration at genesis: primary VRF slots, and secondary slots that also carry a
+/// VRF output, so every slot has an author (as with Aura) and every block carries fresh VRF
+/// randomness (plain secondary slots would carry none, see `randomness`).
+pub const BABE_GENESIS_EPOCH_CONFIG: sp_consensus_babe::BabeEpochConfiguration =
+	sp_consensus_babe::BabeEpochConfiguration {
+		c: PRIMARY_PROBABILITY,
+		allowed_slots: sp_consensus_babe::AllowedSlots::PrimaryAndSecondaryVRFSlots,
+	};
 
 /// Below this, an account is reaped. 1 milli-token: dust accounts cost state.
 pub const EXISTENTIAL_DEPOSIT: Balance = MILLI_UNIT;
@@ -146,8 +165,10 @@ mod runtime {
 	#[runtime::pallet_index(1)]
 	pub type Timestamp = pallet_timestamp;
 
+	// Before every Mosaic pallet: its `on_initialize` reads this block's BABE pre-digest,
+	// which the jobs pallet's draws use (see `randomness`).
 	#[runtime::pallet_index(2)]
-	pub type Aura = pallet_aura;
+	pub type Babe = pallet_babe;
 
 	#[runtime::pallet_index(3)]
 	pub type Grandpa = pallet_grandpa;

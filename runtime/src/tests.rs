@@ -38,9 +38,10 @@ fn runtime_offers_both_presets() {
 #[test]
 fn development_preset_has_alice_alone() {
 	genesis_from_preset("development").execute_with(|| {
-		let aura = pallet_aura::Authorities::<Runtime>::get();
-		assert_eq!(aura.len(), 1);
-		assert_eq!(aura[0], Sr25519Keyring::Alice.public().into());
+		let babe = pallet_babe::Authorities::<Runtime>::get();
+		assert_eq!(babe.len(), 1);
+		assert_eq!(babe[0], (Sr25519Keyring::Alice.public().into(), 1));
+		assert_eq!(pallet_babe::EpochConfig::<Runtime>::get(), Some(BABE_GENESIS_EPOCH_CONFIG));
 		assert_eq!(Grandpa::grandpa_authorities().len(), 1);
 		assert_eq!(pallet_sudo::Key::<Runtime>::get(), Some(Sr25519Keyring::Alice.to_account_id()));
 		assert_eq!(
@@ -53,16 +54,16 @@ fn development_preset_has_alice_alone() {
 #[test]
 fn local_testnet_preset_has_four_authorities() {
 	genesis_from_preset("local_testnet").execute_with(|| {
-		let expected: Vec<sp_consensus_aura::sr25519::AuthorityId> = [
+		let expected: Vec<(sp_consensus_babe::AuthorityId, u64)> = [
 			Sr25519Keyring::Alice,
 			Sr25519Keyring::Bob,
 			Sr25519Keyring::Charlie,
 			Sr25519Keyring::Dave,
 		]
 		.into_iter()
-		.map(|k| k.public().into())
+		.map(|k| (k.public().into(), 1))
 		.collect();
-		assert_eq!(pallet_aura::Authorities::<Runtime>::get().into_inner(), expected);
+		assert_eq!(pallet_babe::Authorities::<Runtime>::get().into_inner(), expected);
 		let grandpa = Grandpa::grandpa_authorities();
 		assert_eq!(grandpa.len(), 4);
 		assert!(grandpa.iter().all(|(_, weight)| *weight == 1));
@@ -104,6 +105,60 @@ fn development_preset_makes_alice_a_worker() {
 	genesis_from_preset("local_testnet").execute_with(|| {
 		assert_eq!(pallet_mosaic_jobs::WorkerCount::<Runtime>::get(), 4);
 		assert_eq!(pallet_mosaic_jobs::MinReplication::<Runtime>::get(), 2);
+	});
+}
+
+/// The jobs pallet's randomness is the VRF output of the block's BABE author, readable from
+/// `on_initialize` on and equal to what pallet-babe itself derives at `on_finalize`; a block
+/// without a BABE pre-digest falls back to the parent hash and says it was known a block early.
+#[test]
+fn jobs_randomness_is_the_babe_author_vrf_output() {
+	use codec::Encode;
+	use frame_support::traits::{Hooks, Randomness};
+	use sp_consensus_babe::digests::{PreDigest, PrimaryPreDigest};
+	use sp_core::crypto::VrfSecret;
+	use sp_runtime::{traits::Hash as _, Digest, DigestItem};
+	type Vrf = randomness::CurrentBlockVrf<Runtime>;
+	let parent = sp_core::H256::repeat_byte(7);
+
+	genesis_from_preset("development").execute_with(|| {
+		System::initialize(&1, &parent, &Digest::default());
+		<Babe as Hooks<BlockNumber>>::on_initialize(1);
+		assert_eq!(Vrf::output(), None);
+		let expected =
+			<Runtime as frame_system::Config>::Hashing::hash_of(&(&b"subject"[..], parent));
+		assert_eq!(<Vrf as Randomness<_, _>>::random(b"subject"), (expected, 0));
+	});
+
+	genesis_from_preset("development").execute_with(|| {
+		let slot = sp_consensus_babe::Slot::from(100);
+		let data = sp_consensus_babe::make_vrf_sign_data(
+			&pallet_babe::Randomness::<Runtime>::get(),
+			slot,
+			0,
+		);
+		let vrf_signature = Sr25519Keyring::Alice.pair().vrf_sign(&data);
+		let pre_digest =
+			PreDigest::Primary(PrimaryPreDigest { authority_index: 0, slot, vrf_signature });
+		let digest = Digest {
+			logs: vec![DigestItem::PreRuntime(
+				sp_consensus_babe::BABE_ENGINE_ID,
+				pre_digest.encode(),
+			)],
+		};
+		System::initialize(&1, &parent, &digest);
+		<Babe as Hooks<BlockNumber>>::on_initialize(1);
+		let output = Vrf::output().expect("a primary pre-digest carries a VRF output");
+		let (random, known_since) = <Vrf as Randomness<_, _>>::random(b"subject");
+		assert_eq!(known_since, 1);
+		assert_eq!(
+			random,
+			<Runtime as frame_system::Config>::Hashing::hash_of(&(&b"subject"[..], output))
+		);
+		// Different subjects, independent values.
+		assert_ne!(<Vrf as Randomness<_, _>>::random(b"other").0, random);
+		<Babe as Hooks<BlockNumber>>::on_finalize(1);
+		assert_eq!(pallet_babe::AuthorVrfRandomness::<Runtime>::get(), Some(output));
 	});
 }
 

@@ -135,3 +135,22 @@ export function waitForFinalized(api, height, timeoutMs) {
     }).then((u) => { unsub = u; }, reject);
   });
 }
+
+/** BABE pre-digest kinds (`sp_consensus_babe::digests::PreDigest`'s SCALE indices). */
+export const BABE_PRIMARY = 1;
+export const BABE_SECONDARY_PLAIN = 2;
+export const BABE_SECONDARY_VRF = 3;
+
+/**
+ * The BABE pre-runtime digest of `header`, decoded by hand (no custom types): its kind (one
+ * of the constants above), the author's index in the epoch's authorities, and the slot.
+ * Throws when the header has none.
+ */
+export function babePreDigest(header) {
+  const log = header.digest.logs.find((l) => l.isPreRuntime && l.asPreRuntime[0].toString() === 'BABE');
+  if (!log) throw new Error(`block ${header.number.toNumber()} has no BABE pre-runtime digest`);
+  const bytes = log.asPreRuntime[1].toU8a(true);
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  // enum index (u8), then authority_index (u32 LE) and slot (u64 LE) in every variant.
+  return { kind: bytes[0], authorityIndex: view.getUint32(1, true), slot: view.getBigUint64(5, true) };
+}

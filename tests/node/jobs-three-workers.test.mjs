@@ -24,7 +24,7 @@ function threeValidatorSpec() {
   const sr = new Keyring({ type: 'sr25519', ss58Format: 42 });
   const ed = new Keyring({ type: 'ed25519', ss58Format: 42 });
   const names = ['//Alice', '//Bob', '//Charlie'];
-  patch.aura.authorities = names.map((uri) => sr.addFromUri(uri).address);
+  patch.babe.authorities = names.map((uri) => [sr.addFromUri(uri).address, 1]);
   patch.grandpa.authorities = names.map((uri) => [ed.addFromUri(uri).address, 1]);
   // The preset's fourth worker (Dave) has no node here: keep it out of the draw.
   const addresses = names.map((uri) => sr.addFromUri(uri).address);

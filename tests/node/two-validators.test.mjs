@@ -8,19 +8,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { runNodeCommand, startNode, waitFor, waitForFinalized } from '../lib/node.mjs';
+import {
+  BABE_PRIMARY, BABE_SECONDARY_VRF, babePreDigest, runNodeCommand, startNode, waitFor, waitForFinalized,
+} from '../lib/node.mjs';
 
 let alice;
 let bob;
 let specDir;
 
-/** The local_testnet spec with only Alice and Bob as Aura and GRANDPA authorities. */
+/** The local_testnet spec with only Alice and Bob as BABE and GRANDPA authorities. */
 function twoValidatorSpec() {
   const spec = JSON.parse(runNodeCommand(['build-spec', '--chain', 'local_testnet']));
   const patch = spec.genesis.runtimeGenesis.patch;
   const sr = new Keyring({ type: 'sr25519', ss58Format: 42 });
   const ed = new Keyring({ type: 'ed25519', ss58Format: 42 });
-  patch.aura.authorities = ['//Alice', '//Bob'].map((uri) => sr.addFromUri(uri).address);
+  patch.babe.authorities = ['//Alice', '//Bob'].map((uri) => [sr.addFromUri(uri).address, 1]);
   patch.grandpa.authorities = ['//Alice', '//Bob'].map((uri) => [ed.addFromUri(uri).address, 1]);
   spec.id = 'mosaic_two_validators';
   spec.name = 'Mosaic Two Validators';
@@ -48,8 +50,8 @@ after(async () => {
 });
 
 test('the spec has exactly Alice and Bob as authorities', async () => {
-  const aura = await alice.api.query.aura.authorities();
-  assert.equal(aura.length, 2);
+  const babe = await alice.api.query.babe.authorities();
+  assert.equal(babe.length, 2);
   const grandpa = await alice.api.call.grandpaApi.grandpaAuthorities();
   assert.equal(grandpa.length, 2);
 });
@@ -70,14 +72,20 @@ test('both import and finalize the same blocks', async () => {
   const hashOnBob = (await bob.api.rpc.chain.getBlockHash(height)).toHex();
   assert.equal(hashOnAlice, hashOnBob, `finalized block ${height} differs`);
 
-  // Both authors took part: Aura gives slot s to authority s mod 2.
+  // Both authors take part: BABE's pre-digest names the author's index in the authorities.
+  // Unlike Aura's turns, secondary slots go to either at random and primary slots to whoever
+  // wins the VRF lottery, so look further along the finalized chain until both appear (a run
+  // of 20 blocks by one author has odds of about 2^-19).
   const authors = new Set();
-  for (let n = 1; n <= height; n += 1) {
-    const header = await alice.api.rpc.chain.getHeader(await alice.api.rpc.chain.getBlockHash(n));
-    const preRuntime = header.digest.logs.find((log) => log.isPreRuntime && log.asPreRuntime[0].toString() === 'aura');
-    assert.ok(preRuntime, `block ${n} has an Aura pre-runtime digest`);
-    const slot = alice.api.createType('u64', preRuntime.asPreRuntime[1]).toBigInt();
-    authors.add(Number(slot % 2n));
-  }
-  assert.equal(authors.size, 2, `authors of blocks 1..${height}: ${[...authors]}`);
+  let next = 1;
+  await waitFor(async () => {
+    const finalized = (await alice.api.rpc.chain.getHeader(await alice.api.rpc.chain.getFinalizedHead())).number.toNumber();
+    for (; next <= finalized; next += 1) {
+      const header = await alice.api.rpc.chain.getHeader(await alice.api.rpc.chain.getBlockHash(next));
+      const { kind, authorityIndex } = babePreDigest(header);
+      assert.ok(kind === BABE_PRIMARY || kind === BABE_SECONDARY_VRF, `block ${next} has pre-digest kind ${kind}`);
+      authors.add(authorityIndex);
+    }
+    return authors.size === 2;
+  }, 180_000, `both authors among the finalized blocks (so far ${[...authors]})`);
 });

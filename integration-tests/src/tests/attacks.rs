@@ -816,6 +816,7 @@ fn escalated_job_after_a_lie(
 	run_to_block(3);
 	open(honest, job, &doubled());
 	open(liar, job, lie);
+	end_deferred_opening(job);
 	assert_eq!(job_info(job).attempt, 1, "setup: the job escalates");
 	let escalated: Vec<AccountId> =
 		assignees(job).into_iter().filter(|w| !first.contains(w)).collect();

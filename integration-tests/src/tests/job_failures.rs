@@ -87,11 +87,14 @@ fn a_job_without_a_quorum_fails_and_refunds_all_but_the_protocol_fee() {
 		for (w, answer) in workers.iter().zip(&answers) {
 			open(*w, job, answer);
 		}
-		// No digest has a quorum, and nobody is left to escalate to: the outcomes are
-		// disclosed for settlement.
+		// No digest has a quorum: the end of the phase, which could escalate, waits for the
+		// next block's hooks. Nobody is left to escalate to: the outcomes are disclosed for
+		// settlement.
+		assert_eq!(job_info(job).status, JobStatus::Opening { until: 4 });
+		run_to_block(4);
 		assert_eq!(
 			job_info(job).status,
-			JobStatus::Disclosing { until: 3 + REVEAL_PERIOD, attempt: 0 }
+			JobStatus::Disclosing { until: 4 + REVEAL_PERIOD, attempt: 0 }
 		);
 		take_events();
 		for (w, answer) in workers.iter().zip(&answers) {
@@ -123,7 +126,7 @@ fn a_job_without_a_quorum_fails_and_refunds_all_but_the_protocol_fee() {
 			assert_eq!(jobs::Workers::<Runtime>::get(w).unwrap().assigned, 0);
 		}
 		assert_eq!(pending(OWNER), 0, "no royalty without a result");
-		assert_eq!(rewards::Pool::<Runtime>::get(), PROTOCOL_FEE + 2 * EMISSION);
+		assert_eq!(rewards::Pool::<Runtime>::get(), PROTOCOL_FEE + 3 * EMISSION);
 		assert_eq!(attestations::NextAttestationId::<Runtime>::get(), 0, "nothing attested");
 	});
 }

@@ -1,6 +1,8 @@
 //! Assignment: drawing a job's workers by stake from the eligible workers.
 
 use super::*;
+use frame_support::traits::Randomness as _;
+use sp_core::U256;
 
 impl<T: Config> Pallet<T> {
 	/// Assigns workers to queued jobs, oldest first, looking at most at `MaxAssignPerBlock`.
@@ -64,8 +66,8 @@ impl<T: Config> Pallet<T> {
 		{
 			return false;
 		}
-		let seed = (frame_system::Pallet::<T>::parent_hash(), job, attempt)
-			.using_encoded(sp_io::hashing::blake2_256);
+		let (random, _) = T::Randomness::random(ASSIGNMENT_SUBJECT);
+		let seed = (random, draw_key::<T>(info), attempt).using_encoded(sp_io::hashing::blake2_256);
 		let chosen = draw_by_stake(candidates, count, &seed);
 
 		let until = now.saturating_add(T::CommitPeriod::get());
@@ -94,29 +96,77 @@ impl<T: Config> Pallet<T> {
 	}
 }
 
+/// What a draw of `info`'s workers hashes besides the randomness: the job as its requester
+/// signed it. Not the job id, which follows the order of submissions in a block (an author
+/// inserting submissions before a job would re-roll its draw), nor the block of submission.
+pub(crate) fn draw_key<T: Config>(info: &JobInfoOf<T>) -> [u8; 32] {
+	(
+		&info.requester,
+		info.model,
+		info.version,
+		&info.kind,
+		&info.input,
+		info.replication,
+		info.fee_per_worker,
+		info.deadline,
+	)
+		.using_encoded(sp_io::hashing::blake2_256)
+}
+
 /// Draws `count` distinct candidates, each pick with probability proportional to its weight
-/// among those not yet drawn, from `seed`. Pick `i` takes a point in `0..total` from
-/// `blake2_256(seed, i)` and walks the candidates in order. Fewer candidates than `count`
-/// yield them all; zero weights are drawn only when nothing else is left.
-pub fn draw_by_stake<A>(mut candidates: Vec<(A, u128)>, count: u8, seed: &[u8; 32]) -> Vec<A> {
-	let mut chosen = Vec::with_capacity(count as usize);
-	for pick in 0..count {
-		if candidates.is_empty() {
-			break;
+/// among those not yet drawn (successive sampling without replacement), from `seed`.
+///
+/// Each candidate gets its own ticket, `blake2_256(seed, candidate)` read as `u` in `(0, 1)`,
+/// and an exponential clock `-ln(u) / weight`; the `count` earliest clocks win, earliest first
+/// (Efraimidis and Spirakis). A candidate's ticket depends on nothing but the seed and itself,
+/// so joining, leaving or changing weight moves only its own clock: nobody can re-roll the
+/// others' draws by changing their own stake or workers. Fewer candidates than `count` yield
+/// them all; zero weights are drawn only when nothing else is left.
+pub fn draw_by_stake<A: Encode>(candidates: Vec<(A, u128)>, count: u8, seed: &[u8; 32]) -> Vec<A> {
+	let mut clocks: Vec<(A, u128, u64, [u8; 32])> = candidates
+		.into_iter()
+		.map(|(candidate, weight)| {
+			let ticket = (seed, &candidate).using_encoded(sp_io::hashing::blake2_256);
+			let draw = u64::from_le_bytes(ticket[..8].try_into().unwrap_or_default()).max(1);
+			(candidate, weight, neg_log2(draw), ticket)
+		})
+		.collect();
+	// Clock a = la / wa is earlier than b = lb / wb when la * wb < lb * wa; a zero weight never
+	// rings. Equal clocks (probability about 2^-32) fall back to the tickets.
+	clocks.sort_by(|(_, wa, la, ta), (_, wb, lb, tb)| {
+		let ordering = match (*wa, *wb) {
+			(0, 0) => la.cmp(lb),
+			(0, _) => core::cmp::Ordering::Greater,
+			(_, 0) => core::cmp::Ordering::Less,
+			_ => (U256::from(*la) * U256::from(*wb)).cmp(&(U256::from(*lb) * U256::from(*wa))),
+		};
+		ordering.then_with(|| ta.cmp(tb))
+	});
+	clocks
+		.into_iter()
+		.take(count as usize)
+		.map(|(candidate, ..)| candidate)
+		.collect()
+}
+
+/// `-log2(x / 2^64)` for `x` in `1..2^64`, in fixed point with 32 fractional bits: the integer
+/// part from the leading zeros, the fraction bit by bit by squaring the mantissa. Exact to
+/// within 2^-31 and monotonic (a larger `x` never gets a larger value).
+pub(crate) fn neg_log2(x: u64) -> u64 {
+	let x = x.max(1);
+	let exponent = 63 - x.leading_zeros();
+	// The mantissa x / 2^exponent in [1, 2), with 62 fractional bits.
+	let mut mantissa: u128 =
+		if exponent <= 62 { (x as u128) << (62 - exponent) } else { (x as u128) >> 1 };
+	let mut fraction: u64 = 0;
+	for _ in 0..32 {
+		mantissa = (mantissa * mantissa) >> 62;
+		fraction <<= 1;
+		if mantissa >= 1 << 63 {
+			fraction |= 1;
+			mantissa >>= 1;
 		}
-		let total: u128 = candidates.iter().fold(0u128, |acc, (_, s)| acc.saturating_add(*s));
-		let draw = (seed, pick).using_encoded(sp_io::hashing::blake2_256);
-		let mut point =
-			u128::from_le_bytes(draw[..16].try_into().unwrap_or_default()) % total.max(1);
-		let mut index = candidates.len() - 1;
-		for (i, (_, stake)) in candidates.iter().enumerate() {
-			if point < *stake {
-				index = i;
-				break;
-			}
-			point -= *stake;
-		}
-		chosen.push(candidates.swap_remove(index).0);
 	}
-	chosen
+	let log2 = ((exponent as u64) << 32) | fraction;
+	(64u64 << 32) - log2
 }

@@ -18,7 +18,7 @@
 //! | [`Pallet::cancel_job`] | signed (the job's requester) | cancels a queued job, refunding all but the protocol fee |
 //! | [`Pallet::recheck_version`] | signed (the model's owner) | runs the job that found an invalid version at fault again; `MODEL_FAULT_QUORUM` agreeing outputs revalidate it |
 //! | [`Pallet::commit`] | signed by a worker key | commits an assigned worker to its result; free when it succeeds |
-//! | [`Pallet::open`] | signed by a worker key | opens a commitment's digest (jobs of more than one worker); the last opening ends the phase; free when it succeeds |
+//! | [`Pallet::open`] | signed by a worker key | opens a commitment's digest (jobs of more than one worker); the last opening ends the phase (without a quorum of digests, in the next block's `on_initialize`, since the end may draw workers); free when it succeeds |
 //! | [`Pallet::reveal`] | signed by a worker key | reveals the committed result; the last reveal settles; free when it succeeds |
 //! | [`Pallet::set_min_replication`] | root | sets the least replication a job may ask for |
 //!
@@ -64,10 +64,13 @@
 //!    held from the requester under [`HoldReason::JobEscrow`]. The job joins the assignment [`Queue`].
 //! 2. Assignment, in a later block's `on_initialize`: `k` distinct eligible workers (active,
 //!    with free capacity, never the requester), drawn with probability proportional to stake
-//!    from a seed of the parent block hash, the job id and the attempt. The requester cannot know
-//!    the seed when signing (it is the hash of the block that includes the submission); the
-//!    author of that block can bias it by choosing what the block contains (see
-//!    `docs/decisions.md`).
+//!    from a seed of [`Config::Randomness`] (in the runtime, the VRF output of the assigning
+//!    block's BABE author), the job as its requester signed it and the attempt; each
+//!    candidate holds its own ticket from that seed ([`draw_by_stake`]), so nobody re-rolls
+//!    the others' draws by changing their own stake or workers. Nobody knows the seed when the
+//!    submission is included; the assigning block's author can only publish its block or
+//!    withhold it (see `docs/decisions.md` for what that and the rest of the residual bias
+//!    are worth).
 //! 3. Commit ([`Pallet::commit`], signed by the worker key): `blake2(digest, salt, worker)`
 //!    within [`Config::CommitPeriod`] blocks. When every worker of the attempt committed, or the
 //!    period ends, the reveal phase starts (one worker) or the opening phase (more).
@@ -207,6 +210,15 @@ pub const MODEL_FAULT_QUORUM: u32 = 3;
 
 /// Log target of this pallet.
 pub const LOG_TARGET: &str = "runtime::jobs";
+
+/// The subject under which a draw of workers asks [`Config::Randomness`]; the seed of a draw
+/// is `blake2(random, draw key, attempt)`, the draw key being the hash of the job as its
+/// requester signed it (requester, model, version, kind, input, replication, fee, deadline).
+pub const ASSIGNMENT_SUBJECT: &[u8] = b"mosaic/jobs/assignment";
+
+/// The subject under which settlement asks [`Config::Randomness`] for the value that breaks
+/// what is left of a tie: the lowest `blake2(digest, random)` leads.
+pub const TIE_BREAK_SUBJECT: &[u8] = b"mosaic/jobs/tie-break";
 
 sp_api::decl_runtime_apis! {
 	/// What clients and nodes read of jobs and workers.
@@ -505,6 +517,13 @@ pub mod pallet {
 		/// Told when a job ends; the pallet that submitted jobs through [`RoundJobs`] (its
 		/// jobs cannot be cancelled by their requester).
 		type Observer: JobObserver;
+
+		/// Seeds the draws of workers ([`ASSIGNMENT_SUBJECT`]) and the last tie-break of
+		/// settlement ([`TIE_BREAK_SUBJECT`]). It must be fixed by nobody who can still change
+		/// the block's state before the draw reads it: in the runtime, the VRF output of the
+		/// current block's BABE author, which its author can only publish or withhold (see
+		/// `docs/decisions.md`). Only the value is used; the block number is ignored.
+		type Randomness: frame_support::traits::Randomness<Self::Hash, BlockNumberFor<Self>>;
 
 		/// Weights of this pallet's calls and hooks.
 		type WeightInfo: WeightInfo;
@@ -1358,7 +1377,8 @@ pub mod pallet {
 		/// outcome's digest (the canonical output digest at the version's precision) and
 		/// checks the commitment. A digest-only outcome is refused for an inference whose
 		/// declared outputs have fixed shapes within `MaxOutputValues`. Signed by the worker key. Free when it succeeds. Emits
-		/// `Revealed`; the last reveal settles the job.
+		/// `Revealed`; the last reveal settles the job (a lone worker's abstention, which
+		/// escalates, in the next block's `on_initialize`: draws never happen in an extrinsic).
 		#[pallet::call_index(13)]
 		#[pallet::weight(Pallet::<T>::reveal_weight(match outcome {
 			Outcome::Outputs(outputs) => outputs.iter().map(|o| o.elements.len() as u32).sum(),
@@ -1403,6 +1423,7 @@ pub mod pallet {
 				commitment(&digest, &salt, &worker) == committed,
 				Error::<T>::CommitmentMismatch
 			);
+			let abstained = outcome.is_abstention();
 			Reveals::<T>::insert(job, &worker, Reveal { digest, outcome });
 			Self::deposit_event(Event::Revealed { job, worker, digest });
 
@@ -1416,7 +1437,13 @@ pub mod pallet {
 			}
 			let all_revealed =
 				Commitments::<T>::iter_key_prefix(job).all(|w| Reveals::<T>::contains_key(job, &w));
-			if all_revealed {
+			if all_revealed && info.assignees.len() == 1 && abstained {
+				// Settling now would escalate, drawing workers while this block's author, who
+				// knows the block's randomness, still orders its extrinsics: settle in the next
+				// block's `on_initialize` instead.
+				Self::end_phase_next_block(job, &mut info, now);
+				Jobs::<T>::insert(job, info);
+			} else if all_revealed {
 				Self::settle(job, &mut info, now);
 				Self::store_or_finish(job, info);
 			}
@@ -1427,7 +1454,9 @@ pub mod pallet {
 		/// more than one worker: the committed digest with the salt, or the whole abstention
 		/// ([`Opening::CouldNotRun`]). The chain checks it against the commitment. Signed by
 		/// the worker key. Free when it succeeds. Emits `Opened` (or `Revealed` for an
-		/// abstention); the last opening ends the phase.
+		/// abstention); the last opening ends the phase, in the next block's `on_initialize`
+		/// when the digests have no quorum (the end may escalate, and draws never happen in an
+		/// extrinsic).
 		#[pallet::call_index(15)]
 		#[pallet::weight(Pallet::<T>::open_weight())]
 		pub fn open(
@@ -1467,8 +1496,16 @@ pub mod pallet {
 			}
 			if !Self::waits_for_openings(job) {
 				let now = frame_system::Pallet::<T>::block_number();
-				Self::end_opening(job, &mut info, now);
-				Self::store_or_finish(job, info);
+				if Self::openings_agree(job, &info) {
+					Self::end_opening(job, &mut info, now);
+					Self::store_or_finish(job, info);
+				} else {
+					// No quorum of digests: ending the phase now may escalate, drawing workers
+					// while this block's author, who knows the block's randomness, still
+					// orders its extrinsics. End it in the next block's `on_initialize`.
+					Self::end_phase_next_block(job, &mut info, now);
+					Jobs::<T>::insert(job, info);
+				}
 			}
 			Ok(Pays::No.into())
 		}

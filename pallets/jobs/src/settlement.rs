@@ -1,6 +1,7 @@
 //! Settlement: deciding a job from its reveals, paying, slashing, refunding, and a job's end.
 
 use super::*;
+use frame_support::traits::Randomness as _;
 
 impl<T: Config> Pallet<T> {
 	/// Closes a commit phase: updates the attempt's workers' liveness, then opens the reveal
@@ -71,13 +72,44 @@ impl<T: Config> Pallet<T> {
 		if let JobStatus::Opening { until } = info.status {
 			Self::unschedule(until, job, DeadlineKind::OpenEnd);
 		}
-		let quorum = info.assignees.len() / 2 + 1;
-		let digests: Vec<Digest> = Openings::<T>::iter_prefix_values(job).collect();
-		let agreed = digests.iter().any(|d| digests.iter().filter(|e| *e == d).count() >= quorum);
-		if !agreed && Self::escalate(job, info, now) {
+		if !Self::openings_agree(job, info) && Self::escalate(job, info, now) {
 			return;
 		}
 		Self::start_disclosure(job, info, info.attempt, now);
+	}
+
+	/// Whether a quorum of `info`'s assigned workers opened the same digest.
+	pub(crate) fn openings_agree(job: JobId, info: &JobInfoOf<T>) -> bool {
+		let quorum = info.assignees.len() / 2 + 1;
+		let digests: Vec<Digest> = Openings::<T>::iter_prefix_values(job).collect();
+		digests.iter().any(|d| digests.iter().filter(|e| *e == d).count() >= quorum)
+	}
+
+	/// Moves the end of `info`'s opening or reveal phase to the next block, whose
+	/// `on_initialize` then ends it. An extrinsic that would end a phase early calls this when
+	/// the end may draw workers (an escalation): a draw must only read state fixed by an
+	/// earlier block, with randomness its author cannot see in advance of that state (see
+	/// [`Config::Randomness`]). Every worker already answered, so the phase gives nobody more
+	/// time.
+	pub(crate) fn end_phase_next_block(
+		job: JobId,
+		info: &mut JobInfoOf<T>,
+		now: BlockNumberFor<T>,
+	) {
+		let next = now.saturating_add(One::one());
+		match info.status {
+			JobStatus::Opening { until } => {
+				Self::unschedule(until, job, DeadlineKind::OpenEnd);
+				Self::schedule(next, job, DeadlineKind::OpenEnd);
+				info.status = JobStatus::Opening { until: next };
+			},
+			JobStatus::Revealing { until } => {
+				Self::unschedule(until, job, DeadlineKind::RevealEnd);
+				Self::schedule(next, job, DeadlineKind::RevealEnd);
+				info.status = JobStatus::Revealing { until: next };
+			},
+			_ => {},
+		}
 	}
 
 	/// Adds an attempt of `EscalationWorkers` when the job may still escalate and a whole
@@ -150,9 +182,10 @@ impl<T: Config> Pallet<T> {
 	/// tolerance (floating-point values only); an error agrees only with the same error. The
 	/// leading reveal is the one most others agree with; among equals, one carrying outputs
 	/// beats a digest (so the stored result carries what the quorum computed), then the one
-	/// with more identical digests, then the one whose digest hashes lowest with the parent
-	/// block's hash: nothing an account chooses. A quorum is a majority of every worker
-	/// assigned, abstainers included (they are replaced by escalation, never left out).
+	/// with more identical digests, then the one whose digest hashes lowest with
+	/// [`Config::Randomness`] ([`TIE_BREAK_SUBJECT`]): nothing an account chooses. A quorum
+	/// is a majority of every worker assigned, abstainers included (they are replaced by
+	/// escalation, never left out).
 	///
 	/// Only a job with one worker escalates here (its reveal is an abstention, or missing):
 	/// with more, the opening phase's end decided that, and their outcomes are public now, for
@@ -200,7 +233,7 @@ impl<T: Config> Pallet<T> {
 				_ => false,
 			}
 		};
-		let tie_seed = frame_system::Pallet::<T>::parent_hash();
+		let (tie_seed, _) = T::Randomness::random(TIE_BREAK_SUBJECT);
 		let rank = |a: usize| {
 			let count = votes.iter().filter(|b| agree(a, **b)).count();
 			let outputs = matches!(reveals[a].1.outcome, Outcome::Outputs(_));

@@ -23,6 +23,7 @@ fn commit_and_open(job: JobId, plan: &[(u64, OutcomeOf<Test>)]) {
 	for (w, outcome) in plan {
 		assert_ok!(open_as(*w, job, outcome));
 	}
+	end_deferred_opening(job);
 }
 
 /// Each worker of the plan that did not abstain discloses its outcome.

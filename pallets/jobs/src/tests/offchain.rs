@@ -237,7 +237,9 @@ fn an_input_that_cannot_be_fetched_in_time_is_an_abstention_not_a_miss() {
 			Outcome::CouldNotRun { code: mosaic_primitives::onnx::REMOTE_BLOB_UNAVAILABLE }
 		);
 		assert_ok!(tx.function.clone().dispatch(RuntimeOrigin::signed(key_of(10))));
-		// No verdict: the job fails for want of a quorum, and the worker loses nothing.
+		// No verdict: the job (which could escalate, so it settles in the next block's hooks)
+		// fails for want of a quorum, and the worker loses nothing.
+		run_to(until - 1);
 		assert_eq!(status(job), JobStatus::Failed(FailReason::NoQuorum));
 		let worker = Workers::<Test>::get(10).unwrap();
 		assert_eq!((worker.stake, worker.missed), (2 * MIN_STAKE, 0));

@@ -255,8 +255,12 @@ fn no_quorum_escalates_then_settles() {
 		assert_ok!(commit_as(b, job, &y));
 		assert_ok!(open_as(a, job, &x));
 		assert_ok!(open_as(b, job, &y));
-		// One digest against another: no majority of two. Two more join, while only the
-		// digests are public.
+		// One digest against another: no majority of two. The phase ends in the next block,
+		// never inside the extrinsic (an escalation draws workers).
+		assert!(matches!(status(job), JobStatus::Opening { .. }));
+		assert!(!events().contains(&Event::JobEscalated { job, attempt: 1 }));
+		run_to(System::block_number() + 1);
+		// Two more join, while only the digests are public.
 		assert!(events().contains(&Event::JobEscalated { job, attempt: 1 }));
 		let all = workers_of(job);
 		assert_eq!(all.len(), 4);
