@@ -177,8 +177,7 @@ pub const VALIDATION_POINTS: Points = 5;
 pub const MODEL_POINTS: Points = 3;
 
 /// Stands in for BABE's VRF output with the parent block's hash, whatever the subject, so a
-/// test chooses a draw (and a tie-break) by setting the parent hash, as it did when the pallet
-/// seeded both with the parent hash itself; the draws stay what they were.
+/// test chooses a draw (and a tie-break) by setting the parent hash.
 pub struct ParentHashRandomness;
 
 impl frame_support::traits::Randomness<sp_core::H256, u64> for ParentHashRandomness {

@@ -84,6 +84,11 @@ impl pallet_mosaic_jobs::BenchmarkHelper<AccountId, crate::Signature> for JobsHe
 		let signature: sp_core::sr25519::Signature = signature.into();
 		(MultiSigner::from(public).into_account(), signature.into())
 	}
+
+	/// `//Alice`'s real BABE claim on the current block, whose VRF output the draws derive.
+	fn prepare_randomness() {
+		crate::randomness::benchmark_pre_digest::install::<Runtime>();
+	}
 }
 
 /// Versions with parameters and blobs for the rounds benchmarks.

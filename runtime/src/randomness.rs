@@ -68,3 +68,51 @@ impl<T: pallet_babe::Config> Randomness<T::Hash, BlockNumberFor<T>> for CurrentB
 		}
 	}
 }
+
+/// A real BABE pre-digest for the benchmarks, whose blocks have none: `//Alice`'s primary claim
+/// on slot 1 of epoch 0 under the genesis randomness (all zeros). Only the VRF pre-output is
+/// read by [`CurrentBlockVrf::output`]; the proof is not checked in the runtime.
+#[cfg(any(test, feature = "runtime-benchmarks"))]
+pub mod benchmark_pre_digest {
+	use codec::Decode;
+	use sp_consensus_babe::{
+		digests::{PreDigest, PrimaryPreDigest},
+		AuthorityId, Slot, VrfSignature,
+	};
+
+	/// `//Alice`'s sr25519 public key.
+	pub const AUTHORITY: [u8; 32] = [
+		0xd4, 0x35, 0x93, 0xc7, 0x15, 0xfd, 0xd3, 0x1c, 0x61, 0x14, 0x1a, 0xbd, 0x04, 0xa9, 0x9f,
+		0xd6, 0x82, 0x2c, 0x85, 0x58, 0x85, 0x4c, 0xcd, 0xe3, 0x9a, 0x56, 0x84, 0xe7, 0xa5, 0x6d,
+		0xa2, 0x7d,
+	];
+	/// Her VRF pre-output over `make_vrf_transcript([0; 32], slot 1, epoch 0)` (checked by a
+	/// runtime test against signing it again).
+	pub const PRE_OUTPUT: [u8; 32] = [0; 32];
+	/// The claim's slot.
+	pub const SLOT: u64 = 1;
+
+	/// Makes the current block look as if `//Alice` had authored it with that claim: the
+	/// epoch's authorities, randomness, index and slot, and the pre-digest pallet-babe keeps
+	/// from `on_initialize` to `on_finalize`.
+	pub fn install<T: pallet_babe::Config>() {
+		let author = AuthorityId::from(sp_core::sr25519::Public::from_raw(AUTHORITY));
+		pallet_babe::Authorities::<T>::put(frame_support::WeakBoundedVec::force_from(
+			alloc::vec![(author, 1)],
+			None,
+		));
+		pallet_babe::Randomness::<T>::put([0u8; 32]);
+		pallet_babe::EpochIndex::<T>::put(0);
+		pallet_babe::CurrentSlot::<T>::put(Slot::from(SLOT));
+		let mut signature = [0u8; 96];
+		signature[..32].copy_from_slice(&PRE_OUTPUT);
+		let vrf_signature = VrfSignature::decode(&mut &signature[..])
+			.expect("a valid pre-output and an all-zero proof decode");
+		let pre_digest = PreDigest::Primary(PrimaryPreDigest {
+			authority_index: 0,
+			slot: Slot::from(SLOT),
+			vrf_signature,
+		});
+		pallet_babe::Initialized::<T>::put(Some(pre_digest));
+	}
+}

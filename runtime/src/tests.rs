@@ -162,6 +162,29 @@ fn jobs_randomness_is_the_babe_author_vrf_output() {
 	});
 }
 
+/// The benchmarks' BABE pre-digest is `//Alice`'s real claim: her key, and the pre-output her
+/// VRF gives for that slot, so the benchmarks derive randomness as a live block does.
+#[test]
+fn the_benchmarks_pre_digest_is_alices_real_vrf_claim() {
+	use randomness::benchmark_pre_digest as bench;
+	use sp_core::crypto::VrfSecret;
+	let alice = Sr25519Keyring::Alice.pair();
+	assert_eq!(alice.public().0, bench::AUTHORITY);
+	let data = sp_consensus_babe::make_vrf_sign_data(&[0u8; 32], bench::SLOT.into(), 0);
+	let pre_output = codec::Encode::encode(&alice.vrf_sign(&data).pre_output);
+	assert_eq!(
+		pre_output,
+		bench::PRE_OUTPUT.to_vec(),
+		"{}",
+		sp_core::hexdisplay::HexDisplay::from(&pre_output)
+	);
+	genesis_from_preset("development").execute_with(|| {
+		System::initialize(&1, &Default::default(), &Default::default());
+		bench::install::<Runtime>();
+		assert!(randomness::CurrentBlockVrf::<Runtime>::output().is_some());
+	});
+}
+
 /// The worst `on_initialize` of the jobs pallet (every scheduled phase end charged what its
 /// handler charges at worst, every queue slot assigning the largest replication from a full
 /// pool) fits in half a block, so hooks never crowd out transactions entirely.
@@ -260,4 +283,178 @@ fn the_reveal_fee_per_value_covers_its_bytes_and_weight() {
 	let cost = Length::weight_to_fee(&Weight::from_parts(8, 0))
 		+ ByWeight::weight_to_fee(&Weight::from_parts(per_value.ref_time(), 0));
 	assert!(configs::JobRevealFeePerValue::get() >= cost, "{cost} per value");
+}
+
+// ------------------------------------------------ block authors and the draw (issue 18, 4)
+
+mod author_grinding {
+	use super::*;
+	use frame_support::traits::{fungible::Mutate, Hooks};
+	use pallet_mosaic_jobs::{JobInfo, JobInput, JobKind, JobStatus};
+	use sp_core::{Pair, H256};
+	use sp_runtime::{traits::IdentifyAccount, Digest, MultiSigner};
+
+	type JobsPallet = pallet_mosaic_jobs::Pallet<Runtime>;
+
+	/// The author's workers: three of the ten (Alice, the development preset's worker, is the
+	/// eleventh, and the requester, so never drawn).
+	const COLLUDERS: [u8; 3] = [1, 2, 3];
+
+	fn account(seed: u8) -> AccountId {
+		let pair = sp_core::sr25519::Pair::from_seed(&[seed; 32]);
+		MultiSigner::from(pair.public()).into_account()
+	}
+
+	/// Development genesis with ten more workers of equal stake, numbered 1 to 10.
+	fn ten_workers() -> sp_io::TestExternalities {
+		let mut ext = genesis_from_preset("development");
+		ext.execute_with(|| {
+			System::set_block_number(1);
+			for n in 1..=10u8 {
+				let operator = account(n);
+				let key = sp_core::sr25519::Pair::from_seed(&[n + 100; 32]);
+				let _ = Balances::set_balance(&operator, 10_000 * UNIT);
+				let proof = key.sign(&pallet_mosaic_jobs::key_proof_message(&operator));
+				frame_support::assert_ok!(JobsPallet::register_worker(
+					RuntimeOrigin::signed(operator),
+					MultiSigner::from(key.public()).into_account(),
+					1_000 * UNIT,
+					1,
+					proof.into(),
+				));
+			}
+		});
+		ext
+	}
+
+	/// Queues job `id`, of three workers, as submitted by Alice in block 1.
+	fn queue_job(id: u64) {
+		let info = JobInfo {
+			requester: Sr25519Keyring::Alice.to_account_id(),
+			model: 0,
+			version: 1,
+			kind: JobKind::Inference,
+			input: JobInput::Blob {
+				hash: [7; 32],
+				format: mosaic_primitives::onnx::InputFormat::Npy,
+			},
+			replication: 3,
+			fee_per_worker: UNIT,
+			protocol_fee: 0,
+			result_deposit: 0,
+			blob_refs: Default::default(),
+			held: 0,
+			deadline: 1_000,
+			submitted_at: 1,
+			status: JobStatus::Queued,
+			attempt: 0,
+			assignees: Default::default(),
+			result: None,
+		};
+		pallet_mosaic_jobs::Jobs::<Runtime>::insert(id, info);
+		pallet_mosaic_jobs::Queue::<Runtime>::mutate(|q| q.try_push(id).unwrap());
+	}
+
+	/// Builds block 2 on `parent` with Alice's BABE claim on its slot, runs the jobs pallet's
+	/// `on_initialize` (which draws job `id`'s workers) and returns them, numbered, sorted.
+	fn drawn_in_block_2(parent: H256, id: u64) -> Vec<u8> {
+		System::initialize(&2, &parent, &Digest::default());
+		randomness::benchmark_pre_digest::install::<Runtime>();
+		JobsPallet::on_initialize(2);
+		let info = pallet_mosaic_jobs::Jobs::<Runtime>::get(id).expect("queued");
+		let mut drawn: Vec<u8> = info
+			.assignees
+			.iter()
+			.map(|a| (1..=10u8).find(|n| account(*n) == a.worker).expect("one of the ten"))
+			.collect();
+		drawn.sort();
+		drawn
+	}
+
+	/// Runs `f` and rolls back what it wrote.
+	fn rolled_back<R>(f: impl FnOnce() -> R) -> R {
+		frame_support::storage::with_transaction_unchecked(|| {
+			frame_support::storage::TransactionOutcome::Rollback(f())
+		})
+	}
+
+	/// **Attacker**: the author of the block that fixes the draw's seed (under Aura, the block
+	/// that includes the submission: the draw's seed was its hash).
+	///
+	/// **Attack**: it builds its block many ways (any change of content or extrinsic order is
+	/// a new hash) and publishes the one that draws its three workers for a `k = 3` job among
+	/// ten equal workers (probability 1/120 per try).
+	///
+	/// **Defence**: the draw's randomness is the VRF output of the drawing block's BABE author,
+	/// fixed by its key and slot: every block that author could build draws the same workers.
+	#[test]
+	fn attack_author_grinds_the_parent_hash_to_draw_its_workers() {
+		ten_workers().execute_with(|| {
+			queue_job(0);
+			let draws: Vec<Vec<u8>> = (0..400u32)
+				.map(|n| {
+					let parent = H256::from(sp_io::hashing::blake2_256(&n.to_le_bytes()));
+					rolled_back(|| drawn_in_block_2(parent, 0))
+				})
+				.collect();
+			let captured = draws.iter().filter(|d| **d == COLLUDERS.to_vec()).count();
+			let mut distinct = draws.clone();
+			distinct.sort();
+			distinct.dedup();
+			assert_eq!(
+				distinct.len(),
+				1,
+				"the author chose among {} draws; {captured} of 400 blocks gave it all three seats",
+				distinct.len()
+			);
+		});
+	}
+
+	/// **Attacker**: an author that knows the drawing block's randomness in advance (a BABE
+	/// author knows its VRF outputs for its slots an epoch ahead) and builds the block before,
+	/// which fixes the state the draw reads.
+	///
+	/// **Attack**: its workers' stake changes (a planck of `bond_extra` is a new state) and its
+	/// own submissions before the target job (a new job id) re-roll the draw until its three
+	/// workers hold the seats.
+	///
+	/// **Defence**: each candidate's ticket depends on the seed and itself only, so a stake
+	/// change moves its own clock and nothing else; the draw hashes the job as its requester
+	/// signed it, not its id.
+	#[test]
+	fn attack_author_re_rolls_a_known_draw_with_its_workers_stakes_and_job_ids() {
+		ten_workers().execute_with(|| {
+			let parent = H256::repeat_byte(9);
+			let mut draws: Vec<Vec<u8>> = Vec::new();
+			for extra in 0..200u128 {
+				draws.push(rolled_back(|| {
+					for n in COLLUDERS {
+						frame_support::assert_ok!(JobsPallet::bond_extra(
+							RuntimeOrigin::signed(account(n)),
+							(extra + 1) * (n as u128),
+						));
+					}
+					queue_job(0);
+					drawn_in_block_2(parent, 0)
+				}));
+			}
+			for id in 1..200u64 {
+				draws.push(rolled_back(|| {
+					queue_job(id);
+					drawn_in_block_2(parent, id)
+				}));
+			}
+			let captured = draws.iter().filter(|d| **d == COLLUDERS.to_vec()).count();
+			let mut distinct = draws.clone();
+			distinct.sort();
+			distinct.dedup();
+			assert_eq!(
+				distinct.len(),
+				1,
+				"the author re-rolled among {} draws; {captured} of {} gave it all three seats",
+				distinct.len(),
+				draws.len()
+			);
+		});
+	}
 }

@@ -366,6 +366,7 @@ mod benchmarks {
 		let (job, workers) = job_with_workers::<T>(n);
 		let (salt, outcome) = revealing::<T>(job, &workers, v);
 		let key: T::AccountId = account("key", n - 1, 0);
+		T::BenchmarkHelper::prepare_randomness();
 		#[extrinsic_call]
 		_(RawOrigin::Signed(key), job, salt, outcome);
 		let info = Jobs::<T>::get(job).expect("kept until purged");
@@ -405,6 +406,7 @@ mod benchmarks {
 		});
 		let now = frame_system::Pallet::<T>::block_number().saturating_add(1u32.into());
 		frame_system::Pallet::<T>::set_block_number(now);
+		T::BenchmarkHelper::prepare_randomness();
 		#[block]
 		{
 			Pallet::<T>::process_block(now);
@@ -458,6 +460,7 @@ mod benchmarks {
 			return Err(BenchmarkError::Stop("not disclosing"));
 		};
 		frame_system::Pallet::<T>::set_block_number(until);
+		T::BenchmarkHelper::prepare_randomness();
 		#[block]
 		{
 			Pallet::<T>::handle_deadline(job, DeadlineKind::RevealEnd, until, until);

@@ -266,6 +266,11 @@ pub trait BenchmarkHelper<AccountId, KeyProof> {
 
 	/// A new worker key's account and its proof for `worker` (see [`key_proof_message`]).
 	fn worker_key(worker: &AccountId) -> (AccountId, KeyProof);
+
+	/// Makes [`Config::Randomness`] take its costliest path in the current block (in the
+	/// runtime: a BABE pre-digest with a VRF output to derive), so the benchmarks of draws and
+	/// tie-breaks measure it.
+	fn prepare_randomness() {}
 }
 
 #[frame_support::pallet]
