@@ -167,7 +167,7 @@ fn jobs_randomness_is_the_babe_author_vrf_output() {
 #[test]
 fn the_benchmarks_pre_digest_is_alices_real_vrf_claim() {
 	use randomness::benchmark_pre_digest as bench;
-	use sp_core::crypto::VrfSecret;
+	use sp_core::{crypto::VrfSecret, Pair};
 	let alice = Sr25519Keyring::Alice.pair();
 	assert_eq!(alice.public().0, bench::AUTHORITY);
 	let data = sp_consensus_babe::make_vrf_sign_data(&[0u8; 32], bench::SLOT.into(), 0);
