@@ -14,7 +14,7 @@ use mosaic_primitives::{
 	digest::ElementType,
 	model::{Dim, ModelId, TensorSchema, VersionNumber},
 };
-use sp_runtime::{traits::Saturating, DispatchError};
+use sp_runtime::DispatchError;
 
 use crate::{AccountId, Balances, Blobs, Models, Runtime, RuntimeOrigin};
 
