@@ -269,12 +269,13 @@ impl pallet_mosaic_jobs::Config for Runtime {
 	type Retention = JobRetention;
 	type MaxQueued = ConstU32<1024>;
 	type MaxAssignPerBlock = ConstU32<32>;
-	/// 56: the worst hook (every phase end charged what its handler charges at worst: a commit
+	/// 48: the worst hook (every phase end charged what its handler charges at worst: a commit
 	/// phase's end that opens, escalates or settles the largest job, attesting every agreeing
 	/// worker) then stays within half a block (checked by a runtime test against the
-	/// benchmarked weights; 64 no longer fits once a commit phase's end may also end the
-	/// opening, spec 110).
-	type MaxDeadlinesPerBlock = ConstU32<56>;
+	/// benchmarked weights; 64 no longer fit once a commit phase's end may also end the
+	/// opening, spec 110, and 56 no longer once a draw gives every candidate a ticket and
+	/// derives the block's VRF output, spec 111).
+	type MaxDeadlinesPerBlock = ConstU32<48>;
 	/// 100 epochs: with the executor's step and wall-time limits, more is rarely useful.
 	type MaxTrainingEpochs = ConstU16<100>;
 	/// 64 KiB of inline input: a few images or token sequences; more goes in a blob.

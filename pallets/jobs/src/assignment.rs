@@ -13,6 +13,9 @@ impl<T: Config> Pallet<T> {
 		}
 		let pool_size = EligibleWorkers::<T>::decode_len().unwrap_or(0) as u32;
 		let per_job = T::WeightInfo::assign(pool_size, T::MaxReplication::get().into());
+		// One value for every draw of the block: the randomness is the block's.
+		let random = Self::assignment_randomness();
+		weight.saturating_accrue(T::WeightInfo::randomness());
 		let mut queue = Queue::<T>::get();
 		let mut waiting = Vec::new();
 		let mut looked = 0;
@@ -31,7 +34,7 @@ impl<T: Config> Pallet<T> {
 				continue;
 			}
 			let replication = info.replication;
-			if Self::assign_attempt(job, &mut info, replication, now) {
+			if Self::assign_attempt(job, &mut info, replication, now, random) {
 				Jobs::<T>::insert(job, info);
 			} else {
 				waiting.push(job);
@@ -47,13 +50,20 @@ impl<T: Config> Pallet<T> {
 		weight
 	}
 
+	/// This block's randomness for draws ([`ASSIGNMENT_SUBJECT`]).
+	pub(crate) fn assignment_randomness() -> T::Hash {
+		T::Randomness::random(ASSIGNMENT_SUBJECT).0
+	}
+
 	/// Draws `count` eligible workers for `job`'s next attempt, by stake, never the requester
-	/// nor a worker already on the job. Nothing changes if there are not enough.
+	/// nor a worker already on the job, from this block's `random`ness. Nothing changes if
+	/// there are not enough.
 	pub(crate) fn assign_attempt(
 		job: JobId,
 		info: &mut JobInfoOf<T>,
 		count: u8,
 		now: BlockNumberFor<T>,
+		random: T::Hash,
 	) -> bool {
 		let attempt = if info.assignees.is_empty() { 0 } else { info.attempt.saturating_add(1) };
 		let candidates: Vec<(T::AccountId, u128)> = EligibleWorkers::<T>::get()
@@ -66,7 +76,6 @@ impl<T: Config> Pallet<T> {
 		{
 			return false;
 		}
-		let (random, _) = T::Randomness::random(ASSIGNMENT_SUBJECT);
 		let seed = (random, draw_key::<T>(info), attempt).using_encoded(sp_io::hashing::blake2_256);
 		let chosen = draw_by_stake(candidates, count, &seed);
 

@@ -407,13 +407,25 @@ mod benchmarks {
 		});
 		let now = frame_system::Pallet::<T>::block_number().saturating_add(1u32.into());
 		frame_system::Pallet::<T>::set_block_number(now);
-		T::BenchmarkHelper::prepare_randomness();
+		// The block's randomness is charged on its own (`randomness`).
 		#[block]
 		{
 			Pallet::<T>::process_block(now);
 		}
 		assert_eq!(Jobs::<T>::get(job).map(|j| j.assignees.len()), Some(k as usize));
 		let _ = workers;
+	}
+
+	/// Deriving the block's randomness for draws from its author's VRF output.
+	#[benchmark]
+	fn randomness() {
+		T::BenchmarkHelper::prepare_randomness();
+		let random;
+		#[block]
+		{
+			random = Pallet::<T>::assignment_randomness();
+		}
+		assert_ne!(random, T::Hash::default());
 	}
 
 	#[benchmark]

@@ -8,9 +8,11 @@
 use super::*;
 
 impl<T: Config> Pallet<T> {
-	/// An escalation: `EscalationWorkers` drawn from at most `MaxWorkers` eligible workers.
+	/// An escalation: `EscalationWorkers` drawn from at most `MaxWorkers` eligible workers,
+	/// with the block's randomness.
 	pub fn escalation_weight() -> Weight {
 		T::WeightInfo::assign(T::MaxWorkers::get(), T::EscalationWorkers::get().into())
+			.saturating_add(T::WeightInfo::randomness())
 	}
 
 	/// What telling the observer of a job's end may cost.

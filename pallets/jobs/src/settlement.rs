@@ -118,8 +118,13 @@ impl<T: Config> Pallet<T> {
 		let next = info.attempt.saturating_add(1);
 		let room = now.saturating_add(Self::attempt_length(next)) <= info.deadline;
 		if info.attempt < T::MaxEscalations::get()
-			&& room && Self::assign_attempt(job, info, T::EscalationWorkers::get(), now)
-		{
+			&& room && Self::assign_attempt(
+			job,
+			info,
+			T::EscalationWorkers::get(),
+			now,
+			Self::assignment_randomness(),
+		) {
 			Self::deposit_event(Event::JobEscalated { job, attempt: info.attempt });
 			return true;
 		}

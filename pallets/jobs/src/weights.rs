@@ -52,6 +52,7 @@ pub trait WeightInfo {
 	fn set_min_replication() -> Weight;
 	fn on_initialize_base() -> Weight;
 	fn assign(w: u32, k: u32, ) -> Weight;
+	fn randomness() -> Weight;
 	fn expire_queued() -> Weight;
 	fn expire_commit(n: u32, ) -> Weight;
 	fn expire_reveal(v: u32, n: u32, ) -> Weight;
@@ -78,8 +79,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::EligibleWorkers` (r:1 w:1)
 	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	fn register_worker() -> Weight {
-		// Minimum execution time: 132_186_000 picoseconds.
-		Weight::from_parts(141_650_000, 0)
+		// Minimum execution time: 137_684_000 picoseconds.
+		Weight::from_parts(151_745_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(T::DbWeight::get().reads(7_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -95,8 +96,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::EligibleWorkers` (r:1 w:1)
 	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	fn bond_extra() -> Weight {
-		// Minimum execution time: 74_711_000 picoseconds.
-		Weight::from_parts(78_396_000, 0)
+		// Minimum execution time: 74_691_000 picoseconds.
+		Weight::from_parts(78_546_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(T::DbWeight::get().reads(5_u64))
 			.saturating_add(T::DbWeight::get().writes(4_u64))
@@ -108,8 +109,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::EligibleWorkers` (r:1 w:1)
 	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	fn pause() -> Weight {
-		// Minimum execution time: 24_927_000 picoseconds.
-		Weight::from_parts(27_491_000, 0)
+		// Minimum execution time: 25_347_000 picoseconds.
+		Weight::from_parts(28_052_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -121,8 +122,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::EligibleWorkers` (r:1 w:1)
 	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	fn resume() -> Weight {
-		// Minimum execution time: 26_409_000 picoseconds.
-		Weight::from_parts(28_732_000, 0)
+		// Minimum execution time: 26_589_000 picoseconds.
+		Weight::from_parts(29_033_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -134,8 +135,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::EligibleWorkers` (r:1 w:1)
 	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	fn unbond() -> Weight {
-		// Minimum execution time: 25_177_000 picoseconds.
-		Weight::from_parts(27_701_000, 0)
+		// Minimum execution time: 25_749_000 picoseconds.
+		Weight::from_parts(28_672_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
@@ -153,8 +154,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::WorkerKeys` (r:0 w:1)
 	/// Proof: `Jobs::WorkerKeys` (`max_values`: None, `max_size`: Some(80), added: 2555, mode: `MaxEncodedLen`)
 	fn withdraw_unbonded() -> Weight {
-		// Minimum execution time: 64_115_000 picoseconds.
-		Weight::from_parts(69_864_000, 0)
+		// Minimum execution time: 64_996_000 picoseconds.
+		Weight::from_parts(68_983_000, 0)
 			.saturating_add(Weight::from_parts(0, 3622))
 			.saturating_add(T::DbWeight::get().reads(4_u64))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
@@ -185,10 +186,10 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	/// The range of component `i` is `[0, 65536]`.
 	fn submit_job(i: u32, ) -> Weight {
-		// Minimum execution time: 104_204_000 picoseconds.
-		Weight::from_parts(111_003_883, 0)
+		// Minimum execution time: 106_168_000 picoseconds.
+		Weight::from_parts(116_045_332, 0)
 			.saturating_add(Weight::from_parts(0, 22943))
-			.saturating_add(Weight::from_parts(733, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(770, 0).saturating_mul(i.into()))
 			.saturating_add(T::DbWeight::get().reads(10_u64))
 			.saturating_add(T::DbWeight::get().writes(7_u64))
 	}
@@ -219,8 +220,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Deadlines` (r:0 w:1)
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	fn submit_training_job() -> Weight {
-		// Minimum execution time: 135_130_000 picoseconds.
-		Weight::from_parts(141_190_000, 0)
+		// Minimum execution time: 137_404_000 picoseconds.
+		Weight::from_parts(154_780_000, 0)
 			.saturating_add(Weight::from_parts(0, 22943))
 			.saturating_add(T::DbWeight::get().reads(13_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
@@ -256,8 +257,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Deadlines` (r:0 w:1)
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	fn recheck_version() -> Weight {
-		// Minimum execution time: 145_006_000 picoseconds.
-		Weight::from_parts(152_887_000, 0)
+		// Minimum execution time: 146_998_000 picoseconds.
+		Weight::from_parts(162_572_000, 0)
 			.saturating_add(Weight::from_parts(0, 1054300))
 			.saturating_add(T::DbWeight::get().reads(15_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
@@ -283,8 +284,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Deadlines` (r:0 w:2)
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	fn cancel_job() -> Weight {
-		// Minimum execution time: 156_562_000 picoseconds.
-		Weight::from_parts(163_053_000, 0)
+		// Minimum execution time: 158_446_000 picoseconds.
+		Weight::from_parts(167_329_000, 0)
 			.saturating_add(Weight::from_parts(0, 1581385))
 			.saturating_add(T::DbWeight::get().reads(12_u64))
 			.saturating_add(T::DbWeight::get().writes(13_u64))
@@ -308,8 +309,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Deadlines` (r:0 w:2)
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	fn commit() -> Weight {
-		// Minimum execution time: 177_253_000 picoseconds.
-		Weight::from_parts(183_182_000, 0)
+		// Minimum execution time: 181_139_000 picoseconds.
+		Weight::from_parts(189_862_000, 0)
 			.saturating_add(Weight::from_parts(0, 1581385))
 			.saturating_add(T::DbWeight::get().reads(27_u64))
 			.saturating_add(T::DbWeight::get().writes(11_u64))
@@ -328,8 +329,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Models::Versions` (`max_values`: None, `max_size`: Some(19478), added: 21953, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Models` (r:1 w:0)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(1275), added: 3750, mode: `MaxEncodedLen`)
-	/// Storage: `System::ParentHash` (r:1 w:0)
-	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::Initialized` (r:1 w:0)
+	/// Proof: `Babe::Initialized` (`max_values`: Some(1), `max_size`: Some(110), added: 605, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::Authorities` (r:1 w:0)
+	/// Proof: `Babe::Authorities` (`max_values`: Some(1), `max_size`: Some(1281), added: 1776, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::Randomness` (r:1 w:0)
+	/// Proof: `Babe::Randomness` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::CurrentSlot` (r:1 w:0)
+	/// Proof: `Babe::CurrentSlot` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::EpochIndex` (r:1 w:0)
+	/// Proof: `Babe::EpochIndex` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Abstentions` (r:11 w:11)
 	/// Proof: `Jobs::Abstentions` (`max_values`: None, `max_size`: Some(52), added: 2527, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Workers` (r:11 w:11)
@@ -379,12 +388,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 4096]`.
 	/// The range of component `n` is `[1, 11]`.
 	fn reveal(v: u32, n: u32, ) -> Weight {
-		// Minimum execution time: 828_401_000 picoseconds.
-		Weight::from_parts(855_221_000, 0)
+		// Minimum execution time: 882_160_000 picoseconds.
+		Weight::from_parts(899_466_000, 0)
 			.saturating_add(Weight::from_parts(0, 1581385))
-			.saturating_add(Weight::from_parts(51_201, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(142_197_115, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(26_u64))
+			.saturating_add(Weight::from_parts(57_843, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(136_979_283, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(30_u64))
 			.saturating_add(T::DbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(20_u64))
 			.saturating_add(T::DbWeight::get().writes((16_u64).saturating_mul(n.into())))
@@ -393,8 +402,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::MinReplication` (r:0 w:1)
 	/// Proof: `Jobs::MinReplication` (`max_values`: Some(1), `max_size`: Some(1), added: 496, mode: `MaxEncodedLen`)
 	fn set_min_replication() -> Weight {
-		// Minimum execution time: 5_338_000 picoseconds.
-		Weight::from_parts(6_059_000, 0)
+		// Minimum execution time: 5_518_000 picoseconds.
+		Weight::from_parts(6_280_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
 	}
@@ -405,8 +414,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Deadlines` (r:1 w:0)
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	fn on_initialize_base() -> Weight {
-		// Minimum execution time: 11_297_000 picoseconds.
-		Weight::from_parts(12_369_000, 0)
+		// Minimum execution time: 13_049_000 picoseconds.
+		Weight::from_parts(14_171_000, 0)
 			.saturating_add(Weight::from_parts(0, 9679))
 			.saturating_add(T::DbWeight::get().reads(3_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -415,10 +424,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Jobs::Queue` (`max_values`: Some(1), `max_size`: Some(8194), added: 8689, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::EligibleWorkers` (r:1 w:0)
 	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Jobs` (r:1 w:1)
-	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577920), added: 1580395, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::Initialized` (r:1 w:0)
+	/// Proof: `Babe::Initialized` (`max_values`: Some(1), `max_size`: Some(110), added: 605, mode: `MaxEncodedLen`)
 	/// Storage: `System::ParentHash` (r:1 w:0)
 	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Jobs::Jobs` (r:1 w:1)
+	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577920), added: 1580395, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Workers` (r:7 w:7)
 	/// Proof: `Jobs::Workers` (`max_values`: None, `max_size`: Some(129), added: 2604, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Abstentions` (r:7 w:0)
@@ -432,16 +443,32 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `w` is `[1, 256]`.
 	/// The range of component `k` is `[1, 7]`.
 	fn assign(w: u32, k: u32, ) -> Weight {
-		// Minimum execution time: 92_687_000 picoseconds.
-		Weight::from_parts(6_535_975, 0)
+		// Minimum execution time: 148_821_000 picoseconds.
+		Weight::from_parts(150_433_000, 0)
 			.saturating_add(Weight::from_parts(0, 1581385))
-			.saturating_add(Weight::from_parts(317_278, 0).saturating_mul(w.into()))
-			.saturating_add(Weight::from_parts(21_237_767, 0).saturating_mul(k.into()))
-			.saturating_add(T::DbWeight::get().reads(7_u64))
+			.saturating_add(Weight::from_parts(2_738_056, 0).saturating_mul(w.into()))
+			.saturating_add(Weight::from_parts(2_261_176, 0).saturating_mul(k.into()))
+			.saturating_add(T::DbWeight::get().reads(8_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(k.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 2604).saturating_mul(k.into()))
+	}
+	/// Storage: `Babe::Initialized` (r:1 w:0)
+	/// Proof: `Babe::Initialized` (`max_values`: Some(1), `max_size`: Some(110), added: 605, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::Authorities` (r:1 w:0)
+	/// Proof: `Babe::Authorities` (`max_values`: Some(1), `max_size`: Some(1281), added: 1776, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::Randomness` (r:1 w:0)
+	/// Proof: `Babe::Randomness` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::CurrentSlot` (r:1 w:0)
+	/// Proof: `Babe::CurrentSlot` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::EpochIndex` (r:1 w:0)
+	/// Proof: `Babe::EpochIndex` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	fn randomness() -> Weight {
+		// Minimum execution time: 59_408_000 picoseconds.
+		Weight::from_parts(60_890_000, 0)
+			.saturating_add(Weight::from_parts(0, 2766))
+			.saturating_add(T::DbWeight::get().reads(5_u64))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
 	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577920), added: 1580395, mode: `MaxEncodedLen`)
@@ -462,8 +489,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Deadlines` (r:0 w:1)
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
 	fn expire_queued() -> Weight {
-		// Minimum execution time: 122_703_000 picoseconds.
-		Weight::from_parts(127_620_000, 0)
+		// Minimum execution time: 123_744_000 picoseconds.
+		Weight::from_parts(129_182_000, 0)
 			.saturating_add(Weight::from_parts(0, 1581385))
 			.saturating_add(T::DbWeight::get().reads(11_u64))
 			.saturating_add(T::DbWeight::get().writes(10_u64))
@@ -480,14 +507,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Openings` (r:12 w:0)
 	/// Proof: `Jobs::Openings` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::Initialized` (r:1 w:0)
+	/// Proof: `Babe::Initialized` (`max_values`: Some(1), `max_size`: Some(110), added: 605, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Reveals` (r:1 w:0)
 	/// Proof: `Jobs::Reveals` (`max_values`: None, `max_size`: Some(526530), added: 529005, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Versions` (r:1 w:0)
 	/// Proof: `Models::Versions` (`max_values`: None, `max_size`: Some(19478), added: 21953, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Models` (r:1 w:0)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(1275), added: 3750, mode: `MaxEncodedLen`)
-	/// Storage: `System::ParentHash` (r:1 w:0)
-	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Balances::Holds` (r:12 w:12)
 	/// Proof: `Balances::Holds` (`max_values`: None, `max_size`: Some(157), added: 2632, mode: `MaxEncodedLen`)
 	/// Storage: `System::Account` (r:13 w:13)
@@ -508,12 +537,11 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Jobs::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 11]`.
 	fn expire_commit(n: u32, ) -> Weight {
-		// Minimum execution time: 82_552_000 picoseconds.
-		Weight::from_parts(85_106_000, 0)
+		// Minimum execution time: 730_155_000 picoseconds.
+		Weight::from_parts(659_765_180, 0)
 			.saturating_add(Weight::from_parts(0, 1581385))
-			.saturating_add(Weight::from_parts(37_212_244, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(13_u64))
-			.saturating_add(T::DbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(30_634_024, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(6_u64))
 			.saturating_add(T::DbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2632).saturating_mul(n.into()))
@@ -528,8 +556,16 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Models::Versions` (`max_values`: None, `max_size`: Some(19478), added: 21953, mode: `MaxEncodedLen`)
 	/// Storage: `Models::Models` (r:1 w:0)
 	/// Proof: `Models::Models` (`max_values`: None, `max_size`: Some(1275), added: 3750, mode: `MaxEncodedLen`)
-	/// Storage: `System::ParentHash` (r:1 w:0)
-	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::Initialized` (r:1 w:0)
+	/// Proof: `Babe::Initialized` (`max_values`: Some(1), `max_size`: Some(110), added: 605, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::Authorities` (r:1 w:0)
+	/// Proof: `Babe::Authorities` (`max_values`: Some(1), `max_size`: Some(1281), added: 1776, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::Randomness` (r:1 w:0)
+	/// Proof: `Babe::Randomness` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::CurrentSlot` (r:1 w:0)
+	/// Proof: `Babe::CurrentSlot` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::EpochIndex` (r:1 w:0)
+	/// Proof: `Babe::EpochIndex` (`max_values`: Some(1), `max_size`: Some(8), added: 503, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Commitments` (r:11 w:11)
 	/// Proof: `Jobs::Commitments` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Workers` (r:11 w:11)
@@ -581,12 +617,12 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// The range of component `v` is `[1, 4096]`.
 	/// The range of component `n` is `[1, 11]`.
 	fn expire_reveal(v: u32, n: u32, ) -> Weight {
-		// Minimum execution time: 72_178_000 picoseconds.
-		Weight::from_parts(75_162_000, 0)
+		// Minimum execution time: 404_641_000 picoseconds.
+		Weight::from_parts(413_735_000, 0)
 			.saturating_add(Weight::from_parts(0, 1581385))
-			.saturating_add(Weight::from_parts(61_981, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(182_531_482, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(11_u64))
+			.saturating_add(Weight::from_parts(38_334, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(158_932_332, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(15_u64))
 			.saturating_add(T::DbWeight::get().reads((8_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(T::DbWeight::get().writes((17_u64).saturating_mul(n.into())))
@@ -602,50 +638,43 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Proof: `Jobs::Openings` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Reveals` (r:2 w:0)
 	/// Proof: `Jobs::Reveals` (`max_values`: None, `max_size`: Some(526530), added: 529005, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::EligibleWorkers` (r:1 w:0)
-	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Deadlines` (r:0 w:2)
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
-	/// Storage: `System::ParentHash` (r:1 w:0)
-	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Workers` (r:2 w:0)
-	/// Proof: `Jobs::Workers` (`max_values`: None, `max_size`: Some(129), added: 2604, mode: `MaxEncodedLen`)
-	/// Storage: `Jobs::Assignments` (r:0 w:2)
-	/// Proof: `Jobs::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 11]`.
 	fn open(n: u32, ) -> Weight {
-		// Minimum execution time: 63_284_000 picoseconds.
-		Weight::from_parts(84_488_674, 0)
+		// Minimum execution time: 72_338_000 picoseconds.
+		Weight::from_parts(66_120_644, 0)
 			.saturating_add(Weight::from_parts(0, 1581385))
-			.saturating_add(Weight::from_parts(10_970_922, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(8_u64))
+			.saturating_add(Weight::from_parts(11_999_709, 0).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(T::DbWeight::get().writes(6_u64))
-			.saturating_add(Weight::from_parts(0, 29935).saturating_mul(n.into()))
+			.saturating_add(T::DbWeight::get().writes(4_u64))
+			.saturating_add(Weight::from_parts(0, 27516).saturating_mul(n.into()))
 	}
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
 	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577920), added: 1580395, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Openings` (r:11 w:0)
 	/// Proof: `Jobs::Openings` (`max_values`: None, `max_size`: Some(96), added: 2571, mode: `MaxEncodedLen`)
+	/// Storage: `Babe::Initialized` (r:1 w:0)
+	/// Proof: `Babe::Initialized` (`max_values`: Some(1), `max_size`: Some(110), added: 605, mode: `MaxEncodedLen`)
+	/// Storage: `System::ParentHash` (r:1 w:0)
+	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::EligibleWorkers` (r:1 w:0)
 	/// Proof: `Jobs::EligibleWorkers` (`max_values`: Some(1), `max_size`: Some(12290), added: 12785, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Reveals` (r:1 w:0)
 	/// Proof: `Jobs::Reveals` (`max_values`: None, `max_size`: Some(526530), added: 529005, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Deadlines` (r:0 w:2)
 	/// Proof: `Jobs::Deadlines` (`max_values`: None, `max_size`: Some(29), added: 2504, mode: `MaxEncodedLen`)
-	/// Storage: `System::ParentHash` (r:1 w:0)
-	/// Proof: `System::ParentHash` (`max_values`: Some(1), `max_size`: Some(32), added: 527, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Workers` (r:2 w:0)
 	/// Proof: `Jobs::Workers` (`max_values`: None, `max_size`: Some(129), added: 2604, mode: `MaxEncodedLen`)
 	/// Storage: `Jobs::Assignments` (r:0 w:2)
 	/// Proof: `Jobs::Assignments` (`max_values`: None, `max_size`: Some(64), added: 2539, mode: `MaxEncodedLen`)
 	/// The range of component `n` is `[1, 11]`.
 	fn expire_open(n: u32, ) -> Weight {
-		// Minimum execution time: 48_282_000 picoseconds.
-		Weight::from_parts(61_854_544, 0)
+		// Minimum execution time: 91_937_000 picoseconds.
+		Weight::from_parts(915_327_754, 0)
 			.saturating_add(Weight::from_parts(0, 1581385))
-			.saturating_add(Weight::from_parts(7_112_868, 0).saturating_mul(n.into()))
-			.saturating_add(T::DbWeight::get().reads(5_u64))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
 			.saturating_add(T::DbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(T::DbWeight::get().writes(5_u64))
 			.saturating_add(Weight::from_parts(0, 2571).saturating_mul(n.into()))
@@ -653,8 +682,8 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 	/// Storage: `Jobs::Jobs` (r:1 w:1)
 	/// Proof: `Jobs::Jobs` (`max_values`: None, `max_size`: Some(1577920), added: 1580395, mode: `MaxEncodedLen`)
 	fn purge() -> Weight {
-		// Minimum execution time: 31_587_000 picoseconds.
-		Weight::from_parts(38_487_000, 0)
+		// Minimum execution time: 30_996_000 picoseconds.
+		Weight::from_parts(38_677_000, 0)
 			.saturating_add(Weight::from_parts(0, 1581385))
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(1_u64))
@@ -664,152 +693,155 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 /// The same measurements with ParityDB's database weights, for tests and mocks.
 impl WeightInfo for () {
 	fn register_worker() -> Weight {
-		Weight::from_parts(141_650_000, 0)
+		Weight::from_parts(151_745_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(ParityDbWeight::get().reads(7_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn bond_extra() -> Weight {
-		Weight::from_parts(78_396_000, 0)
+		Weight::from_parts(78_546_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(ParityDbWeight::get().reads(5_u64))
 			.saturating_add(ParityDbWeight::get().writes(4_u64))
 	}
 	fn pause() -> Weight {
-		Weight::from_parts(27_491_000, 0)
+		Weight::from_parts(28_052_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn resume() -> Weight {
-		Weight::from_parts(28_732_000, 0)
+		Weight::from_parts(29_033_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn unbond() -> Weight {
-		Weight::from_parts(27_701_000, 0)
+		Weight::from_parts(28_672_000, 0)
 			.saturating_add(Weight::from_parts(0, 13775))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 	fn withdraw_unbonded() -> Weight {
-		Weight::from_parts(69_864_000, 0)
+		Weight::from_parts(68_983_000, 0)
 			.saturating_add(Weight::from_parts(0, 3622))
 			.saturating_add(ParityDbWeight::get().reads(4_u64))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 	}
 	fn submit_job(i: u32, ) -> Weight {
-		Weight::from_parts(111_003_883, 0)
+		Weight::from_parts(116_045_332, 0)
 			.saturating_add(Weight::from_parts(0, 22943))
-			.saturating_add(Weight::from_parts(733, 0).saturating_mul(i.into()))
+			.saturating_add(Weight::from_parts(770, 0).saturating_mul(i.into()))
 			.saturating_add(ParityDbWeight::get().reads(10_u64))
 			.saturating_add(ParityDbWeight::get().writes(7_u64))
 	}
 	fn submit_training_job() -> Weight {
-		Weight::from_parts(141_190_000, 0)
+		Weight::from_parts(154_780_000, 0)
 			.saturating_add(Weight::from_parts(0, 22943))
 			.saturating_add(ParityDbWeight::get().reads(13_u64))
 			.saturating_add(ParityDbWeight::get().writes(10_u64))
 	}
 	fn recheck_version() -> Weight {
-		Weight::from_parts(152_887_000, 0)
+		Weight::from_parts(162_572_000, 0)
 			.saturating_add(Weight::from_parts(0, 1054300))
 			.saturating_add(ParityDbWeight::get().reads(15_u64))
 			.saturating_add(ParityDbWeight::get().writes(11_u64))
 	}
 	fn cancel_job() -> Weight {
-		Weight::from_parts(163_053_000, 0)
+		Weight::from_parts(167_329_000, 0)
 			.saturating_add(Weight::from_parts(0, 1581385))
 			.saturating_add(ParityDbWeight::get().reads(12_u64))
 			.saturating_add(ParityDbWeight::get().writes(13_u64))
 	}
 	fn commit() -> Weight {
-		Weight::from_parts(183_182_000, 0)
+		Weight::from_parts(189_862_000, 0)
 			.saturating_add(Weight::from_parts(0, 1581385))
 			.saturating_add(ParityDbWeight::get().reads(27_u64))
 			.saturating_add(ParityDbWeight::get().writes(11_u64))
 	}
 	fn reveal(v: u32, n: u32, ) -> Weight {
-		Weight::from_parts(855_221_000, 0)
+		Weight::from_parts(899_466_000, 0)
 			.saturating_add(Weight::from_parts(0, 1581385))
-			.saturating_add(Weight::from_parts(51_201, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(142_197_115, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(26_u64))
+			.saturating_add(Weight::from_parts(57_843, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(136_979_283, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(30_u64))
 			.saturating_add(ParityDbWeight::get().reads((7_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(20_u64))
 			.saturating_add(ParityDbWeight::get().writes((16_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 529005).saturating_mul(n.into()))
 	}
 	fn set_min_replication() -> Weight {
-		Weight::from_parts(6_059_000, 0)
+		Weight::from_parts(6_280_000, 0)
 			.saturating_add(Weight::from_parts(0, 0))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn on_initialize_base() -> Weight {
-		Weight::from_parts(12_369_000, 0)
+		Weight::from_parts(14_171_000, 0)
 			.saturating_add(Weight::from_parts(0, 9679))
 			.saturating_add(ParityDbWeight::get().reads(3_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
 	}
 	fn assign(w: u32, k: u32, ) -> Weight {
-		Weight::from_parts(6_535_975, 0)
+		Weight::from_parts(150_433_000, 0)
 			.saturating_add(Weight::from_parts(0, 1581385))
-			.saturating_add(Weight::from_parts(317_278, 0).saturating_mul(w.into()))
-			.saturating_add(Weight::from_parts(21_237_767, 0).saturating_mul(k.into()))
-			.saturating_add(ParityDbWeight::get().reads(7_u64))
+			.saturating_add(Weight::from_parts(2_738_056, 0).saturating_mul(w.into()))
+			.saturating_add(Weight::from_parts(2_261_176, 0).saturating_mul(k.into()))
+			.saturating_add(ParityDbWeight::get().reads(8_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(k.into())))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(k.into())))
 			.saturating_add(Weight::from_parts(0, 2604).saturating_mul(k.into()))
 	}
+	fn randomness() -> Weight {
+		Weight::from_parts(60_890_000, 0)
+			.saturating_add(Weight::from_parts(0, 2766))
+			.saturating_add(ParityDbWeight::get().reads(5_u64))
+	}
 	fn expire_queued() -> Weight {
-		Weight::from_parts(127_620_000, 0)
+		Weight::from_parts(129_182_000, 0)
 			.saturating_add(Weight::from_parts(0, 1581385))
 			.saturating_add(ParityDbWeight::get().reads(11_u64))
 			.saturating_add(ParityDbWeight::get().writes(10_u64))
 	}
 	fn expire_commit(n: u32, ) -> Weight {
-		Weight::from_parts(85_106_000, 0)
+		Weight::from_parts(659_765_180, 0)
 			.saturating_add(Weight::from_parts(0, 1581385))
-			.saturating_add(Weight::from_parts(37_212_244, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(13_u64))
-			.saturating_add(ParityDbWeight::get().reads((3_u64).saturating_mul(n.into())))
+			.saturating_add(Weight::from_parts(30_634_024, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads((5_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(6_u64))
 			.saturating_add(ParityDbWeight::get().writes((2_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 2632).saturating_mul(n.into()))
 	}
 	fn expire_reveal(v: u32, n: u32, ) -> Weight {
-		Weight::from_parts(75_162_000, 0)
+		Weight::from_parts(413_735_000, 0)
 			.saturating_add(Weight::from_parts(0, 1581385))
-			.saturating_add(Weight::from_parts(61_981, 0).saturating_mul(v.into()))
-			.saturating_add(Weight::from_parts(182_531_482, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(11_u64))
+			.saturating_add(Weight::from_parts(38_334, 0).saturating_mul(v.into()))
+			.saturating_add(Weight::from_parts(158_932_332, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(15_u64))
 			.saturating_add(ParityDbWeight::get().reads((8_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 			.saturating_add(ParityDbWeight::get().writes((17_u64).saturating_mul(n.into())))
 			.saturating_add(Weight::from_parts(0, 529005).saturating_mul(n.into()))
 	}
 	fn open(n: u32, ) -> Weight {
-		Weight::from_parts(84_488_674, 0)
+		Weight::from_parts(66_120_644, 0)
 			.saturating_add(Weight::from_parts(0, 1581385))
-			.saturating_add(Weight::from_parts(10_970_922, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(8_u64))
+			.saturating_add(Weight::from_parts(11_999_709, 0).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().reads((2_u64).saturating_mul(n.into())))
-			.saturating_add(ParityDbWeight::get().writes(6_u64))
-			.saturating_add(Weight::from_parts(0, 29935).saturating_mul(n.into()))
+			.saturating_add(ParityDbWeight::get().writes(4_u64))
+			.saturating_add(Weight::from_parts(0, 27516).saturating_mul(n.into()))
 	}
 	fn expire_open(n: u32, ) -> Weight {
-		Weight::from_parts(61_854_544, 0)
+		Weight::from_parts(915_327_754, 0)
 			.saturating_add(Weight::from_parts(0, 1581385))
-			.saturating_add(Weight::from_parts(7_112_868, 0).saturating_mul(n.into()))
-			.saturating_add(ParityDbWeight::get().reads(5_u64))
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
 			.saturating_add(ParityDbWeight::get().reads((1_u64).saturating_mul(n.into())))
 			.saturating_add(ParityDbWeight::get().writes(5_u64))
 			.saturating_add(Weight::from_parts(0, 2571).saturating_mul(n.into()))
 	}
 	fn purge() -> Weight {
-		Weight::from_parts(38_487_000, 0)
+		Weight::from_parts(38_677_000, 0)
 			.saturating_add(Weight::from_parts(0, 1581385))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(1_u64))
