@@ -371,6 +371,16 @@ mod author_grinding {
 		drawn
 	}
 
+	/// How many different draws an author could choose among, and how many give its workers
+	/// every seat.
+	fn choice(draws: &[Vec<u8>]) -> (usize, usize) {
+		let captured = draws.iter().filter(|d| **d == COLLUDERS.to_vec()).count();
+		let mut distinct = draws.to_vec();
+		distinct.sort();
+		distinct.dedup();
+		(distinct.len(), captured)
+	}
+
 	/// Runs `f` and rolls back what it wrote.
 	fn rolled_back<R>(f: impl FnOnce() -> R) -> R {
 		frame_support::storage::with_transaction_unchecked(|| {
@@ -397,15 +407,10 @@ mod author_grinding {
 					rolled_back(|| drawn_in_block_2(parent, 0))
 				})
 				.collect();
-			let captured = draws.iter().filter(|d| **d == COLLUDERS.to_vec()).count();
-			let mut distinct = draws.clone();
-			distinct.sort();
-			distinct.dedup();
+			let (distinct, captured) = choice(&draws);
 			assert_eq!(
-				distinct.len(),
-				1,
-				"the author chose among {} draws; {captured} of 400 blocks gave it all three seats",
-				distinct.len()
+				distinct, 1,
+				"the author chose among {distinct} draws; {captured} of 400 blocks gave it all three seats"
 			);
 		});
 	}
@@ -444,15 +449,11 @@ mod author_grinding {
 					drawn_in_block_2(parent, id)
 				}));
 			}
-			let captured = draws.iter().filter(|d| **d == COLLUDERS.to_vec()).count();
-			let mut distinct = draws.clone();
-			distinct.sort();
-			distinct.dedup();
+			let (distinct, captured) = choice(&draws);
 			assert_eq!(
-				distinct.len(),
+				distinct,
 				1,
-				"the author re-rolled among {} draws; {captured} of {} gave it all three seats",
-				distinct.len(),
+				"the author re-rolled among {distinct} draws; {captured} of {} gave it all three seats",
 				draws.len()
 			);
 		});

@@ -388,3 +388,31 @@ fn a_federated_round_trains_publishes_a_version_and_pays_its_data() {
 		}
 	});
 }
+
+/// A round whose jobs could never be submitted is refused when it is created, not when its
+/// first shard joins: the jobs pallet takes a deadline only if a whole first attempt (commit,
+/// opening and disclosure) fits after the submission's block.
+#[test]
+fn a_round_whose_job_period_the_jobs_pallet_refuses_is_refused() {
+	build_and_execute(|| {
+		let model_blob = store_blob(OWNER, b"a training-step graph for w");
+		let base = store_blob(OWNER, &parameters([500, -250]));
+		let validation = store_blob(OWNER, b"validation rows");
+		assert_eq!(register_model("mlp", version_spec(model_blob, Some(base))), 0);
+		let least = COMMIT_PERIOD + 2 * REVEAL_PERIOD + 1;
+		let create = |job_period| {
+			Rounds::create_round(
+				RuntimeOrigin::signed(OWNER),
+				0,
+				1,
+				validation,
+				RoundSettings { job_period, ..settings() },
+				BUDGET,
+				JOIN_UNTIL,
+			)
+		};
+		assert_noop!(create(least - 1), rounds::Error::<Runtime>::BadSettings);
+		assert_noop!(create(101), rounds::Error::<Runtime>::BadSettings);
+		assert_ok!(create(least));
+	});
+}

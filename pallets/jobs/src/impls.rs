@@ -52,6 +52,11 @@ impl<T: Config> RoundJobs<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for Pal
 	) -> Result<BalanceOf<T>, DispatchError> {
 		Self::escrow_for(round_job_kind(job).0, replication, fee_per_worker).map(|(_, held)| held)
 	}
+
+	/// A whole first attempt must fit before the deadline, with a block to start it in.
+	fn job_periods() -> (BlockNumberFor<T>, BlockNumberFor<T>) {
+		(Self::attempt_length(0).saturating_add(One::one()), T::MaxDeadline::get())
+	}
 }
 
 /// A round's job as a job kind, with its dataset blob (the validation set, for aggregation).

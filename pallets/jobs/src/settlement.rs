@@ -117,18 +117,15 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn escalate(job: JobId, info: &mut JobInfoOf<T>, now: BlockNumberFor<T>) -> bool {
 		let next = info.attempt.saturating_add(1);
 		let room = now.saturating_add(Self::attempt_length(next)) <= info.deadline;
-		if info.attempt < T::MaxEscalations::get()
-			&& room && Self::assign_attempt(
-			job,
-			info,
-			T::EscalationWorkers::get(),
-			now,
-			Self::assignment_randomness(),
-		) {
-			Self::deposit_event(Event::JobEscalated { job, attempt: info.attempt });
-			return true;
+		if info.attempt >= T::MaxEscalations::get() || !room {
+			return false;
 		}
-		false
+		let random = Self::assignment_randomness();
+		if !Self::assign_attempt(job, info, T::EscalationWorkers::get(), now, random) {
+			return false;
+		}
+		Self::deposit_event(Event::JobEscalated { job, attempt: info.attempt });
+		true
 	}
 
 	/// Starts the disclosure of the latest attempt, at most `from`, that has an opened

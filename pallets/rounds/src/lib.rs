@@ -433,7 +433,8 @@ pub mod pallet {
 		NoBaseParameters,
 		/// The validation set is not a sealed blob.
 		ValidationUnavailable,
-		/// A setting is out of range: epochs, batch size, clip, minimum shards or job period.
+		/// A setting is out of range: epochs, batch size, clip, minimum shards or job period
+		/// (which must lie within what the jobs pallet accepts, [`RoundJobs::job_periods`]).
 		BadSettings,
 		/// The joining period must end after this block and within `MaxJoinPeriod`.
 		BadJoinPeriod,
@@ -500,13 +501,14 @@ pub mod pallet {
 			);
 			let base_parameters = view.parameters.ok_or(Error::<T>::NoBaseParameters)?;
 			ensure!(T::Blobs::is_sealed(&validation), Error::<T>::ValidationUnavailable);
+			let (least_period, most_period) = T::Jobs::job_periods();
 			ensure!(
 				settings.epochs >= 1
 					&& settings.batch_size >= 1
 					&& settings.clip_milli >= 1
 					&& settings.min_shards >= 1
 					&& settings.min_shards <= T::MaxShards::get()
-					&& !settings.job_period.is_zero(),
+					&& (least_period..=most_period).contains(&settings.job_period),
 				Error::<T>::BadSettings
 			);
 			ensure!(

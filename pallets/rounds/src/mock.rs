@@ -110,7 +110,13 @@ impl RoundJobs<u64, u64, u64> for MockJobs {
 	fn escrow(_: RoundJob, replication: u8, fee_per_worker: u64) -> Result<u64, DispatchError> {
 		Ok(replication as u64 * fee_per_worker + PROTOCOL_FEE + RESULT_DEPOSIT)
 	}
+	fn job_periods() -> (u64, u64) {
+		JOB_PERIODS
+	}
 }
+
+/// The job periods [`MockJobs`] accepts.
+pub const JOB_PERIODS: (u64, u64) = (10, 1_000);
 
 pub struct MockRegistry;
 impl ModelRegistry<u64, u64> for MockRegistry {

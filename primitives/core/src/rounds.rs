@@ -127,6 +127,11 @@ pub trait RoundJobs<AccountId, Balance, BlockNumber> {
 		replication: u8,
 		fee_per_worker: Balance,
 	) -> Result<Balance, DispatchError>;
+
+	/// The shortest and the longest time from a submission to its deadline that
+	/// [`RoundJobs::submit`] accepts, both inclusive: a round whose jobs get less could never
+	/// submit one.
+	fn job_periods() -> (BlockNumber, BlockNumber);
 }
 
 /// Told by the jobs pallet when a job ends.

@@ -38,6 +38,8 @@ fn create_round_checks_everything_and_holds_the_budget() {
 			RoundSettings { batch_size: 0, ..settings(1) },
 			RoundSettings { clip_milli: 0, ..settings(1) },
 			RoundSettings { job_period: 0, ..settings(1) },
+			RoundSettings { job_period: JOB_PERIODS.0 - 1, ..settings(1) },
+			RoundSettings { job_period: JOB_PERIODS.1 + 1, ..settings(1) },
 			settings(0),
 			settings(MAX_SHARDS + 1),
 		] {
