@@ -30,7 +30,10 @@ export function send(tx, signer, { nonce = -1, finalized = false } = {}) {
       unsub?.();
       settle(value);
     };
-    tx.signAndSend(signer, { nonce }, ({ status, events, dispatchError }) => {
+    // Immortal: a mortal transaction names the block it was signed at, and BABE's short forks
+    // (a primary and a secondary block in one slot) can orphan that block, which makes the
+    // transaction invalid. The nonce still keeps it from being replayed.
+    tx.signAndSend(signer, { nonce, era: 0 }, ({ status, events, dispatchError }) => {
       if (dispatchError) {
         if (dispatchError.isModule) {
           const { section, name, docs } = dispatchError.registry.findMetaError(dispatchError.asModule);
