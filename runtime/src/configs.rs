@@ -307,8 +307,9 @@ impl<C> frame_system::offchain::CreateSignedTransaction<C> for Runtime
 where
 	RuntimeCall: From<C>,
 {
-	/// Signs `call` for the off-chain worker with the same extensions polkadot.js uses; the
-	/// transaction is mortal for 64 blocks.
+	/// Signs `call` for the off-chain worker with the same extensions polkadot.js uses. The
+	/// transaction is mortal for 64 blocks from a birth block eight blocks back: a birth block
+	/// on a short fork (BABE has them) would make it invalid on the chain that wins.
 	fn create_signed_transaction<
 		A: frame_system::offchain::AppCrypto<Self::Public, Self::Signature>,
 	>(
@@ -318,13 +319,13 @@ where
 		nonce: Nonce,
 	) -> Option<crate::UncheckedExtrinsic> {
 		use sp_runtime::traits::StaticLookup;
-		let current = System::block_number().saturating_sub(1) as u64;
+		let birth = System::block_number().saturating_sub(8) as u64;
 		let extension: crate::TxExtension = (
 			frame_system::CheckNonZeroSender::<Runtime>::new(),
 			frame_system::CheckSpecVersion::<Runtime>::new(),
 			frame_system::CheckTxVersion::<Runtime>::new(),
 			frame_system::CheckGenesis::<Runtime>::new(),
-			frame_system::CheckEra::<Runtime>::from(sp_runtime::generic::Era::mortal(64, current)),
+			frame_system::CheckEra::<Runtime>::from(sp_runtime::generic::Era::mortal(64, birth)),
 			frame_system::CheckNonce::<Runtime>::from(nonce),
 			frame_system::CheckWeight::<Runtime>::new(),
 			pallet_transaction_payment::ChargeTransactionPayment::<Runtime>::from(0),

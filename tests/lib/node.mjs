@@ -30,15 +30,17 @@ export function runNodeCommand(args) {
 
 /**
  * Starts a node. `args` come after the port and base-path flags this helper sets.
- * `env` adds environment variables for the node. Returns
- * { api, rpcPort, p2pPort, basePath, logFile, stop }.
+ * `env` adds environment variables for the node; `basePath` restarts a killed node on its
+ * database and keystore (a fresh temporary one otherwise). Returns
+ * { api, rpcPort, p2pPort, basePath, logFile, stop, kill }: `stop` ends the node and removes
+ * its files, `kill` ends it with SIGKILL (no clean shutdown) and keeps them.
  */
-export async function startNode(name, args, { timeoutMs = 60_000, env = {} } = {}) {
+export async function startNode(name, args, { timeoutMs = 60_000, env = {}, basePath = null } = {}) {
   const rpcPort = await freePort();
   const p2pPort = await freePort();
-  const basePath = mkdtempSync(join(tmpdir(), `mosaic-${name}-`));
+  basePath ??= mkdtempSync(join(tmpdir(), `mosaic-${name}-`));
   const logFile = join(basePath, 'node.log');
-  const log = createWriteStream(logFile);
+  const log = createWriteStream(logFile, { flags: 'a' });
   const child = spawn(NODE_BIN, [
     '--base-path', basePath,
     '--rpc-port', String(rpcPort),
@@ -63,7 +65,8 @@ export async function startNode(name, args, { timeoutMs = 60_000, env = {} } = {
       ]);
       if (!done) child.kill('SIGKILL');
     }
-    rmSync(basePath, { recursive: true, force: true });
+    // MOSAIC_KEEP_NODE_FILES=1 keeps base paths and logs for a look after a failure.
+    if (!process.env.MOSAIC_KEEP_NODE_FILES) rmSync(basePath, { recursive: true, force: true });
   };
   process.once('exit', () => { if (exited === null) child.kill('SIGKILL'); });
 
@@ -83,7 +86,15 @@ export async function startNode(name, args, { timeoutMs = 60_000, env = {} } = {
   }
   const api = await ApiPromise.create({ provider: new WsProvider(`ws://127.0.0.1:${rpcPort}`), noInitWarn: true });
   const stopAll = async () => { await api.disconnect().catch(() => {}); await stop(); };
-  return { api, rpcPort, p2pPort, basePath, logFile, stop: stopAll };
+  const kill = async () => {
+    if (exited === null) {
+      const gone = new Promise((resolve) => child.once('exit', resolve));
+      child.kill('SIGKILL');
+      await gone;
+    }
+    await api.disconnect().catch(() => {});
+  };
+  return { api, rpcPort, p2pPort, basePath, logFile, stop: stopAll, kill };
 }
 
 /** Whether a JSON-RPC call over HTTP answers on `port`. */

@@ -1,6 +1,8 @@
 // Three validator-workers (Alice, Bob, Charlie) on one network, k = 3. Charlie's node runs
 // with --test-only-dishonest-worker, so its worker reports outputs one quantisation step off.
 // The job settles with the honest result; Charlie is slashed; Alice and Bob are paid.
+// Then Bob's node is killed (SIGKILL) at each point of a job's life and restarted on its base
+// path: Bob finishes every job (the liar leaves no quorum without Bob) and loses nothing.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -13,9 +15,12 @@ import { runNodeCommand, startNode, waitFor } from '../lib/node.mjs';
 import { fixture, storeAndRegister, submitJob, waitForJobEnd, jobEvents, quantize } from '../lib/jobs.mjs';
 
 const PRECISION = 4;
+const FEE = 1_000_000_000n;
 const nodes = {};
 let keys;
 let specDir;
+let bobArgs;
+let model;
 
 /** The local_testnet spec with Alice, Bob and Charlie as the authorities (and its workers). */
 function threeValidatorSpec() {
@@ -45,7 +50,8 @@ before(async () => {
   nodes.alice = await startNode('alice', ['--chain', spec, '--alice', '--validator', ...nodeKey()]);
   const peerId = (await nodes.alice.api.rpc.system.localPeerId()).toString();
   const bootnode = ['--bootnodes', `/ip4/127.0.0.1/tcp/${nodes.alice.p2pPort}/p2p/${peerId}`];
-  nodes.bob = await startNode('bob', ['--chain', spec, '--bob', '--validator', ...nodeKey(), ...bootnode]);
+  bobArgs = ['--chain', spec, '--bob', '--validator', ...nodeKey(), ...bootnode];
+  nodes.bob = await startNode('bob', bobArgs);
   nodes.charlie = await startNode('charlie',
     ['--chain', spec, '--charlie', '--validator', '--test-only-dishonest-worker', ...nodeKey(), ...bootnode]);
 });
@@ -59,9 +65,9 @@ test('the liar is slashed and the two honest workers are paid', async () => {
   const { api } = nodes.alice;
   await waitFor(async () => (await api.rpc.system.health()).peers.toNumber() >= 2, 60_000, 'two peers');
   const cnn = fixture('cnn');
-  const model = await storeAndRegister(api, keys.Dave, 'cnn', cnn, { precision: PRECISION });
+  model = await storeAndRegister(api, keys.Dave, 'cnn', cnn, { precision: PRECISION });
   const stakeBefore = (await api.query.jobs.workers(keys.Charlie.address)).unwrap().stake.toBigInt();
-  const fee = 1_000_000_000n;
+  const fee = FEE;
 
   const submitted = await submitJob(api, keys.Dave, model, cnn.input, 3, fee, 100);
   const ended = await waitForJobEnd(api, submitted.id, 240_000);
@@ -91,4 +97,55 @@ test('the liar is slashed and the two honest workers are paid', async () => {
   assert.equal(slashed.data.amount.toBigInt(), dissentSlash);
   const stakeAfter = (await api.query.jobs.workers(keys.Charlie.address)).unwrap().stake.toBigInt();
   assert.equal(stakeBefore - stakeAfter, dissentSlash);
+});
+
+/** Whether Alice's pool holds Bob's `method` call (`commit`, `open`, `reveal`) for job `id`. */
+async function bobSent(method, id) {
+  const pending = await nodes.alice.api.rpc.author.pendingExtrinsics();
+  return pending.some((xt) => xt.signer.toString() === keys.Bob.address
+    && xt.method.section === 'jobs' && xt.method.method === method
+    && xt.method.args[0].toNumber() === id);
+}
+
+// Each point of a job's life at which Bob's node dies: what must have happened by then, read
+// from Alice's node. A transaction "sent" may already be on chain by the time this looks.
+const KILL_POINTS = {
+  'after its assignment': async (api, id) => {
+    const job = await api.query.jobs.jobs(id);
+    return job.isSome && job.unwrap().assignees.some((a) => a.worker.toString() === keys.Bob.address);
+  },
+  'after its commitment is sent': async (api, id) =>
+    await bobSent('commit', id) || (await api.query.jobs.commitments(id, keys.Bob.address)).isSome,
+  'after its commitment is included': async (api, id) =>
+    (await api.query.jobs.commitments(id, keys.Bob.address)).isSome,
+  'after its opening is sent': async (api, id) =>
+    await bobSent('open', id) || (await api.query.jobs.openings(id, keys.Bob.address)).isSome,
+  'after its reveal is sent': async (api, id) =>
+    await bobSent('reveal', id) || (await api.query.jobs.reveals(id, keys.Bob.address)).isSome,
+};
+
+test('a worker node killed at any point of a job and restarted finishes it, slashed for nothing', async () => {
+  const { api } = nodes.alice;
+  const cnn = fixture('cnn');
+  const before = (await api.query.jobs.workers(keys.Bob.address)).unwrap();
+  for (const [point, reached] of Object.entries(KILL_POINTS)) {
+    await waitFor(async () => (await api.rpc.system.health()).peers.toNumber() >= 2, 60_000, 'two peers');
+    const submitted = await submitJob(api, keys.Dave, model, cnn.input, 3, FEE, 100);
+    await waitFor(() => reached(api, submitted.id), 120_000, `job ${submitted.id}: Bob ${point}`);
+    const { basePath } = nodes.bob;
+    await nodes.bob.kill();
+    nodes.bob = await startNode('bob', bobArgs, { basePath });
+    const ended = await waitForJobEnd(api, submitted.id, 240_000);
+    console.log(`MEASURE Bob killed ${point}: job ${submitted.id} ${ended.job.status.type} `
+      + `${ended.block - submitted.block} blocks after its submission`);
+    assert.ok(ended.job.status.isSettled, `killed ${point}: status ${ended.job.status.type}`);
+    assert.equal(ended.job.result.unwrap().agreeing.toNumber(), 2, `killed ${point}`);
+    const events = await jobEvents(api, await api.rpc.chain.getBlockHash(ended.block));
+    const paid = events.filter((e) => api.events.jobs.WorkerPaid.is(e)).map((e) => e.data.worker.toString());
+    assert.ok(paid.includes(keys.Bob.address), `killed ${point}: Bob not paid`);
+  }
+  const after = (await api.query.jobs.workers(keys.Bob.address)).unwrap();
+  assert.equal(after.stake.toBigInt(), before.stake.toBigInt(), 'Bob was slashed');
+  assert.equal(after.missed.toNumber(), 0);
+  assert.ok(after.status.isActive, `Bob is ${after.status.type}`);
 });

@@ -16,7 +16,7 @@
 //! [`IPFS_GATEWAY_KEY`] (for example with the `offchain_localStorageSet` RPC).
 
 use alloc::vec::Vec;
-use mosaic_primitives::blob::offchain_key;
+use mosaic_primitives::blob::{offchain_key, FETCH_TIMEOUT_MS};
 use sp_runtime::offchain::{http, Duration, StorageKind};
 
 use crate::{BlobHash, BlobStatus, Blobs, Config, FetchError};
@@ -26,8 +26,6 @@ pub const DEFAULT_IPFS_GATEWAY: &[u8] = b"https://ipfs.io/ipfs/";
 /// Persistent off-chain storage key of a node's own IPFS gateway (raw bytes, e.g.
 /// `http://127.0.0.1:8080/ipfs/`).
 pub const IPFS_GATEWAY_KEY: &[u8] = b"mosaic/blobs/ipfs-gateway";
-/// Time allowed for one download, from request to last byte.
-pub const FETCH_TIMEOUT_MS: u64 = 20_000;
 /// The status code [`FetchError::Http`] reports when there was no usable answer (the URI is
 /// not text, the request failed or timed out).
 const NO_ANSWER: u16 = 0;

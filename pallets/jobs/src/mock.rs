@@ -66,8 +66,9 @@ where
 		call: RuntimeCall,
 		_public: UintAuthorityId,
 		account: u64,
-		_nonce: u32,
+		nonce: u32,
 	) -> Option<Extrinsic> {
+		SignedNonces::mutate(|nonces| nonces.push(nonce));
 		Some(Extrinsic::new_signed(call, account, (), ()))
 	}
 }
@@ -98,6 +99,8 @@ parameter_types! {
 	pub static SealedBlobs: BTreeMap<[u8; 32], u32> = BTreeMap::new();
 	/// Whether every download of a remote blob fails (the server is down).
 	pub static DownloadsFail: bool = false;
+	/// The nonce of every transaction the off-chain worker signed, in order.
+	pub static SignedNonces: Vec<u32> = Vec::new();
 	/// Remote blobs (registered by URI; cannot be referenced).
 	pub static RemoteBlobs: Vec<[u8; 32]> = Vec::new();
 	/// Blobs stored through `BlobStore`, with their owners and bytes.

@@ -27,7 +27,7 @@ use mosaic_primitives::onnx::{
 use sp_runtime::{
 	offchain::{
 		storage::StorageValueRef,
-		storage_lock::{BlockAndTime, StorageLock},
+		storage_lock::{StorageLock, Time},
 		Duration,
 	},
 	traits::{IdentifyAccount, One},
@@ -43,11 +43,14 @@ const POLL_EVERY_MS: u64 = 50;
 const NONCE_MEMORY: u32 = 10;
 /// A commitment or reveal not on chain this many blocks after it was sent is sent again.
 pub const RESEND_AFTER: u32 = 2;
-/// A worker's lock (one off-chain worker run at a time per worker) expires after this many
-/// blocks or [`LOCK_EXPIRES_MS`], whichever comes first, so a crashed run never blocks it.
-const LOCK_EXPIRES_BLOCKS: u32 = 5;
-/// See [`LOCK_EXPIRES_BLOCKS`].
-const LOCK_EXPIRES_MS: u64 = 60_000;
+/// A worker's lock (one off-chain worker run at a time per worker) expires this long after it
+/// was last renewed. A run renews it before each job's step and each download, the longest
+/// waits (a download's [`FETCH_TIMEOUT_MS`], or [`WAIT_FOR_RUN_MS`] and a submission), so it
+/// never expires under a live run; a node killed mid-run finds it free this soon after, well
+/// within a commit phase.
+///
+/// [`FETCH_TIMEOUT_MS`]: mosaic_primitives::blob::FETCH_TIMEOUT_MS
+const LOCK_EXPIRES_MS: u64 = 25_000;
 
 /// What this node did for one worker on one job attempt.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
@@ -96,21 +99,31 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 		let account = public.clone().into_account();
 		let Some(worker) = WorkerKeys::<T>::get(&account) else { continue };
 
-		let lock_key = [b"mosaic/jobs/lock/".as_slice(), &account.encode()].concat();
-		let mut lock =
-			StorageLock::<BlockAndTime<frame_system::Pallet<T>>>::with_block_and_time_deadline(
-				&lock_key,
-				LOCK_EXPIRES_BLOCKS,
-				Duration::from_millis(LOCK_EXPIRES_MS),
-			);
-		let Ok(_guard) = lock.try_lock() else { continue };
+		let lock_key = worker_lock_key(&account);
+		let mut lock = worker_lock(&lock_key);
+		let Ok(mut guard) = lock.try_lock() else { continue };
 		forget_finished::<T>(&worker);
 		for job in Assignments::<T>::iter_key_prefix(&worker) {
-			if let Err(why) = step::<T>(job, &worker, &public, &account, now) {
+			let mut renew = || {
+				let _ = guard.extend_lock();
+			};
+			renew();
+			if let Err(why) = step::<T>(job, &worker, &public, &account, now, &mut renew) {
 				log::debug!(target: LOG_TARGET, "job {job}: {why}");
 			}
 		}
 	}
+}
+
+/// Where the lock of the worker signing with `key_account` lives.
+pub(crate) fn worker_lock_key(key_account: &impl Encode) -> Vec<u8> {
+	[b"mosaic/jobs/lock/".as_slice(), &key_account.encode()].concat()
+}
+
+/// The lock that keeps overlapping off-chain worker runs of one worker apart. It is timed, not
+/// counted in blocks: a restarted node may wait for blocks while its commit phase runs out.
+pub(crate) fn worker_lock(key: &[u8]) -> StorageLock<'_, Time> {
+	StorageLock::with_deadline(key, Duration::from_millis(LOCK_EXPIRES_MS))
 }
 
 /// Deletes the records of jobs the worker no longer holds.
@@ -149,6 +162,7 @@ fn step<T: Config>(
 	public: &T::Public,
 	key_account: &T::AccountId,
 	now: BlockNumberFor<T>,
+	renew_lock: &mut dyn FnMut(),
 ) -> Result<(), &'static str> {
 	let info = Jobs::<T>::get(job).ok_or("job gone")?;
 	let Some(assignee) = info.assignees.iter().find(|a| a.worker == *worker) else {
@@ -161,7 +175,7 @@ fn step<T: Config>(
 	let due = |sent_at: BlockNumberFor<T>| now >= sent_at.saturating_add(RESEND_AFTER.into());
 	match (info.status, local) {
 		(JobStatus::Committing { until }, None) if attempt == info.attempt => {
-			match fetch_remote_blobs::<T>(job, &info) {
+			match fetch_remote_blobs::<T>(job, &info, renew_lock) {
 				Ok(Ok(())) => {},
 				// Every honest worker finds the same bytes wrong: a deterministic outcome.
 				Ok(Err(rejected)) => {
@@ -213,7 +227,7 @@ fn step<T: Config>(
 		{
 			log::info!(target: LOG_TARGET, "job {job}: commitment not on chain; sending it again");
 			let commitment = commitment_of::<T>(&info, worker, &salt, &outcome)?;
-			send::<T>(public, key_account, now, Call::commit { job, commitment })?;
+			send::<T>(public, key_account, now, Call::commit { job, commitment }, Attempt::Again)?;
 			store.set(&LocalRunOf::<T>::Committed { salt, outcome, sent_at: now });
 			Ok(())
 		},
@@ -223,13 +237,13 @@ fn step<T: Config>(
 			{
 				return Ok(());
 			}
-			reveal::<T>(job, public, key_account, now, &store, salt, outcome)
+			reveal::<T>(job, public, key_account, now, &store, salt, outcome, Attempt::First)
 		},
 		(JobStatus::Opening { .. }, Some(LocalRun::Committed { salt, outcome, .. })) => {
 			if !Commitments::<T>::contains_key(job, worker) {
 				return Ok(());
 			}
-			open::<T>(job, public, key_account, now, &store, salt, outcome)
+			open::<T>(job, public, key_account, now, &store, salt, outcome, Attempt::First)
 		},
 		(JobStatus::Opening { .. }, Some(LocalRun::Opened { salt, outcome, sent_at }))
 			if due(sent_at)
@@ -237,7 +251,7 @@ fn step<T: Config>(
 				&& !Reveals::<T>::contains_key(job, worker) =>
 		{
 			log::info!(target: LOG_TARGET, "job {job}: opening not on chain; sending it again");
-			open::<T>(job, public, key_account, now, &store, salt, outcome)
+			open::<T>(job, public, key_account, now, &store, salt, outcome, Attempt::Again)
 		},
 		(
 			JobStatus::Disclosing { attempt: disclosing, .. },
@@ -247,7 +261,7 @@ fn step<T: Config>(
 			{
 				return Ok(());
 			}
-			reveal::<T>(job, public, key_account, now, &store, salt, outcome)
+			reveal::<T>(job, public, key_account, now, &store, salt, outcome, Attempt::First)
 		},
 		(status, Some(LocalRun::Revealed { salt, outcome, sent_at }))
 			if due(sent_at)
@@ -259,7 +273,7 @@ fn step<T: Config>(
 				} =>
 		{
 			log::info!(target: LOG_TARGET, "job {job}: reveal not on chain; sending it again");
-			reveal::<T>(job, public, key_account, now, &store, salt, outcome)
+			reveal::<T>(job, public, key_account, now, &store, salt, outcome, Attempt::Again)
 		},
 		_ => Ok(()),
 	}
@@ -272,10 +286,12 @@ fn step<T: Config>(
 fn fetch_remote_blobs<T: Config>(
 	job: JobId,
 	info: &JobInfoOf<T>,
+	renew_lock: &mut dyn FnMut(),
 ) -> Result<Result<(), OutcomeOf<T>>, &'static str> {
 	use mosaic_primitives::blob::FetchError;
 	let [parameters, manifest] = info.kind.blobs();
 	for hash in [info.input.blob(), parameters, manifest].into_iter().flatten() {
+		renew_lock();
 		match T::Blobs::ensure_local(&hash) {
 			Ok(()) | Err(FetchError::Unknown | FetchError::NotRemote) => {},
 			Err(FetchError::Http(code)) => {
@@ -390,10 +406,11 @@ fn commit<T: Config>(
 	let commitment = commitment_of::<T>(&info, worker, &salt, &outcome)?;
 	// Kept before sending: a crash after sending must not lose the salt.
 	store.set(&LocalRunOf::<T>::Committed { salt, outcome, sent_at: now });
-	send::<T>(public, key_account, now, Call::commit { job, commitment })
+	send::<T>(public, key_account, now, Call::commit { job, commitment }, Attempt::First)
 }
 
 /// Reveals the kept outcome.
+#[allow(clippy::too_many_arguments)]
 fn reveal<T: Config>(
 	job: JobId,
 	public: &T::Public,
@@ -402,8 +419,10 @@ fn reveal<T: Config>(
 	store: &StorageValueRef,
 	salt: Salt,
 	outcome: OutcomeOf<T>,
+	attempt: Attempt,
 ) -> Result<(), &'static str> {
-	send::<T>(public, key_account, now, Call::reveal { job, salt, outcome: outcome.clone() })?;
+	let call = Call::reveal { job, salt, outcome: outcome.clone() };
+	send::<T>(public, key_account, now, call, attempt)?;
 	store.set(&LocalRunOf::<T>::Revealed { salt, outcome, sent_at: now });
 	Ok(())
 }
@@ -418,6 +437,7 @@ fn open<T: Config>(
 	store: &StorageValueRef,
 	salt: Salt,
 	outcome: OutcomeOf<T>,
+	attempt: Attempt,
 ) -> Result<(), &'static str> {
 	let info = Jobs::<T>::get(job).ok_or("job gone")?;
 	let opening = match outcome {
@@ -429,7 +449,7 @@ fn open<T: Config>(
 			Opening::Digest(digest)
 		},
 	};
-	send::<T>(public, key_account, now, Call::open { job, salt, opening })?;
+	send::<T>(public, key_account, now, Call::open { job, salt, opening }, attempt)?;
 	store.set(&LocalRunOf::<T>::Opened { salt, outcome, sent_at: now });
 	Ok(())
 }
@@ -446,20 +466,34 @@ fn commitment_of<T: Config>(
 	Ok(commitment(&digest, salt, worker))
 }
 
-/// Signs `call` with the worker key and submits it, with a nonce that follows this node's
-/// own earlier submissions still in the pool.
+/// Whether a transaction is sent for the first time or again because it did not land.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Attempt {
+	First,
+	Again,
+}
+
+/// Signs `call` with the worker key and submits it. A first attempt takes the nonce after this
+/// node's own earlier submissions still in the pool. A transaction sent again takes the
+/// chain's nonce: something this node sent did not land, and if the pool dropped it (a fork
+/// invalidated it, eviction, a restart) every later nonce waits behind the gap it left. Should
+/// the chain's nonce still be taken by a valid transaction in the pool, the pool refuses this
+/// one and the kept nonce stays.
 fn send<T: Config>(
 	public: &T::Public,
 	account: &T::AccountId,
 	now: BlockNumberFor<T>,
 	call: Call<T>,
+	attempt: Attempt,
 ) -> Result<(), &'static str> {
 	let chain_nonce = frame_system::Pallet::<T>::account_nonce(account);
 	let nonce_key = [b"mosaic/jobs/nonce/".as_slice(), &account.encode()].concat();
 	let store = StorageValueRef::persistent(&nonce_key);
 	let nonce = match store.get::<(T::Nonce, BlockNumberFor<T>)>() {
 		Ok(Some((next, at)))
-			if next > chain_nonce && now.saturating_sub(at) <= NONCE_MEMORY.into() =>
+			if attempt == Attempt::First
+				&& next > chain_nonce
+				&& now.saturating_sub(at) <= NONCE_MEMORY.into() =>
 		{
 			next
 		},

@@ -98,6 +98,10 @@ pub trait BlobReferences {
 	fn remove_ref(hash: &BlobHash) -> DispatchResult;
 }
 
+/// Time a node allows one download of a remote blob, from request to last byte, in
+/// milliseconds. The jobs' off-chain worker sizes its lock by it.
+pub const FETCH_TIMEOUT_MS: u64 = 20_000;
+
 /// Why a node could not make a blob's bytes local.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FetchError {

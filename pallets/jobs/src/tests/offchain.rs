@@ -109,8 +109,13 @@ fn the_off_chain_worker_runs_commits_and_reveals_once() {
 /// Runs `test` with an off-chain worker environment: the executor, and a function that
 /// takes the transactions submitted so far.
 fn with_ocw(test: impl FnOnce(&Instant, &dyn Fn() -> Vec<Vec<u8>>)) {
+	with_ocw_and_clock(|backend, take, _clock| test(backend, take))
+}
+
+/// As [`with_ocw`], with a third argument that moves the off-chain clock on by milliseconds.
+fn with_ocw_and_clock(test: impl FnOnce(&Instant, &dyn Fn() -> Vec<Vec<u8>>, &dyn Fn(u64))) {
 	let mut ext = new_test_ext();
-	let (offchain, _state) = testing::TestOffchainExt::new();
+	let (offchain, state) = testing::TestOffchainExt::new();
 	let (pool, pool_state) = testing::TestTransactionPoolExt::new();
 	let backend = Arc::new(Instant::default());
 	ext.register_extension(OffchainWorkerExt::new(offchain.clone()));
@@ -118,7 +123,11 @@ fn with_ocw(test: impl FnOnce(&Instant, &dyn Fn() -> Vec<Vec<u8>>)) {
 	ext.register_extension(TransactionPoolExt::new(pool));
 	ext.register_extension(OnnxExt(backend.clone()));
 	let take = move || std::mem::take(&mut pool_state.write().transactions);
-	execute_and_check(&mut ext, || test(&backend, &take));
+	let clock = move |ms: u64| {
+		let mut state = state.write();
+		state.timestamp = state.timestamp.add(sp_core::offchain::Duration::from_millis(ms));
+	};
+	execute_and_check(&mut ext, || test(&backend, &take, &clock));
 }
 
 #[test]
@@ -173,6 +182,65 @@ fn a_commitment_that_never_lands_is_sent_again_once_with_the_kept_salt() {
 		let reveal = take();
 		assert_ok!(call(&reveal[0]).dispatch(RuntimeOrigin::signed(key_of(10))));
 		assert_eq!(status(job), JobStatus::Settled);
+	});
+}
+
+/// A transaction the pool dropped leaves a gap in the worker's nonces: the ones sent after it
+/// wait behind it. Sending it again takes the chain's nonce and fills the gap (on the
+/// four-validator network a fork invalidated a commitment, and every later one waited).
+#[test]
+fn a_transaction_sent_again_takes_the_chains_nonce_and_fills_the_gap() {
+	with_ocw(|_backend, take| {
+		UintAuthorityId::set_all_keys(vec![key_of(10)]);
+		register(10);
+		submit(1);
+		run_to(2);
+		MosaicJobs::offchain_worker(2);
+		assert_eq!(take().len(), 1);
+		// The pool drops the first commitment; a second job's commitment follows it.
+		submit(1);
+		run_to(3);
+		MosaicJobs::offchain_worker(3);
+		assert_eq!(take().len(), 1);
+		assert_eq!(SignedNonces::get(), vec![0, 1], "the second follows the first in the pool");
+		// The first did not land: sent again, it takes the chain's nonce, the gap's.
+		run_to(2 + crate::offchain::RESEND_AFTER as u64);
+		MosaicJobs::offchain_worker(System::block_number());
+		assert_eq!(take().len(), 1);
+		assert_eq!(SignedNonces::get(), vec![0, 1, 0]);
+		// The second job's commitment, not on chain either, goes again from the chain's nonce.
+		run_to(3 + crate::offchain::RESEND_AFTER as u64);
+		MosaicJobs::offchain_worker(System::block_number());
+		assert_eq!(take().len(), 1);
+		assert_eq!(SignedNonces::get(), vec![0, 1, 0, 0]);
+	});
+}
+
+/// A node killed in the middle of an off-chain worker run leaves its worker's lock taken. After
+/// a restart the lock must free itself in time for the worker to commit within the commit
+/// phase: a node-level test found the old lock (five blocks and a minute) outlived it.
+#[test]
+fn a_lock_left_by_a_killed_run_frees_itself_within_the_commit_phase() {
+	with_ocw_and_clock(|_backend, take, clock| {
+		UintAuthorityId::set_all_keys(vec![key_of(10)]);
+		register(10);
+		let job = submit(1);
+		run_to(2);
+		// The run of block 2 took the lock and the node died before releasing it.
+		let key = crate::offchain::worker_lock_key(&key_of(10));
+		std::mem::forget(crate::offchain::worker_lock(&key).try_lock().unwrap());
+		// Ten seconds on, the lock still keeps another run out, as it must while a run lives.
+		clock(10_000);
+		run_to(3);
+		MosaicJobs::offchain_worker(3);
+		assert!(take().is_empty());
+		// Thirty seconds after it was taken (restarting and catching up), still in the commit
+		// phase.
+		clock(20_000);
+		run_to(4);
+		MosaicJobs::offchain_worker(4);
+		assert_eq!(take().len(), 1, "the worker commits");
+		assert!(matches!(status(job), JobStatus::Committing { until } if until > 4));
 	});
 }
 
