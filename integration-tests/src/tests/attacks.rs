@@ -1044,3 +1044,48 @@ fn attack_escalated_copiers_reveal_only_the_copied_digest() {
 		}
 	});
 }
+
+// ---------------------------------------------------------------- aggregation manifests
+
+/// **Attacker**: any account with a model and the funds for one job.
+///
+/// **Attack**: it stores a manifest that names one blob over and over and submits an
+/// aggregation job on it with a plain signed `submit_job`. Every worker drawn loads and
+/// decodes each entry's parameter blob. Here the manifest has 24 entries, more than any round
+/// has shards, because the mock's blobs are at most 1 KiB inline; under the runtime's 16 MiB
+/// blobs the same manifest names a 16 MiB blob some 400,000 times.
+///
+/// **Gain today**: the job is accepted and drawn; the workers' nodes spend memory and time
+/// without bound on a manifest no round wrote. Aggregations exist only for rounds, whose
+/// manifests hold at most `MaxShards` entries of joined updates.
+#[test]
+fn attack_signed_aggregation_with_a_manifest_no_round_wrote() {
+	use codec::Encode;
+	use mosaic_primitives::rounds::{AggregationManifest, ManifestEntry};
+	build_and_execute(|| {
+		let model_blob = store_blob(OWNER, b"an aggregation-step graph for w");
+		let base = store_blob(OWNER, &parameters([500, -250]));
+		assert_eq!(register_model("mlp", version_spec(model_blob, Some(base))), 0);
+		let update = store_blob(ALICE, &[7u8; 256]);
+		let entry = ManifestEntry { parameters: update, weight: 1, checked: false };
+		let manifest = AggregationManifest { updates: vec![entry; 24], clip_milli: 1_000, trim: 0 };
+		let manifest = store_blob(ALICE, &manifest.encode());
+		let validation = store_blob(ALICE, b"alice's validation rows");
+		[10, 11, 12].iter().for_each(|w| register_worker(*w));
+		let submitted = Jobs::submit_job(
+			RuntimeOrigin::signed(ALICE),
+			0,
+			1,
+			JobKind::Aggregation(jobs::AggregationSpec { parameters: base, manifest }),
+			jobs::JobInput::Blob { hash: validation, format: InputFormat::Scale },
+			3,
+			FEE,
+			30,
+		);
+		assert_eq!(
+			submitted,
+			Err(jobs::Error::<Runtime>::AggregationOnlyFromRounds.into()),
+			"a signed aggregation job was accepted"
+		);
+	});
+}

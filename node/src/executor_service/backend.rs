@@ -13,7 +13,7 @@ use mosaic_executor::{
 use mosaic_primitives::{
 	digest::canonical_digest,
 	onnx::{InputFormat, InputSource, RunRequest, RunTask},
-	rounds::AggregationManifest,
+	rounds::{AggregationManifest, MAX_MANIFEST_UPDATES, MAX_MANIFEST_UPDATE_BYTES},
 };
 
 use super::{hex, BlobSource};
@@ -58,7 +58,9 @@ impl SandboxBackend {
 	}
 
 	/// Runs an aggregation job: the manifest and the base must be here and decode; an update
-	/// whose blob is missing or malformed goes in empty, to be rejected by the check.
+	/// whose blob is missing or malformed goes in empty, to be rejected by the check. A
+	/// manifest of more than [`MAX_MANIFEST_UPDATES`] updates, or whose update blobs add up to
+	/// more than [`MAX_MANIFEST_UPDATE_BYTES`], is refused before any update is decoded.
 	fn aggregate(
 		&self,
 		step: &[u8],
@@ -70,20 +72,31 @@ impl SandboxBackend {
 		let manifest =
 			AggregationManifest::decode(&mut &self.input_blob(manifest, "manifest")?[..])
 				.map_err(|e| ExecutorError::MalformedInput(format!("manifest: {e}")))?;
+		if manifest.updates.len() > MAX_MANIFEST_UPDATES as usize {
+			return Err(ExecutorError::MalformedInput(format!(
+				"manifest: {} updates, at most {MAX_MANIFEST_UPDATES}",
+				manifest.updates.len()
+			)));
+		}
 		let base = formats::decode(Format::Scale, &self.input_blob(base, "base parameter")?, "")?;
-		let updates: Vec<RoundUpdate> = manifest
-			.updates
-			.iter()
-			.map(|entry| RoundUpdate {
-				parameters: self
-					.blobs
-					.blob(&entry.parameters)
+		let mut updates = Vec::with_capacity(manifest.updates.len());
+		let mut loaded = 0u64;
+		for entry in &manifest.updates {
+			let bytes = self.blobs.blob(&entry.parameters);
+			loaded += bytes.as_ref().map_or(0, |bytes| bytes.len() as u64);
+			if loaded > MAX_MANIFEST_UPDATE_BYTES {
+				return Err(ExecutorError::MalformedInput(format!(
+					"manifest: more than {MAX_MANIFEST_UPDATE_BYTES} bytes of updates"
+				)));
+			}
+			updates.push(RoundUpdate {
+				parameters: bytes
 					.and_then(|bytes| formats::decode(Format::Scale, &bytes, "").ok())
 					.unwrap_or_default(),
 				weight: entry.weight,
 				checked: entry.checked,
-			})
-			.collect();
+			});
+		}
 		let clip = manifest.clip_milli as f64 / 1000.0;
 		self.sandbox.aggregate_round(
 			step,

@@ -227,6 +227,55 @@ fn an_input_or_parameter_blob_this_node_lacks_fails_the_run_as_the_inputs_fault(
 	);
 }
 
+/// An aggregation whose manifest names `entries` updates, all the blob `update`; the run's
+/// error (the sandbox is never started: a bounded manifest fails later, in the sandbox).
+fn aggregate_with_manifest(entries: usize, update: Vec<u8>) -> ExecutorError {
+	use codec::Encode;
+	use mosaic_primitives::rounds::{AggregationManifest, ManifestEntry};
+	let model = b"aggregation step".to_vec();
+	let no_tensors = Vec::<u8>::from([0]);
+	let entry = ManifestEntry {
+		parameters: mosaic_executor::content_hash(&update),
+		weight: 1,
+		checked: true,
+	};
+	let manifest =
+		AggregationManifest { updates: vec![entry; entries], clip_milli: 1_000, trim: 0 }.encode();
+	let mut run = request(1);
+	run.model = mosaic_executor::content_hash(&model);
+	run.input = InputSource::Inline(no_tensors.clone());
+	run.task = RunTask::Aggregate {
+		parameters: mosaic_executor::content_hash(&no_tensors),
+		manifest: mosaic_executor::content_hash(&manifest),
+	};
+	let blobs = Arc::new(MemoryBlobs::new([model, no_tensors, manifest, update]));
+	SandboxBackend::new(unstartable_sandbox(), blobs).run(&run).unwrap_err()
+}
+
+/// A manifest naming one blob ten thousand times, or more update bytes than the bound, is
+/// refused before the updates are decoded; one within both bounds reaches the sandbox.
+#[test]
+fn a_manifest_beyond_its_bounds_is_refused_before_any_update_is_decoded() {
+	use mosaic_primitives::rounds::{MAX_MANIFEST_UPDATES, MAX_MANIFEST_UPDATE_BYTES};
+	assert_eq!(
+		aggregate_with_manifest(10_000, b"an update".to_vec()),
+		ExecutorError::MalformedInput(format!(
+			"manifest: 10000 updates, at most {MAX_MANIFEST_UPDATES}"
+		))
+	);
+	let large = vec![7u8; (MAX_MANIFEST_UPDATE_BYTES / MAX_MANIFEST_UPDATES as u64 + 1) as usize];
+	assert_eq!(
+		aggregate_with_manifest(MAX_MANIFEST_UPDATES as usize, large),
+		ExecutorError::MalformedInput(format!(
+			"manifest: more than {MAX_MANIFEST_UPDATE_BYTES} bytes of updates"
+		))
+	);
+	assert!(matches!(
+		aggregate_with_manifest(MAX_MANIFEST_UPDATES as usize, b"an update".to_vec()),
+		ExecutorError::SandboxFailure(_)
+	));
+}
+
 #[test]
 fn offchain_blobs_are_returned_only_when_their_bytes_match_the_hash() {
 	let (stored, other) = (b"a stored blob".to_vec(), b"different bytes".to_vec());

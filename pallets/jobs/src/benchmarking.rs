@@ -94,7 +94,6 @@ fn fill_queue<T: Config>(keep: u32) {
 	Queue::<T>::put(queue);
 }
 
-/// A training job's kind and dataset input, with fresh sealed blobs of `who`'s.
 /// The costliest kind of job: an aggregation, which references three blobs (its validation
 /// set, base parameters and manifest) and stores the agreed parameters at settlement (a
 /// training job references two).
@@ -119,8 +118,9 @@ fn submitted<T: Config>(k: u8) -> JobId {
 	let now = frame_system::Pallet::<T>::block_number();
 	MinReplication::<T>::put(1);
 	enough_workers::<T>(k);
-	Pallet::<T>::submit_job(
-		RawOrigin::Signed(who).into(),
+	// As the rounds pallet submits it: a signed submission cannot be an aggregation.
+	Pallet::<T>::do_submit(
+		&who,
 		model,
 		version,
 		kind,
@@ -131,6 +131,17 @@ fn submitted<T: Config>(k: u8) -> JobId {
 	)
 	.expect("a valid job submits");
 	job
+}
+
+/// A training job's kind and dataset input, with fresh sealed blobs of `who`'s: the costliest
+/// kind a signed submission may have (it references two blobs).
+fn training<T: Config>(who: &T::AccountId) -> (JobKind, JobInputOf<T>) {
+	let dataset = T::BenchmarkHelper::sealed_blob(who, 1_000_001);
+	let parameters = T::BenchmarkHelper::sealed_blob(who, 1_000_002);
+	(
+		JobKind::Training(TrainingSpec { parameters, epochs: 1, batch_size: 1 }),
+		JobInput::Blob { hash: dataset, format: InputFormat::Scale },
+	)
 }
 
 /// A job whose `n` workers (all assigned in attempt 0) are set up directly in storage, in the
@@ -297,13 +308,13 @@ mod benchmarks {
 		assert_eq!(Queue::<T>::decode_len(), Some(T::MaxQueued::get() as usize));
 	}
 
-	// Training and aggregation jobs; measured with an aggregation, the costlier.
+	// A training job (signed submissions cannot be aggregations).
 	#[benchmark]
 	fn submit_training_job() {
 		let owner: T::AccountId = account("owner", 0, 0);
 		let (model, version) = T::BenchmarkHelper::runnable_version(&owner);
 		let who = requester::<T>();
-		let (kind, input) = costliest::<T>(&who);
+		let (kind, input) = training::<T>(&who);
 		fill_queue::<T>(1);
 		let deadline =
 			frame_system::Pallet::<T>::block_number().saturating_add(T::MaxDeadline::get());

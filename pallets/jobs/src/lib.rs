@@ -60,8 +60,10 @@
 //!
 //! 1. [`Pallet::submit_job`]: model version (runnable: not deprecated, not invalid), input (a
 //!    sealed or remote blob, or small inline tensors checked against the version's input
-//!    schema), kind, replication `k`, fee per worker and deadline. `k * fee + ProtocolFee` is
-//!    held from the requester under [`HoldReason::JobEscrow`]. The job joins the assignment [`Queue`].
+//!    schema), kind (inference or training; aggregations come only from the rounds pallet,
+//!    through [`RoundJobs`]), replication `k`, fee per worker and deadline.
+//!    `k * fee + ProtocolFee` is held from the requester under [`HoldReason::JobEscrow`]. The
+//!    job joins the assignment [`Queue`].
 //! 2. Assignment, in a later block's `on_initialize`: `k` distinct eligible workers (active,
 //!    with free capacity, never the requester), drawn with probability proportional to stake
 //!    from a seed of [`Config::Randomness`] (in the runtime, the VRF output of the assigning
@@ -1055,6 +1057,10 @@ pub mod pallet {
 		NoFaultedJob,
 		/// A re-check of the version is already open.
 		RecheckPending,
+		/// Aggregation jobs are submitted by the rounds pallet for its rounds only: a signed
+		/// one could name a manifest no round wrote, with entries without bound for every
+		/// worker drawn to load.
+		AggregationOnlyFromRounds,
 	}
 
 	#[pallet::hooks]
@@ -1247,7 +1253,9 @@ pub mod pallet {
 		/// Blob inputs may be sealed or remote. A training job ([`JobKind::Training`]) takes its
 		/// dataset as a blob input and names a blob of initial parameters; it also holds the
 		/// blob deposit of a parameter blob that size, released at settlement to pay for
-		/// storing the trained parameters.
+		/// storing the trained parameters. Aggregation jobs are refused
+		/// (`AggregationOnlyFromRounds`): only the rounds pallet submits them, through
+		/// [`RoundJobs`], with manifests its rounds wrote.
 		/// Emits `JobSubmitted`.
 		#[pallet::call_index(10)]
 		#[pallet::weight(match (kind, input) {
@@ -1267,6 +1275,10 @@ pub mod pallet {
 			deadline: BlockNumberFor<T>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
+			ensure!(
+				!matches!(kind, JobKind::Aggregation(_)),
+				Error::<T>::AggregationOnlyFromRounds
+			);
 			ensure!(T::Models::is_runnable(model, version), Error::<T>::VersionNotRunnable);
 			Self::do_submit(
 				&who,

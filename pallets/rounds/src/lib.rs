@@ -181,7 +181,9 @@ pub mod pallet {
 		type Contributions: RecordContribution<Self::AccountId>;
 
 		/// Most shards in a round: bounds a round's verdicts and the shards aggregation and
-		/// finalization go through (their weights are charged for this many).
+		/// finalization go through (their weights are charged for this many). At most
+		/// [`MAX_MANIFEST_UPDATES`](mosaic_primitives::rounds::MAX_MANIFEST_UPDATES), what a
+		/// worker's node accepts in a manifest.
 		#[pallet::constant]
 		type MaxShards: Get<u32>;
 
@@ -464,6 +466,13 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn integrity_test() {
+			assert!(
+				T::MaxShards::get() <= mosaic_primitives::rounds::MAX_MANIFEST_UPDATES,
+				"workers refuse a manifest of more than MAX_MANIFEST_UPDATES updates"
+			);
+		}
+
 		#[cfg(feature = "try-runtime")]
 		fn try_state(_n: BlockNumberFor<T>) -> Result<(), sp_runtime::TryRuntimeError> {
 			Self::do_try_state()

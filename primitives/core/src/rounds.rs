@@ -25,6 +25,14 @@ pub const VALIDATION_LOSS: &str = "validation_loss";
 /// Output of an aggregation job: each update's L2 distance from the base (`f32`).
 pub const UPDATE_NORMS: &str = "update_norms";
 
+/// Most updates an aggregation manifest may list. A round's `MaxShards` must not exceed it
+/// (the rounds pallet's integrity test checks); a worker's node refuses a longer manifest
+/// before loading any update.
+pub const MAX_MANIFEST_UPDATES: u32 = 64;
+/// Most bytes of update blobs a worker's node loads for one aggregation, every entry
+/// counted (a blob named twice counts twice).
+pub const MAX_MANIFEST_UPDATE_BYTES: u64 = 256 << 20;
+
 /// One parameter update an aggregation job weighs.
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub struct ManifestEntry {

@@ -228,7 +228,10 @@ impl Sandbox {
 
 	fn spawn(&self) -> Result<Running> {
 		let limits = &self.config.limits;
+		// An empty environment: tract reads `TRACT_*` variables to choose kernels, and other
+		// kernels give other bits, so the node's environment must not reach its results.
 		let mut child = Command::new(&self.config.program)
+			.env_clear()
 			.args(&self.config.args)
 			.arg(format!("--memory-limit={}", self.config.memory_limit_bytes))
 			.arg(format!("--max-model-bytes={}", limits.max_model_bytes))

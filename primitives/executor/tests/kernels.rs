@@ -56,3 +56,36 @@ fn digests_agree_across_kernel_sets_at_the_default_precision() {
 		);
 	}
 }
+
+/// Raw output bits of `big_cnn` through a native sandbox child.
+fn big_cnn_bits() -> Vec<u64> {
+	let dir = fixtures().join("models/big_cnn");
+	let output = sandbox(Kernels::Native)
+		.run(&read(dir.join("model.onnx")), &pb_tensors(&dir, "input"), 0)
+		.expect("big_cnn runs");
+	output
+		.outputs
+		.iter()
+		.flat_map(|t| as_f64(&t.values))
+		.map(f64::to_bits)
+		.collect()
+}
+
+/// tract reads `TRACT_*` variables to choose kernels, and another kernel gives other bits: a
+/// worker node's environment must not reach the child that runs jobs. With direct spatial
+/// convolution switched off, `big_cnn`'s four 3×3 convolutions take another path.
+#[test]
+fn the_parents_environment_does_not_change_the_childs_kernels() {
+	let clean = big_cnn_bits();
+	// The variable is set in this test's process only (nextest runs each test in its own),
+	// where no other thread reads the environment.
+	std::env::set_var("TRACT_DISABLE_DIRECT_SPATIAL", "1");
+	let with_knob = big_cnn_bits();
+	let differing = clean.iter().zip(&with_knob).filter(|(a, b)| a != b).count();
+	assert_eq!(
+		differing,
+		0,
+		"{differing} of {} output values changed with the variable",
+		clean.len()
+	);
+}
