@@ -20,9 +20,7 @@ use mosaic_primitives::onnx::{
 	InputFormat, InputSource, RunRequest, RunStatus, RunTask, StartError,
 };
 
-use crate::executor_service::{
-	decode_input, first_input_name, hex, node_sandbox, ExecutorService, MemoryBlobs, SandboxBackend,
-};
+use crate::executor_service::{hex, node_sandbox, ExecutorService, MemoryBlobs, SandboxBackend};
 
 /// `mosaic-node onnx ...`: run or check a model from files, with the worker's code path.
 #[derive(Debug, clap::Subcommand)]
@@ -377,6 +375,16 @@ impl RunCmd {
 	}
 }
 
+/// The name of the model's first input: what an unnamed `.npy` file feeds.
+fn first_input_name(sandbox: &Sandbox, model: &[u8]) -> Result<String> {
+	sandbox
+		.check(model)?
+		.inputs
+		.first()
+		.map(|input| input.name.clone())
+		.ok_or_else(|| ExecutorError::InputMismatch("the model takes no inputs".into()).into())
+}
+
 fn median(mut samples: Vec<Duration>) -> f64 {
 	samples.sort();
 	samples[samples.len() / 2].as_secs_f64() * 1e3
@@ -394,7 +402,11 @@ impl BenchHostCmd {
 			Format::Scale => InputFormat::Scale,
 		};
 		let sandbox = sandbox(Kernels::Native)?;
-		let inputs = decode_input(&sandbox, &model, wire_format, &input)?;
+		let default_name = match format {
+			Format::Npy => first_input_name(&sandbox, &model)?,
+			_ => String::new(),
+		};
+		let inputs = formats::decode(format, &input, &default_name)?;
 		let iterations = self.iterations.max(1);
 		let time = |run: &dyn Fn()| {
 			median(

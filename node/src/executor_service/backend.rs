@@ -1,19 +1,16 @@
 //! What runs one request to the end: the sandbox ([`SandboxBackend`]) and, for tests of
 //! misbehaviour only, [`Dishonest`] around it.
 
-use std::sync::Arc;
+use std::{collections::BTreeMap, sync::Arc};
 
-use codec::Decode;
 use mosaic_executor::{
-	formats::{self, Format},
-	sandbox::{Sandbox, SandboxConfig},
-	training::{RoundUpdate, TrainSpec},
-	ExecutorError, Kernels, Limits, RunOutput, Tensor,
+	sandbox::{JobTask, Sandbox, SandboxConfig},
+	ExecutorError, Kernels, Limits, RunOutput,
 };
 use mosaic_primitives::{
 	digest::canonical_digest,
 	onnx::{InputFormat, InputSource, RunRequest, RunTask},
-	rounds::{AggregationManifest, MAX_MANIFEST_UPDATES, MAX_MANIFEST_UPDATE_BYTES},
+	rounds::MAX_MANIFEST_UPDATE_BYTES,
 };
 
 use super::{hex, BlobSource};
@@ -57,56 +54,40 @@ impl SandboxBackend {
 			.ok_or_else(|| ExecutorError::MalformedInput(missing(what, hash)))
 	}
 
-	/// Runs an aggregation job: the manifest and the base must be here and decode; an update
-	/// whose blob is missing or malformed goes in empty, to be rejected by the check. A
-	/// manifest of more than [`MAX_MANIFEST_UPDATES`] updates, or whose update blobs add up to
-	/// more than [`MAX_MANIFEST_UPDATE_BYTES`], is refused before any update is decoded.
+	/// Runs an aggregation job: the manifest and the base must be here; the child decodes
+	/// the manifest (refusing more than
+	/// [`MAX_MANIFEST_UPDATES`](mosaic_primitives::rounds::MAX_MANIFEST_UPDATES) updates) and every update
+	/// (one missing or malformed goes in empty, to be rejected by the check). Update blobs
+	/// adding up to more than [`MAX_MANIFEST_UPDATE_BYTES`] are refused as they are read; a
+	/// blob named several times is read once.
 	fn aggregate(
 		&self,
 		step: &[u8],
-		validation: &[Tensor],
+		format: InputFormat,
+		validation: &[u8],
 		base: &[u8; 32],
 		manifest: &[u8; 32],
 		precision: u8,
 	) -> Result<RunOutput, ExecutorError> {
-		let manifest =
-			AggregationManifest::decode(&mut &self.input_blob(manifest, "manifest")?[..])
-				.map_err(|e| ExecutorError::MalformedInput(format!("manifest: {e}")))?;
-		if manifest.updates.len() > MAX_MANIFEST_UPDATES as usize {
-			return Err(ExecutorError::MalformedInput(format!(
-				"manifest: {} updates, at most {MAX_MANIFEST_UPDATES}",
-				manifest.updates.len()
-			)));
-		}
-		let base = formats::decode(Format::Scale, &self.input_blob(base, "base parameter")?, "")?;
-		let mut updates = Vec::with_capacity(manifest.updates.len());
+		let manifest = self.input_blob(manifest, "manifest")?;
+		let hashes = self.sandbox.manifest_updates(&manifest)?;
+		let base = self.input_blob(base, "base parameter")?;
+		let mut read: BTreeMap<[u8; 32], Vec<u8>> = BTreeMap::new();
 		let mut loaded = 0u64;
-		for entry in &manifest.updates {
-			let bytes = self.blobs.blob(&entry.parameters);
-			loaded += bytes.as_ref().map_or(0, |bytes| bytes.len() as u64);
+		for hash in &hashes {
+			if !read.contains_key(hash) {
+				read.insert(*hash, self.blobs.blob(hash).unwrap_or_default());
+			}
+			loaded += read[hash].len() as u64;
 			if loaded > MAX_MANIFEST_UPDATE_BYTES {
 				return Err(ExecutorError::MalformedInput(format!(
 					"manifest: more than {MAX_MANIFEST_UPDATE_BYTES} bytes of updates"
 				)));
 			}
-			updates.push(RoundUpdate {
-				parameters: bytes
-					.and_then(|bytes| formats::decode(Format::Scale, &bytes, "").ok())
-					.unwrap_or_default(),
-				weight: entry.weight,
-				checked: entry.checked,
-			});
 		}
-		let clip = manifest.clip_milli as f64 / 1000.0;
-		self.sandbox.aggregate_round(
-			step,
-			&base,
-			validation,
-			&updates,
-			clip,
-			manifest.trim as u32,
-			precision,
-		)
+		let updates: Vec<&[u8]> = hashes.iter().map(|hash| read[hash].as_slice()).collect();
+		let task = JobTask::Aggregate { base: &base, manifest: &manifest, updates: &updates };
+		self.sandbox.job(step, format, validation, task, precision)
 	}
 }
 
@@ -120,22 +101,17 @@ impl RunBackend for SandboxBackend {
 			InputSource::Inline(bytes) => bytes.clone(),
 			InputSource::Blob(hash) => self.input_blob(hash, "input")?,
 		};
-		let inputs = decode_input(&self.sandbox, &model, request.format, &input)?;
+		// Nothing a requester wrote is decoded here: the child decodes, under its limits.
+		let (format, precision) = (request.format, request.precision);
 		match request.task {
-			RunTask::Infer => self.sandbox.run(&model, &inputs, request.precision),
+			RunTask::Infer => self.sandbox.job(&model, format, &input, JobTask::Infer, precision),
 			RunTask::Train { parameters, epochs, batch_size } => {
-				let bytes = self.input_blob(&parameters, "parameter")?;
-				let parameters = formats::decode(Format::Scale, &bytes, "")?;
-				self.sandbox.train(
-					&model,
-					&parameters,
-					&inputs,
-					TrainSpec { epochs, batch_size },
-					request.precision,
-				)
+				let parameters = self.input_blob(&parameters, "parameter")?;
+				let task = JobTask::Train { parameters: &parameters, epochs, batch_size };
+				self.sandbox.job(&model, format, &input, task, precision)
 			},
 			RunTask::Aggregate { parameters, manifest } => {
-				self.aggregate(&model, &inputs, &parameters, &manifest, request.precision)
+				self.aggregate(&model, format, &input, &parameters, &manifest, precision)
 			},
 		}
 	}
@@ -161,30 +137,4 @@ impl<B: RunBackend> RunBackend for Dishonest<B> {
 			.map_err(ExecutorError::Digest)?;
 		Ok(output)
 	}
-}
-
-/// Decodes an input; an unnamed `.npy` tensor is the model's first input.
-pub fn decode_input(
-	sandbox: &Sandbox,
-	model: &[u8],
-	format: InputFormat,
-	bytes: &[u8],
-) -> Result<Vec<Tensor>, ExecutorError> {
-	let (format, default_name) = match format {
-		InputFormat::TensorProto => (Format::Pb, String::new()),
-		InputFormat::Json => (Format::Json, String::new()),
-		InputFormat::Npy => (Format::Npy, first_input_name(sandbox, model)?),
-		InputFormat::Scale => (Format::Scale, String::new()),
-	};
-	formats::decode(format, bytes, &default_name)
-}
-
-/// The name of the model's first input: what an unnamed `.npy` tensor feeds.
-pub fn first_input_name(sandbox: &Sandbox, model: &[u8]) -> Result<String, ExecutorError> {
-	sandbox
-		.check(model)?
-		.inputs
-		.first()
-		.map(|input| input.name.clone())
-		.ok_or_else(|| ExecutorError::InputMismatch("the model takes no inputs".into()))
 }

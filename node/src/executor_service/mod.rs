@@ -8,9 +8,7 @@ mod blobs;
 #[cfg(test)]
 mod tests;
 
-pub use backend::{
-	decode_input, first_input_name, node_sandbox, Dishonest, RunBackend, SandboxBackend,
-};
+pub use backend::{node_sandbox, Dishonest, RunBackend, SandboxBackend};
 pub use blobs::{BlobSource, MemoryBlobs, OffchainBlobs};
 
 use std::{

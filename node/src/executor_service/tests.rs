@@ -227,9 +227,64 @@ fn an_input_or_parameter_blob_this_node_lacks_fails_the_run_as_the_inputs_fault(
 	);
 }
 
+/// The child the node really starts: this crate's `mosaic-node onnx serve`, found next to
+/// the test binary (`cargo nextest run --workspace` builds it for the CLI's tests).
+fn node_binary_sandbox() -> Sandbox {
+	let test_binary = std::env::current_exe().unwrap();
+	let node = test_binary.parent().and_then(|deps| deps.parent()).unwrap().join("mosaic-node");
+	assert!(node.is_file(), "{} missing: build mosaic-node first", node.display());
+	Sandbox::new(SandboxConfig {
+		program: node,
+		args: vec!["onnx".into(), "serve".into()],
+		memory_limit_bytes: 4 << 30,
+		limits: Limits::default(),
+		kernels: Kernels::Native,
+	})
+}
+
+/// This process's peak resident memory, in bytes. Tests that read it assume a process of
+/// their own, as cargo-nextest gives each test.
+fn peak_memory() -> u64 {
+	let status = std::fs::read_to_string("/proc/self/status").unwrap();
+	let kib = status.lines().find_map(|l| l.strip_prefix("VmHWM:")).unwrap();
+	kib.trim().trim_end_matches(" kB").parse::<u64>().unwrap() * 1024
+}
+
+/// Runs `run` on a backend with the real child and `blobs`; the error it ends with and how
+/// much this process's peak memory grew meanwhile.
+fn fail_with_peak(blobs: Vec<Vec<u8>>, run: &RunRequest) -> (ExecutorError, u64) {
+	let backend = SandboxBackend::new(node_binary_sandbox(), Arc::new(MemoryBlobs::new(blobs)));
+	let before = peak_memory();
+	let error = backend.run(run).unwrap_err();
+	(error, peak_memory() - before)
+}
+
+/// What the node itself may allocate for one run beyond the blobs it reads: copies of the
+/// blobs in transit, never a decoded form of them.
+const NODE_SIDE_BOUND: u64 = 96 << 20;
+
+/// 16 MiB of JSON zeros decode to 8 M values of 32 bytes each before a tensor is built; the
+/// node must leave that to the child.
+#[test]
+fn a_requesters_input_is_decoded_in_the_child_never_in_the_node() {
+	let zeros = 8 << 20;
+	let mut json = String::from(r#"{"inputs":[{"name":"x","dtype":"float32","shape":["#);
+	json += &format!("{zeros}],\"data\":[0");
+	json += &",0".repeat(zeros - 1);
+	json += "]}]}";
+	let model = b"not a model".to_vec();
+	let mut run = request(1);
+	run.model = mosaic_executor::content_hash(&model);
+	run.input = InputSource::Blob(mosaic_executor::content_hash(json.as_bytes()));
+	run.format = InputFormat::Json;
+	let (error, grown) = fail_with_peak(vec![model, json.into_bytes()], &run);
+	assert!(matches!(error, ExecutorError::MalformedModel(_)), "{error}");
+	assert!(grown < NODE_SIDE_BOUND, "the node grew by {} MiB", grown >> 20);
+}
+
 /// An aggregation whose manifest names `entries` updates, all the blob `update`; the run's
-/// error (the sandbox is never started: a bounded manifest fails later, in the sandbox).
-fn aggregate_with_manifest(entries: usize, update: Vec<u8>) -> ExecutorError {
+/// error and how much the node's peak memory grew.
+fn aggregate_with_manifest(entries: usize, update: Vec<u8>) -> (ExecutorError, u64) {
 	use codec::Encode;
 	use mosaic_primitives::rounds::{AggregationManifest, ManifestEntry};
 	let model = b"aggregation step".to_vec();
@@ -248,32 +303,37 @@ fn aggregate_with_manifest(entries: usize, update: Vec<u8>) -> ExecutorError {
 		parameters: mosaic_executor::content_hash(&no_tensors),
 		manifest: mosaic_executor::content_hash(&manifest),
 	};
-	let blobs = Arc::new(MemoryBlobs::new([model, no_tensors, manifest, update]));
-	SandboxBackend::new(unstartable_sandbox(), blobs).run(&run).unwrap_err()
+	fail_with_peak(vec![model, no_tensors, manifest, update], &run)
 }
 
-/// A manifest naming one blob ten thousand times, or more update bytes than the bound, is
-/// refused before the updates are decoded; one within both bounds reaches the sandbox.
+/// A manifest naming one large blob ten thousand times is refused by the child that decodes
+/// it; one within the entry bound whose updates add up to more than the byte bound is
+/// refused as they are read (each read once); updates that do not decode go in empty, and
+/// the run ends with the step model's error. The node stays within its bound throughout.
 #[test]
-fn a_manifest_beyond_its_bounds_is_refused_before_any_update_is_decoded() {
+fn a_manifest_beyond_its_bounds_or_of_garbage_ends_the_run_with_an_error() {
 	use mosaic_primitives::rounds::{MAX_MANIFEST_UPDATES, MAX_MANIFEST_UPDATE_BYTES};
+	let large = vec![7u8; (MAX_MANIFEST_UPDATE_BYTES / MAX_MANIFEST_UPDATES as u64 + 1) as usize];
+	let (error, grown) = aggregate_with_manifest(10_000, large.clone());
 	assert_eq!(
-		aggregate_with_manifest(10_000, b"an update".to_vec()),
+		error,
 		ExecutorError::MalformedInput(format!(
 			"manifest: 10000 updates, at most {MAX_MANIFEST_UPDATES}"
 		))
 	);
-	let large = vec![7u8; (MAX_MANIFEST_UPDATE_BYTES / MAX_MANIFEST_UPDATES as u64 + 1) as usize];
+	assert!(grown < NODE_SIDE_BOUND, "the node grew by {} MiB", grown >> 20);
+
+	let (error, grown) = aggregate_with_manifest(MAX_MANIFEST_UPDATES as usize, large);
 	assert_eq!(
-		aggregate_with_manifest(MAX_MANIFEST_UPDATES as usize, large),
+		error,
 		ExecutorError::MalformedInput(format!(
 			"manifest: more than {MAX_MANIFEST_UPDATE_BYTES} bytes of updates"
 		))
 	);
-	assert!(matches!(
-		aggregate_with_manifest(MAX_MANIFEST_UPDATES as usize, b"an update".to_vec()),
-		ExecutorError::SandboxFailure(_)
-	));
+	assert!(grown < NODE_SIDE_BOUND, "the node grew by {} MiB", grown >> 20);
+
+	let (error, _) = aggregate_with_manifest(MAX_MANIFEST_UPDATES as usize, b"garbage".to_vec());
+	assert!(matches!(error, ExecutorError::MalformedModel(_)), "{error}");
 }
 
 #[test]

@@ -8,6 +8,7 @@
 //! with a memory limit and a wall-time budget for what only the operating system can stop.
 
 pub mod cache;
+pub mod confine;
 pub mod engine;
 pub mod error;
 pub mod formats;

@@ -1,30 +1,51 @@
 //! Runs the executor in a child process, so that what no in-process check can stop (an
-//! allocation the operating system refuses, an operator that runs far past its budget)
-//! costs a killed child and a typed error, never the node.
+//! allocation the operating system refuses, an operator that runs far past its budget, a
+//! decoder bug on a stranger's bytes) costs a killed child and a typed error, never the node.
 //!
 //! The child is a long-lived `serve` loop (in the node: `mosaic-node onnx serve`) that keeps
-//! its own plan cache. It limits its own address space at start; the parent kills it when a
-//! request outruns the wall-time budget, and starts a new one on the next request.
+//! its own plan cache. It confines itself at start (see [`crate::confine`]: resource limits,
+//! Landlock, seccomp) and gets a CPU budget per request; the parent kills it when a request
+//! outruns the wall-time budget, and starts a new one on the next request. The child's
+//! stderr reaches the parent's stderr line by line, and its last lines are kept
+//! ([`Sandbox::child_messages`]).
 //!
 //! Protocol on the child's stdin/stdout: frames of a u32 little-endian length and bytes.
-//! Request: kind (`run` | `train` | `check`), model bytes, precision (one byte), input count
-//! (u32), then per input its name and its `.npy` bytes; `train` adds a frame of three u32:
-//! epochs, batch size, and how many of the inputs are parameters (the rest is the dataset).
-//! Response: `ok` then, for `run` and `train`, the output count and per output its name and
-//! `.npy` bytes, for `check` the summary as JSON; or `err` then the error as JSON.
+//! A request is its kind and then:
+//! - `run`, `train`, `check`: model bytes, precision (one byte), input count (u32), then per
+//!   input its name and its `.npy` bytes; `train` adds a frame of three u32: epochs, batch
+//!   size, and how many of the inputs are parameters (the rest is the dataset). These carry
+//!   tensors the parent decoded from its operator's own files (`mosaic-node onnx`).
+//! - `job`: a job's blobs as stored, decoded by the child only: model, precision, input
+//!   format (SCALE `InputFormat`), input bytes, task (one byte: 0 infer, 1 train,
+//!   2 aggregate); train adds the parameter blob and a frame of two u32 (epochs, batch
+//!   size); aggregate adds the base parameter blob, the manifest blob, the update count (u32)
+//!   and each update's blob (empty when the node lacks it).
+//! - `manifest`: a manifest blob; the answer is the hashes of its updates, 32 bytes each.
+//!
+//! Response: `ok` then, for `run`, `train` and `job`, the output count and per output its
+//! name and `.npy` bytes, for `check` the summary as JSON; or `err` then the error as JSON.
+//! The parent reads at most [`MAX_FRAME`] bytes per frame and its limits' memory bound (and
+//! a little more) per response.
 
 use std::{
-	io::{self, BufReader, BufWriter, Read, Write},
+	collections::VecDeque,
+	io::{self, BufRead, BufReader, BufWriter, Read, Write},
 	path::PathBuf,
 	process::{Child, ChildStdin, Command, Stdio},
-	sync::{mpsc, Mutex},
+	sync::{mpsc, Arc, Mutex},
 	time::Duration,
 };
 
+use codec::{Compact, Decode, DecodeAll, Encode};
+use mosaic_primitives::{
+	onnx::InputFormat,
+	rounds::{AggregationManifest, MAX_MANIFEST_UPDATES},
+};
+
 use crate::{
-	digest_outputs,
+	confine, digest_outputs,
 	error::ExecutorError,
-	formats::npy,
+	formats::{self, npy, Format},
 	select_kernels,
 	training::{RoundUpdate, TrainSpec},
 	Executor, Kernels, Limits, ModelSummary, Result, RunOutput, Tensor,
@@ -34,7 +55,14 @@ use crate::{
 pub const PLAN_SLACK: Duration = Duration::from_secs(5);
 
 /// Largest frame either side accepts: bounds what a broken peer can make us allocate.
-const MAX_FRAME: usize = 256 * 1024 * 1024;
+pub const MAX_FRAME: usize = 256 * 1024 * 1024;
+
+/// What a response may hold beyond its outputs' bytes (names, `.npy` headers, counts).
+const RESPONSE_OVERHEAD: u64 = 1024 * 1024;
+
+/// Most lines of the child's stderr kept for [`Sandbox::child_messages`], and the longest.
+const KEPT_MESSAGES: usize = 32;
+const MAX_MESSAGE_BYTES: u64 = 4096;
 
 fn write_frame(w: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
 	w.write_all(&(bytes.len() as u32).to_le_bytes())?;
@@ -42,10 +70,14 @@ fn write_frame(w: &mut impl Write, bytes: &[u8]) -> io::Result<()> {
 }
 
 fn read_frame(r: &mut impl Read) -> io::Result<Vec<u8>> {
+	read_frame_within(r, MAX_FRAME)
+}
+
+fn read_frame_within(r: &mut impl Read, most: usize) -> io::Result<Vec<u8>> {
 	let mut len = [0u8; 4];
 	r.read_exact(&mut len)?;
 	let len = u32::from_le_bytes(len) as usize;
-	if len > MAX_FRAME {
+	if len > most.min(MAX_FRAME) {
 		return Err(io::Error::new(io::ErrorKind::InvalidData, "frame too large"));
 	}
 	let mut bytes = vec![0u8; len];
@@ -54,7 +86,7 @@ fn read_frame(r: &mut impl Read) -> io::Result<Vec<u8>> {
 }
 
 fn read_u32(r: &mut impl Read) -> io::Result<u32> {
-	let frame = read_frame(r)?;
+	let frame = read_frame_within(r, 4)?;
 	frame
 		.try_into()
 		.map(u32::from_le_bytes)
@@ -90,24 +122,56 @@ struct Running {
 pub struct Sandbox {
 	config: SandboxConfig,
 	running: Mutex<Option<Running>>,
+	messages: Arc<Mutex<VecDeque<String>>>,
+}
+
+/// A job's task with the blobs it names, as stored: the child decodes them.
+#[derive(Debug, Clone, Copy)]
+pub enum JobTask<'a> {
+	/// Run the model on the input.
+	Infer,
+	/// Train from `parameters` (SCALE tensors) on the input as dataset.
+	Train {
+		/// The starting parameters' blob.
+		parameters: &'a [u8],
+		/// Passes over the dataset.
+		epochs: u32,
+		/// Rows per step.
+		batch_size: u32,
+	},
+	/// Check and combine a round's updates; the input is the validation set.
+	Aggregate {
+		/// The base parameters' blob (SCALE tensors).
+		base: &'a [u8],
+		/// The manifest's blob (SCALE `AggregationManifest`).
+		manifest: &'a [u8],
+		/// Each manifest entry's update blob, in the manifest's order; empty when missing.
+		updates: &'a [&'a [u8]],
+	},
 }
 
 impl Sandbox {
 	/// A sandbox; the child starts with the first request.
 	pub fn new(config: SandboxConfig) -> Self {
-		Sandbox { config, running: Mutex::new(None) }
+		Sandbox { config, running: Mutex::new(None), messages: Default::default() }
+	}
+
+	/// The last lines the sandbox's children wrote to stderr (warnings such as a kernel
+	/// without Landlock), oldest first.
+	pub fn child_messages(&self) -> Vec<String> {
+		lock(&self.messages).iter().cloned().collect()
 	}
 
 	/// Checks a model in the child.
 	pub fn check(&self, model: &[u8]) -> Result<ModelSummary> {
-		let frames = self.request(b"check", model, 0, &[], None)?;
+		let frames = self.request(b"check", &refs(&tensor_frames(model, 0, &[])))?;
 		let summary = frames.first().ok_or_else(|| protocol("empty check response"))?;
 		serde_json::from_slice(summary).map_err(protocol)
 	}
 
 	/// Runs a model in the child and digests the outputs here.
 	pub fn run(&self, model: &[u8], inputs: &[Tensor], precision: u8) -> Result<RunOutput> {
-		let frames = self.request(b"run", model, precision, inputs, None)?;
+		let frames = self.request(b"run", &refs(&tensor_frames(model, precision, inputs)))?;
 		outputs_from_frames(frames, precision)
 	}
 
@@ -123,67 +187,65 @@ impl Sandbox {
 	) -> Result<RunOutput> {
 		let mut inputs = parameters.to_vec();
 		inputs.extend_from_slice(dataset);
-		let mut extra = spec.epochs.to_le_bytes().to_vec();
-		extra.extend_from_slice(&spec.batch_size.to_le_bytes());
-		extra.extend_from_slice(&(parameters.len() as u32).to_le_bytes());
-		let frames = self.request(b"train", step, precision, &inputs, Some(&extra))?;
-		outputs_from_frames(frames, precision)
+		let mut frames = tensor_frames(step, precision, &inputs);
+		let mut spec_frame = spec.epochs.to_le_bytes().to_vec();
+		spec_frame.extend_from_slice(&spec.batch_size.to_le_bytes());
+		spec_frame.extend_from_slice(&(parameters.len() as u32).to_le_bytes());
+		frames.push(spec_frame);
+		outputs_from_frames(self.request(b"train", &refs(&frames))?, precision)
 	}
 
-	/// Checks and combines a round's updates in the child (see [`Executor::aggregate_round`])
-	/// and digests the result here.
-	#[allow(clippy::too_many_arguments)]
-	pub fn aggregate_round(
+	/// Runs a job on its blobs as stored: the child decodes the input (in `format`; an
+	/// unnamed `.npy` tensor feeds the model's first input), the parameters and the
+	/// manifest, runs the task and the outputs are digested here.
+	pub fn job(
 		&self,
-		step: &[u8],
-		base: &[Tensor],
-		validation: &[Tensor],
-		updates: &[RoundUpdate],
-		clip: f64,
-		trim: u32,
+		model: &[u8],
+		format: InputFormat,
+		input: &[u8],
+		task: JobTask<'_>,
 		precision: u8,
 	) -> Result<RunOutput> {
-		let mut inputs = base.to_vec();
-		inputs.extend_from_slice(validation);
-		let mut extra = Vec::new();
-		for word in [base.len() as u32, validation.len() as u32, trim, updates.len() as u32] {
-			extra.extend_from_slice(&word.to_le_bytes());
+		// The blobs go to the child as they are, without a copy here.
+		let (format, precision_frame) = (format.encode(), [precision]);
+		let mut frames: Vec<&[u8]> = vec![model, &precision_frame, &format, input];
+		let (spec, count);
+		match task {
+			JobTask::Infer => frames.push(&[0]),
+			JobTask::Train { parameters, epochs, batch_size } => {
+				spec = [epochs.to_le_bytes(), batch_size.to_le_bytes()].concat();
+				frames.extend([&[1][..], parameters, &spec]);
+			},
+			JobTask::Aggregate { base, manifest, updates } => {
+				count = (updates.len() as u32).to_le_bytes();
+				frames.extend([&[2][..], base, manifest, &count]);
+				frames.extend(updates.iter().copied());
+			},
 		}
-		extra.extend_from_slice(&clip.to_bits().to_le_bytes());
-		for update in updates {
-			inputs.extend_from_slice(&update.parameters);
-			extra.extend_from_slice(&(update.parameters.len() as u32).to_le_bytes());
-			extra.extend_from_slice(&update.weight.to_le_bytes());
-			extra.push(update.checked as u8);
-		}
-		let frames = self.request(b"aggregate", step, precision, &inputs, Some(&extra))?;
-		outputs_from_frames(frames, precision)
+		outputs_from_frames(self.request(b"job", &frames)?, precision)
 	}
 
-	fn request(
-		&self,
-		kind: &[u8],
-		model: &[u8],
-		precision: u8,
-		inputs: &[Tensor],
-		extra: Option<&[u8]>,
-	) -> Result<Vec<Vec<u8>>> {
-		let mut guard = self.running.lock().unwrap_or_else(|p| p.into_inner());
+	/// The update hashes a manifest blob names, decoded in the child; a manifest that does
+	/// not decode, or names more than [`MAX_MANIFEST_UPDATES`] updates, is malformed input.
+	pub fn manifest_updates(&self, manifest: &[u8]) -> Result<Vec<[u8; 32]>> {
+		let frames = self.request(b"manifest", &[manifest])?;
+		let hashes = frames.first().ok_or_else(|| protocol("empty manifest response"))?;
+		if hashes.len() % 32 != 0 || hashes.len() / 32 > MAX_MANIFEST_UPDATES as usize {
+			return Err(protocol("malformed manifest response"));
+		}
+		Ok(hashes.chunks_exact(32).map(|h| h.try_into().expect("32 bytes")).collect())
+	}
+
+	fn request(&self, kind: &[u8], frames: &[&[u8]]) -> Result<Vec<Vec<u8>>> {
+		let mut guard = lock(&self.running);
 		if guard.is_none() {
 			*guard = Some(self.spawn()?);
 		}
 		let running = guard.as_mut().expect("just started");
 		let sent = (|| -> io::Result<()> {
 			write_frame(&mut running.stdin, kind)?;
-			write_frame(&mut running.stdin, model)?;
-			write_frame(&mut running.stdin, &[precision])?;
-			write_frame(&mut running.stdin, &(inputs.len() as u32).to_le_bytes())?;
-			for input in inputs {
-				write_frame(&mut running.stdin, input.name.as_bytes())?;
-				write_frame(&mut running.stdin, &npy::encode(input))?;
-			}
-			if let Some(extra) = extra {
-				write_frame(&mut running.stdin, extra)?;
+			for frame in frames {
+				write_frame(&mut running.stdin, frame)?;
 			}
 			running.stdin.flush()
 		})();
@@ -248,35 +310,83 @@ impl Sandbox {
 			))
 			.stdin(Stdio::piped())
 			.stdout(Stdio::piped())
-			.stderr(Stdio::inherit())
+			// Piped, not inherited: the child may not write files (its file-size limit is 0),
+			// and the node's stderr may be one.
+			.stderr(Stdio::piped())
 			.spawn()
 			.map_err(|e| {
 				protocol(format!("cannot start {}: {e}", self.config.program.display()))
 			})?;
 		let stdin = BufWriter::new(child.stdin.take().expect("piped"));
 		let mut stdout = BufReader::new(child.stdout.take().expect("piped"));
+		let stderr = BufReader::new(child.stderr.take().expect("piped"));
+		let most = limits.max_memory_bytes.saturating_add(RESPONSE_OVERHEAD);
 		let (tx, responses) = mpsc::channel();
 		std::thread::Builder::new()
 			.name("onnx-sandbox-reader".into())
 			.spawn(move || loop {
-				let response = read_response(&mut stdout);
+				let response = read_response(&mut stdout, most);
 				let failed = response.is_err();
 				if tx.send(response).is_err() || failed {
 					break;
 				}
 			})
 			.map_err(protocol)?;
+		let messages = self.messages.clone();
+		std::thread::Builder::new()
+			.name("onnx-sandbox-stderr".into())
+			.spawn(move || forward_messages(stderr, &messages))
+			.map_err(protocol)?;
 		Ok(Running { child, stdin, responses })
 	}
 }
 
+/// Copies the child's stderr to ours line by line, keeping the last [`KEPT_MESSAGES`]; a
+/// line longer than [`MAX_MESSAGE_BYTES`] is cut.
+fn forward_messages(mut stderr: impl BufRead, messages: &Mutex<VecDeque<String>>) {
+	let mut line = Vec::new();
+	loop {
+		line.clear();
+		match stderr.by_ref().take(MAX_MESSAGE_BYTES).read_until(b'\n', &mut line) {
+			Ok(0) | Err(_) => return,
+			Ok(_) => {},
+		}
+		let text = String::from_utf8_lossy(&line).trim_end().to_string();
+		eprintln!("onnx sandbox: {text}");
+		let mut kept = lock(messages);
+		if kept.len() == KEPT_MESSAGES {
+			kept.pop_front();
+		}
+		kept.push_back(text);
+	}
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+	mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 impl Drop for Sandbox {
 	fn drop(&mut self) {
-		if let Some(mut running) = self.running.lock().unwrap_or_else(|p| p.into_inner()).take() {
+		if let Some(mut running) = lock(&self.running).take() {
 			let _ = running.child.kill();
 			let _ = running.child.wait();
 		}
 	}
+}
+
+/// The frames of a `run`, `train` or `check` request after its kind.
+fn tensor_frames(model: &[u8], precision: u8, inputs: &[Tensor]) -> Vec<Vec<u8>> {
+	let mut frames =
+		vec![model.to_vec(), vec![precision], (inputs.len() as u32).to_le_bytes().to_vec()];
+	for input in inputs {
+		frames.push(input.name.as_bytes().to_vec());
+		frames.push(npy::encode(input));
+	}
+	frames
+}
+
+fn refs(frames: &[Vec<u8>]) -> Vec<&[u8]> {
+	frames.iter().map(Vec::as_slice).collect()
 }
 
 fn outputs_from_frames(frames: Vec<Vec<u8>>, precision: u8) -> Result<RunOutput> {
@@ -285,7 +395,7 @@ fn outputs_from_frames(frames: Vec<Vec<u8>>, precision: u8) -> Result<RunOutput>
 		.next()
 		.and_then(|f| f.try_into().ok().map(u32::from_le_bytes))
 		.ok_or_else(|| protocol("missing output count"))?;
-	let mut outputs = Vec::with_capacity(count as usize);
+	let mut outputs = Vec::with_capacity(count.min(1 << 16) as usize);
 	for _ in 0..count {
 		let name = frames.next().ok_or_else(|| protocol("missing output name"))?;
 		let data = frames.next().ok_or_else(|| protocol("missing output data"))?;
@@ -295,13 +405,20 @@ fn outputs_from_frames(frames: Vec<Vec<u8>>, precision: u8) -> Result<RunOutput>
 	digest_outputs(outputs, precision)
 }
 
-/// A response is a count frame followed by that many frames.
-fn read_response(r: &mut impl Read) -> io::Result<Vec<Vec<u8>>> {
+/// A response is a count frame followed by that many frames, `most` bytes in all.
+fn read_response(r: &mut impl Read, most: u64) -> io::Result<Vec<Vec<u8>>> {
 	let count = read_u32(r)? as usize;
 	if count > 1 << 16 {
 		return Err(io::Error::new(io::ErrorKind::InvalidData, "too many frames"));
 	}
-	(0..count).map(|_| read_frame(r)).collect()
+	let mut left = most;
+	let mut frames = Vec::with_capacity(count);
+	for _ in 0..count {
+		let frame = read_frame_within(r, usize::try_from(left).unwrap_or(usize::MAX))?;
+		left -= frame.len() as u64;
+		frames.push(frame);
+	}
+	Ok(frames)
 }
 
 fn write_response(w: &mut impl Write, frames: &[Vec<u8>]) -> io::Result<()> {
@@ -321,7 +438,13 @@ pub struct ChildOptions {
 	pub memory_limit_bytes: Option<u64>,
 	/// CPU kernels for tract.
 	pub kernels: Kernels,
+	/// TEST ONLY: act as on a kernel without Landlock and seccomp.
+	pub pretend_unconfinable: bool,
 }
+
+/// The argument that makes a child act as on a kernel without Landlock and seccomp, for
+/// tests of the fallback.
+pub const PRETEND_UNCONFINABLE: &str = "--test-only-pretend-unconfinable";
 
 /// Parses the child's `--key=value` arguments.
 pub fn parse_child_args(args: &[String]) -> std::result::Result<ChildOptions, String> {
@@ -329,8 +452,13 @@ pub fn parse_child_args(args: &[String]) -> std::result::Result<ChildOptions, St
 		limits: Limits::default(),
 		memory_limit_bytes: None,
 		kernels: Kernels::Native,
+		pretend_unconfinable: false,
 	};
 	for arg in args {
+		if arg == PRETEND_UNCONFINABLE {
+			options.pretend_unconfinable = true;
+			continue;
+		}
 		let (key, value) = arg.split_once('=').ok_or_else(|| format!("bad argument {arg}"))?;
 		let number = || value.parse::<u64>().map_err(|_| format!("bad number in {arg}"));
 		match key {
@@ -353,159 +481,228 @@ pub fn parse_child_args(args: &[String]) -> std::result::Result<ChildOptions, St
 	Ok(options)
 }
 
-/// Applies `options` to this process and serves requests: the whole life of a child.
+/// Applies `options` to this process, confines it and serves requests: the whole life of a
+/// child.
 pub fn child_main(options: ChildOptions) -> io::Result<()> {
-	if let Some(bytes) = options.memory_limit_bytes {
-		limit_address_space(bytes)?;
-	}
+	confine::limit_resources(options.memory_limit_bytes.unwrap_or(u64::MAX))?;
 	select_kernels(options.kernels);
+	confine::confine(options.pretend_unconfinable);
 	serve(options.limits)
 }
 
-/// Caps this process's address space. Called by the child before it loads any model.
-pub fn limit_address_space(bytes: u64) -> io::Result<()> {
-	#[cfg(unix)]
-	{
-		let limit =
-			libc::rlimit { rlim_cur: bytes as libc::rlim_t, rlim_max: bytes as libc::rlim_t };
-		// SAFETY: setrlimit reads a valid, initialised rlimit struct.
-		if unsafe { libc::setrlimit(libc::RLIMIT_AS, &limit) } != 0 {
-			return Err(io::Error::last_os_error());
-		}
-	}
-	#[cfg(not(unix))]
-	let _ = bytes;
-	Ok(())
+/// Inputs of a `run` or `train` request: names and `.npy` bytes.
+type NamedInputs = Vec<(String, Vec<u8>)>;
+
+/// A request as the child reads it.
+enum Request {
+	Check { model: Vec<u8> },
+	Run { model: Vec<u8>, inputs: NamedInputs },
+	Train { model: Vec<u8>, inputs: NamedInputs, spec: Vec<u8> },
+	Job { model: Vec<u8>, format: Vec<u8>, input: Vec<u8>, task: ChildTask },
+	Manifest { manifest: Vec<u8> },
+	Unknown(Vec<u8>),
 }
 
-/// An aggregation request as the child reads it.
-struct AggregationRequest {
-	base: Vec<Tensor>,
-	validation: Vec<Tensor>,
-	updates: Vec<RoundUpdate>,
-	clip: f64,
-	trim: usize,
+/// [`JobTask`] as the child owns it.
+enum ChildTask {
+	Infer,
+	Train { parameters: Vec<u8>, spec: Vec<u8> },
+	Aggregate { base: Vec<u8>, manifest: Vec<u8>, updates: Vec<Vec<u8>> },
+	Unknown(u8),
 }
 
-/// Splits the inputs of an `aggregate` request by its spec frame: base, validation set and
-/// each update's tensors; `None` if they do not add up.
-fn parse_aggregation(spec: &[u8], inputs: Vec<Tensor>) -> Option<AggregationRequest> {
-	let mut at = 0usize;
-	let mut take = |n: usize| -> Option<&[u8]> {
-		let bytes = spec.get(at..at + n)?;
-		at += n;
-		Some(bytes)
+/// Reads one request; `None` when the parent closed the pipe between requests.
+fn read_request(r: &mut impl Read) -> io::Result<Option<Request>> {
+	let kind = match read_frame(r) {
+		Ok(kind) => kind,
+		Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(None),
+		Err(e) => return Err(e),
 	};
-	let mut word = || -> Option<u32> { Some(u32::from_le_bytes(take(4)?.try_into().ok()?)) };
-	let (params, data, trim, count) = (word()?, word()?, word()?, word()?);
-	let clip = f64::from_bits(u64::from_le_bytes(take(8)?.try_into().ok()?));
-	let mut inputs = inputs.into_iter();
-	let base: Vec<Tensor> = inputs.by_ref().take(params as usize).collect();
-	let validation: Vec<Tensor> = inputs.by_ref().take(data as usize).collect();
-	let mut updates = Vec::new();
-	for _ in 0..count {
-		let tensors = u32::from_le_bytes(take(4)?.try_into().ok()?) as usize;
-		let weight = u64::from_le_bytes(take(8)?.try_into().ok()?);
-		let checked = take(1)?[0] != 0;
-		let parameters: Vec<Tensor> = inputs.by_ref().take(tensors).collect();
-		if parameters.len() != tensors {
-			return None;
+	let tensors = |r: &mut dyn Read| -> io::Result<(Vec<u8>, NamedInputs)> {
+		let mut r = r;
+		let model = read_frame(&mut r)?;
+		// Outputs are quantised and digested by the parent; the precision frame is kept for
+		// the protocol's shape.
+		let _precision = read_frame(&mut r)?;
+		let count = read_u32(&mut r)?;
+		let mut inputs = Vec::new();
+		for _ in 0..count {
+			let name = String::from_utf8_lossy(&read_frame(&mut r)?).into_owned();
+			inputs.push((name, read_frame(&mut r)?));
 		}
-		updates.push(RoundUpdate { parameters, weight, checked });
-	}
-	(inputs.next().is_none() && at == spec.len()).then_some(AggregationRequest {
-		base,
-		validation,
-		updates,
-		clip,
-		trim: trim as usize,
-	})
+		Ok((model, inputs))
+	};
+	Ok(Some(match kind.as_slice() {
+		b"check" => Request::Check { model: tensors(r)?.0 },
+		b"run" => {
+			let (model, inputs) = tensors(r)?;
+			Request::Run { model, inputs }
+		},
+		b"train" => {
+			let (model, inputs) = tensors(r)?;
+			Request::Train { model, inputs, spec: read_frame(r)? }
+		},
+		b"job" => {
+			let model = read_frame(r)?;
+			let _precision = read_frame(r)?;
+			let format = read_frame(r)?;
+			let input = read_frame(r)?;
+			let task = match read_frame(r)?.as_slice() {
+				[0] => ChildTask::Infer,
+				[1] => ChildTask::Train { parameters: read_frame(r)?, spec: read_frame(r)? },
+				[2] => {
+					let base = read_frame(r)?;
+					let manifest = read_frame(r)?;
+					let count = read_u32(r)?;
+					let updates = (0..count).map(|_| read_frame(r)).collect::<io::Result<_>>()?;
+					ChildTask::Aggregate { base, manifest, updates }
+				},
+				other => ChildTask::Unknown(other.first().copied().unwrap_or(u8::MAX)),
+			};
+			Request::Job { model, format, input, task }
+		},
+		b"manifest" => Request::Manifest { manifest: read_frame(r)? },
+		_ => Request::Unknown(kind),
+	}))
 }
 
-/// The child's loop: answers requests on stdin until it closes.
+fn decode_npy_inputs(inputs: NamedInputs) -> Result<Vec<Tensor>> {
+	inputs.into_iter().map(|(name, data)| npy::decode(&name, &data)).collect()
+}
+
+fn encode_outputs(outputs: Vec<Tensor>) -> Vec<Vec<u8>> {
+	let mut frames = vec![(outputs.len() as u32).to_le_bytes().to_vec()];
+	for t in &outputs {
+		frames.push(t.name.as_bytes().to_vec());
+		frames.push(npy::encode(t));
+	}
+	frames
+}
+
+/// Decodes a manifest, refusing one of more than [`MAX_MANIFEST_UPDATES`] updates before
+/// decoding any of them.
+fn decode_manifest(bytes: &[u8]) -> Result<AggregationManifest> {
+	let malformed = |why: String| ExecutorError::MalformedInput(format!("manifest: {why}"));
+	let Compact(count) =
+		Compact::<u32>::decode(&mut &bytes[..]).map_err(|e| malformed(e.to_string()))?;
+	if count > MAX_MANIFEST_UPDATES {
+		return Err(malformed(format!("{count} updates, at most {MAX_MANIFEST_UPDATES}")));
+	}
+	AggregationManifest::decode_all(&mut &bytes[..]).map_err(|e| malformed(e.to_string()))
+}
+
+/// Decodes a job's blobs and runs its task.
+fn run_job(
+	executor: &Executor,
+	model: &[u8],
+	format: &[u8],
+	input: &[u8],
+	task: ChildTask,
+) -> Result<Vec<Tensor>> {
+	let format = InputFormat::decode_all(&mut &format[..]).map_err(protocol)?;
+	let (format, default_name) = match format {
+		InputFormat::TensorProto => (Format::Pb, String::new()),
+		InputFormat::Json => (Format::Json, String::new()),
+		InputFormat::Npy => (Format::Npy, first_input_name(executor, model)?),
+		InputFormat::Scale => (Format::Scale, String::new()),
+	};
+	let inputs = formats::decode(format, input, &default_name)?;
+	let spec_word = |spec: &[u8], i: usize| {
+		spec.get(i * 4..i * 4 + 4)
+			.map(|b| u32::from_le_bytes(b.try_into().expect("four bytes")))
+	};
+	match task {
+		ChildTask::Infer => executor.run_raw(model, &inputs),
+		ChildTask::Train { parameters, spec } => {
+			let (Some(epochs), Some(batch_size)) = (spec_word(&spec, 0), spec_word(&spec, 1))
+			else {
+				return Err(protocol("malformed training spec"));
+			};
+			let parameters = formats::decode(Format::Scale, &parameters, "")?;
+			executor.train(model, &parameters, &inputs, TrainSpec { epochs, batch_size })
+		},
+		ChildTask::Aggregate { base, manifest, updates } => {
+			let manifest = decode_manifest(&manifest)?;
+			if manifest.updates.len() != updates.len() {
+				return Err(protocol("update blobs do not match the manifest"));
+			}
+			let base = formats::decode(Format::Scale, &base, "")?;
+			// An update that does not decode goes in empty, to be rejected by the check.
+			let updates: Vec<RoundUpdate> = manifest
+				.updates
+				.iter()
+				.zip(updates)
+				.map(|(entry, bytes)| RoundUpdate {
+					parameters: formats::decode(Format::Scale, &bytes, "").unwrap_or_default(),
+					weight: entry.weight,
+					checked: entry.checked,
+				})
+				.collect();
+			let clip = manifest.clip_milli as f64 / 1000.0;
+			executor.aggregate_round(model, &base, &inputs, &updates, clip, manifest.trim as usize)
+		},
+		ChildTask::Unknown(tag) => Err(protocol(format!("unknown job task {tag}"))),
+	}
+}
+
+/// The name of the model's first input: what an unnamed `.npy` tensor feeds.
+fn first_input_name(executor: &Executor, model: &[u8]) -> Result<String> {
+	executor
+		.check(model)?
+		.inputs
+		.first()
+		.map(|input| input.name.clone())
+		.ok_or_else(|| ExecutorError::InputMismatch("the model takes no inputs".into()))
+}
+
+fn answer(executor: &Executor, request: Request) -> Result<Vec<Vec<u8>>> {
+	match request {
+		Request::Check { model } => executor
+			.check(&model)
+			.and_then(|s| serde_json::to_vec(&s).map_err(protocol))
+			.map(|json| vec![json]),
+		Request::Run { model, inputs } => {
+			executor.run_raw(&model, &decode_npy_inputs(inputs)?).map(encode_outputs)
+		},
+		Request::Train { model, inputs, spec } => {
+			let inputs = decode_npy_inputs(inputs)?;
+			let word = |i: usize| {
+				spec.get(i * 4..i * 4 + 4)
+					.map(|b| u32::from_le_bytes(b.try_into().expect("four bytes")))
+			};
+			match (word(0), word(1), word(2)) {
+				(Some(epochs), Some(batch_size), Some(params))
+					if params as usize <= inputs.len() =>
+				{
+					let (parameters, dataset) = inputs.split_at(params as usize);
+					executor
+						.train(&model, parameters, dataset, TrainSpec { epochs, batch_size })
+						.map(encode_outputs)
+				},
+				_ => Err(protocol("malformed training spec")),
+			}
+		},
+		Request::Job { model, format, input, task } => {
+			run_job(executor, &model, &format, &input, task).map(encode_outputs)
+		},
+		Request::Manifest { manifest } => decode_manifest(&manifest)
+			.map(|manifest| vec![manifest.updates.iter().flat_map(|u| u.parameters).collect()]),
+		Request::Unknown(kind) => {
+			Err(protocol(format!("unknown request {}", String::from_utf8_lossy(&kind))))
+		},
+	}
+}
+
+/// The child's loop: answers requests on stdin until it closes. Each request may use the
+/// CPU time of its wall-time budget and the plan's slack.
 pub fn serve(limits: Limits) -> io::Result<()> {
+	let cpu_budget = (limits.max_wall_time + PLAN_SLACK).as_secs_f64().ceil() as u64;
 	let executor = Executor::new(limits, 256 * 1024 * 1024);
 	let mut stdin = BufReader::new(io::stdin().lock());
 	let mut stdout = BufWriter::new(io::stdout().lock());
-	loop {
-		let kind = match read_frame(&mut stdin) {
-			Ok(kind) => kind,
-			Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => return Ok(()),
-			Err(e) => return Err(e),
-		};
-		let model = read_frame(&mut stdin)?;
-		// Outputs are quantised and digested by the parent; the precision frame is kept for
-		// the protocol's shape.
-		let _precision = read_frame(&mut stdin)?;
-		let count = read_u32(&mut stdin)?;
-		let mut inputs = Vec::new();
-		let mut decode_error = None;
-		for _ in 0..count {
-			let name = String::from_utf8_lossy(&read_frame(&mut stdin)?).into_owned();
-			let data = read_frame(&mut stdin)?;
-			match npy::decode(&name, &data) {
-				Ok(t) => inputs.push(t),
-				Err(e) => decode_error = Some(e),
-			}
-		}
-		let spec_frame = if matches!(kind.as_slice(), b"train" | b"aggregate") {
-			Some(read_frame(&mut stdin)?)
-		} else {
-			None
-		};
-		let encode_outputs = |outputs: Vec<Tensor>| {
-			let mut frames = vec![(outputs.len() as u32).to_le_bytes().to_vec()];
-			for t in &outputs {
-				frames.push(t.name.as_bytes().to_vec());
-				frames.push(npy::encode(t));
-			}
-			frames
-		};
-		let result: Result<Vec<Vec<u8>>> = match (decode_error, kind.as_slice()) {
-			(Some(e), _) => Err(e),
-			(None, b"aggregate") => {
-				match parse_aggregation(&spec_frame.unwrap_or_default(), inputs) {
-					Some(request) => executor
-						.aggregate_round(
-							&model,
-							&request.base,
-							&request.validation,
-							&request.updates,
-							request.clip,
-							request.trim,
-						)
-						.map(encode_outputs),
-					None => Err(protocol("malformed aggregation request")),
-				}
-			},
-			(None, b"train") => {
-				let spec = spec_frame.unwrap_or_default();
-				let word = |i: usize| {
-					spec.get(i * 4..i * 4 + 4)
-						.map(|b| u32::from_le_bytes(b.try_into().expect("four bytes")))
-				};
-				match (word(0), word(1), word(2)) {
-					(Some(epochs), Some(batch_size), Some(params))
-						if params as usize <= inputs.len() =>
-					{
-						let (parameters, dataset) = inputs.split_at(params as usize);
-						executor
-							.train(&model, parameters, dataset, TrainSpec { epochs, batch_size })
-							.map(encode_outputs)
-					},
-					_ => Err(protocol("malformed training spec")),
-				}
-			},
-			(None, b"check") => executor
-				.check(&model)
-				.and_then(|s| serde_json::to_vec(&s).map_err(protocol))
-				.map(|json| vec![json]),
-			(None, b"run") => executor.run_raw(&model, &inputs).map(encode_outputs),
-			(None, other) => {
-				Err(protocol(format!("unknown request {}", String::from_utf8_lossy(other))))
-			},
-		};
-		let response = match result {
+	while let Some(request) = read_request(&mut stdin)? {
+		confine::limit_cpu(cpu_budget)?;
+		let response = match answer(&executor, request) {
 			Ok(mut frames) => {
 				frames.insert(0, b"ok".to_vec());
 				frames
@@ -514,4 +711,5 @@ pub fn serve(limits: Limits) -> io::Result<()> {
 		};
 		write_response(&mut stdout, &response)?;
 	}
+	Ok(())
 }

@@ -252,7 +252,37 @@ fn a_round_accepts_honest_updates_rejects_a_poisoned_one_and_learns() {
 	});
 	let in_process = ex.aggregate_round(&step, &base, &validation, &updates, 1e6, 1).unwrap();
 	let in_process = mosaic_executor::digest_outputs(in_process, 5).unwrap();
-	let sandboxed =
-		sandbox.aggregate_round(&step, &base, &validation, &updates, 1e6, 1, 5).unwrap();
+	// ... from the blobs as a round stores them: the child decodes them all.
+	use codec::Encode;
+	use mosaic_executor::{formats::scale, sandbox::JobTask};
+	use mosaic_primitives::{
+		onnx::InputFormat,
+		rounds::{AggregationManifest, ManifestEntry},
+	};
+	let blobs: Vec<Vec<u8>> = updates.iter().map(|u| scale::encode(&u.parameters)).collect();
+	let manifest = AggregationManifest {
+		updates: updates
+			.iter()
+			.zip(&blobs)
+			.map(|(u, blob)| ManifestEntry {
+				parameters: mosaic_executor::content_hash(blob),
+				weight: u.weight,
+				checked: u.checked,
+			})
+			.collect(),
+		clip_milli: 1_000_000_000,
+		trim: 1,
+	}
+	.encode();
+	let hashes: Vec<[u8; 32]> = blobs.iter().map(|b| mosaic_executor::content_hash(b)).collect();
+	assert_eq!(sandbox.manifest_updates(&manifest).unwrap(), hashes);
+	let task = JobTask::Aggregate {
+		base: &scale::encode(&base),
+		manifest: &manifest,
+		updates: &blobs.iter().map(Vec::as_slice).collect::<Vec<_>>(),
+	};
+	let sandboxed = sandbox
+		.job(&step, InputFormat::Scale, &scale::encode(&validation), task, 5)
+		.unwrap();
 	assert_eq!(sandboxed.digest, in_process.digest);
 }
