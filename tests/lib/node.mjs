@@ -94,10 +94,22 @@ export async function startNode(name, args, { timeoutMs = 60_000, env = {}, base
     }
     await api.disconnect().catch(() => {});
   };
-  return { api, rpcPort, p2pPort, basePath, logFile, stop: stopAll, kill };
+  return { api, rpcPort, p2pPort, basePath, logFile, pid: child.pid, stop: stopAll, kill };
 }
 
 /** Whether a JSON-RPC call over HTTP answers on `port`. */
+/** CPU seconds a process has used, and its peak resident memory in bytes (Linux `/proc`). */
+export function processUsage(pid) {
+  // Fields after `(comm)`: state is the first, utime and stime the 12th and 13th.
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  const ticksPerSecond = 100;
+  const cpu = (Number(fields[11]) + Number(fields[12])) / ticksPerSecond;
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const peak = Number(/VmHWM:\s+(\d+) kB/.exec(status)[1]) * 1024;
+  return { cpu, peak };
+}
+
 export async function rpcAnswers(port) {
   try {
     const body = await rpcCall(port, 'system_health', []);

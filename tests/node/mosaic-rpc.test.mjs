@@ -10,8 +10,10 @@ import { join } from 'node:path';
 import { WsProvider } from '@polkadot/api';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
-import { hexToU8a, u8aToHex, stringToHex } from '@polkadot/util';
-import { startNode } from '../lib/node.mjs';
+import { hexToU8a, u8aToHex, stringToHex, stringToU8a, u8aConcat } from '@polkadot/util';
+import { randomBytes } from 'node:crypto';
+import { blake2AsU8a } from '@polkadot/util-crypto';
+import { startNode, processUsage } from '../lib/node.mjs';
 import { FIXTURES, fixture, storeAndRegister, quantize } from '../lib/jobs.mjs';
 
 const PRECISION = 4;
@@ -22,7 +24,8 @@ let alice;
 before(async () => {
   await cryptoWaitReady();
   alice = new Keyring({ type: 'sr25519' }).addFromUri('//Alice');
-  node = await startNode('mosaic-rpc', ['--dev']);
+  // A 16 MiB blob goes into the off-chain database as 32 MiB of hex in one request.
+  node = await startNode('mosaic-rpc', ['--dev', '--rpc-max-request-size', '64']);
   provider = new WsProvider(`ws://127.0.0.1:${node.rpcPort}`);
   await provider.isReady;
 });
@@ -66,6 +69,33 @@ test('mosaic_blob returns a stored blob, whole or in pieces, and clear errors', 
   await rejectsWith(call('mosaic_blob', [cnn.hash, 0, 64 << 20]), 4002);
 });
 
+test('sixty-four concurrent mosaic_blob calls for a 16 MiB blob read and hash it once, and every piece is right', async () => {
+  const size = 16 << 20;
+  const blob = new Uint8Array(randomBytes(size));
+  const hash = u8aToHex(blake2AsU8a(blob, 256));
+  const key = u8aToHex(u8aConcat(stringToU8a('mosaic/blob/'), hexToU8a(hash)));
+  await call('offchain_localStorageSet', ['PERSISTENT', key, u8aToHex(blob)]);
+
+  const before = processUsage(node.pid);
+  const piece = size / 64;
+  const pieces = await Promise.all(Array.from({ length: 64 }, (_, i) => call('mosaic_blob', [hash, i * piece, piece])));
+  const after = processUsage(node.pid);
+
+  for (const [i, answer] of pieces.entries()) {
+    assert.equal(answer.size, size);
+    assert.equal(answer.offset, i * piece);
+  }
+  const joined = u8aConcat(...pieces.map((answer) => hexToU8a(answer.data)));
+  assert.equal(u8aToHex(blake2AsU8a(joined, 256)), hash, 'the pieces make up the blob');
+  const cpu = after.cpu - before.cpu;
+  const grown = (after.peak - before.peak) / (1 << 20);
+  console.log(`64 pieces of a 16 MiB blob: ${cpu.toFixed(2)} s of the node's CPU, peak memory +${grown.toFixed(0)} MiB`);
+  // One read and hash of the blob, and 16 MiB of pieces turned into hex: well under a second
+  // and a few copies of the blob. Reading and hashing the whole blob per call is 64 times that.
+  assert.ok(cpu < 1.0, `the node spent ${cpu} s of CPU`);
+  assert.ok(grown < 160, `the node's peak memory grew by ${grown} MiB`);
+});
+
 test('mosaic_previewRun runs a registered model with the workers\' executor', async () => {
   const cnn = fixture('cnn');
   const input = readFileSync(join(FIXTURES, 'models', 'cnn', 'input.json'), 'utf8');
@@ -87,6 +117,26 @@ test('mosaic_previewRun runs a registered model with the workers\' executor', as
   // The executor's own verdict on a bad input comes back with its code.
   await assert.rejects(call('mosaic_previewRun', [0, 1, { format: 'Json', data: stringToHex('{"inputs":[]}') }]),
     (e) => e.message.startsWith('4016:'));
+});
+
+test('one connection may start eight previews a minute; another connection has its own budget', async () => {
+  const input = stringToHex(readFileSync(join(FIXTURES, 'models/cnn/input.json'), 'utf8'));
+  const connect = async () => {
+    const p = new WsProvider(`ws://127.0.0.1:${node.rpcPort}`);
+    await p.isReady;
+    return p;
+  };
+  const [first, second] = [await connect(), await connect()];
+  try {
+    const preview = (p) => p.send('mosaic_previewRun', [0, 1, { format: 'Json', data: input }]);
+    const { digest } = await preview(first);
+    for (let i = 1; i < 8; i++) assert.equal((await preview(first)).digest, digest);
+    await assert.rejects(preview(first), (e) => e.message.startsWith('4014:') && e.message.includes('previews in the last 60 s'));
+    assert.equal((await preview(second)).digest, digest);
+  } finally {
+    await first.disconnect();
+    await second.disconnect();
+  }
 });
 
 test('a node serving only safe RPC methods refuses previews and worker status but serves blobs', async () => {

@@ -1,28 +1,36 @@
 //! The `mosaic_` JSON-RPC methods: what a node knows that is not chain state.
 //!
 //! - `mosaic_blob(hash, offset?, length?)`: a blob's bytes from this node's off-chain
-//!   database, in pieces of at most [`MAX_BLOB_PIECE`] bytes.
+//!   database, in pieces of at most [`MAX_BLOB_PIECE`] bytes. A blob is read and its hash
+//!   checked once, by one call at a time, and then kept in memory (at most
+//!   [`VERIFIED_BLOBS_BYTES`], least recently used first out) for the calls for its other
+//!   pieces.
 //! - `mosaic_workerStatus()`: the worker keys in this node's keystore, the workers they sign
 //!   for, and the executor's queue. Unsafe: it tells which node hosts which worker.
 //! - `mosaic_previewRun(model, version, input)`: runs a registered model on this node, with
 //!   the workers' executor and limits, to preview an output before paying for a job. Unsafe
 //!   (refused on public RPC interfaces unless `--rpc-methods unsafe`), one at a time (a run
-//!   that outlives its budget keeps the slot until it ends), input at most
+//!   that outlives its budget keeps the slot until it ends), at most
+//!   [`PREVIEWS_PER_CONNECTION`] per connection and [`PREVIEW_WINDOW`], input at most
 //!   [`MAX_PREVIEW_INPUT`] bytes, at most [`PREVIEW_BUDGET`] of wall time.
 //!
 //! Errors are JSON-RPC errors with the codes in [`code`].
 
 use std::{
+	collections::{HashMap, VecDeque},
 	fmt,
 	marker::PhantomData,
 	sync::{
 		atomic::{AtomicBool, AtomicU64, Ordering},
-		Arc,
+		Arc, Mutex, MutexGuard,
 	},
 	time::{Duration, Instant},
 };
 
-use jsonrpsee::{core::async_trait, proc_macros::rpc, types::ErrorObjectOwned, Extensions};
+use jsonrpsee::{
+	core::async_trait, proc_macros::rpc, types::ErrorObjectOwned, ConnectionId, Extensions,
+};
+use mosaic_executor::cache::LruCache;
 use mosaic_onnx_host::OnnxBackend;
 use mosaic_primitives::onnx::{
 	InputFormat, InputSource, RunRequest, RunStatus, RunTask, StartError,
@@ -46,13 +54,19 @@ pub const MAX_BLOB_PIECE: u64 = 4 << 20;
 pub const MAX_PREVIEW_INPUT: usize = 1 << 20;
 /// Longest a preview may take, queueing included.
 pub const PREVIEW_BUDGET: Duration = Duration::from_secs(30);
+/// Previews one connection may start per [`PREVIEW_WINDOW`].
+pub const PREVIEWS_PER_CONNECTION: usize = 8;
+/// The window [`PREVIEWS_PER_CONNECTION`] counts in.
+pub const PREVIEW_WINDOW: Duration = Duration::from_secs(60);
+/// Bytes of checked blobs `mosaic_blob` keeps in memory: four blobs of the store's largest.
+pub const VERIFIED_BLOBS_BYTES: usize = 64 << 20;
 
 /// The `mosaic_` methods.
 #[rpc(client, server)]
 pub trait MosaicApi {
 	/// A piece of a blob in this node's off-chain database: `length` bytes (at most
 	/// [`MAX_BLOB_PIECE`], the default) from `offset` (default 0).
-	// Blocking: a read checks the whole blob's hash (up to the blob store's 16 MiB).
+	// Blocking: the first read of a blob checks its whole hash (up to the store's 16 MiB).
 	#[method(name = "mosaic_blob", blocking)]
 	fn blob(
 		&self,
@@ -176,7 +190,8 @@ pub mod code {
 	pub const BAD_INPUT: i32 = 4012;
 	/// This node runs no executor (off-chain workers disabled).
 	pub const NO_EXECUTOR: i32 = 4013;
-	/// Another preview is running, or the executor queue is full.
+	/// Another preview is running, the executor queue is full, or the connection started
+	/// [`super::PREVIEWS_PER_CONNECTION`] previews within [`super::PREVIEW_WINDOW`].
 	pub const BUSY: i32 = 4014;
 	/// The run did not finish within [`super::PREVIEW_BUDGET`].
 	pub const TIMEOUT: i32 = 4015;
@@ -211,6 +226,9 @@ pub enum Error {
 	NoExecutor,
 	/// Another preview holds the slot.
 	PreviewRunning,
+	/// This connection started [`PREVIEWS_PER_CONNECTION`] previews within
+	/// [`PREVIEW_WINDOW`].
+	TooManyPreviews,
 	/// The executor's queue refused the run.
 	ExecutorRefused(StartError),
 	/// No result within [`PREVIEW_BUDGET`].
@@ -249,7 +267,9 @@ impl Error {
 			Error::InvalidVersion { .. } => code::INVALID_VERSION,
 			Error::UnknownInputFormat(_) | Error::InputTooLarge(_) => code::BAD_INPUT,
 			Error::NoExecutor => code::NO_EXECUTOR,
-			Error::PreviewRunning | Error::ExecutorRefused(_) => code::BUSY,
+			Error::PreviewRunning | Error::TooManyPreviews | Error::ExecutorRefused(_) => {
+				code::BUSY
+			},
 			Error::Timeout => code::TIMEOUT,
 			Error::ExecutorFailed { .. } | Error::RunLost => code::EXECUTOR_FAILED,
 			Error::Runtime(_) => code::RUNTIME,
@@ -286,6 +306,11 @@ impl fmt::Display for Error {
 				write!(f, "this node runs no executor (off-chain workers are off)")
 			},
 			Error::PreviewRunning => write!(f, "another preview is running on this node"),
+			Error::TooManyPreviews => write!(
+				f,
+				"this connection started {PREVIEWS_PER_CONNECTION} previews in the last {} s",
+				PREVIEW_WINDOW.as_secs()
+			),
 			Error::ExecutorRefused(e) => write!(f, "the executor refused the run: {e:?}"),
 			Error::Timeout => write!(f, "no result within {} s", PREVIEW_BUDGET.as_secs()),
 			Error::ExecutorFailed { message, .. } => write!(f, "{message}"),
@@ -329,6 +354,12 @@ pub struct Mosaic<C, Block> {
 	executor: Option<Arc<ExecutorService>>,
 	/// Taken while a preview runs: one at a time.
 	previewing: Arc<AtomicBool>,
+	/// When each connection started its recent previews.
+	previews_started: Mutex<HashMap<ConnectionId, VecDeque<Instant>>>,
+	/// Blobs whose hash `mosaic_blob` checked, by hash.
+	verified_blobs: Mutex<LruCache<Arc<Vec<u8>>>>,
+	/// Held while a blob is read from the database: one read at a time.
+	reading_blob: Mutex<()>,
 	_block: PhantomData<Block>,
 }
 
@@ -347,6 +378,9 @@ impl<C, Block> Mosaic<C, Block> {
 			keystore,
 			executor,
 			previewing: Arc::new(AtomicBool::new(false)),
+			previews_started: Mutex::new(HashMap::new()),
+			verified_blobs: Mutex::new(LruCache::new(VERIFIED_BLOBS_BYTES)),
+			reading_blob: Mutex::new(()),
 			_block: PhantomData,
 		}
 	}
@@ -382,8 +416,7 @@ where
 		offset: Option<u64>,
 		length: Option<u64>,
 	) -> Result<BlobPiece, Error> {
-		let blobs = self.blobs.as_ref().ok_or(Error::NoOffchainDatabase)?;
-		let bytes = blobs.blob(&hash.0).ok_or(Error::BlobNotFound(hash))?;
+		let bytes = self.verified_blob(hash)?;
 		let size = bytes.len() as u64;
 		let offset = offset.unwrap_or(0);
 		let length = length.unwrap_or(MAX_BLOB_PIECE);
@@ -437,6 +470,7 @@ where
 		let executor = self.executor.clone().ok_or(Error::NoExecutor)?;
 		let (blob, precision) = self.version_to_run(model, version)?;
 		let slot = PreviewSlot::take(&self.previewing).ok_or(Error::PreviewRunning)?;
+		self.count_preview(ext.get::<ConnectionId>().copied())?;
 		preview(executor, slot, blob, precision, format, input.data.0).await
 	}
 }
@@ -464,6 +498,48 @@ where
 		}
 		Ok((info.spec.blob, info.spec.precision))
 	}
+}
+
+impl<C, Block> Mosaic<C, Block> {
+	/// A blob's bytes, its hash checked: from memory, or read by one call at a time (whoever
+	/// waited for that read finds the blob in memory).
+	fn verified_blob(&self, hash: H256) -> Result<Arc<Vec<u8>>, Error> {
+		let blobs = self.blobs.as_ref().ok_or(Error::NoOffchainDatabase)?;
+		if let Some(bytes) = lock(&self.verified_blobs).get(&hash.0) {
+			return Ok(bytes);
+		}
+		let _reading = lock(&self.reading_blob);
+		if let Some(bytes) = lock(&self.verified_blobs).get(&hash.0) {
+			return Ok(bytes);
+		}
+		let bytes = Arc::new(blobs.blob(&hash.0).ok_or(Error::BlobNotFound(hash))?);
+		lock(&self.verified_blobs).insert(hash.0, bytes.clone(), bytes.len());
+		Ok(bytes)
+	}
+
+	/// Counts a preview against its connection's budget, forgetting what left the window.
+	/// Calls that name no connection share one budget.
+	fn count_preview(&self, connection: Option<ConnectionId>) -> Result<(), Error> {
+		let now = Instant::now();
+		let mut started = lock(&self.previews_started);
+		started.retain(|_, times| {
+			while times.front().is_some_and(|t| now.duration_since(*t) >= PREVIEW_WINDOW) {
+				times.pop_front();
+			}
+			!times.is_empty()
+		});
+		let times = started.entry(connection.unwrap_or(ConnectionId(usize::MAX))).or_default();
+		if times.len() >= PREVIEWS_PER_CONNECTION {
+			return Err(Error::TooManyPreviews);
+		}
+		times.push_back(now);
+		Ok(())
+	}
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+	// Every update under these locks is one call: a panic leaves them consistent.
+	mutex.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Runs one preview through the workers' executor queue and waits for it, holding `slot`.
