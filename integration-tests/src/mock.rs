@@ -89,6 +89,7 @@ impl pallet_mosaic_blobs::Config for Runtime {
 	type MaxChunkSize = ConstU32<256>;
 	type MaxBlobSize = ConstU64<MAX_BLOB>;
 	type MaxUriLength = ConstU32<64>;
+	type MaxFetchedBytes = ConstU64<{ 1 << 30 }>;
 	type UploadTimeout = ConstU64<10>;
 	type WeightInfo = ();
 }

@@ -460,7 +460,9 @@ impl BenchHostCmd {
 				mosaic_onnx::start(request.encode()).map_err(OnnxCliError::HostStart)?;
 				loop {
 					match mosaic_onnx::poll(&ticket) {
-						RunStatus::Done(_) => return Ok(started.elapsed()),
+						RunStatus::Done(_) | RunStatus::DoneDigestOnly { .. } => {
+							return Ok(started.elapsed())
+						},
 						RunStatus::Pending => std::thread::sleep(Duration::from_micros(20)),
 						other => return Err(OnnxCliError::HostRun(other)),
 					}

@@ -171,6 +171,7 @@ impl pallet_mosaic_blobs::Config for Runtime {
 	type MaxChunkSize = ConstU32<{ 128 * 1024 }>;
 	type MaxBlobSize = MaxBlobSize;
 	type MaxUriLength = ConstU32<512>;
+	type MaxFetchedBytes = ConstU64<{ 4 << 30 }>;
 	type UploadTimeout = BlobUploadTimeout;
 	type WeightInfo = pallet_mosaic_blobs::weights::SubstrateWeight<Runtime>;
 }

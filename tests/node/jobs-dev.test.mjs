@@ -10,7 +10,8 @@ import { u8aToHex } from '@polkadot/util';
 import { readFileSync } from 'node:fs';
 import { startNode } from '../lib/node.mjs';
 import { send } from '../../client/lib/tx.mjs';
-import { fixture, storeAndRegister, submitJob, waitForJobEnd, jobEvents, quantize } from '../lib/jobs.mjs';
+import { fixture, storeAndRegister, submitJob, waitForJobEnd, jobEvents, quantize, inlineInput } from '../lib/jobs.mjs';
+import { expandModel, slowModel } from '../lib/onnx.mjs';
 
 const PRECISION = 4;
 let node;
@@ -92,6 +93,75 @@ test('an inference job settles with the onnxruntime output within a few blocks',
   const view = (await api.call.jobsApi.job(submitted.id)).unwrap();
   assert.ok(view.job.status.isSettled);
   assert.equal(view.job.result.unwrap().digest.toHex(), result.digest.toHex());
+});
+
+test('a job whose output is 4096x4096 floats settles by digest, and the worker runs the next job', async () => {
+  const { api } = node;
+  const dims = [4096, 4096];
+  const big = { model: expandModel(dims), input: [{ name: 'x', shape: [1, 1], data: [0.5] }], output: [{ name: 'y', shape: dims }] };
+  const model = await storeAndRegister(api, alice, 'expand-4096', big, { precision: PRECISION });
+  // A reveal may carry up to `MaxOutputValues`; the fee covers that many.
+  const fee = api.consts.jobs.revealFeePerValue.toBigInt() * api.consts.jobs.maxOutputValues.toBigInt();
+  const submitted = await submitJob(api, bob, model, big.input, 1, fee, 60);
+  const ended = await waitForJobEnd(api, submitted.id, 120_000);
+  assert.ok(ended.job.status.isSettled, `status ${ended.job.status.type}`);
+  const result = ended.job.result.unwrap();
+  assert.ok(result.outcome.isDigest, `outcome ${result.outcome.type}`);
+  console.log(`MEASURE dev k=1: a 4096x4096 output settled by digest ${ended.block - submitted.block} blocks after the submission's block`);
+
+  // The off-chain worker lived through it: the next job runs and settles as usual.
+  const cnn = fixture('cnn');
+  const cnnModel = await storeAndRegister(api, alice, 'cnn-after-expand', cnn, { precision: PRECISION });
+  const next = await submitJob(api, bob, cnnModel, cnn.input, 1, 1_000_000_000n, 60);
+  const after = await waitForJobEnd(api, next.id, 120_000);
+  assert.ok(after.job.status.isSettled, `status ${after.job.status.type}`);
+  assert.ok(after.job.result.unwrap().outcome.isOutputs);
+});
+
+test('twenty jobs of a model that runs to the time limit, at once: the worker commits or abstains, and loses nothing', async () => {
+  const { api } = node;
+  // 1000 layers of a 1024x1024 MatMul: about 25 s here, so every run ends at the sandbox's
+  // 15 s limit, and Alice's eight slots hold two minutes of runs for a one-minute commit phase.
+  const size = 1024;
+  const slow = { model: slowModel(size, 1000), input: [{ name: 'x', shape: [8, size], data: Array.from({ length: 8 * size }, (_, i) => (i % 13) / 13) }], output: [{ name: 'y', shape: [size, size] }] };
+  const model = await storeAndRegister(api, alice, 'slow', slow, { precision: PRECISION });
+  const fee = api.consts.jobs.revealFeePerValue.toBigInt() * api.consts.jobs.maxOutputValues.toBigInt();
+  const aliceBefore = (await api.query.jobs.workers(alice.address)).unwrap();
+  const bobBefore = (await api.query.system.account(bob.address)).data.reserved.toBigInt();
+
+  const head = (await api.rpc.chain.getHeader()).number.toNumber();
+  const first = (await api.rpc.system.accountNextIndex(bob.address)).toNumber();
+  const firstJob = (await api.query.jobs.nextJobId()).toNumber();
+  const input = { Inline: inlineInput(slow.input) };
+  await Promise.all(Array.from({ length: 20 }, (_, i) => send(
+    api.tx.jobs.submitJob(model, 1, 'Inference', input, 1, fee, head + 300), bob, { nonce: first + i })));
+  const ids = Array.from({ length: 20 }, (_, i) => firstJob + i);
+
+  // Block by block until every job has ended; a missed commitment fails the test at once.
+  const ended = new Map();
+  const started = Date.now();
+  while (ended.size < ids.length) {
+    assert.ok(Date.now() - started < 600_000, `${ended.size} of 20 jobs ended in ten minutes`);
+    const worker = (await api.query.jobs.workers(alice.address)).unwrap();
+    assert.equal(worker.missed.toNumber(), 0, 'Alice missed a commitment');
+    assert.ok(worker.status.isActive, `Alice is ${worker.status.type}`);
+    for (const id of ids.filter((i) => !ended.has(i))) {
+      const status = (await api.query.jobs.jobs(id)).unwrap().status;
+      if (status.isFailed || status.isSettled) ended.set(id, status);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+  }
+
+  const reasons = [...ended.values()].map((status) => (status.isFailed ? status.asFailed : status));
+  const timedOut = reasons.filter((r) => r.isExecutor && r.asExecutor.code.toNumber() === 7).length;
+  const abstained = reasons.filter((r) => r.isNoQuorum).length;
+  console.log(`MEASURE twenty slow jobs on one worker: ${timedOut} ran to the time limit (the requester pays), ${abstained} abstained, in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  assert.equal(timedOut + abstained, 20, `outcomes: ${reasons.map((r) => r.type).join(', ')}`);
+  assert.ok(timedOut >= 3, 'the executor finished what fitted the commit phases');
+  const aliceAfter = (await api.query.jobs.workers(alice.address)).unwrap();
+  assert.equal(aliceAfter.stake.toBigInt(), aliceBefore.stake.toBigInt(), 'Alice was slashed');
+  assert.equal(aliceAfter.missed.toNumber(), 0);
+  assert.equal((await api.query.system.account(bob.address)).data.reserved.toBigInt(), bobBefore, 'no hold left');
 });
 
 test('a job on a model the executor rejects fails with the code and pays the worker for the run', async () => {

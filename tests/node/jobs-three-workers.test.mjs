@@ -6,13 +6,17 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, writeFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:http';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady } from '@polkadot/util-crypto';
+import { cryptoWaitReady, blake2AsU8a } from '@polkadot/util-crypto';
+import { u8aToHex, stringToHex } from '@polkadot/util';
 import { runNodeCommand, startNode, waitFor } from '../lib/node.mjs';
-import { fixture, storeAndRegister, submitJob, waitForJobEnd, jobEvents, quantize } from '../lib/jobs.mjs';
+import { FIXTURES, fixture, storeAndRegister, submitJob, waitForJobEnd, jobEvents, quantize } from '../lib/jobs.mjs';
+import { send } from '../../client/lib/tx.mjs';
+import { submitJob as submitAnyJob } from '../../client/lib/jobs.mjs';
 
 const PRECISION = 4;
 const FEE = 1_000_000_000n;
@@ -148,4 +152,49 @@ test('a worker node killed at any point of a job and restarted finishes it, slas
   assert.equal(after.stake.toBigInt(), before.stake.toBigInt(), 'Bob was slashed');
   assert.equal(after.missed.toNumber(), 0);
   assert.ok(after.status.isActive, `Bob is ${after.status.type}`);
+});
+
+test('a server that gives one worker wrong bytes of a remote input gets nobody slashed', async () => {
+  const { api } = nodes.alice;
+  const cnn = fixture('cnn');
+  model ??= await storeAndRegister(api, keys.Dave, 'cnn', cnn, { precision: PRECISION });
+  // Each node fetches `ipfs://` through its own gateway, so the server knows who asks:
+  // Charlie gets bytes of the right length that are not the blob. (Charlie's test-only
+  // dishonesty alters the outputs of runs; a rejected input is no run.)
+  const input = readFileSync(join(FIXTURES, 'models/cnn/input.json'));
+  const wrong = Buffer.from(input).fill(0x20, input.length - 2, input.length - 1);
+  const asked = {};
+  const server = createServer((req, res) => {
+    const node = req.url.split('/')[1];
+    asked[node] = (asked[node] ?? 0) + 1;
+    res.writeHead(200, { 'content-length': input.length }).end(node === 'charlie' ? wrong : input);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address();
+    for (const name of ['alice', 'bob', 'charlie']) {
+      await nodes[name].api.rpc.offchain.localStorageSet('PERSISTENT',
+        stringToHex('mosaic/blobs/ipfs-gateway'), stringToHex(`http://127.0.0.1:${port}/${name}/`));
+    }
+    const hash = u8aToHex(blake2AsU8a(input, 256));
+    await send(api.tx.blobs.registerUri(hash, input.length, 'ipfs://cnn-input/input.json'), keys.Dave);
+    const before = (await api.query.jobs.workers(keys.Charlie.address)).unwrap();
+    const { id } = await submitAnyJob(api, keys.Dave, {
+      model, version: 1, input: { Blob: { hash, format: 'Json' } }, replication: 3, fee: FEE, deadlineBlocks: 100,
+    });
+    const ended = await waitForJobEnd(api, id, 240_000);
+    assert.ok(ended.job.status.isSettled, `status ${ended.job.status.type}`);
+    assert.equal(ended.job.result.unwrap().agreeing.toNumber(), 2);
+    assert.ok(asked.charlie >= 1 && asked.alice >= 1 && asked.bob >= 1, `requests: ${JSON.stringify(asked)}`);
+    const events = await jobEvents(api, await api.rpc.chain.getBlockHash(ended.block));
+    const paid = events.filter((e) => api.events.jobs.WorkerPaid.is(e)).map((e) => e.data.worker.toString()).sort();
+    assert.deepEqual(paid, [keys.Alice.address, keys.Bob.address].sort());
+    const slashed = events.filter((e) => api.events.jobs.WorkerSlashed.is(e));
+    assert.deepEqual(slashed.map((e) => `${e.data.worker} ${e.data.reason}`), [], 'nobody slashed');
+    const after = (await api.query.jobs.workers(keys.Charlie.address)).unwrap();
+    assert.equal(after.stake.toBigInt(), before.stake.toBigInt());
+    assert.equal(after.missed.toNumber(), 0);
+  } finally {
+    server.close();
+  }
 });

@@ -1,7 +1,8 @@
 //! The node's executor service: what off-chain workers reach through the `mosaic_onnx` host
-//! functions and what `mosaic_previewRun` runs on. A queue served by one thread running one
-//! request at a time ([`RunBackend`]), matching the single-threaded execution profile, with
-//! finished runs kept until polled.
+//! functions and what `mosaic_previewRun` runs on. One thread runs one request at a time
+//! ([`RunBackend`]), matching the single-threaded execution profile, from two lanes: the
+//! workers' runs, served first and in order, and previews, served only when no worker's run
+//! waits. Finished runs are kept until polled.
 
 mod backend;
 mod blobs;
@@ -13,28 +14,61 @@ pub use blobs::{BlobSource, MemoryBlobs, OffchainBlobs};
 
 use std::{
 	collections::{HashMap, VecDeque},
-	sync::{mpsc, Arc, Mutex, MutexGuard},
+	sync::{Arc, Condvar, Mutex, MutexGuard},
 	time::Instant,
 };
 
 use mosaic_onnx_host::OnnxBackend;
-use mosaic_primitives::onnx::{RunRequest, RunResult, RunStatus, StartError, Ticket};
+use mosaic_primitives::onnx::{
+	RunRequest, RunResult, RunStatus, StartError, Ticket, MAX_VALUES_FROM_HOST,
+};
 
-/// Runs waiting or in progress on one node, at most.
+/// Workers' runs waiting or in progress on one node, at most.
 const MAX_PENDING: usize = 32;
+/// Previews waiting on one node, at most (`mosaic_previewRun` runs one at a time anyway).
+const MAX_PENDING_PREVIEWS: usize = 1;
 /// Finished runs kept for polling, at most; the oldest are dropped first.
 const MAX_FINISHED: usize = 256;
 
+/// Which lane a run waits in.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Lane {
+	Worker,
+	Preview,
+}
+
+type Queued = (RunRequest, Instant);
+
 #[derive(Default)]
 struct Runs {
-	pending: usize,
+	workers: VecDeque<Queued>,
+	previews: VecDeque<Queued>,
+	running: Option<(Ticket, Lane)>,
 	status: HashMap<Ticket, RunStatus>,
 	finished_order: VecDeque<Ticket>,
 }
 
 impl Runs {
+	fn waiting_in(&self, lane: Lane) -> usize {
+		let queued = match lane {
+			Lane::Worker => self.workers.len(),
+			Lane::Preview => self.previews.len(),
+		};
+		queued + usize::from(self.running.is_some_and(|(_, running)| running == lane))
+	}
+
+	/// The next run to execute: a worker's before any preview.
+	fn next(&mut self) -> Option<Queued> {
+		let (lane, (request, queued_at)) = match self.workers.pop_front() {
+			Some(run) => (Lane::Worker, run),
+			None => (Lane::Preview, self.previews.pop_front()?),
+		};
+		self.running = Some((request.ticket, lane));
+		Some((request, queued_at))
+	}
+
 	fn finish(&mut self, ticket: Ticket, status: RunStatus) {
-		self.pending -= 1;
+		self.running = None;
 		self.status.insert(ticket, status);
 		self.finished_order.push_back(ticket);
 		while self.finished_order.len() > MAX_FINISHED {
@@ -47,31 +81,66 @@ impl Runs {
 
 /// The queue of runs and the thread that serves it.
 pub struct ExecutorService {
-	runs: Arc<Mutex<Runs>>,
-	queue: Mutex<mpsc::Sender<(RunRequest, Instant)>>,
+	runs: Arc<(Mutex<Runs>, Condvar)>,
 }
 
 impl ExecutorService {
 	/// Starts the thread that serves the queue with `backend`.
 	pub fn spawn(backend: impl RunBackend) -> Arc<Self> {
-		let runs = Arc::new(Mutex::new(Runs::default()));
-		let (queue, requests) = mpsc::channel::<(RunRequest, Instant)>();
-		let worker_runs = runs.clone();
+		let runs = Arc::new((Mutex::new(Runs::default()), Condvar::new()));
+		let served = runs.clone();
 		std::thread::Builder::new()
 			.name("mosaic-onnx".into())
-			.spawn(move || {
-				for (request, queued_at) in requests {
-					let status = execute(&backend, &request, queued_at);
-					lock(&worker_runs).finish(request.ticket, status);
-				}
+			.spawn(move || loop {
+				let (request, queued_at) = {
+					let (runs, arrived) = &*served;
+					let mut runs = lock(runs);
+					loop {
+						match runs.next() {
+							Some(next) => break next,
+							None => runs = arrived.wait(runs).unwrap_or_else(|p| p.into_inner()),
+						}
+					}
+				};
+				let status = execute(&backend, &request, queued_at);
+				lock(&served.0).finish(request.ticket, status);
 			})
 			.expect("spawning a thread at start-up");
-		Arc::new(ExecutorService { runs, queue: Mutex::new(queue) })
+		Arc::new(ExecutorService { runs })
 	}
 
-	/// Runs waiting for or in the executor.
+	/// Runs waiting for or in the executor, in both lanes.
 	pub fn pending(&self) -> usize {
-		lock(&self.runs).pending
+		let runs = lock(&self.runs.0);
+		runs.waiting_in(Lane::Worker) + runs.waiting_in(Lane::Preview)
+	}
+
+	/// Queues a preview: it runs when no worker's run waits.
+	pub fn start_preview(&self, request: RunRequest) -> Result<(), StartError> {
+		self.enqueue(request, Lane::Preview)
+	}
+
+	fn enqueue(&self, request: RunRequest, lane: Lane) -> Result<(), StartError> {
+		let (runs, arrived) = &*self.runs;
+		let mut runs = lock(runs);
+		if runs.status.contains_key(&request.ticket) {
+			return Err(StartError::DuplicateTicket);
+		}
+		let most = match lane {
+			Lane::Worker => MAX_PENDING,
+			Lane::Preview => MAX_PENDING_PREVIEWS,
+		};
+		if runs.waiting_in(lane) >= most {
+			return Err(StartError::Busy);
+		}
+		runs.status.insert(request.ticket, RunStatus::Pending);
+		let queued = (request, Instant::now());
+		match lane {
+			Lane::Worker => runs.workers.push_back(queued),
+			Lane::Preview => runs.previews.push_back(queued),
+		}
+		arrived.notify_one();
+		Ok(())
 	}
 }
 
@@ -89,7 +158,13 @@ fn execute(backend: &impl RunBackend, request: &RunRequest, queued_at: Instant) 
 	);
 	match result {
 		Ok(output) => {
-			RunStatus::Done(RunResult { digest: output.digest, outputs: output.quantized })
+			let values: u64 = output.quantized.iter().map(|t| t.values.len() as u64).sum();
+			// Dropped here, not at the poll: a finished run keeps only what the runtime gets.
+			if values > MAX_VALUES_FROM_HOST {
+				RunStatus::DoneDigestOnly { digest: output.digest, values }
+			} else {
+				RunStatus::Done(RunResult { digest: output.digest, outputs: output.quantized })
+			}
 		},
 		Err(e) => {
 			log::info!(target: "mosaic-onnx", "run {} failed: {e}", hex(ticket));
@@ -104,24 +179,11 @@ fn execute(backend: &impl RunBackend, request: &RunRequest, queued_at: Instant) 
 
 impl OnnxBackend for ExecutorService {
 	fn start(&self, request: RunRequest) -> Result<(), StartError> {
-		let mut runs = lock(&self.runs);
-		if runs.status.contains_key(&request.ticket) {
-			return Err(StartError::DuplicateTicket);
-		}
-		if runs.pending >= MAX_PENDING {
-			return Err(StartError::Busy);
-		}
-		let ticket = request.ticket;
-		lock(&self.queue)
-			.send((request, Instant::now()))
-			.map_err(|_| StartError::Unavailable)?;
-		runs.pending += 1;
-		runs.status.insert(ticket, RunStatus::Pending);
-		Ok(())
+		self.enqueue(request, Lane::Worker)
 	}
 
 	fn poll(&self, ticket: Ticket) -> RunStatus {
-		let mut runs = lock(&self.runs);
+		let mut runs = lock(&self.runs.0);
 		match runs.status.get(&ticket) {
 			None => RunStatus::Unknown,
 			Some(RunStatus::Pending) => RunStatus::Pending,
@@ -129,6 +191,17 @@ impl OnnxBackend for ExecutorService {
 				runs.finished_order.retain(|t| *t != ticket);
 				runs.status.remove(&ticket).unwrap_or(RunStatus::Unknown)
 			},
+		}
+	}
+
+	fn cancel(&self, ticket: Ticket) {
+		let mut runs = lock(&self.runs.0);
+		let before = runs.workers.len() + runs.previews.len();
+		runs.workers.retain(|(request, _)| request.ticket != ticket);
+		runs.previews.retain(|(request, _)| request.ticket != ticket);
+		// A run in progress cannot be stopped; it finishes and is kept as any other.
+		if runs.workers.len() + runs.previews.len() < before {
+			runs.status.remove(&ticket);
 		}
 	}
 }

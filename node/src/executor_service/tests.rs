@@ -368,3 +368,65 @@ fn a_dishonest_backend_reports_every_value_one_step_off_with_a_matching_digest()
 	failing.input = InputSource::Inline(Vec::new());
 	assert_eq!(Dishonest(Echo).run(&failing).unwrap_err().code(), 9);
 }
+
+/// [`Gated`] that records the order it ran requests in.
+struct Recording(Gated, Arc<Mutex<Vec<u64>>>);
+
+impl RunBackend for Recording {
+	fn run(&self, request: &RunRequest) -> Result<RunOutput, ExecutorError> {
+		let output = self.0.run(request);
+		self.1
+			.lock()
+			.unwrap()
+			.push(u64::from_le_bytes(request.ticket[..8].try_into().unwrap()));
+		output
+	}
+}
+
+fn recording() -> (Arc<ExecutorService>, Arc<(Mutex<bool>, Condvar)>, Arc<Mutex<Vec<u64>>>) {
+	let gate = Arc::new((Mutex::new(false), Condvar::new()));
+	let order = Arc::new(Mutex::new(Vec::new()));
+	let service = ExecutorService::spawn(Recording(Gated(gate.clone()), order.clone()));
+	(service, gate, order)
+}
+
+/// Waits until the service's thread has taken a run (the gate holds it there).
+fn wait_until_running(service: &ExecutorService) {
+	let deadline = Instant::now() + Duration::from_secs(10);
+	while lock(&service.runs.0).running.is_none() {
+		assert!(Instant::now() < deadline, "nothing started");
+		std::thread::sleep(Duration::from_millis(1));
+	}
+}
+
+#[test]
+fn workers_runs_are_served_before_previews_queued_ahead_of_them() {
+	let (service, gate, order) = recording();
+	service.start(request(1)).unwrap();
+	wait_until_running(&service);
+	service.start_preview(request(2)).unwrap();
+	assert_eq!(service.start_preview(request(3)), Err(StartError::Busy), "one preview waits");
+	service.start(request(4)).unwrap();
+	service.start(request(5)).unwrap();
+	Gated::open(&gate);
+	wait_until_idle(&service);
+	assert_eq!(*order.lock().unwrap(), vec![1, 4, 5, 2]);
+	assert!(matches!(service.poll(request(2).ticket), RunStatus::Done(_)));
+}
+
+#[test]
+fn a_queued_run_is_cancelled_and_a_running_one_finishes() {
+	let (service, gate, order) = recording();
+	service.start(request(1)).unwrap();
+	wait_until_running(&service);
+	service.start(request(2)).unwrap();
+	service.cancel(request(2).ticket);
+	assert_eq!(service.poll(request(2).ticket), RunStatus::Unknown, "dropped");
+	service.cancel(request(1).ticket);
+	assert_eq!(service.poll(request(1).ticket), RunStatus::Pending, "running on");
+	Gated::open(&gate);
+	wait_until_idle(&service);
+	assert_eq!(*order.lock().unwrap(), vec![1]);
+	assert!(matches!(service.poll(request(1).ticket), RunStatus::Done(_)));
+	assert_eq!(service.start(request(2)), Ok(()), "a dropped ticket may be started again");
+}

@@ -156,7 +156,9 @@ impl PreviewInput {
 pub struct Preview {
 	/// The outputs' canonical digest, as a worker would commit to it.
 	pub digest: Bytes,
-	/// The quantised outputs.
+	/// The quantised outputs; none when they hold more than
+	/// [`MAX_VALUES_FROM_HOST`](mosaic_primitives::onnx::MAX_VALUES_FROM_HOST) values, which
+	/// a job would settle by digest.
 	pub outputs: Vec<PreviewOutput>,
 	/// Milliseconds from request to result.
 	pub millis: u64,
@@ -565,7 +567,7 @@ async fn preview(
 		precision,
 		task: RunTask::Infer,
 	};
-	executor.start(request).map_err(Error::ExecutorRefused)?;
+	executor.start_preview(request).map_err(Error::ExecutorRefused)?;
 	loop {
 		match executor.poll(ticket) {
 			RunStatus::Pending => {},
@@ -583,6 +585,13 @@ async fn preview(
 				return Ok(Preview {
 					digest: Bytes(result.digest.to_vec()),
 					outputs,
+					millis: started.elapsed().as_millis() as u64,
+				});
+			},
+			RunStatus::DoneDigestOnly { digest, .. } => {
+				return Ok(Preview {
+					digest: Bytes(digest.to_vec()),
+					outputs: Vec::new(),
 					millis: started.elapsed().as_millis() as u64,
 				});
 			},

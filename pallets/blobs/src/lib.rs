@@ -205,6 +205,12 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxUriLength: Get<u32>;
 
+		/// Bytes of fetched remote blobs a node keeps in its off-chain storage: a fetch that
+		/// would pass it deletes the least recently used fetched blobs first (sealed blobs are
+		/// never deleted). At least [`Config::MaxBlobSize`].
+		#[pallet::constant]
+		type MaxFetchedBytes: Get<u64>;
+
 		/// Blocks an upload may take from [`Pallet::begin_upload`] to [`Pallet::seal_upload`].
 		/// Positive.
 		#[pallet::constant]
@@ -388,6 +394,10 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(T::MaxChunkSize::get() > 0, "MaxChunkSize must be positive");
 			assert!(T::MaxBlobSize::get() > 0, "MaxBlobSize must be positive");
+			assert!(
+				T::MaxFetchedBytes::get() >= T::MaxBlobSize::get(),
+				"MaxFetchedBytes must hold the largest blob"
+			);
 			assert!(
 				T::MaxBlobSize::get() <= MAX_BLOB_SIZE_CEILING,
 				"MaxBlobSize may not exceed MAX_BLOB_SIZE_CEILING (32 MiB): sealing holds the \

@@ -54,6 +54,7 @@ impl pallet_mosaic_blobs::Config for Test {
 	type MaxChunkSize = ConstU32<CHUNK>;
 	type MaxBlobSize = ConstU64<MAX_BLOB>;
 	type MaxUriLength = ConstU32<MAX_URI>;
+	type MaxFetchedBytes = ConstU64<120>;
 	type UploadTimeout = ConstU64<TIMEOUT>;
 	type WeightInfo = ();
 }

@@ -15,10 +15,20 @@ impl<T: Config> Pallet<T> {
 			.saturating_add(T::WeightInfo::randomness())
 	}
 
-	/// What telling the observer of a job's end may cost.
+	/// What telling the observer of a job's end may cost, with the look-up of the job's
+	/// blobs a settlement makes when a worker outside the quorum rejected a remote one
+	/// ([`Self::remote_rejection_weight`]).
 	pub fn end_weight() -> Weight {
 		let (reads, writes) = T::Observer::MAX_END_ACCESSES;
-		T::DbWeight::get().reads_writes(reads.saturating_add(1), writes)
+		T::DbWeight::get()
+			.reads_writes(reads.saturating_add(1), writes)
+			.saturating_add(Self::remote_rejection_weight())
+	}
+
+	/// Reading the summaries of the job's input, parameter and manifest blobs, to tell
+	/// whether a rejection of wrong remote bytes may excuse a worker outside the quorum.
+	pub fn remote_rejection_weight() -> Weight {
+		T::DbWeight::get().reads(3)
 	}
 
 	/// A reveal of `values` output values that may be the last: it then settles over every

@@ -1090,6 +1090,11 @@ pub mod pallet {
 			// cursor and never be handled.
 			assert!(!T::Retention::get().is_zero(), "Retention must be positive");
 			assert!(T::NoRevealSlash::get() <= T::DissentSlash::get(), "no-reveal slashes less");
+			// Nodes hand larger outputs to the off-chain worker as a digest only.
+			assert!(
+				T::MaxOutputValues::get() as u64 <= mosaic_primitives::onnx::MAX_VALUES_FROM_HOST,
+				"MaxOutputValues above what a node hands to the runtime"
+			);
 		}
 
 		#[cfg(feature = "try-runtime")]

@@ -68,7 +68,7 @@ pub enum LocalRun<Outcome, BlockNumber> {
 type LocalRunOf<T> = LocalRun<OutcomeOf<T>, BlockNumberFor<T>>;
 
 /// Off-chain storage key of the list of a worker's job records.
-fn records_key<AccountId: Encode>(worker: &AccountId) -> Vec<u8> {
+pub(crate) fn records_key<AccountId: Encode>(worker: &AccountId) -> Vec<u8> {
 	let mut key = b"mosaic/jobs/records/".to_vec();
 	worker.encode_to(&mut key);
 	key
@@ -212,9 +212,18 @@ fn step<T: Config>(
 				);
 			}
 		},
-		(JobStatus::Committing { .. }, Some(LocalRun::Started)) if attempt == info.attempt => {
+		(JobStatus::Committing { until }, Some(LocalRun::Started)) if attempt == info.attempt => {
 			match collect::<T>(job, attempt, worker, &info)? {
 				Some(outcome) => {
+					commit::<T>(job, worker, public, key_account, now, &store, outcome)
+				},
+				// The node's executor is behind (runs ahead of this one took their whole
+				// budget) and the phase is about to end: abstain rather than miss it.
+				None if now.saturating_add(2u32.into()) >= until => {
+					log::info!(target: LOG_TARGET, "job {job}: the run is not done as the commit phase ends; abstaining");
+					mosaic_onnx::cancel(&ticket(job, attempt, worker));
+					let code = mosaic_primitives::onnx::RUN_NOT_FINISHED_IN_TIME;
+					let outcome = Outcome::CouldNotRun { code };
 					commit::<T>(job, worker, public, key_account, now, &store, outcome)
 				},
 				None => Ok(()),
@@ -367,28 +376,39 @@ fn collect<T: Config>(
 		RunStatus::Failed { code, model_fault, .. } => {
 			Ok(Some(Outcome::Error { code, model_fault }))
 		},
-		RunStatus::Done(result) => {
-			let values: u64 = result.outputs.iter().map(|o| o.values.len() as u64).sum();
-			let outcome = if values <= T::MaxOutputValues::get() as u64 {
-				from_quantized(result.outputs).map(Outcome::Outputs)
-			} else {
-				None
-			};
-			if outcome.is_none() {
-				// The chain refuses a digest for outputs its schema says fit a reveal: a model
-				// that produces more than it declares is at fault, the same on every machine.
-				let view = T::Models::version(info.model, info.version).ok_or("version gone")?;
-				let sizes = Pallet::<T>::inline_sizes(&info.input, &view.inputs);
-				if Pallet::<T>::outputs_fit_a_reveal(&info.kind, &view.outputs, &sizes) {
-					return Ok(Some(Outcome::Error {
-						code: mosaic_primitives::onnx::OUTPUTS_EXCEED_DECLARED,
-						model_fault: true,
-					}));
-				}
-			}
-			Ok(Some(outcome.unwrap_or(Outcome::Digest(result.digest))))
-		},
+		RunStatus::Done(result) => finished::<T>(info, result.digest, Some(result.outputs)),
+		RunStatus::DoneDigestOnly { digest, .. } => finished::<T>(info, digest, None),
 	}
+}
+
+/// The outcome of a finished run: its outputs when they fit a reveal (`outputs` is `None`
+/// when the node kept them, being more than `MAX_VALUES_FROM_HOST` values, which is more
+/// than `MaxOutputValues`: see `integrity_test`), else its digest.
+fn finished<T: Config>(
+	info: &JobInfoOf<T>,
+	digest: [u8; 32],
+	outputs: Option<Vec<mosaic_primitives::digest::QuantizedTensor>>,
+) -> Result<Option<OutcomeOf<T>>, &'static str> {
+	let outcome = outputs
+		.filter(|outputs| {
+			let values: u64 = outputs.iter().map(|o| o.values.len() as u64).sum();
+			values <= T::MaxOutputValues::get() as u64
+		})
+		.and_then(from_quantized)
+		.map(Outcome::Outputs);
+	if outcome.is_none() {
+		// The chain refuses a digest for outputs its schema says fit a reveal: a model
+		// that produces more than it declares is at fault, the same on every machine.
+		let view = T::Models::version(info.model, info.version).ok_or("version gone")?;
+		let sizes = Pallet::<T>::inline_sizes(&info.input, &view.inputs);
+		if Pallet::<T>::outputs_fit_a_reveal(&info.kind, &view.outputs, &sizes) {
+			return Ok(Some(Outcome::Error {
+				code: mosaic_primitives::onnx::OUTPUTS_EXCEED_DECLARED,
+				model_fault: true,
+			}));
+		}
+	}
+	Ok(Some(outcome.unwrap_or(Outcome::Digest(digest))))
 }
 
 /// Keeps the outcome with a fresh salt, then submits the commitment.

@@ -2,6 +2,7 @@
 
 use super::*;
 use frame_support::traits::Randomness as _;
+use mosaic_primitives::onnx::REMOTE_BLOB_REJECTED;
 
 impl<T: Config> Pallet<T> {
 	/// Closes a commit phase: updates the attempt's workers' liveness, then opens the reveal
@@ -263,6 +264,8 @@ impl<T: Config> Pallet<T> {
 					agreeing: agreeing.len() as u32,
 					parameters: None,
 				};
+				let mut no_votes = no_votes;
+				no_votes.extend(Self::served_wrong_bytes(info, &agreeing, &reveals));
 				Self::slash_outliers(job, info, &agreeing, &reveals, &no_votes);
 				Self::count_abstentions(&agreeing, &reveals, &no_votes);
 				Self::release_assignees(job, info);
@@ -309,6 +312,40 @@ impl<T: Config> Pallet<T> {
 				Self::release_assignees(job, info);
 				Self::fail(job, info, FailReason::NoQuorum, true);
 			},
+		}
+	}
+
+	/// Revealers outside `agreeing` that report [`REMOTE_BLOB_REJECTED`] on a job naming a
+	/// remote blob: a server may give different bytes to different workers, so one that got
+	/// bytes not matching the hash while a quorum got the right ones was served, not lying.
+	/// They are no votes (neither paid nor slashed; they count an abstention). On a job whose
+	/// blobs are all on-chain nobody can be served wrong bytes, and the report is a dissent.
+	pub(crate) fn served_wrong_bytes(
+		info: &JobInfoOf<T>,
+		agreeing: &[T::AccountId],
+		reveals: &[(T::AccountId, RevealOf<T>)],
+	) -> Vec<T::AccountId> {
+		let rejecting: Vec<T::AccountId> = reveals
+			.iter()
+			.filter(|(worker, reveal)| {
+				!agreeing.contains(worker)
+					&& matches!(reveal.outcome, Outcome::Error { code: REMOTE_BLOB_REJECTED, .. })
+			})
+			.map(|(worker, _)| worker.clone())
+			.collect();
+		if rejecting.is_empty() {
+			return rejecting;
+		}
+		// Charged in `end_weight` (`remote_rejection_weight`).
+		let [parameters, manifest] = info.kind.blobs();
+		let names_remote = [info.input.blob(), parameters, manifest]
+			.into_iter()
+			.flatten()
+			.any(|hash| T::Blobs::blob(&hash).is_some_and(|b| b.kind == BlobKind::Remote));
+		if names_remote {
+			rejecting
+		} else {
+			Vec::new()
 		}
 	}
 

@@ -49,6 +49,7 @@ impl pallet_mosaic_blobs::Config for Test {
 	type MaxChunkSize = ConstU32<16>;
 	type MaxBlobSize = ConstU64<100>;
 	type MaxUriLength = ConstU32<64>;
+	type MaxFetchedBytes = ConstU64<{ 1 << 30 }>;
 	type UploadTimeout = ConstU64<10>;
 	type WeightInfo = ();
 }

@@ -29,6 +29,10 @@ pub const REMOTE_BLOB_UNAVAILABLE: u16 = 17;
 /// declares. Deterministic, so every honest worker reports it.
 pub const OUTPUTS_EXCEED_DECLARED: u16 = 18;
 
+/// The code a worker abstains with when its node's executor had not finished the run when
+/// the commit phase was about to end (its queue was behind): no verdict on the job.
+pub const RUN_NOT_FINISHED_IN_TIME: u16 = 19;
+
 /// The executor's code for a panic inside the engine.
 pub const ENGINE_PANIC: u16 = 14;
 /// The executor's code for a sandbox child that crashed or could not be started.
@@ -37,7 +41,10 @@ pub const SANDBOX_FAILURE: u16 = 15;
 /// Whether an executor error code says the worker's machine failed, not the model or the
 /// input: another machine may run the same job. Such codes are no verdict on a job.
 pub fn is_machine_failure(code: u16) -> bool {
-	matches!(code, ENGINE_PANIC | SANDBOX_FAILURE | REMOTE_BLOB_UNAVAILABLE)
+	matches!(
+		code,
+		ENGINE_PANIC | SANDBOX_FAILURE | REMOTE_BLOB_UNAVAILABLE | RUN_NOT_FINISHED_IN_TIME
+	)
 }
 
 /// Identifies one run on one node; the off-chain worker derives it from the job and worker.
@@ -168,4 +175,17 @@ pub enum RunStatus {
 	Done(RunResult),
 	/// Failed with the executor's error code (stable, recorded on-chain) and a message.
 	Failed { code: u16, model_fault: bool, message: Vec<u8> },
+	/// Finished with more than [`MAX_VALUES_FROM_HOST`] output values: only their canonical
+	/// digest crosses into the runtime (more than that is never revealed, and the values
+	/// of a large output would not fit an off-chain worker's heap). Collected as `Done` is.
+	DoneDigestOnly {
+		/// Canonical digest of the outputs, as [`RunResult::digest`].
+		digest: [u8; 32],
+		/// How many values the outputs hold.
+		values: u64,
+	},
 }
+
+/// Most output values a finished run hands to the runtime; above it, `poll` reports
+/// [`RunStatus::DoneDigestOnly`]. A chain's largest revealed output must stay within it.
+pub const MAX_VALUES_FROM_HOST: u64 = 1 << 16;

@@ -39,6 +39,8 @@ mod backend {
 		fn start(&self, request: RunRequest) -> Result<(), StartError>;
 		/// Reports a run's state; a finished run is handed over once.
 		fn poll(&self, ticket: Ticket) -> RunStatus;
+		/// Drops a run that has not started; one in progress finishes as usual.
+		fn cancel(&self, ticket: Ticket);
 	}
 
 	sp_externalities::decl_extension! {
@@ -73,6 +75,14 @@ pub trait MosaicOnnx {
 		match self.extension::<OnnxExt>() {
 			Some(ext) => ext.0.poll(*ticket),
 			None => RunStatus::Unknown,
+		}
+	}
+
+	/// Drops the run with `ticket` if it has not started (the worker gave up waiting for
+	/// it); a run in progress finishes, and its result is kept as any other.
+	fn cancel(&mut self, ticket: PassPointerAndRead<&Ticket, 32>) {
+		if let Some(ext) = self.extension::<OnnxExt>() {
+			ext.0.cancel(*ticket);
 		}
 	}
 
@@ -113,6 +123,10 @@ mod tests {
 				},
 				None => RunStatus::Unknown,
 			}
+		}
+
+		fn cancel(&self, ticket: Ticket) {
+			self.0.lock().unwrap().retain(|t| *t != ticket);
 		}
 	}
 

@@ -78,3 +78,51 @@ fn remote_blobs_are_fetched_and_checked_off_chain() {
 		assert_eq!(crate::offchain::fetch_remote::<Test>(&[0x42; 32]), Err(FetchError::Unknown));
 	});
 }
+
+/// Fetched remote blobs are kept within `MaxFetchedBytes` (120 in the mock): a fetch that
+/// would pass it first deletes the least recently used fetched blobs; using a kept blob makes
+/// it the most recent. Sealed blobs, indexed by the chain, are never deleted.
+#[test]
+fn fetched_blobs_are_bounded_by_bytes_and_the_least_recently_used_go_first() {
+	use crate::offchain::is_local;
+	use sp_core::offchain::{
+		testing::{PendingRequest, TestOffchainExt},
+		OffchainDbExt, OffchainWorkerExt, StorageKind,
+	};
+	let mut ext = new_test_ext();
+	let (offchain, state) = TestOffchainExt::new();
+	ext.register_extension(OffchainWorkerExt::new(offchain.clone()));
+	ext.register_extension(OffchainDbExt::new(offchain));
+	let serve = |url: &str, body: Vec<u8>| {
+		state.write().expect_request(PendingRequest {
+			method: "GET".into(),
+			uri: url.into(),
+			response: Some(body),
+			sent: true,
+			..Default::default()
+		})
+	};
+	execute_and_check(&mut ext, || {
+		// A sealed blob, its bytes where off-chain indexing puts them.
+		let sealed = data(8, 20);
+		assert_ok!(Blobs::store(signed(ALICE), inline(&sealed)));
+		let key = offchain_key(&blake2_256(&sealed));
+		sp_io::offchain::local_storage_set(StorageKind::PERSISTENT, &key, &sealed);
+		let fetch = |seed: u8| {
+			let bytes = data(50, seed);
+			let hash = blake2_256(&bytes);
+			let url = format!("https://example.org/{seed}");
+			assert_ok!(Blobs::register_uri(signed(ALICE), hash, 50, uri(&url)));
+			serve(&url, bytes);
+			assert_eq!(<Blobs as BlobFetch>::ensure_local(&hash), Ok(()));
+			hash
+		};
+		let (a, b) = (fetch(1), fetch(2));
+		// `a` used again (no download): now `b` is the least recently used.
+		assert_eq!(<Blobs as BlobFetch>::ensure_local(&a), Ok(()));
+		let c = fetch(3);
+		assert!(is_local(&a) && is_local(&c), "the two most recently used stay");
+		assert!(!is_local(&b), "150 bytes would pass 120: the least recently used went");
+		assert!(is_local(&blake2_256(&sealed)), "sealed blobs are never deleted");
+	});
+}

@@ -2,7 +2,10 @@
 //! nor counted as missing, but drawn less until they agree with results again.
 
 use super::*;
-use mosaic_primitives::onnx::{ENGINE_PANIC, REMOTE_BLOB_UNAVAILABLE, SANDBOX_FAILURE};
+use mosaic_primitives::onnx::{
+	ENGINE_PANIC, REMOTE_BLOB_REJECTED, REMOTE_BLOB_UNAVAILABLE, RUN_NOT_FINISHED_IN_TIME,
+	SANDBOX_FAILURE,
+};
 
 fn could_not_run() -> OutcomeOf<Test> {
 	Outcome::CouldNotRun { code: REMOTE_BLOB_UNAVAILABLE }
@@ -36,7 +39,7 @@ fn reveal_all(job: JobId, plan: &[(u64, OutcomeOf<Test>)]) {
 #[test]
 fn abstentions_are_recognised() {
 	assert!(could_not_run().is_abstention());
-	for code in [ENGINE_PANIC, SANDBOX_FAILURE, REMOTE_BLOB_UNAVAILABLE] {
+	for code in [ENGINE_PANIC, SANDBOX_FAILURE, REMOTE_BLOB_UNAVAILABLE, RUN_NOT_FINISHED_IN_TIME] {
 		assert!(OutcomeOf::<Test>::Error { code, model_fault: false }.is_abstention());
 		assert!(OutcomeOf::<Test>::Error { code, model_fault: true }.is_abstention());
 	}
@@ -244,5 +247,47 @@ fn abstentions_are_replaced_by_escalation() {
 		}
 		assert!(!anyone_slashed());
 		assert_eq!(Balances::free_balance(ALICE), 100_000 - 3 * FEE - PROTOCOL_FEE);
+	});
+}
+
+/// A job on a remote input whose server gave one worker bytes that do not match the blob's
+/// hash (and the others the right ones): that worker reports `REMOTE_BLOB_REJECTED`, a
+/// verdict when a quorum agrees with it, but in the minority it was served, not lying. It is
+/// neither paid nor slashed, and counts an abstention. On a job that names no remote blob
+/// nobody can be served wrong bytes, so the same report is a dissent.
+#[test]
+fn a_worker_served_wrong_remote_bytes_alone_is_no_dissenter() {
+	build_and_execute(|| {
+		register_all(10..=12);
+		let remote = [0xdd; 32];
+		RemoteBlobs::mutate(|blobs| blobs.push(remote));
+		let out = outputs(&[5]);
+		let rejected = OutcomeOf::<Test>::Error { code: REMOTE_BLOB_REJECTED, model_fault: false };
+		let job = NextJobId::<Test>::get();
+		assert_ok!(MosaicJobs::submit_job(
+			RuntimeOrigin::signed(ALICE),
+			0,
+			1,
+			JobKind::Inference,
+			JobInput::Blob { hash: remote, format: InputFormat::Npy },
+			3,
+			FEE,
+			30
+		));
+		run_to(2);
+		run_job(job, &[(10, out.clone()), (11, out.clone()), (12, rejected.clone())]);
+		assert_eq!(status(job), JobStatus::Settled);
+		assert!(!anyone_slashed(), "{:?}", events());
+		assert_eq!((owed(10), owed(11), owed(12)), (135, 135, 0));
+		assert_eq!(Abstentions::<Test>::get(12), Some(1));
+
+		let job = submit(3);
+		run_to(3);
+		run_job(job, &[(10, out.clone()), (11, out), (12, rejected)]);
+		assert_eq!(status(job), JobStatus::Settled);
+		assert!(events().iter().any(|e| matches!(
+			e,
+			Event::WorkerSlashed { worker: 12, reason: SlashReason::Dissent, .. }
+		)));
 	});
 }

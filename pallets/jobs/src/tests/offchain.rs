@@ -18,6 +18,9 @@ struct Instant {
 	requests: Mutex<Vec<RunRequest>>,
 	done: Mutex<Vec<Ticket>>,
 	hold: std::sync::atomic::AtomicBool,
+	/// Finish as a node does a run of more than `MAX_VALUES_FROM_HOST` values.
+	digest_only: std::sync::atomic::AtomicBool,
+	cancelled: Mutex<Vec<Ticket>>,
 }
 
 impl Instant {
@@ -47,10 +50,17 @@ impl OnnxBackend for Instant {
 					values: vec![1000, 2000],
 				}];
 				let digest = mosaic_primitives::digest::canonical_digest(&outputs, 3).unwrap();
+				if self.digest_only.load(std::sync::atomic::Ordering::SeqCst) {
+					return RunStatus::DoneDigestOnly { digest, values: 1 << 20 };
+				}
 				RunStatus::Done(RunResult { digest, outputs })
 			},
 			None => RunStatus::Unknown,
 		}
+	}
+	fn cancel(&self, ticket: Ticket) {
+		self.done.lock().unwrap().retain(|t| *t != ticket);
+		self.cancelled.lock().unwrap().push(ticket);
 	}
 }
 
@@ -103,6 +113,32 @@ fn the_off_chain_worker_runs_commits_and_reveals_once() {
 		assert_eq!(result.outcome, outputs(&[1000, 2000]));
 		MosaicJobs::offchain_worker(4);
 		assert!(pool_state.read().transactions.is_empty());
+	});
+}
+
+/// A run whose outputs the node kept (more values than reach the runtime) is judged as a
+/// run whose outputs do not fit a reveal: here the version declares two values, so the
+/// model produced more than it declares, its fault on every machine.
+#[test]
+fn outputs_the_node_kept_are_judged_without_their_values() {
+	with_ocw(|backend, take| {
+		backend.digest_only.store(true, std::sync::atomic::Ordering::SeqCst);
+		UintAuthorityId::set_all_keys(vec![key_of(10), 999]);
+		register(10);
+		let job = submit(1);
+		run_to(2);
+		for block in [2, 3] {
+			MosaicJobs::offchain_worker(block);
+			let txs = take();
+			assert_eq!(txs.len(), 1, "block {block}: one transaction");
+			let tx = Extrinsic::decode(&mut &txs[0][..]).unwrap();
+			assert_ok!(tx.function.dispatch(RuntimeOrigin::signed(key_of(10))));
+		}
+		let code = mosaic_primitives::onnx::OUTPUTS_EXCEED_DECLARED;
+		assert_eq!(
+			status(job),
+			JobStatus::Failed(FailReason::Executor { code, model_fault: true })
+		);
 	});
 }
 
@@ -312,5 +348,73 @@ fn an_input_that_cannot_be_fetched_in_time_is_an_abstention_not_a_miss() {
 		let worker = Workers::<Test>::get(10).unwrap();
 		assert_eq!((worker.stake, worker.missed), (2 * MIN_STAKE, 0));
 		assert_eq!(Abstentions::<Test>::get(10), Some(1));
+	});
+}
+
+/// A run the node's executor has not finished (its queue is behind: runs ahead of it took
+/// their whole budget) when the commit phase is about to end: the worker abstains rather than
+/// miss the phase, and loses nothing.
+#[test]
+fn a_run_not_done_as_the_commit_phase_ends_is_an_abstention_not_a_miss() {
+	with_ocw(|backend, take| {
+		backend.hold.store(true, std::sync::atomic::Ordering::SeqCst);
+		UintAuthorityId::set_all_keys(vec![key_of(10)]);
+		register(10);
+		let job = submit(1);
+		run_to(2);
+		let JobStatus::Committing { until } = status(job) else { panic!("assigned") };
+		for block in 2..until - 2 {
+			run_to(block);
+			MosaicJobs::offchain_worker(block);
+			assert!(take().is_empty(), "block {block}: the run is pending, nothing sent");
+		}
+		assert_eq!(backend.requests.lock().unwrap().len(), 1, "started once");
+		run_to(until - 2);
+		MosaicJobs::offchain_worker(until - 2);
+		let txs = take();
+		assert_eq!(txs.len(), 1, "its last chance to commit: one commitment");
+		let tx = Extrinsic::decode(&mut &txs[0][..]).unwrap();
+		assert_ok!(tx.function.dispatch(RuntimeOrigin::signed(key_of(10))));
+		MosaicJobs::offchain_worker(until - 2);
+		let txs = take();
+		let tx = Extrinsic::decode(&mut &txs[0][..]).unwrap();
+		let RuntimeCall::MosaicJobs(Call::reveal { outcome, .. }) = &tx.function else {
+			panic!("a reveal")
+		};
+		let code = mosaic_primitives::onnx::RUN_NOT_FINISHED_IN_TIME;
+		assert_eq!(*outcome, Outcome::CouldNotRun { code });
+		let started = backend.requests.lock().unwrap()[0].ticket;
+		assert_eq!(*backend.cancelled.lock().unwrap(), vec![started], "its run is dropped");
+		assert_ok!(tx.function.clone().dispatch(RuntimeOrigin::signed(key_of(10))));
+		run_to(until - 1);
+		assert_eq!(status(job), JobStatus::Failed(FailReason::NoQuorum));
+		let worker = Workers::<Test>::get(10).unwrap();
+		assert_eq!((worker.stake, worker.missed), (2 * MIN_STAKE, 0));
+	});
+}
+
+/// The worker's off-chain record of a job, and its entry in the worker's index of records,
+/// go with the job: the first run after the job ends deletes them, so they never pile up.
+#[test]
+fn a_finished_jobs_off_chain_records_are_deleted_by_the_next_run() {
+	use sp_core::offchain::StorageKind;
+	with_ocw(|_backend, take| {
+		UintAuthorityId::set_all_keys(vec![key_of(10)]);
+		register(10);
+		let job = submit(1);
+		run_to(2);
+		for block in [2, 3] {
+			MosaicJobs::offchain_worker(block);
+			let tx = Extrinsic::decode(&mut &take()[0][..]).unwrap();
+			assert_ok!(tx.function.dispatch(RuntimeOrigin::signed(key_of(10))));
+		}
+		assert_eq!(status(job), JobStatus::Settled);
+		let record = crate::offchain::local_key(job, 0, &10u64);
+		let index = crate::offchain::records_key(&10u64);
+		let stored = |key: &[u8]| sp_io::offchain::local_storage_get(StorageKind::PERSISTENT, key);
+		assert!(stored(&record).is_some() && stored(&index).is_some());
+		MosaicJobs::offchain_worker(4);
+		assert_eq!(stored(&record), None);
+		assert_eq!(stored(&index), Some(Vec::<(JobId, u8)>::new().encode()));
 	});
 }
