@@ -383,7 +383,10 @@ impl RunBackend for Recording {
 	}
 }
 
-fn recording() -> (Arc<ExecutorService>, Arc<(Mutex<bool>, Condvar)>, Arc<Mutex<Vec<u64>>>) {
+type Gate = Arc<(Mutex<bool>, Condvar)>;
+
+/// A service over [`Recording`]: the service, its gate, and the order it ran tickets in.
+fn recording() -> (Arc<ExecutorService>, Gate, Arc<Mutex<Vec<u64>>>) {
 	let gate = Arc::new((Mutex::new(false), Condvar::new()));
 	let order = Arc::new(Mutex::new(Vec::new()));
 	let service = ExecutorService::spawn(Recording(Gated(gate.clone()), order.clone()));
