@@ -2,15 +2,13 @@
 
 use super::*;
 
-#[test]
-fn remote_blobs_are_fetched_and_checked_off_chain() {
-	use crate::{
-		offchain::{is_local, IPFS_GATEWAY_KEY},
-		FetchError,
-	};
+/// Runs `test` in an off-chain worker whose HTTP requests are answered by what `test` passes
+/// to its argument: a URL and the body a GET of it returns (a request nobody expected fails
+/// the test).
+fn with_http(test: impl FnOnce(&dyn Fn(&str, Vec<u8>))) {
 	use sp_core::offchain::{
 		testing::{PendingRequest, TestOffchainExt},
-		OffchainDbExt, OffchainWorkerExt, StorageKind,
+		OffchainDbExt, OffchainWorkerExt,
 	};
 	let mut ext = new_test_ext();
 	let (offchain, state) = TestOffchainExt::new();
@@ -25,8 +23,18 @@ fn remote_blobs_are_fetched_and_checked_off_chain() {
 			..Default::default()
 		})
 	};
+	execute_and_check(&mut ext, || test(&serve));
+}
+
+#[test]
+fn remote_blobs_are_fetched_and_checked_off_chain() {
+	use crate::{
+		offchain::{is_local, IPFS_GATEWAY_KEY},
+		FetchError,
+	};
+	use sp_core::offchain::StorageKind;
 	let ensure = |hash: &BlobHash| <Blobs as BlobFetch>::ensure_local(hash);
-	execute_and_check(&mut ext, || {
+	with_http(|serve| {
 		// The bytes match the claim: kept, under the key indexed blobs use.
 		let good = data(50, 9);
 		let hash = blake2_256(&good);
@@ -85,24 +93,8 @@ fn remote_blobs_are_fetched_and_checked_off_chain() {
 #[test]
 fn fetched_blobs_are_bounded_by_bytes_and_the_least_recently_used_go_first() {
 	use crate::offchain::is_local;
-	use sp_core::offchain::{
-		testing::{PendingRequest, TestOffchainExt},
-		OffchainDbExt, OffchainWorkerExt, StorageKind,
-	};
-	let mut ext = new_test_ext();
-	let (offchain, state) = TestOffchainExt::new();
-	ext.register_extension(OffchainWorkerExt::new(offchain.clone()));
-	ext.register_extension(OffchainDbExt::new(offchain));
-	let serve = |url: &str, body: Vec<u8>| {
-		state.write().expect_request(PendingRequest {
-			method: "GET".into(),
-			uri: url.into(),
-			response: Some(body),
-			sent: true,
-			..Default::default()
-		})
-	};
-	execute_and_check(&mut ext, || {
+	use sp_core::offchain::StorageKind;
+	with_http(|serve| {
 		// A sealed blob, its bytes where off-chain indexing puts them.
 		let sealed = data(8, 20);
 		assert_ok!(Blobs::store(signed(ALICE), inline(&sealed)));

@@ -315,40 +315,46 @@ fn an_input_that_cannot_be_fetched_in_time_is_an_abstention_not_a_miss() {
 		));
 		DownloadsFail::set(true);
 		run_to(2);
-		let JobStatus::Committing { until } = status(job) else { panic!("assigned") };
-		// While there is time, the download is retried and nothing is sent or started.
-		for block in 2..until - 2 {
-			run_to(block);
-			MosaicJobs::offchain_worker(block);
-			assert!(take().is_empty(), "block {block}: nothing sent yet");
-		}
-		assert!(backend.requests.lock().unwrap().is_empty(), "the run never starts");
-		// Its last chance to commit: it abstains.
-		run_to(until - 2);
-		MosaicJobs::offchain_worker(until - 2);
-		let txs = take();
-		assert_eq!(txs.len(), 1, "one commitment");
-		let tx = Extrinsic::decode(&mut &txs[0][..]).unwrap();
-		assert_ok!(tx.function.dispatch(RuntimeOrigin::signed(key_of(10))));
-		MosaicJobs::offchain_worker(until - 2);
-		let txs = take();
-		let tx = Extrinsic::decode(&mut &txs[0][..]).unwrap();
-		let RuntimeCall::MosaicJobs(Call::reveal { outcome, .. }) = &tx.function else {
-			panic!("a reveal")
-		};
+		// While there is time, the download is retried and nothing is sent or started; at its
+		// last chance to commit, it abstains.
 		assert_eq!(
-			*outcome,
+			abstain_at_the_last_chance(job, take),
 			Outcome::CouldNotRun { code: mosaic_primitives::onnx::REMOTE_BLOB_UNAVAILABLE }
 		);
-		assert_ok!(tx.function.clone().dispatch(RuntimeOrigin::signed(key_of(10))));
-		// No verdict: the job (which could escalate, so it settles in the next block's hooks)
-		// fails for want of a quorum, and the worker loses nothing.
-		run_to(until - 1);
-		assert_eq!(status(job), JobStatus::Failed(FailReason::NoQuorum));
-		let worker = Workers::<Test>::get(10).unwrap();
-		assert_eq!((worker.stake, worker.missed), (2 * MIN_STAKE, 0));
+		assert!(backend.requests.lock().unwrap().is_empty(), "the run never starts");
 		assert_eq!(Abstentions::<Test>::get(10), Some(1));
 	});
+}
+
+/// Worker 10's off-chain worker on `job`, block by block through its commit phase: nothing
+/// is sent before its last chance (two blocks before the phase ends), then a commitment and a
+/// reveal, both dispatched. Returns the revealed outcome, once the job failed for want of a
+/// quorum (it could escalate, so it settles in the next block's hooks) and the worker is
+/// found to have lost nothing.
+fn abstain_at_the_last_chance(job: JobId, take: &dyn Fn() -> Vec<Vec<u8>>) -> OutcomeOf<Test> {
+	let JobStatus::Committing { until } = status(job) else { panic!("assigned") };
+	for block in 2..until - 2 {
+		run_to(block);
+		MosaicJobs::offchain_worker(block);
+		assert!(take().is_empty(), "block {block}: nothing sent yet");
+	}
+	run_to(until - 2);
+	MosaicJobs::offchain_worker(until - 2);
+	let txs = take();
+	assert_eq!(txs.len(), 1, "its last chance to commit: one commitment");
+	let tx = Extrinsic::decode(&mut &txs[0][..]).unwrap();
+	assert_ok!(tx.function.dispatch(RuntimeOrigin::signed(key_of(10))));
+	MosaicJobs::offchain_worker(until - 2);
+	let tx = Extrinsic::decode(&mut &take()[0][..]).unwrap();
+	let RuntimeCall::MosaicJobs(Call::reveal { outcome, .. }) = tx.function.clone() else {
+		panic!("a reveal")
+	};
+	assert_ok!(tx.function.dispatch(RuntimeOrigin::signed(key_of(10))));
+	run_to(until - 1);
+	assert_eq!(status(job), JobStatus::Failed(FailReason::NoQuorum));
+	let worker = Workers::<Test>::get(10).unwrap();
+	assert_eq!((worker.stake, worker.missed), (2 * MIN_STAKE, 0));
+	outcome
 }
 
 /// A run the node's executor has not finished (its queue is behind: runs ahead of it took
@@ -362,34 +368,11 @@ fn a_run_not_done_as_the_commit_phase_ends_is_an_abstention_not_a_miss() {
 		register(10);
 		let job = submit(1);
 		run_to(2);
-		let JobStatus::Committing { until } = status(job) else { panic!("assigned") };
-		for block in 2..until - 2 {
-			run_to(block);
-			MosaicJobs::offchain_worker(block);
-			assert!(take().is_empty(), "block {block}: the run is pending, nothing sent");
-		}
-		assert_eq!(backend.requests.lock().unwrap().len(), 1, "started once");
-		run_to(until - 2);
-		MosaicJobs::offchain_worker(until - 2);
-		let txs = take();
-		assert_eq!(txs.len(), 1, "its last chance to commit: one commitment");
-		let tx = Extrinsic::decode(&mut &txs[0][..]).unwrap();
-		assert_ok!(tx.function.dispatch(RuntimeOrigin::signed(key_of(10))));
-		MosaicJobs::offchain_worker(until - 2);
-		let txs = take();
-		let tx = Extrinsic::decode(&mut &txs[0][..]).unwrap();
-		let RuntimeCall::MosaicJobs(Call::reveal { outcome, .. }) = &tx.function else {
-			panic!("a reveal")
-		};
 		let code = mosaic_primitives::onnx::RUN_NOT_FINISHED_IN_TIME;
-		assert_eq!(*outcome, Outcome::CouldNotRun { code });
-		let started = backend.requests.lock().unwrap()[0].ticket;
-		assert_eq!(*backend.cancelled.lock().unwrap(), vec![started], "its run is dropped");
-		assert_ok!(tx.function.clone().dispatch(RuntimeOrigin::signed(key_of(10))));
-		run_to(until - 1);
-		assert_eq!(status(job), JobStatus::Failed(FailReason::NoQuorum));
-		let worker = Workers::<Test>::get(10).unwrap();
-		assert_eq!((worker.stake, worker.missed), (2 * MIN_STAKE, 0));
+		assert_eq!(abstain_at_the_last_chance(job, take), Outcome::CouldNotRun { code });
+		let requests = backend.requests.lock().unwrap();
+		assert_eq!(requests.len(), 1, "started once");
+		assert_eq!(*backend.cancelled.lock().unwrap(), vec![requests[0].ticket], "dropped");
 	});
 }
 
