@@ -224,6 +224,7 @@ impl pallet_mosaic_jobs::Config for Runtime {
 	type MaxTrainingEpochs = ConstU16<50>;
 	type MaxInlineInputBytes = ConstU32<256>;
 	type MaxOutputValues = ConstU32<64>;
+	type ExpectedBlockTime = ConstU64<6000>;
 	type Observer = Rounds;
 	type Randomness = ParentHashRandomness;
 	type WeightInfo = ();

@@ -283,6 +283,7 @@ impl pallet_mosaic_jobs::Config for Runtime {
 	type MaxInlineInputBytes = ConstU32<{ 64 * 1024 }>;
 	/// 4096 revealed values (32 KiB); larger outputs are revealed by digest.
 	type MaxOutputValues = ConstU32<4096>;
+	type ExpectedBlockTime = ConstU64<SLOT_DURATION>;
 	type Observer = Rounds;
 	/// The current block's BABE author VRF output (see `crate::randomness`).
 	type Randomness = crate::randomness::CurrentBlockVrf<Runtime>;

@@ -2,7 +2,8 @@
 // jobs' inputs. Alice's off-chain worker fetches each when its job needs it: bytes that
 // match the claimed hash are kept in the node's off-chain database and the job settles;
 // bytes that do not are refused, nothing is kept, and the job fails with code 16 (remote
-// blob rejected) and is refunded but the protocol fee; a download that fails is retried.
+// blob rejected) and is refunded but the protocol fee; a download that fails is retried; a
+// server that never answers makes the worker abstain in time, never miss its commitment.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -32,6 +33,7 @@ before(async () => {
   server = createServer((req, res) => {
     const route = served[req.url];
     if (!route) { res.writeHead(404).end(); return; }
+    if (route.hang) { route.requests += 1; return; } // never answers
     const [status, body] = route.bodies[Math.min(route.requests, route.bodies.length - 1)];
     route.requests += 1;
     res.writeHead(status, { 'content-length': body.length }).end(body);
@@ -102,4 +104,21 @@ test('remote inputs are fetched and checked by the worker that needs them', asyn
   const retried = await runJob(model, flaky);
   assert.ok(retried.status.isSettled, `status ${retried.status.type}`);
   assert.ok(served['/flaky.json'].requests >= 2, 'retried after the 503');
+});
+
+test('a URI that never answers makes the worker abstain in time, never miss', async () => {
+  const { api } = node;
+  const mlp = fixture('mlp');
+  const model = await storeAndRegister(api, alice, 'mlp-hang', mlp, { precision: PRECISION, tolerance: 1 });
+  const input = stringToU8a(JSON.stringify({ inputs: mlp.input, hang: true }));
+  served['/hang.json'] = { hang: true, bodies: [], requests: 0 };
+  const hash = u8aToHex(blake2AsU8a(input, 256));
+  await send(api.tx.blobs.registerUri(hash, input.length, `http://127.0.0.1:${port}/hang.json`), bob);
+  const before = (await api.query.jobs.workers(alice.address)).unwrap();
+  const job = await runJob(model, hash);
+  assert.ok(job.status.isFailed && job.status.asFailed.isNoQuorum, `status ${job.status.toString()}`);
+  assert.ok(served['/hang.json'].requests >= 1, 'the worker tried');
+  const after = (await api.query.jobs.workers(alice.address)).unwrap();
+  assert.equal(after.missed.toNumber(), 0, 'Alice missed her commitment');
+  assert.equal(after.stake.toBigInt(), before.stake.toBigInt(), 'Alice was slashed');
 });

@@ -521,6 +521,13 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxOutputValues: Get<u32>;
 
+		/// The chain's target time between blocks, in milliseconds. Bounds how many blocks a
+		/// download of a remote input may hold the off-chain worker (up to
+		/// `mosaic_primitives::blob::FETCH_TIMEOUT_MS`), so that it never starts one that
+		/// could end past its last chance to commit. Positive.
+		#[pallet::constant]
+		type ExpectedBlockTime: Get<u64>;
+
 		/// Told when a job ends; the pallet that submitted jobs through [`RoundJobs`] (its
 		/// jobs cannot be cancelled by their requester).
 		type Observer: JobObserver;
@@ -1090,6 +1097,7 @@ pub mod pallet {
 			// cursor and never be handled.
 			assert!(!T::Retention::get().is_zero(), "Retention must be positive");
 			assert!(T::NoRevealSlash::get() <= T::DissentSlash::get(), "no-reveal slashes less");
+			assert!(T::ExpectedBlockTime::get() > 0, "ExpectedBlockTime must be positive");
 			// Nodes hand larger outputs to the off-chain worker as a digest only.
 			assert!(
 				T::MaxOutputValues::get() as u64 <= mosaic_primitives::onnx::MAX_VALUES_FROM_HOST,

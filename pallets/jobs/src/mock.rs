@@ -321,6 +321,7 @@ impl pallet_mosaic_jobs::Config for Test {
 	type MaxTrainingEpochs = ConstU16<MAX_EPOCHS>;
 	type MaxInlineInputBytes = ConstU32<64>;
 	type MaxOutputValues = ConstU32<MAX_OUTPUT_VALUES>;
+	type ExpectedBlockTime = ConstU64<6000>;
 	type Observer = MockObserver;
 	type Randomness = ParentHashRandomness;
 	type WeightInfo = ();

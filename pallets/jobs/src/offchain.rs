@@ -175,6 +175,27 @@ fn step<T: Config>(
 	let due = |sent_at: BlockNumberFor<T>| now >= sent_at.saturating_add(RESEND_AFTER.into());
 	match (info.status, local) {
 		(JobStatus::Committing { until }, None) if attempt == info.attempt => {
+			let abstain = |why: &str| {
+				log::info!(target: LOG_TARGET, "job {job}: {why}; abstaining");
+				remember::<T>(worker, job, attempt);
+				let code = mosaic_primitives::onnx::REMOTE_BLOB_UNAVAILABLE;
+				commit::<T>(
+					job,
+					worker,
+					public,
+					key_account,
+					now,
+					&store,
+					Outcome::CouldNotRun { code },
+				)
+			};
+			// A download may hold this run for `FETCH_TIMEOUT_MS`, however far the chain moves
+			// meanwhile: one that could end past the last chance to commit is not started.
+			if Pallet::<T>::names_a_remote_blob(&info)
+				&& now.saturating_add((2 + download_blocks::<T>()).into()) >= until
+			{
+				return abstain("too late to download an input");
+			}
 			match fetch_remote_blobs::<T>(job, &info, renew_lock) {
 				Ok(Ok(())) => {},
 				// Every honest worker finds the same bytes wrong: a deterministic outcome.
@@ -186,12 +207,7 @@ fn step<T: Config>(
 				// commitment sent now lands in the next block; the phase ends at `until`):
 				// abstain rather than miss the phase.
 				Err(_) if now.saturating_add(2u32.into()) >= until => {
-					log::info!(target: LOG_TARGET, "job {job}: an input could not be fetched in time; abstaining");
-					remember::<T>(worker, job, attempt);
-					let outcome = Outcome::CouldNotRun {
-						code: mosaic_primitives::onnx::REMOTE_BLOB_UNAVAILABLE,
-					};
-					return commit::<T>(job, worker, public, key_account, now, &store, outcome);
+					return abstain("an input could not be fetched in time");
 				},
 				Err(why) => return Err(why),
 			}
@@ -286,6 +302,13 @@ fn step<T: Config>(
 		},
 		_ => Ok(()),
 	}
+}
+
+/// Blocks a download may last: `FETCH_TIMEOUT_MS` at the chain's expected block time.
+fn download_blocks<T: Config>() -> u32 {
+	let blocks =
+		mosaic_primitives::blob::FETCH_TIMEOUT_MS.div_ceil(T::ExpectedBlockTime::get().max(1));
+	blocks.min(u32::MAX as u64 - 2) as u32
 }
 
 /// Fetches the remote blobs a job names into this node's off-chain storage. A download that

@@ -337,16 +337,21 @@ impl<T: Config> Pallet<T> {
 			return rejecting;
 		}
 		// Charged in `end_weight` (`remote_rejection_weight`).
-		let [parameters, manifest] = info.kind.blobs();
-		let names_remote = [info.input.blob(), parameters, manifest]
-			.into_iter()
-			.flatten()
-			.any(|hash| T::Blobs::blob(&hash).is_some_and(|b| b.kind == BlobKind::Remote));
-		if names_remote {
+		if Self::names_a_remote_blob(info) {
 			rejecting
 		} else {
 			Vec::new()
 		}
+	}
+
+	/// Whether the job's input, parameters or manifest is a remote blob: bytes a server
+	/// gives each worker, which may differ between workers or never come.
+	pub(crate) fn names_a_remote_blob(info: &JobInfoOf<T>) -> bool {
+		let [parameters, manifest] = info.kind.blobs();
+		[info.input.blob(), parameters, manifest]
+			.into_iter()
+			.flatten()
+			.any(|hash| T::Blobs::blob(&hash).is_some_and(|b| b.kind == BlobKind::Remote))
 	}
 
 	/// What a dissent or a withheld reveal costs on `info`'s job: [`Config::DissentSlash`]

@@ -401,3 +401,40 @@ fn a_finished_jobs_off_chain_records_are_deleted_by_the_next_run() {
 		assert_eq!(stored(&index), Some(Vec::<(JobId, u8)>::new().encode()));
 	});
 }
+
+/// A download may hold the off-chain worker for `FETCH_TIMEOUT_MS` while the chain moves on
+/// (a server that never answers does): one that could end past the last chance to commit is
+/// not started. Here 20 s at 6 s blocks is four blocks, more than the three-block phase has.
+#[test]
+fn a_download_that_could_end_past_the_last_chance_is_not_started() {
+	with_ocw(|backend, take| {
+		UintAuthorityId::set_all_keys(vec![key_of(10)]);
+		register(10);
+		let remote = [0xdd; 32];
+		RemoteBlobs::mutate(|blobs| blobs.push(remote));
+		assert_ok!(MosaicJobs::submit_job(
+			RuntimeOrigin::signed(ALICE),
+			0,
+			1,
+			JobKind::Inference,
+			JobInput::Blob { hash: remote, format: InputFormat::Npy },
+			1,
+			100,
+			30
+		));
+		run_to(2);
+		MosaicJobs::offchain_worker(2);
+		let txs = take();
+		assert_eq!(txs.len(), 1, "it abstains at once");
+		let tx = Extrinsic::decode(&mut &txs[0][..]).unwrap();
+		assert_ok!(tx.function.dispatch(RuntimeOrigin::signed(key_of(10))));
+		MosaicJobs::offchain_worker(2);
+		let tx = Extrinsic::decode(&mut &take()[0][..]).unwrap();
+		let RuntimeCall::MosaicJobs(Call::reveal { outcome, .. }) = tx.function else {
+			panic!("a reveal")
+		};
+		let code = mosaic_primitives::onnx::REMOTE_BLOB_UNAVAILABLE;
+		assert_eq!(outcome, Outcome::CouldNotRun { code });
+		assert!(backend.requests.lock().unwrap().is_empty(), "the run never starts");
+	});
+}
