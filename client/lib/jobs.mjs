@@ -1,7 +1,7 @@
 // Compute jobs and workers: submitting, following a job to its end, decoding its result, and
 // registering and inspecting workers.
-import { decodeAddress } from '@polkadot/util-crypto';
-import { stringToU8a, u8aConcat, u8aToHex } from '@polkadot/util';
+import { decodeAddress, blake2AsU8a } from '@polkadot/util-crypto';
+import { stringToU8a, u8aConcat, u8aToHex, hexToU8a, u8aToString } from '@polkadot/util';
 import { send, eventData } from './tx.mjs';
 
 /**
@@ -109,6 +109,63 @@ export function jobResult(job, precision) {
       : null,
     error: outcome.isError ? outcome.asError.code.toNumber() : null,
   };
+}
+
+/** The domain separator that opens a canonical output encoding (see `canonical_bytes`). */
+const OUTPUT_DOMAIN = stringToU8a('mosaic/output-digest/v1');
+/** Element type tags of the canonical encoding (`ElementType::tag`). */
+const ELEMENT_TAGS = {
+  1: 'f32', 2: 'f64', 3: 'f16', 4: 'i8', 5: 'i16', 6: 'i32', 7: 'i64', 8: 'u8', 9: 'u16', 10: 'u32', 11: 'bool',
+};
+
+/**
+ * The outputs of a job agreed on by `digest` only (too many values for a reveal), fetched from
+ * a node that ran it (`mosaic_result` through `provider`, a connected `WsProvider`) and
+ * checked against `digest`: `{ precision, outputs: [{ name, type, shape, values }] }`, with
+ * `values` the quantised integers as a `BigInt64Array` (divide by `10 ** precision` for
+ * floats). Throws if the node does not keep it or serves bytes that are not the result.
+ */
+export async function fetchKeptResult(provider, digest) {
+  const pieces = [];
+  let size = null;
+  let offset = 0;
+  while (size === null || offset < size) {
+    const piece = await provider.send('mosaic_result', [digest, offset]);
+    size = piece.size;
+    const data = hexToU8a(piece.data);
+    if (data.length === 0 && offset < size) throw new Error(`mosaic_result: nothing at ${offset} of ${size}`);
+    pieces.push(data);
+    offset += data.length;
+  }
+  const bytes = u8aConcat(...pieces);
+  if (u8aToHex(blake2AsU8a(bytes, 256)) !== digest) throw new Error('the node served bytes that are not the result');
+  return decodeCanonicalOutputs(bytes);
+}
+
+/** Decodes a canonical output encoding (layout in `mosaic_primitives::digest::canonical_bytes`). */
+export function decodeCanonicalOutputs(bytes) {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (u8aToHex(bytes.subarray(0, OUTPUT_DOMAIN.length)) !== u8aToHex(OUTPUT_DOMAIN)) throw new Error('not a canonical output encoding');
+  let at = OUTPUT_DOMAIN.length;
+  const precision = bytes[at];
+  const count = view.getUint32(at + 1, true);
+  at += 5;
+  const outputs = [];
+  for (let i = 0; i < count; i += 1) {
+    const nameLength = view.getUint32(at, true);
+    const name = u8aToString(bytes.subarray(at + 4, at + 4 + nameLength));
+    at += 4 + nameLength;
+    const type = ELEMENT_TAGS[bytes[at]];
+    const rank = view.getUint32(at + 1, true);
+    at += 5;
+    const shape = [];
+    for (let d = 0; d < rank; d += 1, at += 8) shape.push(Number(view.getBigUint64(at, true)));
+    const n = shape.reduce((a, b) => a * b, 1);
+    const values = new BigInt64Array(bytes.slice(at, at + 8 * n).buffer);
+    at += 8 * n;
+    outputs.push({ name, type, shape, values });
+  }
+  return { precision, outputs };
 }
 
 /**

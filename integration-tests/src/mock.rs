@@ -77,6 +77,8 @@ impl pallet_balances::Config for Runtime {
 /// Every blob entry holds 10 plus 1 per byte.
 pub const BLOB_DEPOSIT_BASE: Balance = 10;
 pub const BLOB_DEPOSIT_PER_BYTE: Balance = 1;
+/// Held from a URI's registrant on top of its deposit.
+pub const URI_BOND: Balance = 600;
 pub const MAX_BLOB: u64 = 4096;
 
 impl pallet_mosaic_blobs::Config for Runtime {
@@ -85,11 +87,11 @@ impl pallet_mosaic_blobs::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type DepositBase = ConstU64<BLOB_DEPOSIT_BASE>;
 	type DepositPerByte = ConstU64<BLOB_DEPOSIT_PER_BYTE>;
+	type UriBond = ConstU64<URI_BOND>;
 	type MaxInlineBlobSize = ConstU32<1024>;
 	type MaxChunkSize = ConstU32<256>;
 	type MaxBlobSize = ConstU64<MAX_BLOB>;
 	type MaxUriLength = ConstU32<64>;
-	type MaxFetchedBytes = ConstU64<{ 1 << 30 }>;
 	type UploadTimeout = ConstU64<10>;
 	type WeightInfo = ();
 }
@@ -224,7 +226,6 @@ impl pallet_mosaic_jobs::Config for Runtime {
 	type MaxTrainingEpochs = ConstU16<50>;
 	type MaxInlineInputBytes = ConstU32<256>;
 	type MaxOutputValues = ConstU32<64>;
-	type ExpectedBlockTime = ConstU64<6000>;
 	type Observer = Rounds;
 	type Randomness = ParentHashRandomness;
 	type WeightInfo = ();

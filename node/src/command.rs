@@ -147,10 +147,10 @@ pub fn run() -> sc_cli::Result<()> {
 							.into());
 					}
 					// The runtime imports Mosaic's host functions; they answer "unavailable" here.
-					cmd.run_with_spec::<
-						sp_runtime::traits::HashingFor<Block>,
+					cmd.run_with_spec::<sp_runtime::traits::HashingFor<Block>, (
 						mosaic_onnx_host::mosaic_onnx::HostFunctions,
-					>(Some(config.chain_spec))
+						mosaic_fetch_host::mosaic_fetch::HostFunctions,
+					)>(Some(config.chain_spec))
 				},
 				BenchmarkCmd::Block(cmd) => {
 					let PartialComponents { client, .. } = service::new_partial(&config)?;

@@ -9,6 +9,7 @@ mod chain_spec;
 mod cli;
 mod command;
 mod executor_service;
+mod fetch_service;
 mod onnx_cli;
 mod rpc;
 mod service;

@@ -14,14 +14,20 @@ use sc_transaction_pool_api::OffchainTransactionPoolFactory;
 use sp_consensus_babe::inherents::BabeCreateInherentDataProviders;
 
 use crate::executor_service::{
-	node_sandbox, BlobSource, Dishonest, ExecutorService, OffchainBlobs, SandboxBackend,
+	node_sandbox, BlobSource, Dishonest, ExecutorService, OffchainBlobs, OffchainResults,
+	ResultLimits, ResultStore, SandboxBackend,
 };
+use crate::fetch_service::{FetchLimits, FetchService};
 use mosaic_executor::{Kernels, Limits};
 
-/// Host functions the runtime may call: Substrate's standard set and Mosaic's ONNX
-/// functions (which only do something in off-chain workers, see `crate::executor_service`).
-pub type HostFunctions =
-	(sp_io::SubstrateHostFunctions, mosaic_onnx_host::mosaic_onnx::HostFunctions);
+/// Host functions the runtime may call: Substrate's standard set, Mosaic's ONNX functions and
+/// its fetch function (which only do something in off-chain workers, see
+/// `crate::executor_service` and `crate::fetch_service`).
+pub type HostFunctions = (
+	sp_io::SubstrateHostFunctions,
+	mosaic_onnx_host::mosaic_onnx::HostFunctions,
+	mosaic_fetch_host::mosaic_fetch::HostFunctions,
+);
 
 /// The full client: Wasm-only execution of the runtime.
 pub type FullClient =
@@ -226,18 +232,28 @@ pub fn new_full<
 		})?;
 
 	let mut executor = None;
+	let mut results = None;
 	if config.offchain_worker.enabled {
 		let offchain_db = backend.offchain_storage().ok_or_else(|| {
 			ServiceError::Other("off-chain workers need the off-chain database".into())
 		})?;
 		let sandbox = node_sandbox(Limits::default(), Kernels::Native)
 			.map_err(|e| ServiceError::Other(format!("ONNX executor: {e}")))?;
+		let fetches = FetchService::new(
+			offchain_db.clone(),
+			tokio::runtime::Handle::current(),
+			FetchLimits::default(),
+		)
+		.map_err(|e| ServiceError::Other(format!("fetch service: {e}")))?;
+		let kept: Arc<dyn ResultStore> =
+			Arc::new(OffchainResults::new(offchain_db.clone(), ResultLimits::default()));
+		results = Some(kept.clone());
 		let runs = SandboxBackend::new(sandbox, Arc::new(OffchainBlobs(offchain_db)));
 		let service = if test_only.dishonest_worker {
 			log::warn!("--test-only-dishonest-worker: this node's worker reports wrong outputs");
-			ExecutorService::spawn(Dishonest(runs))
+			ExecutorService::spawn_keeping_results(Dishonest(runs), Some(kept))
 		} else {
-			ExecutorService::spawn(runs)
+			ExecutorService::spawn_keeping_results(runs, Some(kept))
 		};
 		executor = Some(service.clone());
 		let offchain_workers =
@@ -253,8 +269,11 @@ pub fn new_full<
 				enable_http_requests: true,
 				// Only off-chain workers get the executor: block execution never depends on it.
 				custom_extensions: move |_| {
-					vec![Box::new(mosaic_onnx_host::OnnxExt(service.clone()))
-						as Box<dyn sp_externalities::Extension>]
+					vec![
+						Box::new(mosaic_onnx_host::OnnxExt(service.clone()))
+							as Box<dyn sp_externalities::Extension>,
+						Box::new(mosaic_fetch_host::FetchExt(Arc::new(fetches.clone()))),
+					]
 				},
 			})?;
 		task_manager.spawn_handle().spawn(
@@ -284,6 +303,7 @@ pub fn new_full<
 				blobs: blobs.clone(),
 				keystore: keystore.clone(),
 				executor: executor.clone(),
+				results: results.clone(),
 			};
 			crate::rpc::create_full(deps).map_err(Into::into)
 		})

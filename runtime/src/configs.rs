@@ -152,6 +152,9 @@ parameter_types! {
 	/// 0.01 MSC per blob plus 1 micro-MSC per byte: a 1 MiB blob holds about 1.06 MSC.
 	pub const BlobDepositBase: Balance = 10 * MILLI_UNIT;
 	pub const BlobDepositPerByte: Balance = MICRO_UNIT;
+	/// A hundred times a typical job's fee per worker: what workers drawn for a URI that
+	/// never serves are paid for their wasted draw.
+	pub const UriBond: Balance = 100 * MILLI_UNIT;
 	/// Models and dataset shards up to 16 MiB (the pallet's ceiling is 32 MiB, the runtime
 	/// allocator's largest single allocation); larger ones are registered by URI.
 	pub const MaxBlobSize: u64 = 16 * 1024 * 1024;
@@ -165,13 +168,13 @@ impl pallet_mosaic_blobs::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type DepositBase = BlobDepositBase;
 	type DepositPerByte = BlobDepositPerByte;
+	type UriBond = UriBond;
 	/// 128 KiB inline blobs and chunks: many fit in a block, and a 16 MiB blob is sealed
 	/// from at most 128 chunks.
 	type MaxInlineBlobSize = ConstU32<{ 128 * 1024 }>;
 	type MaxChunkSize = ConstU32<{ 128 * 1024 }>;
 	type MaxBlobSize = MaxBlobSize;
 	type MaxUriLength = ConstU32<512>;
-	type MaxFetchedBytes = ConstU64<{ 4 << 30 }>;
 	type UploadTimeout = BlobUploadTimeout;
 	type WeightInfo = pallet_mosaic_blobs::weights::SubstrateWeight<Runtime>;
 }
@@ -283,7 +286,6 @@ impl pallet_mosaic_jobs::Config for Runtime {
 	type MaxInlineInputBytes = ConstU32<{ 64 * 1024 }>;
 	/// 4096 revealed values (32 KiB); larger outputs are revealed by digest.
 	type MaxOutputValues = ConstU32<4096>;
-	type ExpectedBlockTime = ConstU64<SLOT_DURATION>;
 	type Observer = Rounds;
 	/// The current block's BABE author VRF output (see `crate::randomness`).
 	type Randomness = crate::randomness::CurrentBlockVrf<Runtime>;

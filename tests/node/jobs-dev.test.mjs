@@ -5,11 +5,13 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Keyring } from '@polkadot/keyring';
+import { WsProvider } from '@polkadot/api';
 import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { u8aToHex } from '@polkadot/util';
 import { readFileSync } from 'node:fs';
 import { startNode } from '../lib/node.mjs';
 import { send } from '../../client/lib/tx.mjs';
+import { fetchKeptResult } from '../../client/lib/jobs.mjs';
 import { fixture, storeAndRegister, submitJob, waitForJobEnd, jobEvents, quantize, inlineInput } from '../lib/jobs.mjs';
 import { expandModel, slowModel } from '../lib/onnx.mjs';
 
@@ -108,6 +110,18 @@ test('a job whose output is 4096x4096 floats settles by digest, and the worker r
   const result = ended.job.result.unwrap();
   assert.ok(result.outcome.isDigest, `outcome ${result.outcome.type}`);
   console.log(`MEASURE dev k=1: a 4096x4096 output settled by digest ${ended.block - submitted.block} blocks after the submission's block`);
+
+  // The requester gets the whole output from the node that ran it, checked against the digest.
+  const provider = new WsProvider(`ws://127.0.0.1:${node.rpcPort}`);
+  await provider.isReady;
+  const started = Date.now();
+  const kept = await fetchKeptResult(provider, result.digest.toHex()).finally(() => provider.disconnect());
+  console.log(`MEASURE dev: a 4096x4096 result (${8 * 4096 * 4096 >> 20} MiB) fetched with mosaic_result in ${Date.now() - started} ms`);
+  assert.equal(kept.precision, PRECISION);
+  const [y] = kept.outputs;
+  assert.deepEqual([y.name, y.type, y.shape], ['y', 'f32', dims]);
+  const half = BigInt(quantize(0.5, PRECISION));
+  assert.ok(y.values.every((v) => v === half), 'every value is x = 0.5');
 
   // The off-chain worker lived through it: the next job runs and settles as usual.
   const cnn = fixture('cnn');

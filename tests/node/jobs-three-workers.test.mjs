@@ -154,7 +154,7 @@ test('a worker node killed at any point of a job and restarted finishes it, slas
   assert.ok(after.status.isActive, `Bob is ${after.status.type}`);
 });
 
-test('a server that gives one worker wrong bytes of a remote input gets nobody slashed', async () => {
+test('a server that gives one worker wrong bytes, 404s or hangs gets nobody slashed', async () => {
   const { api } = nodes.alice;
   const cnn = fixture('cnn');
   model ??= await storeAndRegister(api, keys.Dave, 'cnn', cnn, { precision: PRECISION });
@@ -165,8 +165,10 @@ test('a server that gives one worker wrong bytes of a remote input gets nobody s
   const wrong = Buffer.from(input).fill(0x20, input.length - 2, input.length - 1);
   const asked = {};
   const server = createServer((req, res) => {
-    const node = req.url.split('/')[1];
-    asked[node] = (asked[node] ?? 0) + 1;
+    const [, node, cid] = req.url.split('/');
+    asked[`${node} ${cid}`] = (asked[`${node} ${cid}`] ?? 0) + 1;
+    if (cid === 'missing') { res.writeHead(404).end(); return; }
+    if (cid === 'hang') return; // never answers
     res.writeHead(200, { 'content-length': input.length }).end(node === 'charlie' ? wrong : input);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -176,25 +178,58 @@ test('a server that gives one worker wrong bytes of a remote input gets nobody s
       await nodes[name].api.rpc.offchain.localStorageSet('PERSISTENT',
         stringToHex('mosaic/blobs/ipfs-gateway'), stringToHex(`http://127.0.0.1:${port}/${name}/`));
     }
-    const hash = u8aToHex(blake2AsU8a(input, 256));
-    await send(api.tx.blobs.registerUri(hash, input.length, 'ipfs://cnn-input/input.json'), keys.Dave);
-    const before = (await api.query.jobs.workers(keys.Charlie.address)).unwrap();
-    const { id } = await submitAnyJob(api, keys.Dave, {
-      model, version: 1, input: { Blob: { hash, format: 'Json' } }, replication: 3, fee: FEE, deadlineBlocks: 100,
-    });
-    const ended = await waitForJobEnd(api, id, 240_000);
-    assert.ok(ended.job.status.isSettled, `status ${ended.job.status.type}`);
-    assert.equal(ended.job.result.unwrap().agreeing.toNumber(), 2);
-    assert.ok(asked.charlie >= 1 && asked.alice >= 1 && asked.bob >= 1, `requests: ${JSON.stringify(asked)}`);
-    const events = await jobEvents(api, await api.rpc.chain.getBlockHash(ended.block));
-    const paid = events.filter((e) => api.events.jobs.WorkerPaid.is(e)).map((e) => e.data.worker.toString()).sort();
+    // Three jobs at once: the input served (wrong to Charlie), one whose URI answers 404,
+    // one whose URI never answers; each claimed blob is distinct.
+    const uris = { served: 'ipfs://cnn-input/input.json', missing: 'ipfs://missing/input.json', hang: 'ipfs://hang/input.json' };
+    const workers = [keys.Alice, keys.Bob, keys.Charlie].map((k) => k.address);
+    const abstentions = async (w) => { const n = await api.query.jobs.abstentions(w); return n.isSome ? n.unwrap().toNumber() : 0; };
+    const before = await Promise.all(workers.map(async (w) => (await api.query.jobs.workers(w)).unwrap()));
+    const abstainedBefore = await Promise.all(workers.map(abstentions));
+    const jobs = {};
+    for (const [i, [kind, uri]] of Object.entries(uris).entries()) {
+      const claimed = Buffer.concat([input, Buffer.alloc(i, 0x20)]);
+      const hash = u8aToHex(blake2AsU8a(claimed, 256));
+      await send(api.tx.blobs.registerUri(hash, claimed.length, uri), keys.Dave);
+      const { id } = await submitAnyJob(api, keys.Dave, {
+        model, version: 1, input: { Blob: { hash, format: 'Json' } }, replication: 3, fee: FEE, deadlineBlocks: 100,
+      });
+      jobs[kind] = { id, hash, deposit: (await api.query.blobs.blobs(hash)).unwrap().deposit.toBigInt() };
+    }
+    const ended = Object.fromEntries(await Promise.all(Object.entries(jobs)
+      .map(async ([kind, { id }]) => [kind, await waitForJobEnd(api, id, 300_000)])));
+    assert.ok(ended.served.job.status.isSettled, `status ${ended.served.job.status.type}`);
+    assert.equal(ended.served.job.result.unwrap().agreeing.toNumber(), 2);
+    for (const name of ['alice', 'bob', 'charlie']) {
+      for (const cid of ['cnn-input', 'missing', 'hang']) {
+        assert.ok(asked[`${name} ${cid}`] >= 1, `requests: ${JSON.stringify(asked)}`);
+      }
+    }
+    const served = await jobEvents(api, await api.rpc.chain.getBlockHash(ended.served.block));
+    const paid = served.filter((e) => api.events.jobs.WorkerPaid.is(e)).map((e) => e.data.worker.toString()).sort();
     assert.deepEqual(paid, [keys.Alice.address, keys.Bob.address].sort());
-    const slashed = events.filter((e) => api.events.jobs.WorkerSlashed.is(e));
-    assert.deepEqual(slashed.map((e) => `${e.data.worker} ${e.data.reason}`), [], 'nobody slashed');
-    const after = (await api.query.jobs.workers(keys.Charlie.address)).unwrap();
-    assert.equal(after.stake.toBigInt(), before.stake.toBigInt());
-    assert.equal(after.missed.toNumber(), 0);
+    const bond = api.consts.blobs.uriBond.toBigInt();
+    for (const kind of ['missing', 'hang']) {
+      const { job } = ended[kind];
+      assert.ok(job.status.isFailed && job.status.asFailed.isNoQuorum, `${kind}: ${job.status.toString()}`);
+      const deposit = (await api.query.blobs.blobs(jobs[kind].hash)).unwrap().deposit.toBigInt();
+      assert.equal(deposit, jobs[kind].deposit - bond, `${kind}: the bond was not taken`);
+    }
+    for (const { block } of Object.values(ended)) {
+      const events = await jobEvents(api, await api.rpc.chain.getBlockHash(block));
+      const slashed = events.filter((e) => api.events.jobs.WorkerSlashed.is(e));
+      assert.deepEqual(slashed.map((e) => `${e.data.worker} ${e.data.reason}`), [], 'nobody slashed');
+    }
+    for (const [i, w] of workers.entries()) {
+      const after = (await api.query.jobs.workers(w)).unwrap();
+      assert.equal(after.stake.toBigInt(), before[i].stake.toBigInt(), `${w} was slashed`);
+      assert.equal(after.missed.toNumber(), 0, `${w} missed`);
+      assert.ok(after.status.isActive, `${w} is ${after.status.type}`);
+      // Only Charlie's rejection of the wrong bytes counts; the unserved URIs count for nobody.
+      const counted = (await abstentions(w)) - abstainedBefore[i];
+      assert.ok(w === keys.Charlie.address ? counted <= 1 : counted <= 0, `${w} counted ${counted} abstentions`);
+    }
   } finally {
+    server.closeAllConnections();
     server.close();
   }
 });

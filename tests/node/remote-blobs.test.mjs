@@ -3,7 +3,8 @@
 // match the claimed hash are kept in the node's off-chain database and the job settles;
 // bytes that do not are refused, nothing is kept, and the job fails with code 16 (remote
 // blob rejected) and is refunded but the protocol fee; a download that fails is retried; a
-// server that never answers makes the worker abstain in time, never miss its commitment.
+// server that never answers makes the worker abstain in time, never miss its commitment, holds
+// no other job (downloads are the node's), and costs its registrant the URI's bond.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer } from 'node:http';
@@ -11,9 +12,10 @@ import { Keyring } from '@polkadot/keyring';
 import { WsProvider } from '@polkadot/api';
 import { cryptoWaitReady, blake2AsU8a } from '@polkadot/util-crypto';
 import { u8aToHex, hexToU8a, stringToU8a } from '@polkadot/util';
-import { startNode } from '../lib/node.mjs';
+import { startNode, waitFor } from '../lib/node.mjs';
 import { send } from '../../client/lib/tx.mjs';
 import { submitJob } from '../../client/lib/jobs.mjs';
+import { inlineTensors } from '../../client/lib/tensors.mjs';
 import { fixture, storeAndRegister, quantize, waitForJobEnd } from '../lib/jobs.mjs';
 
 const PRECISION = 4;
@@ -106,7 +108,7 @@ test('remote inputs are fetched and checked by the worker that needs them', asyn
   assert.ok(served['/flaky.json'].requests >= 2, 'retried after the 503');
 });
 
-test('a URI that never answers makes the worker abstain in time, never miss', async () => {
+test('a URI that never answers makes the worker abstain in time, never miss, and pays it the bond', async () => {
   const { api } = node;
   const mlp = fixture('mlp');
   const model = await storeAndRegister(api, alice, 'mlp-hang', mlp, { precision: PRECISION, tolerance: 1 });
@@ -114,10 +116,44 @@ test('a URI that never answers makes the worker abstain in time, never miss', as
   served['/hang.json'] = { hang: true, bodies: [], requests: 0 };
   const hash = u8aToHex(blake2AsU8a(input, 256));
   await send(api.tx.blobs.registerUri(hash, input.length, `http://127.0.0.1:${port}/hang.json`), bob);
+  const registered = (await api.query.blobs.blobs(hash)).unwrap();
+  // And one whose URI answers 404, at the same time.
+  const gone = stringToU8a(JSON.stringify({ inputs: mlp.input, gone: true }));
+  const goneHash = u8aToHex(blake2AsU8a(gone, 256));
+  await send(api.tx.blobs.registerUri(goneHash, gone.length, `http://127.0.0.1:${port}/gone.json`), bob);
   const before = (await api.query.jobs.workers(alice.address)).unwrap();
-  const job = await runJob(model, hash);
+  const hanging = runJob(model, hash);
+  const missing = runJob(model, goneHash);
+  // While the download hangs, another job reaches Alice: the worker must not wait for it.
+  await waitFor(() => served['/hang.json'].requests >= 1, 60_000, 'the download to start');
+  const blocks = {};
+  const unsubscribe = await api.query.system.events(async (events) => {
+    const number = (await api.rpc.chain.getHeader()).number.toNumber();
+    for (const { event } of events) {
+      if (api.events.jobs.JobAssigned.is(event) || api.events.jobs.Committed.is(event)) {
+        blocks[`${event.method} ${event.data.job.toNumber()}`] ??= number;
+      }
+    }
+  });
+  const { id: other } = await submitJob(api, bob, {
+    model, version: 1, input: { Inline: inlineTensors(mlp.input) }, replication: 1, fee: 1_000_000_000n, deadlineBlocks: 40,
+  });
+  const otherEnd = await waitForJobEnd(api, other, 120_000);
+  unsubscribe();
+  assert.ok(otherEnd.job.status.isSettled, `other job ${otherEnd.job.status.toString()}`);
+  const waited = blocks[`Committed ${other}`] - blocks[`JobAssigned ${other}`];
+  console.log('the other job committed', waited, 'blocks after its assignment');
+  assert.ok(waited <= 2, `the other job waited ${waited} blocks for a download it does not need`);
+  const job = await hanging;
   assert.ok(job.status.isFailed && job.status.asFailed.isNoQuorum, `status ${job.status.toString()}`);
-  assert.ok(served['/hang.json'].requests >= 1, 'the worker tried');
+  // Bob's URI never served: his bond went to Alice, and her abstention is not held against her.
+  const bond = api.consts.blobs.uriBond.toBigInt();
+  const blob = (await api.query.blobs.blobs(hash)).unwrap();
+  assert.equal(blob.deposit.toBigInt(), registered.deposit.toBigInt() - bond, 'the bond was taken');
+  assert.ok((await api.query.jobs.abstentions(alice.address)).isNone, 'Alice counted an abstention');
+  const notFound = await missing;
+  assert.ok(notFound.status.isFailed && notFound.status.asFailed.isNoQuorum, `404: ${notFound.status.toString()}`);
+  assert.equal((await api.query.blobs.blobs(goneHash)).unwrap().deposit.toBigInt(), registered.deposit.toBigInt() - bond);
   const after = (await api.query.jobs.workers(alice.address)).unwrap();
   assert.equal(after.missed.toNumber(), 0, 'Alice missed her commitment');
   assert.equal(after.stake.toBigInt(), before.stake.toBigInt(), 'Alice was slashed');

@@ -1089,3 +1089,58 @@ fn attack_signed_aggregation_with_a_manifest_no_round_wrote() {
 		);
 	});
 }
+
+/// **Attacker**: whoever registers a blob by URI (typically a requester) whose URI never
+/// serves the claimed bytes, and submits jobs on it.
+///
+/// **Attack**: every worker drawn asks its node for the bytes, gets none, and abstains
+/// (`REMOTE_BLOB_UNAVAILABLE`): each abstention lowers its draw weight, and nobody pays it for
+/// the draw it spent.
+///
+/// **Gain without the bond**: honest workers drawn less (and paid less) for the price of a
+/// protocol fee per job. Safe: the registrant's bond ([`URI_BOND`]) is shared among the
+/// workers that reported the blob unserved, and their abstentions are not counted.
+#[test]
+fn attack_a_uri_that_never_serves_costs_the_workers_drawn_for_it() {
+	use mosaic_primitives::onnx::REMOTE_BLOB_UNAVAILABLE;
+	build_and_execute(|| {
+		doubler();
+		let workers = [10, 11, 12];
+		workers.iter().for_each(|w| register_worker(*w));
+		let claimed = sp_io::hashing::blake2_256(b"bytes this server will never serve");
+		let uri = b"https://example.org/never".to_vec();
+		assert_ok!(Blobs::register_uri(
+			RuntimeOrigin::signed(ANN),
+			claimed,
+			64,
+			uri.clone().try_into().unwrap()
+		));
+		assert_eq!(held(blobs::HoldReason::BlobDeposit, ANN), blob_deposit(uri.len()) + URI_BOND);
+		let job = jobs::NextJobId::<Runtime>::get();
+		assert_ok!(Jobs::submit_job(
+			RuntimeOrigin::signed(ALICE),
+			0,
+			1,
+			JobKind::Inference,
+			jobs::JobInput::Blob { hash: claimed, format: InputFormat::Npy },
+			3,
+			FEE,
+			30,
+		));
+		run_to_block(2);
+		assert_eq!(assignees(job), workers.to_vec());
+		let unserved = Outcome::CouldNotRun { code: REMOTE_BLOB_UNAVAILABLE };
+		workers.iter().for_each(|w| commit(*w, job, &unserved));
+		run_to_block(3);
+		open_and_reveal(job, &workers.map(|w| (w, unserved.clone())));
+		assert_eq!(job_info(job).status, JobStatus::Failed(jobs::FailReason::NoQuorum));
+		for w in workers {
+			assert_eq!(jobs::Abstentions::<Runtime>::get(w), None, "worker {w}'s draw weight fell");
+			assert_eq!(pending(w), URI_BOND / 3, "worker {w} was not paid for its draw");
+		}
+		// The registrant keeps the URI's deposit until it removes the blob; the bond is gone.
+		assert_eq!(held(blobs::HoldReason::BlobDeposit, ANN), blob_deposit(uri.len()));
+		assert_ok!(Blobs::remove(RuntimeOrigin::signed(ANN), claimed));
+		assert_nothing_held(ANN);
+	});
+}

@@ -10,15 +10,17 @@ pub trait BlobSource: Send + Sync {
 	fn blob(&self, hash: &[u8; 32]) -> Option<Vec<u8>>;
 }
 
-/// Blobs in the node's off-chain database, put there by off-chain indexing.
+/// Blobs in the node's off-chain database: put there by off-chain indexing, or by the fetch
+/// service (remote blobs).
 pub struct OffchainBlobs<S>(pub S);
 
 impl<S: sp_core::offchain::OffchainStorage> BlobSource for OffchainBlobs<S> {
 	fn blob(&self, hash: &[u8; 32]) -> Option<Vec<u8>> {
-		let bytes = self
-			.0
-			.get(sp_core::offchain::STORAGE_PREFIX, &mosaic_primitives::blob::offchain_key(hash))?;
-		(content_hash(&bytes) == *hash).then_some(bytes)
+		use mosaic_primitives::blob::{fetched_key, offchain_key};
+		[offchain_key(hash), fetched_key(hash)].iter().find_map(|key| {
+			let bytes = self.0.get(sp_core::offchain::STORAGE_PREFIX, key)?;
+			(content_hash(&bytes) == *hash).then_some(bytes)
+		})
 	}
 }
 

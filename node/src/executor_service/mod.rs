@@ -2,15 +2,18 @@
 //! functions and what `mosaic_previewRun` runs on. One thread runs one request at a time
 //! ([`RunBackend`]), matching the single-threaded execution profile, from two lanes: the
 //! workers' runs, served first and in order, and previews, served only when no worker's run
-//! waits. Finished runs are kept until polled.
+//! waits. Finished runs are kept until polled; the outputs of a worker's run too large for
+//! the runtime are kept for the requester ([`ResultStore`]).
 
 mod backend;
 mod blobs;
+mod results;
 #[cfg(test)]
 mod tests;
 
 pub use backend::{node_sandbox, Dishonest, RunBackend, SandboxBackend};
 pub use blobs::{BlobSource, MemoryBlobs, OffchainBlobs};
+pub use results::{OffchainResults, ResultLimits, ResultStore, RESULT_PIECE};
 
 use std::{
 	collections::{HashMap, VecDeque},
@@ -58,13 +61,13 @@ impl Runs {
 	}
 
 	/// The next run to execute: a worker's before any preview.
-	fn next(&mut self) -> Option<Queued> {
+	fn next(&mut self) -> Option<(Queued, Lane)> {
 		let (lane, (request, queued_at)) = match self.workers.pop_front() {
 			Some(run) => (Lane::Worker, run),
 			None => (Lane::Preview, self.previews.pop_front()?),
 		};
 		self.running = Some((request.ticket, lane));
-		Some((request, queued_at))
+		Some(((request, queued_at), lane))
 	}
 
 	fn finish(&mut self, ticket: Ticket, status: RunStatus) {
@@ -85,14 +88,23 @@ pub struct ExecutorService {
 }
 
 impl ExecutorService {
-	/// Starts the thread that serves the queue with `backend`.
+	/// Starts the thread that serves the queue with `backend`, keeping no results.
 	pub fn spawn(backend: impl RunBackend) -> Arc<Self> {
+		Self::spawn_keeping_results(backend, None)
+	}
+
+	/// Starts the thread that serves the queue with `backend`; the outputs of workers' runs too
+	/// large for the runtime go to `results`.
+	pub fn spawn_keeping_results(
+		backend: impl RunBackend,
+		results: Option<Arc<dyn ResultStore>>,
+	) -> Arc<Self> {
 		let runs = Arc::new((Mutex::new(Runs::default()), Condvar::new()));
 		let served = runs.clone();
 		std::thread::Builder::new()
 			.name("mosaic-onnx".into())
 			.spawn(move || loop {
-				let (request, queued_at) = {
+				let ((request, queued_at), lane) = {
 					let (runs, arrived) = &*served;
 					let mut runs = lock(runs);
 					loop {
@@ -102,7 +114,8 @@ impl ExecutorService {
 						}
 					}
 				};
-				let status = execute(&backend, &request, queued_at);
+				let keep = results.as_deref().filter(|_| lane == Lane::Worker);
+				let status = execute(&backend, &request, queued_at, keep);
 				lock(&served.0).finish(request.ticket, status);
 			})
 			.expect("spawning a thread at start-up");
@@ -144,8 +157,14 @@ impl ExecutorService {
 	}
 }
 
-/// Runs one request and says how it ended.
-fn execute(backend: &impl RunBackend, request: &RunRequest, queued_at: Instant) -> RunStatus {
+/// Runs one request and says how it ended, keeping outputs too large for the runtime in
+/// `results`.
+fn execute(
+	backend: &impl RunBackend,
+	request: &RunRequest,
+	queued_at: Instant,
+	results: Option<&dyn ResultStore>,
+) -> RunStatus {
 	let ticket = &request.ticket;
 	let started_at = Instant::now();
 	let result = backend.run(request);
@@ -161,6 +180,9 @@ fn execute(backend: &impl RunBackend, request: &RunRequest, queued_at: Instant) 
 			let values: u64 = output.quantized.iter().map(|t| t.values.len() as u64).sum();
 			// Dropped here, not at the poll: a finished run keeps only what the runtime gets.
 			if values > MAX_VALUES_FROM_HOST {
+				if let Some(results) = results {
+					keep_result(results, &output.quantized, request.precision, output.digest);
+				}
 				RunStatus::DoneDigestOnly { digest: output.digest, values }
 			} else {
 				RunStatus::Done(RunResult { digest: output.digest, outputs: output.quantized })
@@ -173,6 +195,24 @@ fn execute(backend: &impl RunBackend, request: &RunRequest, queued_at: Instant) 
 				model_fault: e.is_model_fault(),
 				message: e.to_string().into_bytes(),
 			}
+		},
+	}
+}
+
+/// Keeps the canonical encoding of `outputs` if it hashes to the digest the run reported
+/// (the child computed that one; a mismatch is the child's bug, and nothing to serve).
+fn keep_result(
+	results: &dyn ResultStore,
+	outputs: &[mosaic_primitives::digest::QuantizedTensor],
+	precision: u8,
+	digest: [u8; 32],
+) {
+	match mosaic_primitives::digest::canonical_bytes(outputs, precision) {
+		Ok(bytes) if mosaic_executor::content_hash(&bytes) == digest => {
+			results.keep(digest, &bytes)
+		},
+		_ => {
+			log::warn!(target: "mosaic-onnx", "result 0x{}: not kept (no matching encoding)", hex(&digest[..4]))
 		},
 	}
 }

@@ -433,3 +433,74 @@ fn a_queued_run_is_cancelled_and_a_running_one_finishes() {
 	assert!(matches!(service.poll(request(1).ticket), RunStatus::Done(_)));
 	assert_eq!(service.start(request(2)), Ok(()), "a dropped ticket may be started again");
 }
+
+/// A run of `values` echoed values.
+fn wide(n: u64, values: usize) -> RunRequest {
+	let mut run = request(n);
+	run.input = InputSource::Inline((0..values).map(|i| (i % 251) as u8).collect());
+	run
+}
+
+/// A worker's run whose outputs are too many for the runtime is settled by digest: the node
+/// keeps their canonical encoding, which hashes to that digest, for the requester. A
+/// preview's is not kept.
+#[test]
+fn a_workers_output_too_large_for_the_runtime_is_kept_for_its_requester() {
+	let results =
+		Arc::new(OffchainResults::new(InMemOffchainStorage::default(), ResultLimits::default()));
+	let service = ExecutorService::spawn_keeping_results(Echo, Some(results.clone()));
+	let run = wide(1, 3 * RESULT_PIECE / 8);
+	assert_eq!(service.start(run.clone()), Ok(()));
+	let RunStatus::DoneDigestOnly { digest, values } = finished(&service, &run) else {
+		panic!("settled by digest")
+	};
+	assert_eq!(values, 3 * RESULT_PIECE as u64 / 8);
+	let mut kept = Vec::new();
+	loop {
+		let (size, piece) = results.piece(&digest, kept.len() as u64, RESULT_PIECE as u64).unwrap();
+		kept.extend(piece);
+		if kept.len() as u64 == size {
+			break;
+		}
+	}
+	assert_eq!(mosaic_executor::content_hash(&kept), digest, "what is served is what was agreed");
+	assert_eq!(
+		kept,
+		mosaic_primitives::digest::canonical_bytes(&echoed(&run).quantized, 4).unwrap()
+	);
+
+	let preview = wide(2, 70_000);
+	assert_eq!(service.start_preview(preview.clone()), Ok(()));
+	let RunStatus::DoneDigestOnly { digest, .. } = finished(&service, &preview) else {
+		panic!("settled by digest")
+	};
+	assert_eq!(results.piece(&digest, 0, 1), None, "a preview's outputs are the caller's");
+}
+
+/// Kept results are read piece by piece, across the stored pieces' bounds, and bounded by
+/// bytes: keeping one that would pass the bound evicts the oldest first.
+#[test]
+fn kept_results_are_served_in_pieces_and_bounded() {
+	let limits = ResultLimits { bytes: 3 * RESULT_PIECE as u64, results: 8 };
+	let results = OffchainResults::new(InMemOffchainStorage::default(), limits);
+	let bytes =
+		|n: usize, seed: u8| (0..n).map(|i| (i as u8).wrapping_add(seed)).collect::<Vec<u8>>();
+	let (first, second) = (bytes(2 * RESULT_PIECE + 10, 1), bytes(RESULT_PIECE, 2));
+	results.keep([1; 32], &first);
+	let across = RESULT_PIECE as u64 - 5;
+	assert_eq!(
+		results.piece(&[1; 32], across, 10),
+		Some((first.len() as u64, first[across as usize..across as usize + 10].to_vec()))
+	);
+	assert_eq!(
+		results.piece(&[1; 32], 2 * RESULT_PIECE as u64, 100).unwrap().1,
+		first[2 * RESULT_PIECE..]
+	);
+	assert_eq!(results.piece(&[1; 32], first.len() as u64 + 1, 1).unwrap().1, Vec::<u8>::new());
+	results.keep([2; 32], &second);
+	assert_eq!(results.piece(&[1; 32], 0, 1), None, "the oldest went to make room");
+	assert_eq!(results.piece(&[2; 32], 0, 3).unwrap().1, second[..3]);
+	results.keep([3; 32], &bytes(4 * RESULT_PIECE, 3));
+	assert_eq!(results.piece(&[3; 32], 0, 1), None, "larger than the whole bound: not kept");
+	assert!(results.piece(&[2; 32], 0, 1).is_some());
+}

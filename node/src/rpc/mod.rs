@@ -13,7 +13,7 @@ use sp_block_builder::BlockBuilder;
 use sp_blockchain::{Error as BlockChainError, HeaderBackend, HeaderMetadata};
 use sp_keystore::KeystorePtr;
 
-use crate::executor_service::{BlobSource, ExecutorService};
+use crate::executor_service::{BlobSource, ExecutorService, ResultStore};
 
 /// What the RPC methods need from the node.
 pub struct FullDeps<C, P> {
@@ -27,6 +27,8 @@ pub struct FullDeps<C, P> {
 	pub keystore: KeystorePtr,
 	/// The executor the off-chain workers use, if they run (`mosaic_previewRun`).
 	pub executor: Option<Arc<ExecutorService>>,
+	/// The results the executor keeps, if it runs (`mosaic_result`).
+	pub results: Option<Arc<dyn ResultStore>>,
 }
 
 /// All of the node's extra RPC methods: `system_*` account nonces, `payment_*` fees and
@@ -60,11 +62,11 @@ where
 	use substrate_frame_rpc_system::{System, SystemApiServer};
 
 	let mut module = RpcModule::new(());
-	let FullDeps { client, pool, blobs, keystore, executor } = deps;
+	let FullDeps { client, pool, blobs, keystore, executor, results } = deps;
 
 	module.merge(System::new(client.clone(), pool).into_rpc())?;
 	module.merge(TransactionPayment::new(client.clone()).into_rpc())?;
-	module.merge(Mosaic::new(client, blobs, keystore, executor).into_rpc())?;
+	module.merge(Mosaic::new(client, blobs, keystore, executor, results).into_rpc())?;
 
 	Ok(module)
 }

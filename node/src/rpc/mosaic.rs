@@ -46,7 +46,7 @@ use sp_core::{Bytes, H256};
 use sp_keystore::KeystorePtr;
 use sp_runtime::traits::Block as BlockT;
 
-use crate::executor_service::{BlobSource, ExecutorService};
+use crate::executor_service::{BlobSource, ExecutorService, ResultStore, RESULT_PIECE};
 
 /// Largest piece of a blob one `mosaic_blob` call returns.
 pub const MAX_BLOB_PIECE: u64 = 4 << 20;
@@ -64,6 +64,17 @@ pub const VERIFIED_BLOBS_BYTES: usize = 64 << 20;
 /// The `mosaic_` methods.
 #[rpc(client, server)]
 pub trait MosaicApi {
+	/// A piece of a job's result this node keeps: the canonical encoding of outputs agreed on
+	/// by `digest` only (too many values for a reveal), whose blake2-256 hash is `digest`.
+	/// `length` bytes (at most [`RESULT_PIECE`], the default) from `offset` (default 0).
+	#[method(name = "mosaic_result", blocking)]
+	fn result(
+		&self,
+		digest: H256,
+		offset: Option<u64>,
+		length: Option<u64>,
+	) -> Result<BlobPiece, Error>;
+
 	/// A piece of a blob in this node's off-chain database: `length` bytes (at most
 	/// [`MAX_BLOB_PIECE`], the default) from `offset` (default 0).
 	// Blocking: the first read of a blob checks its whole hash (up to the store's 16 MiB).
@@ -182,8 +193,10 @@ pub struct PreviewOutput {
 pub mod code {
 	/// The blob is not in this node's off-chain database.
 	pub const BLOB_NOT_FOUND: i32 = 4001;
-	/// The requested byte range is outside the blob or too long.
+	/// The requested byte range is outside the blob or result, or too long.
 	pub const BAD_RANGE: i32 = 4002;
+	/// This node keeps no result with the digest (it did not run the job, or evicted it).
+	pub const RESULT_NOT_FOUND: i32 = 4003;
 	/// No such model version.
 	pub const UNKNOWN_VERSION: i32 = 4010;
 	/// The version was marked invalid by the workers' executor.
@@ -212,6 +225,8 @@ pub enum Error {
 	NoOffchainDatabase,
 	/// The blob is not in this node's off-chain database.
 	BlobNotFound(H256),
+	/// This node keeps no result with this digest.
+	ResultNotFound(H256),
 	/// `offset` is past the blob's end, or `length` over [`MAX_BLOB_PIECE`].
 	BadRange { offset: u64, size: u64, length: u64 },
 	/// No model with this id.
@@ -264,6 +279,7 @@ impl Error {
 		match self {
 			Error::Unsafe(_) => ErrorObjectOwned::from(UnsafeRpcError).code(),
 			Error::NoOffchainDatabase | Error::BlobNotFound(_) => code::BLOB_NOT_FOUND,
+			Error::ResultNotFound(_) => code::RESULT_NOT_FOUND,
 			Error::BadRange { .. } => code::BAD_RANGE,
 			Error::UnknownModel(_) | Error::UnknownVersion { .. } => code::UNKNOWN_VERSION,
 			Error::InvalidVersion { .. } => code::INVALID_VERSION,
@@ -287,6 +303,7 @@ impl fmt::Display for Error {
 			Error::BlobNotFound(hash) => {
 				write!(f, "blob {hash:?} is not in this node's off-chain database")
 			},
+			Error::ResultNotFound(digest) => write!(f, "this node keeps no result {digest:?}"),
 			Error::BadRange { offset, size, length } => write!(
 				f,
 				"offset {offset} of a {size}-byte blob, or length {length} over {MAX_BLOB_PIECE}"
@@ -354,6 +371,7 @@ pub struct Mosaic<C, Block> {
 	blobs: Option<Arc<dyn BlobSource>>,
 	keystore: KeystorePtr,
 	executor: Option<Arc<ExecutorService>>,
+	results: Option<Arc<dyn ResultStore>>,
 	/// Taken while a preview runs: one at a time.
 	previewing: Arc<AtomicBool>,
 	/// When each connection started its recent previews.
@@ -366,19 +384,21 @@ pub struct Mosaic<C, Block> {
 }
 
 impl<C, Block> Mosaic<C, Block> {
-	/// `blobs` is `None` on a node without an off-chain database, `executor` on one whose
-	/// off-chain workers are off.
+	/// `blobs` is `None` on a node without an off-chain database, `executor` and `results` on
+	/// one whose off-chain workers are off.
 	pub fn new(
 		client: Arc<C>,
 		blobs: Option<Arc<dyn BlobSource>>,
 		keystore: KeystorePtr,
 		executor: Option<Arc<ExecutorService>>,
+		results: Option<Arc<dyn ResultStore>>,
 	) -> Self {
 		Mosaic {
 			client,
 			blobs,
 			keystore,
 			executor,
+			results,
 			previewing: Arc::new(AtomicBool::new(false)),
 			previews_started: Mutex::new(HashMap::new()),
 			verified_blobs: Mutex::new(LruCache::new(VERIFIED_BLOBS_BYTES)),
@@ -427,6 +447,26 @@ where
 		}
 		let end = size.min(offset.saturating_add(length));
 		Ok(BlobPiece { size, offset, data: Bytes(bytes[offset as usize..end as usize].to_vec()) })
+	}
+
+	fn result(
+		&self,
+		digest: H256,
+		offset: Option<u64>,
+		length: Option<u64>,
+	) -> Result<BlobPiece, Error> {
+		let results = self.results.as_ref().ok_or(Error::ResultNotFound(digest))?;
+		let offset = offset.unwrap_or(0);
+		let length = length.unwrap_or(RESULT_PIECE as u64);
+		if length > RESULT_PIECE as u64 {
+			return Err(Error::BadRange { offset, size: 0, length });
+		}
+		let (size, data) =
+			results.piece(&digest.0, offset, length).ok_or(Error::ResultNotFound(digest))?;
+		if offset > size {
+			return Err(Error::BadRange { offset, size, length });
+		}
+		Ok(BlobPiece { size, offset, data: Bytes(data) })
 	}
 
 	fn worker_status(&self, ext: &Extensions) -> Result<WorkerStatus, Error> {

@@ -6,7 +6,7 @@ use sp_runtime::ArithmeticError;
 
 use crate::{
 	offchain, BalanceOf, BlobFetch, BlobHash, BlobInspect, BlobReferences, BlobStatus, BlobStore,
-	BlobSummary, Blobs, Config, Error, FetchError, Pallet,
+	BlobSummary, Blobs, Config, Error, Event, FetchError, HoldReason, Pallet, RemoteBlobBond,
 };
 
 impl<T: Config> BlobInspect<T::AccountId> for Pallet<T> {
@@ -96,5 +96,47 @@ impl<T: Config> Pallet<T> {
 			.map_err(|_| DispatchError::Other("MaxInlineBlobSize is below 16 bytes"))?;
 		Self::store(frame_system::RawOrigin::Signed(owner.clone()).into(), bytes)?;
 		Ok(hash)
+	}
+}
+
+impl<T: Config> RemoteBlobBond<T::AccountId, BalanceOf<T>> for Pallet<T> {
+	fn forfeit_bond(hash: &BlobHash, to: &T::AccountId) -> BalanceOf<T> {
+		use frame_support::traits::{
+			fungible::MutateHold,
+			tokens::{Fortitude, Precision, Restriction},
+		};
+		use sp_runtime::traits::{Saturating, Zero};
+		let Some(mut info) = Blobs::<T>::get(hash) else { return Zero::zero() };
+		let BlobStatus::Remote { uri } = &info.status else { return Zero::zero() };
+		// What stays held: the URI's deposit, released when the owner removes the blob.
+		let kept = Pallet::<T>::deposit_for(uri.len() as u64).min(info.deposit);
+		let bond = info.deposit.saturating_sub(kept);
+		if bond.is_zero() {
+			return bond;
+		}
+		let moved = T::Currency::transfer_on_hold(
+			&HoldReason::BlobDeposit.into(),
+			&info.owner,
+			to,
+			bond,
+			Precision::BestEffort,
+			Restriction::Free,
+			Fortitude::Force,
+		)
+		.unwrap_or_default();
+		// Whatever could not move (the hold reduced behind the pallet's back) is not left held.
+		if moved < bond {
+			let _ = Pallet::<T>::release_deposit(&info.owner, bond.saturating_sub(moved));
+		}
+		info.deposit = kept;
+		let owner = info.owner.clone();
+		Blobs::<T>::insert(hash, info);
+		Pallet::<T>::deposit_event(Event::BondForfeited {
+			hash: *hash,
+			owner,
+			to: to.clone(),
+			amount: moved,
+		});
+		moved
 	}
 }

@@ -56,8 +56,11 @@
 //! `DepositBase + DepositPerByte * n`, where `n` is the blob's size for [`Pallet::store`] and
 //! [`Pallet::begin_upload`] (the chunks occupy state while uploading; afterwards the deposit pays
 //! for every node keeping the bytes in its off-chain database), and the URI's length for
-//! [`Pallet::register_uri`] (only the URI is stored). The amount is recorded in the entry and
-//! exactly that amount is released when the entry goes, even if the constants changed since.
+//! [`Pallet::register_uri`] (only the URI is stored), to which a remote blob adds
+//! [`Config::UriBond`]: when a quorum of a job's workers could not get the claimed bytes, the
+//! bond goes to them ([`RemoteBlobBond::forfeit_bond`], [`Event::BondForfeited`]) and the URI's
+//! deposit stays. The amount is recorded in the entry and exactly that amount is released when
+//! the entry goes, even if the constants changed since.
 //!
 //! ## Upload deadline
 //!
@@ -90,8 +93,9 @@
 //! implements in [`impls`]: [`BlobInspect`] to read a blob's summary, [`BlobReferences`] to count
 //! their references to it ([`BlobReferences::add_ref`] / [`BlobReferences::remove_ref`]; a
 //! referenced blob cannot be removed), [`BlobFetch`] for a node to fetch a remote blob's bytes,
-//! and [`BlobStore`] to store bytes on an account's behalf. No other pallet depends on this
-//! crate.
+//! [`BlobStore`] to store bytes on an account's behalf, and [`RemoteBlobBond`] to take the bond
+//! of a remote blob that did not serve its bytes ([`Config::UriBond`]). No other pallet depends
+//! on this crate.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs)]
@@ -121,6 +125,7 @@ pub use weights::WeightInfo;
 
 pub use mosaic_primitives::blob::{
 	BlobFetch, BlobHash, BlobInspect, BlobKind, BlobReferences, BlobStore, BlobSummary, FetchError,
+	RemoteBlobBond,
 };
 
 use frame_support::{dispatch::DispatchResult, ensure};
@@ -186,6 +191,13 @@ pub mod pallet {
 		#[pallet::constant]
 		type DepositPerByte: Get<BalanceOf<Self>>;
 
+		/// Bond held from whoever registers a blob by URI, on top of the URI's deposit: paid to
+		/// the workers of a job when a quorum of them could not get the claimed bytes (see
+		/// [`RemoteBlobBond`]). Bounds what a URI that never serves costs the workers drawn
+		/// for it.
+		#[pallet::constant]
+		type UriBond: Get<BalanceOf<Self>>;
+
 		/// Largest blob [`Pallet::store`] takes in one extrinsic, in bytes. At most
 		/// [`Config::MaxBlobSize`].
 		#[pallet::constant]
@@ -204,12 +216,6 @@ pub mod pallet {
 		/// Longest URI of a remote blob, in bytes.
 		#[pallet::constant]
 		type MaxUriLength: Get<u32>;
-
-		/// Bytes of fetched remote blobs a node keeps in its off-chain storage: a fetch that
-		/// would pass it deletes the least recently used fetched blobs first (sealed blobs are
-		/// never deleted). At least [`Config::MaxBlobSize`].
-		#[pallet::constant]
-		type MaxFetchedBytes: Get<u64>;
 
 		/// Blocks an upload may take from [`Pallet::begin_upload`] to [`Pallet::seal_upload`].
 		/// Positive.
@@ -318,8 +324,20 @@ pub mod pallet {
 			byte_len: u64,
 			/// Where the bytes can be fetched from.
 			uri: UriOf<T>,
-			/// The deposit held from `owner`.
+			/// The deposit held from `owner`: the URI's and [`Config::UriBond`].
 			deposit: BalanceOf<T>,
+		},
+		/// A quorum of a job's workers could not get a remote blob's claimed bytes: its bond
+		/// went to them (through `to`, the rewards pot). The blob stays, without a bond.
+		BondForfeited {
+			/// The remote blob's hash.
+			hash: BlobHash,
+			/// Its registrant, who lost the bond.
+			owner: T::AccountId,
+			/// Where the bond went.
+			to: T::AccountId,
+			/// The bond.
+			amount: BalanceOf<T>,
 		},
 		/// A remote registration was replaced by a store or upload of the same hash.
 		RemoteReplaced {
@@ -394,10 +412,6 @@ pub mod pallet {
 		fn integrity_test() {
 			assert!(T::MaxChunkSize::get() > 0, "MaxChunkSize must be positive");
 			assert!(T::MaxBlobSize::get() > 0, "MaxBlobSize must be positive");
-			assert!(
-				T::MaxFetchedBytes::get() >= T::MaxBlobSize::get(),
-				"MaxFetchedBytes must hold the largest blob"
-			);
 			assert!(
 				T::MaxBlobSize::get() <= MAX_BLOB_SIZE_CEILING,
 				"MaxBlobSize may not exceed MAX_BLOB_SIZE_CEILING (32 MiB): sealing holds the \
@@ -639,7 +653,8 @@ pub mod pallet {
 		/// (`https://`, `http://` or `ipfs://`).
 		///
 		/// Nothing is verified on-chain: the off-chain side fetches and checks the bytes. The
-		/// deposit `DepositBase + DepositPerByte * uri.len()` is held. `size` must be positive
+		/// deposit `DepositBase + DepositPerByte * uri.len() + UriBond` is held; the bond goes
+		/// to the workers of a job that could not get the claimed bytes. `size` must be positive
 		/// and at most `MaxBlobSize`. A remote registration gives way to a later
 		/// [`Pallet::store`] or [`Pallet::begin_upload`] of the same hash.
 		///
@@ -658,7 +673,7 @@ pub mod pallet {
 			ensure!(is_valid_uri(&uri), Error::<T>::InvalidUri);
 			ensure!(!Blobs::<T>::contains_key(hash), Error::<T>::AlreadyExists);
 
-			let deposit = Self::deposit_for(uri.len() as u64);
+			let deposit = Self::deposit_for(uri.len() as u64).saturating_add(T::UriBond::get());
 			Self::hold_deposit(&who, deposit)?;
 			Blobs::<T>::insert(
 				hash,

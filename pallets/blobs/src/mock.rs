@@ -33,6 +33,8 @@ impl pallet_balances::Config for Test {
 pub const DEPOSIT_BASE: u64 = 10;
 /// Deposit held per byte (of blob, or of URI for remote blobs).
 pub const DEPOSIT_PER_BYTE: u64 = 2;
+/// Held from a URI's registrant on top of its deposit.
+pub const URI_BOND: u64 = 50;
 /// Largest inline blob.
 pub const MAX_INLINE: u32 = 64;
 /// Chunk size of uploads.
@@ -50,11 +52,11 @@ impl pallet_mosaic_blobs::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type DepositBase = ConstU64<DEPOSIT_BASE>;
 	type DepositPerByte = ConstU64<DEPOSIT_PER_BYTE>;
+	type UriBond = ConstU64<URI_BOND>;
 	type MaxInlineBlobSize = ConstU32<MAX_INLINE>;
 	type MaxChunkSize = ConstU32<CHUNK>;
 	type MaxBlobSize = ConstU64<MAX_BLOB>;
 	type MaxUriLength = ConstU32<MAX_URI>;
-	type MaxFetchedBytes = ConstU64<120>;
 	type UploadTimeout = ConstU64<TIMEOUT>;
 	type WeightInfo = ();
 }

@@ -17,12 +17,21 @@ impl<T: Config> Pallet<T> {
 
 	/// What telling the observer of a job's end may cost, with the look-up of the job's
 	/// blobs a settlement makes when a worker outside the quorum rejected a remote one
-	/// ([`Self::remote_rejection_weight`]).
+	/// ([`Self::remote_rejection_weight`]) and the taking of an unserved remote blob's bond
+	/// ([`Self::unserved_blob_weight`]).
 	pub fn end_weight() -> Weight {
 		let (reads, writes) = T::Observer::MAX_END_ACCESSES;
 		T::DbWeight::get()
 			.reads_writes(reads.saturating_add(1), writes)
 			.saturating_add(Self::remote_rejection_weight())
+			.saturating_add(Self::unserved_blob_weight())
+	}
+
+	/// Taking an unserved remote blob's bond: the blob's record read and written, the hold
+	/// moved (the owner's hold and account, the pot's account) and the event. The credits to
+	/// the workers are a payout's, which the settlement benchmarks cover.
+	pub fn unserved_blob_weight() -> Weight {
+		T::DbWeight::get().reads_writes(4, 4)
 	}
 
 	/// Reading the summaries of the job's input, parameter and manifest blobs, to tell

@@ -183,7 +183,7 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::*;
 use mosaic_primitives::{
-	blob::{BlobFetch, BlobInspect, BlobKind, BlobReferences, BlobStore},
+	blob::{BlobFetch, BlobInspect, BlobKind, BlobReferences, BlobStore, RemoteBlobBond},
 	contribution::{
 		ContributionKind, Points, RecordContribution, RewardPot, RewardSource, Subject,
 	},
@@ -380,7 +380,8 @@ pub mod pallet {
 		type Blobs: BlobInspect<Self::AccountId>
 			+ BlobReferences
 			+ BlobFetch
-			+ BlobStore<Self::AccountId, BalanceOf<Self>>;
+			+ BlobStore<Self::AccountId, BalanceOf<Self>>
+			+ RemoteBlobBond<Self::AccountId, BalanceOf<Self>>;
 
 		/// The rewards pot: workers' fees and owners' royalties are owed to them there;
 		/// protocol fees and slashes go to its pool.
@@ -520,13 +521,6 @@ pub mod pallet {
 		/// revealed by digest only.
 		#[pallet::constant]
 		type MaxOutputValues: Get<u32>;
-
-		/// The chain's target time between blocks, in milliseconds. Bounds how many blocks a
-		/// download of a remote input may hold the off-chain worker (up to
-		/// `mosaic_primitives::blob::FETCH_TIMEOUT_MS`), so that it never starts one that
-		/// could end past its last chance to commit. Positive.
-		#[pallet::constant]
-		type ExpectedBlockTime: Get<u64>;
 
 		/// Told when a job ends; the pallet that submitted jobs through [`RoundJobs`] (its
 		/// jobs cannot be cancelled by their requester).
@@ -885,6 +879,19 @@ pub mod pallet {
 			/// The new attempt the extra workers were assigned in.
 			attempt: u8,
 		},
+		/// A quorum of the job's workers could not get the claimed bytes of its remote `blob`:
+		/// the blob's bond was shared among them, `each` owed to each in the rewards pot, and
+		/// their abstentions are not counted against them.
+		UnservedBlobBondPaid {
+			/// The job.
+			job: JobId,
+			/// The remote blob whose bond was taken.
+			blob: BlobHash,
+			/// The workers that reported it unserved.
+			workers: Vec<T::AccountId>,
+			/// What each was paid (zero when the bond was taken before).
+			each: BalanceOf<T>,
+		},
 		/// A worker earned `amount` for an agreed result, owed to it in the rewards pot.
 		WorkerPaid {
 			/// The job.
@@ -1097,7 +1104,6 @@ pub mod pallet {
 			// cursor and never be handled.
 			assert!(!T::Retention::get().is_zero(), "Retention must be positive");
 			assert!(T::NoRevealSlash::get() <= T::DissentSlash::get(), "no-reveal slashes less");
-			assert!(T::ExpectedBlockTime::get() > 0, "ExpectedBlockTime must be positive");
 			// Nodes hand larger outputs to the off-chain worker as a digest only.
 			assert!(
 				T::MaxOutputValues::get() as u64 <= mosaic_primitives::onnx::MAX_VALUES_FROM_HOST,

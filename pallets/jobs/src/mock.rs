@@ -9,7 +9,7 @@ use frame_support::{
 	traits::{ConstU16, ConstU32, ConstU64, ConstU8},
 };
 use mosaic_primitives::{
-	blob::{BlobFetch, BlobKind, BlobReferences, BlobSummary},
+	blob::{BlobFetch, BlobKind, BlobReferences, BlobSummary, RemoteBlobBond},
 	model::{TensorSchema, Tensors, VersionStatus, VersionView},
 };
 use mosaic_primitives::{contribution::Points, digest::ElementType};
@@ -97,8 +97,10 @@ parameter_types! {
 	pub static Invalidated: Vec<((u32, u32), u16)> = Vec::new();
 	/// Sealed blobs with their reference counts.
 	pub static SealedBlobs: BTreeMap<[u8; 32], u32> = BTreeMap::new();
-	/// Whether every download of a remote blob fails (the server is down).
-	pub static DownloadsFail: bool = false;
+	/// Remote blobs whose bond was forfeited.
+	pub static ForfeitedBonds: Vec<[u8; 32]> = Vec::new();
+	/// What the mock node answers every fetch of a remote blob with (`None`: it has it).
+	pub static NotFetched: Option<mosaic_primitives::blob::FetchError> = None;
 	/// The nonce of every transaction the off-chain worker signed, in order.
 	pub static SignedNonces: Vec<u32> = Vec::new();
 	/// Remote blobs (registered by URI; cannot be referenced).
@@ -204,13 +206,26 @@ impl BlobReferences for MockBlobs {
 			.ok_or(DispatchError::CannotLookup)
 	}
 }
-/// Every blob is local: the mock node has all the bytes.
+/// Every blob is local, unless a test makes the mock node answer [`NotFetched`].
 impl BlobFetch for MockBlobs {
 	fn ensure_local(_hash: &[u8; 32]) -> Result<(), mosaic_primitives::blob::FetchError> {
-		if DownloadsFail::get() {
-			return Err(mosaic_primitives::blob::FetchError::Http(503));
+		NotFetched::get().map_or(Ok(()), Err)
+	}
+}
+
+/// Every remote blob's bond in tests.
+pub const URI_BOND: u64 = 61;
+
+/// A remote blob's bond is minted into `to` the first time it is forfeited (the mock keeps no
+/// holds); later forfeits of it pay nothing.
+impl RemoteBlobBond<u64, u64> for MockBlobs {
+	fn forfeit_bond(hash: &[u8; 32], to: &u64) -> u64 {
+		use frame_support::traits::fungible::Mutate;
+		if !RemoteBlobs::get().contains(hash) || ForfeitedBonds::get().contains(hash) {
+			return 0;
 		}
-		Ok(())
+		ForfeitedBonds::mutate(|f| f.push(*hash));
+		Balances::mint_into(to, URI_BOND).expect("minting a bond")
 	}
 }
 
@@ -321,7 +336,6 @@ impl pallet_mosaic_jobs::Config for Test {
 	type MaxTrainingEpochs = ConstU16<MAX_EPOCHS>;
 	type MaxInlineInputBytes = ConstU32<64>;
 	type MaxOutputValues = ConstU32<MAX_OUTPUT_VALUES>;
-	type ExpectedBlockTime = ConstU64<6000>;
 	type Observer = MockObserver;
 	type Randomness = ParentHashRandomness;
 	type WeightInfo = ();
@@ -404,7 +418,8 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 	Versions::take();
 	Invalidated::take();
 	SealedBlobs::take();
-	DownloadsFail::set(false);
+	NotFetched::set(None);
+	ForfeitedBonds::take();
 	StoredBlobs::take();
 	RemoteBlobs::take();
 	mosaic_test_utils::reset();

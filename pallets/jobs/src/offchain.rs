@@ -44,13 +44,11 @@ const NONCE_MEMORY: u32 = 10;
 /// A commitment or reveal not on chain this many blocks after it was sent is sent again.
 pub const RESEND_AFTER: u32 = 2;
 /// A worker's lock (one off-chain worker run at a time per worker) expires this long after it
-/// was last renewed. A run renews it before each job's step and each download, the longest
-/// waits (a download's [`FETCH_TIMEOUT_MS`], or [`WAIT_FOR_RUN_MS`] and a submission), so it
-/// never expires under a live run; a node killed mid-run finds it free this soon after, well
-/// within a commit phase.
-///
-/// [`FETCH_TIMEOUT_MS`]: mosaic_primitives::blob::FETCH_TIMEOUT_MS
-const LOCK_EXPIRES_MS: u64 = 25_000;
+/// was last renewed. A run renews it before each job's step, whose longest waits are
+/// [`WAIT_FOR_RUN_MS`] for a download, as much for a run, and a submission (downloads are the
+/// node's, not the run's), so it never expires under a live run; a node killed mid-run finds it free this soon after, well within
+/// a commit phase.
+const LOCK_EXPIRES_MS: u64 = 10_000;
 
 /// What this node did for one worker on one job attempt.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
@@ -104,11 +102,8 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 		let Ok(mut guard) = lock.try_lock() else { continue };
 		forget_finished::<T>(&worker);
 		for job in Assignments::<T>::iter_key_prefix(&worker) {
-			let mut renew = || {
-				let _ = guard.extend_lock();
-			};
-			renew();
-			if let Err(why) = step::<T>(job, &worker, &public, &account, now, &mut renew) {
+			let _ = guard.extend_lock();
+			if let Err(why) = step::<T>(job, &worker, &public, &account, now) {
 				log::debug!(target: LOG_TARGET, "job {job}: {why}");
 			}
 		}
@@ -162,7 +157,6 @@ fn step<T: Config>(
 	public: &T::Public,
 	key_account: &T::AccountId,
 	now: BlockNumberFor<T>,
-	renew_lock: &mut dyn FnMut(),
 ) -> Result<(), &'static str> {
 	let info = Jobs::<T>::get(job).ok_or("job gone")?;
 	let Some(assignee) = info.assignees.iter().find(|a| a.worker == *worker) else {
@@ -175,39 +169,33 @@ fn step<T: Config>(
 	let due = |sent_at: BlockNumberFor<T>| now >= sent_at.saturating_add(RESEND_AFTER.into());
 	match (info.status, local) {
 		(JobStatus::Committing { until }, None) if attempt == info.attempt => {
-			let abstain = |why: &str| {
-				log::info!(target: LOG_TARGET, "job {job}: {why}; abstaining");
-				remember::<T>(worker, job, attempt);
-				let code = mosaic_primitives::onnx::REMOTE_BLOB_UNAVAILABLE;
-				commit::<T>(
-					job,
-					worker,
-					public,
-					key_account,
-					now,
-					&store,
-					Outcome::CouldNotRun { code },
-				)
-			};
-			// A download may hold this run for `FETCH_TIMEOUT_MS`, however far the chain moves
-			// meanwhile: one that could end past the last chance to commit is not started.
-			if Pallet::<T>::names_a_remote_blob(&info)
-				&& now.saturating_add((2 + download_blocks::<T>()).into()) >= until
+			// Small blobs arrive at once: wait a little rather than a block.
+			let deadline = sp_io::offchain::timestamp().add(Duration::from_millis(WAIT_FOR_RUN_MS));
+			let mut fetched = fetch_remote_blobs::<T>(job, &info);
+			while matches!(fetched, Err(why) if why == BEING_FETCHED)
+				&& sp_io::offchain::timestamp() < deadline
 			{
-				return abstain("too late to download an input");
+				sp_io::offchain::sleep_until(
+					sp_io::offchain::timestamp().add(Duration::from_millis(POLL_EVERY_MS)),
+				);
+				fetched = fetch_remote_blobs::<T>(job, &info);
 			}
-			match fetch_remote_blobs::<T>(job, &info, renew_lock) {
+			match fetched {
 				Ok(Ok(())) => {},
 				// Every honest worker finds the same bytes wrong: a deterministic outcome.
 				Ok(Err(rejected)) => {
 					remember::<T>(worker, job, attempt);
 					return commit::<T>(job, worker, public, key_account, now, &store, rejected);
 				},
-				// The download keeps failing and the next try would be too late to commit (a
-				// commitment sent now lands in the next block; the phase ends at `until`):
-				// abstain rather than miss the phase.
+				// The node has not got the bytes (still downloading, or the server failed) and the
+				// next try would be too late to commit (a commitment sent now lands in the next
+				// block; the phase ends at `until`): abstain rather than miss the phase.
 				Err(_) if now.saturating_add(2u32.into()) >= until => {
-					return abstain("an input could not be fetched in time");
+					log::info!(target: LOG_TARGET, "job {job}: an input could not be fetched in time; abstaining");
+					remember::<T>(worker, job, attempt);
+					let code = mosaic_primitives::onnx::REMOTE_BLOB_UNAVAILABLE;
+					let outcome = Outcome::CouldNotRun { code };
+					return commit::<T>(job, worker, public, key_account, now, &store, outcome);
 				},
 				Err(why) => return Err(why),
 			}
@@ -304,39 +292,39 @@ fn step<T: Config>(
 	}
 }
 
-/// Blocks a download may last: `FETCH_TIMEOUT_MS` at the chain's expected block time.
-fn download_blocks<T: Config>() -> u32 {
-	let blocks =
-		mosaic_primitives::blob::FETCH_TIMEOUT_MS.div_ceil(T::ExpectedBlockTime::get().max(1));
-	blocks.min(u32::MAX as u64 - 2) as u32
-}
+/// Why a run waits: the node is still downloading a remote blob it names.
+const BEING_FETCHED: &str = "remote blobs being fetched";
 
-/// Fetches the remote blobs a job names into this node's off-chain storage. A download that
-/// fails is retried in a later block (`Err`), until the commit phase is about to end (then
-/// the worker abstains, see `step`); bytes that are not what the blob claims end the
-/// run with [`REMOTE_BLOB_REJECTED`] (`Ok(Err(outcome))`).
+/// Asks the node for the remote blobs a job names; it downloads them on its own tasks, all at
+/// once. Until it has every one, the run waits for a later block (`Err`), up to the last chance
+/// to commit (then the worker abstains, see `step`); bytes that are not what the blob claims
+/// end the run with [`REMOTE_BLOB_REJECTED`] (`Ok(Err(outcome))`).
 fn fetch_remote_blobs<T: Config>(
 	job: JobId,
 	info: &JobInfoOf<T>,
-	renew_lock: &mut dyn FnMut(),
 ) -> Result<Result<(), OutcomeOf<T>>, &'static str> {
 	use mosaic_primitives::blob::FetchError;
 	let [parameters, manifest] = info.kind.blobs();
+	let (mut pending, mut failed) = (false, false);
 	for hash in [info.input.blob(), parameters, manifest].into_iter().flatten() {
-		renew_lock();
 		match T::Blobs::ensure_local(&hash) {
 			Ok(()) | Err(FetchError::Unknown | FetchError::NotRemote) => {},
-			Err(FetchError::Http(code)) => {
-				log::info!(target: LOG_TARGET, "job {job}: fetching a remote blob failed ({code}); retrying");
-				return Err("remote blob not fetched yet");
-			},
-			Err(why) => {
+			Err(why) if why.is_rejection() => {
 				log::warn!(target: LOG_TARGET, "job {job}: remote blob rejected: {why:?}");
 				return Ok(Err(Outcome::Error { code: REMOTE_BLOB_REJECTED, model_fault: false }));
 			},
+			Err(FetchError::Pending) => pending = true,
+			Err(why) => {
+				log::info!(target: LOG_TARGET, "job {job}: a remote blob is not fetched ({why:?}); asking again next block");
+				failed = true;
+			},
 		}
 	}
-	Ok(Ok(()))
+	match (failed, pending) {
+		(true, _) => Err("remote blobs not fetched yet"),
+		(false, true) => Err(BEING_FETCHED),
+		(false, false) => Ok(Ok(())),
+	}
 }
 
 /// Hands the job to the node's executor.

@@ -2,7 +2,7 @@
 
 use super::*;
 use frame_support::traits::Randomness as _;
-use mosaic_primitives::onnx::REMOTE_BLOB_REJECTED;
+use mosaic_primitives::onnx::{REMOTE_BLOB_REJECTED, REMOTE_BLOB_UNAVAILABLE};
 
 impl<T: Config> Pallet<T> {
 	/// Closes a commit phase: updates the attempt's workers' liveness, then opens the reveal
@@ -267,6 +267,8 @@ impl<T: Config> Pallet<T> {
 				let mut no_votes = no_votes;
 				no_votes.extend(Self::served_wrong_bytes(info, &agreeing, &reveals));
 				Self::slash_outliers(job, info, &agreeing, &reveals, &no_votes);
+				let excused = Self::pay_bond_of_unserved_blob(job, info, &reveals, quorum);
+				no_votes.retain(|worker| !excused.contains(worker));
 				Self::count_abstentions(&agreeing, &reveals, &no_votes);
 				Self::release_assignees(job, info);
 				match leading.outcome {
@@ -308,6 +310,9 @@ impl<T: Config> Pallet<T> {
 				}
 				// Without a quorum nobody can be called a dissenter; only silence is slashed.
 				Self::slash_outliers(job, info, &[], &reveals, &no_votes);
+				let excused = Self::pay_bond_of_unserved_blob(job, info, &reveals, quorum);
+				let mut no_votes = no_votes;
+				no_votes.retain(|worker| !excused.contains(worker));
 				Self::count_abstentions(&[], &reveals, &no_votes);
 				Self::release_assignees(job, info);
 				Self::fail(job, info, FailReason::NoQuorum, true);
@@ -342,6 +347,63 @@ impl<T: Config> Pallet<T> {
 		} else {
 			Vec::new()
 		}
+	}
+
+	/// When at least `quorum` workers report that the job's remote blob did not serve its
+	/// claimed bytes (they could not get any, [`REMOTE_BLOB_UNAVAILABLE`], or got others,
+	/// [`REMOTE_BLOB_REJECTED`]), the blob's registrant pays for their wasted draw: its bond
+	/// ([`RemoteBlobBond`]) is shared among them through the rewards pot, and their
+	/// abstentions are not held against them. Returns those workers (none without such a
+	/// quorum, or on a job naming no remote blob). A job naming several remote blobs takes
+	/// the bond of the first (input, then parameters, then manifest): the reports do not say
+	/// which failed. Charged in `end_weight` (`unserved_blob_weight`).
+	pub(crate) fn pay_bond_of_unserved_blob(
+		job: JobId,
+		info: &JobInfoOf<T>,
+		reveals: &[(T::AccountId, RevealOf<T>)],
+		quorum: usize,
+	) -> Vec<T::AccountId> {
+		let mut unserved: Vec<T::AccountId> = reveals
+			.iter()
+			.filter(|(_, reveal)| {
+				matches!(
+					reveal.outcome,
+					Outcome::CouldNotRun { code: REMOTE_BLOB_UNAVAILABLE }
+						| Outcome::Error { code: REMOTE_BLOB_REJECTED, .. }
+				)
+			})
+			.map(|(worker, _)| worker.clone())
+			.collect();
+		if unserved.is_empty() || unserved.len() < quorum {
+			return Vec::new();
+		}
+		unserved.sort();
+		let [parameters, manifest] = info.kind.blobs();
+		let Some(blob) = [info.input.blob(), parameters, manifest]
+			.into_iter()
+			.flatten()
+			.find(|hash| T::Blobs::blob(hash).is_some_and(|b| b.kind == BlobKind::Remote))
+		else {
+			return Vec::new();
+		};
+		let bond = T::Blobs::forfeit_bond(&blob, &T::Rewards::account());
+		let each = bond / BalanceOf::<T>::from(unserved.len() as u32);
+		for worker in &unserved {
+			if !each.is_zero() {
+				T::Rewards::credit(worker, each, RewardSource::RemoteBlobBond);
+			}
+		}
+		let rest = bond.saturating_sub(each.saturating_mul((unserved.len() as u32).into()));
+		if !rest.is_zero() {
+			T::Rewards::fund(rest, RewardSource::RemoteBlobBond);
+		}
+		Self::deposit_event(Event::UnservedBlobBondPaid {
+			job,
+			blob,
+			workers: unserved.clone(),
+			each,
+		});
+		unserved
 	}
 
 	/// Whether the job's input, parameters or manifest is a remote blob: bytes a server

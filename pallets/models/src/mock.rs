@@ -45,11 +45,11 @@ impl pallet_mosaic_blobs::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type DepositBase = ConstU64<BLOB_DEPOSIT_BASE>;
 	type DepositPerByte = ConstU64<BLOB_DEPOSIT_PER_BYTE>;
+	type UriBond = ConstU64<0>;
 	type MaxInlineBlobSize = ConstU32<MAX_INLINE>;
 	type MaxChunkSize = ConstU32<16>;
 	type MaxBlobSize = ConstU64<100>;
 	type MaxUriLength = ConstU32<64>;
-	type MaxFetchedBytes = ConstU64<{ 1 << 30 }>;
 	type UploadTimeout = ConstU64<10>;
 	type WeightInfo = ();
 }

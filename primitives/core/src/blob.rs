@@ -23,8 +23,22 @@ pub const KEY_PREFIX: &[u8] = b"mosaic/blob/";
 
 /// The off-chain database key of the blob with `hash`.
 pub fn offchain_key(hash: &BlobHash) -> Vec<u8> {
-	let mut key = Vec::with_capacity(KEY_PREFIX.len() + 32);
-	key.extend_from_slice(KEY_PREFIX);
+	prefixed(KEY_PREFIX, hash)
+}
+
+/// Prefix of a fetched remote blob's key in a node's off-chain database (written by the
+/// node's fetch service, under the `PERSISTENT` storage prefix). Apart from indexed blobs, so
+/// that evicting a fetched blob never deletes bytes the chain indexed.
+pub const FETCHED_KEY_PREFIX: &[u8] = b"mosaic/fetched/";
+
+/// The off-chain database key of the fetched remote blob with `hash`.
+pub fn fetched_key(hash: &BlobHash) -> Vec<u8> {
+	prefixed(FETCHED_KEY_PREFIX, hash)
+}
+
+fn prefixed(prefix: &[u8], hash: &BlobHash) -> Vec<u8> {
+	let mut key = Vec::with_capacity(prefix.len() + 32);
+	key.extend_from_slice(prefix);
 	key.extend_from_slice(hash);
 	key
 }
@@ -99,34 +113,70 @@ pub trait BlobReferences {
 }
 
 /// Time a node allows one download of a remote blob, from request to last byte, in
-/// milliseconds. The jobs' off-chain worker sizes its lock by it.
+/// milliseconds.
 pub const FETCH_TIMEOUT_MS: u64 = 20_000;
 
-/// Why a node could not make a blob's bytes local.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What an off-chain worker asks its node to fetch: a remote blob's URL (resolved from its
+/// URI) and the size and hash it claims.
+#[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]
+pub struct FetchRequest {
+	/// The claimed blake2-256 hash of the bytes.
+	pub hash: BlobHash,
+	/// An `http://` or `https://` URL.
+	pub url: Vec<u8>,
+	/// The claimed size in bytes: a body longer than this is cut off and refused.
+	pub size: u64,
+}
+
+/// Why a node does not have a blob's bytes (yet).
+#[derive(Encode, Decode, Debug, Clone, Copy, PartialEq, Eq)]
 pub enum FetchError {
 	/// No such blob.
+	#[codec(index = 0)]
 	Unknown,
 	/// The blob is neither remote nor on this node (an upload in progress, or a sealed blob
 	/// this node has not indexed).
+	#[codec(index = 1)]
 	NotRemote,
 	/// The request failed, timed out, or the server answered with this status code (0 when
 	/// there was no answer).
+	#[codec(index = 2)]
 	Http(u16),
 	/// The server sent more bytes than the claimed size.
+	#[codec(index = 3)]
 	TooLarge,
 	/// The bytes are not the claimed size.
+	#[codec(index = 4)]
 	WrongSize,
 	/// The bytes do not hash to the claimed hash.
+	#[codec(index = 5)]
 	HashMismatch,
+	/// The node is downloading the blob: ask again later.
+	#[codec(index = 6)]
+	Pending,
+	/// The node runs as many downloads as it allows: ask again later.
+	#[codec(index = 7)]
+	Busy,
+	/// This context cannot fetch (no fetch service: not an off-chain worker of a full node).
+	#[codec(index = 8)]
+	Unavailable,
 }
 
-/// Getting a blob's bytes onto this node. Off-chain context only: it uses the off-chain HTTP
-/// API and this node's off-chain storage, which on-chain code must never depend on.
+impl FetchError {
+	/// Whether the bytes the server gave are not what the blob claims: every honest node that
+	/// gets them finds the same, so asking again will not help.
+	pub fn is_rejection(&self) -> bool {
+		matches!(self, FetchError::TooLarge | FetchError::WrongSize | FetchError::HashMismatch)
+	}
+}
+
+/// Getting a blob's bytes onto this node. Off-chain context only: it asks this node's fetch
+/// service, which on-chain code must never depend on.
 pub trait BlobFetch {
-	/// Makes sure this node has the bytes of `hash` in its off-chain storage, fetching a remote
-	/// blob from its URI and checking its size and hash. Blobs that are not remote are left as
-	/// they are.
+	/// Makes sure this node has the bytes of `hash`: `Ok` once it has them (checked against
+	/// the hash). For a remote blob it has not, the node's fetch service starts a download and
+	/// this answers [`FetchError::Pending`] until it ends; a failed download is reported once,
+	/// then the next call tries again. Blobs that are not remote are left as they are.
 	fn ensure_local(hash: &BlobHash) -> Result<(), FetchError>;
 }
 
@@ -140,6 +190,16 @@ pub trait BlobStore<AccountId, Balance> {
 	/// indexing the bytes into every node's off-chain database; returns the hash. A blob that
 	/// is already sealed under that hash is kept as it is (no second deposit).
 	fn store(owner: &AccountId, bytes: Vec<u8>) -> Result<BlobHash, DispatchError>;
+}
+
+/// A remote blob's bond: what its registrant holds as a promise that its URI serves the claimed
+/// bytes.
+pub trait RemoteBlobBond<AccountId, Balance> {
+	/// A quorum of a job's workers could not get the claimed bytes of remote blob `hash`
+	/// (none came, or others did): moves its bond to `to` and returns the amount moved (zero
+	/// if `hash` is not a remote blob or its bond was taken before). The blob stays registered,
+	/// without a bond, until its owner removes it.
+	fn forfeit_bond(hash: &BlobHash, to: &AccountId) -> Balance;
 }
 
 /// No blob store: there are no blobs. For mocks of pallets that use [`BlobInspect`].

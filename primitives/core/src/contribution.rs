@@ -194,6 +194,9 @@ pub enum RewardSource {
 	/// A training round's budget, paid to the owners of the data it accepted.
 	#[codec(index = 5)]
 	RoundBudget,
+	/// A remote blob's bond, paid to the workers it did not serve its claimed bytes.
+	#[codec(index = 6)]
+	RemoteBlobBond,
 }
 
 /// The rewards pot, as the pallets that pay into it see it. A payer first moves the funds

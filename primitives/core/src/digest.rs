@@ -181,15 +181,22 @@ fn trunc(x: f64) -> f64 {
 	}
 }
 
-/// The canonical digest of a set of quantised outputs.
-///
-/// Layout, hashed with blake2-256: the domain separator, the precision, the number of
-/// outputs, then the outputs sorted by name, each as: name length (u32 LE), name bytes,
-/// element type tag (u8), rank (u32 LE), each dimension (u64 LE), and each value (i64 LE).
+/// The canonical digest of a set of quantised outputs: the blake2-256 hash of their
+/// [`canonical_bytes`].
 pub fn canonical_digest(
 	outputs: &[QuantizedTensor],
 	precision: u8,
 ) -> Result<[u8; 32], DigestError> {
+	Ok(sp_crypto_hashing::blake2_256(&canonical_bytes(outputs, precision)?))
+}
+
+/// The canonical encoding of a set of quantised outputs, which [`canonical_digest`] hashes
+/// and a node keeps of a result agreed by digest only.
+///
+/// Layout: the domain separator, the precision, the number of outputs, then the outputs
+/// sorted by name, each as: name length (u32 LE), name bytes, element type tag (u8), rank
+/// (u32 LE), each dimension (u64 LE), and each value (i64 LE).
+pub fn canonical_bytes(outputs: &[QuantizedTensor], precision: u8) -> Result<Vec<u8>, DigestError> {
 	if precision > MAX_PRECISION {
 		return Err(DigestError::PrecisionTooHigh);
 	}
@@ -221,7 +228,7 @@ pub fn canonical_digest(
 			bytes.extend_from_slice(&value.to_le_bytes());
 		}
 	}
-	Ok(sp_crypto_hashing::blake2_256(&bytes))
+	Ok(bytes)
 }
 
 /// Whether two quantised output sets agree element-wise within `tolerance` quantisation

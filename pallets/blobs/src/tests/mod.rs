@@ -3,7 +3,7 @@
 use crate::{
 	is_valid_uri, mock::*, weights::WeightInfo, BlobFetch, BlobHash, BlobInfo, BlobInspect,
 	BlobKind, BlobReferences, BlobStatus, BlobStore, BlobSummary, Blobs as Entries, Error, Event,
-	HoldReason, UploadChunks,
+	HoldReason, RemoteBlobBond, UploadChunks,
 };
 use frame_support::{
 	assert_noop, assert_ok,

@@ -3,12 +3,12 @@
 use super::*;
 
 #[test]
-fn register_uri_holds_a_deposit_for_the_uri_only() {
+fn register_uri_holds_a_deposit_for_the_uri_and_a_bond() {
 	let mut ext = new_test_ext();
 	let hash = [28u8; 32];
 	execute_and_check(&mut ext, || {
 		let link = uri("https://models.example.com/mnist-8.onnx");
-		let expected = deposit(link.len() as u64);
+		let expected = deposit(link.len() as u64) + URI_BOND;
 		let issuance_before = issuance();
 
 		assert_ok!(Blobs::register_uri(signed(ALICE), hash, MAX_BLOB, link.clone()));
@@ -43,6 +43,39 @@ fn register_uri_holds_a_deposit_for_the_uri_only() {
 	});
 	// Nothing is indexed for a remote blob.
 	assert_eq!(indexed(&mut ext, &hash), None);
+}
+
+/// A quorum of workers found the blob unserved: its bond moves to the pot account, once; the
+/// URI's deposit stays held until the owner removes the blob. Nothing else has a bond.
+#[test]
+fn a_forfeited_bond_goes_to_the_workers_pot_and_the_uris_deposit_stays() {
+	build_and_execute(|| {
+		const POT: u64 = 77;
+		let hash = [40u8; 32];
+		let link = uri("https://example.org/never");
+		assert_ok!(Blobs::register_uri(signed(ALICE), hash, 10, link.clone()));
+		let uri_deposit = deposit(link.len() as u64);
+		let forfeit = |hash: &BlobHash| <Blobs as RemoteBlobBond<_, _>>::forfeit_bond(hash, &POT);
+
+		assert_eq!(forfeit(&hash), URI_BOND);
+		assert_eq!(free(POT), URI_BOND);
+		assert_eq!(held(ALICE), uri_deposit);
+		assert_eq!(Entries::<Test>::get(hash).unwrap().deposit, uri_deposit);
+		System::assert_last_event(
+			Event::BondForfeited { hash, owner: ALICE, to: POT, amount: URI_BOND }.into(),
+		);
+		assert_eq!(forfeit(&hash), 0, "taken once");
+		assert_eq!(free(POT), URI_BOND);
+
+		// Sealed blobs and unknown hashes have no bond.
+		assert_ok!(Blobs::store(signed(BOB), inline(b"sealed bytes")));
+		assert_eq!(forfeit(&blake2_256(b"sealed bytes")), 0);
+		assert_eq!(forfeit(&[41u8; 32]), 0);
+
+		assert_ok!(Blobs::remove(signed(ALICE), hash));
+		assert_eq!(held(ALICE), 0);
+		assert_eq!(free(ALICE), INITIAL_BALANCE - URI_BOND);
+	});
 }
 
 #[test]

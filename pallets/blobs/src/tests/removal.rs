@@ -31,7 +31,7 @@ fn remove_releases_the_deposit_exactly_and_clears_the_index() {
 }
 
 #[test]
-fn remove_of_a_remote_blob_releases_its_deposit() {
+fn remove_of_a_remote_blob_releases_its_deposit_and_bond() {
 	build_and_execute(|| {
 		let hash = [35u8; 32];
 		let link = uri("ipfs://bafybeig");
@@ -40,8 +40,12 @@ fn remove_of_a_remote_blob_releases_its_deposit() {
 		assert_eq!(held(BOB), 0);
 		assert_eq!(free(BOB), INITIAL_BALANCE);
 		System::assert_last_event(
-			Event::BlobRemoved { hash, owner: BOB, deposit_released: deposit(link.len() as u64) }
-				.into(),
+			Event::BlobRemoved {
+				hash,
+				owner: BOB,
+				deposit_released: deposit(link.len() as u64) + URI_BOND,
+			}
+			.into(),
 		);
 	});
 }
@@ -77,13 +81,13 @@ fn deposits_of_several_blobs_add_up() {
 		assert_ok!(Blobs::store(signed(ALICE), inline(&second)));
 		assert_ok!(Blobs::begin_upload(signed(ALICE), [40u8; 32], 30));
 		assert_ok!(Blobs::register_uri(signed(ALICE), [41u8; 32], 5, uri("ipfs://cid")));
-		let total = deposit(10) + deposit(20) + deposit(30) + deposit(10);
+		let total = deposit(10) + deposit(20) + deposit(30) + deposit(10) + URI_BOND;
 		assert_eq!(held(ALICE), total);
 		assert_eq!(free(ALICE), INITIAL_BALANCE - total);
 
 		assert_ok!(Blobs::remove(signed(ALICE), blake2_256(&first)));
 		assert_eq!(held(ALICE), total - deposit(10));
 		assert_ok!(abort(ALICE, [40u8; 32]));
-		assert_eq!(held(ALICE), deposit(20) + deposit(10));
+		assert_eq!(held(ALICE), deposit(20) + deposit(10) + URI_BOND);
 	});
 }

@@ -121,7 +121,7 @@ fn store_replaces_a_remote_registration() {
 		let hash = blake2_256(&bytes);
 		let link = uri("ipfs://bafy");
 		assert_ok!(Blobs::register_uri(signed(BOB), hash, 30, link));
-		assert_eq!(held(BOB), deposit(11));
+		assert_eq!(held(BOB), deposit(11) + URI_BOND);
 
 		assert_ok!(Blobs::store(signed(ALICE), inline(&bytes)));
 
@@ -132,8 +132,12 @@ fn store_replaces_a_remote_registration() {
 		assert_eq!(Entries::<Test>::get(hash).unwrap().owner, ALICE);
 		assert_eq!(status(hash), BlobStatus::Sealed);
 		System::assert_has_event(
-			Event::RemoteReplaced { hash, previous_owner: BOB, deposit_released: deposit(11) }
-				.into(),
+			Event::RemoteReplaced {
+				hash,
+				previous_owner: BOB,
+				deposit_released: deposit(11) + URI_BOND,
+			}
+			.into(),
 		);
 		System::assert_last_event(
 			Event::BlobStored { hash, owner: ALICE, byte_len: 30, deposit: deposit(30) }.into(),

@@ -74,8 +74,12 @@ fn begin_upload_replaces_a_remote_registration() {
 		assert_eq!(free(BOB), INITIAL_BALANCE);
 		assert_eq!(held(ALICE), deposit(50));
 		System::assert_has_event(
-			Event::RemoteReplaced { hash, previous_owner: BOB, deposit_released: deposit(19) }
-				.into(),
+			Event::RemoteReplaced {
+				hash,
+				previous_owner: BOB,
+				deposit_released: deposit(19) + URI_BOND,
+			}
+			.into(),
 		);
 		assert!(matches!(status(hash), BlobStatus::Uploading { received: 0, chunks: 0, .. }));
 	});

@@ -291,3 +291,58 @@ fn a_worker_served_wrong_remote_bytes_alone_is_no_dissenter() {
 		)));
 	});
 }
+
+/// A quorum of workers reports the job's remote blob unserved (no bytes came, or others did):
+/// the blob's bond is shared among them, their abstentions are not counted, and the bond is
+/// taken once. Fewer than a quorum reporting it takes nothing.
+#[test]
+fn a_quorum_finding_a_remote_blob_unserved_is_paid_its_bond() {
+	build_and_execute(|| {
+		register_all(10..=12);
+		let remote = [0xde; 32];
+		RemoteBlobs::mutate(|blobs| blobs.push(remote));
+		let unavailable = OutcomeOf::<Test>::CouldNotRun { code: REMOTE_BLOB_UNAVAILABLE };
+		let rejected = OutcomeOf::<Test>::Error { code: REMOTE_BLOB_REJECTED, model_fault: false };
+		let on_the_remote_blob = || {
+			let job = NextJobId::<Test>::get();
+			assert_ok!(MosaicJobs::submit_job(
+				RuntimeOrigin::signed(ALICE),
+				0,
+				1,
+				JobKind::Inference,
+				JobInput::Blob { hash: remote, format: InputFormat::Npy },
+				3,
+				FEE,
+				30
+			));
+			job
+		};
+		// One could not get the bytes, one got others: together a quorum of three.
+		let job = on_the_remote_blob();
+		run_to(2);
+		run_job(job, &[(10, unavailable.clone()), (11, rejected.clone()), (12, outputs(&[5]))]);
+		assert_eq!(status(job), JobStatus::Failed(FailReason::NoQuorum));
+		assert!(
+			events().contains(&Event::UnservedBlobBondPaid {
+				job,
+				blob: remote,
+				workers: vec![10, 11],
+				each: URI_BOND / 2,
+			}),
+			"{:?}",
+			events()
+		);
+		assert!(!anyone_slashed(), "{:?}", events());
+		assert_eq!(ForfeitedBonds::get(), vec![remote]);
+		assert_eq!((owed(10), owed(11), owed(12)), (URI_BOND / 2, URI_BOND / 2, 0));
+		assert_eq!(Abstentions::<Test>::get(10), None);
+
+		// The bond is gone: the next quorum is excused, unpaid.
+		let job = on_the_remote_blob();
+		run_to(System::block_number() + 1);
+		run_job(job, &[(10, unavailable.clone()), (11, unavailable.clone()), (12, unavailable)]);
+		assert_eq!(status(job), JobStatus::Failed(FailReason::NoQuorum));
+		assert_eq!((owed(10), owed(11), owed(12)), (URI_BOND / 2, URI_BOND / 2, 0));
+		assert_eq!(Abstentions::<Test>::get(12), None);
+	});
+}

@@ -295,14 +295,51 @@ fn without_an_executor_the_off_chain_worker_does_nothing() {
 	});
 }
 
-/// A remote input that cannot be downloaded is retried while there is time, then the worker
-/// abstains: committed and revealed as "could not run", neither a miss nor a slash.
+/// A remote input the node has not got (its server fails, or the download is still under way,
+/// or the node runs too many) is asked for again while there is time, then the worker abstains:
+/// committed and revealed as "could not run", neither a miss nor a slash. The worker never
+/// waits for a download: the node fetches on its own tasks.
 #[test]
 fn an_input_that_cannot_be_fetched_in_time_is_an_abstention_not_a_miss() {
+	use mosaic_primitives::blob::FetchError;
+	for answer in [FetchError::Http(503), FetchError::Pending, FetchError::Busy] {
+		with_ocw(|backend, take| {
+			UintAuthorityId::set_all_keys(vec![key_of(10)]);
+			register(10);
+			let job = NextJobId::<Test>::get();
+			assert_ok!(MosaicJobs::submit_job(
+				RuntimeOrigin::signed(ALICE),
+				0,
+				1,
+				JobKind::Inference,
+				JobInput::Blob { hash: DATASET, format: InputFormat::Npy },
+				1,
+				100,
+				30
+			));
+			NotFetched::set(Some(answer));
+			run_to(2);
+			// While there is time, it asks again and nothing is sent or started; at its last
+			// chance to commit, it abstains.
+			assert_eq!(
+				abstain_at_the_last_chance(job, take),
+				Outcome::CouldNotRun { code: mosaic_primitives::onnx::REMOTE_BLOB_UNAVAILABLE },
+				"{answer:?}"
+			);
+			assert!(backend.requests.lock().unwrap().is_empty(), "the run never starts");
+			assert_eq!(Abstentions::<Test>::get(10), Some(1));
+		});
+	}
+}
+
+/// Bytes the node found not to be what the blob claims end the run at once with code 16:
+/// every honest worker finds the same.
+#[test]
+fn an_input_whose_bytes_are_not_the_claimed_ones_is_rejected_at_once() {
+	use mosaic_primitives::blob::FetchError;
 	with_ocw(|backend, take| {
 		UintAuthorityId::set_all_keys(vec![key_of(10)]);
 		register(10);
-		let job = NextJobId::<Test>::get();
 		assert_ok!(MosaicJobs::submit_job(
 			RuntimeOrigin::signed(ALICE),
 			0,
@@ -313,16 +350,21 @@ fn an_input_that_cannot_be_fetched_in_time_is_an_abstention_not_a_miss() {
 			100,
 			30
 		));
-		DownloadsFail::set(true);
+		NotFetched::set(Some(FetchError::HashMismatch));
 		run_to(2);
-		// While there is time, the download is retried and nothing is sent or started; at its
-		// last chance to commit, it abstains.
-		assert_eq!(
-			abstain_at_the_last_chance(job, take),
-			Outcome::CouldNotRun { code: mosaic_primitives::onnx::REMOTE_BLOB_UNAVAILABLE }
-		);
+		MosaicJobs::offchain_worker(2);
+		let txs = take();
+		assert_eq!(txs.len(), 1, "committed in the first block");
+		let tx = Extrinsic::decode(&mut &txs[0][..]).unwrap();
+		assert_ok!(tx.function.dispatch(RuntimeOrigin::signed(key_of(10))));
+		MosaicJobs::offchain_worker(2);
+		let tx = Extrinsic::decode(&mut &take()[0][..]).unwrap();
+		let RuntimeCall::MosaicJobs(Call::reveal { outcome, .. }) = tx.function else {
+			panic!("a reveal")
+		};
+		let code = mosaic_primitives::onnx::REMOTE_BLOB_REJECTED;
+		assert_eq!(outcome, Outcome::Error { code, model_fault: false });
 		assert!(backend.requests.lock().unwrap().is_empty(), "the run never starts");
-		assert_eq!(Abstentions::<Test>::get(10), Some(1));
 	});
 }
 
@@ -399,42 +441,5 @@ fn a_finished_jobs_off_chain_records_are_deleted_by_the_next_run() {
 		MosaicJobs::offchain_worker(4);
 		assert_eq!(stored(&record), None);
 		assert_eq!(stored(&index), Some(Vec::<(JobId, u8)>::new().encode()));
-	});
-}
-
-/// A download may hold the off-chain worker for `FETCH_TIMEOUT_MS` while the chain moves on
-/// (a server that never answers does): one that could end past the last chance to commit is
-/// not started. Here 20 s at 6 s blocks is four blocks, more than the three-block phase has.
-#[test]
-fn a_download_that_could_end_past_the_last_chance_is_not_started() {
-	with_ocw(|backend, take| {
-		UintAuthorityId::set_all_keys(vec![key_of(10)]);
-		register(10);
-		let remote = [0xdd; 32];
-		RemoteBlobs::mutate(|blobs| blobs.push(remote));
-		assert_ok!(MosaicJobs::submit_job(
-			RuntimeOrigin::signed(ALICE),
-			0,
-			1,
-			JobKind::Inference,
-			JobInput::Blob { hash: remote, format: InputFormat::Npy },
-			1,
-			100,
-			30
-		));
-		run_to(2);
-		MosaicJobs::offchain_worker(2);
-		let txs = take();
-		assert_eq!(txs.len(), 1, "it abstains at once");
-		let tx = Extrinsic::decode(&mut &txs[0][..]).unwrap();
-		assert_ok!(tx.function.dispatch(RuntimeOrigin::signed(key_of(10))));
-		MosaicJobs::offchain_worker(2);
-		let tx = Extrinsic::decode(&mut &take()[0][..]).unwrap();
-		let RuntimeCall::MosaicJobs(Call::reveal { outcome, .. }) = tx.function else {
-			panic!("a reveal")
-		};
-		let code = mosaic_primitives::onnx::REMOTE_BLOB_UNAVAILABLE;
-		assert_eq!(outcome, Outcome::CouldNotRun { code });
-		assert!(backend.requests.lock().unwrap().is_empty(), "the run never starts");
 	});
 }

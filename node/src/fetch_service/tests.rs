@@ -1,0 +1,265 @@
+//! The fetch service against a local HTTP server that misbehaves in each way a remote blob's
+//! server can: fails, hangs, sends wrong, too many or too few bytes.
+
+use std::{
+	io::{BufRead, BufReader, Write},
+	net::{TcpListener, TcpStream},
+	sync::atomic::{AtomicUsize, Ordering},
+};
+
+use mosaic_fetch_host::FetchBackend;
+use sp_core::offchain::storage::InMemOffchainStorage;
+
+use super::*;
+
+/// How the test server answers a path.
+#[derive(Clone)]
+enum Answer {
+	Bytes(Vec<u8>),
+	Status(u16),
+	/// Reads the request and never answers.
+	Hang,
+	/// A 200 whose body never ends.
+	Endless,
+}
+
+/// A local HTTP/1.1 server: each path's answer, and how many requests it got.
+struct Server {
+	port: u16,
+	requests: Arc<AtomicUsize>,
+}
+
+impl Server {
+	fn start(routes: Vec<(&'static str, Answer)>) -> Server {
+		let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+		let port = listener.local_addr().unwrap().port();
+		let requests = Arc::new(AtomicUsize::new(0));
+		let counted = requests.clone();
+		std::thread::spawn(move || {
+			for stream in listener.incoming().flatten() {
+				counted.fetch_add(1, Ordering::SeqCst);
+				let routes = routes.clone();
+				std::thread::spawn(move || serve(stream, &routes));
+			}
+		});
+		Server { port, requests }
+	}
+
+	fn request(&self, path: &str, claimed: &[u8]) -> FetchRequest {
+		FetchRequest {
+			hash: content_hash(claimed),
+			url: format!("http://127.0.0.1:{}{path}", self.port).into_bytes(),
+			size: claimed.len() as u64,
+		}
+	}
+
+	fn requests(&self) -> usize {
+		self.requests.load(Ordering::SeqCst)
+	}
+}
+
+fn serve(mut stream: TcpStream, routes: &[(&str, Answer)]) {
+	let mut line = String::new();
+	let mut reader = BufReader::new(stream.try_clone().unwrap());
+	if reader.read_line(&mut line).is_err() {
+		return;
+	}
+	let path = line.split(' ').nth(1).unwrap_or("").to_string();
+	loop {
+		let mut header = String::new();
+		if reader.read_line(&mut header).is_err() || header.trim().is_empty() {
+			break;
+		}
+	}
+	let answer = routes.iter().find(|(p, _)| *p == path).map(|(_, a)| a.clone());
+	let _ = match answer.unwrap_or(Answer::Status(404)) {
+		Answer::Bytes(body) => stream
+			.write_all(
+				format!("HTTP/1.1 200 OK\r\ncontent-length: {}\r\n\r\n", body.len()).as_bytes(),
+			)
+			.and_then(|_| stream.write_all(&body)),
+		Answer::Status(code) => stream
+			.write_all(format!("HTTP/1.1 {code} Status\r\ncontent-length: 0\r\n\r\n").as_bytes()),
+		Answer::Hang => {
+			std::thread::sleep(Duration::from_secs(60));
+			Ok(())
+		},
+		Answer::Endless => stream
+			.write_all(b"HTTP/1.1 200 OK\r\nconnection: close\r\n\r\n")
+			.and_then(|_| loop {
+				stream.write_all(&[7; 4096])?;
+			}),
+	};
+}
+
+fn bytes(n: usize, seed: u8) -> Vec<u8> {
+	(0..n).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
+}
+
+/// A service on its own runtime (kept alive with it), with an indexed blob in its database.
+fn service(
+	limits: FetchLimits,
+	indexed: &[u8],
+) -> (FetchService<InMemOffchainStorage>, tokio::runtime::Runtime) {
+	let runtime = tokio::runtime::Builder::new_multi_thread()
+		.worker_threads(1)
+		.enable_all()
+		.build()
+		.unwrap();
+	let mut db = InMemOffchainStorage::default();
+	db.set(STORAGE_PREFIX, &offchain_key(&content_hash(indexed)), indexed);
+	(FetchService::new(db, runtime.handle().clone(), limits).unwrap(), runtime)
+}
+
+fn limits() -> FetchLimits {
+	FetchLimits { timeout: Duration::from_secs(2), ..FetchLimits::default() }
+}
+
+/// Asks as an off-chain worker does, a block after another, until the answer is not
+/// `Pending`; each ask returns at once.
+fn ask_until_done(
+	service: &FetchService<InMemOffchainStorage>,
+	request: &FetchRequest,
+) -> Result<(), FetchError> {
+	let started = Instant::now();
+	loop {
+		let asked = Instant::now();
+		let answer = service.fetch(request.clone());
+		assert!(asked.elapsed() < Duration::from_millis(200), "an ask never waits for a download");
+		if answer != Err(FetchError::Pending) {
+			return answer;
+		}
+		assert!(started.elapsed() < Duration::from_secs(20), "the download never ended");
+		std::thread::sleep(Duration::from_millis(20));
+	}
+}
+
+#[test]
+fn a_remote_blob_is_downloaded_checked_and_kept_once() {
+	let blob = bytes(5000, 1);
+	let server = Server::start(vec![("/good", Answer::Bytes(blob.clone()))]);
+	let (service, _runtime) = service(limits(), b"indexed");
+	let request = server.request("/good", &blob);
+	assert_eq!(service.fetch(request.clone()), Err(FetchError::Pending), "started, not waited for");
+	assert_eq!(ask_until_done(&service, &request), Ok(()));
+	assert_eq!(service.stored(&fetched_key(&request.hash)), Some(blob.clone()));
+	assert_eq!(service.kept(), vec![(request.hash, 5000)]);
+	assert_eq!(service.fetch(request.clone()), Ok(()), "kept: no second download");
+	assert_eq!(server.requests(), 1);
+	// What the executor and `mosaic_blob` read.
+	use crate::executor_service::{BlobSource, OffchainBlobs};
+	let db = OffchainBlobs(lock(&service.0.db).clone());
+	assert_eq!(db.blob(&request.hash), Some(blob));
+	// A blob the chain indexed is there already.
+	let indexed = server.request("/nowhere", b"indexed");
+	assert_eq!(service.fetch(indexed), Ok(()));
+	assert_eq!(server.requests(), 1);
+}
+
+#[test]
+fn a_failed_download_is_reported_once_then_tried_again() {
+	let blob = bytes(100, 2);
+	let server =
+		Server::start(vec![("/gone", Answer::Status(404)), ("/down", Answer::Status(503))]);
+	let (service, _runtime) = service(limits(), b"");
+	for (path, code) in [("/gone", 404), ("/down", 503)] {
+		let request = server.request(path, &blob);
+		assert_eq!(ask_until_done(&service, &request), Err(FetchError::Http(code)));
+		assert_eq!(service.fetch(request.clone()), Err(FetchError::Pending), "tried again");
+		assert_eq!(ask_until_done(&service, &request), Err(FetchError::Http(code)));
+	}
+	assert_eq!(server.requests(), 4);
+	assert!(service.kept().is_empty());
+}
+
+#[test]
+fn bytes_that_are_not_the_claimed_ones_are_refused_and_never_kept() {
+	let claimed = bytes(1000, 3);
+	let server = Server::start(vec![
+		("/tampered", Answer::Bytes(bytes(1000, 4))),
+		("/long", Answer::Bytes(bytes(1001, 3))),
+		("/short", Answer::Bytes(bytes(999, 3))),
+		("/endless", Answer::Endless),
+	]);
+	let (service, _runtime) = service(limits(), b"");
+	for (path, error) in [
+		("/tampered", FetchError::HashMismatch),
+		("/long", FetchError::TooLarge),
+		("/short", FetchError::WrongSize),
+		// Cut off at the claimed size, long before the time limit.
+		("/endless", FetchError::TooLarge),
+	] {
+		let started = Instant::now();
+		assert_eq!(ask_until_done(&service, &server.request(path, &claimed)), Err(error), "{path}");
+		assert!(started.elapsed() < Duration::from_secs(1), "{path}: not cut off");
+	}
+	assert_eq!(service.stored(&fetched_key(&content_hash(&claimed))), None);
+	assert!(service.kept().is_empty());
+}
+
+/// A server that never answers holds one download until the time limit, nothing else: other
+/// downloads go on meanwhile, and the worker is told it failed.
+#[test]
+fn a_server_that_hangs_holds_only_its_own_download_and_only_until_the_time_limit() {
+	let (hung, good) = (bytes(100, 5), bytes(100, 6));
+	let server =
+		Server::start(vec![("/hang", Answer::Hang), ("/good", Answer::Bytes(good.clone()))]);
+	let (service, _runtime) =
+		service(FetchLimits { timeout: Duration::from_secs(1), ..limits() }, b"");
+	let hanging = server.request("/hang", &hung);
+	let started = Instant::now();
+	assert_eq!(service.fetch(hanging.clone()), Err(FetchError::Pending));
+	assert_eq!(ask_until_done(&service, &server.request("/good", &good)), Ok(()));
+	assert!(started.elapsed() < Duration::from_millis(900), "the good one waited for the hang");
+	assert_eq!(ask_until_done(&service, &hanging), Err(FetchError::Http(0)));
+	assert!(started.elapsed() < Duration::from_millis(1500), "held past its time limit");
+}
+
+/// Downloads at once, and downloads tracked, are bounded: a node asked for more than it tracks
+/// answers `Busy`; more than it runs at once wait for a permit.
+#[test]
+fn downloads_are_bounded_in_number() {
+	let blobs: Vec<_> = (0..3).map(|seed| bytes(100, 10 + seed)).collect();
+	let server = Server::start(vec![
+		("/0", Answer::Hang),
+		("/1", Answer::Bytes(blobs[1].clone())),
+		("/2", Answer::Bytes(blobs[2].clone())),
+	]);
+	let bounded =
+		FetchLimits { concurrent: 1, tracked: 2, timeout: Duration::from_secs(1), ..limits() };
+	let (service, _runtime) = service(bounded, b"");
+	let request = |i: usize| server.request(&format!("/{i}"), &blobs[i]);
+	assert_eq!(service.fetch(request(0)), Err(FetchError::Pending));
+	assert_eq!(service.fetch(request(1)), Err(FetchError::Pending));
+	assert_eq!(service.fetch(request(2)), Err(FetchError::Busy));
+	// One at a time: the second waits behind the hang until its time limit.
+	std::thread::sleep(Duration::from_millis(300));
+	assert_eq!(server.requests(), 1, "the second waits for a permit");
+	assert_eq!(ask_until_done(&service, &request(1)), Ok(()));
+	assert_eq!(ask_until_done(&service, &request(0)), Err(FetchError::Http(0)));
+	assert_eq!(ask_until_done(&service, &request(2)), Ok(()));
+}
+
+/// Fetched blobs are kept within `kept_bytes`: storing one that would pass it evicts the least
+/// recently used first; using a kept blob makes it the most recent. Indexed blobs stay.
+#[test]
+fn kept_blobs_are_bounded_by_bytes_and_the_least_recently_used_go_first() {
+	let blobs: Vec<_> = (0..3).map(|seed| bytes(50, 20 + seed)).collect();
+	let server = Server::start(
+		(0..3)
+			.map(|i| (["/a", "/b", "/c"][i], Answer::Bytes(blobs[i].clone())))
+			.collect(),
+	);
+	let (service, _runtime) =
+		service(FetchLimits { kept_bytes: 120, ..limits() }, b"indexed, never evicted");
+	let [a, b, c] = [0, 1, 2].map(|i| server.request(["/a", "/b", "/c"][i], &blobs[i]));
+	assert_eq!(ask_until_done(&service, &a), Ok(()));
+	assert_eq!(ask_until_done(&service, &b), Ok(()));
+	assert_eq!(service.fetch(a.clone()), Ok(()), "used again: now b is the least recent");
+	assert_eq!(ask_until_done(&service, &c), Ok(()));
+	assert_eq!(service.kept(), vec![(a.hash, 50), (c.hash, 50)], "150 bytes would pass 120");
+	assert_eq!(service.stored(&fetched_key(&b.hash)), None, "its bytes are gone");
+	let indexed = content_hash(b"indexed, never evicted");
+	assert!(service.stored(&offchain_key(&indexed)).is_some());
+	assert_eq!(service.fetch(b.clone()), Err(FetchError::Pending), "fetched again when asked");
+}
