@@ -61,13 +61,16 @@ async function registerRemote(path, claimed, ...bodies) {
   return hash;
 }
 
-async function runJob(model, hash) {
+/** Submits a job on `model` with remote input `hash`; resolves once submitted, with `ended`, a promise of its record. */
+async function startJob(model, hash) {
   const { api } = node;
   const { id } = await submitJob(api, bob, {
     model, version: 1, input: { Blob: { hash, format: 'Json' } }, replication: 1, fee: 1_000_000_000n, deadlineBlocks: 40,
   });
-  return (await waitForJobEnd(api, id, 120_000)).job;
+  return { ended: waitForJobEnd(api, id, 120_000).then(({ job }) => job) };
 }
+
+const runJob = async (model, hash) => (await startJob(model, hash)).ended;
 
 const localBlob = (hash) => provider.send('mosaic_blob', [hash]);
 
@@ -122,8 +125,8 @@ test('a URI that never answers makes the worker abstain in time, never miss, and
   const goneHash = u8aToHex(blake2AsU8a(gone, 256));
   await send(api.tx.blobs.registerUri(goneHash, gone.length, `http://127.0.0.1:${port}/gone.json`), bob);
   const before = (await api.query.jobs.workers(alice.address)).unwrap();
-  const hanging = runJob(model, hash);
-  const missing = runJob(model, goneHash);
+  const hanging = (await startJob(model, hash)).ended;
+  const missing = (await startJob(model, goneHash)).ended;
   // While the download hangs, another job reaches Alice: the worker must not wait for it.
   await waitFor(() => served['/hang.json'].requests >= 1, 60_000, 'the download to start');
   const blocks = {};

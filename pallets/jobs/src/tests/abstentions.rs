@@ -250,6 +250,22 @@ fn abstentions_are_replaced_by_escalation() {
 	});
 }
 
+/// Submits an inference job for three workers whose input is the remote blob `hash`.
+fn submit_on_remote_input(hash: [u8; 32]) -> JobId {
+	let job = NextJobId::<Test>::get();
+	assert_ok!(MosaicJobs::submit_job(
+		RuntimeOrigin::signed(ALICE),
+		0,
+		1,
+		JobKind::Inference,
+		JobInput::Blob { hash, format: InputFormat::Npy },
+		3,
+		FEE,
+		30
+	));
+	job
+}
+
 /// A job on a remote input whose server gave one worker bytes that do not match the blob's
 /// hash (and the others the right ones): that worker reports `REMOTE_BLOB_REJECTED`, a
 /// verdict when a quorum agrees with it, but in the minority it was served, not lying. It is
@@ -263,17 +279,7 @@ fn a_worker_served_wrong_remote_bytes_alone_is_no_dissenter() {
 		RemoteBlobs::mutate(|blobs| blobs.push(remote));
 		let out = outputs(&[5]);
 		let rejected = OutcomeOf::<Test>::Error { code: REMOTE_BLOB_REJECTED, model_fault: false };
-		let job = NextJobId::<Test>::get();
-		assert_ok!(MosaicJobs::submit_job(
-			RuntimeOrigin::signed(ALICE),
-			0,
-			1,
-			JobKind::Inference,
-			JobInput::Blob { hash: remote, format: InputFormat::Npy },
-			3,
-			FEE,
-			30
-		));
+		let job = submit_on_remote_input(remote);
 		run_to(2);
 		run_job(job, &[(10, out.clone()), (11, out.clone()), (12, rejected.clone())]);
 		assert_eq!(status(job), JobStatus::Settled);
@@ -303,22 +309,8 @@ fn a_quorum_finding_a_remote_blob_unserved_is_paid_its_bond() {
 		RemoteBlobs::mutate(|blobs| blobs.push(remote));
 		let unavailable = OutcomeOf::<Test>::CouldNotRun { code: REMOTE_BLOB_UNAVAILABLE };
 		let rejected = OutcomeOf::<Test>::Error { code: REMOTE_BLOB_REJECTED, model_fault: false };
-		let on_the_remote_blob = || {
-			let job = NextJobId::<Test>::get();
-			assert_ok!(MosaicJobs::submit_job(
-				RuntimeOrigin::signed(ALICE),
-				0,
-				1,
-				JobKind::Inference,
-				JobInput::Blob { hash: remote, format: InputFormat::Npy },
-				3,
-				FEE,
-				30
-			));
-			job
-		};
 		// One could not get the bytes, one got others: together a quorum of three.
-		let job = on_the_remote_blob();
+		let job = submit_on_remote_input(remote);
 		run_to(2);
 		run_job(job, &[(10, unavailable.clone()), (11, rejected.clone()), (12, outputs(&[5]))]);
 		assert_eq!(status(job), JobStatus::Failed(FailReason::NoQuorum));
@@ -338,7 +330,7 @@ fn a_quorum_finding_a_remote_blob_unserved_is_paid_its_bond() {
 		assert_eq!(Abstentions::<Test>::get(10), None);
 
 		// The bond is gone: the next quorum is excused, unpaid.
-		let job = on_the_remote_blob();
+		let job = submit_on_remote_input(remote);
 		run_to(System::block_number() + 1);
 		run_job(job, &[(10, unavailable.clone()), (11, unavailable.clone()), (12, unavailable)]);
 		assert_eq!(status(job), JobStatus::Failed(FailReason::NoQuorum));
