@@ -111,8 +111,16 @@ async function bobSent(method, id) {
     && xt.method.args[0].toNumber() === id);
 }
 
+/** Whether job `id` has ended (its commitments, openings and reveals are gone then). */
+async function ended(api, id) {
+  const job = await api.query.jobs.jobs(id);
+  return job.isSome && (job.unwrap().status.isSettled || job.unwrap().status.isFailed);
+}
+
 // Each point of a job's life at which Bob's node dies: what must have happened by then, read
-// from Alice's node. A transaction "sent" may already be on chain by the time this looks.
+// from Alice's node. A transaction "sent" may already be on chain by the time this looks, and
+// the job may have ended with it: a block Bob authors carries his own transaction without its
+// ever reaching Alice's pool, and the last reveal settles the job and clears the reveals.
 const KILL_POINTS = {
   'after its assignment': async (api, id) => {
     const job = await api.query.jobs.jobs(id);
@@ -123,9 +131,11 @@ const KILL_POINTS = {
   'after its commitment is included': async (api, id) =>
     (await api.query.jobs.commitments(id, keys.Bob.address)).isSome,
   'after its opening is sent': async (api, id) =>
-    await bobSent('open', id) || (await api.query.jobs.openings(id, keys.Bob.address)).isSome,
+    await bobSent('open', id) || (await api.query.jobs.openings(id, keys.Bob.address)).isSome
+      || ended(api, id),
   'after its reveal is sent': async (api, id) =>
-    await bobSent('reveal', id) || (await api.query.jobs.reveals(id, keys.Bob.address)).isSome,
+    await bobSent('reveal', id) || (await api.query.jobs.reveals(id, keys.Bob.address)).isSome
+      || ended(api, id),
 };
 
 test('a worker node killed at any point of a job and restarted finishes it, slashed for nothing', async () => {

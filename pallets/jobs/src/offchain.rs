@@ -46,9 +46,9 @@ pub const RESEND_AFTER: u32 = 2;
 /// A worker's lock (one off-chain worker run at a time per worker) expires this long after it
 /// was last renewed. A run renews it before each job's step, whose longest waits are
 /// [`WAIT_FOR_RUN_MS`] for a download, as much for a run, and a submission (downloads are the
-/// node's, not the run's), so it never expires under a live run; a node killed mid-run finds it free this soon after, well within
-/// a commit phase.
-const LOCK_EXPIRES_MS: u64 = 10_000;
+/// node's, not the run's): ample margin, so it never expires under a live run even on a loaded
+/// machine; a node killed mid-run finds it free this soon after, well within a commit phase.
+const LOCK_EXPIRES_MS: u64 = 25_000;
 
 /// What this node did for one worker on one job attempt.
 #[derive(Encode, Decode, Clone, PartialEq, Eq, Debug)]

@@ -353,10 +353,11 @@ impl<T: Config> Pallet<T> {
 	/// claimed bytes (they could not get any, [`REMOTE_BLOB_UNAVAILABLE`], or got others,
 	/// [`REMOTE_BLOB_REJECTED`]), the blob's registrant pays for their wasted draw: its bond
 	/// ([`RemoteBlobBond`]) is shared among them through the rewards pot, and their
-	/// abstentions are not held against them. Returns those workers (none without such a
-	/// quorum, or on a job naming no remote blob). A job naming several remote blobs takes
-	/// the bond of the first (input, then parameters, then manifest): the reports do not say
-	/// which failed. Charged in `end_weight` (`unserved_blob_weight`).
+	/// abstentions are not held against them, even when the bond is gone (taken before, or
+	/// the blob removed). Returns those workers (none without such a quorum, or on a job
+	/// naming no remote blob). A job naming several remote blobs takes the bond of the first
+	/// (input, then parameters, then manifest): the reports do not say which failed. Charged
+	/// in `end_weight` (`unserved_blob_weight`).
 	pub(crate) fn pay_bond_of_unserved_blob(
 		job: JobId,
 		info: &JobInfoOf<T>,
@@ -378,11 +379,13 @@ impl<T: Config> Pallet<T> {
 			return Vec::new();
 		}
 		unserved.sort();
+		// The blobs that were remote when the job was submitted: the ones it did not reference.
+		// One may be gone since (its owner removed it): the workers are excused all the same.
 		let [parameters, manifest] = info.kind.blobs();
 		let Some(blob) = [info.input.blob(), parameters, manifest]
 			.into_iter()
 			.flatten()
-			.find(|hash| T::Blobs::blob(hash).is_some_and(|b| b.kind == BlobKind::Remote))
+			.find(|hash| !info.blob_refs.contains(hash))
 		else {
 			return Vec::new();
 		};
