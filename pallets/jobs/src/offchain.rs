@@ -45,8 +45,8 @@ const NONCE_MEMORY: u32 = 10;
 pub const RESEND_AFTER: u32 = 2;
 /// A worker's lock (one off-chain worker run at a time per worker) expires this long after it
 /// was last renewed. A run renews it before each job's step, whose longest waits are
-/// [`WAIT_FOR_RUN_MS`] for a download, as much for a run, and a submission (downloads are the
-/// node's, not the run's): ample margin, so it never expires under a live run even on a loaded
+/// [`WAIT_FOR_RUN_MS`] for a run and a submission (downloads are the node's, not the run's):
+/// ample margin, so it never expires under a live run even on a loaded
 /// machine; a node killed mid-run finds it free this soon after, well within a commit phase.
 const LOCK_EXPIRES_MS: u64 = 25_000;
 
@@ -169,18 +169,9 @@ fn step<T: Config>(
 	let due = |sent_at: BlockNumberFor<T>| now >= sent_at.saturating_add(RESEND_AFTER.into());
 	match (info.status, local) {
 		(JobStatus::Committing { until }, None) if attempt == info.attempt => {
-			// Small blobs arrive at once: wait a little rather than a block.
-			let deadline = sp_io::offchain::timestamp().add(Duration::from_millis(WAIT_FOR_RUN_MS));
-			let mut fetched = fetch_remote_blobs::<T>(job, &info);
-			while matches!(fetched, Err(why) if why == BEING_FETCHED)
-				&& sp_io::offchain::timestamp() < deadline
-			{
-				sp_io::offchain::sleep_until(
-					sp_io::offchain::timestamp().add(Duration::from_millis(POLL_EVERY_MS)),
-				);
-				fetched = fetch_remote_blobs::<T>(job, &info);
-			}
-			match fetched {
+			// Never waits for a download: one run serves every job of the worker, and a wait
+			// here would push the others' commitments toward their phases' ends.
+			match fetch_remote_blobs::<T>(job, &info) {
 				Ok(Ok(())) => {},
 				// Every honest worker finds the same bytes wrong: a deterministic outcome.
 				Ok(Err(rejected)) => {
@@ -292,9 +283,6 @@ fn step<T: Config>(
 	}
 }
 
-/// Why a run waits: the node is still downloading a remote blob it names.
-const BEING_FETCHED: &str = "remote blobs being fetched";
-
 /// Asks the node for the remote blobs a job names; it downloads them on its own tasks, all at
 /// once. Until it has every one, the run waits for a later block (`Err`), up to the last chance
 /// to commit (then the worker abstains, see `step`); bytes that are not what the blob claims
@@ -305,7 +293,7 @@ fn fetch_remote_blobs<T: Config>(
 ) -> Result<Result<(), OutcomeOf<T>>, &'static str> {
 	use mosaic_primitives::blob::FetchError;
 	let [parameters, manifest] = info.kind.blobs();
-	let (mut pending, mut failed) = (false, false);
+	let mut waiting = false;
 	for hash in [info.input.blob(), parameters, manifest].into_iter().flatten() {
 		match T::Blobs::ensure_local(&hash) {
 			Ok(()) | Err(FetchError::Unknown | FetchError::NotRemote) => {},
@@ -313,18 +301,17 @@ fn fetch_remote_blobs<T: Config>(
 				log::warn!(target: LOG_TARGET, "job {job}: remote blob rejected: {why:?}");
 				return Ok(Err(Outcome::Error { code: REMOTE_BLOB_REJECTED, model_fault: false }));
 			},
-			Err(FetchError::Pending) => pending = true,
+			Err(FetchError::Pending) => waiting = true,
 			Err(why) => {
 				log::info!(target: LOG_TARGET, "job {job}: a remote blob is not fetched ({why:?}); asking again next block");
-				failed = true;
+				waiting = true;
 			},
 		}
 	}
-	match (failed, pending) {
-		(true, _) => Err("remote blobs not fetched yet"),
-		(false, true) => Err(BEING_FETCHED),
-		(false, false) => Ok(Ok(())),
+	if waiting {
+		return Err("remote blobs not fetched yet");
 	}
+	Ok(Ok(()))
 }
 
 /// Hands the job to the node's executor.
