@@ -12,12 +12,13 @@ ITERATIONS="${ITERATIONS:-50}"
 cargo build --locked --release -p mosaic-executor --bins --benches >&2
 bench_bin=$(ls -t "$CARGO_TARGET_DIR"/release/deps/latency-* | grep -v '\.d$' | head -1)
 mosaic_json=$(MOSAIC_FIXTURES="$FIXTURES" "$bench_bin" --json --iterations "$ITERATIONS")
-ort_json=$("${MOSAIC_PYENV:-$HOME/.cache/mosaic/pyenv}/bin/python" "$ROOT/scripts/onnx/bench_ort.py" \
-  --fixtures "$FIXTURES" --iterations "$ITERATIONS")
-python3 - "$mosaic_json" "$ort_json" <<'PY'
-import json, sys, platform, subprocess
-mosaic = {r["model"]: r for r in json.loads(sys.argv[1])}
-ort = {r["model"]: r for r in json.loads(sys.argv[2])}
+mosaic_json2=$(MOSAIC_FIXTURES="$FIXTURES" "$bench_bin" --json --iterations "$ITERATIONS" --threads 2)
+ort_py="${MOSAIC_PYENV:-$HOME/.cache/mosaic/pyenv}/bin/python"
+ort_json=$("$ort_py" "$ROOT/scripts/onnx/bench_ort.py" --fixtures "$FIXTURES" --iterations "$ITERATIONS")
+ort_json2=$("$ort_py" "$ROOT/scripts/onnx/bench_ort.py" --fixtures "$FIXTURES" --iterations "$ITERATIONS" --threads 2)
+python3 - "$mosaic_json" "$ort_json" "$mosaic_json2" "$ort_json2" <<'PY'
+import json, sys, platform
+mosaic, ort, mosaic2, ort2 = ({r["model"]: r for r in json.loads(a)} for a in sys.argv[1:5])
 cpu = next((l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name")), platform.processor())
 print(f"CPU: {cpu}; one thread each; medians.\n")
 print("| model | tract warm ms | onnxruntime warm ms | warm ratio | tract cold ms | onnxruntime cold ms | cold ratio | sandbox warm ms | sandbox overhead ms |")
@@ -27,6 +28,13 @@ for name, m in mosaic.items():
     print(f"| {name} | {m['warm_ms']:.3f} | {o['warm_ms']:.3f} | {m['warm_ms']/o['warm_ms']:.2f}x | "
           f"{m['cold_ms']:.2f} | {o['cold_ms']:.2f} | {m['cold_ms']/o['cold_ms']:.2f}x | "
           f"{m['sandbox_warm_ms']:.3f} | {m['sandbox_warm_ms']-m['warm_ms']:.3f} |")
+print("\nTwo threads (tract: `--executor-threads 2`; onnxruntime: two intra-op threads); ratios against onnxruntime on one thread and on two.\n")
+print("| model | tract 2 threads ms | onnxruntime 1 thread ms | ratio | onnxruntime 2 threads ms | ratio | sandbox 2 threads ms |")
+print("|---|---:|---:|---:|---:|---:|---:|")
+for name, m in mosaic2.items():
+    o1, o2 = ort[name], ort2[name]
+    print(f"| {name} | {m['warm_ms']:.3f} | {o1['warm_ms']:.3f} | {m['warm_ms']/o1['warm_ms']:.2f}x | "
+          f"{o2['warm_ms']:.3f} | {m['warm_ms']/o2['warm_ms']:.2f}x | {m['sandbox_warm_ms']:.3f} |")
 PY
 
 # Training: the same training loop on the committed training fixtures, tract against

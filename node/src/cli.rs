@@ -55,10 +55,25 @@ pub struct Cli {
 	#[clap(flatten)]
 	pub run: sc_cli::RunCmd,
 
+	/// How this node's off-chain worker runs jobs.
+	#[clap(flatten)]
+	pub worker: WorkerFlags,
+
 	/// Flags for tests of misbehaviour. Refused on any chain that is not a development or
 	/// local chain.
 	#[clap(flatten)]
 	pub test_only: TestOnlyFlags,
+}
+
+/// How the node's executor runs the jobs its off-chain worker takes.
+#[derive(Debug, Clone, clap::Args)]
+pub struct WorkerFlags {
+	/// Threads one job's run may use, 1 or 2. Outputs are the same bits either way; two
+	/// threads halve a large model's run time but take the core that imports and authors
+	/// blocks on a two-core validator (docs/decisions.md).
+	#[arg(long = "executor-threads", default_value_t = 1,
+		value_parser = clap::value_parser!(u8).range(1..=mosaic_executor::MAX_THREADS as i64))]
+	pub executor_threads: u8,
 }
 
 /// Flags that make a node misbehave, for tests. Each is named `--test-only-…`, and the node

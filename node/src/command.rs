@@ -204,6 +204,7 @@ pub fn run() -> sc_cli::Result<()> {
 		None => {
 			let runner = cli.create_runner(&cli.run)?;
 			let test_only = cli.test_only.clone();
+			let worker = cli.worker.clone();
 			if test_only.any() {
 				use sc_service::ChainType;
 				let chain_type = runner.config().chain_spec.chain_type();
@@ -216,16 +217,20 @@ pub fn run() -> sc_cli::Result<()> {
 			}
 			runner.run_node_until_exit(|config| async move {
 				match config.network.network_backend {
-					sc_network::config::NetworkBackendType::Libp2p => service::new_full::<
-						sc_network::NetworkWorker<
-							Block,
-							<Block as sp_runtime::traits::Block>::Hash,
-						>,
-					>(config, test_only)
-					.map_err(sc_cli::Error::Service),
+					sc_network::config::NetworkBackendType::Libp2p => {
+						service::new_full::<
+							sc_network::NetworkWorker<
+								Block,
+								<Block as sp_runtime::traits::Block>::Hash,
+							>,
+						>(config, worker, test_only)
+						.map_err(sc_cli::Error::Service)
+					},
 					sc_network::config::NetworkBackendType::Litep2p => {
-						service::new_full::<sc_network::Litep2pNetworkBackend>(config, test_only)
-							.map_err(sc_cli::Error::Service)
+						service::new_full::<sc_network::Litep2pNetworkBackend>(
+							config, worker, test_only,
+						)
+						.map_err(sc_cli::Error::Service)
 					},
 				}
 			})

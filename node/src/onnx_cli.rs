@@ -47,10 +47,25 @@ pub enum OnnxCmd {
 /// Which kernels tract may use.
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 pub enum KernelsArg {
-	/// Whatever the CPU offers (AVX2, FMA, ...).
+	/// The set chosen for this CPU family (what workers use).
 	Native,
+	/// Every instruction set the CPU has, as tract chooses on its own.
+	All,
+	/// AVX2 and FMA, never AVX-512.
+	Avx2,
 	/// Portable kernels only.
 	Generic,
+}
+
+impl From<KernelsArg> for Kernels {
+	fn from(arg: KernelsArg) -> Kernels {
+		match arg {
+			KernelsArg::Native => Kernels::Native,
+			KernelsArg::All => Kernels::All,
+			KernelsArg::Avx2 => Kernels::Avx2,
+			KernelsArg::Generic => Kernels::Generic,
+		}
+	}
 }
 
 /// `onnx run`.
@@ -72,6 +87,10 @@ pub struct RunCmd {
 	/// CPU kernels.
 	#[arg(long, value_enum, default_value_t = KernelsArg::Native)]
 	pub kernels: KernelsArg,
+	/// Threads the run may use (the outputs are the same bits either way).
+	#[arg(long, default_value_t = 1,
+		value_parser = clap::value_parser!(u8).range(1..=mosaic_executor::MAX_THREADS as i64))]
+	pub threads: u8,
 }
 
 /// `onnx train`.
@@ -206,7 +225,7 @@ fn read(path: &Path) -> Result<Vec<u8>> {
 }
 
 fn sandbox(kernels: Kernels) -> Result<Sandbox> {
-	node_sandbox(Limits::default(), kernels).map_err(OnnxCliError::Sandbox)
+	node_sandbox(Limits::default(), kernels, 1).map_err(OnnxCliError::Sandbox)
 }
 
 impl CheckCmd {
@@ -328,10 +347,8 @@ impl TrainCmd {
 impl RunCmd {
 	fn execute(&self) -> Result {
 		let model = read(&self.model)?;
-		let sandbox = sandbox(match self.kernels {
-			KernelsArg::Native => Kernels::Native,
-			KernelsArg::Generic => Kernels::Generic,
-		})?;
+		let sandbox = node_sandbox(Limits::default(), self.kernels.into(), self.threads.into())
+			.map_err(OnnxCliError::Sandbox)?;
 		let mut inputs = Vec::new();
 		for spec in &self.inputs {
 			let (name, path) = match spec.split_once('=') {
@@ -351,13 +368,22 @@ impl RunCmd {
 			}
 			inputs.extend(decoded);
 		}
-		let output = sandbox.run(&model, &inputs, self.precision)?;
-		let digest = format!("0x{}", hex(&output.digest));
+		let outputs = sandbox.run_raw(&model, &inputs)?;
+		// Outputs that cannot be digested (NaN, infinite, beyond the quantisation range) are
+		// still shown: the digest is what a job needs, the values what a person needs.
+		let digest = mosaic_executor::digest_outputs(outputs.clone(), self.precision)
+			.map(|output| format!("0x{}", hex(&output.digest)));
 		if self.json {
-			let outputs: Vec<_> = output.outputs.iter().map(formats::json::to_json).collect();
-			println!("{}", serde_json::json!({ "outputs": outputs, "digest": digest }));
+			let shown: Vec<_> = outputs.iter().map(formats::json::to_json).collect();
+			let json = match &digest {
+				Ok(digest) => serde_json::json!({ "outputs": shown, "digest": digest }),
+				Err(why) => serde_json::json!({
+					"outputs": shown, "digest": null, "digest_error": why.to_string()
+				}),
+			};
+			println!("{json}");
 		} else {
-			for t in &output.outputs {
+			for t in &outputs {
 				let json = formats::json::to_json(t);
 				let shown: Vec<String> = json.data.iter().take(8).map(|v| v.to_string()).collect();
 				let more = if json.data.len() > 8 { ", ..." } else { "" };
@@ -369,7 +395,10 @@ impl RunCmd {
 					shown.join(", ")
 				);
 			}
-			println!("digest (precision {}): {digest}", self.precision);
+			match &digest {
+				Ok(digest) => println!("digest (precision {}): {digest}", self.precision),
+				Err(why) => println!("no digest: {why} (a job with these outputs fails)"),
+			}
 		}
 		Ok(())
 	}
@@ -420,7 +449,8 @@ impl BenchHostCmd {
 			)
 		};
 
-		// The executor in this process, plan cached.
+		// The executor in this process, plan cached, with the kernels the sandbox uses.
+		mosaic_executor::select_kernels(Kernels::Native);
 		let executor = mosaic_executor::Executor::new(Limits::default(), 256 << 20);
 		executor.run(&model, &inputs, 4)?;
 		let in_process = time(&|| {
@@ -439,7 +469,7 @@ impl BenchHostCmd {
 			(mosaic_executor::content_hash(&model), mosaic_executor::content_hash(&input));
 		let blobs = MemoryBlobs::new([model.clone(), input.clone()]);
 		let service = ExecutorService::spawn(SandboxBackend::new(
-			node_sandbox(Limits::default(), Kernels::Native).map_err(OnnxCliError::Sandbox)?,
+			node_sandbox(Limits::default(), Kernels::Native, 1).map_err(OnnxCliError::Sandbox)?,
 			std::sync::Arc::new(blobs),
 		));
 		let mut ext = sp_io::TestExternalities::default();

@@ -174,6 +174,7 @@ pub fn new_full<
 	N: sc_network::NetworkBackend<Block, <Block as sp_runtime::traits::Block>::Hash>,
 >(
 	config: Configuration,
+	worker: crate::cli::WorkerFlags,
 	test_only: crate::cli::TestOnlyFlags,
 ) -> Result<TaskManager, ServiceError> {
 	let sc_service::PartialComponents {
@@ -237,7 +238,14 @@ pub fn new_full<
 		let offchain_db = backend.offchain_storage().ok_or_else(|| {
 			ServiceError::Other("off-chain workers need the off-chain database".into())
 		})?;
-		let sandbox = node_sandbox(Limits::default(), Kernels::Native)
+		let threads = worker.executor_threads.into();
+		log::info!(
+			target: "mosaic",
+			"ONNX executor: {} kernels ({:?} on this CPU), {threads} thread(s) per run",
+			Kernels::Native.name(),
+			Kernels::native_choice(),
+		);
+		let sandbox = node_sandbox(Limits::default(), Kernels::Native, threads)
 			.map_err(|e| ServiceError::Other(format!("ONNX executor: {e}")))?;
 		let fetches = FetchService::new(
 			offchain_db.clone(),

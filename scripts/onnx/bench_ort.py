@@ -1,7 +1,7 @@
 """onnxruntime latency on the fixture models, for comparison with Mosaic's executor.
 
-Same models, same inputs, one intra-op and one inter-op thread (Mosaic's executor is
-single-threaded). Cold = create the session and run once; warm = median of N runs on a
+Same models, same inputs, `--threads` intra-op threads (1 by default, as Mosaic's
+workers) and one inter-op thread. Cold = create the session and run once; warm = median of N runs on a
 ready session. Prints JSON: [{"model", "cold_ms", "warm_ms"}].
 """
 import argparse
@@ -24,9 +24,9 @@ def load_inputs(directory: pathlib.Path):
     return inputs
 
 
-def session(model_path: pathlib.Path):
+def session(model_path: pathlib.Path, threads: int):
     options = ort.SessionOptions()
-    options.intra_op_num_threads = 1
+    options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.execution_mode = ort.ExecutionMode.ORT_SEQUENTIAL
     return ort.InferenceSession(str(model_path), options, providers=["CPUExecutionProvider"])
@@ -36,6 +36,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--fixtures", required=True)
     parser.add_argument("--iterations", type=int, default=50)
+    parser.add_argument("--threads", type=int, default=1)
     args = parser.parse_args()
     root = pathlib.Path(args.fixtures)
     results = []
@@ -46,9 +47,9 @@ def main():
         cold = []
         for _ in range(5):
             started = time.perf_counter()
-            session(model).run(None, inputs)
+            session(model, args.threads).run(None, inputs)
             cold.append(time.perf_counter() - started)
-        ready = session(model)
+        ready = session(model, args.threads)
         ready.run(None, inputs)
         warm = []
         for _ in range(args.iterations):

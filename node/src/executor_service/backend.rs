@@ -19,13 +19,14 @@ use super::{hex, BlobSource};
 const SANDBOX_MEMORY_LIMIT: u64 = 4 << 30;
 
 /// A sandbox that runs `mosaic-node onnx serve` (this very binary).
-pub fn node_sandbox(limits: Limits, kernels: Kernels) -> std::io::Result<Sandbox> {
+pub fn node_sandbox(limits: Limits, kernels: Kernels, threads: usize) -> std::io::Result<Sandbox> {
 	Ok(Sandbox::new(SandboxConfig {
 		program: std::env::current_exe()?,
 		args: vec!["onnx".into(), "serve".into()],
 		memory_limit_bytes: SANDBOX_MEMORY_LIMIT,
 		limits,
 		kernels,
+		threads,
 	}))
 }
 
@@ -62,7 +63,7 @@ impl SandboxBackend {
 	/// blob named several times is read once.
 	fn aggregate(
 		&self,
-		step: &[u8],
+		(step, step_hash): (&[u8], &[u8; 32]),
 		format: InputFormat,
 		validation: &[u8],
 		base: &[u8; 32],
@@ -87,7 +88,7 @@ impl SandboxBackend {
 		}
 		let updates: Vec<&[u8]> = hashes.iter().map(|hash| read[hash].as_slice()).collect();
 		let task = JobTask::Aggregate { base: &base, manifest: &manifest, updates: &updates };
-		self.sandbox.job(step, format, validation, task, precision)
+		self.sandbox.job(step, step_hash, format, validation, task, precision)
 	}
 }
 
@@ -104,14 +105,18 @@ impl RunBackend for SandboxBackend {
 		// Nothing a requester wrote is decoded here: the child decodes, under its limits.
 		let (format, precision) = (request.format, request.precision);
 		match request.task {
-			RunTask::Infer => self.sandbox.job(&model, format, &input, JobTask::Infer, precision),
+			RunTask::Infer => {
+				self.sandbox
+					.job(&model, &request.model, format, &input, JobTask::Infer, precision)
+			},
 			RunTask::Train { parameters, epochs, batch_size } => {
 				let parameters = self.input_blob(&parameters, "parameter")?;
 				let task = JobTask::Train { parameters: &parameters, epochs, batch_size };
-				self.sandbox.job(&model, format, &input, task, precision)
+				self.sandbox.job(&model, &request.model, format, &input, task, precision)
 			},
 			RunTask::Aggregate { parameters, manifest } => {
-				self.aggregate(&model, format, &input, &parameters, &manifest, precision)
+				let model = (model.as_slice(), &request.model);
+				self.aggregate(model, format, &input, &parameters, &manifest, precision)
 			},
 		}
 	}

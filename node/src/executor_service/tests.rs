@@ -177,6 +177,7 @@ fn unstartable_sandbox() -> Sandbox {
 		memory_limit_bytes: 1 << 30,
 		limits: Limits::default(),
 		kernels: Kernels::Generic,
+		threads: 1,
 	})
 }
 
@@ -239,6 +240,7 @@ fn node_binary_sandbox() -> Sandbox {
 		memory_limit_bytes: 4 << 30,
 		limits: Limits::default(),
 		kernels: Kernels::Native,
+		threads: 1,
 	})
 }
 

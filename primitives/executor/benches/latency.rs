@@ -1,8 +1,10 @@
 //! Inference latency of the executor on the fixture models: cold (inspect, type, optimise,
-//! run) and warm (cached plan), in process and through the sandbox child.
+//! run, digest) and warm (cached plan, model hash known, outputs digested), in process and
+//! through the sandbox child.
 //!
-//! `cargo bench -p mosaic-executor --bench latency -- [--json] [--iterations N] [--generic]`
-//! (`--generic`: portable kernels only, to see what the CPU-specific kernels are worth)
+//! `cargo bench -p mosaic-executor --bench latency -- [--json] [--iterations N]
+//! [--kernels native|avx2|generic] [--threads 1|2]` (`--kernels generic`: portable kernels
+//! only, to see what the CPU-specific kernels are worth)
 //! scripts/bench-onnx.sh runs this beside onnxruntime on the same models and writes the
 //! ratios to docs/performance.md.
 
@@ -55,9 +57,12 @@ fn main() {
 				.join("mosaic-executor-sandbox")
 		});
 
-	if args.iter().any(|a| a == "--generic") {
-		mosaic_executor::select_kernels(Kernels::Generic);
-	}
+	let value = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1));
+	let kernels = value("--kernels")
+		.map(|name| Kernels::from_name(name).expect("--kernels native|avx2|generic"))
+		.unwrap_or(Kernels::Native);
+	let threads: usize = value("--threads").map(|n| n.parse().expect("--threads N")).unwrap_or(1);
+	mosaic_executor::select_kernels(kernels);
 	let root = fixtures();
 	let mut results = Vec::new();
 	for name in ["mlp", "cnn", "attention", "big_cnn"] {
@@ -69,20 +74,24 @@ fn main() {
 		let cold = median(
 			(0..5)
 				.map(|_| {
-					let executor = Executor::new(Limits::default(), 256 << 20);
+					let executor =
+						Executor::new(Limits::default(), 256 << 20).with_threads(threads);
 					let started = Instant::now();
 					executor.run(&model, &inputs, 4).expect("runs");
 					started.elapsed()
 				})
 				.collect(),
 		);
-		let executor = Executor::new(Limits::default(), 256 << 20);
+		let executor = Executor::new(Limits::default(), 256 << 20).with_threads(threads);
 		executor.run(&model, &inputs, 4).expect("warm-up");
+		// Warm as a worker runs: the node knows the model's hash (it read the blob by it).
+		let hash = mosaic_executor::content_hash(&model);
 		let warm = median(
 			(0..iterations)
 				.map(|_| {
 					let started = Instant::now();
-					executor.run(&model, &inputs, 4).expect("runs");
+					let outputs = executor.run_hashed(&hash, &model, &inputs).expect("runs");
+					mosaic_executor::digest_outputs(outputs, 4).expect("digests");
 					started.elapsed()
 				})
 				.collect(),
@@ -92,11 +101,8 @@ fn main() {
 			args: vec![],
 			memory_limit_bytes: 4 << 30,
 			limits: Limits::default(),
-			kernels: if args.iter().any(|a| a == "--generic") {
-				Kernels::Generic
-			} else {
-				Kernels::Native
-			},
+			kernels,
+			threads,
 		});
 		sandbox.run(&model, &inputs, 4).expect("sandbox warm-up");
 		let sandboxed = median(

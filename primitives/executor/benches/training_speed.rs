@@ -52,6 +52,7 @@ fn main() {
 		memory_limit_bytes: 2 << 30,
 		limits: Limits::default(),
 		kernels: Kernels::Native,
+		threads: 1,
 	});
 	let executor = Executor::new(Limits::default(), 64 << 20);
 	let data = tensors("train.scale");

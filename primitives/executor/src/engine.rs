@@ -1,8 +1,17 @@
 //! The tract side: typing, checking, optimising and running a model that passed inspection.
 
-use std::{collections::HashMap, sync::Arc};
+use std::{
+	collections::HashMap,
+	sync::{Arc, Mutex},
+};
 
-use tract_onnx::{pb, prelude::*, tract_core::ops::konst::Const};
+use tract_onnx::{
+	pb,
+	prelude::*,
+	tract_core::ops::{
+		binary::OptBinByScalar, change_axes::IntoShape, konst::Const, matmul::optimized::OptMatMul,
+	},
+};
 
 use crate::{
 	error::{ExecutorError, Result},
@@ -15,6 +24,11 @@ use mosaic_primitives::digest::ElementType;
 /// An optimised, runnable model specialised to one set of input shapes.
 pub struct Plan {
 	plan: Arc<TypedSimplePlan>,
+	/// A run's state, kept for the next run when no operator has state of its own (nothing
+	/// of one run can reach the next: `run` clears every value). What it saves is the state's
+	/// setup and the caches of scratch space and output layouts the matrix products build.
+	/// `None` for plans whose operators keep state: they get a fresh one per run.
+	spare: Option<Mutex<Option<TypedSimpleState>>>,
 	/// Positions (in graph order) of the inputs fed at run time; the others are baked in.
 	fed: Vec<usize>,
 	/// Graph output names, in the graph's order.
@@ -56,6 +70,8 @@ fn datum_type(element_type: ElementType) -> Result<DatumType> {
 }
 
 /// Checks `inputs` against the model's declared inputs and returns them in graph order.
+/// A tensor without a name (as in ONNX's own test data) feeds the first graph input that no
+/// named tensor feeds, in order.
 pub fn order_inputs<'a>(
 	summary: &ModelSummary,
 	inputs: &'a [OurTensor],
@@ -69,13 +85,18 @@ pub fn order_inputs<'a>(
 		)));
 	}
 	let mut symbols: HashMap<&str, usize> = HashMap::new();
+	let mut unnamed = inputs.iter().filter(|t| t.name.is_empty());
 	summary
 		.inputs
 		.iter()
 		.map(|spec| {
-			let given = inputs.iter().find(|t| t.name == spec.name).ok_or_else(|| {
-				ExecutorError::InputMismatch(format!("missing input {}", spec.name))
-			})?;
+			let given = inputs
+				.iter()
+				.find(|t| t.name == spec.name)
+				.or_else(|| unnamed.next())
+				.ok_or_else(|| {
+					ExecutorError::InputMismatch(format!("missing input {}", spec.name))
+				})?;
 			if given.element_type() != spec.element_type {
 				return Err(ExecutorError::InputMismatch(format!(
 					"{}: expected {:?}, got {:?}",
@@ -153,7 +174,7 @@ pub fn build_plan(
 	model.set_input_outlets(&fed_outlets).map_err(engine)?;
 	let typed = model.into_typed().map_err(engine)?;
 	check_typed(&typed, limits)?;
-	let optimized = typed.into_optimized().map_err(engine)?;
+	let optimized = fuse_activations_over_reshapes(typed.into_optimized().map_err(engine)?);
 	let memory_bytes = estimate_memory(&optimized)?;
 	if memory_bytes > limits.max_memory_bytes {
 		return Err(ExecutorError::MemoryLimitExceeded {
@@ -163,7 +184,74 @@ pub fn build_plan(
 	}
 	let output_names = summary.outputs.iter().map(|o| o.name.clone()).collect();
 	let plan = optimized.into_runnable().map_err(engine)?;
-	Ok(Plan { plan, fed, output_names, memory_bytes })
+	let state = plan.spawn().map_err(engine)?;
+	let spare = state.op_states.iter().all(Option::is_none).then(|| Mutex::new(Some(state)));
+	Ok(Plan { plan, spare, fed, output_names, memory_bytes })
+}
+
+/// tract lowers a convolution to a matrix product whose output it reshapes (`IntoShape`) to
+/// the image's shape, and the activation after it (ReLU's `max(x, 0)`) then sits behind the
+/// reshape, where the matrix product cannot fuse it into its store: a whole extra pass over
+/// every convolution's output. An operation with one scalar operand is the same before and
+/// after a reshape, so it is moved in front of it, and the optimiser runs again to fuse it.
+/// The result is bit for bit the same (the same operation on the same values); only the
+/// pass over memory goes. Any failure leaves the model as tract optimised it.
+fn fuse_activations_over_reshapes(model: TypedModel) -> TypedModel {
+	let mut moved = model.clone();
+	let mut changed = false;
+	loop {
+		let Ok(found) = move_one_scalar_op_before_reshape(&moved) else { return model };
+		let Some(patch) = found else { break };
+		// Compacted, the nodes the patch left unused are gone: the matrix product has one
+		// successor again, which the optimiser needs to fuse.
+		if patch.apply(&mut moved).and_then(|()| moved.compact()).is_err() {
+			return model;
+		}
+		changed = true;
+	}
+	if !changed {
+		return model;
+	}
+	match moved.optimize() {
+		Ok(()) => moved,
+		Err(_) => model,
+	}
+}
+
+/// A patch moving one `OptBinByScalar` (a constant of volume 1 as the other operand) from
+/// after an `IntoShape` fed by an `OptMatMul` to before it, if the model has such a chain
+/// whose intermediate values feed nothing else.
+fn move_one_scalar_op_before_reshape(model: &TypedModel) -> TractResult<Option<TypedModelPatch>> {
+	for reshape in model.nodes().iter().filter(|n| n.op_is::<IntoShape>()) {
+		let producer = model.node(reshape.inputs[0].node);
+		if !producer.op_is::<OptMatMul>() || producer.outputs[0].successors.len() != 1 {
+			continue;
+		}
+		let Some(scalar_op) = model.single_succ(reshape.id)? else { continue };
+		if !scalar_op.op_is::<OptBinByScalar>() || scalar_op.inputs.len() != 2 {
+			continue;
+		}
+		let data_slot = scalar_op.inputs.iter().position(|i| i.node == reshape.id);
+		let Some(data_slot) = data_slot else { continue };
+		let other = scalar_op.inputs[1 - data_slot];
+		let Some(value) = model.outlet_fact(other)?.konst.clone() else { continue };
+		if value.len() != 1 || model.output_outlets()?.contains(&reshape.id.into()) {
+			continue;
+		}
+		let mut patch = TypedModelPatch::new("move a scalar operation before a reshape");
+		let data = patch.tap_model(model, reshape.inputs[0])?;
+		let rank = model.outlet_fact(reshape.inputs[0])?.rank();
+		let scalar = patch.add_const(
+			format!("{}.scalar", scalar_op.name),
+			value.clone().into_tensor().into_shape(&vec![1; rank])?,
+		)?;
+		let operands = if data_slot == 0 { [data, scalar] } else { [scalar, data] };
+		let applied = patch.wire_node(&scalar_op.name, scalar_op.op.clone(), &operands)?;
+		let reshaped = patch.wire_node(&reshape.name, reshape.op.clone(), &applied)?;
+		patch.shunt_outside(model, scalar_op.id.into(), reshaped[0])?;
+		return Ok(Some(patch));
+	}
+	Ok(None)
 }
 
 /// Every tensor of the typed model must have a known size within the limit.
@@ -258,7 +346,16 @@ impl Plan {
 			.iter()
 			.map(|ix| to_tract(inputs[*ix]).map(|t| t.into_tvalue()))
 			.collect::<Result<TVec<TValue>>>()?;
-		let outputs = self.plan.run(values).map_err(engine)?;
+		let spare = self.spare.as_ref().and_then(|spare| take(spare));
+		let mut state = match spare {
+			Some(state) => state,
+			None => self.plan.spawn().map_err(engine)?,
+		};
+		let outputs = state.run(values).map_err(engine)?;
+		// A run that failed may have left values behind: its state is dropped above.
+		if let Some(spare) = &self.spare {
+			*spare.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(state);
+		}
 		if outputs.len() != self.output_names.len() {
 			return Err(ExecutorError::Engine(format!(
 				"model produced {} outputs, its graph declares {}",
@@ -271,5 +368,59 @@ impl Plan {
 			.zip(outputs.iter())
 			.map(|(name, t)| from_tract(name, t))
 			.collect()
+	}
+}
+
+/// The kept state, if no other run holds it.
+fn take(spare: &Mutex<Option<TypedSimpleState>>) -> Option<TypedSimpleState> {
+	spare.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take()
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	/// The fixture models generated by scripts/onnx/gen_fixtures.sh (scripts/setup.sh).
+	fn fixture(name: &str) -> (TypedModel, Tensor) {
+		let home = std::path::PathBuf::from(std::env::var_os("HOME").expect("HOME"));
+		let dir = std::env::var_os("MOSAIC_FIXTURES")
+			.map(std::path::PathBuf::from)
+			.unwrap_or_else(|| home.join(".cache/mosaic/onnx-fixtures"))
+			.join("models")
+			.join(name);
+		let model = tract_onnx::onnx().model_for_path(dir.join("model.onnx")).unwrap();
+		let input = std::fs::read(dir.join("input_0.pb")).unwrap();
+		let input = to_tract(&crate::formats::pb::decode(&input, "x").unwrap()).unwrap();
+		(model.into_typed().unwrap().into_optimized().unwrap(), input)
+	}
+
+	fn run(model: TypedModel, input: &Tensor) -> Vec<u32> {
+		let plan = model.into_runnable().unwrap();
+		let outputs = plan.run(tvec!(input.clone().into_tvalue())).unwrap();
+		outputs
+			.iter()
+			.flat_map(|t| t.try_as_plain_ram().unwrap().as_slice::<f32>().unwrap().to_vec())
+			.map(f32::to_bits)
+			.collect()
+	}
+
+	#[test]
+	fn fused_activations_give_the_same_bits_and_leave_no_separate_pass() {
+		for name in ["cnn", "big_cnn"] {
+			crate::select_kernels(crate::Kernels::Native);
+			let (model, input) = fixture(name);
+			let separate = |m: &TypedModel| {
+				let after_reshape =
+					|n: &TypedNode| n.inputs.iter().any(|i| m.node(i.node).op_is::<IntoShape>());
+				m.nodes()
+					.iter()
+					.filter(|n| n.op_is::<OptBinByScalar>() && after_reshape(n))
+					.count()
+			};
+			assert!(separate(&model) > 0, "{name}: tract left no activation after a reshape");
+			let fused = fuse_activations_over_reshapes(model.clone());
+			assert_eq!(separate(&fused), 0, "{name}: an activation was not fused");
+			assert_eq!(run(fused, &input), run(model, &input), "{name}: other bits");
+		}
 	}
 }

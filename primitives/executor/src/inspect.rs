@@ -61,8 +61,9 @@ pub fn inspect(bytes: &[u8], limits: &Limits) -> Result<(pb::ModelProto, ModelSu
 			limit: limits.max_model_bytes,
 		});
 	}
-	let proto = pb::ModelProto::decode(bytes)
+	let mut proto = pb::ModelProto::decode(bytes)
 		.map_err(|e| ExecutorError::MalformedModel(format!("not an ONNX protobuf: {e}")))?;
+	clear_dynamic_dims(&mut proto);
 	let graph = proto
 		.graph
 		.as_ref()
@@ -147,7 +148,58 @@ pub fn inspect(bytes: &[u8], limits: &Limits) -> Result<(pb::ModelProto, ModelSu
 		node_count: graph.node.len(),
 		parameter_count,
 	};
+	// The schema keeps the names; tract gets only what it needs (see `clear_named_dims`).
+	clear_named_dims(&mut proto);
 	Ok((proto, summary))
+}
+
+/// Exporters write a dimension chosen at run time in several ways: a name (PyTorch, skl2onnx),
+/// an empty name, 0 or -1 (PaddlePaddle's and TensorFlow's converters), or nothing at all.
+/// onnxruntime runs them all, and so does Mosaic: every form but a non-empty name becomes
+/// "unknown" before tract or the schema sees it, so no two such dimensions are taken as one
+/// and tract never reads -1 as a size.
+fn clear_dynamic_dims(proto: &mut pb::ModelProto) {
+	let Some(graph) = proto.graph.as_mut() else { return };
+	let declared = graph.input.iter_mut().chain(&mut graph.output).chain(&mut graph.value_info);
+	for value in declared {
+		let Some(pb::TypeProto { value: Some(type_proto::Value::TensorType(tensor)), .. }) =
+			&mut value.r#type
+		else {
+			continue;
+		};
+		for dim in tensor.shape.iter_mut().flat_map(|shape| shape.dim.iter_mut()) {
+			let dynamic = match &dim.value {
+				Some(dimension::Value::DimValue(v)) => *v <= 0,
+				Some(dimension::Value::DimParam(name)) => name.is_empty(),
+				None => false,
+			};
+			if dynamic {
+				dim.value = None;
+			}
+		}
+	}
+}
+
+/// Named dimensions of outputs and intermediate values are hints tract would take as symbols
+/// to unify with the sizes it computes, and a converter may name one dimension differently
+/// in two places (paddle2onnx writes `DynamicDimension.0` on an intermediate value whose
+/// size comes from the input's `DynamicDimension.0`, but also `DynamicDimension.1` on an
+/// output): once the inputs are given concrete shapes these hints can only conflict. Fixed
+/// sizes stay, to be checked.
+fn clear_named_dims(proto: &mut pb::ModelProto) {
+	let Some(graph) = proto.graph.as_mut() else { return };
+	for value in graph.output.iter_mut().chain(&mut graph.value_info) {
+		let Some(pb::TypeProto { value: Some(type_proto::Value::TensorType(tensor)), .. }) =
+			&mut value.r#type
+		else {
+			continue;
+		};
+		for dim in tensor.shape.iter_mut().flat_map(|shape| shape.dim.iter_mut()) {
+			if matches!(dim.value, Some(dimension::Value::DimParam(_))) {
+				dim.value = None;
+			}
+		}
+	}
 }
 
 fn default_opset(proto: &pb::ModelProto) -> Result<i64> {
@@ -194,14 +246,14 @@ fn tensor_spec(vi: &pb::ValueInfoProto) -> Result<TensorSpec> {
 			.iter()
 			.enumerate()
 			.map(|(i, d)| match &d.value {
-				Some(dimension::Value::DimValue(v)) if *v >= 0 => Ok(Dim::Fixed(*v as u64)),
-				Some(dimension::Value::DimValue(v)) => {
-					Err(ExecutorError::MalformedModel(format!("{}: dimension {v}", vi.name)))
+				Some(dimension::Value::DimValue(v)) if *v > 0 => Dim::Fixed(*v as u64),
+				Some(dimension::Value::DimParam(name)) if !name.is_empty() => {
+					Dim::Symbolic(name.clone())
 				},
-				Some(dimension::Value::DimParam(name)) => Ok(Dim::Symbolic(name.clone())),
-				None => Ok(Dim::Symbolic(format!("{}_{i}", vi.name))),
+				// Dynamic, unnamed (see `clear_dynamic_dims`): its own name, bound to nothing else.
+				_ => Dim::Symbolic(format!("{}_{i}", vi.name)),
 			})
-			.collect::<Result<Vec<_>>>()?,
+			.collect(),
 	};
 	Ok(TensorSpec { name: vi.name.clone(), element_type, shape })
 }

@@ -25,6 +25,7 @@ use std::{
 
 use blake2::{digest::consts::U32, Blake2b, Digest};
 use mosaic_primitives::digest::{canonical_digest, quantize, ElementType, QuantizedTensor};
+use tract_onnx::prelude::multithread;
 
 pub use error::{ExecutorError, Result};
 pub use inspect::{Dim, ModelSummary, TensorSpec};
@@ -36,31 +37,134 @@ pub fn content_hash(bytes: &[u8]) -> [u8; 32] {
 	Blake2b::<U32>::digest(bytes).into()
 }
 
-/// Which CPU kernels tract may use. Read once per process, before the first model loads.
+/// Which CPU kernels tract may use. Applied once per process by [`select_kernels`], before
+/// the first model is built. Every set gives the same digests at the default precision
+/// (`tests/kernels.rs`); the raw output bits differ between sets (docs/executor.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kernels {
-	/// The best the CPU offers (AVX2/FMA/AVX-512 where present).
+	/// The set measured fastest for this CPU family ([`Kernels::native_choice`]).
 	Native,
+	/// Every instruction set the CPU has, AVX-512 included, as tract chooses on its own.
+	All,
+	/// AVX2 and FMA, never AVX-512 (on x86_64; elsewhere the same as `All`).
+	Avx2,
 	/// Portable kernels only: no AVX, FMA or F16C.
 	Generic,
 }
 
-/// Restricts tract to `kernels`. Must be called before any model is built in this process;
-/// later calls have no effect on kernels already chosen.
-pub fn select_kernels(kernels: Kernels) {
-	#[cfg(target_arch = "x86_64")]
-	{
-		let isa = match kernels {
-			Kernels::Native => None,
-			Kernels::Generic => {
-				Some("-avx,-avx2,-fma,-f16c,-avx512f,-avx512fp16,-avx512vnni,-avxvnni".to_string())
-			},
-		};
-		tract_onnx::prelude::tract_linalg::knobs::TRACT_CPU_ISA.set(isa);
+/// x86_64 features that make up AVX-512 as tract's kernels use it.
+const AVX512: &str = "-avx512f,-avx512fp16,-avx512vnni";
+
+impl Kernels {
+	/// What `Native` means on this CPU: AVX2 kernels on AMD family 19h (Zen 3 and Zen 4),
+	/// whose AVX-512 runs on 256-bit units and whose convolutions ran about 20 % faster with
+	/// AVX2 kernels than with the AVX-512 ones tract's cost model picks (docs/performance.md);
+	/// everything the CPU has elsewhere (tract's cost models were fitted on Zen 5 and on
+	/// Intel). Decided from the CPU itself, never from the environment.
+	pub fn native_choice() -> Kernels {
+		match cpu_family() {
+			Some(CpuFamily { amd: true, family: 0x19 }) => Kernels::Avx2,
+			_ => Kernels::All,
+		}
 	}
-	#[cfg(not(target_arch = "x86_64"))]
-	let _ = kernels;
+
+	/// The instruction-set edit this set makes to what tract detects (`TRACT_CPU_ISA`).
+	fn isa_edit(self) -> String {
+		match self {
+			Kernels::Native => Kernels::native_choice().isa_edit(),
+			Kernels::All => String::new(),
+			Kernels::Avx2 if cfg!(target_arch = "x86_64") => AVX512.to_string(),
+			Kernels::Avx2 => String::new(),
+			Kernels::Generic if cfg!(target_arch = "x86_64") => {
+				format!("-avx,-avx2,-fma,-f16c,-avxvnni,{AVX512}")
+			},
+			// Elsewhere tract's SIMD kernels are the baseline of the architecture.
+			Kernels::Generic => String::new(),
+		}
+	}
+
+	/// How the set is named on command lines and in logs.
+	pub fn name(self) -> &'static str {
+		match self {
+			Kernels::Native => "native",
+			Kernels::All => "all",
+			Kernels::Avx2 => "avx2",
+			Kernels::Generic => "generic",
+		}
+	}
+
+	/// The set named `name` (see [`Kernels::name`]).
+	pub fn from_name(name: &str) -> Option<Kernels> {
+		[Kernels::Native, Kernels::All, Kernels::Avx2, Kernels::Generic]
+			.into_iter()
+			.find(|k| k.name() == name)
+	}
 }
+
+/// Vendor and family of the CPU, from `cpuid`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct CpuFamily {
+	amd: bool,
+	/// Base family plus extended family, as AMD and Intel number them (19h is Zen 3/4).
+	family: u32,
+}
+
+#[cfg(target_arch = "x86_64")]
+fn cpu_family() -> Option<CpuFamily> {
+	// SAFETY: `cpuid` leaves 0 and 1 exist on every x86_64 CPU.
+	#[allow(unused_unsafe)]
+	let (vendor, signature) =
+		unsafe { (core::arch::x86_64::__cpuid(0), core::arch::x86_64::__cpuid(1)) };
+	let amd = [vendor.ebx, vendor.edx, vendor.ecx] == [0x6874_7541, 0x6974_6e65, 0x444d_4163];
+	let base = (signature.eax >> 8) & 0xf;
+	let family = if base == 0xf { base + ((signature.eax >> 20) & 0xff) } else { base };
+	Some(CpuFamily { amd, family })
+}
+
+#[cfg(not(target_arch = "x86_64"))]
+fn cpu_family() -> Option<CpuFamily> {
+	None
+}
+
+/// Fixes every setting tract reads to choose its kernels and rewrites, so that nothing but
+/// `kernels` and the CPU decides them: each knob with a value is pinned to its compiled-in
+/// default (a programmatic setting wins over the environment), then Mosaic's own choices are
+/// applied. The first call in a process decides (an [`Executor`] makes it with
+/// [`Kernels::Native`] if nothing did before); returns the set in force. The sandbox child
+/// also starts with an empty environment, for the variables tract reads outside its knobs
+/// (`TRACT_X86_KIND`).
+pub fn select_kernels(kernels: Kernels) -> Kernels {
+	static SELECTED: std::sync::OnceLock<Kernels> = std::sync::OnceLock::new();
+	*SELECTED.get_or_init(|| {
+		apply_kernels(kernels);
+		kernels
+	})
+}
+
+fn apply_kernels(kernels: Kernels) {
+	use tract_onnx::tract_core::knobs;
+	for knob in knobs::all() {
+		let default = (knob.default)();
+		// Unset optional knobs cannot be pinned to "unset"; Mosaic sets the one it needs.
+		if default != "(unset)" {
+			knobs::set_str(knob.name, &default);
+		}
+	}
+	for (name, value) in TRACT_SETTINGS {
+		let known = knobs::set_str(name, value);
+		debug_assert!(known, "tract has no knob {name}");
+	}
+	tract_onnx::prelude::tract_linalg::knobs::TRACT_CPU_ISA.set(Some(kernels.isa_edit()));
+}
+
+/// Knob values Mosaic sets, each measured on `big_cnn` (docs/performance.md):
+/// - tract lowers f32 NCHW 3×3 convolutions with output width ≥ 128 to a direct spatial
+///   convolution whose only x86 kernel runs scalar tails and borders at W = 128, pad 1: off,
+///   the same convolutions take im2col and a matrix product, 2.2-2.5× faster;
+/// - the lossy bf16 AMX kernel (operands truncated to bf16) stays off whatever tract's
+///   default becomes.
+const TRACT_SETTINGS: &[(&str, &str)] =
+	&[("TRACT_DISABLE_DIRECT_SPATIAL", "true"), ("TRACT_AMX_BF16", "false")];
 
 /// Outputs of a run and their canonical digest.
 #[derive(Debug, Clone, PartialEq)]
@@ -83,18 +187,44 @@ struct CachedModel {
 /// Runs models under [`Limits`], caching inspected models and optimised plans.
 pub struct Executor {
 	limits: Limits,
+	/// tract's matrix products and element-wise kernels run on this pool when it has more
+	/// than one thread.
+	threads: Option<multithread::Executor>,
 	models: Mutex<cache::LruCache<Arc<CachedModel>>>,
 	plans: Mutex<cache::LruCache<Arc<engine::Plan>>>,
 }
 
+/// Most threads one run may use: what a worker's share of a small validator allows.
+pub const MAX_THREADS: usize = 2;
+
 impl Executor {
-	/// An executor whose caches hold at most `cache_bytes` of plans (and as much again of
-	/// parsed models).
+	/// A one-thread executor whose caches hold at most `cache_bytes` of plans (and as much
+	/// again of parsed models).
 	pub fn new(limits: Limits, cache_bytes: usize) -> Self {
+		select_kernels(Kernels::Native);
 		Executor {
 			limits,
+			threads: None,
 			models: Mutex::new(cache::LruCache::new(cache_bytes)),
 			plans: Mutex::new(cache::LruCache::new(cache_bytes)),
+		}
+	}
+
+	/// Runs on `threads` threads (1 to [`MAX_THREADS`]). tract splits its work by whole
+	/// output tiles and rows, never inside a sum, so the outputs are the same bits whatever
+	/// the count (`tests/threads.rs`).
+	pub fn with_threads(mut self, threads: usize) -> Self {
+		let threads = threads.clamp(1, MAX_THREADS);
+		// `multithread(1)` is no single thread: it falls through to rayon's global pool.
+		self.threads = (threads > 1).then(|| multithread::Executor::multithread(threads));
+		self
+	}
+
+	/// Threads a run uses.
+	pub fn threads(&self) -> usize {
+		match &self.threads {
+			Some(multithread::Executor::MultiThread(pool)) => pool.current_num_threads(),
+			_ => 1,
 		}
 	}
 
@@ -105,7 +235,7 @@ impl Executor {
 
 	/// Whether a model is acceptable, and what it takes and returns.
 	pub fn check(&self, model: &[u8]) -> Result<ModelSummary> {
-		self.model(model).map(|m| m.summary.clone())
+		self.model(&content_hash(model), model).map(|m| m.summary.clone())
 	}
 
 	/// Runs a model on named inputs and digests the outputs at `precision` decimal digits.
@@ -115,37 +245,53 @@ impl Executor {
 
 	/// Runs a model on named inputs; the outputs as they come, in the graph's order.
 	pub fn run_raw(&self, model: &[u8], inputs: &[Tensor]) -> Result<Vec<Tensor>> {
-		let cached = self.model(model)?;
-		let ordered = engine::order_inputs(&cached.summary, inputs)?;
-		let plan = self.plan(model, &cached, &ordered)?;
-		contain(|| plan.run(&ordered))
+		self.run_hashed(&content_hash(model), model, inputs)
 	}
 
-	fn model(&self, bytes: &[u8]) -> Result<Arc<CachedModel>> {
-		let key = content_hash(bytes);
-		if let Some(hit) = lock(&self.models).get(&key) {
+	/// [`Executor::run_raw`] for a caller that knows the model's [`content_hash`] (a node
+	/// reads blobs by their checked hash; a training run hashes its step graph once, not
+	/// once per step). A wrong hash would let one model's plan run another's inputs: only
+	/// ever pass the hash `model` was checked against.
+	pub fn run_hashed(
+		&self,
+		hash: &[u8; 32],
+		model: &[u8],
+		inputs: &[Tensor],
+	) -> Result<Vec<Tensor>> {
+		let cached = self.model(hash, model)?;
+		let ordered = engine::order_inputs(&cached.summary, inputs)?;
+		let plan = self.plan(hash, model.len(), &cached, &ordered)?;
+		contain(|| match &self.threads {
+			Some(pool) => multithread::multithread_tract_scope(pool.clone(), || plan.run(&ordered)),
+			None => plan.run(&ordered),
+		})
+	}
+
+	fn model(&self, hash: &[u8; 32], bytes: &[u8]) -> Result<Arc<CachedModel>> {
+		if let Some(hit) = lock(&self.models).get(hash) {
 			return Ok(hit);
 		}
 		let (proto, summary) = contain(|| inspect::inspect(bytes, &self.limits))?;
 		let cached = Arc::new(CachedModel { proto, summary });
-		lock(&self.models).insert(key, cached.clone(), bytes.len());
+		lock(&self.models).insert(*hash, cached.clone(), bytes.len());
 		Ok(cached)
 	}
 
 	fn plan(
 		&self,
-		bytes: &[u8],
+		hash: &[u8; 32],
+		model_bytes: usize,
 		model: &CachedModel,
 		inputs: &[&Tensor],
 	) -> Result<Arc<engine::Plan>> {
-		let key = plan_key(bytes, inputs);
+		let key = plan_key(hash, inputs);
 		if let Some(hit) = lock(&self.plans).get(&key) {
 			return Ok(hit);
 		}
 		let plan = Arc::new(contain(|| {
 			engine::build_plan(&model.proto, &model.summary, inputs, &self.limits)
 		})?);
-		let cost = (plan.memory_bytes as usize).saturating_add(bytes.len());
+		let cost = (plan.memory_bytes as usize).saturating_add(model_bytes);
 		lock(&self.plans).insert(key, plan.clone(), cost);
 		Ok(plan)
 	}
@@ -157,8 +303,8 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 }
 
 /// A plan depends on the model and on the input shapes and types it was specialised to.
-fn plan_key(model: &[u8], inputs: &[&Tensor]) -> [u8; 32] {
-	let mut key = content_hash(model).to_vec();
+fn plan_key(model_hash: &[u8; 32], inputs: &[&Tensor]) -> [u8; 32] {
+	let mut key = model_hash.to_vec();
 	for input in inputs {
 		key.extend_from_slice(input.name.as_bytes());
 		key.push(0);

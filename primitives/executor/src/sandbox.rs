@@ -110,6 +110,9 @@ pub struct SandboxConfig {
 	pub limits: Limits,
 	/// CPU kernels the child lets tract use.
 	pub kernels: Kernels,
+	/// Threads one run may use (1 to [`MAX_THREADS`](crate::MAX_THREADS)); the outputs are
+	/// the same bits whatever the count.
+	pub threads: usize,
 }
 
 struct Running {
@@ -175,6 +178,12 @@ impl Sandbox {
 		outputs_from_frames(frames, precision)
 	}
 
+	/// Runs a model in the child; the outputs as they come, not digested (a caller that
+	/// shows outputs even when they cannot be digested, such as NaN ones).
+	pub fn run_raw(&self, model: &[u8], inputs: &[Tensor]) -> Result<Vec<Tensor>> {
+		tensors_from_frames(self.request(b"run", &refs(&tensor_frames(model, 0, inputs)))?)
+	}
+
 	/// Trains in the child (see [`Executor::train`]) and digests the trained parameters and
 	/// loss curve here.
 	pub fn train(
@@ -197,10 +206,13 @@ impl Sandbox {
 
 	/// Runs a job on its blobs as stored: the child decodes the input (in `format`; an
 	/// unnamed `.npy` tensor feeds the model's first input), the parameters and the
-	/// manifest, runs the task and the outputs are digested here.
+	/// manifest, runs the task and the outputs are digested here. `model_hash` is the
+	/// model's [`content_hash`](crate::content_hash), which the child keys its caches by
+	/// without hashing the model again: only pass a hash the bytes were checked against.
 	pub fn job(
 		&self,
 		model: &[u8],
+		model_hash: &[u8; 32],
 		format: InputFormat,
 		input: &[u8],
 		task: JobTask<'_>,
@@ -208,7 +220,7 @@ impl Sandbox {
 	) -> Result<RunOutput> {
 		// The blobs go to the child as they are, without a copy here.
 		let (format, precision_frame) = (format.encode(), [precision]);
-		let mut frames: Vec<&[u8]> = vec![model, &precision_frame, &format, input];
+		let mut frames: Vec<&[u8]> = vec![model, model_hash, &precision_frame, &format, input];
 		let (spec, count);
 		match task {
 			JobTask::Infer => frames.push(&[0]),
@@ -301,13 +313,8 @@ impl Sandbox {
 			.arg(format!("--max-memory-bytes={}", limits.max_memory_bytes))
 			.arg(format!("--max-wall-time-ms={}", limits.max_wall_time.as_millis()))
 			.arg(format!("--max-train-steps={}", limits.max_train_steps))
-			.arg(format!(
-				"--kernels={}",
-				match self.config.kernels {
-					Kernels::Native => "native",
-					Kernels::Generic => "generic",
-				}
-			))
+			.arg(format!("--kernels={}", self.config.kernels.name()))
+			.arg(format!("--threads={}", self.config.threads))
 			.stdin(Stdio::piped())
 			.stdout(Stdio::piped())
 			// Piped, not inherited: the child may not write files (its file-size limit is 0),
@@ -390,6 +397,10 @@ fn refs(frames: &[Vec<u8>]) -> Vec<&[u8]> {
 }
 
 fn outputs_from_frames(frames: Vec<Vec<u8>>, precision: u8) -> Result<RunOutput> {
+	digest_outputs(tensors_from_frames(frames)?, precision)
+}
+
+fn tensors_from_frames(frames: Vec<Vec<u8>>) -> Result<Vec<Tensor>> {
 	let mut frames = frames.into_iter();
 	let count = frames
 		.next()
@@ -402,7 +413,7 @@ fn outputs_from_frames(frames: Vec<Vec<u8>>, precision: u8) -> Result<RunOutput>
 		let name = String::from_utf8(name).map_err(protocol)?;
 		outputs.push(npy::decode(&name, &data)?);
 	}
-	digest_outputs(outputs, precision)
+	Ok(outputs)
 }
 
 /// A response is a count frame followed by that many frames, `most` bytes in all.
@@ -438,6 +449,8 @@ pub struct ChildOptions {
 	pub memory_limit_bytes: Option<u64>,
 	/// CPU kernels for tract.
 	pub kernels: Kernels,
+	/// Threads one run may use.
+	pub threads: usize,
 	/// TEST ONLY: act as on a kernel without Landlock and seccomp.
 	pub pretend_unconfinable: bool,
 }
@@ -452,6 +465,7 @@ pub fn parse_child_args(args: &[String]) -> std::result::Result<ChildOptions, St
 		limits: Limits::default(),
 		memory_limit_bytes: None,
 		kernels: Kernels::Native,
+		threads: 1,
 		pretend_unconfinable: false,
 	};
 	for arg in args {
@@ -469,11 +483,12 @@ pub fn parse_child_args(args: &[String]) -> std::result::Result<ChildOptions, St
 			"--max-wall-time-ms" => options.limits.max_wall_time = Duration::from_millis(number()?),
 			"--max-train-steps" => options.limits.max_train_steps = number()?,
 			"--kernels" => {
-				options.kernels = match value {
-					"native" => Kernels::Native,
-					"generic" => Kernels::Generic,
-					_ => return Err(format!("unknown kernels {value}")),
-				}
+				options.kernels =
+					Kernels::from_name(value).ok_or_else(|| format!("unknown kernels {value}"))?
+			},
+			"--threads" => match number()? {
+				threads @ 1..=MAX_THREADS_U64 => options.threads = threads as usize,
+				_ => return Err(format!("threads must be 1 to {MAX_THREADS_U64}")),
 			},
 			_ => return Err(format!("unknown argument {arg}")),
 		}
@@ -487,8 +502,10 @@ pub fn child_main(options: ChildOptions) -> io::Result<()> {
 	confine::limit_resources(options.memory_limit_bytes.unwrap_or(u64::MAX))?;
 	select_kernels(options.kernels);
 	confine::confine(options.pretend_unconfinable);
-	serve(options.limits)
+	serve(options.limits, options.threads)
 }
+
+const MAX_THREADS_U64: u64 = crate::MAX_THREADS as u64;
 
 /// Inputs of a `run` or `train` request: names and `.npy` bytes.
 type NamedInputs = Vec<(String, Vec<u8>)>;
@@ -498,7 +515,7 @@ enum Request {
 	Check { model: Vec<u8> },
 	Run { model: Vec<u8>, inputs: NamedInputs },
 	Train { model: Vec<u8>, inputs: NamedInputs, spec: Vec<u8> },
-	Job { model: Vec<u8>, format: Vec<u8>, input: Vec<u8>, task: ChildTask },
+	Job { model: Vec<u8>, model_hash: [u8; 32], format: Vec<u8>, input: Vec<u8>, task: ChildTask },
 	Manifest { manifest: Vec<u8> },
 	Unknown(Vec<u8>),
 }
@@ -544,6 +561,9 @@ fn read_request(r: &mut impl Read) -> io::Result<Option<Request>> {
 		},
 		b"job" => {
 			let model = read_frame(r)?;
+			let model_hash = read_frame(r)?
+				.try_into()
+				.map_err(|_| io::Error::new(io::ErrorKind::InvalidData, "model hash"))?;
 			let _precision = read_frame(r)?;
 			let format = read_frame(r)?;
 			let input = read_frame(r)?;
@@ -559,7 +579,7 @@ fn read_request(r: &mut impl Read) -> io::Result<Option<Request>> {
 				},
 				other => ChildTask::Unknown(other.first().copied().unwrap_or(u8::MAX)),
 			};
-			Request::Job { model, format, input, task }
+			Request::Job { model, model_hash, format, input, task }
 		},
 		b"manifest" => Request::Manifest { manifest: read_frame(r)? },
 		_ => Request::Unknown(kind),
@@ -591,10 +611,10 @@ fn decode_manifest(bytes: &[u8]) -> Result<AggregationManifest> {
 	AggregationManifest::decode_all(&mut &bytes[..]).map_err(|e| malformed(e.to_string()))
 }
 
-/// Decodes a job's blobs and runs its task.
+/// Decodes a job's blobs and runs its task; `model` comes with its content hash.
 fn run_job(
 	executor: &Executor,
-	model: &[u8],
+	(model, model_hash): (&[u8], &[u8; 32]),
 	format: &[u8],
 	input: &[u8],
 	task: ChildTask,
@@ -612,7 +632,7 @@ fn run_job(
 			.map(|b| u32::from_le_bytes(b.try_into().expect("four bytes")))
 	};
 	match task {
-		ChildTask::Infer => executor.run_raw(model, &inputs),
+		ChildTask::Infer => executor.run_hashed(model_hash, model, &inputs),
 		ChildTask::Train { parameters, spec } => {
 			let (Some(epochs), Some(batch_size)) = (spec_word(&spec, 0), spec_word(&spec, 1))
 			else {
@@ -682,8 +702,8 @@ fn answer(executor: &Executor, request: Request) -> Result<Vec<Vec<u8>>> {
 				_ => Err(protocol("malformed training spec")),
 			}
 		},
-		Request::Job { model, format, input, task } => {
-			run_job(executor, &model, &format, &input, task).map(encode_outputs)
+		Request::Job { model, model_hash, format, input, task } => {
+			run_job(executor, (&model, &model_hash), &format, &input, task).map(encode_outputs)
 		},
 		Request::Manifest { manifest } => decode_manifest(&manifest)
 			.map(|manifest| vec![manifest.updates.iter().flat_map(|u| u.parameters).collect()]),
@@ -694,10 +714,11 @@ fn answer(executor: &Executor, request: Request) -> Result<Vec<Vec<u8>>> {
 }
 
 /// The child's loop: answers requests on stdin until it closes. Each request may use the
-/// CPU time of its wall-time budget and the plan's slack.
-pub fn serve(limits: Limits) -> io::Result<()> {
-	let cpu_budget = (limits.max_wall_time + PLAN_SLACK).as_secs_f64().ceil() as u64;
-	let executor = Executor::new(limits, 256 * 1024 * 1024);
+/// CPU time of its wall-time budget and the plan's slack on each of its `threads`.
+pub fn serve(limits: Limits, threads: usize) -> io::Result<()> {
+	let wall = (limits.max_wall_time + PLAN_SLACK).as_secs_f64().ceil() as u64;
+	let executor = Executor::new(limits, 256 * 1024 * 1024).with_threads(threads);
+	let cpu_budget = wall.saturating_mul(executor.threads() as u64);
 	let mut stdin = BufReader::new(io::stdin().lock());
 	let mut stdout = BufWriter::new(io::stdout().lock());
 	while let Some(request) = read_request(&mut stdin)? {

@@ -14,6 +14,7 @@
 use std::time::Instant;
 
 use crate::{
+	content_hash,
 	error::{ExecutorError, Result},
 	tensor::{Tensor, Values},
 	Executor,
@@ -106,6 +107,7 @@ impl Executor {
 			)));
 		}
 
+		let hash = content_hash(step);
 		let mut curve = Vec::with_capacity(spec.epochs as usize);
 		for _ in 0..spec.epochs {
 			let mut weighted_loss = 0f64;
@@ -115,7 +117,7 @@ impl Executor {
 				for tensor in &data {
 					inputs.push(slice_rows(tensor, start, end)?);
 				}
-				let (next, loss) = self.step(step, &signature, &params, &inputs)?;
+				let (next, loss) = self.step(&hash, step, &signature, &params, &inputs)?;
 				params = next;
 				weighted_loss += loss * (end - start) as f64;
 				if started.elapsed() > self.limits().max_wall_time {
@@ -144,7 +146,8 @@ impl Executor {
 		dataset_rows(&data)?;
 		let mut inputs = params.clone();
 		inputs.extend(data);
-		self.step(step, &signature, &params, &inputs).map(|(_, loss)| loss)
+		self.step(&content_hash(step), step, &signature, &params, &inputs)
+			.map(|(_, loss)| loss)
 	}
 
 	/// A federated round's aggregation: checks each update on `validation` and combines the
@@ -212,12 +215,13 @@ impl Executor {
 	/// One step: the updated parameters (named as the inputs) and the batch loss.
 	fn step(
 		&self,
+		hash: &[u8; 32],
 		step: &[u8],
 		signature: &StepSignature,
 		params: &[Tensor],
 		inputs: &[Tensor],
 	) -> Result<(Vec<Tensor>, f64)> {
-		let outputs = self.run_raw(step, inputs)?;
+		let outputs = self.run_hashed(hash, step, inputs)?;
 		let output = |name: &str| {
 			outputs.iter().find(|o| o.name == name).ok_or_else(|| {
 				ExecutorError::Engine(format!("the step graph did not produce `{name}`"))

@@ -15,6 +15,7 @@ fn sandbox(args: &[&str]) -> sandbox::Sandbox {
 		memory_limit_bytes: MEMORY_LIMIT,
 		limits: Limits::default(),
 		kernels: Kernels::Native,
+		threads: 1,
 	})
 }
 

@@ -38,6 +38,7 @@ fn sandbox_with(limits: Limits) -> sandbox::Sandbox {
 		memory_limit_bytes: 2 << 30,
 		limits,
 		kernels: Kernels::Native,
+		threads: 1,
 	})
 }
 
@@ -181,6 +182,7 @@ fn sandbox_survives_a_child_that_runs_out_of_memory() {
 		memory_limit_bytes: 1 << 30,
 		limits,
 		kernels: Kernels::Native,
+		threads: 1,
 	});
 	let model = constant_of_shape_model(&[512, 1024, 1024]);
 	let err = sandbox.run(&model, &[], 3).unwrap_err();
@@ -218,6 +220,7 @@ fn stuck_child(max_wall_time: Duration) -> sandbox::Sandbox {
 		memory_limit_bytes: 1 << 30,
 		limits: Limits { max_wall_time, ..Limits::default() },
 		kernels: Kernels::Native,
+		threads: 1,
 	})
 }
 
@@ -243,6 +246,7 @@ fn sandbox_reports_a_child_that_dies() {
 		memory_limit_bytes: 1 << 30,
 		limits: Limits::default(),
 		kernels: Kernels::Native,
+		threads: 1,
 	});
 	let err = sandbox.check(b"anything").unwrap_err();
 	assert!(matches!(err, ExecutorError::SandboxFailure(_)), "{err}");

@@ -15,6 +15,7 @@ fn sandbox() -> sandbox::Sandbox {
 		memory_limit_bytes: 4 << 30,
 		limits: Limits::default(),
 		kernels: Kernels::Native,
+		threads: 1,
 	})
 }
 

@@ -5,6 +5,7 @@
 use std::path::PathBuf;
 
 use mosaic_executor::{
+	content_hash,
 	formats::scale,
 	sandbox::{Sandbox, SandboxConfig},
 	training::{
@@ -84,6 +85,7 @@ fn the_sandbox_trains_exactly_as_in_process() {
 		memory_limit_bytes: 2 << 30,
 		limits: Limits::default(),
 		kernels: Kernels::Native,
+		threads: 1,
 	});
 	let (step, init, data) =
 		(fixture("mlp_step.onnx"), tensors("mlp_init.scale"), tensors("shard_0.scale"));
@@ -249,6 +251,7 @@ fn a_round_accepts_honest_updates_rejects_a_poisoned_one_and_learns() {
 		memory_limit_bytes: 2 << 30,
 		limits: Limits::default(),
 		kernels: Kernels::Native,
+		threads: 1,
 	});
 	let in_process = ex.aggregate_round(&step, &base, &validation, &updates, 1e6, 1).unwrap();
 	let in_process = mosaic_executor::digest_outputs(in_process, 5).unwrap();
@@ -282,7 +285,7 @@ fn a_round_accepts_honest_updates_rejects_a_poisoned_one_and_learns() {
 		updates: &blobs.iter().map(Vec::as_slice).collect::<Vec<_>>(),
 	};
 	let sandboxed = sandbox
-		.job(&step, InputFormat::Scale, &scale::encode(&validation), task, 5)
+		.job(&step, &content_hash(&step), InputFormat::Scale, &scale::encode(&validation), task, 5)
 		.unwrap();
 	assert_eq!(sandboxed.digest, in_process.digest);
 }
