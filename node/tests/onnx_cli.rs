@@ -79,6 +79,34 @@ fn run_prints_outputs_matching_onnxruntime_and_a_stable_digest() {
 		digests[0],
 		"portable kernels agree at precision 4"
 	);
+	for options in [["--kernels", "all"], ["--kernels", "avx2"], ["--threads", "2"]] {
+		let mut args = vec!["onnx", "run", "--model", model, "--input", input.to_str().unwrap()];
+		args.extend(["--json"].iter().chain(&options));
+		let other = json_stdout(&node(&args));
+		assert_eq!(other["digest"].as_str().unwrap(), digests[0], "{options:?}");
+	}
+	let refused = node(&["onnx", "run", "--model", model, "--input", "x.pb", "--threads", "3"]);
+	assert!(!refused.status.success(), "three threads are refused");
+}
+
+/// Outputs that cannot be digested (NaN here) are still shown, with why there is no digest.
+#[test]
+fn run_shows_outputs_that_cannot_be_digested() {
+	let dir = fixtures().join("hostile");
+	let (model, input) = (dir.join("nan.onnx"), dir.join("nan.input_0.pb"));
+	let args = ["onnx", "run", "--model", model.to_str().unwrap(), "--input"];
+	let mut json = args.to_vec();
+	json.extend([input.to_str().unwrap(), "--json"]);
+	let out = json_stdout(&node(&json));
+	assert!(!out["outputs"].as_array().unwrap().is_empty(), "{out}");
+	assert!(out["digest"].is_null(), "{out}");
+	assert!(out["digest_error"].as_str().unwrap().contains("NaN or infinity"), "{out}");
+	let mut plain = args.to_vec();
+	plain.push(input.to_str().unwrap());
+	let printed = node(&plain);
+	assert!(printed.status.success());
+	let text = String::from_utf8_lossy(&printed.stdout);
+	assert!(text.contains("no digest"), "{text}");
 }
 
 #[test]
