@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-use mosaic_executor::{formats, Tensor, Values};
+use mosaic_executor::{formats, sandbox::Sandbox, Kernels, Limits, Tensor, Values};
 
 /// The fixtures scripts/onnx/gen_fixtures.sh generates (scripts/setup.sh runs it).
 pub fn fixtures() -> PathBuf {
@@ -17,6 +17,18 @@ pub fn fixtures() -> PathBuf {
 		dir.display()
 	);
 	dir
+}
+
+/// A sandbox running this crate's child binary with a 4 GiB address space.
+pub fn sandbox(limits: Limits, kernels: Kernels, threads: usize) -> Sandbox {
+	Sandbox::new(mosaic_executor::sandbox::SandboxConfig {
+		program: env!("CARGO_BIN_EXE_mosaic-executor-sandbox").into(),
+		args: vec![],
+		memory_limit_bytes: 4 << 30,
+		limits,
+		kernels,
+		threads,
+	})
 }
 
 pub fn read(path: impl AsRef<Path>) -> Vec<u8> {

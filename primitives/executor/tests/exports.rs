@@ -9,7 +9,7 @@ mod common;
 use std::path::PathBuf;
 
 use common::*;
-use mosaic_executor::{formats, sandbox, Dim, Executor, Kernels, Limits, Tensor};
+use mosaic_executor::{formats, Dim, Executor, Kernels, Limits, Tensor};
 
 fn exports() -> PathBuf {
 	PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fixtures/exports")
@@ -46,14 +46,7 @@ fn exported_models_match_onnxruntime_in_process_and_in_the_sandbox() {
 	let cases = index["cases"].as_array().expect("cases");
 	assert!(cases.len() >= 15, "only {} cases", cases.len());
 	let executor = Executor::new(Limits::default(), 64 << 20);
-	let sandbox = sandbox::Sandbox::new(sandbox::SandboxConfig {
-		program: env!("CARGO_BIN_EXE_mosaic-executor-sandbox").into(),
-		args: vec![],
-		memory_limit_bytes: 4 << 30,
-		limits: Limits::default(),
-		kernels: Kernels::Native,
-		threads: 1,
-	});
+	let sandbox = sandbox(Limits::default(), Kernels::Native, 1);
 	let mut failures = Vec::new();
 	for case in cases {
 		let name = case["name"].as_str().unwrap();

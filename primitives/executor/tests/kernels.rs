@@ -7,17 +7,10 @@
 mod common;
 
 use common::*;
-use mosaic_executor::{sandbox, Kernels, Limits};
+use mosaic_executor::{Kernels, Limits};
 
-fn sandbox(kernels: Kernels) -> sandbox::Sandbox {
-	sandbox::Sandbox::new(sandbox::SandboxConfig {
-		program: env!("CARGO_BIN_EXE_mosaic-executor-sandbox").into(),
-		args: vec![],
-		memory_limit_bytes: 4 << 30,
-		limits: Limits::default(),
-		kernels,
-		threads: 1,
-	})
+fn sandbox(kernels: Kernels) -> mosaic_executor::sandbox::Sandbox {
+	common::sandbox(Limits::default(), kernels, 1)
 }
 
 /// The default precision models are registered with must survive a change of CPU kernels.

@@ -4,27 +4,16 @@
 mod common;
 
 use common::*;
-use mosaic_executor::{formats, sandbox, Executor, Kernels, Limits};
+use mosaic_executor::{formats, Executor, Kernels, Limits};
 
 const PRECISION: u8 = 4;
-
-fn sandbox() -> sandbox::Sandbox {
-	sandbox::Sandbox::new(sandbox::SandboxConfig {
-		program: env!("CARGO_BIN_EXE_mosaic-executor-sandbox").into(),
-		args: vec![],
-		memory_limit_bytes: 4 << 30,
-		limits: Limits::default(),
-		kernels: Kernels::Native,
-		threads: 1,
-	})
-}
 
 #[test]
 fn small_models_match_onnxruntime_in_every_input_format() {
 	let root = fixtures();
 	let index = json(root.join("models/INDEX.json"));
 	let executor = Executor::new(Limits::default(), 64 << 20);
-	let sandbox = sandbox();
+	let sandbox = sandbox(Limits::default(), Kernels::Native, 1);
 	let mut checked = 0;
 	for (name, model) in index["models"].as_object().expect("models") {
 		let bytes = read(root.join(model["path"].as_str().unwrap()));

@@ -8,9 +8,7 @@ mod common;
 use std::path::PathBuf;
 
 use common::*;
-use mosaic_executor::{
-	formats::scale, sandbox, training::TrainSpec, Executor, Kernels, Limits, Tensor,
-};
+use mosaic_executor::{formats::scale, training::TrainSpec, Executor, Kernels, Limits, Tensor};
 
 fn bits(outputs: &[Tensor]) -> Vec<(String, Vec<u64>)> {
 	outputs
@@ -86,16 +84,7 @@ fn training_gives_the_same_bits_on_one_and_two_threads() {
 /// and answers with the bits of one.
 #[test]
 fn a_two_thread_sandbox_child_gives_the_same_bits() {
-	let child = |threads| {
-		sandbox::Sandbox::new(sandbox::SandboxConfig {
-			program: env!("CARGO_BIN_EXE_mosaic-executor-sandbox").into(),
-			args: vec![],
-			memory_limit_bytes: 4 << 30,
-			limits: Limits::default(),
-			kernels: Kernels::Native,
-			threads,
-		})
-	};
+	let child = |threads| sandbox(Limits::default(), Kernels::Native, threads);
 	let dir = fixtures().join("models/big_cnn");
 	let (model, inputs) = (read(dir.join("model.onnx")), pb_tensors(&dir, "input"));
 	let a = child(1).run(&model, &inputs, 4).expect("one thread");
