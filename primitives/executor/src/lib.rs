@@ -57,7 +57,7 @@ const AVX512: &str = "-avx512f,-avx512fp16,-avx512vnni";
 
 impl Kernels {
 	/// What `Native` means on this CPU: AVX2 kernels on AMD family 19h (Zen 3 and Zen 4),
-	/// whose AVX-512 runs on 256-bit units and whose convolutions ran about 20 % faster with
+	/// whose AVX-512 runs on 256-bit units and whose convolutions ran 25-35 % faster with
 	/// AVX2 kernels than with the AVX-512 ones tract's cost model picks (docs/performance.md);
 	/// everything the CPU has elsewhere (tract's cost models were fitted on Zen 5 and on
 	/// Intel). Decided from the CPU itself, never from the environment.
