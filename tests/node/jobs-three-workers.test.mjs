@@ -164,7 +164,23 @@ test('a worker node killed at any point of a job and restarted finishes it, slas
   assert.ok(after.status.isActive, `Bob is ${after.status.type}`);
 });
 
+/** Waits until each node has both others as peers and is at the head: Bob, restarted by the
+ * test before, must be back on the network before jobs that need all three are drawn. */
+async function allInStep() {
+  await waitFor(async () => {
+    const states = await Promise.all(['alice', 'bob', 'charlie'].map(async (name) => {
+      const { api } = nodes[name];
+      const health = await api.rpc.system.health();
+      const best = (await api.rpc.chain.getHeader()).number.toNumber();
+      return { peers: health.peers.toNumber(), syncing: health.isSyncing.isTrue, best };
+    }));
+    const head = Math.max(...states.map((s) => s.best));
+    return states.every((s) => s.peers >= 2 && !s.syncing && s.best >= head - 1);
+  }, 120_000, 'the three nodes connected and at the head');
+}
+
 test('a server that gives one worker wrong bytes, 404s or hangs gets nobody slashed', async () => {
+  await allInStep();
   const { api } = nodes.alice;
   const cnn = fixture('cnn');
   model ??= await storeAndRegister(api, keys.Dave, 'cnn', cnn, { precision: PRECISION });
