@@ -43,6 +43,23 @@ const POLL_EVERY_MS: u64 = 50;
 const NONCE_MEMORY: u32 = 10;
 /// A commitment or reveal not on chain this many blocks after it was sent is sent again.
 pub const RESEND_AFTER: u32 = 2;
+
+/// Blocks before the end of its commit phase at which a worker that still has no outcome (an
+/// input not fetched, a run not done) abstains, at most the phase's length less one. Its
+/// commitment then has three blocks to land, one re-send (after [`RESEND_AFTER`]) included.
+/// With one block of slack, an abstention that did not reach the next block's author in time
+/// (three validators, blocks forking) missed the phase, and the worker was slashed for silence.
+pub const ABSTAIN_BEFORE_END: u32 = 4;
+
+/// Whether `now` is a worker's last chance to commit before `until` (see
+/// [`ABSTAIN_BEFORE_END`]).
+fn last_chance<T: Config>(now: BlockNumberFor<T>, until: BlockNumberFor<T>) -> bool {
+	let period = T::CommitPeriod::get();
+	let margin = BlockNumberFor::<T>::from(ABSTAIN_BEFORE_END)
+		.min(period.saturating_sub(One::one()))
+		.max(2u32.into());
+	now.saturating_add(margin) >= until
+}
 /// A worker's lock (one off-chain worker run at a time per worker) expires this long after it
 /// was last renewed. A run renews it before each job's step, whose longest waits are
 /// [`WAIT_FOR_RUN_MS`] for a run and a submission (downloads are the node's, not the run's):
@@ -178,10 +195,10 @@ fn step<T: Config>(
 					remember::<T>(worker, job, attempt);
 					return commit::<T>(job, worker, public, key_account, now, &store, rejected);
 				},
-				// The node has not got the bytes (still downloading, or the server failed) and the
-				// next try would be too late to commit (a commitment sent now lands in the next
-				// block; the phase ends at `until`): abstain rather than miss the phase.
-				Err(_) if now.saturating_add(2u32.into()) >= until => {
+				// The node has not got the bytes (still downloading, or the server failed) and a
+				// later try would leave a commitment too little time to land before `until`
+				// (`last_chance`): abstain rather than miss the phase.
+				Err(_) if last_chance::<T>(now, until) => {
 					log::info!(target: LOG_TARGET, "job {job}: an input could not be fetched in time; abstaining");
 					remember::<T>(worker, job, attempt);
 					let code = mosaic_primitives::onnx::REMOTE_BLOB_UNAVAILABLE;
@@ -214,7 +231,7 @@ fn step<T: Config>(
 				},
 				// The node's executor is behind (runs ahead of this one took their whole
 				// budget) and the phase is about to end: abstain rather than miss it.
-				None if now.saturating_add(2u32.into()) >= until => {
+				None if last_chance::<T>(now, until) => {
 					log::info!(target: LOG_TARGET, "job {job}: the run is not done as the commit phase ends; abstaining");
 					mosaic_onnx::cancel(&ticket(job, attempt, worker));
 					let code = mosaic_primitives::onnx::RUN_NOT_FINISHED_IN_TIME;
