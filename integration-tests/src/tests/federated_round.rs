@@ -18,16 +18,16 @@ use rounds::{HoldReason as RoundsHold, RoundSettings, RoundStatus, ShardStatus};
 use sp_runtime::Permill;
 
 /// Pays three jobs (two shards' training and the aggregation) and leaves 2,000 for the data.
-const BUDGET: Balance = 2_000 + 3 * PROTOCOL_FEE;
+pub(super) const BUDGET: Balance = 2_000 + 3 * PROTOCOL_FEE;
 /// The least fee of a job whose result is parameters: `RevealFeePerValue` (1) for each of
 /// `MaxOutputValues` (64).
-const ROUND_FEE: Balance = 64;
-const JOIN_UNTIL: u64 = 2;
+pub(super) const ROUND_FEE: Balance = 64;
+pub(super) const JOIN_UNTIL: u64 = 2;
 const ANN_ROWS: u32 = 30;
 const BEN_ROWS: u32 = 10;
 const CAL_ROWS: u32 = 20;
 
-fn settings() -> rounds::RoundSettingsOf<Runtime> {
+pub(super) fn settings() -> rounds::RoundSettingsOf<Runtime> {
 	RoundSettings {
 		epochs: 2,
 		batch_size: 4,
@@ -41,7 +41,7 @@ fn settings() -> rounds::RoundSettingsOf<Runtime> {
 }
 
 /// An aggregation's outcome: the combined `w`, every update accepted, and its reports.
-fn aggregated(w: [i64; 2]) -> jobs::OutcomeOf<Runtime> {
+pub(super) fn aggregated(w: [i64; 2]) -> jobs::OutcomeOf<Runtime> {
 	jobs::Outcome::Outputs(
 		vec![
 			output("w", ElementType::F32, &w),
@@ -60,14 +60,14 @@ fn aggregated(w: [i64; 2]) -> jobs::OutcomeOf<Runtime> {
 
 /// The workers assigned to `job` commit to `outcome`; they open and reveal it in the next
 /// block ([`open_and_reveal`]).
-fn run_job(job: u64, outcome: &jobs::OutcomeOf<Runtime>) -> Vec<AccountId> {
+pub(super) fn run_job(job: u64, outcome: &jobs::OutcomeOf<Runtime>) -> Vec<AccountId> {
 	let workers = assignees(job);
 	assert_eq!(workers.len(), 2);
 	workers.iter().for_each(|w| commit(*w, job, outcome));
 	workers
 }
 
-fn rounds_event(e: rounds::Event<Runtime>) -> RuntimeEvent {
+pub(super) fn rounds_event(e: rounds::Event<Runtime>) -> RuntimeEvent {
 	RuntimeEvent::Rounds(e)
 }
 

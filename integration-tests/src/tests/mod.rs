@@ -2,9 +2,11 @@
 //! federated round.
 
 mod attacks;
+mod blob_attacks;
 mod federated_round;
 mod job_failures;
 mod job_life;
+mod round_attacks;
 
 use crate::mock::*;
 use mosaic_primitives::digest::{ElementType, QuantizedTensor};

@@ -462,6 +462,10 @@ pub mod pallet {
 		TrainingRunning,
 		/// The round's aggregation has not ended yet.
 		NotAggregated,
+		/// The base parameters are too large for a round: with a training job's loss curve or
+		/// an aggregation's reports they would exceed what a reveal carries
+		/// ([`RoundJobs::max_result_values`]), so no result could be stored.
+		ModelTooLargeForRound,
 	}
 
 	#[pallet::hooks]

@@ -1,0 +1,143 @@
+//! Attack-first tests of the blob store as the other pallets use it: claiming a hash before
+//! its bytes arrive, and front-running a store. Each failed against the code before its fix;
+//! the issue notes keep those red runs.
+
+use super::*;
+use frame_support::{assert_noop, assert_ok};
+use mosaic_primitives::blob::BlobHash;
+use jobs::{JobKind, JobStatus, TrainingSpec};
+use mosaic_primitives::onnx::InputFormat;
+
+/// [`ALICE`] submits a `k = 2` training job of model 0 from `base` on her dataset, to settle by
+/// block 30; returns its id.
+fn submit_training(base: BlobHash) -> u64 {
+	let dataset = store_blob(ALICE, b"alice's rows");
+	let job = jobs::NextJobId::<Runtime>::get();
+	assert_ok!(Jobs::submit_job(
+		RuntimeOrigin::signed(ALICE),
+		0,
+		1,
+		JobKind::Training(TrainingSpec { parameters: base, epochs: 2, batch_size: 4 }),
+		jobs::JobInput::Blob { hash: dataset, format: InputFormat::Scale },
+		2,
+		FEE,
+		30,
+	));
+	job
+}
+
+/// Settles `job` with both assignees agreeing on `outcome`.
+fn settle(job: u64, outcome: &jobs::OutcomeOf<Runtime>) {
+	run_to_block(System::block_number() + 1);
+	let workers = assignees(job);
+	workers.iter().for_each(|w| commit(*w, job, outcome));
+	run_to_block(System::block_number() + 1);
+	let outcomes: Vec<_> = workers.into_iter().map(|w| (w, outcome.clone())).collect();
+	open_and_reveal(job, &outcomes);
+	assert_eq!(job_info(job).status, JobStatus::Settled);
+}
+
+// ---------------------------------------------------------------- 7. squatting a hash
+
+/// **Attacker**: anyone (here [`BEN`]); in a round, its creator, who gets the budget back
+/// when the round fails.
+///
+/// **Attack**: the result of a training job is predictable (the same parameters every
+/// worker reveals); before it settles, the attacker begins a chunked upload of their hash. It
+/// needs no bytes to do so, only the declared hash, size and a refundable deposit.
+///
+/// **Gain before the fix**: the upload in progress took the hash's only entry, so the
+/// chain's own store of the agreed parameters failed (`AlreadyExists`) and the job's result
+/// had no parameters: the requester paid for nothing, and a round's shard was dropped. Now an
+/// upload is its uploader's own and takes no hash from anyone.
+#[test]
+fn attack_squatting_the_hash_of_a_training_result() {
+	build_and_execute(|| {
+		let model_blob = store_blob(OWNER, b"a training-step graph for w");
+		let base = store_blob(OWNER, &parameters([500, -250]));
+		assert_eq!(register_model("mlp", version_spec(model_blob, Some(base))), 0);
+		[10, 11].iter().for_each(|w| register_worker(*w));
+		let job = submit_training(base);
+		let result = parameters([550, -230]);
+		let hash = sp_io::hashing::blake2_256(&result);
+		assert_ok!(Blobs::begin_upload(RuntimeOrigin::signed(BEN), hash, result.len() as u64));
+
+		settle(job, &trained([550, -230]));
+		assert_eq!(job_info(job).result.unwrap().parameters, Some(hash), "parameters stored");
+		let blob = blobs::Blobs::<Runtime>::get(hash).unwrap();
+		assert_eq!(blob.owner, ALICE, "the requester's");
+	});
+}
+
+/// **Attacker**: anyone who wants to keep a model off the chain (a competitor of its
+/// uploader).
+///
+/// **Attack**: it watches the pool for a `begin_upload` (or knows the hash of a public model)
+/// and begins an upload of the same hash first, and again whenever its upload expires.
+///
+/// **Gain before the fix**: the honest uploader's `begin_upload` failed with `AlreadyExists`
+/// for as long as the attacker kept renewing: a large model (above the inline limit) could
+/// never be stored. Now both upload side by side; the first to seal stores the blob, and a
+/// later seal of the same bytes ends its upload with its deposit back.
+#[test]
+fn attack_squatting_a_chunked_upload() {
+	build_and_execute(|| {
+		let bytes: Vec<u8> = (0..600u32).map(|i| (i * 7) as u8).collect();
+		let hash = sp_io::hashing::blake2_256(&bytes);
+		let size = bytes.len() as u64;
+		assert_ok!(Blobs::begin_upload(RuntimeOrigin::signed(BEN), hash, size));
+		// The honest uploader is not blocked; its upload is its own.
+		assert_ok!(Blobs::begin_upload(RuntimeOrigin::signed(ANN), hash, size));
+		for (index, chunk) in bytes.chunks(256).enumerate() {
+			assert_ok!(Blobs::upload_chunk(
+				RuntimeOrigin::signed(ANN),
+				hash,
+				index as u32,
+				chunk.to_vec().try_into().unwrap()
+			));
+		}
+		assert_ok!(Blobs::seal_upload(RuntimeOrigin::signed(ANN), hash));
+		let blob = blobs::Blobs::<Runtime>::get(hash).unwrap();
+		assert_eq!(blob.owner, ANN);
+		assert_eq!(held(blobs::HoldReason::BlobDeposit, ANN), blob_deposit(bytes.len()));
+		// The squatter gets nothing and can take its deposit back.
+		assert_ok!(Blobs::abort_upload(RuntimeOrigin::signed(BEN), hash));
+		assert_nothing_held(BEN);
+		assert_eq!(blobs::Blobs::<Runtime>::get(hash).unwrap().owner, ANN);
+	});
+}
+
+// ---------------------------------------------------------------- 8. front-running a store
+
+/// **Attacker**: anyone watching the transaction pool (here [`ANN`]).
+///
+/// **Attack**: [`OWNER`] sends `store(model)` and then `register_model`; the attacker sends
+/// `store` of the same bytes with a higher tip, so its store comes first and owns the blob.
+///
+/// **Gain before the fix**: the owner's store failed (`AlreadyExists`) and its registration
+/// too (`NotBlobOwner`: a version had to be the blob owner's). The attacker then registered
+/// the model under its own name and collected its royalties. Now owning the bytes grants
+/// nothing: the owner's registration goes through, is the owner's, and the owner takes over
+/// the unreferenced blob and its deposit, so the front-runner's deposit comes back.
+#[test]
+fn attack_front_running_a_store_takes_the_registration() {
+	build_and_execute(|| {
+		let blob = store_blob(ANN, MODEL_BYTES);
+		assert_noop!(
+			Blobs::store(RuntimeOrigin::signed(OWNER), MODEL_BYTES.to_vec().try_into().unwrap()),
+			blobs::Error::<Runtime>::AlreadyExists
+		);
+		assert_eq!(register_model("doubler", version_spec(blob, None)), 0);
+		assert_eq!(models::Models::<Runtime>::get(0).unwrap().owner, OWNER);
+		let stored = blobs::Blobs::<Runtime>::get(blob).unwrap();
+		assert_eq!((stored.owner, stored.refs), (OWNER, 1), "the registrant took the blob over");
+		assert_nothing_held(ANN);
+
+		// A job on the model pays its royalty to the owner.
+		WORKERS[..2].iter().for_each(|w| register_worker(*w));
+		let job = submit_inference(2, 30);
+		settle(job, &doubled());
+		assert!(pending(OWNER) > 0, "the owner earned the royalty");
+		assert_eq!(pending(ANN), 0);
+	});
+}

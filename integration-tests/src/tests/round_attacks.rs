@@ -1,0 +1,198 @@
+//! Attack-first tests of federated rounds: each plays a party to a round (its creator, the
+//! model's owner, a data owner) against the protocol and asserts what the protocol must do.
+//! Each failed against the code before its fix; the issue notes keep those red runs.
+
+use super::{
+	federated_round::{run_job, rounds_event, settings, BUDGET, JOIN_UNTIL},
+	*,
+};
+use codec::Encode;
+use mosaic_primitives::blob::BlobHash;
+use frame_support::{assert_noop, assert_ok};
+use mosaic_primitives::rounds::{AggregationManifest, ManifestEntry};
+use rounds::RoundSettings;
+
+const ANN_ROWS: u32 = 30;
+const BEN_ROWS: u32 = 10;
+const CAL_ROWS: u32 = 20;
+
+/// Registers model 0 as a training-step graph whose version 1 has `base_bytes` as
+/// parameters, with a validation set; returns the validation set's blob.
+fn trainable_model(base_bytes: &[u8]) -> BlobHash {
+	let model_blob = store_blob(OWNER, b"a training-step graph for w");
+	let base = store_blob(OWNER, base_bytes);
+	let validation = store_blob(OWNER, b"validation rows");
+	assert_eq!(register_model("mlp", version_spec(model_blob, Some(base))), 0);
+	validation
+}
+
+/// [`OWNER`] opens round 0 on version 1 of model 0 with `settings`.
+fn create_round(
+	validation: BlobHash,
+	settings: rounds::RoundSettingsOf<Runtime>,
+) -> frame_support::dispatch::DispatchResult {
+	Rounds::create_round(RuntimeOrigin::signed(OWNER), 0, 1, validation, settings, BUDGET, JOIN_UNTIL)
+}
+
+/// The federated round's start: [`ANN`] and [`BEN`] join with public shards whose training
+/// jobs settle on `[550, -230]` and `[520, -240]`, [`CAL`] with a private update, and anyone
+/// starts the aggregation. Returns the updates in shard order and the manifest's hash.
+fn round_up_to_aggregation() -> ([BlobHash; 3], BlobHash) {
+	let validation = trainable_model(&parameters([500, -250]));
+	WORKERS.iter().for_each(|w| register_worker(*w));
+	let ann_data = store_blob(ANN, b"ann's thirty rows");
+	let ben_data = store_blob(BEN, b"ben's ten rows");
+	let cal_update = store_blob(CAL, &parameters([580, -210]));
+	assert_ok!(create_round(validation, settings()));
+	assert_ok!(Rounds::join_public(RuntimeOrigin::signed(ANN), 0, ann_data, ANN_ROWS));
+	assert_ok!(Rounds::join_public(RuntimeOrigin::signed(BEN), 0, ben_data, BEN_ROWS));
+	assert_ok!(Rounds::join_private(RuntimeOrigin::signed(CAL), 0, cal_update, CAL_ROWS));
+	run_to_block(2);
+	let training = [(0, [550, -230]), (1, [520, -240])];
+	for (job, w) in training {
+		run_job(job, &trained(w));
+	}
+	run_to_block(3);
+	for (job, w) in training {
+		let outcomes: Vec<_> = assignees(job).into_iter().map(|a| (a, trained(w))).collect();
+		open_and_reveal(job, &outcomes);
+	}
+	take_events();
+	assert_ok!(Rounds::aggregate(RuntimeOrigin::signed(ALICE), 0));
+	let manifest = mosaic_events()
+		.into_iter()
+		.find_map(|e| match e {
+			RuntimeEvent::Rounds(rounds::Event::AggregationStarted { manifest, .. }) => {
+				Some(manifest)
+			},
+			_ => None,
+		})
+		.expect("the aggregation started");
+	let [ann, ben] = training.map(|(_, w)| sp_io::hashing::blake2_256(&parameters(w)));
+	([ann, ben, cal_update], manifest)
+}
+
+// ---------------------------------------------------------------- 2. every update checked
+
+/// **Attacker**: a data owner with a public shard whose rows are poisoned (flipped labels).
+///
+/// **Attack**: it joins with the shard; the workers train on it faithfully and agree, so the
+/// training job settles on parameters that fit the poison.
+///
+/// **Gain before the fix**: the aggregation manifest listed public updates as `checked:
+/// false`, so the workers' aggregation accepted them whatever they did to the validation loss:
+/// the poisoned update was averaged into the published model and paid its share by rows. Now
+/// every entry is checked, public or private, and an update the check rejects is unpaid.
+#[test]
+fn attack_a_poisoned_public_update_skips_the_validation_check() {
+	build_and_execute(|| {
+		let (updates, manifest) = round_up_to_aggregation();
+		let all_checked = AggregationManifest {
+			updates: updates
+				.iter()
+				.zip([ANN_ROWS, BEN_ROWS, CAL_ROWS])
+				.map(|(update, rows)| ManifestEntry {
+					parameters: *update,
+					weight: rows.into(),
+					checked: true,
+				})
+				.collect(),
+			clip_milli: settings().clip_milli,
+			trim: settings().trim,
+		};
+		assert_eq!(
+			manifest,
+			sp_io::hashing::blake2_256(&all_checked.encode()),
+			"the manifest asks the workers to check every update, public ones included"
+		);
+
+		// The workers' check rejects Ann's update: it is not paid, the others are.
+		run_to_block(4);
+		let verdicts = jobs::Outcome::Outputs(
+			vec![
+				output("w", mosaic_primitives::digest::ElementType::F32, &[540, -235]),
+				output(
+					mosaic_primitives::rounds::VERDICTS,
+					mosaic_primitives::digest::ElementType::I64,
+					&[0, 1, 1],
+				),
+			]
+			.try_into()
+			.unwrap(),
+		);
+		run_job(2, &verdicts);
+		run_to_block(5);
+		let outcomes: Vec<_> = assignees(2).into_iter().map(|a| (a, verdicts.clone())).collect();
+		open_and_reveal(2, &outcomes);
+		take_events();
+		assert_ok!(Rounds::finalize(RuntimeOrigin::signed(ALICE), 0));
+		let events = mosaic_events();
+		assert!(events.contains(&rounds_event(rounds::Event::UpdateRejected {
+			round: 0,
+			shard: 0,
+			owner: ANN
+		})));
+		let rewarded: Vec<_> = events
+			.iter()
+			.filter_map(|e| match e {
+				RuntimeEvent::Rounds(rounds::Event::ShardRewarded { owner, .. }) => Some(*owner),
+				_ => None,
+			})
+			.collect();
+		assert_eq!(rewarded, vec![BEN, CAL]);
+		assert_eq!(pending(ANN), 0);
+	});
+}
+
+// ---------------------------------------------------------------- 5. the reveal bound
+
+/// A parameter blob of `count` values of `w`.
+fn wide_parameters(count: usize) -> Vec<u8> {
+	let tensor = mosaic_primitives::digest::QuantizedTensor {
+		name: b"w".to_vec(),
+		element_type: mosaic_primitives::digest::ElementType::F32,
+		shape: vec![count as u64],
+		values: vec![250; count],
+	};
+	mosaic_primitives::training::parameters_blob(&[tensor], PRECISION).unwrap()
+}
+
+/// **Attacker**: none: a model owner who opens a round the chain cannot finish.
+///
+/// **Attack**: a round on a model whose parameters, with an aggregation's reports, do not fit
+/// in a reveal (`MaxOutputValues`, 64 here): every training job and the aggregation are agreed
+/// by digest only, so no result is stored.
+///
+/// **Loss before the fix**: the round was accepted, held its creator's budget and its
+/// joiners' deposits, paid for every job, and then dropped every shard (their parameters were
+/// never stored): nobody's data earned anything. Now `create_round` refuses it.
+#[test]
+fn attack_a_round_on_a_model_too_large_to_reveal_is_refused() {
+	build_and_execute(|| {
+		// 60 values and the aggregation's 3 * MaxShards (4) + 1 reports exceed 64.
+		let validation = trainable_model(&wide_parameters(60));
+		assert_noop!(
+			create_round(validation, settings()),
+			rounds::Error::<Runtime>::ModelTooLargeForRound
+		);
+	});
+}
+
+/// The reveal bound is not set too low: a round on a model at the bound is accepted, and the
+/// epochs' loss curve counts too.
+#[test]
+fn a_round_on_a_model_at_the_reveal_bound_is_accepted() {
+	build_and_execute(|| {
+		// The blob's bytes over four bound its values: 51 values of four bytes each, and the
+		// name and shape, stay within 64 - 13.
+		let bytes = wide_parameters(40);
+		assert!(bytes.len() / 4 <= 51, "{} bytes", bytes.len());
+		let validation = trainable_model(&bytes);
+		assert_ok!(create_round(validation, settings()));
+		let long_curve = RoundSettings { epochs: 60, ..settings() };
+		assert_noop!(
+			create_round(validation, long_curve),
+			rounds::Error::<Runtime>::ModelTooLargeForRound
+		);
+	});
+}
