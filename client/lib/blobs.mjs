@@ -22,18 +22,16 @@ export function chunksOf(bytes, size) {
  * Stores `bytes` as a blob of `signer`: in one transaction when they fit in a chunk, else as an
  * upload of chunks sent at once with consecutive nonces (the pool applies them in order), then
  * sealed. `onProgress(done, total)` follows the chunks. Resolves with `{ hash, stored }`;
- * `stored` is false when a sealed blob with that hash was there already. Rejects when the
- * blob exists but is not sealed (an unfinished upload, or registered by URI).
+ * `stored` is false when a sealed blob with that hash was there already, or another account
+ * sealed the same bytes while this upload ran (its deposit then comes back). A blob registered
+ * by URI under that hash is replaced. Rejects when `signer` has an unfinished upload of it.
  */
 export async function storeBlob(api, signer, bytes, { onProgress = () => {} } = {}) {
   const hash = blobHash(api, bytes);
   const existing = await api.query.blobs.blobs(hash);
-  if (existing.isSome) {
-    const { status } = existing.unwrap();
-    if (!status.isSealed) {
-      throw new Error(`blob ${hash} exists but is ${status.type}: finish or abort that upload (blobs.abortUpload) first`);
-    }
-    return { hash, stored: false };
+  if (existing.isSome && existing.unwrap().status.isSealed) return { hash, stored: false };
+  if ((await api.query.blobs.uploads(hash, signer.address)).isSome) {
+    throw new Error(`you have an unfinished upload of blob ${hash}: abort it first (blobs.abortUpload(hash, you))`);
   }
   const chunkSize = api.consts.blobs.maxChunkSize.toNumber();
   if (bytes.length <= chunkSize) {
@@ -48,6 +46,7 @@ export async function storeBlob(api, signer, bytes, { onProgress = () => {} } = 
   await Promise.all(chunks.map((chunk, index) =>
     send(api.tx.blobs.uploadChunk(hash, index, toHex(chunk)), signer, { nonce: first + index })
       .then(() => onProgress(++done, chunks.length))));
-  await send(api.tx.blobs.sealUpload(hash), signer);
-  return { hash, stored: true };
+  const { events } = await send(api.tx.blobs.sealUpload(hash), signer);
+  const superseded = events.some(({ event }) => api.events.blobs.UploadSuperseded.is(event));
+  return { hash, stored: !superseded };
 }

@@ -110,6 +110,7 @@ impl pallet_mosaic_models::Config for Runtime {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Blobs = Blobs;
 	type JobsInUse = Jobs;
+	type OwnerGone = Rounds;
 	type DepositBase = ConstU64<MODEL_DEPOSIT_BASE>;
 	type DepositPerByte = ConstU64<MODEL_DEPOSIT_PER_BYTE>;
 	type MaxNameLength = ConstU32<32>;
@@ -281,6 +282,7 @@ impl pallet_mosaic_rounds::Config for Runtime {
 	type MaxShards = ConstU32<4>;
 	type ShardDeposit = ConstU64<SHARD_DEPOSIT>;
 	type MaxJoinPeriod = ConstU64<50>;
+	type RoundRetention = ConstU64<20>;
 	type DataPoints = ConstU64<ROUND_DATA_POINTS>;
 	type ModelPoints = ConstU64<ROUND_MODEL_POINTS>;
 	type WeightInfo = ();

@@ -195,6 +195,7 @@ impl pallet_mosaic_models::Config for Runtime {
 	type Blobs = Blobs;
 	/// A model with open jobs cannot be removed.
 	type JobsInUse = crate::Jobs;
+	type OwnerGone = crate::Rounds;
 	type DepositBase = ModelDepositBase;
 	type DepositPerByte = ModelDepositPerByte;
 	type MaxNameLength = ConstU32<64>;
@@ -387,6 +388,7 @@ parameter_types! {
 	/// junk shards is not free.
 	pub const RoundShardDeposit: Balance = UNIT;
 	pub const RoundMaxJoinPeriod: BlockNumber = 7 * DAYS;
+	pub const RoundRetention: BlockNumber = 7 * DAYS;
 	/// Data points a completed round shares by rows: four settled jobs' compute points.
 	pub const RoundDataPoints: Points = 60;
 	/// Model points for the owner of a model a round improved.
@@ -406,6 +408,7 @@ impl pallet_mosaic_rounds::Config for Runtime {
 	type MaxShards = ConstU32<16>;
 	type ShardDeposit = RoundShardDeposit;
 	type MaxJoinPeriod = RoundMaxJoinPeriod;
+	type RoundRetention = RoundRetention;
 	type DataPoints = RoundDataPoints;
 	type ModelPoints = RoundModelPoints;
 	type WeightInfo = pallet_mosaic_rounds::weights::SubstrateWeight<Runtime>;

@@ -124,12 +124,12 @@ pub type SignedPayload = generic::SignedPayload<RuntimeCall, TxExtension>;
 /// Migrations to run on the next runtime upgrade: every Mosaic pallet's unreleased ones, in
 /// the order the pallets are declared (jobs: version 1 renames `Pool` to `EligibleWorkers`).
 type Migrations = (
-	pallet_mosaic_blobs::migrations::Unreleased,
+	pallet_mosaic_blobs::migrations::Unreleased<Runtime>,
 	pallet_mosaic_models::migrations::Unreleased,
 	pallet_mosaic_jobs::migrations::Unreleased<Runtime>,
 	pallet_mosaic_attestations::migrations::Unreleased,
 	pallet_mosaic_rewards::migrations::Unreleased,
-	pallet_mosaic_rounds::migrations::Unreleased,
+	pallet_mosaic_rounds::migrations::Unreleased<Runtime>,
 );
 
 /// Dispatches extrinsics to pallets and runs their hooks.

@@ -101,9 +101,41 @@ fn attack_squatting_a_chunked_upload() {
 		assert_eq!(blob.owner, ANN);
 		assert_eq!(held(blobs::HoldReason::BlobDeposit, ANN), blob_deposit(bytes.len()));
 		// The squatter gets nothing and can take its deposit back.
-		assert_ok!(Blobs::abort_upload(RuntimeOrigin::signed(BEN), hash));
+		assert_ok!(Blobs::abort_upload(RuntimeOrigin::signed(BEN), hash, BEN));
 		assert_nothing_held(BEN);
 		assert_eq!(blobs::Blobs::<Runtime>::get(hash).unwrap().owner, ANN);
+	});
+}
+
+/// A second uploader of the same bytes, which seals after the first, ends its upload with
+/// its deposit back: the bytes are on the chain already.
+#[test]
+fn a_second_seal_of_the_same_bytes_refunds_the_later_uploader() {
+	build_and_execute(|| {
+		let bytes: Vec<u8> = (0..300u32).map(|i| (i * 3) as u8).collect();
+		let hash = sp_io::hashing::blake2_256(&bytes);
+		for who in [ANN, BEN] {
+			assert_ok!(Blobs::begin_upload(RuntimeOrigin::signed(who), hash, bytes.len() as u64));
+			for (index, chunk) in bytes.chunks(256).enumerate() {
+				assert_ok!(Blobs::upload_chunk(
+					RuntimeOrigin::signed(who),
+					hash,
+					index as u32,
+					chunk.to_vec().try_into().unwrap()
+				));
+			}
+		}
+		assert_ok!(Blobs::seal_upload(RuntimeOrigin::signed(ANN), hash));
+		take_events();
+		assert_ok!(Blobs::seal_upload(RuntimeOrigin::signed(BEN), hash));
+		assert!(mosaic_events().contains(&RuntimeEvent::Blobs(blobs::Event::UploadSuperseded {
+			hash,
+			uploader: BEN,
+			deposit_released: blob_deposit(bytes.len()),
+		})));
+		assert_nothing_held(BEN);
+		assert_eq!(blobs::Blobs::<Runtime>::get(hash).unwrap().owner, ANN);
+		assert!(blobs::Uploads::<Runtime>::iter_prefix(hash).next().is_none());
 	});
 }
 

@@ -197,8 +197,8 @@ fn a_federated_round_trains_publishes_a_version_and_pays_its_data() {
 		assert_ok!(Rounds::aggregate(RuntimeOrigin::signed(ALICE), 0));
 		let manifest = AggregationManifest {
 			updates: vec![
-				ManifestEntry { parameters: updates[0], weight: ANN_ROWS.into(), checked: false },
-				ManifestEntry { parameters: updates[1], weight: BEN_ROWS.into(), checked: false },
+				ManifestEntry { parameters: updates[0], weight: ANN_ROWS.into(), checked: true },
+				ManifestEntry { parameters: updates[1], weight: BEN_ROWS.into(), checked: true },
 				ManifestEntry { parameters: cal_update, weight: CAL_ROWS.into(), checked: true },
 			],
 			clip_milli: 4_000,

@@ -144,6 +144,114 @@ fn attack_a_poisoned_public_update_skips_the_validation_check() {
 	});
 }
 
+// ---------------------------------------------------------------- 3. sabotage at the end
+
+/// The aggregation job of [`round_up_to_aggregation`] settles on `[540, -235]` with every
+/// update accepted.
+fn settle_aggregation() {
+	run_to_block(System::block_number() + 1);
+	let combined = super::federated_round::aggregated([540, -235]);
+	run_job(2, &combined);
+	run_to_block(System::block_number() + 1);
+	let outcomes: Vec<_> = assignees(2).into_iter().map(|a| (a, combined.clone())).collect();
+	open_and_reveal(2, &outcomes);
+}
+
+/// Round 0's end: its status, and whom it credited.
+fn round_end() -> (rounds::RoundStatus<rounds::VerdictsOf<Runtime>>, Vec<AccountId>) {
+	let credited = mosaic_events()
+		.into_iter()
+		.filter_map(|e| match e {
+			RuntimeEvent::Rounds(rounds::Event::ShardRewarded { owner, .. }) => Some(owner),
+			_ => None,
+		})
+		.collect();
+	(rounds::Rounds::<Runtime>::get(0).unwrap().status, credited)
+}
+
+/// **Attacker**: the round's creator, who owns the model.
+///
+/// **Attack**: once the data owners have trained and the aggregation has combined their
+/// updates, it publishes versions of its own until the model has `MaxVersions` (8), so the
+/// round's version cannot be published.
+///
+/// **Gain before the fix**: the round failed (`NotPublished`) and the whole rest of the
+/// budget went back to the creator, who kept the trained updates and the combined
+/// parameters (its own blob) to publish later: the data for free. Now the round's version is
+/// secured when the round opens, and the owner's eighth version is refused.
+#[test]
+fn attack_the_owner_fills_the_version_slots_before_finalize() {
+	build_and_execute(|| {
+		round_up_to_aggregation();
+		settle_aggregation();
+		let model_blob = models::Versions::<Runtime>::get(0, 1).unwrap().spec.blob;
+		while Models::publish_version(
+			RuntimeOrigin::signed(OWNER),
+			0,
+			version_spec(model_blob, None),
+		)
+		.is_ok()
+		{}
+		take_events();
+		assert_ok!(Rounds::finalize(RuntimeOrigin::signed(ALICE), 0));
+		let (status, credited) = round_end();
+		assert!(matches!(status, rounds::RoundStatus::Completed { .. }), "{status:?}");
+		assert_eq!(credited, vec![ANN, BEN, CAL]);
+	});
+}
+
+/// **Attacker**: the round's creator, who owns the model.
+///
+/// **Attack**: once the shards have trained, it deprecates the base version, so the
+/// aggregation job cannot be submitted (no new jobs on a deprecated version).
+///
+/// **Gain before the fix**: the round failed (`AggregationNotSubmitted`) and the rest of the
+/// budget went back; the public shards' trained updates stayed public. Now a round's jobs run
+/// on its base whatever its owner does to it later (a model found at fault excepted).
+#[test]
+fn attack_the_owner_deprecates_the_base_before_aggregation() {
+	build_and_execute(|| {
+		let validation = trainable_model(&parameters([500, -250]));
+		WORKERS.iter().for_each(|w| register_worker(*w));
+		let ann_data = store_blob(ANN, b"ann's thirty rows");
+		assert_ok!(create_round(validation, rounds::RoundSettings { min_shards: 1, ..settings() }));
+		assert_ok!(Rounds::join_public(RuntimeOrigin::signed(ANN), 0, ann_data, ANN_ROWS));
+		run_to_block(2);
+		run_job(0, &trained([550, -230]));
+		run_to_block(3);
+		let outcomes: Vec<_> = assignees(0).into_iter().map(|a| (a, trained([550, -230]))).collect();
+		open_and_reveal(0, &outcomes);
+		assert_ok!(Models::deprecate_version(RuntimeOrigin::signed(OWNER), 0, 1));
+		take_events();
+		assert_ok!(Rounds::aggregate(RuntimeOrigin::signed(ALICE), 0));
+		let status = rounds::Rounds::<Runtime>::get(0).unwrap().status;
+		assert!(matches!(status, rounds::RoundStatus::Aggregating { .. }), "{status:?}");
+		// Nor can the owner remove the model while the round runs.
+		assert!(Models::remove_model(RuntimeOrigin::signed(OWNER), 0).is_err());
+	});
+}
+
+/// **Attacker**: the round's creator, who owns the model.
+///
+/// **Attack**: before `finalize`, it moves all its free balance away, so the new version's
+/// deposit cannot be held from it.
+///
+/// **Gain before the fix**: the round failed (`NotPublished`) and the budget went back to the
+/// creator (onto its now empty account). Now the deposit is held when the round opens.
+#[test]
+fn attack_the_owner_spends_the_version_deposit_before_finalize() {
+	build_and_execute(|| {
+		round_up_to_aggregation();
+		settle_aggregation();
+		assert_ok!(Balances::transfer_all(RuntimeOrigin::signed(OWNER), ALICE, false));
+		take_events();
+		assert_ok!(Rounds::finalize(RuntimeOrigin::signed(ALICE), 0));
+		let (status, credited) = round_end();
+		assert!(matches!(status, rounds::RoundStatus::Completed { .. }), "{status:?}");
+		assert_eq!(credited, vec![ANN, BEN, CAL]);
+	});
+}
+
 // ---------------------------------------------------------------- 5. the reveal bound
 
 /// A parameter blob of `count` values of `w`.
@@ -194,5 +302,66 @@ fn a_round_on_a_model_at_the_reveal_bound_is_accepted() {
 			create_round(validation, long_curve),
 			rounds::Error::<Runtime>::ModelTooLargeForRound
 		);
+	});
+}
+
+// ---------------------------------------------------------------- 6. bounded state
+
+/// **Attacker**: a model owner.
+///
+/// **Attack**: it opens a base version to rounds by anyone, then removes the model (taking its
+/// whole deposit back), registers it again and does the same, or hands the model to another
+/// account it controls.
+///
+/// **Gain before the fix**: the consent (`OpenBases`) outlived its model and its owner: state
+/// that grows for free, one entry per round of the loop.
+#[test]
+fn attack_a_consent_outlives_its_model_and_its_owner() {
+	build_and_execute(|| {
+		trainable_model(&parameters([500, -250]));
+		assert_ok!(Rounds::set_base_open(RuntimeOrigin::signed(OWNER), 0, 1, true));
+		assert_ok!(Models::transfer_ownership(RuntimeOrigin::signed(OWNER), 0, ANN));
+		assert_ok!(Models::accept_ownership(RuntimeOrigin::signed(ANN), 0));
+		assert!(
+			rounds::OpenBases::<Runtime>::iter_prefix(0).next().is_none(),
+			"the previous owner's consent is gone with its ownership"
+		);
+
+		assert_ok!(Rounds::set_base_open(RuntimeOrigin::signed(ANN), 0, 1, true));
+		assert_ok!(Models::deprecate_version(RuntimeOrigin::signed(ANN), 0, 1));
+		assert_ok!(Models::remove_model(RuntimeOrigin::signed(ANN), 0));
+		assert!(
+			rounds::OpenBases::<Runtime>::iter_prefix(0).next().is_none(),
+			"the consent is gone with its model"
+		);
+	});
+}
+
+/// Blocks a finished round's record stays: the runtime of these tests keeps it 20 blocks.
+const ROUND_RETENTION: u64 = 20;
+
+/// **Attacker**: anyone with a model and a little balance.
+///
+/// **Attack**: it opens rounds that end at once (nobody joins; `aggregate` fails them), one
+/// after another: each costs only the transaction fees, the budget comes back.
+///
+/// **Gain before the fix**: every round's record stayed in state forever. Now a finished
+/// round is purged a retention period after it ended.
+#[test]
+fn attack_finished_rounds_are_kept_forever() {
+	build_and_execute(|| {
+		let validation = trainable_model(&parameters([500, -250]));
+		assert_ok!(create_round(validation, settings()));
+		run_to_block(JOIN_UNTIL + 1);
+		assert_ok!(Rounds::aggregate(RuntimeOrigin::signed(ALICE), 0));
+		assert!(matches!(
+			rounds::Rounds::<Runtime>::get(0).unwrap().status,
+			rounds::RoundStatus::Failed(_)
+		));
+		let ended = System::block_number();
+		run_to_block(ended + ROUND_RETENTION - 1);
+		assert!(rounds::Rounds::<Runtime>::get(0).is_some(), "kept for the retention period");
+		run_to_block(ended + ROUND_RETENTION + 1);
+		assert!(rounds::Rounds::<Runtime>::get(0).is_none(), "purged after it");
 	});
 }

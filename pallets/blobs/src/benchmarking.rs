@@ -1,8 +1,9 @@
 //! Benchmarks of the blobs pallet (benchmarks v2).
 //!
-//! Each benchmark takes the most expensive path of its call: `store` and `begin_upload` replace a
-//! remote registration of the same hash, `seal_upload` reads, hashes and indexes `c` full chunks,
-//! and `abort_upload` is called by a third party after the deadline.
+//! Each benchmark takes the most expensive path of its call: `store` replaces a remote
+//! registration of the same hash, `seal_upload` reads, hashes and indexes `c` full chunks and
+//! replaces a remote registration, and `abort_upload` is called by a third party after the
+//! deadline.
 
 use super::*;
 use alloc::vec::Vec;
@@ -106,20 +107,12 @@ mod benchmarks {
 		Ok(())
 	}
 
-	// Worst case: a remote registration of the same hash is replaced.
 	#[benchmark]
 	fn begin_upload() -> Result<(), BenchmarkError> {
 		let caller: T::AccountId = whitelisted_caller();
 		fund::<T>(&caller);
 		let hash = [1u8; 32];
 		let size = T::MaxBlobSize::get();
-		let registrant = funded::<T>("registrant");
-		Pallet::<T>::register_uri(
-			RawOrigin::Signed(registrant).into(),
-			hash,
-			size,
-			longest_uri::<T>()?,
-		)?;
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller.clone()), hash, size);
@@ -150,24 +143,36 @@ mod benchmarks {
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller.clone()), hash, 0, data);
 
-		assert_last_event::<T>(Event::ChunkUploaded { hash, index: 0, received: size });
+		assert_last_event::<T>(Event::ChunkUploaded {
+			hash,
+			uploader: caller,
+			index: 0,
+			received: size,
+		});
 		Ok(())
 	}
 
 	// `c` full chunks (the last one is short only for the largest blob when `MaxBlobSize` is not
-	// a multiple of `MaxChunkSize`).
+	// a multiple of `MaxChunkSize`), and a remote registration of the same hash is replaced.
 	#[benchmark]
 	fn seal_upload(c: Linear<1, { Pallet::<T>::max_chunks() }>) -> Result<(), BenchmarkError> {
 		let caller: T::AccountId = whitelisted_caller();
 		fund::<T>(&caller);
 		let size = (u64::from(c) * u64::from(T::MaxChunkSize::get())).min(T::MaxBlobSize::get());
 		let hash = upload::<T>(&caller, size, c)?;
+		let registrant = funded::<T>("registrant");
+		Pallet::<T>::register_uri(
+			RawOrigin::Signed(registrant).into(),
+			hash,
+			size,
+			longest_uri::<T>()?,
+		)?;
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller.clone()), hash);
 
-		assert_last_event::<T>(Event::BlobSealed { hash, owner: caller, byte_len: size });
-		assert!(UploadChunks::<T>::iter_prefix(hash).next().is_none());
+		assert_last_event::<T>(Event::BlobSealed { hash, owner: caller.clone(), byte_len: size });
+		assert!(UploadChunks::<T>::iter_prefix((hash, caller)).next().is_none());
 		Ok(())
 	}
 
@@ -177,15 +182,14 @@ mod benchmarks {
 		let uploader = funded::<T>("uploader");
 		let size = T::MaxBlobSize::get();
 		let hash = upload::<T>(&uploader, size, c)?;
-		let deadline = Blobs::<T>::get(hash)
-			.and_then(|info| info.status.upload_progress())
-			.map(|(_, _, deadline)| deadline)
+		let deadline = Uploads::<T>::get(hash, &uploader)
+			.map(|upload| upload.deadline)
 			.ok_or(BenchmarkError::Stop("upload missing"))?;
 		frame_system::Pallet::<T>::set_block_number(deadline.saturating_add(One::one()));
 		let caller: T::AccountId = whitelisted_caller();
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(caller.clone()), hash);
+		_(RawOrigin::Signed(caller.clone()), hash, uploader.clone());
 
 		assert_last_event::<T>(Event::UploadAborted {
 			hash,

@@ -5,7 +5,7 @@ use frame_support::{dispatch::DispatchResult, ensure, pallet_prelude::DispatchEr
 use sp_runtime::ArithmeticError;
 
 use crate::{
-	offchain, BalanceOf, BlobFetch, BlobHash, BlobInspect, BlobReferences, BlobStatus, BlobStore,
+	offchain, BalanceOf, BlobAdoption, BlobFetch, BlobHash, BlobInspect, BlobReferences, BlobStatus, BlobStore,
 	BlobSummary, Blobs, Config, Error, Event, FetchError, HoldReason, Pallet, RemoteBlobBond,
 };
 
@@ -15,7 +15,7 @@ impl<T: Config> BlobInspect<T::AccountId> for Pallet<T> {
 	}
 
 	fn is_sealed(hash: &BlobHash) -> bool {
-		Blobs::<T>::get(hash).is_some_and(|info| matches!(info.status, BlobStatus::Sealed))
+		Pallet::<T>::sealed(hash)
 	}
 
 	fn size(hash: &BlobHash) -> Option<u64> {
@@ -40,6 +40,28 @@ impl<T: Config> BlobReferences for Pallet<T> {
 			info.refs = info.refs.saturating_sub(1);
 			Ok(())
 		})
+	}
+}
+
+impl<T: Config> BlobAdoption<T::AccountId> for Pallet<T> {
+	fn adopt(hash: &BlobHash, who: &T::AccountId) -> DispatchResult {
+		let Some(mut info) = Blobs::<T>::get(hash) else { return Ok(()) };
+		if info.owner == *who || info.refs > 0 || !matches!(info.status, BlobStatus::Sealed) {
+			return Ok(());
+		}
+		Pallet::<T>::hold_deposit(who, info.deposit)?;
+		let released = Pallet::<T>::release_deposit(&info.owner, info.deposit)?;
+		let previous_owner = core::mem::replace(&mut info.owner, who.clone());
+		let deposit = info.deposit;
+		Blobs::<T>::insert(hash, info);
+		Pallet::<T>::deposit_event(Event::BlobAdopted {
+			hash: *hash,
+			previous_owner,
+			deposit_released: released,
+			owner: who.clone(),
+			deposit,
+		});
+		Ok(())
 	}
 }
 

@@ -6,10 +6,11 @@
 //! ## Dispatchable functions
 //!
 //! * [`Pallet::store`]: signed — stores a small blob in one extrinsic, sealed at once.
-//! * [`Pallet::begin_upload`]: signed — begins a chunked upload of a declared hash and size.
-//! * [`Pallet::upload_chunk`]: signed, the uploader — adds the next chunk.
-//! * [`Pallet::seal_upload`]: signed, the uploader — checks the chunks against the hash and
-//!   seals the blob.
+//! * [`Pallet::begin_upload`]: signed — begins the caller's chunked upload of a declared hash
+//!   and size.
+//! * [`Pallet::upload_chunk`]: signed, the uploader — adds the next chunk to its upload.
+//! * [`Pallet::seal_upload`]: signed, the uploader — checks its chunks against the hash and
+//!   seals the blob (or, if someone sealed those bytes first, ends its upload with a refund).
 //! * [`Pallet::abort_upload`]: signed, the uploader, or anyone after the deadline — drops an
 //!   upload and releases its deposit to the uploader.
 //! * [`Pallet::register_uri`]: signed — registers a remote blob by URI, unverified.
@@ -25,7 +26,8 @@
 //! ## Where things live
 //!
 //! - **Chain state** keeps only metadata ([`BlobInfo`] in [`Blobs`]): size, owner, deposit,
-//!   status, reference count and creation block.
+//!   status, reference count and creation block. Uploads in progress are apart, in
+//!   [`Uploads`] and [`UploadChunks`], until they are sealed.
 //! - **The bytes** go to every node's off-chain database through off-chain indexing, under one
 //!   key, [`mosaic_primitives::blob::offchain_key`]`(hash)`. The whole blob is written under that
 //!   key, in one piece, once the chain has checked it against its hash. Nodes read it from there
@@ -38,13 +40,17 @@
 //!    bytes) in one extrinsic, hashes it, holds the deposit and indexes the bytes. Status
 //!    [`BlobStatus::Sealed`].
 //! 2. **Chunked**: [`Pallet::begin_upload`] declares the hash and size and holds the full
-//!    deposit up front. [`Pallet::upload_chunk`] adds chunks in order; they are kept in chain
+//!    deposit up front. The upload is the uploader's own ([`Uploads`], by hash and uploader):
+//!    beginning one claims no hash, and several accounts may upload the same bytes at once.
+//!    [`Pallet::upload_chunk`] adds chunks in order; they are kept in chain
 //!    state ([`UploadChunks`]) so the chain can check the result. Every chunk except the last
 //!    must be exactly [`Config::MaxChunkSize`] bytes, so the number of chunks, and with it the
 //!    cost of sealing, follows from the declared size alone. [`Pallet::seal_upload`] joins the
 //!    chunks, checks the size and the hash, indexes the whole blob, deletes the chunks from
-//!    state and marks the blob sealed. If the hash does not match, nothing changes and the
-//!    upload stays open so the uploader can [`Pallet::abort_upload`] it.
+//!    state and records the blob, sealed, as the uploader's. If the hash does not match,
+//!    nothing changes and the upload stays open so the uploader can [`Pallet::abort_upload`]
+//!    it. If the blob was sealed meanwhile (by another upload, a store, or the chain storing
+//!    a result), sealing ends the upload and releases its deposit ([`Event::UploadSuperseded`]).
 //! 3. **Remote**: [`Pallet::register_uri`] records a blob whose bytes live at an `https://`,
 //!    `http://` or `ipfs://` URI. Status [`BlobStatus::Remote`]; the hash and size are the
 //!    registrant's claim, not checked on-chain: a node that needs the bytes fetches them and
@@ -73,12 +79,14 @@
 //!
 //! ## Unverified claims yield to verified bytes
 //!
-//! [`Pallet::register_uri`] lets anyone claim any hash without proving they have the bytes. So
-//! that such a claim cannot squat a hash forever (for instance by front-running a `store`), a
-//! [`BlobStatus::Remote`] entry is replaced by [`Pallet::store`] or [`Pallet::begin_upload`] of
-//! the same hash: the registrant's deposit is released and [`Event::RemoteReplaced`] is emitted.
-//! A remote entry can have no references (only sealed blobs can be referenced). Every other
-//! existing entry makes these calls fail with [`Error::AlreadyExists`].
+//! [`Pallet::register_uri`] and [`Pallet::begin_upload`] let anyone name any hash without
+//! proving they have the bytes. Neither may squat a hash (for instance by front-running a
+//! `store`, or by claiming the hash of a result the chain is about to store): an upload in
+//! progress takes no hash from anyone, and a [`BlobStatus::Remote`] entry is replaced by
+//! [`Pallet::store`] or [`Pallet::seal_upload`] of the same hash (or by the chain storing those
+//! bytes): the registrant's deposit is released and [`Event::RemoteReplaced`] is emitted.
+//! A remote entry can have no references (only sealed blobs can be referenced). Storing bytes
+//! that are sealed already fails with [`Error::AlreadyExists`].
 //!
 //! ## Limits
 //!
@@ -92,7 +100,8 @@
 //! Other pallets see blobs through the traits in [`mosaic_primitives::blob`], which this pallet
 //! implements in [`impls`]: [`BlobInspect`] to read a blob's summary, [`BlobReferences`] to count
 //! their references to it ([`BlobReferences::add_ref`] / [`BlobReferences::remove_ref`]; a
-//! referenced blob cannot be removed), [`BlobFetch`] for a node to fetch a remote blob's bytes,
+//! referenced blob cannot be removed), [`BlobAdoption`] for whoever builds on an unreferenced
+//! blob to take it and its deposit over, [`BlobFetch`] for a node to fetch a remote blob's bytes,
 //! [`BlobStore`] to store bytes on an account's behalf, and [`RemoteBlobBond`] to take the bond
 //! of a remote blob that did not serve its bytes ([`Config::UriBond`]). No other pallet depends
 //! on this crate.
@@ -124,7 +133,7 @@ pub use types::*;
 pub use weights::WeightInfo;
 
 pub use mosaic_primitives::blob::{
-	BlobFetch, BlobHash, BlobInspect, BlobKind, BlobReferences, BlobStore, BlobSummary, FetchError,
+	BlobAdoption, BlobFetch, BlobHash, BlobInspect, BlobKind, BlobReferences, BlobStore, BlobSummary, FetchError,
 	RemoteBlobBond,
 };
 
@@ -159,9 +168,12 @@ pub mod pallet {
 	pub type BlobInfoOf<T> =
 		BlobInfo<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>, UriOf<T>>;
 
+	/// An upload in progress as stored in [`Uploads`].
+	pub type UploadOf<T> = Upload<BalanceOf<T>, BlockNumberFor<T>>;
+
 	/// The in-code storage version. 0 is the layout every Mosaic chain started with; each
 	/// change of layout bumps it and comes with a migration in [`crate::migrations`].
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -234,24 +246,40 @@ pub mod pallet {
 		BlobDeposit,
 	}
 
-	/// Metadata of every blob, keyed by its blake2-256 hash. Users choose the key in
-	/// [`Pallet::begin_upload`] and [`Pallet::register_uri`], so it is hashed again
-	/// (`Blake2_128Concat`) to keep the trie balanced.
+	/// Metadata of every sealed or remote blob, keyed by its blake2-256 hash. Users choose the
+	/// key in [`Pallet::register_uri`], so it is hashed again (`Blake2_128Concat`) to keep the
+	/// trie balanced.
 	#[pallet::storage]
 	pub type Blobs<T: Config> =
 		StorageMap<_, Blake2_128Concat, BlobHash, BlobInfoOf<T>, OptionQuery>;
 
-	/// Chunks of uploads in progress, keyed by blob hash and chunk index (`0..chunks`, no gaps).
-	/// Emptied for a blob when it is sealed or its upload is aborted. The hash is the
-	/// uploader's choice, so it is hashed again (`Blake2_128Concat`); chunk indices count up
-	/// from zero (`Twox64Concat`).
+	/// Uploads in progress, keyed by declared hash and uploader: an upload is its uploader's
+	/// own, so beginning one blocks nobody else from storing or uploading the same bytes. The
+	/// hash and the account are the user's choice, so both are hashed again
+	/// (`Blake2_128Concat`).
 	#[pallet::storage]
-	pub type UploadChunks<T: Config> = StorageDoubleMap<
+	pub type Uploads<T: Config> = StorageDoubleMap<
 		_,
 		Blake2_128Concat,
 		BlobHash,
-		Twox64Concat,
-		u32,
+		Blake2_128Concat,
+		T::AccountId,
+		UploadOf<T>,
+		OptionQuery,
+	>;
+
+	/// Chunks of uploads in progress, keyed by declared hash, uploader and chunk index
+	/// (`0..chunks`, no gaps). Emptied for an upload when it is sealed, superseded or aborted.
+	/// The hash and the account are the user's choice (`Blake2_128Concat`); chunk indices
+	/// count up from zero (`Twox64Concat`).
+	#[pallet::storage]
+	pub type UploadChunks<T: Config> = StorageNMap<
+		_,
+		(
+			NMapKey<Blake2_128Concat, BlobHash>,
+			NMapKey<Blake2_128Concat, T::AccountId>,
+			NMapKey<Twox64Concat, u32>,
+		),
 		BoundedVec<u8, T::MaxChunkSize>,
 		OptionQuery,
 	>;
@@ -275,7 +303,7 @@ pub mod pallet {
 		UploadBegun {
 			/// The declared blake2-256 hash.
 			hash: BlobHash,
-			/// The uploader.
+			/// The uploader, whose upload it is.
 			owner: T::AccountId,
 			/// The declared size in bytes.
 			byte_len: u64,
@@ -288,6 +316,8 @@ pub mod pallet {
 		ChunkUploaded {
 			/// The upload's declared hash.
 			hash: BlobHash,
+			/// The uploader.
+			uploader: T::AccountId,
 			/// The chunk's index.
 			index: u32,
 			/// Bytes received so far, this chunk included.
@@ -312,6 +342,16 @@ pub mod pallet {
 			/// Who aborted it: the uploader, or anyone after the deadline.
 			aborted_by: T::AccountId,
 			/// The deposit released to `owner`.
+			deposit_released: BalanceOf<T>,
+		},
+		/// An upload was sealed after the blob had been sealed by someone else: the upload
+		/// ended, its chunks were deleted and its deposit released to the uploader.
+		UploadSuperseded {
+			/// The upload's declared hash, now a sealed blob of someone else's.
+			hash: BlobHash,
+			/// The uploader, who got the deposit back.
+			uploader: T::AccountId,
+			/// The deposit released to `uploader`.
 			deposit_released: BalanceOf<T>,
 		},
 		/// A remote blob was registered by URI; its hash and size are not verified on-chain.
@@ -339,7 +379,8 @@ pub mod pallet {
 			/// The bond.
 			amount: BalanceOf<T>,
 		},
-		/// A remote registration was replaced by a store or upload of the same hash.
+		/// A remote registration was replaced by the bytes of the same hash (stored, sealed, or
+		/// stored by the chain).
 		RemoteReplaced {
 			/// The hash.
 			hash: BlobHash,
@@ -347,6 +388,21 @@ pub mod pallet {
 			previous_owner: T::AccountId,
 			/// The deposit released to `previous_owner`.
 			deposit_released: BalanceOf<T>,
+		},
+		/// A sealed blob nobody referenced passed to `owner`, who is about to build on it (see
+		/// [`BlobAdoption`]): its deposit is now held from `owner`, and the previous owner's was
+		/// released.
+		BlobAdopted {
+			/// The blob's hash.
+			hash: BlobHash,
+			/// The owner until now, who got the deposit back.
+			previous_owner: T::AccountId,
+			/// The deposit released to `previous_owner`.
+			deposit_released: BalanceOf<T>,
+			/// The new owner.
+			owner: T::AccountId,
+			/// The deposit now held from `owner`.
+			deposit: BalanceOf<T>,
 		},
 		/// A blob was removed by its owner; its bytes were dropped from the off-chain index.
 		BlobRemoved {
@@ -366,13 +422,14 @@ pub mod pallet {
 		EmptyBlob,
 		/// The blob is larger than `MaxBlobSize`.
 		BlobTooLarge,
-		/// A blob with this hash is already stored, uploading or registered.
+		/// A blob with this hash is already sealed (or, for a URI, registered), or the caller is
+		/// already uploading it.
 		AlreadyExists,
 		/// There is no blob with this hash.
 		UnknownBlob,
 		/// Only the blob's owner may do this.
 		NotOwner,
-		/// The blob has no upload in progress (it is sealed or remote).
+		/// The account has no upload of this hash in progress.
 		NotUploading,
 		/// The upload's deadline has passed; it can only be aborted.
 		UploadExpired,
@@ -399,8 +456,6 @@ pub mod pallet {
 		InvalidUri,
 		/// The blob is referenced by another pallet and cannot be removed.
 		InUse,
-		/// The blob is still uploading: abort the upload instead of removing it.
-		UploadInProgress,
 		/// Only sealed blobs can be referenced.
 		NotSealed,
 		/// The blob has no references to drop.
@@ -451,8 +506,9 @@ pub mod pallet {
 		/// held from the caller, and the bytes are indexed into every node's off-chain database
 		/// under [`offchain_key`]`(hash)`. The blob is sealed at once.
 		///
-		/// Fails with [`Error::AlreadyExists`] if the hash is stored or uploading; an unverified
-		/// remote registration of it is replaced (see the pallet's documentation).
+		/// Fails with [`Error::AlreadyExists`] if the hash is sealed already; an unverified
+		/// remote registration of it is replaced, and uploads of it in progress are not
+		/// affected (see the pallet's documentation).
 		///
 		/// Emits [`Event::BlobStored`].
 		#[pallet::call_index(0)]
@@ -465,15 +521,18 @@ pub mod pallet {
 			Self::do_store(&who, &bytes).map(|_| ())
 		}
 
-		/// Begin a chunked upload of a blob of `size` bytes whose blake2-256 hash is `hash`.
+		/// Begin the caller's chunked upload of a blob of `size` bytes whose blake2-256 hash is
+		/// `hash`.
 		///
 		/// `size` must be positive and at most `MaxBlobSize`. The full deposit
 		/// `DepositBase + DepositPerByte * size` is held now. Chunks must then be sent with
 		/// [`Pallet::upload_chunk`] and the upload sealed with [`Pallet::seal_upload`] by block
-		/// `now + UploadTimeout`; after that anyone may abort it.
+		/// `now + UploadTimeout`; after that anyone may abort it. The upload is the caller's
+		/// own: other accounts may upload the same hash at the same time, and a remote
+		/// registration of it stays until the upload is sealed.
 		///
-		/// Fails with [`Error::AlreadyExists`] if the hash is stored or uploading; an unverified
-		/// remote registration of it is replaced (see the pallet's documentation).
+		/// Fails with [`Error::AlreadyExists`] if the hash is sealed already or the caller is
+		/// uploading it already.
 		///
 		/// Emits [`Event::UploadBegun`].
 		#[pallet::call_index(1)]
@@ -482,22 +541,17 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			ensure!(size > 0, Error::<T>::EmptyBlob);
 			ensure!(size <= T::MaxBlobSize::get(), Error::<T>::BlobTooLarge);
+			ensure!(!Self::sealed(&hash), Error::<T>::AlreadyExists);
+			ensure!(!Uploads::<T>::contains_key(hash, &who), Error::<T>::AlreadyExists);
 
-			Self::make_room(&hash)?;
 			let deposit = Self::deposit_for(size);
 			Self::hold_deposit(&who, deposit)?;
 			let now = frame_system::Pallet::<T>::block_number();
 			let deadline = now.saturating_add(T::UploadTimeout::get());
-			Blobs::<T>::insert(
+			Uploads::<T>::insert(
 				hash,
-				BlobInfo {
-					byte_len: size,
-					owner: who.clone(),
-					deposit,
-					status: BlobStatus::Uploading { received: 0, chunks: 0, deadline },
-					refs: 0,
-					created_at: now,
-				},
+				&who,
+				Upload { byte_len: size, deposit, received: 0, chunks: 0, deadline },
 			);
 
 			Self::deposit_event(Event::UploadBegun {
@@ -512,9 +566,9 @@ pub mod pallet {
 
 		/// Add chunk `index` to the caller's upload of `hash`.
 		///
-		/// Only the uploader may add chunks, up to the upload's deadline. Chunks arrive in order
-		/// (`index` equals the number of chunks received so far). Every chunk but the last must
-		/// be exactly `MaxChunkSize` bytes; the last one carries exactly the bytes still missing.
+		/// Up to the upload's deadline. Chunks arrive in order (`index` equals the number of
+		/// chunks received so far). Every chunk but the last must be exactly `MaxChunkSize`
+		/// bytes; the last one carries exactly the bytes still missing.
 		///
 		/// Emits [`Event::ChunkUploaded`].
 		#[pallet::call_index(2)]
@@ -526,44 +580,43 @@ pub mod pallet {
 			data: BoundedVec<u8, T::MaxChunkSize>,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let mut info = Blobs::<T>::get(hash).ok_or(Error::<T>::UnknownBlob)?;
-			ensure!(info.owner == who, Error::<T>::NotOwner);
-			let (received, chunks, deadline) =
-				info.status.upload_progress().ok_or(Error::<T>::NotUploading)?;
+			let mut upload = Uploads::<T>::get(hash, &who).ok_or(Error::<T>::NotUploading)?;
 			ensure!(
-				frame_system::Pallet::<T>::block_number() <= deadline,
+				frame_system::Pallet::<T>::block_number() <= upload.deadline,
 				Error::<T>::UploadExpired
 			);
-			ensure!(index == chunks, Error::<T>::UnexpectedChunk);
+			ensure!(index == upload.chunks, Error::<T>::UnexpectedChunk);
 
 			let len = data.len() as u64;
-			let missing = info.byte_len.saturating_sub(received);
+			let missing = upload.byte_len.saturating_sub(upload.received);
 			ensure!(missing > 0 && len <= missing, Error::<T>::TooMuchData);
 			let expected = missing.min(u64::from(T::MaxChunkSize::get()));
 			ensure!(len > 0 && len == expected, Error::<T>::ChunkTooSmall);
 
-			let received = received.saturating_add(len);
-			info.status =
-				BlobStatus::Uploading { received, chunks: chunks.saturating_add(1), deadline };
-			UploadChunks::<T>::insert(hash, index, data);
-			Blobs::<T>::insert(hash, info);
+			upload.received = upload.received.saturating_add(len);
+			upload.chunks = upload.chunks.saturating_add(1);
+			let received = upload.received;
+			UploadChunks::<T>::insert((hash, &who, index), data);
+			Uploads::<T>::insert(hash, &who, upload);
 
-			Self::deposit_event(Event::ChunkUploaded { hash, index, received });
+			Self::deposit_event(Event::ChunkUploaded { hash, uploader: who, index, received });
 			Ok(())
 		}
 
 		/// Seal the caller's upload of `hash`: join its chunks, check that they make up the
 		/// declared size and hash to the declared hash, index the whole blob into every node's
-		/// off-chain database, and delete the chunks from state.
+		/// off-chain database, delete the chunks from state and record the blob as the
+		/// caller's, its deposit the upload's. A remote registration of the hash is replaced.
 		///
-		/// Only the uploader may seal, up to the upload's deadline. On
-		/// [`Error::HashMismatch`] nothing changes: the upload stays open and its owner can
-		/// abort it.
+		/// Up to the upload's deadline. On [`Error::HashMismatch`] nothing changes: the upload
+		/// stays open and its owner can abort it. If the blob was sealed meanwhile (by another
+		/// uploader, a store, or the chain), the upload ends with its deposit released instead.
 		///
 		/// The weight is charged for the largest possible upload and refunded down to the
 		/// upload's actual number of chunks.
 		///
-		/// Emits [`Event::BlobSealed`].
+		/// Emits [`Event::BlobSealed`] (and [`Event::RemoteReplaced`]), or
+		/// [`Event::UploadSuperseded`].
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::seal_upload(Pallet::<T>::max_chunks()))]
 		pub fn seal_upload(origin: OriginFor<T>, hash: BlobHash) -> DispatchResultWithPostInfo {
@@ -571,28 +624,35 @@ pub mod pallet {
 			// Errors found before any chunk is read cost only the base weight.
 			let early = |error: Error<T>| error.with_weight(T::WeightInfo::seal_upload(0));
 
-			let mut info = Blobs::<T>::get(hash).ok_or_else(|| early(Error::<T>::UnknownBlob))?;
-			ensure!(info.owner == who, early(Error::<T>::NotOwner));
-			let (received, chunks, deadline) =
-				info.status.upload_progress().ok_or_else(|| early(Error::<T>::NotUploading))?;
+			let upload =
+				Uploads::<T>::get(hash, &who).ok_or_else(|| early(Error::<T>::NotUploading))?;
+			if Self::sealed(&hash) {
+				let deposit_released = Self::end_upload(&hash, &who, &upload)?;
+				Self::deposit_event(Event::UploadSuperseded {
+					hash,
+					uploader: who,
+					deposit_released,
+				});
+				return Ok(Some(T::WeightInfo::abort_upload(upload.chunks)).into());
+			}
 			ensure!(
-				frame_system::Pallet::<T>::block_number() <= deadline,
+				frame_system::Pallet::<T>::block_number() <= upload.deadline,
 				early(Error::<T>::UploadExpired)
 			);
-			ensure!(received == info.byte_len, early(Error::<T>::IncompleteUpload));
+			ensure!(upload.received == upload.byte_len, early(Error::<T>::IncompleteUpload));
 
-			let weight = T::WeightInfo::seal_upload(chunks);
+			let weight = T::WeightInfo::seal_upload(upload.chunks);
 			// `size <= MaxBlobSize <= MAX_BLOB_SIZE_CEILING`, so it fits in `usize`.
-			let capacity = usize::try_from(info.byte_len)
+			let capacity = usize::try_from(upload.byte_len)
 				.map_err(|_| Error::<T>::BlobTooLarge.with_weight(weight))?;
 			let mut bytes = Vec::with_capacity(capacity);
-			for index in 0..chunks {
-				let chunk = UploadChunks::<T>::get(hash, index)
+			for index in 0..upload.chunks {
+				let chunk = UploadChunks::<T>::get((hash, &who, index))
 					.ok_or_else(|| Error::<T>::MissingChunk.with_weight(weight))?;
 				bytes.extend_from_slice(&chunk);
 			}
 			ensure!(
-				bytes.len() as u64 == info.byte_len,
+				bytes.len() as u64 == upload.byte_len,
 				Error::<T>::IncompleteUpload.with_weight(weight)
 			);
 			ensure!(
@@ -600,18 +660,28 @@ pub mod pallet {
 				Error::<T>::HashMismatch.with_weight(weight)
 			);
 
+			Self::make_room(&hash).map_err(|e| e.with_weight(weight))?;
 			sp_io::offchain_index::set(&offchain_key(&hash), &bytes);
-			Self::remove_chunks(&hash, chunks);
-			info.status = BlobStatus::Sealed;
-			let (owner, size) = (info.owner.clone(), info.byte_len);
-			Blobs::<T>::insert(hash, info);
+			Self::remove_chunks(&hash, &who, upload.chunks);
+			Uploads::<T>::remove(hash, &who);
+			Blobs::<T>::insert(
+				hash,
+				BlobInfo {
+					byte_len: upload.byte_len,
+					owner: who.clone(),
+					deposit: upload.deposit,
+					status: BlobStatus::Sealed,
+					refs: 0,
+					created_at: frame_system::Pallet::<T>::block_number(),
+				},
+			);
 
-			Self::deposit_event(Event::BlobSealed { hash, owner, byte_len: size });
+			Self::deposit_event(Event::BlobSealed { hash, owner: who, byte_len: upload.byte_len });
 			Ok(Some(weight).into())
 		}
 
-		/// Abort the upload of `hash`: delete its chunks and the entry, and release the deposit
-		/// to the uploader.
+		/// Abort `uploader`'s upload of `hash`: delete its chunks and the upload, and release
+		/// the deposit to the uploader.
 		///
 		/// The uploader may abort at any time; anyone else only after the upload's deadline
 		/// (then the deposit still goes to the uploader).
@@ -622,31 +692,31 @@ pub mod pallet {
 		/// Emits [`Event::UploadAborted`].
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::abort_upload(Pallet::<T>::max_chunks()))]
-		pub fn abort_upload(origin: OriginFor<T>, hash: BlobHash) -> DispatchResultWithPostInfo {
+		pub fn abort_upload(
+			origin: OriginFor<T>,
+			hash: BlobHash,
+			uploader: T::AccountId,
+		) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			let early = |error: Error<T>| error.with_weight(T::WeightInfo::abort_upload(0));
 
-			let info = Blobs::<T>::get(hash).ok_or_else(|| early(Error::<T>::UnknownBlob))?;
-			let (_, chunks, deadline) =
-				info.status.upload_progress().ok_or_else(|| early(Error::<T>::NotUploading))?;
-			if who != info.owner {
+			let upload = Uploads::<T>::get(hash, &uploader)
+				.ok_or_else(|| early(Error::<T>::NotUploading))?;
+			if who != uploader {
 				ensure!(
-					frame_system::Pallet::<T>::block_number() > deadline,
+					frame_system::Pallet::<T>::block_number() > upload.deadline,
 					early(Error::<T>::UploadNotExpired)
 				);
 			}
 
-			Self::remove_chunks(&hash, chunks);
-			Blobs::<T>::remove(hash);
-			let deposit_released = Self::release_deposit(&info.owner, info.deposit)?;
-
+			let deposit_released = Self::end_upload(&hash, &uploader, &upload)?;
 			Self::deposit_event(Event::UploadAborted {
 				hash,
-				owner: info.owner,
+				owner: uploader,
 				aborted_by: who,
 				deposit_released,
 			});
-			Ok(Some(T::WeightInfo::abort_upload(chunks)).into())
+			Ok(Some(T::WeightInfo::abort_upload(upload.chunks)).into())
 		}
 
 		/// Register a blob of `size` bytes, hashing to `hash`, whose bytes live at `uri`
@@ -656,7 +726,7 @@ pub mod pallet {
 		/// deposit `DepositBase + DepositPerByte * uri.len() + UriBond` is held; the bond goes
 		/// to the workers of a job that could not get the claimed bytes. `size` must be positive
 		/// and at most `MaxBlobSize`. A remote registration gives way to a later
-		/// [`Pallet::store`] or [`Pallet::begin_upload`] of the same hash.
+		/// [`Pallet::store`] or [`Pallet::seal_upload`] of the same hash.
 		///
 		/// Emits [`Event::UriRegistered`].
 		#[pallet::call_index(5)]
@@ -701,7 +771,7 @@ pub mod pallet {
 		/// bytes from the off-chain index.
 		///
 		/// Only the owner may remove a blob, and only while no other pallet references it.
-		/// Uploads in progress are removed with [`Pallet::abort_upload`].
+		/// Uploads in progress are ended with [`Pallet::abort_upload`].
 		///
 		/// Emits [`Event::BlobRemoved`].
 		#[pallet::call_index(6)]
@@ -710,7 +780,6 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let info = Blobs::<T>::get(hash).ok_or(Error::<T>::UnknownBlob)?;
 			ensure!(info.owner == who, Error::<T>::NotOwner);
-			ensure!(info.status.upload_progress().is_none(), Error::<T>::UploadInProgress);
 			ensure!(info.refs == 0, Error::<T>::InUse);
 
 			Blobs::<T>::remove(hash);

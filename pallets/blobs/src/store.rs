@@ -1,5 +1,5 @@
 //! Adding a sealed blob: storing bytes for an account, and making room for it over an
-//! unverified remote claim of the same hash.
+//! unverified remote claim of the same hash (uploads in progress claim nothing).
 
 use frame_support::{dispatch::DispatchResult, ensure, pallet_prelude::DispatchError, traits::Get};
 use mosaic_primitives::blob::offchain_key;
@@ -37,6 +37,11 @@ impl<T: Config> Pallet<T> {
 			deposit,
 		});
 		Ok(hash)
+	}
+
+	/// Whether `hash` is a sealed blob.
+	pub(crate) fn sealed(hash: &BlobHash) -> bool {
+		Blobs::<T>::get(hash).is_some_and(|info| matches!(info.status, BlobStatus::Sealed))
 	}
 
 	/// Frees `hash` for a new entry: fine if there is none; an unverified remote

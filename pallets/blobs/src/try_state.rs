@@ -3,56 +3,45 @@
 use frame_support::{ensure, traits::fungible::InspectHold};
 use sp_runtime::traits::{Saturating, Zero};
 
-use crate::{BalanceOf, BlobStatus, Blobs, Config, HoldReason, Pallet, UploadChunks};
+use crate::{BalanceOf, BlobStatus, Blobs, Config, HoldReason, Pallet, UploadChunks, Uploads};
 
 impl<T: Config> Pallet<T> {
 	/// Checks the pallet's invariants:
 	/// - an upload has `received <= size`, exactly `chunks` chunks (indices `0..chunks`)
-	///   holding `received` bytes, and no references;
-	/// - sealed and remote blobs have no chunks; remote blobs have no references;
+	///   holding `received` bytes;
 	/// - every chunk belongs to an upload in progress;
-	/// - every owner's blob deposits add up to what is held from them for
+	/// - remote blobs have no references;
+	/// - every account's blob and upload deposits add up to what is held from it for
 	///   [`HoldReason::BlobDeposit`].
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		use alloc::collections::BTreeMap;
 
 		let mut deposits: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
-		for (hash, info) in Blobs::<T>::iter() {
-			let total = deposits.entry(info.owner.clone()).or_insert_with(Zero::zero);
-			*total = total.saturating_add(info.deposit);
-
-			match info.status {
-				BlobStatus::Uploading { received, chunks, .. } => {
-					ensure!(received <= info.byte_len, "an upload received more than its size");
-					ensure!(info.refs == 0, "an upload is referenced");
-					let (mut count, mut bytes) = (0u32, 0u64);
-					for (index, chunk) in UploadChunks::<T>::iter_prefix(hash) {
-						ensure!(index < chunks, "a chunk lies beyond its upload's count");
-						count = count.saturating_add(1);
-						bytes = bytes.saturating_add(chunk.len() as u64);
-					}
-					ensure!(count == chunks, "an upload's chunk count is wrong");
-					ensure!(bytes == received, "an upload's received bytes are wrong");
-				},
-				BlobStatus::Sealed => {
-					ensure!(
-						UploadChunks::<T>::iter_prefix(hash).next().is_none(),
-						"a sealed blob has chunks in state"
-					);
-				},
-				BlobStatus::Remote { .. } => {
-					ensure!(info.refs == 0, "a remote blob is referenced");
-					ensure!(
-						UploadChunks::<T>::iter_prefix(hash).next().is_none(),
-						"a remote blob has chunks in state"
-					);
-				},
+		let mut add = |who: &T::AccountId, amount: BalanceOf<T>| {
+			let total = deposits.entry(who.clone()).or_insert_with(Zero::zero);
+			*total = total.saturating_add(amount);
+		};
+		for (_, info) in Blobs::<T>::iter() {
+			add(&info.owner, info.deposit);
+			if let BlobStatus::Remote { .. } = info.status {
+				ensure!(info.refs == 0, "a remote blob is referenced");
 			}
 		}
-
-		for (hash, _) in UploadChunks::<T>::iter_keys() {
+		for (hash, uploader, upload) in Uploads::<T>::iter() {
+			add(&uploader, upload.deposit);
+			ensure!(upload.received <= upload.byte_len, "an upload received more than its size");
+			let (mut count, mut bytes) = (0u32, 0u64);
+			for (index, chunk) in UploadChunks::<T>::iter_prefix((hash, &uploader)) {
+				ensure!(index < upload.chunks, "a chunk lies beyond its upload's count");
+				count = count.saturating_add(1);
+				bytes = bytes.saturating_add(chunk.len() as u64);
+			}
+			ensure!(count == upload.chunks, "an upload's chunk count is wrong");
+			ensure!(bytes == upload.received, "an upload's received bytes are wrong");
+		}
+		for (hash, uploader, _) in UploadChunks::<T>::iter_keys() {
 			ensure!(
-				Blobs::<T>::get(hash).is_some_and(|info| info.status.upload_progress().is_some()),
+				Uploads::<T>::contains_key(hash, &uploader),
 				"a chunk belongs to no upload in progress"
 			);
 		}
@@ -60,7 +49,7 @@ impl<T: Config> Pallet<T> {
 		for (owner, total) in deposits {
 			ensure!(
 				T::Currency::balance_on_hold(&HoldReason::BlobDeposit.into(), &owner) == total,
-				"held blob deposits differ from the sum of the owner's entries"
+				"held blob deposits differ from the sum of the owner's entries and uploads"
 			);
 		}
 		Ok(())

@@ -20,25 +20,15 @@ pub fn is_valid_uri(uri: &[u8]) -> bool {
 	})
 }
 
-/// Where a blob is in its life.
+/// Where a blob's bytes are. Uploads in progress are not blobs yet: they are kept apart, per
+/// uploader, in [`Uploads`](crate::Uploads).
 #[derive(
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
 )]
-pub enum BlobStatus<BlockNumber, Uri> {
-	/// A chunked upload is under way; the chunks received so far are in
-	/// [`UploadChunks`](crate::UploadChunks).
-	#[codec(index = 0)]
-	Uploading {
-		/// Bytes received so far.
-		received: u64,
-		/// Chunks received so far; the next chunk must have this index.
-		chunks: u32,
-		/// Last block in which the uploader may add chunks or seal. After it, anyone may abort
-		/// the upload (the deposit goes back to the uploader).
-		deadline: BlockNumber,
-	},
+pub enum BlobStatus<Uri> {
 	/// The bytes were checked against the hash on-chain and indexed into every node's
-	/// off-chain database.
+	/// off-chain database. (Index 0 was an upload in progress, before uploads moved to
+	/// [`Uploads`](crate::Uploads).)
 	#[codec(index = 1)]
 	Sealed,
 	/// The bytes live at `uri` (IPFS or HTTP(S)); the hash and size are the registrant's claim,
@@ -50,23 +40,34 @@ pub enum BlobStatus<BlockNumber, Uri> {
 	},
 }
 
-impl<BlockNumber: Copy, Uri> BlobStatus<BlockNumber, Uri> {
-	/// `(received, chunks, deadline)` of an upload in progress, `None` otherwise.
-	pub fn upload_progress(&self) -> Option<(u64, u32, BlockNumber)> {
-		match self {
-			Self::Uploading { received, chunks, deadline } => Some((*received, *chunks, *deadline)),
-			_ => None,
-		}
-	}
-
+impl<Uri> BlobStatus<Uri> {
 	/// The status without its details.
 	pub fn kind(&self) -> BlobKind {
 		match self {
-			Self::Uploading { .. } => BlobKind::Uploading,
 			Self::Sealed => BlobKind::Sealed,
 			Self::Remote { .. } => BlobKind::Remote,
 		}
 	}
+}
+
+/// A chunked upload in progress, as kept in [`Uploads`](crate::Uploads) under its declared
+/// hash and its uploader.
+#[derive(
+	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
+)]
+pub struct Upload<Balance, BlockNumber> {
+	/// The declared size in bytes.
+	pub byte_len: u64,
+	/// Deposit held from the uploader for the blob's whole size; it becomes the blob's deposit
+	/// when the upload is sealed.
+	pub deposit: Balance,
+	/// Bytes received so far.
+	pub received: u64,
+	/// Chunks received so far; the next chunk must have this index.
+	pub chunks: u32,
+	/// Last block in which the uploader may add chunks or seal. After it, anyone may abort the
+	/// upload (the deposit goes back to the uploader).
+	pub deadline: BlockNumber,
 }
 
 /// A blob's metadata, as kept in [`Blobs`](crate::Blobs). The bytes themselves are not in
@@ -75,18 +76,18 @@ impl<BlockNumber: Copy, Uri> BlobStatus<BlockNumber, Uri> {
 	Encode, Decode, DecodeWithMemTracking, MaxEncodedLen, TypeInfo, Clone, PartialEq, Eq, Debug,
 )]
 pub struct BlobInfo<AccountId, Balance, BlockNumber, Uri> {
-	/// Size in bytes (declared for uploads in progress and remote blobs).
+	/// Size in bytes (declared, for remote blobs).
 	pub byte_len: u64,
-	/// The account that stored, uploaded or registered the blob; only it may remove it.
+	/// The account that stored, sealed or registered the blob; only it may remove it.
 	pub owner: AccountId,
 	/// Deposit held from `owner`; exactly this is released when the entry goes.
 	pub deposit: Balance,
 	/// Where the blob is in its life.
-	pub status: BlobStatus<BlockNumber, Uri>,
+	pub status: BlobStatus<Uri>,
 	/// How many references other pallets hold (see [`BlobReferences`](crate::BlobReferences)); the
 	/// blob cannot be removed while this is non-zero.
 	pub refs: u32,
-	/// Block in which the entry was created.
+	/// Block in which the entry was created (stored, sealed or registered).
 	pub created_at: BlockNumber,
 }
 

@@ -1,9 +1,9 @@
-//! Chunked uploads: how many chunks one can have, and deleting them.
+//! Chunked uploads: how many chunks one can have, and ending one.
 
-use frame_support::traits::Get;
+use frame_support::{pallet_prelude::DispatchError, traits::Get};
 use sp_runtime::SaturatedConversion;
 
-use crate::{BlobHash, Config, Pallet, UploadChunks};
+use crate::{BalanceOf, BlobHash, Config, Pallet, UploadChunks, UploadOf, Uploads};
 
 impl<T: Config> Pallet<T> {
 	/// The most chunks an upload can have: `MaxBlobSize / MaxChunkSize`, rounded up.
@@ -12,10 +12,22 @@ impl<T: Config> Pallet<T> {
 		T::MaxBlobSize::get().div_ceil(chunk).saturated_into()
 	}
 
-	/// Deletes chunks `0..chunks` of the upload of `hash`.
-	pub(crate) fn remove_chunks(hash: &BlobHash, chunks: u32) {
+	/// Deletes chunks `0..chunks` of `uploader`'s upload of `hash`.
+	pub(crate) fn remove_chunks(hash: &BlobHash, uploader: &T::AccountId, chunks: u32) {
 		for index in 0..chunks {
-			UploadChunks::<T>::remove(hash, index);
+			UploadChunks::<T>::remove((hash, uploader, index));
 		}
+	}
+
+	/// Ends `uploader`'s upload of `hash` without a blob: deletes its chunks and the upload,
+	/// and releases its deposit to the uploader; returns the amount released.
+	pub(crate) fn end_upload(
+		hash: &BlobHash,
+		uploader: &T::AccountId,
+		upload: &UploadOf<T>,
+	) -> Result<BalanceOf<T>, DispatchError> {
+		Self::remove_chunks(hash, uploader, upload.chunks);
+		Uploads::<T>::remove(hash, uploader);
+		Self::release_deposit(uploader, upload.deposit)
 	}
 }

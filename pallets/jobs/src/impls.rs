@@ -29,7 +29,12 @@ impl<T: Config> RoundJobs<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for Pal
 		fee_per_worker: BalanceOf<T>,
 		deadline: BlockNumberFor<T>,
 	) -> Result<JobId, DispatchError> {
-		ensure!(T::Models::is_runnable(model, version), Error::<T>::VersionNotRunnable);
+		// A round's jobs run on its base even after its owner deprecated it (the round opened
+		// while it was active, and the owner must not be able to stop it), but not on a model
+		// found at fault.
+		let usable = T::Models::version(model, version)
+			.is_some_and(|view| !matches!(view.status, mosaic_primitives::model::VersionStatus::Invalid { .. }));
+		ensure!(usable, Error::<T>::VersionNotRunnable);
 		let (kind, dataset) = round_job_kind(job);
 		let input =
 			JobInput::Blob { hash: dataset, format: mosaic_primitives::onnx::InputFormat::Scale };
@@ -56,6 +61,10 @@ impl<T: Config> RoundJobs<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for Pal
 	/// A whole first attempt must fit before the deadline, with a block to start it in.
 	fn job_periods() -> (BlockNumberFor<T>, BlockNumberFor<T>) {
 		(Self::attempt_length(0).saturating_add(One::one()), T::MaxDeadline::get())
+	}
+
+	fn max_result_values() -> u32 {
+		T::MaxOutputValues::get()
 	}
 }
 

@@ -124,17 +124,20 @@ fn register<T: Config>(
 mod benchmarks {
 	use super::*;
 
-	// Worst case: the longest name and metadata, `t` widest tensors, a parent and parameters.
+	// Worst case: the longest name and metadata, `t` widest tensors, a parent, and a model and
+	// parameters of another account's, which the caller takes over.
 	#[benchmark]
 	fn register_model(t: Linear<2, { Pallet::<T>::max_tensors() }>) -> Result<(), BenchmarkError> {
 		let parent_owner: T::AccountId = account("parent", 0, 0);
 		let parent_blob = funded_with_blob::<T>(&parent_owner, 0)?;
 		let parent = register::<T>(&parent_owner, b'p', parent_blob, 2)?;
 
+		let uploader: T::AccountId = account("uploader", 0, 0);
+		let blob = funded_with_blob::<T>(&uploader, 1)?;
 		let caller: T::AccountId = whitelisted_caller();
-		let blob = funded_with_blob::<T>(&caller, 1)?;
+		fund::<T>(&caller);
 		let mut spec = widest_spec::<T>(blob, t, Some((parent, 1)));
-		spec.parameters = Some(T::BenchmarkHelper::sealed_blob(&caller, 2)?);
+		spec.parameters = Some(T::BenchmarkHelper::sealed_blob(&uploader, 2)?);
 		let deposit = Pallet::<T>::version_deposit(&spec);
 		let model = NextModelId::<T>::get();
 
@@ -151,7 +154,8 @@ mod benchmarks {
 		Ok(())
 	}
 
-	// Worst case: `t` widest tensors, a parent and parameters.
+	// Worst case: `t` widest tensors, a parent, and parameters of another account's, which
+	// the caller takes over.
 	#[benchmark]
 	fn publish_version(t: Linear<2, { Pallet::<T>::max_tensors() }>) -> Result<(), BenchmarkError> {
 		if T::MaxVersions::get() < 2 {
@@ -161,7 +165,8 @@ mod benchmarks {
 		let blob = funded_with_blob::<T>(&caller, 0)?;
 		let model = register::<T>(&caller, b'm', blob, 2)?;
 		let mut spec = widest_spec::<T>(blob, t, Some((model, 1)));
-		spec.parameters = Some(T::BenchmarkHelper::sealed_blob(&caller, 1)?);
+		let uploader: T::AccountId = account("uploader", 0, 0);
+		spec.parameters = Some(T::BenchmarkHelper::sealed_blob(&uploader, 1)?);
 		let deposit = Pallet::<T>::version_deposit(&spec);
 
 		#[extrinsic_call]

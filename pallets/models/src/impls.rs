@@ -45,6 +45,17 @@ impl<T: Config> ModelRegistry<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		parameters: BlobHash,
 		round: u64,
 	) -> Result<VersionNumber, DispatchError> {
-		Self::do_publish_derived(model, base, parameters, round)
+		// All or nothing: the caller goes on when it fails.
+		frame_support::storage::with_storage_layer(|| {
+			Self::do_publish_derived(model, base, parameters, round)
+		})
+	}
+
+	fn reserve_version(model: ModelId, base: VersionNumber, round: u64) -> DispatchResult {
+		frame_support::storage::with_storage_layer(|| Self::do_reserve_version(model, base, round))
+	}
+
+	fn release_version(model: ModelId, round: u64) {
+		Self::do_release_version(model, round)
 	}
 }

@@ -45,8 +45,8 @@
 //!
 //! ## What the chain checks
 //!
-//! A version's blob must exist, be sealed (its bytes were checked on-chain), be owned by the
-//! publisher (with one exception, below), and be at most [`Config::MaxModelBlobSize`] bytes.
+//! A version's blob must exist, be sealed (its bytes were checked on-chain), and be at most
+//! [`Config::MaxModelBlobSize`] bytes.
 //! Its opset must be in [`Config::MinOpset`]`..=`[`Config::MaxOpset`], its precision at most
 //! [`MAX_PRECISION`](mosaic_primitives::digest::MAX_PRECISION), its royalty at most
 //! [`Config::MaxRoyalty`]. It needs at least one input and one output; tensor names and
@@ -55,11 +55,14 @@
 //! version. What only running the model can tell (that the graph parses, that its declared
 //! schema is the graph's) is the executor's job; a model that fails it is marked invalid.
 //!
-//! Requiring the publisher to own the blob stops anyone from registering someone else's
-//! freshly uploaded model under their own name and collecting its royalties. One exception:
-//! a new version may reuse the blob of its parent when the parent is a version of the same
-//! model, so an owner who received a model can republish its bytes with new settings (blobs
-//! are content-addressed, so they could not upload a copy of their own).
+//! Who owns the blob does not matter: owning bytes grants nothing. Requiring the publisher to
+//! own the blob, as Mosaic did until spec 116, let a front-runner who stored the same bytes
+//! first make the real uploader's registration fail and register the model under its own name.
+//! Anyone can always publish a copy (changing one byte makes a new blob), so the check stopped
+//! nobody else. A version whose blobs (model, parameters) nobody references yet takes them
+//! over ([`BlobAdoption`](mosaic_primitives::blob::BlobAdoption)): the publisher holds their
+//! deposits from then on and their previous owner's are released, so nobody's deposit is kept
+//! held by someone else's model.
 //!
 //! ## Unique names
 //!
@@ -131,7 +134,7 @@ pub use pallet::*;
 pub use types::*;
 pub use weights::WeightInfo;
 
-pub use mosaic_primitives::model::{ModelRegistry, ModelUsage};
+pub use mosaic_primitives::model::{ModelObserver, ModelRegistry, ModelUsage};
 
 use frame_support::{dispatch::DispatchResult, traits::Get};
 
@@ -164,7 +167,7 @@ pub mod pallet {
 		traits::fungible::{Inspect, InspectHold, Mutate, MutateHold},
 	};
 	use frame_system::pallet_prelude::*;
-	use mosaic_primitives::blob::{BlobInspect, BlobReferences};
+	use mosaic_primitives::blob::{BlobAdoption, BlobInspect, BlobReferences};
 	use sp_runtime::{
 		traits::{Saturating, StaticLookup},
 		ArithmeticError, Permill,
@@ -245,10 +248,17 @@ pub mod pallet {
 		type RuntimeHoldReason: From<HoldReason>;
 
 		/// The blob store holding the ONNX models.
-		type Blobs: BlobInspect<Self::AccountId> + BlobReferences;
+		type Blobs: BlobInspect<Self::AccountId>
+			+ BlobReferences
+			+ BlobAdoption<Self::AccountId>;
 
 		/// How many open jobs use a model (the jobs pallet); `()` for none.
 		type JobsInUse: ModelUsage;
+
+		/// Told when a model is removed or changes owner (the rounds pallet, whose consents
+		/// end with their owner); `()` for none. Its weight for `MaxVersions` versions is part
+		/// of [`Pallet::accept_ownership`]'s and [`Pallet::remove_model`]'s.
+		type OwnerGone: ModelObserver;
 
 		/// Deposit held for a model's entry and for each version, whatever their size.
 		#[pallet::constant]
@@ -344,6 +354,28 @@ pub mod pallet {
 		OptionQuery,
 	>;
 
+	/// Versions secured for rounds that are running: by model and round, the deposit held
+	/// for the version each round will publish (see
+	/// [`ModelRegistry::reserve_version`](crate::ModelRegistry::reserve_version)). The
+	/// deposit is part of the model's. Model and round ids are assigned by the chain in
+	/// sequence (`Twox64Concat`).
+	#[pallet::storage]
+	pub type ReservedVersions<T: Config> = StorageDoubleMap<
+		_,
+		Twox64Concat,
+		ModelId,
+		Twox64Concat,
+		u64,
+		BalanceOf<T>,
+		OptionQuery,
+	>;
+
+	/// How many versions are secured for each model ([`ReservedVersions`]): with its versions,
+	/// at most `MaxVersions`. Absent for none. The model id is the chain's (`Twox64Concat`).
+	#[pallet::storage]
+	pub type ReservedVersionCount<T: Config> =
+		StorageMap<_, Twox64Concat, ModelId, u32, ValueQuery>;
+
 	/// The model with each name. Users choose the key, so it is hashed (`Blake2_128Concat`).
 	#[pallet::storage]
 	pub type ModelsByName<T: Config> =
@@ -389,6 +421,26 @@ pub mod pallet {
 			round: u64,
 			/// Its parameters' blob.
 			parameters: BlobHash,
+		},
+		/// A version of `model` was secured for round `round`: `deposit` is held from the
+		/// model's owner, and a version slot is kept, until the round publishes or ends.
+		VersionReserved {
+			/// The model.
+			model: ModelId,
+			/// The round the version is for.
+			round: u64,
+			/// The new version's deposit, held from the owner as part of the model's.
+			deposit: BalanceOf<T>,
+		},
+		/// The version secured for round `round` was given back: the round ended without
+		/// publishing; `deposit` was released to the model's owner.
+		VersionReservationReleased {
+			/// The model.
+			model: ModelId,
+			/// The round.
+			round: u64,
+			/// The deposit released to the owner.
+			deposit: BalanceOf<T>,
 		},
 		/// The owner deprecated a version: no new jobs may use it.
 		VersionDeprecated {
@@ -481,10 +533,6 @@ pub mod pallet {
 		/// The version's blob is not sealed: it is still uploading, or only registered by URI
 		/// and not verified on-chain.
 		BlobNotSealed,
-		/// The version's blob belongs to another account. A version may use someone else's
-		/// blob only when it derives from (has as parent) a version of the same model that uses
-		/// that blob, e.g. after the model changed owner.
-		NotBlobOwner,
 		/// The version's blob is larger than `MaxModelBlobSize`.
 		ModelTooLarge,
 		/// The opset is outside `MinOpset..=MaxOpset`.
@@ -503,7 +551,8 @@ pub mod pallet {
 		RoyaltyTooHigh,
 		/// The parent version does not exist.
 		UnknownParent,
-		/// The model has `MaxVersions` versions already.
+		/// The model has `MaxVersions` versions already, counting those secured for running
+		/// rounds.
 		TooManyVersions,
 		/// The version is not active: it is deprecated or invalid already.
 		AlreadyDeprecated,
@@ -515,7 +564,8 @@ pub mod pallet {
 		NotPendingOwner,
 		/// The model still has active versions: deprecate them all before removing it.
 		VersionsActive,
-		/// Open jobs use the model: it can be removed once they are finished.
+		/// Open jobs, or running rounds, use the model: it can be removed once they are
+		/// finished.
 		ModelInUse,
 		/// The version is not invalid, so there is nothing to revalidate.
 		VersionNotInvalid,
@@ -576,7 +626,7 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			ensure!(is_valid_name(&name), Error::<T>::InvalidName);
 			ensure!(!ModelsByName::<T>::contains_key(&name), Error::<T>::NameTaken);
-			Self::check_spec(&who, None, &first_version)?;
+			Self::check_spec(&first_version)?;
 			let model = NextModelId::<T>::get();
 			let next = model.checked_add(1).ok_or(ArithmeticError::Overflow)?;
 
@@ -584,7 +634,7 @@ pub mod pallet {
 			let version_deposit = Self::version_deposit(&first_version);
 			let deposit = metadata_deposit.saturating_add(version_deposit);
 			Self::hold_deposit(&who, deposit)?;
-			Self::reference_blobs(&first_version)?;
+			Self::reference_blobs(&who, &first_version)?;
 
 			let now = frame_system::Pallet::<T>::block_number();
 			let (blob, parent) = (first_version.blob, first_version.parent);
@@ -650,11 +700,13 @@ pub mod pallet {
 			let who = ensure_signed(origin)?;
 			let info = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
 			ensure!(info.owner == who, Error::<T>::NotOwner);
-			ensure!(info.version_count < T::MaxVersions::get(), Error::<T>::TooManyVersions);
-			Self::check_spec(&who, Some(model), &spec)?;
+			ensure!(Self::free_version_slots(model, &info) > 0, Error::<T>::TooManyVersions);
+			Self::check_spec(&spec)?;
 			let version = info.version_count.checked_add(1).ok_or(ArithmeticError::Overflow)?;
 
-			Self::add_version(model, info, version, &who, spec, None)?;
+			let deposit = Self::version_deposit(&spec);
+			Self::hold_deposit(&who, deposit)?;
+			Self::add_version(model, info, version, &who, spec, None, deposit)?;
 			Ok(())
 		}
 
@@ -716,11 +768,14 @@ pub mod pallet {
 		///
 		/// The model's whole deposit is held from the caller (this fails if the caller cannot
 		/// pay it) and released to the previous owner. Royalties of jobs settled from now on go
-		/// to the caller.
+		/// to the caller. What the previous owner consented to for the model (bases opened to
+		/// rounds) ends.
 		///
 		/// Emits [`Event::OwnershipTransferred`].
 		#[pallet::call_index(4)]
-		#[pallet::weight(T::WeightInfo::accept_ownership())]
+		#[pallet::weight(T::WeightInfo::accept_ownership().saturating_add(
+			T::OwnerGone::owner_gone_weight(T::MaxVersions::get())
+		))]
 		pub fn accept_ownership(origin: OriginFor<T>, model: ModelId) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut info = Models::<T>::get(model).ok_or(Error::<T>::UnknownModel)?;
@@ -735,6 +790,7 @@ pub mod pallet {
 			info.pending_owner = None;
 			let deposit = info.deposit;
 			Models::<T>::insert(model, info);
+			T::OwnerGone::owner_gone(model);
 
 			Self::deposit_event(Event::OwnershipTransferred {
 				model,
@@ -798,7 +854,8 @@ pub mod pallet {
 		}
 
 		/// Remove the caller's model `model` with all its versions: drop their blob references,
-		/// free the name and release the whole deposit.
+		/// free the name, end the owner's consents for it (bases opened to rounds) and release
+		/// the whole deposit.
 		///
 		/// Only the owner may remove a model, and only when none of its versions is active
 		/// (deprecate them first) and no open job uses it.
@@ -808,17 +865,18 @@ pub mod pallet {
 		///
 		/// Emits [`Event::ModelRemoved`].
 		#[pallet::call_index(7)]
-		#[pallet::weight(T::WeightInfo::remove_model(T::MaxVersions::get()))]
+		#[pallet::weight(Pallet::<T>::remove_model_weight(T::MaxVersions::get()))]
 		pub fn remove_model(origin: OriginFor<T>, model: ModelId) -> DispatchResultWithPostInfo {
 			let who = ensure_signed(origin)?;
 			// Errors found before any version is read cost only the base weight.
-			let early = |error: Error<T>| error.with_weight(T::WeightInfo::remove_model(0));
+			let early = |error: Error<T>| error.with_weight(Pallet::<T>::remove_model_weight(0));
 
 			let info = Models::<T>::get(model).ok_or_else(|| early(Error::<T>::UnknownModel))?;
 			ensure!(info.owner == who, early(Error::<T>::NotOwner));
 			ensure!(T::JobsInUse::open_jobs(model) == 0, early(Error::<T>::ModelInUse));
+			ensure!(ReservedVersionCount::<T>::get(model) == 0, early(Error::<T>::ModelInUse));
 
-			let weight = T::WeightInfo::remove_model(info.version_count);
+			let weight = Self::remove_model_weight(info.version_count);
 			for version in 1..=info.version_count {
 				let active = Versions::<T>::get(model, version)
 					.is_some_and(|entry| entry.status.is_active());
@@ -837,6 +895,7 @@ pub mod pallet {
 			}
 			ModelsByName::<T>::remove(&info.name);
 			Models::<T>::remove(model);
+			T::OwnerGone::owner_gone(model);
 			let deposit_released = Self::release_deposit(&who, info.deposit)
 				.map_err(|error| error.with_weight(weight))?;
 

@@ -104,6 +104,7 @@ impl pallet_mosaic_models::Config for Test {
 	type RuntimeHoldReason = RuntimeHoldReason;
 	type Blobs = Blobs;
 	type JobsInUse = MockUsage;
+	type OwnerGone = ();
 	type DepositBase = ConstU64<DEPOSIT_BASE>;
 	type DepositPerByte = ConstU64<DEPOSIT_PER_BYTE>;
 	type MaxNameLength = ConstU32<MAX_NAME>;

@@ -8,7 +8,8 @@ use mosaic_primitives::blob::{BlobInspect, BlobKind};
 use sp_runtime::traits::{Saturating, Zero};
 
 use crate::{
-	BalanceOf, BlobHash, Config, HoldReason, Models, ModelsByName, NextModelId, Pallet, Versions,
+	BalanceOf, BlobHash, Config, HoldReason, Models, ModelsByName, NextModelId, Pallet,
+	ReservedVersionCount, ReservedVersions, Versions,
 };
 
 impl<T: Config> Pallet<T> {
@@ -16,7 +17,10 @@ impl<T: Config> Pallet<T> {
 	/// - every model's id is below [`NextModelId`], its name maps back to it in
 	///   [`ModelsByName`], and no offer is made to its own owner;
 	/// - a model has versions exactly `1..=version_count`, with `1 <= version_count <=
-	///   MaxVersions`, and its deposit is its metadata deposit plus its versions' deposits;
+	///   MaxVersions` counting the versions secured for rounds ([`ReservedVersions`], as many as
+	///   [`ReservedVersionCount`] says), and its deposit is its metadata deposit plus its
+	///   versions' and its reservations' deposits;
+	/// - every reservation belongs to an existing model;
 	/// - every name and every version belongs to an existing model;
 	/// - every version's blob is sealed and has at least as many references as versions use
 	///   it (other pallets hold references too);
@@ -55,6 +59,19 @@ impl<T: Config> Pallet<T> {
 				*refs = refs.saturating_add(1);
 			}
 			ensure!(count == info.version_count, "a model's versions are missing");
+			let mut reserved = 0u32;
+			for (_, deposit) in ReservedVersions::<T>::iter_prefix(model) {
+				reserved = reserved.saturating_add(1);
+				total = total.saturating_add(deposit);
+			}
+			ensure!(
+				reserved == ReservedVersionCount::<T>::get(model),
+				"a model's reservation count is wrong"
+			);
+			ensure!(
+				info.version_count.saturating_add(reserved) <= T::MaxVersions::get(),
+				"a model's versions and reservations exceed MaxVersions"
+			);
 			ensure!(total == info.deposit, "a model's deposit is not the sum of its parts");
 
 			let held = deposits.entry(info.owner.clone()).or_insert_with(Zero::zero);
@@ -70,6 +87,9 @@ impl<T: Config> Pallet<T> {
 
 		for (model, _) in Versions::<T>::iter_keys() {
 			ensure!(Models::<T>::contains_key(model), "a version belongs to no model");
+		}
+		for (model, _) in ReservedVersions::<T>::iter_keys() {
+			ensure!(Models::<T>::contains_key(model), "a reservation belongs to no model");
 		}
 
 		for (blob, refs) in blob_refs {

@@ -7,8 +7,9 @@ use frame_support::{
 	storage::{with_transaction, TransactionOutcome},
 };
 use frame_system::pallet_prelude::BlockNumberFor;
+use frame_support::traits::Get;
 use mosaic_primitives::{
-	blob::BlobStore,
+	blob::{BlobInspect, BlobStore},
 	rounds::{AggregationManifest, RoundJob, RoundJobs},
 };
 use sp_runtime::traits::Saturating;
@@ -31,6 +32,19 @@ impl<T: Config> Pallet<T> {
 	) -> Result<BalanceOf<T>, DispatchError> {
 		let job = RoundJob::Aggregation { parameters, manifest: MANIFEST_PLACEHOLDER, validation };
 		T::Jobs::escrow(job, settings.replication, settings.fee_per_worker)
+	}
+
+	/// Whether every result of a round on `parameters` can be revealed value by value, and so
+	/// stored: a training job's parameters with its `epochs`-long loss curve (and one value to
+	/// spare), and an aggregation's parameters with its reports on up to `MaxShards` updates
+	/// (a verdict and a norm each, and a loss each and the base's). A result agreed by digest
+	/// only is not stored, and its shard or round would be lost. A parameter blob holds
+	/// `f32` or `f64` values of four or eight bytes, so its size over four bounds its values.
+	pub(crate) fn results_fit_a_reveal(parameters: &BlobHash, epochs: u32) -> bool {
+		let Some(size) = T::Blobs::size(parameters) else { return false };
+		let reports = u64::from(epochs.saturating_add(1))
+			.max(3u64.saturating_mul(T::MaxShards::get().into()).saturating_add(1));
+		(size / 4).saturating_add(reports) <= u64::from(T::Jobs::max_result_values())
 	}
 
 	/// The shards with an update, in shard order: what the manifest lists, and the order of

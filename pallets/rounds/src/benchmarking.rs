@@ -194,5 +194,42 @@ mod benchmarks {
 		));
 	}
 
+	// `on_idle` with a finished round in the queue whose retention is not over: it reads the
+	// queue's bounds and first entry, and stops.
+	#[benchmark]
+	fn on_idle_base() {
+		let (_, round) = open_round::<T>(1);
+		close_joining::<T>(round);
+		RoundsPallet::<T>::aggregate(RawOrigin::Signed(account("caller", 0, 0)).into(), round)
+			.expect("fails the round for want of shards");
+		let now = frame_system::Pallet::<T>::block_number();
+		let mut meter = frame_support::weights::WeightMeter::new();
+
+		#[block]
+		{
+			RoundsPallet::<T>::purge_finished(now, &mut meter);
+		}
+
+		assert!(Rounds::<T>::contains_key(round));
+	}
+
+	// One finished round purged.
+	#[benchmark]
+	fn purge_round() {
+		let (_, round) = open_round::<T>(1);
+		close_joining::<T>(round);
+		RoundsPallet::<T>::aggregate(RawOrigin::Signed(account("caller", 0, 0)).into(), round)
+			.expect("fails the round for want of shards");
+		let due = frame_system::Pallet::<T>::block_number().saturating_add(T::RoundRetention::get());
+		let mut meter = frame_support::weights::WeightMeter::new();
+
+		#[block]
+		{
+			RoundsPallet::<T>::purge_finished(due, &mut meter);
+		}
+
+		assert!(!Rounds::<T>::contains_key(round));
+	}
+
 	impl_benchmark_test_suite!(RoundsPallet, crate::mock::new_test_ext(), crate::mock::Test);
 }

@@ -1,14 +1,33 @@
-//! The rounds pallet as the jobs pallet sees it: its [`JobObserver`], told when a job this
-//! pallet submitted ends.
+//! The rounds pallet as the other pallets see it: the jobs pallet's [`JobObserver`], told when
+//! a job this pallet submitted ends, and the registry's [`ModelObserver`], told when a model's
+//! owner is gone.
 
 use alloc::vec::Vec;
 use frame_support::BoundedVec;
+use frame_support::{traits::Get, weights::Weight};
 use mosaic_primitives::{
 	blob::BlobReferences,
+	model::{ModelId, ModelObserver},
 	rounds::{JobEnd, JobObserver},
 };
 
-use crate::{Config, Event, JobId, Pallet, RoundOfJob, RoundStatus, Rounds, ShardStatus, Shards};
+use crate::{
+	Config, Event, JobId, OpenBases, Pallet, RoundOfJob, RoundStatus, Rounds, ShardStatus, Shards,
+};
+
+/// The consents a model's owner gave (its bases opened to rounds) end with its ownership: a
+/// new owner must open them again, and a removed model leaves nothing behind.
+impl<T: Config> ModelObserver for Pallet<T> {
+	fn owner_gone(model: ModelId) {
+		let _ = OpenBases::<T>::clear_prefix(model, u32::MAX, None);
+	}
+
+	/// One entry per version at most, each read and removed, and the prefix's end read.
+	fn owner_gone_weight(versions: u32) -> Weight {
+		let entries = u64::from(versions);
+		T::DbWeight::get().reads_writes(entries.saturating_add(1), entries)
+	}
+}
 
 impl<T: Config> JobObserver for Pallet<T> {
 	fn owns(job: JobId) -> bool {

@@ -12,8 +12,8 @@
 //!
 //! When joining has closed and every training job has ended, anyone calls
 //! [`Pallet::aggregate`]: the round submits one aggregation job that
-//! checks each private update on the validation set (loss before and after, norm within the
-//! clip) and combines the accepted updates with a clipped, trimmed, row-weighted mean. Its
+//! checks each update, public or private, on the validation set (loss before and after, norm
+//! within the clip) and combines the accepted updates with a clipped, trimmed, row-weighted mean. Its
 //! quorum's result comes back through the jobs pallet's observer; anyone then calls
 //! [`Pallet::finalize`]: the combined parameters become a new version of the model whose
 //! parent is the base version and which names the round, and the rest of the budget is paid
@@ -30,10 +30,11 @@
 //! 2. **the model's owner**: the base version's royalty rate applied to what is left;
 //! 3. **data owners**: the remainder, split among accepted shards by rows.
 //!
-//! A public shard whose job fails is dropped, and a private update the check rejects is
-//! excluded; neither earns anything. The round completes while at least `min_shards` remain,
+//! A public shard whose job fails is dropped, and an update the check rejects (a poisoned
+//! public shard's as much as a private one's) is excluded; neither earns anything. The round completes while at least `min_shards` remain,
 //! and fails otherwise, returning the budget. Every hold a round takes (budget, shard
-//! deposits) and every blob reference is released when it ends, whichever way.
+//! deposits) and every blob reference is released when it ends, whichever way. Its record
+//! stays `RoundRetention` blocks more, then `on_idle` purges it.
 //!
 //! The pallet knows the jobs pallet, the registry, the blob store, the ledger and the pot
 //! only through small traits.
@@ -57,8 +58,9 @@
 //!
 //! `lib.rs` holds the pallet (configuration, storage, events, errors, hooks, calls);
 //! `shards.rs` joining, `budget.rs` spending the budget, `aggregation.rs` the aggregation
-//! job, `settlement.rs` ending a round, `impls.rs` the [`JobObserver`] the jobs pallet
-//! reports to, `try_state.rs` the invariants.
+//! job, `settlement.rs` ending a round and purging it later, `impls.rs` the [`JobObserver`]
+//! the jobs pallet reports to and the registry's `ModelObserver`, `try_state.rs` the
+//! invariants.
 //!
 //! [`JobObserver`]: mosaic_primitives::rounds::JobObserver
 
@@ -140,7 +142,7 @@ pub mod pallet {
 
 	/// The in-code storage version. 0 is the layout every Mosaic chain started with; each
 	/// change of layout bumps it and comes with a migration in [`crate::migrations`].
-	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(0);
+	pub const STORAGE_VERSION: StorageVersion = StorageVersion::new(1);
 
 	#[pallet::pallet]
 	#[pallet::storage_version(STORAGE_VERSION)]
@@ -197,6 +199,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxJoinPeriod: Get<BlockNumberFor<Self>>;
 
+		/// Blocks a finished round's record stays before `on_idle` purges it: bounds the
+		/// records of ended rounds. Its outcome stays in its events.
+		#[pallet::constant]
+		type RoundRetention: Get<BlockNumberFor<Self>>;
+
 		/// Data points a completed round shares among its accepted shards by rows.
 		#[pallet::constant]
 		type DataPoints: Get<Points>;
@@ -228,9 +235,9 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type NextRoundId<T: Config> = StorageValue<_, RoundId, ValueQuery>;
 
-	/// Every round, by id. Finished rounds stay as a record (their shards do not). Ids are
-	/// assigned by the chain in sequence, so they are not hashed again for balance
-	/// (`Twox64Concat`).
+	/// Every round, by id. A finished round stays as a record (its shards do not) for
+	/// `RoundRetention` blocks, then is purged ([`PurgeQueue`]). Ids are assigned by the chain
+	/// in sequence, so they are not hashed again for balance (`Twox64Concat`).
 	#[pallet::storage]
 	pub type Rounds<T: Config> = StorageMap<_, Twox64Concat, RoundId, RoundInfoOf<T>, OptionQuery>;
 
@@ -269,6 +276,18 @@ pub mod pallet {
 		T::AccountId,
 		OptionQuery,
 	>;
+
+	/// Finished rounds in the order they ended, each with the first block it may be purged in,
+	/// by position in the queue: entries `PurgeQueueBounds.0..PurgeQueueBounds.1`. Rounds end
+	/// in block order and wait the same retention, so the queue is in purge order too.
+	/// Positions are the chain's sequence (`Twox64Concat`).
+	#[pallet::storage]
+	pub type PurgeQueue<T: Config> =
+		StorageMap<_, Twox64Concat, u64, (BlockNumberFor<T>, RoundId), OptionQuery>;
+
+	/// The first position of [`PurgeQueue`] still in use and the next position to fill.
+	#[pallet::storage]
+	pub type PurgeQueueBounds<T: Config> = StorageValue<_, (u64, u64), ValueQuery>;
 
 	/// The round (and shard, for training jobs) of each running job this pallet submitted.
 	/// Job ids are assigned by the jobs pallet in sequence (`Twox64Concat`).
@@ -402,6 +421,11 @@ pub mod pallet {
 			/// The rest of the budget, released back to the creator.
 			refunded: BalanceOf<T>,
 		},
+		/// A finished round's record was purged, `RoundRetention` blocks after it ended.
+		RoundPurged {
+			/// The purged round.
+			round: RoundId,
+		},
 		/// The round failed; what was left of its budget, `refunded`, went back to the
 		/// creator.
 		RoundFailed {
@@ -470,6 +494,12 @@ pub mod pallet {
 
 	#[pallet::hooks]
 	impl<T: Config> Hooks<BlockNumberFor<T>> for Pallet<T> {
+		fn on_idle(now: BlockNumberFor<T>, limit: Weight) -> Weight {
+			let mut meter = frame_support::weights::WeightMeter::with_limit(limit);
+			Self::purge_finished(now, &mut meter);
+			meter.consumed()
+		}
+
 		fn integrity_test() {
 			assert!(
 				T::MaxShards::get() <= mosaic_primitives::rounds::MAX_MANIFEST_UPDATES,
@@ -487,7 +517,10 @@ pub mod pallet {
 	impl<T: Config> Pallet<T> {
 		/// Opens a round on version `base` of model `model`, as its owner or, if the owner
 		/// opened the base with [`Pallet::set_base_open`], as a sponsor. The base must be
-		/// runnable and have parameters, `validation` must be a sealed blob (a SCALE dataset
+		/// runnable and have parameters small enough for the round's results to be revealed
+		/// and stored (see [`Error::ModelTooLargeForRound`]). The registry secures the version
+		/// the round will publish ([`ModelRegistry::reserve_version`]: a version slot, and its
+		/// deposit held from the model's owner, who must be able to pay it), `validation` must be a sealed blob (a SCALE dataset
 		/// with the step graph's batch inputs), and `budget`, which must cover at least the
 		/// aggregation job's escrow, is held from the caller until the round ends. Shards may
 		/// join until block `join_until`.
@@ -514,6 +547,10 @@ pub mod pallet {
 			);
 			let base_parameters = view.parameters.ok_or(Error::<T>::NoBaseParameters)?;
 			ensure!(T::Blobs::is_sealed(&validation), Error::<T>::ValidationUnavailable);
+			ensure!(
+				Self::results_fit_a_reveal(&base_parameters, settings.epochs),
+				Error::<T>::ModelTooLargeForRound
+			);
 			let (least_period, most_period) = T::Jobs::job_periods();
 			ensure!(
 				settings.epochs >= 1
@@ -535,6 +572,7 @@ pub mod pallet {
 			T::Blobs::add_ref(&validation)?;
 
 			let round = NextRoundId::<T>::get();
+			T::Models::reserve_version(model, base, round)?;
 			NextRoundId::<T>::put(round.saturating_add(1));
 			Rounds::<T>::insert(
 				round,
@@ -686,7 +724,9 @@ pub mod pallet {
 				.map(|(_, shard, update)| ManifestEntry {
 					parameters: update,
 					weight: shard.rows.into(),
-					checked: shard.kind == ShardKind::Private,
+					// A public update is checked too: its quorum vouches only that it was trained
+					// faithfully, not that its data was honest.
+					checked: true,
 				})
 				.collect();
 			if (updates.len() as u32) < info.settings.min_shards {
@@ -726,9 +766,11 @@ pub mod pallet {
 		/// version of the model (parent: the base version; round: this one). Of the budget not
 		/// spent on jobs, pays the model's owner the base version's royalty rate and the
 		/// accepted shards' owners the rest by rows, through the rewards pot; returns any
-		/// rounding rest, and attests their data and the owner's model. Otherwise the round
-		/// fails and what is left of the budget goes back. Either way every deposit and
-		/// reference is released.
+		/// rounding rest, and attests their data and the owner's model. If the version cannot
+		/// be published all the same, the accepted shards' owners get all of the rest: the
+		/// data owners did their work, and the creator must gain nothing by a failed end.
+		/// Otherwise (no parameters, too few accepted) the round fails and what is left of
+		/// the budget goes back. Either way every deposit and reference is released.
 		///
 		/// Emits [`Event::UpdateRejected`], [`Event::OwnerRewarded`], [`Event::ShardRewarded`]
 		/// and [`Event::RoundCompleted`], or [`Event::RoundFailed`].
@@ -767,7 +809,7 @@ pub mod pallet {
 				Ok(version) => version,
 				Err(e) => {
 					log::warn!(target: LOG_TARGET, "round {round}: new version not published: {e:?}");
-					Self::end_failed(round, info, RoundFailure::NotPublished);
+					Self::end_unpublished(round, info, &accepted);
 					return Ok(weight);
 				},
 			};

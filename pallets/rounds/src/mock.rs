@@ -60,6 +60,8 @@ parameter_types! {
 	pub static Jobs: Vec<Submitted> = Vec::new();
 	/// Whether the jobs pallet refuses submissions.
 	pub static JobsRefuse: bool = false;
+	/// Whether the registry refuses to publish rounds' versions.
+	pub static PublishRefused: bool = false;
 }
 
 /// What the rewards pot owes each account.
@@ -113,7 +115,16 @@ impl RoundJobs<u64, u64, u64> for MockJobs {
 	fn job_periods() -> (u64, u64) {
 		JOB_PERIODS
 	}
+	fn max_result_values() -> u32 {
+		MAX_RESULT_VALUES
+	}
 }
+
+/// Blocks a finished round's record stays.
+pub const RETENTION: u64 = 30;
+
+/// Most values [`MockJobs`] reveals: the runtime's bound.
+pub const MAX_RESULT_VALUES: u32 = 4096;
 
 /// The job periods [`MockJobs`] accepts.
 pub const JOB_PERIODS: (u64, u64) = (10, 1_000);
@@ -145,6 +156,9 @@ impl ModelRegistry<u64, u64> for MockRegistry {
 		parameters: [u8; 32],
 		round: u64,
 	) -> Result<u32, DispatchError> {
+		if PublishRefused::get() {
+			return Err(DispatchError::Other("the registry refuses"));
+		}
 		let mut versions = Versions::get();
 		let next = versions
 			.keys()
@@ -232,6 +246,7 @@ impl pallet_mosaic_rounds::Config for Test {
 	type MaxShards = ConstU32<MAX_SHARDS>;
 	type ShardDeposit = ConstU64<SHARD_DEPOSIT>;
 	type MaxJoinPeriod = ConstU64<MAX_JOIN>;
+	type RoundRetention = ConstU64<RETENTION>;
 	type DataPoints = ConstU64<DATA_POINTS>;
 	type ModelPoints = ConstU64<MODEL_POINTS>;
 	type WeightInfo = ();
@@ -302,6 +317,7 @@ pub fn new_test_ext() -> sp_io::TestExternalities {
 		StoredBlobs::set(Vec::new());
 		Jobs::set(Vec::new());
 		JobsRefuse::set(false);
+		PublishRefused::set(false);
 		mosaic_test_utils::reset();
 	});
 	ext

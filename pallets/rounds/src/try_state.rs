@@ -9,9 +9,10 @@ use mosaic_primitives::blob::BlobInspect;
 use sp_runtime::traits::{Saturating, Zero};
 
 use crate::{
-	BalanceOf, BlobHash, Config, HoldReason, Joined, NextRoundId, Pallet, RoundOfJob, RoundStatus,
-	Rounds, ShardStatus, Shards,
+	BalanceOf, BlobHash, Config, HoldReason, Joined, NextRoundId, OpenBases, Pallet, PurgeQueue,
+	PurgeQueueBounds, RoundId, RoundOfJob, RoundStatus, Rounds, ShardStatus, Shards,
 };
+use mosaic_primitives::model::ModelRegistry;
 
 impl<T: Config> Pallet<T> {
 	/// Checks the pallet's invariants:
@@ -26,7 +27,10 @@ impl<T: Config> Pallet<T> {
 	/// - what is held from each account for [`HoldReason::RoundBudget`] is what its running
 	///   rounds have not spent, and for [`HoldReason::ShardDeposit`] the deposits of its shards;
 	/// - every blob a running round references (its validation set, its shards' updates, its
-	///   combined parameters) has at least that many references.
+	///   combined parameters) has at least that many references;
+	/// - every finished round is in [`PurgeQueue`] once, every entry there is a finished round,
+	///   and the entries lie between [`PurgeQueueBounds`];
+	/// - every base in [`OpenBases`] was opened by its model's current owner.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let next = NextRoundId::<T>::get();
 		let mut budgets: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
@@ -36,6 +40,15 @@ impl<T: Config> Pallet<T> {
 			let refs = blob_refs.entry(blob).or_insert(0);
 			*refs = refs.saturating_add(1);
 		};
+		let (first, next_position) = PurgeQueueBounds::<T>::get();
+		let mut queued: BTreeMap<RoundId, u32> = BTreeMap::new();
+		for (position, (_, round)) in PurgeQueue::<T>::iter() {
+			ensure!(
+				(first..next_position).contains(&position),
+				"a purge queue entry lies outside its bounds"
+			);
+			*queued.entry(round).or_insert(0) += 1;
+		}
 
 		for (round, info) in Rounds::<T>::iter() {
 			ensure!(round < next, "a round id is not below NextRoundId");
@@ -56,6 +69,10 @@ impl<T: Config> Pallet<T> {
 				RoundStatus::Completed { .. } | RoundStatus::Failed(_) => false,
 			};
 			if !running {
+				ensure!(
+					queued.remove(&round) == Some(1),
+					"a finished round is not queued once to be purged"
+				);
 				ensure!(
 					Shards::<T>::iter_prefix(round).next().is_none(),
 					"a finished round has shards left"
@@ -99,6 +116,14 @@ impl<T: Config> Pallet<T> {
 			ensure!(
 				Joined::<T>::iter_prefix(round).count() as u32 == info.shard_count,
 				"a round's joined accounts differ from its shards"
+			);
+		}
+
+		ensure!(queued.is_empty(), "a round queued to be purged is not a finished round");
+		for (model, version, owner) in OpenBases::<T>::iter() {
+			ensure!(
+				T::Models::version(model, version).is_some_and(|view| view.owner == owner),
+				"an open base was opened by someone who is not its model's owner"
 			);
 		}
 

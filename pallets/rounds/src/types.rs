@@ -145,7 +145,8 @@ pub enum RoundFailure {
 	/// Fewer than `min_shards` updates passed the check.
 	#[codec(index = 3)]
 	TooFewAccepted,
-	/// The registry refused the new version (the model was removed, or is full).
+	/// The registry refused the new version although enough updates were accepted; the
+	/// accepted shards' owners were paid what was left of the budget.
 	#[codec(index = 4)]
 	NotPublished,
 }

@@ -43,6 +43,8 @@ pub trait WeightInfo {
 	fn join_private() -> Weight;
 	fn aggregate(s: u32, ) -> Weight;
 	fn finalize(s: u32, ) -> Weight;
+	fn on_idle_base() -> Weight;
+	fn purge_round() -> Weight;
 }
 
 /// Measured weights, with the runtime's own database weights.
@@ -223,6 +225,26 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().writes((11_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 3102).saturating_mul(s.into()))
 	}
+	/// Storage: `Rounds::PurgeQueueBounds` (r:1 w:1)
+	/// Proof: `Rounds::PurgeQueueBounds` (`max_values`: Some(1), `max_size`: Some(16), added: 511, mode: `MaxEncodedLen`)
+	/// Storage: `Rounds::PurgeQueue` (r:1 w:0)
+	/// Proof: `Rounds::PurgeQueue` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
+	fn on_idle_base() -> Weight {
+		Weight::from_parts(6_000_000, 0)
+			.saturating_add(Weight::from_parts(0, 3497))
+			.saturating_add(T::DbWeight::get().reads(2_u64))
+			.saturating_add(T::DbWeight::get().writes(1_u64))
+	}
+	/// Storage: `Rounds::PurgeQueue` (r:1 w:1)
+	/// Proof: `Rounds::PurgeQueue` (`max_values`: None, `max_size`: Some(32), added: 2507, mode: `MaxEncodedLen`)
+	/// Storage: `Rounds::Rounds` (r:0 w:1)
+	/// Proof: `Rounds::Rounds` (`max_values`: None, `max_size`: Some(251), added: 2726, mode: `MaxEncodedLen`)
+	fn purge_round() -> Weight {
+		Weight::from_parts(12_000_000, 0)
+			.saturating_add(Weight::from_parts(0, 3497))
+			.saturating_add(T::DbWeight::get().reads(1_u64))
+			.saturating_add(T::DbWeight::get().writes(2_u64))
+	}
 }
 
 /// The same measurements with ParityDB's database weights, for tests and mocks.
@@ -269,5 +291,17 @@ impl WeightInfo for () {
 			.saturating_add(ParityDbWeight::get().writes(18_u64))
 			.saturating_add(ParityDbWeight::get().writes((11_u64).saturating_mul(s.into())))
 			.saturating_add(Weight::from_parts(0, 3102).saturating_mul(s.into()))
+	}
+	fn on_idle_base() -> Weight {
+		Weight::from_parts(6_000_000, 0)
+			.saturating_add(Weight::from_parts(0, 3497))
+			.saturating_add(ParityDbWeight::get().reads(2_u64))
+			.saturating_add(ParityDbWeight::get().writes(1_u64))
+	}
+	fn purge_round() -> Weight {
+		Weight::from_parts(12_000_000, 0)
+			.saturating_add(Weight::from_parts(0, 3497))
+			.saturating_add(ParityDbWeight::get().reads(1_u64))
+			.saturating_add(ParityDbWeight::get().writes(2_u64))
 	}
 }

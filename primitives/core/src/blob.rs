@@ -57,9 +57,6 @@ fn prefixed(prefix: &[u8], hash: &BlobHash) -> Vec<u8> {
 	Debug,
 )]
 pub enum BlobKind {
-	/// A chunked upload is under way.
-	#[codec(index = 0)]
-	Uploading,
 	/// Verified on-chain and indexed into every node's off-chain database.
 	#[codec(index = 1)]
 	Sealed,
@@ -180,6 +177,18 @@ pub trait BlobFetch {
 	fn ensure_local(hash: &BlobHash) -> Result<(), FetchError>;
 }
 
+/// Taking a blob over: whoever builds on bytes (registers a model on them) pays for keeping
+/// them. Owning a blob grants nothing but its deposit, so the first to store bytes (perhaps by
+/// front-running their uploader) gains nothing, and nobody's use keeps another account's
+/// deposit held.
+pub trait BlobAdoption<AccountId> {
+	/// `who` is about to reference blob `hash`. If the blob is sealed, has no references and
+	/// belongs to another account, it passes to `who`, who holds its deposit from then on;
+	/// the previous owner's is released. Otherwise nothing changes. Fails only if `who`
+	/// cannot cover the deposit.
+	fn adopt(hash: &BlobHash, who: &AccountId) -> DispatchResult;
+}
+
 /// Storing blobs on behalf of an account from another pallet: a job's agreed result, for
 /// example, which its requester owns.
 pub trait BlobStore<AccountId, Balance> {
@@ -225,6 +234,13 @@ impl BlobReferences for () {
 
 	fn remove_ref(_hash: &BlobHash) -> DispatchResult {
 		Err(DispatchError::CannotLookup)
+	}
+}
+
+/// No blob store: nothing to take over.
+impl<AccountId> BlobAdoption<AccountId> for () {
+	fn adopt(_hash: &BlobHash, _who: &AccountId) -> DispatchResult {
+		Ok(())
 	}
 }
 

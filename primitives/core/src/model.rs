@@ -173,16 +173,30 @@ pub trait ModelRegistry<AccountId, Balance> {
 
 	/// Publishes `parameters` (a sealed blob), trained by round `round` from version `base`
 	/// of `model`, as the model's next version: the base's spec with these parameters and
-	/// the base as parent. Holds the version's deposit from the model's owner and references
-	/// the blobs, as publishing does. The caller is trusted to have checked that the owner
-	/// agreed (the rounds pallet lets only the owner, or a sponsor on a base version the
-	/// owner opened to rounds, start a round). Returns the new number.
+	/// the base as parent. Uses what [`ModelRegistry::reserve_version`] secured for the round
+	/// (otherwise holds the version's deposit from the model's owner, as publishing does) and
+	/// references the blobs. The caller is trusted to have checked that the owner agreed (the
+	/// rounds pallet lets only the owner, or a sponsor on a base version the owner opened to
+	/// rounds, start a round). Returns the new number.
 	fn publish_derived(
 		model: ModelId,
 		base: VersionNumber,
 		parameters: BlobHash,
 		round: u64,
 	) -> Result<VersionNumber, DispatchError>;
+
+	/// Secures, when round `round` opens on version `base` of `model`, what publishing its
+	/// result needs: a version slot the owner cannot take, and the new version's deposit,
+	/// held from the model's owner; the model cannot be removed meanwhile. Its owner thus
+	/// cannot make the round's end fail. The caller is trusted as for
+	/// [`ModelRegistry::publish_derived`]. A registry without reservations secures nothing.
+	fn reserve_version(_model: ModelId, _base: VersionNumber, _round: u64) -> DispatchResult {
+		Ok(())
+	}
+
+	/// Gives back what [`ModelRegistry::reserve_version`] secured for round `round` (the
+	/// round ended without publishing), if anything.
+	fn release_version(_model: ModelId, _round: u64) {}
 }
 
 /// No registry: there are no models, nothing is runnable and nothing can be marked. For mocks
@@ -245,5 +259,23 @@ pub trait ModelUsage {
 impl ModelUsage for () {
 	fn open_jobs(_model: ModelId) -> u32 {
 		0
+	}
+}
+
+/// Told when a model's owner is gone: the model was removed, or another account accepted it.
+/// What that owner consented to for the model (the rounds pallet's open bases) ends with it.
+pub trait ModelObserver {
+	/// `model` was removed or passed to another owner.
+	fn owner_gone(model: ModelId);
+	/// Most weight [`ModelObserver::owner_gone`] takes for a model of at most `versions`
+	/// versions: the registry charges it to the calls that remove or hand over a model.
+	fn owner_gone_weight(versions: u32) -> sp_runtime::Weight;
+}
+
+/// Nobody to tell.
+impl ModelObserver for () {
+	fn owner_gone(_model: ModelId) {}
+	fn owner_gone_weight(_versions: u32) -> sp_runtime::Weight {
+		sp_runtime::Weight::zero()
 	}
 }

@@ -40,8 +40,10 @@ pub struct ManifestEntry {
 	pub parameters: BlobHash,
 	/// Its weight in the average: the shard's number of rows.
 	pub weight: u64,
-	/// Whether the update must pass the validation check (a private shard's, which nobody
-	/// could re-run) or is accepted as the quorum of its training job agreed on it.
+	/// Whether the update must pass the validation check. The rounds pallet checks every
+	/// update: a private one nobody could re-run, and a public one whose quorum vouches only
+	/// for a faithful run on data that may be poisoned. An unchecked entry is accepted when
+	/// it is well formed.
 	pub checked: bool,
 }
 
@@ -115,7 +117,8 @@ pub enum JobEnd {
 pub trait RoundJobs<AccountId, Balance, BlockNumber> {
 	/// Submits `job` on `version` of `model` for `requester`, holding its escrow from
 	/// `requester` exactly as a signed submission would; the job's end is reported to the
-	/// jobs pallet's observer, and the requester cannot cancel it.
+	/// jobs pallet's observer, and the requester cannot cancel it. The version may be
+	/// deprecated (not invalid): a round keeps running on its base.
 	fn submit(
 		requester: &AccountId,
 		model: u32,
@@ -140,6 +143,11 @@ pub trait RoundJobs<AccountId, Balance, BlockNumber> {
 	/// [`RoundJobs::submit`] accepts, both inclusive: a round whose jobs get less could never
 	/// submit one.
 	fn job_periods() -> (BlockNumber, BlockNumber);
+
+	/// Most values a job's revealed outputs may have, all outputs together: a result with
+	/// more is agreed by digest only, and a training or aggregation result is then not
+	/// stored.
+	fn max_result_values() -> u32;
 }
 
 /// Told by the jobs pallet when a job ends.

@@ -59,7 +59,7 @@ fn calls_need_a_signed_origin() {
 				DispatchError::BadOrigin
 			);
 			assert_noop!(
-				Blobs::abort_upload(origin.clone(), hash).map_err(|e| e.error),
+				Blobs::abort_upload(origin.clone(), hash, ALICE).map_err(|e| e.error),
 				DispatchError::BadOrigin
 			);
 			assert_noop!(

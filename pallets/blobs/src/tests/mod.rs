@@ -3,7 +3,7 @@
 use crate::{
 	is_valid_uri, mock::*, weights::WeightInfo, BlobFetch, BlobHash, BlobInfo, BlobInspect,
 	BlobKind, BlobReferences, BlobStatus, BlobStore, BlobSummary, Blobs as Entries, Error, Event,
-	HoldReason, RemoteBlobBond, UploadChunks,
+	HoldReason, RemoteBlobBond, Upload, UploadChunks, Uploads,
 };
 use frame_support::{
 	assert_noop, assert_ok,
@@ -55,12 +55,17 @@ fn issuance() -> u64 {
 	pallet_balances::TotalIssuance::<Test>::get()
 }
 
-fn status(hash: BlobHash) -> BlobStatus<u64, BoundedVec<u8, ConstU32<MAX_URI>>> {
+fn status(hash: BlobHash) -> BlobStatus<BoundedVec<u8, ConstU32<MAX_URI>>> {
 	Entries::<Test>::get(hash).expect("blob exists").status
 }
 
-fn chunks_in_state(hash: BlobHash) -> usize {
-	UploadChunks::<Test>::iter_prefix(hash).count()
+/// `who`'s upload of `hash` in progress.
+fn upload_of(who: u64, hash: BlobHash) -> Option<Upload<u64, u64>> {
+	Uploads::<Test>::get(hash, who)
+}
+
+fn chunks_in_state(who: u64, hash: BlobHash) -> usize {
+	UploadChunks::<Test>::iter_prefix((hash, who)).count()
 }
 
 /// Sends all of `bytes` as chunks of the upload of `hash`, checking each event.
@@ -69,7 +74,9 @@ fn send_chunks(who: u64, hash: BlobHash, bytes: &[u8]) {
 		let index = index as u32;
 		assert_ok!(Blobs::upload_chunk(signed(who), hash, index, chunk(piece)));
 		let received = ((index as u64 + 1) * CHUNK as u64).min(bytes.len() as u64);
-		System::assert_last_event(Event::ChunkUploaded { hash, index, received }.into());
+		System::assert_last_event(
+			Event::ChunkUploaded { hash, uploader: who, index, received }.into(),
+		);
 	}
 }
 
@@ -85,8 +92,9 @@ fn seal(who: u64, hash: BlobHash) -> Result<(), DispatchError> {
 	Blobs::seal_upload(signed(who), hash).map(|_| ()).map_err(|e| e.error)
 }
 
-fn abort(who: u64, hash: BlobHash) -> Result<(), DispatchError> {
-	Blobs::abort_upload(signed(who), hash).map(|_| ()).map_err(|e| e.error)
+/// `who` aborts `uploader`'s upload of `hash`.
+fn abort(who: u64, hash: BlobHash, uploader: u64) -> Result<(), DispatchError> {
+	Blobs::abort_upload(signed(who), hash, uploader).map(|_| ()).map_err(|e| e.error)
 }
 
 /// What the off-chain database holds for `hash` once the overlay's off-chain changes are
@@ -102,4 +110,5 @@ mod references;
 mod remote;
 mod removal;
 mod store;
+mod migrations;
 mod uploads;

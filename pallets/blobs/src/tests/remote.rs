@@ -102,7 +102,8 @@ fn register_uri_errors() {
 			TokenError::FundsUnavailable
 		);
 
-		// Any existing entry blocks a registration: remote, uploading or sealed.
+		// A remote or sealed entry blocks a registration; an upload in progress does not, and
+		// its seal replaces the registration.
 		assert_ok!(Blobs::register_uri(signed(ALICE), hash, 10, uri("ipfs://cid")));
 		assert_noop!(
 			Blobs::register_uri(signed(BOB), hash, 10, uri("ipfs://other")),
@@ -110,10 +111,7 @@ fn register_uri_errors() {
 		);
 		let uploading = [32u8; 32];
 		assert_ok!(Blobs::begin_upload(signed(ALICE), uploading, 10));
-		assert_noop!(
-			Blobs::register_uri(signed(BOB), uploading, 10, uri("ipfs://cid")),
-			Error::<Test>::AlreadyExists
-		);
+		assert_ok!(Blobs::register_uri(signed(BOB), uploading, 10, uri("ipfs://cid")));
 		let small = data(8, 33);
 		assert_ok!(Blobs::store(signed(ALICE), inline(&small)));
 		assert_noop!(

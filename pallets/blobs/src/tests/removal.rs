@@ -66,9 +66,10 @@ fn remove_errors() {
 		assert_ok!(<Blobs as BlobReferences>::remove_ref(&hash));
 		assert_ok!(Blobs::remove(signed(ALICE), hash));
 
+		// An upload in progress is no blob: it is ended with `abort_upload`.
 		let uploading = [37u8; 32];
 		assert_ok!(Blobs::begin_upload(signed(ALICE), uploading, 10));
-		assert_noop!(Blobs::remove(signed(ALICE), uploading), Error::<Test>::UploadInProgress);
+		assert_noop!(Blobs::remove(signed(ALICE), uploading), Error::<Test>::UnknownBlob);
 	});
 }
 
@@ -87,7 +88,7 @@ fn deposits_of_several_blobs_add_up() {
 
 		assert_ok!(Blobs::remove(signed(ALICE), blake2_256(&first)));
 		assert_eq!(held(ALICE), total - deposit(10));
-		assert_ok!(abort(ALICE, [40u8; 32]));
+		assert_ok!(abort(ALICE, [40u8; 32], ALICE));
 		assert_eq!(held(ALICE), deposit(20) + deposit(10) + URI_BOND);
 	});
 }

@@ -91,12 +91,25 @@ fn store_rejects_duplicates() {
 	});
 }
 
+/// An upload in progress claims no hash: the bytes can be stored meanwhile, and the upload
+/// then ends with its deposit back when it is sealed.
 #[test]
-fn store_rejects_a_hash_being_uploaded() {
+fn store_takes_a_hash_being_uploaded() {
 	build_and_execute(|| {
 		let bytes = data(20, 4);
-		assert_ok!(Blobs::begin_upload(signed(BOB), blake2_256(&bytes), 20));
-		assert_noop!(Blobs::store(signed(ALICE), inline(&bytes)), Error::<Test>::AlreadyExists);
+		let hash = blake2_256(&bytes);
+		assert_ok!(Blobs::begin_upload(signed(BOB), hash, 20));
+		send_chunks(BOB, hash, &bytes);
+		assert_ok!(Blobs::store(signed(ALICE), inline(&bytes)));
+		assert_eq!(Entries::<Test>::get(hash).unwrap().owner, ALICE);
+
+		assert_ok!(seal(BOB, hash));
+		System::assert_last_event(
+			Event::UploadSuperseded { hash, uploader: BOB, deposit_released: deposit(20) }.into(),
+		);
+		assert_eq!(held(BOB), 0);
+		assert_eq!(chunks_in_state(BOB, hash), 0);
+		assert_eq!(Entries::<Test>::get(hash).unwrap().owner, ALICE);
 	});
 }
 

@@ -17,16 +17,10 @@ fn begin_upload_holds_the_full_deposit() {
 		assert_eq!(issuance(), issuance_before);
 		let deadline = 1 + TIMEOUT;
 		assert_eq!(
-			Entries::<Test>::get(hash),
-			Some(BlobInfo {
-				byte_len: MAX_BLOB,
-				owner: ALICE,
-				deposit: expected,
-				status: BlobStatus::Uploading { received: 0, chunks: 0, deadline },
-				refs: 0,
-				created_at: 1,
-			})
+			upload_of(ALICE, hash),
+			Some(Upload { byte_len: MAX_BLOB, deposit: expected, received: 0, chunks: 0, deadline })
 		);
+		assert_eq!(Entries::<Test>::get(hash), None, "an upload claims no hash");
 		System::assert_last_event(
 			Event::UploadBegun {
 				hash,
@@ -51,8 +45,9 @@ fn begin_upload_errors() {
 		);
 		assert_noop!(Blobs::begin_upload(signed(POOR), hash, 10), TokenError::FundsUnavailable);
 
+		// Another account may upload the same hash; one account only once at a time.
 		assert_ok!(Blobs::begin_upload(signed(ALICE), hash, 10));
-		assert_noop!(Blobs::begin_upload(signed(BOB), hash, 10), Error::<Test>::AlreadyExists);
+		assert_ok!(Blobs::begin_upload(signed(BOB), hash, 10));
 		assert_noop!(Blobs::begin_upload(signed(ALICE), hash, 10), Error::<Test>::AlreadyExists);
 
 		let bytes = data(12, 9);
@@ -65,11 +60,17 @@ fn begin_upload_errors() {
 }
 
 #[test]
-fn begin_upload_replaces_a_remote_registration() {
+fn sealing_an_upload_replaces_a_remote_registration() {
 	build_and_execute(|| {
-		let hash = [9u8; 32];
+		let bytes = data(50, 9);
+		let hash = blake2_256(&bytes);
 		assert_ok!(Blobs::register_uri(signed(BOB), hash, 50, uri("https://a.example/b")));
-		assert_ok!(Blobs::begin_upload(signed(ALICE), hash, 50));
+		// Beginning an upload takes nothing from the registrant.
+		let hash = upload_all(ALICE, &bytes);
+		assert_eq!(held(BOB), deposit(19) + URI_BOND);
+		assert!(matches!(status(hash), BlobStatus::Remote { .. }));
+
+		assert_ok!(seal(ALICE, hash));
 		assert_eq!(held(BOB), 0);
 		assert_eq!(free(BOB), INITIAL_BALANCE);
 		assert_eq!(held(ALICE), deposit(50));
@@ -81,7 +82,32 @@ fn begin_upload_replaces_a_remote_registration() {
 			}
 			.into(),
 		);
-		assert!(matches!(status(hash), BlobStatus::Uploading { received: 0, chunks: 0, .. }));
+		assert_eq!(status(hash), BlobStatus::Sealed);
+		assert_eq!(Entries::<Test>::get(hash).unwrap().owner, ALICE);
+	});
+}
+
+/// Two accounts upload the same bytes at once: the first to seal stores the blob; the second's
+/// seal ends its upload and gives its deposit back.
+#[test]
+fn the_first_of_two_uploads_of_the_same_bytes_to_seal_stores_the_blob() {
+	build_and_execute(|| {
+		let bytes = data(40, 8);
+		let hash = upload_all(ALICE, &bytes);
+		upload_all(BOB, &bytes);
+		assert_eq!((held(ALICE), held(BOB)), (deposit(40), deposit(40)));
+
+		assert_ok!(seal(BOB, hash));
+		assert_eq!(Entries::<Test>::get(hash).unwrap().owner, BOB);
+		assert_ok!(seal(ALICE, hash));
+		System::assert_last_event(
+			Event::UploadSuperseded { hash, uploader: ALICE, deposit_released: deposit(40) }
+				.into(),
+		);
+		assert_eq!((held(ALICE), held(BOB)), (0, deposit(40)));
+		assert_eq!(upload_of(ALICE, hash), None);
+		assert_eq!(chunks_in_state(ALICE, hash), 0);
+		assert_eq!(Entries::<Test>::get(hash).unwrap().owner, BOB);
 	});
 }
 
@@ -93,10 +119,16 @@ fn chunked_upload_seals_and_indexes_the_whole_blob() {
 	let hash = execute_and_check(&mut ext, || {
 		let hash = upload_all(ALICE, &bytes);
 		assert_eq!(
-			status(hash),
-			BlobStatus::Uploading { received: MAX_BLOB, chunks: 7, deadline: 1 + TIMEOUT }
+			upload_of(ALICE, hash),
+			Some(Upload {
+				byte_len: MAX_BLOB,
+				deposit: deposit(MAX_BLOB),
+				received: MAX_BLOB,
+				chunks: 7,
+				deadline: 1 + TIMEOUT
+			})
 		);
-		assert_eq!(chunks_in_state(hash), 7);
+		assert_eq!(chunks_in_state(ALICE, hash), 7);
 		Blobs::do_try_state().unwrap();
 		hash
 	});
@@ -110,7 +142,8 @@ fn chunked_upload_seals_and_indexes_the_whole_blob() {
 		assert_eq!(post.actual_weight, Some(<() as WeightInfo>::seal_upload(7)));
 
 		assert_eq!(status(hash), BlobStatus::Sealed);
-		assert_eq!(chunks_in_state(hash), 0);
+		assert_eq!(chunks_in_state(ALICE, hash), 0);
+		assert_eq!(upload_of(ALICE, hash), None);
 		assert_eq!(held(ALICE), deposit(MAX_BLOB));
 		assert_eq!(free(ALICE), INITIAL_BALANCE - deposit(MAX_BLOB));
 		assert_eq!(issuance(), issuance_before);
@@ -142,13 +175,14 @@ fn upload_chunk_errors() {
 		let hash = blake2_256(&bytes);
 		assert_noop!(
 			Blobs::upload_chunk(signed(ALICE), hash, 0, chunk(&bytes[..16])),
-			Error::<Test>::UnknownBlob
+			Error::<Test>::NotUploading
 		);
 
 		assert_ok!(Blobs::begin_upload(signed(ALICE), hash, 40));
+		// Chunks go to the sender's own upload: Bob has none.
 		assert_noop!(
 			Blobs::upload_chunk(signed(BOB), hash, 0, chunk(&bytes[..16])),
-			Error::<Test>::NotOwner
+			Error::<Test>::NotUploading
 		);
 		// Out of order.
 		assert_noop!(
@@ -233,7 +267,7 @@ fn an_expired_upload_takes_no_chunks_and_cannot_be_sealed() {
 		assert_noop!(seal(ALICE, hash), Error::<Test>::UploadExpired);
 
 		// Its owner may still abort it.
-		assert_ok!(abort(ALICE, hash));
+		assert_ok!(abort(ALICE, hash, ALICE));
 		assert_eq!(held(ALICE), 0);
 		assert_eq!(free(ALICE), INITIAL_BALANCE);
 	});
@@ -255,10 +289,10 @@ fn seal_upload_errors() {
 	build_and_execute(|| {
 		let bytes = data(40, 16);
 		let hash = blake2_256(&bytes);
-		assert_noop!(seal(ALICE, hash), Error::<Test>::UnknownBlob);
+		assert_noop!(seal(ALICE, hash), Error::<Test>::NotUploading);
 
 		assert_ok!(Blobs::begin_upload(signed(ALICE), hash, 40));
-		assert_noop!(seal(BOB, hash), Error::<Test>::NotOwner);
+		assert_noop!(seal(BOB, hash), Error::<Test>::NotUploading);
 		assert_noop!(seal(ALICE, hash), Error::<Test>::IncompleteUpload);
 		assert_ok!(Blobs::upload_chunk(signed(ALICE), hash, 0, chunk(&bytes[..16])));
 		assert_noop!(seal(ALICE, hash), Error::<Test>::IncompleteUpload);
@@ -293,19 +327,25 @@ fn hash_mismatch_keeps_the_upload_open_and_abort_releases_the_deposit() {
 		);
 		// Nothing changed: the upload is still open, with its chunks and deposit.
 		assert_eq!(
-			status(declared),
-			BlobStatus::Uploading { received: 20, chunks: 2, deadline: 1 + TIMEOUT }
+			upload_of(ALICE, declared),
+			Some(Upload {
+				byte_len: 20,
+				deposit: deposit(20),
+				received: 20,
+				chunks: 2,
+				deadline: 1 + TIMEOUT
+			})
 		);
-		assert_eq!(chunks_in_state(declared), 2);
+		assert_eq!(chunks_in_state(ALICE, declared), 2);
 		assert_eq!(held(ALICE), deposit(20));
 		Blobs::do_try_state().unwrap();
 
-		assert_ok!(abort(ALICE, declared));
+		assert_ok!(abort(ALICE, declared, ALICE));
 		assert_eq!(held(ALICE), 0);
 		assert_eq!(free(ALICE), INITIAL_BALANCE);
 		assert_eq!(issuance(), issuance_before);
-		assert_eq!(Entries::<Test>::get(declared), None);
-		assert_eq!(chunks_in_state(declared), 0);
+		assert_eq!(upload_of(ALICE, declared), None);
+		assert_eq!(chunks_in_state(ALICE, declared), 0);
 		System::assert_last_event(
 			Event::UploadAborted {
 				hash: declared,
@@ -325,7 +365,7 @@ fn seal_upload_reports_a_missing_chunk() {
 	build_and_execute(|| {
 		let bytes = data(40, 21);
 		let hash = upload_all(ALICE, &bytes);
-		UploadChunks::<Test>::remove(hash, 1);
+		UploadChunks::<Test>::remove((hash, ALICE, 1));
 		assert_eq!(
 			Blobs::seal_upload(signed(ALICE), hash),
 			Err(Error::<Test>::MissingChunk.with_weight(<() as WeightInfo>::seal_upload(3)))
@@ -333,7 +373,7 @@ fn seal_upload_reports_a_missing_chunk() {
 		// The state was corrupted on purpose; aborting the upload clears it, so the
 		// invariants hold again when they are checked afterwards.
 		assert!(Blobs::do_try_state().is_err());
-		assert_ok!(abort(ALICE, hash));
+		assert_ok!(abort(ALICE, hash, ALICE));
 	});
 }
 
@@ -347,11 +387,11 @@ fn the_uploader_can_abort_at_any_time() {
 		assert_ok!(Blobs::upload_chunk(signed(ALICE), hash, 1, chunk(&bytes[16..32])));
 		let issuance_before = issuance();
 
-		let post = Blobs::abort_upload(signed(ALICE), hash).unwrap();
+		let post = Blobs::abort_upload(signed(ALICE), hash, ALICE).unwrap();
 		assert_eq!(post.actual_weight, Some(<() as WeightInfo>::abort_upload(2)));
 
-		assert_eq!(Entries::<Test>::get(hash), None);
-		assert_eq!(chunks_in_state(hash), 0);
+		assert_eq!(upload_of(ALICE, hash), None);
+		assert_eq!(chunks_in_state(ALICE, hash), 0);
 		assert_eq!(held(ALICE), 0);
 		assert_eq!(free(ALICE), INITIAL_BALANCE);
 		assert_eq!(issuance(), issuance_before);
@@ -365,8 +405,8 @@ fn the_uploader_can_abort_at_any_time() {
 			.into(),
 		);
 
-		// The hash is free again.
-		assert_ok!(Blobs::begin_upload(signed(BOB), hash, 50));
+		// Alice may begin again.
+		assert_ok!(Blobs::begin_upload(signed(ALICE), hash, 50));
 	});
 }
 
@@ -380,19 +420,19 @@ fn anyone_can_abort_an_expired_upload_and_the_deposit_goes_to_the_uploader() {
 		let deadline = 1 + TIMEOUT;
 
 		System::set_block_number(deadline);
-		assert_noop!(abort(BOB, hash), Error::<Test>::UploadNotExpired);
+		assert_noop!(abort(BOB, hash, ALICE), Error::<Test>::UploadNotExpired);
 
 		System::set_block_number(deadline + 1);
 		let issuance_before = issuance();
-		assert_ok!(abort(BOB, hash));
+		assert_ok!(abort(BOB, hash, ALICE));
 
 		assert_eq!(free(ALICE), INITIAL_BALANCE);
 		assert_eq!(held(ALICE), 0);
 		assert_eq!(free(BOB), INITIAL_BALANCE);
 		assert_eq!(held(BOB), 0);
 		assert_eq!(issuance(), issuance_before);
-		assert_eq!(Entries::<Test>::get(hash), None);
-		assert_eq!(chunks_in_state(hash), 0);
+		assert_eq!(upload_of(ALICE, hash), None);
+		assert_eq!(chunks_in_state(ALICE, hash), 0);
 		System::assert_last_event(
 			Event::UploadAborted {
 				hash,
@@ -409,22 +449,23 @@ fn anyone_can_abort_an_expired_upload_and_the_deposit_goes_to_the_uploader() {
 fn abort_upload_errors() {
 	build_and_execute(|| {
 		let unknown = [24u8; 32];
-		assert_noop!(abort(ALICE, unknown), Error::<Test>::UnknownBlob);
+		assert_noop!(abort(ALICE, unknown, ALICE), Error::<Test>::NotUploading);
 
 		let small = data(8, 25);
 		assert_ok!(Blobs::store(signed(ALICE), inline(&small)));
-		assert_noop!(abort(ALICE, blake2_256(&small)), Error::<Test>::NotUploading);
+		assert_noop!(abort(ALICE, blake2_256(&small), ALICE), Error::<Test>::NotUploading);
 
 		let remote = [26u8; 32];
 		assert_ok!(Blobs::register_uri(signed(ALICE), remote, 10, uri("ipfs://cid")));
-		assert_noop!(abort(ALICE, remote), Error::<Test>::NotUploading);
+		assert_noop!(abort(ALICE, remote, ALICE), Error::<Test>::NotUploading);
 
 		let uploading = [27u8; 32];
 		assert_ok!(Blobs::begin_upload(signed(ALICE), uploading, 10));
-		assert_noop!(abort(BOB, uploading), Error::<Test>::UploadNotExpired);
+		assert_noop!(abort(BOB, uploading, ALICE), Error::<Test>::UploadNotExpired);
+		assert_noop!(abort(ALICE, uploading, BOB), Error::<Test>::NotUploading);
 		// Early errors are charged the base weight only.
 		assert_eq!(
-			Blobs::abort_upload(signed(BOB), uploading),
+			Blobs::abort_upload(signed(BOB), uploading, ALICE),
 			Err(Error::<Test>::UploadNotExpired.with_weight(<() as WeightInfo>::abort_upload(0)))
 		);
 	});

@@ -70,10 +70,6 @@ fn publish_version_errors() {
 			Models::publish_version(signed(BOB), model, spec(bob_blob)),
 			Error::<Test>::NotOwner
 		);
-		assert_noop!(
-			Models::publish_version(signed(ALICE), model, spec(bob_blob)),
-			Error::<Test>::NotBlobOwner
-		);
 		let mut no_outputs = spec(blob);
 		no_outputs.outputs = tensors(vec![]);
 		assert_noop!(
@@ -100,54 +96,37 @@ fn publish_version_errors() {
 	});
 }
 
+/// Owning bytes grants nothing: a version may use anyone's blob. One nobody references yet is
+/// taken over, deposit and all, so that nobody's deposit stays held by someone else's model;
+/// one in use stays its owner's.
 #[test]
-fn a_new_owner_may_republish_the_blob_of_a_parent_in_the_same_model() {
+fn a_version_may_use_anyones_blob_and_takes_over_an_unreferenced_one() {
 	build_and_execute(|| {
-		let blob = store_blob(ALICE, 1);
-		let model = register(ALICE, "resnet", blob);
-		let other = register(ALICE, "other", blob);
-		assert_ok!(Models::transfer_ownership(signed(ALICE), model, BOB));
-		assert_ok!(Models::accept_ownership(signed(BOB), model));
-
-		// Alice's blob, no parent: not Bob's to use.
-		assert_noop!(
-			Models::publish_version(signed(BOB), model, spec(blob)),
-			Error::<Test>::NotBlobOwner
-		);
-		// A parent in another model does not count, even with the same blob.
-		assert_noop!(
-			Models::publish_version(
-				signed(BOB),
-				model,
-				spec_with(blob, |v| v.parent = Some((other, 1)))
-			),
-			Error::<Test>::NotBlobOwner
-		);
-		// A parent of this model with another blob does not count either.
-		let carols = store_blob(CHARLIE, 2);
-		assert_ok!(Models::transfer_ownership(signed(ALICE), other, CHARLIE));
-		assert_ok!(Models::accept_ownership(signed(CHARLIE), other));
-		assert_ok!(Models::publish_version(signed(CHARLIE), other, spec(carols)));
-		assert_noop!(
-			Models::publish_version(
-				signed(CHARLIE),
-				other,
-				spec_with(blob, |v| v.parent = Some((other, 2)))
-			),
-			Error::<Test>::NotBlobOwner
+		let bobs = store_blob(BOB, 2);
+		let deposit = BLOB_DEPOSIT;
+		assert_eq!(blob_held(BOB), deposit);
+		let model = register(ALICE, "resnet", bobs);
+		assert_eq!(refs(bobs), 1);
+		assert_eq!(<Blobs as BlobInspect<u64>>::blob(&bobs).unwrap().owner, ALICE);
+		assert_eq!((blob_held(ALICE), blob_held(BOB)), (deposit, 0));
+		System::assert_has_event(
+			pallet_mosaic_blobs::Event::BlobAdopted {
+				hash: bobs,
+				previous_owner: BOB,
+				deposit_released: deposit,
+				owner: ALICE,
+				deposit,
+			}
+			.into(),
 		);
 
-		// Republishing the parent's own blob with new settings is fine.
-		assert_ok!(Models::publish_version(
-			signed(BOB),
-			model,
-			spec_with(blob, |v| {
-				v.parent = Some((model, 1));
-				v.tolerance = Some(10);
-			})
-		));
-		assert_eq!(refs(blob), 3);
-		assert_eq!(Versions::<Test>::get(model, 2).unwrap().spec.tolerance, Some(10));
+		// In use now: a second version by another owner references it and takes nothing.
+		assert_ok!(Models::transfer_ownership(signed(ALICE), model, CHARLIE));
+		assert_ok!(Models::accept_ownership(signed(CHARLIE), model));
+		assert_ok!(Models::publish_version(signed(CHARLIE), model, spec(bobs)));
+		assert_eq!(refs(bobs), 2);
+		assert_eq!(<Blobs as BlobInspect<u64>>::blob(&bobs).unwrap().owner, ALICE);
+		assert_eq!(blob_held(CHARLIE), 0);
 	});
 }
 

@@ -42,3 +42,35 @@ fn rounds_fail_cleanly_when_aggregation_fails_or_accepts_too_little() {
 		MosaicRounds::job_ended(77, JobEnd::Failed);
 	});
 }
+
+/// A round whose combined update cannot be published (whatever the registry's reason) still
+/// pays the data owners whose updates were accepted: all the budget left, the owner's royalty
+/// included. The creator gets back only the rounding rest.
+#[test]
+fn a_round_whose_version_is_not_published_pays_its_data_owners() {
+	build_and_execute(|| {
+		let round = create(1);
+		assert_ok!(MosaicRounds::join_private(signed(ANN), round, update(ANN), 100));
+		assert_ok!(MosaicRounds::join_private(signed(BEN), round, update(BEN), 300));
+		System::set_block_number(JOIN_UNTIL + 1);
+		assert_ok!(MosaicRounds::aggregate(signed(CAL), round));
+		let combined = stored(OWNER, 5);
+		settle(aggregation_job(round), combined, vec![true, true]);
+		PublishRefused::set(true);
+		assert_ok!(MosaicRounds::finalize(signed(CAL), round));
+
+		assert_eq!(status(round), RoundStatus::Failed(RoundFailure::NotPublished));
+		let left = BUDGET - ESCROW;
+		let owed = |who| Owed::get().get(&who).copied().unwrap_or(0);
+		assert_eq!((owed(ANN), owed(BEN), owed(OWNER)), (left / 4, left * 3 / 4, 0));
+		let refunded = left - left / 4 - left * 3 / 4;
+		assert!(events().contains(&Event::RoundFailed {
+			round,
+			reason: RoundFailure::NotPublished,
+			refunded
+		}));
+		assert_eq!(refs(combined), 0);
+		assert!(Published::get().is_empty());
+		assert_all_released(&[ANN, BEN]);
+	});
+}
