@@ -283,6 +283,7 @@ impl pallet_mosaic_rounds::Config for Runtime {
 	type ShardDeposit = ConstU64<SHARD_DEPOSIT>;
 	type MaxJoinPeriod = ConstU64<50>;
 	type RoundRetention = ConstU64<20>;
+	type UpdateRevealPeriod = ConstU64<5>;
 	type DataPoints = ConstU64<ROUND_DATA_POINTS>;
 	type ModelPoints = ConstU64<ROUND_MODEL_POINTS>;
 	type WeightInfo = ();

@@ -389,6 +389,7 @@ parameter_types! {
 	pub const RoundShardDeposit: Balance = UNIT;
 	pub const RoundMaxJoinPeriod: BlockNumber = 7 * DAYS;
 	pub const RoundRetention: BlockNumber = 7 * DAYS;
+	pub const RoundUpdateRevealPeriod: BlockNumber = DAYS / 24; // an hour
 	/// Data points a completed round shares by rows: four settled jobs' compute points.
 	pub const RoundDataPoints: Points = 60;
 	/// Model points for the owner of a model a round improved.
@@ -409,6 +410,7 @@ impl pallet_mosaic_rounds::Config for Runtime {
 	type ShardDeposit = RoundShardDeposit;
 	type MaxJoinPeriod = RoundMaxJoinPeriod;
 	type RoundRetention = RoundRetention;
+	type UpdateRevealPeriod = RoundUpdateRevealPeriod;
 	type DataPoints = RoundDataPoints;
 	type ModelPoints = RoundModelPoints;
 	type WeightInfo = pallet_mosaic_rounds::weights::SubstrateWeight<Runtime>;

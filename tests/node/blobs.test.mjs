@@ -100,3 +100,46 @@ test('the uploaded model is registered with its schema and holds a reference to 
   // A referenced blob cannot be removed.
   await assert.rejects(send(api.tx.blobs.remove(modelHash), alice), /blobs\.InUse/);
 });
+
+test('a store front-run through the pool takes nothing: the registration is its sender\'s', async () => {
+  const { api } = node;
+  const keyring = new Keyring({ type: 'sr25519' });
+  const [bob, eve] = [keyring.addFromUri('//Bob'), keyring.addFromUri('//Eve')];
+  const bytes = stringToU8a(`Bob's model, ${Date.now()}`);
+  const hash = u8aToHex(blake2AsU8a(bytes, 256));
+  const spec = modelSpec({
+    blob: hash, inputs: parseTensorSchemas('x:f32:2'), outputs: parseTensorSchemas('y:f32:2'), precision: 3,
+  });
+  // Eve gets a store of Bob's bytes in ahead of his own store and registration (sent
+  // together, with consecutive nonces): in the pool first, and with a tip, as a front-runner
+  // who saw his transactions would send it.
+  let ready;
+  const inPool = new Promise((resolve) => { ready = resolve; });
+  const eveStore = new Promise((resolve, reject) => {
+    api.tx.blobs.store(u8aToHex(bytes)).signAndSend(eve, { tip: 10n ** 10n, era: 0 }, ({ status, dispatchError }) => {
+      if (status.isReady || status.isInBlock) ready();
+      if (dispatchError) reject(new Error(dispatchError.toString()));
+      else if (status.isInBlock) resolve();
+    }).catch(reject);
+  });
+  await inPool;
+  const nonce = (await api.rpc.system.accountNextIndex(bob.address)).toNumber();
+  const id = (await api.query.models.nextModelId()).toNumber();
+  const [store, register] = await Promise.allSettled([
+    send(api.tx.blobs.store(u8aToHex(bytes)), bob, { nonce }),
+    send(api.tx.models.registerModel('bobs-model', 'front-run', 'MIT', spec), bob, { nonce: nonce + 1 }),
+    eveStore,
+  ]);
+  assert.equal(store.status, 'rejected');
+  assert.match(store.reason.message, /blobs\.AlreadyExists/, 'Eve stored the bytes first');
+  assert.equal(register.status, 'fulfilled', `Bob's registration: ${register.reason?.message}`);
+
+  // The model is Bob's, and so is the blob now, with its deposit; Eve's deposit came back.
+  assert.equal((await api.query.models.models(id)).unwrap().owner.toString(), bob.address);
+  const blob = (await api.query.blobs.blobs(hash)).unwrap();
+  assert.equal(blob.owner.toString(), bob.address);
+  assert.ok(register.value.events.some(({ event }) => api.events.blobs.BlobAdopted.is(event)
+    && event.data.previousOwner.toString() === eve.address), 'Bob took the blob over from Eve');
+  const eveHolds = (await api.query.balances.holds(eve.address)).filter((h) => h.id.isBlobs);
+  assert.equal(eveHolds.length, 0, 'Eve holds no blob deposit');
+});

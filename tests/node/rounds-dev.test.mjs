@@ -3,13 +3,14 @@
 // opens version 1 to rounds by others; Eve sponsors a round on it with a public validation
 // set and a budget. Bob and Charlie join with public shards (training jobs Alice's node runs
 // and the chain verifies); Dave trains on his private shard locally with `mosaic-node onnx
-// train` and joins with the update only. The aggregation job checks and combines the
-// updates; the round publishes version 2, whose lineage names version 1 and the round,
+// train`, joins with a commitment to the update only and reveals it once joining has closed.
+// The aggregation job checks and combines the updates; the round publishes version 2, whose lineage names version 1 and the round,
 // whose parameters classify held-out data far better. The budget paid everyone: Alice's
 // fees and Ferdie's royalties through the jobs' escrows, then Ferdie's royalty share and the
 // data owners' shares by rows. In a second round, Ferdie's own, Eve's private update is
-// poisoned (sign-flipped and scaled): the check rejects it, she earns nothing, and the round
-// completes with the others.
+// poisoned (sign-flipped and scaled), Charlie's public dataset has its labels flipped, and
+// Alice joins as Dave's sybil with a near copy of his update declaring u32::MAX rows: the
+// check rejects the three, they earn nothing, and the round completes with the others.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
@@ -21,6 +22,7 @@ import { cryptoWaitReady } from '@polkadot/util-crypto';
 import { hexToU8a } from '@polkadot/util';
 import { startNode, runNodeCommand, waitFor } from '../lib/node.mjs';
 import { send } from '../../client/lib/tx.mjs';
+import { commitUpdate, revealUpdate } from '../../client/lib/rounds.mjs';
 import {
   TRAINING, PRECISION, LOGREG, file, decodeTensors, encodeTensors, storeBlob, registerModel, accuracy,
 } from '../lib/training.mjs';
@@ -83,15 +85,19 @@ async function openRound(api, creator, { minShards, trim, budget }) {
 }
 
 /**
- * Waits until joining closed and training ended, aggregates, waits, finalizes; returns the
- * finalize events and the aggregation job's id.
+ * Waits until joining closed, reveals the private `updates` (`[signer, bytes]`), waits until
+ * training ended, aggregates, waits, finalizes; returns the finalize events and the
+ * aggregation job's id.
  */
-async function runToEnd(api, round, joinUntil, caller) {
-  await waitFor(async () => {
-    const head = (await api.rpc.chain.getHeader()).number.toNumber();
-    const info = (await api.query.rounds.rounds(round)).unwrap();
-    return head > joinUntil && info.training.toNumber() === 0;
-  }, 240_000, 'joining to close and the training jobs to end');
+async function runToEnd(api, round, joinUntil, caller, updates = []) {
+  await waitFor(async () => (await api.rpc.chain.getHeader()).number.toNumber() > joinUntil,
+    240_000, 'joining to close');
+  for (const [signer, bytes] of updates) {
+    const { events } = await revealUpdate(api, signer, round, bytes);
+    assert.ok(events.some(({ event }) => api.events.rounds.UpdateRevealed.is(event)), 'revealed');
+  }
+  await waitFor(async () => (await api.query.rounds.rounds(round)).unwrap().training.toNumber() === 0,
+    240_000, 'the training jobs to end');
   const aggregated = await send(api.tx.rounds.aggregate(round), caller);
   const started = aggregated.events.find(({ event }) => api.events.rounds.AggregationStarted.is(event));
   assert.ok(started, 'aggregation started');
@@ -114,7 +120,7 @@ test('a three-shard round (two public, one private) publishes a better version a
   const { alice, bob, charlie, dave, eve, ferdie } = keys;
   const bobData = await storeBlob(api, bob, file('shard_0.scale'));
   const charlieData = await storeBlob(api, charlie, file('shard_1.scale'));
-  const daveUpdate = await storeBlob(api, dave, trainLocally('shard_2.scale'));
+  const daveUpdate = trainLocally('shard_2.scale');
   const shardRows = [rows(api, 'shard_0.scale'), rows(api, 'shard_1.scale'), rows(api, 'shard_2.scale')];
   const before = Object.fromEntries(await Promise.all(
     Object.entries(keys).map(async ([name, who]) => [name, await pending(api, who)])));
@@ -127,13 +133,13 @@ test('a three-shard round (two public, one private) publishes a better version a
   const joined = await Promise.all([
     send(api.tx.rounds.joinPublic(round, bobData, shardRows[0]), bob),
     send(api.tx.rounds.joinPublic(round, charlieData, shardRows[1]), charlie),
-    send(api.tx.rounds.joinPrivate(round, daveUpdate, shardRows[2]), dave),
+    commitUpdate(api, dave, round, daveUpdate, shardRows[2]),
   ]);
   const trainingJobs = joined.flatMap(({ events: evs }) => evs.map(({ event }) => event)
     .filter((e) => api.events.rounds.ShardJoined.is(e) && e.data.job.isSome)
     .map((e) => e.data.job.unwrap().toNumber()));
   assert.equal(new Set(trainingJobs).size, 2, 'two public shards, two training jobs');
-  const { events, aggregation } = await runToEnd(api, round, joinUntil, dave);
+  const { events, aggregation } = await runToEnd(api, round, joinUntil, dave, [[dave, daveUpdate]]);
 
   const completed = events.find((e) => api.events.rounds.RoundCompleted.is(e));
   assert.ok(completed, `no RoundCompleted in ${events.map((e) => e.method)}`);
@@ -200,32 +206,45 @@ test('a three-shard round (two public, one private) publishes a better version a
   ].sort());
 });
 
-test('a poisoned private update is rejected and the round completes without it', async () => {
+test('poisoned updates, public and private, and a sybil are rejected; the round completes without them', async () => {
   const { api } = node;
-  const { bob, dave, eve } = keys;
-  // Eve flips her honest update's step and makes it three times larger.
-  const honest = decodeTensors(api, trainLocally('shard_1.scale'));
+  const { alice, bob, charlie, dave, eve } = keys;
   const init = decodeTensors(api, file('logreg_init.scale'));
-  const poisoned = Object.fromEntries(Object.entries(honest).map(([name, { shape, values }]) =>
-    [name, { shape, values: values.map((v, i) => init[name].values[i] - 3 * (v - init[name].values[i])) }]));
-  const eveUpdate = await storeBlob(api, eve, hexToU8a(encodeTensors(api, poisoned)));
-  const daveUpdate = await storeBlob(api, dave, trainLocally('shard_2.scale'));
+  /** `update`'s step from the base parameters, times `factor`. */
+  const scaled = (update, factor) => hexToU8a(encodeTensors(api, Object.fromEntries(
+    Object.entries(update).map(([name, { shape, values }]) =>
+      [name, { shape, values: values.map((v, i) => init[name].values[i] + factor * (v - init[name].values[i])) }]))));
+  // Eve flips her honest update's step and makes it three times larger.
+  const eveUpdate = scaled(decodeTensors(api, trainLocally('shard_1.scale')), -3);
+  const daveUpdate = trainLocally('shard_2.scale');
+  // Alice is Dave's second account: his update, moved a further 0.2 %, other bytes.
+  const sybilUpdate = scaled(decodeTensors(api, daveUpdate), 1.002);
   const bobData = await storeBlob(api, bob, file('shard_0.scale'));
+  // Charlie's public rows with every label flipped: his job trains it faithfully.
+  const flipped = decodeTensors(api, file('shard_1.scale'));
+  flipped.y.values = flipped.y.values.map((label) => 1 - label);
+  const charlieData = await storeBlob(api, charlie, hexToU8a(encodeTensors(api, flipped)));
   const eveBefore = await pending(api, eve);
 
   const { round, joinUntil } = await openRound(api, keys.ferdie, { minShards: 2, trim: 1, budget: UNIT });
   // One after the other: the verdicts come back in shard order.
   await send(api.tx.rounds.joinPublic(round, bobData, rows(api, 'shard_0.scale')), bob);
-  await send(api.tx.rounds.joinPrivate(round, daveUpdate, rows(api, 'shard_2.scale')), dave);
-  await send(api.tx.rounds.joinPrivate(round, eveUpdate, rows(api, 'shard_1.scale')), eve);
-  const { events } = await runToEnd(api, round, joinUntil, bob);
+  await send(api.tx.rounds.joinPublic(round, charlieData, rows(api, 'shard_1.scale')), charlie);
+  await commitUpdate(api, dave, round, daveUpdate, rows(api, 'shard_2.scale'));
+  await commitUpdate(api, eve, round, eveUpdate, rows(api, 'shard_1.scale'));
+  await commitUpdate(api, alice, round, sybilUpdate, 4_294_967_295);
+  const reveals = [[dave, daveUpdate], [eve, eveUpdate], [alice, sybilUpdate]];
+  const { events } = await runToEnd(api, round, joinUntil, bob, reveals);
 
   const rejected = events.filter((e) => api.events.rounds.UpdateRejected.is(e)).map((e) => e.data.owner.toString());
-  assert.deepEqual(rejected, [eve.address], 'exactly the poisoned update is rejected');
+  assert.deepEqual(rejected, [charlie.address, eve.address, alice.address], 'the poisoned updates and the sybil');
   const completed = events.find((e) => api.events.rounds.RoundCompleted.is(e));
   assert.ok(completed, 'the round still completes');
   const paid = events.filter((e) => api.events.rounds.ShardRewarded.is(e)).map((e) => e.data.owner.toString());
   assert.deepEqual(paid.sort(), [bob.address, dave.address].sort());
+  // Eve has no points in any era, so nothing at all reaches her; Charlie and Alice earned
+  // points elsewhere (round 1's data, the jobs' compute), so for them the events above are
+  // what shows they got no share of this round.
   assert.equal(await pending(api, eve), eveBefore, 'the poisoner earns nothing');
 
   // The quorum's verdicts and losses are on chain: the poisoned update raised the loss.
@@ -235,9 +254,10 @@ test('a poisoned private update is rejected and the round completes without it',
   const job = (await api.query.jobs.nextJobId()).toNumber() - 1; // the round's aggregation, the last job
   const result = (await api.call.jobsApi.job(job)).unwrap().job.result.unwrap();
   const output = (name) => result.outcome.asOutputs.find((o) => o.name.toUtf8() === name).elements.map((v) => v.toNumber());
-  assert.deepEqual(output('update_verdicts'), [1, 1, 0]);
+  assert.deepEqual(output('update_verdicts'), [1, 0, 1, 0, 0]);
   const losses = output('validation_loss');
-  assert.ok(losses[3] > losses[0] && losses[2] < losses[0], `losses ${losses}`);
+  assert.ok(losses[2] > losses[0] && losses[4] > losses[0], `the poisoned updates raise the loss: ${losses}`);
+  assert.ok(losses[1] < losses[0] && losses[3] < losses[0] && losses[5] < losses[0], `the others lower it: ${losses}`);
   console.log(`MEASURE poisoned round validation loss (x1e-${PRECISION}): base ${losses[0]}, updates ${losses.slice(1).join(' ')}`);
 
   const test = decodeTensors(api, file('test.scale'));

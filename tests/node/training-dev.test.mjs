@@ -85,6 +85,9 @@ test('a training job trains in the off-chain worker and stores parameters that g
   assert.equal(curve.length, epochs);
   assert.ok(curve.every((l, i) => i === 0 || l < curve[i - 1]), `the loss falls every epoch: ${curve}`);
   console.log(`MEASURE training loss curve (x1e-${PRECISION}): ${curve.join(' ')}`);
+  // The run reports the rows it trained on: what a round weighs a public shard by.
+  const rows = outputs.find((o) => o.name.toUtf8() === 'dataset_rows').elements.map((v) => v.toNumber());
+  assert.deepEqual(rows, [decodeTensors(api, file('train.scale')).x.shape[0]]);
 
   // The agreed parameters are a blob of Bob's, in every node's off-chain database.
   assert.ok(result.parameters.isSome, 'trained parameters stored');

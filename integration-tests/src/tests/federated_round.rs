@@ -107,13 +107,14 @@ fn a_federated_round_trains_publishes_a_version_and_pays_its_data() {
 		// the budget hold to job escrows, in the owner's name.
 		assert_ok!(Rounds::join_public(RuntimeOrigin::signed(ANN), 0, ann_data, ANN_ROWS));
 		assert_ok!(Rounds::join_public(RuntimeOrigin::signed(BEN), 0, ben_data, BEN_ROWS));
-		assert_ok!(Rounds::join_private(RuntimeOrigin::signed(CAL), 0, cal_update, CAL_ROWS));
+		let commitment = rounds::update_commitment(0, &cal_update, &CAL);
+		assert_ok!(Rounds::join_private(RuntimeOrigin::signed(CAL), 0, commitment, CAL_ROWS));
 		assert_eq!(held(RoundsHold::RoundBudget, OWNER), BUDGET - 2 * escrow);
 		assert_eq!(held(JobsHold::JobEscrow, OWNER), 2 * escrow);
 		for who in [ANN, BEN, CAL] {
 			assert_eq!(held(RoundsHold::ShardDeposit, who), SHARD_DEPOSIT);
 		}
-		assert_eq!((refs(&ann_data), refs(&ben_data), refs(&cal_update)), (1, 1, 1));
+		assert_eq!((refs(&ann_data), refs(&ben_data), refs(&cal_update)), (1, 1, 0));
 		assert_eq!(refs(&base), 3, "version 1 and both training jobs");
 		let submitted = |job, requester| {
 			RuntimeEvent::Jobs(jobs::Event::JobSubmitted {
@@ -155,19 +156,20 @@ fn a_federated_round_trains_publishes_a_version_and_pays_its_data() {
 		// Workers train both shards; each settlement stores the agreed parameters as a blob of
 		// the owner (paid by the result deposit) and tells the round.
 		run_to_block(2);
-		let training = [(0, [550, -230]), (1, [520, -240])];
-		for (job, w) in training {
-			run_job(job, &trained(w));
+		let training = [(0, [550, -230], ANN_ROWS), (1, [520, -240], BEN_ROWS)];
+		for (job, w, rows) in training {
+			run_job(job, &trained_on(w, rows.into()));
 		}
 		run_to_block(3);
 		take_events();
-		for (job, w) in training {
-			let outcomes: Vec<_> = assignees(job).into_iter().map(|a| (a, trained(w))).collect();
+		for (job, w, rows) in training {
+			let outcome = trained_on(w, rows.into());
+			let outcomes: Vec<_> = assignees(job).into_iter().map(|a| (a, outcome.clone())).collect();
 			open_and_reveal(job, &outcomes);
 		}
-		let updates = training.map(|(_, w)| sp_io::hashing::blake2_256(&parameters(w)));
+		let updates = training.map(|(_, w, _)| sp_io::hashing::blake2_256(&parameters(w)));
 		let events = mosaic_events();
-		for (shard, (job, _)) in training.iter().enumerate() {
+		for (shard, (job, _, rows)) in training.iter().enumerate() {
 			let update = updates[shard];
 			assert_eq!(job_info(*job).status, JobStatus::Settled);
 			assert_eq!(job_info(*job).result.unwrap().parameters, Some(update));
@@ -176,7 +178,12 @@ fn a_federated_round_trains_publishes_a_version_and_pays_its_data() {
 					job: *job,
 					blob: update,
 				}),
-				rounds_event(rounds::Event::ShardTrained { round: 0, shard: shard as u32, update }),
+				rounds_event(rounds::Event::ShardTrained {
+					round: 0,
+					shard: shard as u32,
+					update,
+					rows: *rows,
+				}),
 			] {
 				assert!(events.contains(&e), "missing {e:?}");
 			}
@@ -193,7 +200,10 @@ fn a_federated_round_trains_publishes_a_version_and_pays_its_data() {
 		assert_eq!((refs(&ann_data), refs(&ben_data), refs(&base)), (0, 0, 1));
 		assert_eq!(rounds::Rounds::<Runtime>::get(0).unwrap().training, 0);
 
-		// Joining has closed: anyone starts the aggregation, whose manifest the owner stores.
+		// Joining has closed: Cal reveals the update she committed to, and anyone starts the
+		// aggregation, whose manifest the owner stores.
+		assert_ok!(Rounds::reveal_update(RuntimeOrigin::signed(CAL), 0, cal_update));
+		assert_eq!(refs(&cal_update), 1);
 		assert_ok!(Rounds::aggregate(RuntimeOrigin::signed(ALICE), 0));
 		let manifest = AggregationManifest {
 			updates: vec![

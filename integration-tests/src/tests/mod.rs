@@ -86,12 +86,19 @@ pub fn parameters(w: [i64; 2]) -> Vec<u8> {
 	mosaic_primitives::training::parameters_blob(&[tensor], PRECISION).unwrap()
 }
 
-/// A training run's outcome: the trained `w` and the loss per epoch.
+/// A training run's outcome: the trained `w`, the loss per epoch and the dataset's rows (10).
 pub fn trained(w: [i64; 2]) -> jobs::OutcomeOf<Runtime> {
+	trained_on(w, 10)
+}
+
+/// A training run's outcome on a dataset of `rows` rows: the trained `w`, the loss per
+/// epoch and the rows.
+pub fn trained_on(w: [i64; 2], rows: i64) -> jobs::OutcomeOf<Runtime> {
 	jobs::Outcome::Outputs(
 		vec![
 			output("w", ElementType::F32, &w),
 			output("loss_curve", ElementType::F32, &[690, 310]),
+			output(mosaic_primitives::training::DATASET_ROWS, ElementType::I64, &[rows]),
 		]
 		.try_into()
 		.unwrap(),

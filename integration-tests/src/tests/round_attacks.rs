@@ -46,17 +46,20 @@ fn round_up_to_aggregation() -> ([BlobHash; 3], BlobHash) {
 	assert_ok!(create_round(validation, settings()));
 	assert_ok!(Rounds::join_public(RuntimeOrigin::signed(ANN), 0, ann_data, ANN_ROWS));
 	assert_ok!(Rounds::join_public(RuntimeOrigin::signed(BEN), 0, ben_data, BEN_ROWS));
-	assert_ok!(Rounds::join_private(RuntimeOrigin::signed(CAL), 0, cal_update, CAL_ROWS));
+	let commitment = rounds::update_commitment(0, &cal_update, &CAL);
+	assert_ok!(Rounds::join_private(RuntimeOrigin::signed(CAL), 0, commitment, CAL_ROWS));
 	run_to_block(2);
-	let training = [(0, [550, -230]), (1, [520, -240])];
-	for (job, w) in training {
-		run_job(job, &trained(w));
+	let training = [(0, [550, -230], ANN_ROWS), (1, [520, -240], BEN_ROWS)];
+	for (job, w, rows) in training {
+		run_job(job, &trained_on(w, rows.into()));
 	}
 	run_to_block(3);
-	for (job, w) in training {
-		let outcomes: Vec<_> = assignees(job).into_iter().map(|a| (a, trained(w))).collect();
+	for (job, w, rows) in training {
+		let outcome = trained_on(w, rows.into());
+		let outcomes: Vec<_> = assignees(job).into_iter().map(|a| (a, outcome.clone())).collect();
 		open_and_reveal(job, &outcomes);
 	}
+	assert_ok!(Rounds::reveal_update(RuntimeOrigin::signed(CAL), 0, cal_update));
 	take_events();
 	assert_ok!(Rounds::aggregate(RuntimeOrigin::signed(ALICE), 0));
 	let manifest = mosaic_events()
@@ -68,8 +71,68 @@ fn round_up_to_aggregation() -> ([BlobHash; 3], BlobHash) {
 			_ => None,
 		})
 		.expect("the aggregation started");
-	let [ann, ben] = training.map(|(_, w)| sp_io::hashing::blake2_256(&parameters(w)));
+	let [ann, ben] = training.map(|(_, w, _)| sp_io::hashing::blake2_256(&parameters(w)));
 	([ann, ben, cal_update], manifest)
+}
+
+// ---------------------------------------------------------------- 1. declared rows
+
+/// **Attacker**: a data owner, public ([`ANN`]) or private ([`CAL`]).
+///
+/// **Attack**: it joins declaring `u32::MAX` rows; Ann's dataset has 30, Cal's nobody can
+/// count. An honest [`BEN`] joins with 10 rows.
+///
+/// **Gain before the fix**: the declared rows weighed both the average and the budget's
+/// split, so the two took almost the whole data pool and dominated the published model. Now a
+/// public shard weighs the rows its training job measured, and a private shard at most the
+/// largest public shard's: weights 30, 10 and 30.
+#[test]
+fn attack_declared_rows_take_the_pool() {
+	build_and_execute(|| {
+		let validation = trainable_model(&parameters([500, -250]));
+		WORKERS.iter().for_each(|w| register_worker(*w));
+		let ann_data = store_blob(ANN, b"ann's thirty rows");
+		let ben_data = store_blob(BEN, b"ben's ten rows");
+		assert_ok!(create_round(validation, settings()));
+		assert_ok!(Rounds::join_public(RuntimeOrigin::signed(ANN), 0, ann_data, u32::MAX));
+		assert_ok!(Rounds::join_public(RuntimeOrigin::signed(BEN), 0, ben_data, BEN_ROWS));
+		let cal_update = store_blob(CAL, &parameters([580, -210]));
+		let commitment = rounds::update_commitment(0, &cal_update, &CAL);
+		assert_ok!(Rounds::join_private(RuntimeOrigin::signed(CAL), 0, commitment, u32::MAX));
+		run_to_block(2);
+		let training = [(0, [550, -230], ANN_ROWS), (1, [520, -240], BEN_ROWS)];
+		for (job, w, rows) in training {
+			run_job(job, &trained_on(w, rows.into()));
+		}
+		run_to_block(3);
+		for (job, w, rows) in training {
+			let outcome = trained_on(w, rows.into());
+			let outcomes: Vec<_> = assignees(job).into_iter().map(|a| (a, outcome.clone())).collect();
+			open_and_reveal(job, &outcomes);
+		}
+		assert_ok!(Rounds::reveal_update(RuntimeOrigin::signed(CAL), 0, cal_update));
+		assert_ok!(Rounds::aggregate(RuntimeOrigin::signed(ALICE), 0));
+		settle_aggregation();
+		take_events();
+		assert_ok!(Rounds::finalize(RuntimeOrigin::signed(ALICE), 0));
+		let shares: Vec<(AccountId, Balance)> = mosaic_events()
+			.into_iter()
+			.filter_map(|e| match e {
+				RuntimeEvent::Rounds(rounds::Event::ShardRewarded { owner, amount, .. }) => {
+					Some((owner, amount))
+				},
+				_ => None,
+			})
+			.collect();
+		let pool: Balance = shares.iter().map(|(_, amount)| amount).sum();
+		for (owner, amount) in shares {
+			let fair = if owner == BEN { 10 } else { 30 };
+			assert!(
+				amount <= pool * fair / 70 + 1,
+				"{owner} took {amount} of {pool}, more than its {fair} rows of 70"
+			);
+		}
+	});
 }
 
 // ---------------------------------------------------------------- 2. every update checked
@@ -249,6 +312,52 @@ fn attack_the_owner_spends_the_version_deposit_before_finalize() {
 		let (status, credited) = round_end();
 		assert!(matches!(status, rounds::RoundStatus::Completed { .. }), "{status:?}");
 		assert_eq!(credited, vec![ANN, BEN, CAL]);
+	});
+}
+
+// ---------------------------------------------------------------- 4. copied updates
+
+/// **Attacker**: anyone (here [`BEN`]) with no data, in a round with a private shard.
+///
+/// **Attack**: [`CAL`] joins with her privately trained update. Ben waits to see it, changes
+/// one value by one step, and joins with the copy.
+///
+/// **Gain before the fix**: a private shard joined with its update's blob, public from the
+/// moment it was stored; both updates passed the check (the copy is as good as the original)
+/// and Ben was paid a data owner's share for data he never had, out of Cal's (red run in the
+/// issue note). Now a private shard joins with a commitment to its update and stores and
+/// reveals it only once joining has closed: Ben has nothing to copy while he can join, and a
+/// commitment made blind matches no copy made later.
+#[test]
+fn attack_a_private_update_is_copied_before_joining_closes() {
+	build_and_execute(|| {
+		let validation = trainable_model(&parameters([500, -250]));
+		WORKERS.iter().for_each(|w| register_worker(*w));
+		assert_ok!(create_round(validation, RoundSettings { min_shards: 1, ..settings() }));
+		let cal_bytes = parameters([580, -210]);
+		let cal_update = sp_io::hashing::blake2_256(&cal_bytes);
+		let commit = rounds::update_commitment(0, &cal_update, &CAL);
+		assert_ok!(Rounds::join_private(RuntimeOrigin::signed(CAL), 0, commit, CAL_ROWS));
+		// All Ben can see is Cal's commitment. He commits to it as his own, blind.
+		assert_ok!(Rounds::join_private(RuntimeOrigin::signed(BEN), 0, commit, CAL_ROWS));
+
+		run_to_block(JOIN_UNTIL + 1);
+		store_blob(CAL, &cal_bytes);
+		let copy = store_blob(BEN, &parameters([580, -209]));
+		for update in [cal_update, copy] {
+			assert_noop!(
+				Rounds::reveal_update(RuntimeOrigin::signed(BEN), 0, update),
+				rounds::Error::<Runtime>::WrongReveal
+			);
+		}
+		assert_ok!(Rounds::reveal_update(RuntimeOrigin::signed(CAL), 0, cal_update));
+		run_to_block(JOIN_UNTIL + 5 + 1);
+		take_events();
+		assert_ok!(Rounds::aggregate(RuntimeOrigin::signed(ALICE), 0));
+		assert!(mosaic_events().iter().any(|e| matches!(
+			e,
+			RuntimeEvent::Rounds(rounds::Event::AggregationStarted { updates: 1, .. })
+		)));
 	});
 }
 

@@ -744,17 +744,20 @@ impl<T: Config> Pallet<T> {
 	pub(crate) fn job_end(info: &JobInfoOf<T>) -> JobEnd {
 		match (&info.status, &info.result) {
 			(JobStatus::Settled, Some(result)) => {
-				let verdicts = match &result.outcome {
-					Outcome::Outputs(outputs) => outputs
-						.iter()
-						.find(|o| {
-							o.name.as_slice() == mosaic_primitives::rounds::VERDICTS.as_bytes()
-						})
-						.map(|o| o.elements.iter().map(|v| *v == 1).collect())
-						.unwrap_or_default(),
-					_ => Vec::new(),
+				let output = |name: &str| match &result.outcome {
+					Outcome::Outputs(outputs) => {
+						outputs.iter().find(|o| o.name.as_slice() == name.as_bytes())
+					},
+					_ => None,
 				};
-				JobEnd::Settled { parameters: result.parameters, verdicts }
+				let verdicts = output(mosaic_primitives::rounds::VERDICTS)
+					.map(|o| o.elements.iter().map(|v| *v == 1).collect())
+					.unwrap_or_default();
+				let rows = output(mosaic_primitives::training::DATASET_ROWS)
+					.filter(|o| o.elements.len() == 1)
+					.and_then(|o| o.elements.first())
+					.and_then(|rows| u64::try_from(*rows).ok());
+				JobEnd::Settled { parameters: result.parameters, verdicts, rows }
 			},
 			_ => JobEnd::Failed,
 		}

@@ -55,20 +55,35 @@ fn open_round<T: Config>(min_shards: u32) -> (T::AccountId, RoundId) {
 	(creator, round)
 }
 
-/// `count` private shards, each of its own funded owner.
-fn join_private_shards<T: Config>(round: RoundId, count: u32) {
-	for i in 0..count {
-		let owner: T::AccountId = account("owner", i, 0);
-		funded::<T>(&owner);
-		let update = T::BenchmarkHelper::sealed_blob(&owner, 2_000 + i);
-		RoundsPallet::<T>::join_private(RawOrigin::Signed(owner).into(), round, update, 100 + i)
+/// `count` private shards, each of its own funded owner, committed to their updates; returns
+/// the owners and their updates.
+fn join_private_shards<T: Config>(round: RoundId, count: u32) -> Vec<(T::AccountId, BlobHash)> {
+	(0..count)
+		.map(|i| {
+			let owner: T::AccountId = account("owner", i, 0);
+			funded::<T>(&owner);
+			let update = T::BenchmarkHelper::sealed_blob(&owner, 2_000 + i);
+			let commitment = update_commitment(round, &update, &owner);
+			RoundsPallet::<T>::join_private(
+				RawOrigin::Signed(owner.clone()).into(),
+				round,
+				commitment,
+				100 + i,
+			)
 			.expect("joins");
-	}
+			(owner, update)
+		})
+		.collect()
 }
 
-fn close_joining<T: Config>(round: RoundId) {
+/// Closes joining; then each of `shards` reveals its update.
+fn close_joining<T: Config>(round: RoundId, shards: &[(T::AccountId, BlobHash)]) {
 	let info = Rounds::<T>::get(round).expect("round exists");
 	frame_system::Pallet::<T>::set_block_number(info.join_until.saturating_add(1u32.into()));
+	for (owner, update) in shards {
+		RoundsPallet::<T>::reveal_update(RawOrigin::Signed(owner.clone()).into(), round, *update)
+			.expect("reveals");
+	}
 }
 
 #[benchmarks]
@@ -138,20 +153,33 @@ mod benchmarks {
 		let (_, round) = open_round::<T>(1);
 		let owner: T::AccountId = whitelisted_caller();
 		funded::<T>(&owner);
-		let update = T::BenchmarkHelper::sealed_blob(&owner, 3_000);
 
 		#[extrinsic_call]
-		_(RawOrigin::Signed(owner.clone()), round, update, u32::MAX);
+		_(RawOrigin::Signed(owner.clone()), round, [3; 32], u32::MAX);
 
 		assert!(Joined::<T>::contains_key(round, &owner));
+	}
+
+	// The last of `MaxShards` private shards reveals.
+	#[benchmark]
+	fn reveal_update() {
+		let (_, round) = open_round::<T>(1);
+		let mut shards = join_private_shards::<T>(round, T::MaxShards::get());
+		let (owner, update) = shards.pop().expect("MaxShards is positive");
+		close_joining::<T>(round, &shards);
+
+		#[extrinsic_call]
+		_(RawOrigin::Signed(owner), round, update);
+
+		assert!(RevealedUpdates::<T>::contains_key(round, update));
 	}
 
 	// `s` updates: a manifest of `s` entries is stored and the aggregation job submitted.
 	#[benchmark]
 	fn aggregate(s: Linear<1, { T::MaxShards::get() }>) {
 		let (_, round) = open_round::<T>(1);
-		join_private_shards::<T>(round, s);
-		close_joining::<T>(round);
+		let shards = join_private_shards::<T>(round, s);
+		close_joining::<T>(round, &shards);
 		let caller: T::AccountId = whitelisted_caller();
 
 		#[extrinsic_call]
@@ -167,8 +195,8 @@ mod benchmarks {
 	#[benchmark]
 	fn finalize(s: Linear<1, { T::MaxShards::get() }>) {
 		let (creator, round) = open_round::<T>(1);
-		join_private_shards::<T>(round, s);
-		close_joining::<T>(round);
+		let shards = join_private_shards::<T>(round, s);
+		close_joining::<T>(round, &shards);
 		RoundsPallet::<T>::aggregate(RawOrigin::Signed(creator.clone()).into(), round)
 			.expect("starts");
 		let RoundStatus::Aggregating { job } = Rounds::<T>::get(round).expect("round").status
@@ -181,6 +209,7 @@ mod benchmarks {
 			JobEnd::Settled {
 				parameters: Some(parameters),
 				verdicts: alloc::vec![true; s as usize],
+				rows: None,
 			},
 		);
 		let caller: T::AccountId = whitelisted_caller();
@@ -199,7 +228,7 @@ mod benchmarks {
 	#[benchmark]
 	fn on_idle_base() {
 		let (_, round) = open_round::<T>(1);
-		close_joining::<T>(round);
+		close_joining::<T>(round, &[]);
 		RoundsPallet::<T>::aggregate(RawOrigin::Signed(account("caller", 0, 0)).into(), round)
 			.expect("fails the round for want of shards");
 		let now = frame_system::Pallet::<T>::block_number();
@@ -217,7 +246,7 @@ mod benchmarks {
 	#[benchmark]
 	fn purge_round() {
 		let (_, round) = open_round::<T>(1);
-		close_joining::<T>(round);
+		close_joining::<T>(round, &[]);
 		RoundsPallet::<T>::aggregate(RawOrigin::Signed(account("caller", 0, 0)).into(), round)
 			.expect("fails the round for want of shards");
 		let due = frame_system::Pallet::<T>::block_number().saturating_add(T::RoundRetention::get());

@@ -41,18 +41,24 @@ impl<T: Config> JobObserver for Pallet<T> {
 			Some(index) => {
 				info.training = info.training.saturating_sub(1);
 				if let Some(mut entry) = Shards::<T>::get(round, index) {
+					// A shard weighs what its job's quorum measured, not what its owner
+					// declared; a result without its rows is no result.
 					let update = match end {
-						JobEnd::Settled { parameters: Some(update), .. } => {
-							T::Blobs::add_ref(&update).ok().map(|_| update)
+						JobEnd::Settled { parameters: Some(update), rows: Some(rows), .. }
+							if rows >= 1 =>
+						{
+							T::Blobs::add_ref(&update).ok().map(|_| (update, rows))
 						},
 						_ => None,
 					};
 					entry.status = match update {
-						Some(update) => {
+						Some((update, rows)) => {
+							entry.rows = u32::try_from(rows).unwrap_or(u32::MAX);
 							Self::deposit_event(Event::ShardTrained {
 								round,
 								shard: index,
 								update,
+								rows: entry.rows,
 							});
 							ShardStatus::Trained { update }
 						},
@@ -66,7 +72,7 @@ impl<T: Config> JobObserver for Pallet<T> {
 			},
 			None => {
 				let (parameters, verdicts) = match end {
-					JobEnd::Settled { parameters: Some(p), verdicts } => {
+					JobEnd::Settled { parameters: Some(p), verdicts, .. } => {
 						(T::Blobs::add_ref(&p).ok().map(|_| p), verdicts)
 					},
 					_ => (None, Vec::new()),

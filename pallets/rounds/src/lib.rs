@@ -8,9 +8,12 @@
 //! - a **public shard** is a dataset blob; joining submits a training job from the base
 //!   parameters, replicated and verified like any job;
 //! - a **private shard** never leaves its owner, who trains on it locally (for example with
-//!   `mosaic-node onnx train`) and joins with the resulting parameters only.
+//!   `mosaic-node onnx train`) and joins with a commitment to the resulting parameters only;
+//!   once joining has closed, it reveals them ([`Pallet::reveal_update`]), so nobody can copy
+//!   an update it saw before joining.
 //!
-//! When joining has closed and every training job has ended, anyone calls
+//! When joining has closed, every training job has ended and private updates were revealed
+//! (or their time to be is over), anyone calls
 //! [`Pallet::aggregate`]: the round submits one aggregation job that
 //! checks each update, public or private, on the validation set (loss before and after, norm
 //! within the clip) and combines the accepted updates with a clipped, trimmed, row-weighted mean. Its
@@ -45,8 +48,10 @@
 //!   to rounds — opens a round and holds its budget.
 //! * [`Pallet::join_public`]: signed, any account once per round — joins with a public dataset
 //!   shard, whose training job the budget pays for.
-//! * [`Pallet::join_private`]: signed, any account once per round — joins with parameters
-//!   trained locally on private data.
+//! * [`Pallet::join_private`]: signed, any account once per round — joins with a commitment to
+//!   parameters trained locally on private data.
+//! * [`Pallet::reveal_update`]: signed, a private shard's owner — reveals the committed
+//!   parameters once joining has closed, within `UpdateRevealPeriod` blocks.
 //! * [`Pallet::aggregate`]: signed, anyone — once joining has closed and training has ended,
 //!   submits the aggregation job (or fails the round).
 //! * [`Pallet::finalize`]: signed, anyone — once the aggregation has ended, publishes the new
@@ -204,6 +209,11 @@ pub mod pallet {
 		#[pallet::constant]
 		type RoundRetention: Get<BlockNumberFor<Self>>;
 
+		/// Blocks after joining closes in which private shards reveal their updates: how long
+		/// the aggregation may wait for them.
+		#[pallet::constant]
+		type UpdateRevealPeriod: Get<BlockNumberFor<Self>>;
+
 		/// Data points a completed round shares among its accepted shards by rows.
 		#[pallet::constant]
 		type DataPoints: Get<Points>;
@@ -289,6 +299,14 @@ pub mod pallet {
 	#[pallet::storage]
 	pub type PurgeQueueBounds<T: Config> = StorageValue<_, (u64, u64), ValueQuery>;
 
+	/// The updates private shards revealed in a running round, with the shard that revealed
+	/// each: an update is revealed once per round, so two accounts cannot both be paid for the
+	/// same bytes. Removed when the round ends. The round id is the chain's (`Twox64Concat`);
+	/// the hash is the revealer's choice (`Blake2_128Concat`).
+	#[pallet::storage]
+	pub type RevealedUpdates<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, RoundId, Blake2_128Concat, BlobHash, u32, OptionQuery>;
+
 	/// The round (and shard, for training jobs) of each running job this pallet submitted.
 	/// Job ids are assigned by the jobs pallet in sequence (`Twox64Concat`).
 	#[pallet::storage]
@@ -333,12 +351,24 @@ pub mod pallet {
 			shard: u32,
 			/// Who contributed the shard; its deposit is held from them.
 			owner: T::AccountId,
-			/// The shard's rows: its weight in the average and in the budget's split.
+			/// The rows the owner declared. A public shard's weight becomes what its job
+			/// measures ([`Event::ShardTrained`]); a private shard's is capped at aggregation
+			/// ([`Event::ShardRowsCapped`]).
 			rows: u32,
 			/// A public shard's training job; `None` for a private shard.
 			job: Option<JobId>,
 		},
-		/// A public shard's training job settled; its parameters are the blob `update`.
+		/// A private shard revealed the update it committed to; it is in the aggregation.
+		UpdateRevealed {
+			/// The shard's round.
+			round: RoundId,
+			/// The shard's number in the round.
+			shard: u32,
+			/// The sealed blob of the revealed parameters.
+			update: BlobHash,
+		},
+		/// A public shard's training job settled; its parameters are the blob `update`, and its
+		/// weight the `rows` the job measured in its dataset.
 		ShardTrained {
 			/// The shard's round.
 			round: RoundId,
@@ -346,6 +376,19 @@ pub mod pallet {
 			shard: u32,
 			/// The sealed blob of the parameters the training job produced.
 			update: BlobHash,
+			/// The dataset's rows, as the job's quorum counted them: the shard's weight from
+			/// now on, whatever its owner declared.
+			rows: u32,
+		},
+		/// A private shard's declared rows were cut to what the round can vouch for (the
+		/// largest public shard's measured rows, or 1 in a round without public shards).
+		ShardRowsCapped {
+			/// The shard's round.
+			round: RoundId,
+			/// The shard's number in the round.
+			shard: u32,
+			/// Its weight from now on.
+			rows: u32,
 		},
 		/// A public shard's training job failed: the shard is out of the round.
 		ShardDropped {
@@ -478,8 +521,16 @@ pub mod pallet {
 		NoRows,
 		/// The dataset or update is not a sealed blob.
 		BlobUnavailable,
-		/// A private update must be the joiner's own blob.
-		NotBlobOwner,
+		/// Updates are revealed after joining has closed and within `UpdateRevealPeriod`
+		/// blocks, by a private shard that committed and has not revealed yet.
+		NotRevealing,
+		/// The update does not match the shard's commitment ([`update_commitment`] of the
+		/// round, the update and the caller).
+		WrongReveal,
+		/// Another shard of the round revealed these bytes already.
+		DuplicateUpdate,
+		/// Private shards may still reveal their updates: aggregate after `UpdateRevealPeriod`.
+		RevealOpen,
 		/// The joining period is not over yet.
 		JoiningOpen,
 		/// Training jobs of the round are still running.
@@ -668,9 +719,12 @@ pub mod pallet {
 			Ok(())
 		}
 
-		/// Joins round `round` with a private shard of `rows` rows: `update` is the caller's
-		/// own sealed blob of the parameters they trained locally from the round's base
-		/// parameters (the data never leaves them). Holds `ShardDeposit`; the update is
+		/// Joins round `round` with a private shard of `rows` rows, committing to the
+		/// parameters the caller trained locally from the round's base parameters (the data
+		/// never leaves them): `commitment` is [`update_commitment`]`(round, update, caller)`
+		/// of the parameters' blob `update`, which the caller reveals with
+		/// [`Pallet::reveal_update`] once joining has closed. Until then nobody sees the
+		/// update, so nobody can join with a copy of it. Holds `ShardDeposit`; the update is
 		/// checked on the validation set at aggregation.
 		///
 		/// Emits [`Event::ShardJoined`].
@@ -679,30 +733,68 @@ pub mod pallet {
 		pub fn join_private(
 			origin: OriginFor<T>,
 			round: RoundId,
-			update: BlobHash,
+			commitment: [u8; 32],
 			rows: u32,
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			let mut info = Self::joinable(round, &who, rows)?;
-			let blob = T::Blobs::blob(&update).ok_or(Error::<T>::BlobUnavailable)?;
-			ensure!(T::Blobs::is_sealed(&update), Error::<T>::BlobUnavailable);
-			ensure!(blob.owner == who, Error::<T>::NotBlobOwner);
-			T::Blobs::add_ref(&update)?;
 			let shard = Self::add_shard(
 				round,
 				&mut info,
 				&who,
 				rows,
 				ShardKind::Private,
-				ShardStatus::Trained { update },
+				ShardStatus::Committed { commitment },
 			)?;
 			Rounds::<T>::insert(round, info);
 			Self::deposit_event(Event::ShardJoined { round, shard, owner: who, rows, job: None });
 			Ok(())
 		}
 
-		/// Starts round `round`'s aggregation; anyone may call it once joining has closed and
-		/// every training job has ended. With fewer than `min_shards` updates the round fails
+		/// Reveals the update the caller's private shard of round `round` committed to: the
+		/// sealed blob `update` (anyone's: owning bytes grants nothing) must match the
+		/// commitment, and no other shard of the round may have revealed the same bytes. Only
+		/// after joining has closed, within `UpdateRevealPeriod` blocks. The round references
+		/// the blob until it ends.
+		///
+		/// Emits [`Event::UpdateRevealed`].
+		#[pallet::call_index(6)]
+		#[pallet::weight(T::WeightInfo::reveal_update())]
+		pub fn reveal_update(
+			origin: OriginFor<T>,
+			round: RoundId,
+			update: BlobHash,
+		) -> DispatchResult {
+			let who = ensure_signed(origin)?;
+			let info = Rounds::<T>::get(round).ok_or(Error::<T>::UnknownRound)?;
+			ensure!(info.status == RoundStatus::Open, Error::<T>::NotOpen);
+			let now = frame_system::Pallet::<T>::block_number();
+			ensure!(
+				now > info.join_until && now <= Self::reveal_end(&info),
+				Error::<T>::NotRevealing
+			);
+			let index = Joined::<T>::get(round, &who).ok_or(Error::<T>::NotRevealing)?;
+			let mut shard = Shards::<T>::get(round, index).ok_or(Error::<T>::NotRevealing)?;
+			let ShardStatus::Committed { commitment } = shard.status else {
+				return Err(Error::<T>::NotRevealing.into());
+			};
+			ensure!(update_commitment(round, &update, &who) == commitment, Error::<T>::WrongReveal);
+			ensure!(
+				!RevealedUpdates::<T>::contains_key(round, update),
+				Error::<T>::DuplicateUpdate
+			);
+			ensure!(T::Blobs::is_sealed(&update), Error::<T>::BlobUnavailable);
+			T::Blobs::add_ref(&update)?;
+			shard.status = ShardStatus::Trained { update };
+			Shards::<T>::insert(round, index, shard);
+			RevealedUpdates::<T>::insert(round, update, index);
+			Self::deposit_event(Event::UpdateRevealed { round, shard: index, update });
+			Ok(())
+		}
+
+		/// Starts round `round`'s aggregation; anyone may call it once joining has closed,
+		/// every training job has ended and every private shard revealed its update (or the
+		/// `UpdateRevealPeriod` is over: an unrevealed shard is left out). With fewer than `min_shards` updates the round fails
 		/// and everything is returned. Otherwise the update list is stored as a manifest blob
 		/// of the creator's and the aggregation job submitted, its escrow paid from the
 		/// budget; if either fails the round fails.
@@ -717,8 +809,13 @@ pub mod pallet {
 			let now = frame_system::Pallet::<T>::block_number();
 			ensure!(now > info.join_until, Error::<T>::JoiningOpen);
 			ensure!(info.training == 0, Error::<T>::TrainingRunning);
+			ensure!(
+				now > Self::reveal_end(&info) || !Self::reveals_pending(round, info.shard_count),
+				Error::<T>::RevealOpen
+			);
 			let weight = Some(T::WeightInfo::aggregate(info.shard_count)).into();
 
+			Self::cap_private_rows(round, info.shard_count);
 			let updates: Vec<ManifestEntry> = Self::trained_shards(round, info.shard_count)
 				.into_iter()
 				.map(|(_, shard, update)| ManifestEntry {

@@ -120,6 +120,9 @@ impl RoundJobs<u64, u64, u64> for MockJobs {
 	}
 }
 
+/// Blocks after joining closes in which private shards reveal.
+pub const UPDATE_REVEAL_PERIOD: u64 = 5;
+
 /// Blocks a finished round's record stays.
 pub const RETENTION: u64 = 30;
 
@@ -247,6 +250,7 @@ impl pallet_mosaic_rounds::Config for Test {
 	type ShardDeposit = ConstU64<SHARD_DEPOSIT>;
 	type MaxJoinPeriod = ConstU64<MAX_JOIN>;
 	type RoundRetention = ConstU64<RETENTION>;
+	type UpdateRevealPeriod = ConstU64<UPDATE_REVEAL_PERIOD>;
 	type DataPoints = ConstU64<DATA_POINTS>;
 	type ModelPoints = ConstU64<MODEL_POINTS>;
 	type WeightInfo = ();

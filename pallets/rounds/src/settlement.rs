@@ -15,7 +15,7 @@ use sp_runtime::traits::{Saturating, Zero};
 
 use crate::{
 	share, BalanceOf, BlobHash, Config, Event, HoldReason, Joined, Pallet, PurgeQueue,
-	PurgeQueueBounds, RoundFailure, RoundId, RoundInfo, RoundInfoOf, RoundStatus, Rounds, ShardOf,
+	PurgeQueueBounds, RevealedUpdates, RoundFailure, RoundId, RoundInfo, RoundInfoOf, RoundStatus, Rounds, ShardOf,
 	ShardStatus, Shards, VersionNumber, WeightInfo, LOG_TARGET,
 };
 
@@ -103,6 +103,7 @@ impl<T: Config> Pallet<T> {
 			}
 			Joined::<T>::remove(round, &shard.owner);
 		}
+		let _ = RevealedUpdates::<T>::clear_prefix(round, u32::MAX, None);
 		let _ = T::Blobs::remove_ref(&info.validation);
 	}
 

@@ -10,7 +10,8 @@ use sp_runtime::traits::{Saturating, Zero};
 
 use crate::{
 	BalanceOf, BlobHash, Config, HoldReason, Joined, NextRoundId, OpenBases, Pallet, PurgeQueue,
-	PurgeQueueBounds, RoundId, RoundOfJob, RoundStatus, Rounds, ShardStatus, Shards,
+	PurgeQueueBounds, RevealedUpdates, RoundId, RoundOfJob, RoundStatus, Rounds, ShardKind,
+	ShardStatus, Shards,
 };
 use mosaic_primitives::model::ModelRegistry;
 
@@ -30,7 +31,9 @@ impl<T: Config> Pallet<T> {
 	///   combined parameters) has at least that many references;
 	/// - every finished round is in [`PurgeQueue`] once, every entry there is a finished round,
 	///   and the entries lie between [`PurgeQueueBounds`];
-	/// - every base in [`OpenBases`] was opened by its model's current owner.
+	/// - every base in [`OpenBases`] was opened by its model's current owner;
+	/// - [`RevealedUpdates`] lists exactly the updates of a running round's private shards
+	///   that revealed, each with its shard.
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
 		let next = NextRoundId::<T>::get();
 		let mut budgets: BTreeMap<T::AccountId, BalanceOf<T>> = BTreeMap::new();
@@ -97,6 +100,16 @@ impl<T: Config> Pallet<T> {
 					"a shard's owner is not joined with it"
 				);
 				shards = shards.saturating_add(1);
+				let revealed = match (shard.kind, shard.status) {
+					(ShardKind::Private, ShardStatus::Trained { update }) => Some(update),
+					_ => None,
+				};
+				if let Some(update) = revealed {
+					ensure!(
+						RevealedUpdates::<T>::get(round, update) == Some(index),
+						"a revealed update is not recorded as its shard's"
+					);
+				}
 				match shard.status {
 					ShardStatus::Training { job } => {
 						training = training.saturating_add(1);
@@ -106,7 +119,7 @@ impl<T: Config> Pallet<T> {
 						);
 					},
 					ShardStatus::Trained { update } => count_ref(update),
-					ShardStatus::Dropped => {},
+					ShardStatus::Dropped | ShardStatus::Committed { .. } => {},
 				}
 				let deposit = deposits.entry(shard.owner.clone()).or_insert_with(Zero::zero);
 				*deposit = deposit.saturating_add(shard.deposit);
@@ -120,6 +133,13 @@ impl<T: Config> Pallet<T> {
 		}
 
 		ensure!(queued.is_empty(), "a round queued to be purged is not a finished round");
+		for (round, update, index) in RevealedUpdates::<T>::iter() {
+			ensure!(
+				Shards::<T>::get(round, index)
+					.is_some_and(|shard| shard.status == ShardStatus::Trained { update }),
+				"a revealed update's shard does not hold it"
+			);
+		}
 		for (model, version, owner) in OpenBases::<T>::iter() {
 			ensure!(
 				T::Models::version(model, version).is_some_and(|view| view.owner == owner),

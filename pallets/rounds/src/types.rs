@@ -100,6 +100,31 @@ pub enum ShardStatus {
 	/// Its training job failed; it is out of the round and earns nothing.
 	#[codec(index = 2)]
 	Dropped,
+	/// A private shard committed to its update, which its owner reveals once joining has
+	/// closed ([`Pallet::reveal_update`](crate::Pallet::reveal_update)); unrevealed, it is left
+	/// out of the aggregation and earns nothing.
+	#[codec(index = 3)]
+	Committed {
+		/// [`update_commitment`]`(round, update, owner)`.
+		commitment: [u8; 32],
+	},
+}
+
+/// What a private shard commits to when it joins round `round` with the parameter blob
+/// `update`: `blake2_256("mosaic/round-update" ++ round as u64 LE ++ update ++ owner)`, with
+/// the owner SCALE-encoded (an `AccountId32` is its 32 bytes). Binding the round and the owner
+/// means nobody can reuse another joiner's commitment, or their own from another round.
+pub fn update_commitment<AccountId: codec::Encode>(
+	round: RoundId,
+	update: &BlobHash,
+	owner: &AccountId,
+) -> [u8; 32] {
+	let mut bytes = alloc::vec::Vec::with_capacity(19 + 8 + 32 + 32);
+	bytes.extend_from_slice(b"mosaic/round-update");
+	bytes.extend_from_slice(&round.to_le_bytes());
+	bytes.extend_from_slice(update);
+	owner.encode_to(&mut bytes);
+	sp_io::hashing::blake2_256(&bytes)
 }
 
 /// A data shard of a round, as kept in [`Shards`](crate::Shards).
@@ -109,7 +134,9 @@ pub enum ShardStatus {
 pub struct Shard<AccountId, Balance> {
 	/// Who contributed it: paid from the budget if its update is accepted.
 	pub owner: AccountId,
-	/// Its rows: its weight in the average and in the budget's split.
+	/// Its rows: its weight in the average and in the budget's split. Declared by its owner
+	/// when it joins; a public shard's becomes what its training job measured, a private
+	/// shard's is capped at aggregation (see [`Pallet::aggregate`](crate::Pallet::aggregate)).
 	pub rows: u32,
 	/// Public or private.
 	pub kind: ShardKind,

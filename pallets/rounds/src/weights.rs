@@ -45,6 +45,7 @@ pub trait WeightInfo {
 	fn finalize(s: u32, ) -> Weight;
 	fn on_idle_base() -> Weight;
 	fn purge_round() -> Weight;
+	fn reveal_update() -> Weight;
 }
 
 /// Measured weights, with the runtime's own database weights.
@@ -245,6 +246,17 @@ impl<T: frame_system::Config> WeightInfo for SubstrateWeight<T> {
 			.saturating_add(T::DbWeight::get().reads(1_u64))
 			.saturating_add(T::DbWeight::get().writes(2_u64))
 	}
+	/// Storage: `Rounds::Rounds` (r:1 w:0)
+	/// Storage: `Rounds::Joined` (r:1 w:0)
+	/// Storage: `Rounds::Shards` (r:1 w:1)
+	/// Storage: `Rounds::RevealedUpdates` (r:1 w:1)
+	/// Storage: `Blobs::Blobs` (r:2 w:1)
+	fn reveal_update() -> Weight {
+		Weight::from_parts(40_000_000, 0)
+			.saturating_add(Weight::from_parts(0, 4092))
+			.saturating_add(T::DbWeight::get().reads(6_u64))
+			.saturating_add(T::DbWeight::get().writes(3_u64))
+	}
 }
 
 /// The same measurements with ParityDB's database weights, for tests and mocks.
@@ -303,5 +315,11 @@ impl WeightInfo for () {
 			.saturating_add(Weight::from_parts(0, 3497))
 			.saturating_add(ParityDbWeight::get().reads(1_u64))
 			.saturating_add(ParityDbWeight::get().writes(2_u64))
+	}
+	fn reveal_update() -> Weight {
+		Weight::from_parts(40_000_000, 0)
+			.saturating_add(Weight::from_parts(0, 4092))
+			.saturating_add(ParityDbWeight::get().reads(6_u64))
+			.saturating_add(ParityDbWeight::get().writes(3_u64))
 	}
 }

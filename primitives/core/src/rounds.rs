@@ -102,12 +102,16 @@ pub enum RoundJob {
 #[derive(Clone, Debug, PartialEq, Eq, Encode, Decode, DecodeWithMemTracking, TypeInfo)]
 pub enum JobEnd {
 	/// A quorum agreed. `parameters`: the blob the agreed parameters were stored in (`None`
-	/// if they could not be stored); `verdicts`: an aggregation job's [`VERDICTS`].
+	/// if they could not be stored); `verdicts`: an aggregation job's [`VERDICTS`]; `rows`: a
+	/// training job's [`DATASET_ROWS`](crate::training::DATASET_ROWS).
 	Settled {
 		/// The stored parameter blob.
 		parameters: Option<BlobHash>,
 		/// Per-update verdicts of an aggregation job (empty for training).
 		verdicts: Vec<bool>,
+		/// The rows of a training job's dataset, as its quorum measured them (`None` for
+		/// aggregation, or if the result did not report them).
+		rows: Option<u64>,
 	},
 	/// Failed, for any reason: no workers, no quorum, an executor error.
 	Failed,

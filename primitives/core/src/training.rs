@@ -14,12 +14,16 @@ use crate::{
 
 /// Name of the per-epoch loss curve among a training run's outputs (it is not a parameter).
 pub const LOSS_CURVE: &str = "loss_curve";
+/// Name of a training run's report of its dataset's rows (`i64`, one value): what a round
+/// weighs a public shard by, measured by the job's quorum rather than declared by its owner.
+pub const DATASET_ROWS: &str = "dataset_rows";
 /// Suffix of a parameter's updated value among a training-step graph's outputs.
 pub const NEXT_SUFFIX: &str = "_next";
 
 /// Outputs of training and aggregation runs that are reports, not parameters.
-pub const REPORT_OUTPUTS: [&str; 4] = [
+pub const REPORT_OUTPUTS: [&str; 5] = [
 	LOSS_CURVE,
+	DATASET_ROWS,
 	crate::rounds::VERDICTS,
 	crate::rounds::VALIDATION_LOSS,
 	crate::rounds::UPDATE_NORMS,

@@ -9,7 +9,8 @@
 //! The loop is deterministic: batches are taken in dataset order (no shuffling: a shuffle
 //! seed would be one more thing workers must agree on), the last batch of an epoch may be
 //! shorter, parameters stay `f32` between steps. The result's outputs are the parameters in
-//! graph order, then [`LOSS_CURVE`], the mean loss of each epoch: what workers digest.
+//! graph order, then [`LOSS_CURVE`], the mean loss of each epoch, and [`DATASET_ROWS`], the
+//! dataset's rows: what workers digest.
 
 use std::time::Instant;
 
@@ -23,7 +24,7 @@ use crate::{
 /// Name of the step graph's loss output.
 pub const LOSS: &str = "loss";
 pub use mosaic_primitives::rounds::{UPDATE_NORMS, VALIDATION_LOSS, VERDICTS};
-pub use mosaic_primitives::training::{LOSS_CURVE, NEXT_SUFFIX};
+pub use mosaic_primitives::training::{DATASET_ROWS, LOSS_CURVE, NEXT_SUFFIX, REPORT_OUTPUTS};
 
 /// How long to train.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -129,6 +130,7 @@ impl Executor {
 			curve.push((weighted_loss / rows as f64) as f32);
 		}
 		params.push(Tensor::new(LOSS_CURVE, vec![curve.len()], Values::F32(curve))?);
+		params.push(Tensor::new(DATASET_ROWS, vec![1], Values::I64(vec![rows as i64]))?);
 		Ok(params)
 	}
 
@@ -157,7 +159,9 @@ impl Executor {
 	/// A checked update is accepted when it lowers the validation loss of `base` and its
 	/// distance from `base` is at most `clip`; an unchecked one (agreed by a quorum) when it
 	/// is well formed. An update that is malformed (wrong names or shapes, non-finite values)
-	/// is rejected, never an error: one bad update must not sink the round. Fails only when
+	/// is rejected, never an error: one bad update must not sink the round. So is an update
+	/// that nearly duplicates one accepted before it (within [`NEAR_DUPLICATE`] of the larger
+	/// of their distances from `base`): a sybil's second account, or a copy, earns nothing. Fails only when
 	/// the step graph, `base` or `validation` is bad, or when nothing is accepted.
 	///
 	/// Returns the combined parameters (named as `base`), then [`VERDICTS`] (`i64`, 1 for
@@ -188,14 +192,21 @@ impl Executor {
 				None => None,
 			};
 			let accept = match (norm, loss) {
-				(Some(norm), Some(loss)) => !update.checked || (loss < base_loss && norm <= clip),
+				(Some(norm), Some(loss)) => {
+					(!update.checked || (loss < base_loss && norm <= clip))
+						&& !accepted.iter().any(|(earlier, _, earlier_norm): &(Vec<Tensor>, u64, f64)| {
+							update_norm(earlier, &update.parameters).is_ok_and(|distance| {
+								distance <= NEAR_DUPLICATE * norm.max(*earlier_norm)
+							})
+						})
+				},
 				_ => false,
 			};
 			verdicts.push(accept as i64);
 			losses.push(loss.map_or(-1.0, |l| l as f32));
 			norms.push(norm.map_or(-1.0, |n| n as f32));
 			if accept {
-				accepted.push((update.parameters.clone(), update.weight));
+				accepted.push((update.parameters.clone(), update.weight, norm.unwrap_or(0.0)));
 			}
 		}
 		if accepted.is_empty() {
@@ -204,6 +215,7 @@ impl Executor {
 			));
 		}
 		let trim = trim.min((accepted.len() - 1) / 2);
+		let accepted: Vec<_> = accepted.into_iter().map(|(p, weight, _)| (p, weight)).collect();
 		let mut outputs = aggregate(&base, &accepted, clip, trim)?;
 		let n = updates.len();
 		outputs.push(Tensor::new(VERDICTS, vec![n], Values::I64(verdicts))?);
@@ -334,6 +346,12 @@ fn floats(t: &Tensor) -> Result<Vec<f64>> {
 		))),
 	}
 }
+
+/// Two updates nearer each other than this fraction of the larger of their distances from the
+/// base are near-duplicates: only the first is accepted. Honest updates trained on different
+/// data differ by far more (the logistic-regression shards of the tests by about a third); a
+/// copy must move at least this far from what it copies to be paid.
+pub const NEAR_DUPLICATE: f64 = 0.01;
 
 /// The L2 norm of `update - base` over all parameters, which must match by name and shape.
 pub fn update_norm(base: &[Tensor], update: &[Tensor]) -> Result<f64> {

@@ -9,8 +9,8 @@ use mosaic_executor::{
 	formats::scale,
 	sandbox::{Sandbox, SandboxConfig},
 	training::{
-		aggregate, slice_rows, update_norm, RoundUpdate, TrainSpec, LOSS_CURVE, VALIDATION_LOSS,
-		VERDICTS,
+		aggregate, slice_rows, update_norm, RoundUpdate, TrainSpec, DATASET_ROWS, LOSS_CURVE,
+		NEAR_DUPLICATE, REPORT_OUTPUTS, VALIDATION_LOSS, VERDICTS,
 	},
 	Executor, ExecutorError, Kernels, Limits, Tensor, Values,
 };
@@ -34,7 +34,7 @@ const SPEC: TrainSpec = TrainSpec { epochs: 5, batch_size: 32 };
 fn accuracy(model: &str, params: &[Tensor]) -> f64 {
 	let test = tensors("test.scale");
 	let (x, y) = (&test[0], &test[1]);
-	let mut inputs: Vec<Tensor> = params.iter().filter(|p| p.name != LOSS_CURVE).cloned().collect();
+	let mut inputs = parameters_of(params.to_vec());
 	inputs.push(x.clone());
 	let out = executor().run_raw(&fixture(&format!("{model}_forward.onnx")), &inputs).unwrap();
 	let (Values::F32(prob), Values::F32(labels)) = (&out[0].values, &y.values) else {
@@ -45,7 +45,7 @@ fn accuracy(model: &str, params: &[Tensor]) -> f64 {
 }
 
 fn loss_curve(outputs: &[Tensor]) -> Vec<f32> {
-	let curve = outputs.last().unwrap();
+	let curve = &outputs[outputs.len() - 2];
 	assert_eq!(curve.name, LOSS_CURVE);
 	match &curve.values {
 		Values::F32(v) => v.clone(),
@@ -74,6 +74,10 @@ fn training_learns_both_models() {
 		let names: Vec<_> = trained.iter().map(|t| t.name.as_str()).collect();
 		let init_names: Vec<_> = init.iter().map(|t| t.name.as_str()).collect();
 		assert_eq!(&names[..init.len()], &init_names[..], "parameters keep their names and order");
+		// Then the reports: the loss curve, and the rows the run measured.
+		assert_eq!(&names[init.len()..], &[LOSS_CURVE, DATASET_ROWS]);
+		let rows = trained.last().unwrap();
+		assert_eq!(rows.values, Values::I64(vec![tensors("train.scale")[0].shape[0] as i64]));
 	}
 }
 
@@ -142,8 +146,7 @@ fn validation_loss_tells_a_real_update_from_a_poisoned_one() {
 	let step = fixture("logreg_step.onnx");
 	let base = tensors("logreg_init.scale");
 	let validation = tensors("validation.scale");
-	let mut update = ex.train(&step, &base, &tensors("shard_2.scale"), SPEC).unwrap();
-	update.pop();
+	let update = parameters_of(ex.train(&step, &base, &tensors("shard_2.scale"), SPEC).unwrap());
 	let before = ex.evaluate_loss(&step, &base, &validation).unwrap();
 	let after = ex.evaluate_loss(&step, &update, &validation).unwrap();
 	assert!(after < before, "honest update: {before} -> {after}");
@@ -178,6 +181,11 @@ fn aggregation_is_weighted_clipped_and_trimmed() {
 }
 
 /// `base - factor * (update - base)`: a poisoned update.
+/// A training run's parameters: its outputs but the reports.
+fn parameters_of(outputs: Vec<Tensor>) -> Vec<Tensor> {
+	outputs.into_iter().filter(|t| !REPORT_OUTPUTS.contains(&t.name.as_str())).collect()
+}
+
 fn flip(base: &[Tensor], update: &[Tensor], factor: f32) -> Vec<Tensor> {
 	base.iter()
 		.zip(update)
@@ -189,17 +197,37 @@ fn flip(base: &[Tensor], update: &[Tensor], factor: f32) -> Vec<Tensor> {
 		.collect()
 }
 
+/// A second account's copy of an accepted update, moved a little so its bytes differ, is
+/// rejected as a near-duplicate; honest updates from different shards are far apart.
+#[test]
+fn a_near_duplicate_of_an_accepted_update_is_rejected() {
+	let ex = executor();
+	let step = fixture("logreg_step.onnx");
+	let base = tensors("logreg_init.scale");
+	let validation = tensors("validation.scale");
+	let trained = |shard: &str| parameters_of(ex.train(&step, &base, &tensors(shard), SPEC).unwrap());
+	let (a, b) = (trained("shard_0.scale"), trained("shard_1.scale"));
+	// `a` moved a further 0.2 % of its step: other bytes, the same update.
+	let near = flip(&base, &a, -1.002);
+	let update = |parameters: Vec<Tensor>| RoundUpdate { parameters, weight: 100, checked: true };
+	let updates = [update(a.clone()), update(near), update(b.clone())];
+	let out = ex.aggregate_round(&step, &base, &validation, &updates, 1e6, 0).unwrap();
+	let verdicts = out.iter().find(|t| t.name == VERDICTS).unwrap().values.clone();
+	assert_eq!(verdicts, Values::I64(vec![1, 0, 1]));
+
+	let apart = update_norm(&a, &b).unwrap()
+		/ update_norm(&base, &a).unwrap().max(update_norm(&base, &b).unwrap());
+	println!("MEASURE honest updates of two shards differ by {apart:.3} of their steps");
+	assert!(apart > 10.0 * NEAR_DUPLICATE, "honest updates are no near-duplicates: {apart}");
+}
+
 #[test]
 fn a_round_accepts_honest_updates_rejects_a_poisoned_one_and_learns() {
 	let ex = executor();
 	let step = fixture("logreg_step.onnx");
 	let base = tensors("logreg_init.scale");
 	let validation = tensors("validation.scale");
-	let trained = |shard: &str| {
-		let mut p = ex.train(&step, &base, &tensors(shard), SPEC).unwrap();
-		p.pop();
-		p
-	};
+	let trained = |shard: &str| parameters_of(ex.train(&step, &base, &tensors(shard), SPEC).unwrap());
 	let (a, b, c) = (trained("shard_0.scale"), trained("shard_1.scale"), trained("shard_2.scale"));
 	let poisoned = flip(&base, &c, 3.0);
 	let update =

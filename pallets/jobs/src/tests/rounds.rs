@@ -73,7 +73,11 @@ fn jobs_submitted_for_a_round_report_their_end_and_cannot_be_cancelled() {
 			ends,
 			vec![(
 				job,
-				JobEnd::Settled { parameters: Some(blob), verdicts: vec![true, false, true] }
+				JobEnd::Settled {
+					parameters: Some(blob),
+					verdicts: vec![true, false, true],
+					rows: None
+				}
 			)]
 		);
 		assert_eq!(SealedBlobs::get()[&MANIFEST], 0, "the manifest reference is dropped");

@@ -8,8 +8,8 @@ fn a_round_completes_pays_by_rows_and_excludes_a_rejected_update() {
 		let round = create(2);
 		assert_ok!(MosaicRounds::join_public(signed(ANN), round, dataset(ANN), 300));
 		assert_ok!(MosaicRounds::join_public(signed(BEN), round, dataset(BEN), 100));
-		assert_ok!(MosaicRounds::join_private(signed(CAL), round, update(CAL), 100));
-		assert_ok!(MosaicRounds::join_private(signed(DIA), round, update(DIA), 500));
+		assert_ok!(join_private(CAL, round, 100));
+		assert_ok!(join_private(DIA, round, 500));
 
 		System::set_block_number(JOIN_UNTIL + 1);
 		assert_noop!(MosaicRounds::aggregate(signed(DIA), round), Error::<Test>::TrainingRunning);
@@ -17,10 +17,12 @@ fn a_round_completes_pays_by_rows_and_excludes_a_rejected_update() {
 		settle(0, ann, vec![]);
 		assert_eq!(refs(ann), 1, "the round references a trained update");
 		settle(1, ben, vec![]);
-		assert!(events().contains(&Event::ShardTrained { round, shard: 0, update: ann }));
+		assert!(events().contains(&Event::ShardTrained { round, shard: 0, update: ann, rows: 300 }));
 		MosaicRounds::job_ended(1, JobEnd::Failed);
 		assert_eq!(Rounds::<Test>::get(round).unwrap().training, 0, "each job ends once");
 		assert_noop!(MosaicRounds::finalize(signed(OWNER), round), Error::<Test>::NotAggregated);
+		assert_noop!(MosaicRounds::aggregate(signed(DIA), round), Error::<Test>::RevealOpen);
+		reveal_all(round);
 
 		// Anyone starts the aggregation; the budget pays it.
 		assert_ok!(MosaicRounds::aggregate(signed(DIA), round));
@@ -117,14 +119,15 @@ fn a_failed_shard_is_dropped_and_the_round_completes_with_the_rest() {
 		let round = create(2);
 		assert_ok!(MosaicRounds::join_public(signed(ANN), round, dataset(ANN), 100));
 		assert_ok!(MosaicRounds::join_public(signed(BEN), round, dataset(BEN), 100));
-		assert_ok!(MosaicRounds::join_private(signed(CAL), round, update(CAL), 100));
+		assert_ok!(join_private(CAL, round, 100));
 		MosaicRounds::job_ended(0, JobEnd::Failed);
 		// Settled, but its parameters could not be stored: dropped too.
-		MosaicRounds::job_ended(1, JobEnd::Settled { parameters: None, verdicts: vec![] });
+		MosaicRounds::job_ended(1, JobEnd::Settled { parameters: None, verdicts: vec![], rows: Some(100) });
 		assert!(events().contains(&Event::ShardDropped { round, shard: 0 }));
 		System::set_block_number(JOIN_UNTIL);
 		assert_noop!(MosaicRounds::aggregate(signed(CAL), round), Error::<Test>::JoiningOpen);
 		System::set_block_number(JOIN_UNTIL + 1);
+		reveal_all(round);
 		// One update left, two needed: the round fails and returns everything.
 		assert_ok!(MosaicRounds::aggregate(signed(CAL), round));
 		assert_eq!(status(round), RoundStatus::Failed(RoundFailure::TooFewShards));
@@ -149,9 +152,10 @@ fn a_failed_shard_is_dropped_and_the_round_completes_with_the_rest() {
 			2 * JOIN_UNTIL
 		));
 		assert_ok!(MosaicRounds::join_public(signed(ANN), round, dataset(ANN), 100));
-		assert_ok!(MosaicRounds::join_private(signed(CAL), round, update(CAL), 100));
+		assert_ok!(join_private(CAL, round, 100));
 		MosaicRounds::job_ended(2, JobEnd::Failed);
 		System::set_block_number(2 * JOIN_UNTIL + 1);
+		reveal_all(round);
 		assert_ok!(MosaicRounds::aggregate(signed(ANN), round));
 		let job = aggregation_job(round);
 		let (_, bytes) = StoredBlobs::get().pop().unwrap();

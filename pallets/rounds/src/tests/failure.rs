@@ -7,12 +7,15 @@ fn rounds_fail_cleanly_when_aggregation_fails_or_accepts_too_little() {
 	build_and_execute(|| {
 		let start = |min| {
 			let round = create(min);
-			assert_ok!(MosaicRounds::join_private(signed(ANN), round, update(ANN), 100));
-			assert_ok!(MosaicRounds::join_private(signed(BEN), round, update(BEN), 100));
+			assert_ok!(join_private(ANN, round, 100));
+			assert_ok!(join_private(BEN, round, 100));
 			round
 		};
 		let (a, b, c) = (start(1), start(2), start(1));
 		System::set_block_number(JOIN_UNTIL + 1);
+		for round in [a, b, c] {
+			reveal_all(round);
+		}
 		for round in [a, b] {
 			assert_ok!(MosaicRounds::aggregate(signed(ANN), round));
 		}
@@ -50,9 +53,10 @@ fn rounds_fail_cleanly_when_aggregation_fails_or_accepts_too_little() {
 fn a_round_whose_version_is_not_published_pays_its_data_owners() {
 	build_and_execute(|| {
 		let round = create(1);
-		assert_ok!(MosaicRounds::join_private(signed(ANN), round, update(ANN), 100));
-		assert_ok!(MosaicRounds::join_private(signed(BEN), round, update(BEN), 300));
+		assert_ok!(join_private(ANN, round, 100));
+		assert_ok!(join_private(BEN, round, 300));
 		System::set_block_number(JOIN_UNTIL + 1);
+		reveal_all(round);
 		assert_ok!(MosaicRounds::aggregate(signed(CAL), round));
 		let combined = stored(OWNER, 5);
 		settle(aggregation_job(round), combined, vec![true, true]);

@@ -7,7 +7,7 @@ use frame_support::traits::{fungible::MutateHold as _, tokens::Precision};
 fn holds_and_shards_changed_behind_the_pallets_back_are_caught() {
 	build_and_execute(|| {
 		let round = create(1);
-		assert_ok!(MosaicRounds::join_private(signed(ANN), round, update(ANN), 10));
+		assert_ok!(join_private(ANN, round, 10));
 		assert_ok!(MosaicRounds::do_try_state());
 
 		// A budget hold the round does not account for.

@@ -49,6 +49,23 @@ fn create(min_shards: u32) -> RoundId {
 	round
 }
 
+/// `who` joins `round` with a private shard of `rows` rows, committing to `update(who)`.
+fn join_private(who: u64, round: RoundId, rows: u32) -> frame_support::dispatch::DispatchResult {
+	let commitment = update_commitment(round, &update(who), &who);
+	MosaicRounds::join_private(signed(who), round, commitment, rows)
+}
+
+/// Every private shard of `round` that committed reveals its update (`update(owner)`); call
+/// once joining has closed.
+fn reveal_all(round: RoundId) {
+	let shards: Vec<_> = Shards::<Test>::iter_prefix(round).collect();
+	for (_, shard) in shards {
+		if let ShardStatus::Committed { .. } = shard.status {
+			assert_ok!(MosaicRounds::reveal_update(signed(shard.owner), round, update(shard.owner)));
+		}
+	}
+}
+
 fn held(reason: HoldReason, who: u64) -> u64 {
 	Balances::balance_on_hold(&reason.into(), &who)
 }
@@ -78,8 +95,13 @@ fn stored(owner: u64, seed: u8) -> [u8; 32] {
 	hash
 }
 
+/// `job` settles on `parameters` (and `verdicts`, for an aggregation); a training job
+/// measures its shard's declared rows.
 fn settle(job: JobId, parameters: [u8; 32], verdicts: Vec<bool>) {
-	MosaicRounds::job_ended(job, JobEnd::Settled { parameters: Some(parameters), verdicts });
+	let rows = RoundOfJob::<Test>::get(job)
+		.and_then(|(round, shard)| Shards::<Test>::get(round, shard?))
+		.map(|shard| u64::from(shard.rows));
+	MosaicRounds::job_ended(job, JobEnd::Settled { parameters: Some(parameters), verdicts, rows });
 }
 
 /// The round's aggregation job, once started.

@@ -39,12 +39,13 @@ fn a_sponsor_funds_a_round_on_an_opened_base_and_its_owner_is_paid() {
 			MosaicRounds::join_public(signed(CAL), round, dataset(CAL), 100),
 			Error::<Test>::BudgetExhausted
 		);
-		assert_ok!(MosaicRounds::join_private(signed(CAL), round, update(CAL), 300));
+		assert_ok!(join_private(CAL, round, 300));
 		assert_eq!(Jobs::get()[0].0, ANN, "the sponsor is the jobs' requester");
 
 		let ben = stored(ANN, 1);
 		settle(0, ben, vec![]);
 		System::set_block_number(JOIN_UNTIL + 1);
+		reveal_all(round);
 		assert_ok!(MosaicRounds::aggregate(signed(BEN), round));
 		assert_eq!(held(HoldReason::RoundBudget, ANN), 50);
 		settle(aggregation_job(round), stored(ANN, 2), vec![true, true]);
