@@ -91,6 +91,14 @@ fn a_federated_round_trains_publishes_a_version_and_pays_its_data() {
 		// Each round job holds the fees of two workers, the protocol fee, and the deposit of
 		// a result blob the size of the base parameters.
 		let escrow = 2 * ROUND_FEE + PROTOCOL_FEE + blob_deposit(base_bytes.len());
+		// The version the round will publish is secured now: its deposit (that of the base's
+		// spec with other parameters and the base as parent) is held from the owner.
+		let reserved = Models::version_deposit(&models::VersionSpec {
+			parent: Some((0, 1)),
+			parameters: Some([0; 32]),
+			..version_spec(model_blob, Some(base))
+		});
+		let model_deposit = models::Models::<Runtime>::get(0).unwrap().deposit;
 		assert_ok!(Rounds::create_round(
 			RuntimeOrigin::signed(OWNER),
 			0,
@@ -102,6 +110,7 @@ fn a_federated_round_trains_publishes_a_version_and_pays_its_data() {
 		));
 		assert_eq!(held(RoundsHold::RoundBudget, OWNER), BUDGET);
 		assert_eq!(refs(&validation), 1);
+		assert_eq!(models::Models::<Runtime>::get(0).unwrap().deposit, model_deposit + reserved);
 
 		// The public shards' training jobs are paid from the budget: their escrows move from
 		// the budget hold to job escrows, in the owner's name.
@@ -130,6 +139,11 @@ fn a_federated_round_trains_publishes_a_version_and_pays_its_data() {
 			rounds_event(rounds::Event::ShardJoined { round: 0, shard, owner, rows, job })
 		};
 		assert_mosaic_events(vec![
+			RuntimeEvent::Models(models::Event::VersionReserved {
+				model: 0,
+				round: 0,
+				deposit: reserved,
+			}),
 			rounds_event(rounds::Event::RoundCreated {
 				round: 0,
 				creator: OWNER,
@@ -252,7 +266,7 @@ fn a_federated_round_trains_publishes_a_version_and_pays_its_data() {
 		);
 
 		// Finalizing publishes version 2: the same graph, the new parameters, version 1 as
-		// parent, the round named; the version's deposit is held from the owner.
+		// parent, the round named; its deposit is the one secured when the round opened.
 		let left = BUDGET - 3 * escrow;
 		let owner_reward = Permill::from_percent(ROYALTY_PERCENT).mul_floor(left);
 		let data_pool = left - owner_reward;
@@ -266,6 +280,7 @@ fn a_federated_round_trains_publishes_a_version_and_pays_its_data() {
 			..version_spec(model_blob, Some(base))
 		};
 		let v2_deposit = Models::version_deposit(&v2_spec);
+		assert_eq!(v2_deposit, reserved);
 		let model_deposit_before = models::Models::<Runtime>::get(0).unwrap().deposit;
 		assert_ok!(Rounds::finalize(RuntimeOrigin::signed(ALICE), 0));
 
@@ -275,7 +290,8 @@ fn a_federated_round_trains_publishes_a_version_and_pays_its_data() {
 		assert_eq!(models::Models::<Runtime>::get(0).unwrap().version_count, 2);
 		assert_eq!(
 			models::Models::<Runtime>::get(0).unwrap().deposit,
-			model_deposit_before + v2_deposit
+			model_deposit_before,
+			"the version took the deposit held for it since the round opened"
 		);
 		assert_eq!(
 			rounds::Rounds::<Runtime>::get(0).unwrap().status,

@@ -40,7 +40,7 @@ impl<T: Config> Pallet<T> {
 	/// (a verdict and a norm each, and a loss each and the base's). A result agreed by digest
 	/// only is not stored, and its shard or round would be lost. A parameter blob holds
 	/// `f32` or `f64` values of four or eight bytes, so its size over four bounds its values.
-	pub(crate) fn results_fit_a_reveal(parameters: &BlobHash, epochs: u32) -> bool {
+	pub(crate) fn results_fit_a_reveal(parameters: &BlobHash, epochs: u16) -> bool {
 		let Some(size) = T::Blobs::size(parameters) else { return false };
 		let reports = u64::from(epochs.saturating_add(1))
 			.max(3u64.saturating_mul(T::MaxShards::get().into()).saturating_add(1));

@@ -349,7 +349,7 @@ fn floats(t: &Tensor) -> Result<Vec<f64>> {
 
 /// Two updates nearer each other than this fraction of the larger of their distances from the
 /// base are near-duplicates: only the first is accepted. Honest updates trained on different
-/// data differ by far more (the logistic-regression shards of the tests by about a third); a
+/// data differ by far more (two logistic-regression shards of the tests by 22 %); a
 /// copy must move at least this far from what it copies to be paid.
 pub const NEAR_DUPLICATE: f64 = 0.01;
 

@@ -8,9 +8,14 @@ use frame_support::{
 	Blake2_128Concat, Twox64Concat,
 };
 
-/// Chunks as version 0 kept them: by hash and index.
-#[storage_alias]
-type OldChunks = StorageDoubleMap<Blobs, Blake2_128Concat, BlobHash, Twox64Concat, u32, Vec<u8>>;
+mod v0 {
+	use super::*;
+
+	/// Chunks as version 0 kept them: by hash and index.
+	#[storage_alias]
+	pub type UploadChunks =
+		StorageDoubleMap<Blobs, Blake2_128Concat, BlobHash, Twox64Concat, u32, Vec<u8>>;
+}
 
 #[test]
 fn v1_ends_the_uploads_of_version_0_and_keeps_the_blobs() {
@@ -37,13 +42,13 @@ fn v1_ends_the_uploads_of_version_0_and_keeps_the_blobs() {
 				created_at: 1,
 			},
 		);
-		OldChunks::insert(uploading, 0, data(16, 4));
+		v0::UploadChunks::insert(uploading, 0, data(16, 4));
 		StorageVersion::new(0).put::<Blobs>();
 
 		v1::MigrateV0ToV1::<Test>::on_runtime_upgrade();
 
 		assert_eq!(Entries::<Test>::get(uploading), None);
-		assert_eq!(OldChunks::iter().count(), 0);
+		assert_eq!(v0::UploadChunks::iter().count(), 0);
 		assert_eq!(held(ALICE), deposit(10), "the upload's deposit is back, the blob's stays");
 		assert_eq!(status(blake2_256(&sealed)), BlobStatus::Sealed);
 		assert!(matches!(status(remote), BlobStatus::Remote { .. }));

@@ -56,14 +56,6 @@ fn store_blob_of(who: u64, len: usize, seed: u8) -> BlobHash {
 	blake2_256(&bytes)
 }
 
-/// What `who` holds as blob deposits.
-fn blob_held(who: u64) -> u64 {
-	<Balances as InspectHold<u64>>::balance_on_hold(
-		&pallet_mosaic_blobs::HoldReason::BlobDeposit.into(),
-		&who,
-	)
-}
-
 /// Stores a sealed 32-byte blob owned by `who`; returns its hash.
 fn store_blob(who: u64, seed: u8) -> BlobHash {
 	store_blob_of(who, 32, seed)

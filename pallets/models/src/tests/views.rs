@@ -29,8 +29,7 @@ fn versions_may_carry_parameters_and_rounds_derive_new_ones() {
 	build_and_execute(|| {
 		let blob = store_blob(ALICE, 1);
 		let params = store_blob(ALICE, 2);
-		let bobs = store_blob(BOB, 3);
-		// Parameters must be a sealed blob of the publisher's.
+		// Parameters must be a sealed blob (anyone's).
 		let with = |p| spec_with(blob, |s| s.parameters = Some(p));
 		let register_with = |p| {
 			Models::register_model(

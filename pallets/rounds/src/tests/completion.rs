@@ -35,11 +35,13 @@ fn a_round_completes_pays_by_rows_and_excludes_a_rejected_update() {
 		assert_eq!(
 			<AggregationManifest as codec::Decode>::decode(&mut &bytes[..]).unwrap(),
 			AggregationManifest {
+				// Every update is checked; DIA's declared 500 rows are cut to the largest
+				// public shard's measured 300.
 				updates: vec![
-					entry(ann, 300, false),
-					entry(ben, 100, false),
+					entry(ann, 300, true),
+					entry(ben, 100, true),
 					entry(update(CAL), 100, true),
-					entry(update(DIA), 500, true)
+					entry(update(DIA), 300, true)
 				],
 				clip_milli: 4_000,
 				trim: 1,
@@ -58,6 +60,8 @@ fn a_round_completes_pays_by_rows_and_excludes_a_rejected_update() {
 			)
 		);
 		assert_noop!(MosaicRounds::aggregate(signed(DIA), round), Error::<Test>::NotOpen);
+		assert!(events().contains(&Event::ShardRowsCapped { round, shard: 3, rows: 300 }));
+		assert!(!events().iter().any(|e| matches!(e, Event::ShardRowsCapped { shard: 2, .. })));
 
 		// The quorum rejects the private update of DIA.
 		let combined = stored(OWNER, 3);
