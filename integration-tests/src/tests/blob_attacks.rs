@@ -4,8 +4,8 @@
 
 use super::*;
 use frame_support::{assert_noop, assert_ok};
-use mosaic_primitives::blob::BlobHash;
 use jobs::{JobKind, JobStatus, TrainingSpec};
+use mosaic_primitives::blob::BlobHash;
 use mosaic_primitives::onnx::InputFormat;
 
 /// [`ALICE`] submits a `k = 2` training job of model 0 from `base` on her dataset, to settle by

@@ -178,7 +178,8 @@ fn a_federated_round_trains_publishes_a_version_and_pays_its_data() {
 		take_events();
 		for (job, w, rows) in training {
 			let outcome = trained_on(w, rows.into());
-			let outcomes: Vec<_> = assignees(job).into_iter().map(|a| (a, outcome.clone())).collect();
+			let outcomes: Vec<_> =
+				assignees(job).into_iter().map(|a| (a, outcome.clone())).collect();
 			open_and_reveal(job, &outcomes);
 		}
 		let updates = training.map(|(_, w, _)| sp_io::hashing::blake2_256(&parameters(w)));

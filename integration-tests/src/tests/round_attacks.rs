@@ -3,12 +3,12 @@
 //! Each failed against the code before its fix; the issue notes keep those red runs.
 
 use super::{
-	federated_round::{run_job, rounds_event, settings, BUDGET, JOIN_UNTIL},
+	federated_round::{rounds_event, run_job, settings, BUDGET, JOIN_UNTIL},
 	*,
 };
 use codec::Encode;
-use mosaic_primitives::blob::BlobHash;
 use frame_support::{assert_noop, assert_ok};
+use mosaic_primitives::blob::BlobHash;
 use mosaic_primitives::rounds::{AggregationManifest, ManifestEntry};
 use rounds::RoundSettings;
 
@@ -31,7 +31,15 @@ fn create_round(
 	validation: BlobHash,
 	settings: rounds::RoundSettingsOf<Runtime>,
 ) -> frame_support::dispatch::DispatchResult {
-	Rounds::create_round(RuntimeOrigin::signed(OWNER), 0, 1, validation, settings, BUDGET, JOIN_UNTIL)
+	Rounds::create_round(
+		RuntimeOrigin::signed(OWNER),
+		0,
+		1,
+		validation,
+		settings,
+		BUDGET,
+		JOIN_UNTIL,
+	)
 }
 
 /// The federated round's start: [`ANN`] and [`BEN`] join with public shards whose training
@@ -107,7 +115,8 @@ fn attack_declared_rows_take_the_pool() {
 		run_to_block(3);
 		for (job, w, rows) in training {
 			let outcome = trained_on(w, rows.into());
-			let outcomes: Vec<_> = assignees(job).into_iter().map(|a| (a, outcome.clone())).collect();
+			let outcomes: Vec<_> =
+				assignees(job).into_iter().map(|a| (a, outcome.clone())).collect();
 			open_and_reveal(job, &outcomes);
 		}
 		assert_ok!(Rounds::reveal_update(RuntimeOrigin::signed(CAL), 0, cal_update));
@@ -282,7 +291,8 @@ fn attack_the_owner_deprecates_the_base_before_aggregation() {
 		run_to_block(2);
 		run_job(0, &trained([550, -230]));
 		run_to_block(3);
-		let outcomes: Vec<_> = assignees(0).into_iter().map(|a| (a, trained([550, -230]))).collect();
+		let outcomes: Vec<_> =
+			assignees(0).into_iter().map(|a| (a, trained([550, -230]))).collect();
 		open_and_reveal(0, &outcomes);
 		assert_ok!(Models::deprecate_version(RuntimeOrigin::signed(OWNER), 0, 1));
 		take_events();

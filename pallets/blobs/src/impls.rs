@@ -5,8 +5,9 @@ use frame_support::{dispatch::DispatchResult, ensure, pallet_prelude::DispatchEr
 use sp_runtime::ArithmeticError;
 
 use crate::{
-	offchain, BalanceOf, BlobAdoption, BlobFetch, BlobHash, BlobInspect, BlobReferences, BlobStatus, BlobStore,
-	BlobSummary, Blobs, Config, Error, Event, FetchError, HoldReason, Pallet, RemoteBlobBond,
+	offchain, BalanceOf, BlobAdoption, BlobFetch, BlobHash, BlobInspect, BlobReferences,
+	BlobStatus, BlobStore, BlobSummary, Blobs, Config, Error, Event, FetchError, HoldReason,
+	Pallet, RemoteBlobBond,
 };
 
 impl<T: Config> BlobInspect<T::AccountId> for Pallet<T> {

@@ -133,8 +133,8 @@ pub use types::*;
 pub use weights::WeightInfo;
 
 pub use mosaic_primitives::blob::{
-	BlobAdoption, BlobFetch, BlobHash, BlobInspect, BlobKind, BlobReferences, BlobStore, BlobSummary, FetchError,
-	RemoteBlobBond,
+	BlobAdoption, BlobFetch, BlobHash, BlobInspect, BlobKind, BlobReferences, BlobStore,
+	BlobSummary, FetchError, RemoteBlobBond,
 };
 
 use frame_support::{dispatch::DispatchResult, ensure};

@@ -55,11 +55,7 @@ pub mod v1 {
 			Pallet<T>,
 			Blake2_128Concat,
 			BlobHash,
-			BlobInfo<
-				<T as frame_system::Config>::AccountId,
-				BalanceOf<T>,
-				BlockNumberFor<T>,
-			>,
+			BlobInfo<<T as frame_system::Config>::AccountId, BalanceOf<T>, BlockNumberFor<T>>,
 		>;
 	}
 

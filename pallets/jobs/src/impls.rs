@@ -32,8 +32,9 @@ impl<T: Config> RoundJobs<T::AccountId, BalanceOf<T>, BlockNumberFor<T>> for Pal
 		// A round's jobs run on its base even after its owner deprecated it (the round opened
 		// while it was active, and the owner must not be able to stop it), but not on a model
 		// found at fault.
-		let usable = T::Models::version(model, version)
-			.is_some_and(|view| !matches!(view.status, mosaic_primitives::model::VersionStatus::Invalid { .. }));
+		let usable = T::Models::version(model, version).is_some_and(|view| {
+			!matches!(view.status, mosaic_primitives::model::VersionStatus::Invalid { .. })
+		});
 		ensure!(usable, Error::<T>::VersionNotRunnable);
 		let (kind, dataset) = round_job_kind(job);
 		let input =

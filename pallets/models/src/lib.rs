@@ -248,9 +248,7 @@ pub mod pallet {
 		type RuntimeHoldReason: From<HoldReason>;
 
 		/// The blob store holding the ONNX models.
-		type Blobs: BlobInspect<Self::AccountId>
-			+ BlobReferences
-			+ BlobAdoption<Self::AccountId>;
+		type Blobs: BlobInspect<Self::AccountId> + BlobReferences + BlobAdoption<Self::AccountId>;
 
 		/// How many open jobs use a model (the jobs pallet); `()` for none.
 		type JobsInUse: ModelUsage;
@@ -360,15 +358,8 @@ pub mod pallet {
 	/// deposit is part of the model's. Model and round ids are assigned by the chain in
 	/// sequence (`Twox64Concat`).
 	#[pallet::storage]
-	pub type ReservedVersions<T: Config> = StorageDoubleMap<
-		_,
-		Twox64Concat,
-		ModelId,
-		Twox64Concat,
-		u64,
-		BalanceOf<T>,
-		OptionQuery,
-	>;
+	pub type ReservedVersions<T: Config> =
+		StorageDoubleMap<_, Twox64Concat, ModelId, Twox64Concat, u64, BalanceOf<T>, OptionQuery>;
 
 	/// How many versions are secured for each model ([`ReservedVersions`]): with its versions,
 	/// at most `MaxVersions`. Absent for none. The model id is the chain's (`Twox64Concat`).

@@ -6,8 +6,8 @@ use mosaic_primitives::blob::{BlobAdoption, BlobInspect, BlobReferences};
 use sp_runtime::{traits::Saturating, ArithmeticError, SaturatedConversion};
 
 use crate::{
-	BalanceOf, BlobHash, Config, Error, Event, ModelId, ModelInfoOf, ModelObserver, Models,
-	Pallet, ReservedVersionCount, ReservedVersions, VersionInfo, VersionNumber, VersionSpecOf,
+	BalanceOf, BlobHash, Config, Error, Event, ModelId, ModelInfoOf, ModelObserver, Models, Pallet,
+	ReservedVersionCount, ReservedVersions, VersionInfo, VersionNumber, VersionSpecOf,
 	VersionStatus, Versions,
 };
 
@@ -76,7 +76,8 @@ impl<T: Config> Pallet<T> {
 		let base_entry = Versions::<T>::get(model, base).ok_or(Error::<T>::UnknownVersion)?;
 		ensure!(Self::free_version_slots(model, &info) > 0, Error::<T>::TooManyVersions);
 		// Any hash: the deposit depends on the spec's size only.
-		let deposit = Self::version_deposit(&Self::derived_spec(model, base, base_entry.spec, [0; 32]));
+		let deposit =
+			Self::version_deposit(&Self::derived_spec(model, base, base_entry.spec, [0; 32]));
 		Self::hold_deposit(&info.owner, deposit)?;
 		info.deposit = info.deposit.saturating_add(deposit);
 		Models::<T>::insert(model, info);

@@ -2,12 +2,12 @@
 
 use alloc::vec::Vec;
 use codec::Encode;
+use frame_support::traits::Get;
 use frame_support::{
 	pallet_prelude::DispatchError,
 	storage::{with_transaction, TransactionOutcome},
 };
 use frame_system::pallet_prelude::BlockNumberFor;
-use frame_support::traits::Get;
 use mosaic_primitives::{
 	blob::{BlobInspect, BlobStore},
 	rounds::{AggregationManifest, RoundJob, RoundJobs},

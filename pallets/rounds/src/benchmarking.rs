@@ -249,7 +249,8 @@ mod benchmarks {
 		close_joining::<T>(round, &[]);
 		RoundsPallet::<T>::aggregate(RawOrigin::Signed(account("caller", 0, 0)).into(), round)
 			.expect("fails the round for want of shards");
-		let due = frame_system::Pallet::<T>::block_number().saturating_add(T::RoundRetention::get());
+		let due =
+			frame_system::Pallet::<T>::block_number().saturating_add(T::RoundRetention::get());
 		let mut meter = frame_support::weights::WeightMeter::new();
 
 		#[block]

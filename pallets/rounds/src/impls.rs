@@ -43,14 +43,13 @@ impl<T: Config> JobObserver for Pallet<T> {
 				if let Some(mut entry) = Shards::<T>::get(round, index) {
 					// A shard weighs what its job's quorum measured, not what its owner
 					// declared; a result without its rows is no result.
-					let update = match end {
-						JobEnd::Settled { parameters: Some(update), rows: Some(rows), .. }
-							if rows >= 1 =>
-						{
-							T::Blobs::add_ref(&update).ok().map(|_| (update, rows))
-						},
-						_ => None,
-					};
+					let update =
+						match end {
+							JobEnd::Settled {
+								parameters: Some(update), rows: Some(rows), ..
+							} if rows >= 1 => T::Blobs::add_ref(&update).ok().map(|_| (update, rows)),
+							_ => None,
+						};
 					entry.status = match update {
 						Some((update, rows)) => {
 							entry.rows = u32::try_from(rows).unwrap_or(u32::MAX);

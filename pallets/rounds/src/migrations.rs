@@ -6,9 +6,7 @@
 use crate::pallet::{Config, Pallet, PurgeQueue, PurgeQueueBounds, Rounds};
 use crate::types::RoundStatus;
 use frame_support::{
-	migrations::VersionedMigration,
-	pallet_prelude::*,
-	traits::UncheckedOnRuntimeUpgrade,
+	migrations::VersionedMigration, pallet_prelude::*, traits::UncheckedOnRuntimeUpgrade,
 };
 use sp_runtime::traits::Saturating;
 
@@ -27,8 +25,8 @@ pub mod v1 {
 
 	impl<T: Config> UncheckedOnRuntimeUpgrade for QueueFinishedRounds<T> {
 		fn on_runtime_upgrade() -> Weight {
-			let at = frame_system::Pallet::<T>::block_number()
-				.saturating_add(T::RoundRetention::get());
+			let at =
+				frame_system::Pallet::<T>::block_number().saturating_add(T::RoundRetention::get());
 			let (first, mut next) = PurgeQueueBounds::<T>::get();
 			let mut reads = 1u64;
 			for (round, info) in Rounds::<T>::iter() {

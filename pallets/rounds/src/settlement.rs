@@ -15,8 +15,8 @@ use sp_runtime::traits::{Saturating, Zero};
 
 use crate::{
 	share, BalanceOf, BlobHash, Config, Event, HoldReason, Joined, Pallet, PurgeQueue,
-	PurgeQueueBounds, RevealedUpdates, RoundFailure, RoundId, RoundInfo, RoundInfoOf, RoundStatus, Rounds, ShardOf,
-	ShardStatus, Shards, VersionNumber, WeightInfo, LOG_TARGET,
+	PurgeQueueBounds, RevealedUpdates, RoundFailure, RoundId, RoundInfo, RoundInfoOf, RoundStatus,
+	Rounds, ShardOf, ShardStatus, Shards, VersionNumber, WeightInfo, LOG_TARGET,
 };
 
 impl<T: Config> Pallet<T> {
@@ -193,7 +193,12 @@ impl<T: Config> Pallet<T> {
 				parameters,
 			);
 		}
-		paid = paid.saturating_add(Self::pay_data_owners(round, &info, left.saturating_sub(paid), accepted));
+		paid = paid.saturating_add(Self::pay_data_owners(
+			round,
+			&info,
+			left.saturating_sub(paid),
+			accepted,
+		));
 		let refunded = T::Currency::release(
 			&HoldReason::RoundBudget.into(),
 			&info.creator,

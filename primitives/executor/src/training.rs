@@ -194,11 +194,13 @@ impl Executor {
 			let accept = match (norm, loss) {
 				(Some(norm), Some(loss)) => {
 					(!update.checked || (loss < base_loss && norm <= clip))
-						&& !accepted.iter().any(|(earlier, _, earlier_norm): &(Vec<Tensor>, u64, f64)| {
-							update_norm(earlier, &update.parameters).is_ok_and(|distance| {
-								distance <= NEAR_DUPLICATE * norm.max(*earlier_norm)
-							})
-						})
+						&& !accepted.iter().any(
+							|(earlier, _, earlier_norm): &(Vec<Tensor>, u64, f64)| {
+								update_norm(earlier, &update.parameters).is_ok_and(|distance| {
+									distance <= NEAR_DUPLICATE * norm.max(*earlier_norm)
+								})
+							},
+						)
 				},
 				_ => false,
 			};

@@ -183,7 +183,10 @@ fn aggregation_is_weighted_clipped_and_trimmed() {
 /// `base - factor * (update - base)`: a poisoned update.
 /// A training run's parameters: its outputs but the reports.
 fn parameters_of(outputs: Vec<Tensor>) -> Vec<Tensor> {
-	outputs.into_iter().filter(|t| !REPORT_OUTPUTS.contains(&t.name.as_str())).collect()
+	outputs
+		.into_iter()
+		.filter(|t| !REPORT_OUTPUTS.contains(&t.name.as_str()))
+		.collect()
 }
 
 fn flip(base: &[Tensor], update: &[Tensor], factor: f32) -> Vec<Tensor> {
@@ -205,7 +208,8 @@ fn a_near_duplicate_of_an_accepted_update_is_rejected() {
 	let step = fixture("logreg_step.onnx");
 	let base = tensors("logreg_init.scale");
 	let validation = tensors("validation.scale");
-	let trained = |shard: &str| parameters_of(ex.train(&step, &base, &tensors(shard), SPEC).unwrap());
+	let trained =
+		|shard: &str| parameters_of(ex.train(&step, &base, &tensors(shard), SPEC).unwrap());
 	let (a, b) = (trained("shard_0.scale"), trained("shard_1.scale"));
 	// `a` moved a further 0.2 % of its step: other bytes, the same update.
 	let near = flip(&base, &a, -1.002);
@@ -227,7 +231,8 @@ fn a_round_accepts_honest_updates_rejects_a_poisoned_one_and_learns() {
 	let step = fixture("logreg_step.onnx");
 	let base = tensors("logreg_init.scale");
 	let validation = tensors("validation.scale");
-	let trained = |shard: &str| parameters_of(ex.train(&step, &base, &tensors(shard), SPEC).unwrap());
+	let trained =
+		|shard: &str| parameters_of(ex.train(&step, &base, &tensors(shard), SPEC).unwrap());
 	let (a, b, c) = (trained("shard_0.scale"), trained("shard_1.scale"), trained("shard_2.scale"));
 	let poisoned = flip(&base, &c, 3.0);
 	let update =

@@ -94,7 +94,9 @@ fn seal(who: u64, hash: BlobHash) -> Result<(), DispatchError> {
 
 /// `who` aborts `uploader`'s upload of `hash`.
 fn abort(who: u64, hash: BlobHash, uploader: u64) -> Result<(), DispatchError> {
-	Blobs::abort_upload(signed(who), hash, uploader).map(|_| ()).map_err(|e| e.error)
+	Blobs::abort_upload(signed(who), hash, uploader)
+		.map(|_| ())
+		.map_err(|e| e.error)
 }
 
 /// What the off-chain database holds for `hash` once the overlay's off-chain changes are
@@ -105,10 +107,10 @@ fn indexed(ext: &mut sp_io::TestExternalities, hash: &BlobHash) -> Option<Vec<u8
 }
 
 mod configuration;
+mod migrations;
 mod offchain;
 mod references;
 mod remote;
 mod removal;
 mod store;
-mod migrations;
 mod uploads;

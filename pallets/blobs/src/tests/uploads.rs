@@ -18,7 +18,13 @@ fn begin_upload_holds_the_full_deposit() {
 		let deadline = 1 + TIMEOUT;
 		assert_eq!(
 			upload_of(ALICE, hash),
-			Some(Upload { byte_len: MAX_BLOB, deposit: expected, received: 0, chunks: 0, deadline })
+			Some(Upload {
+				byte_len: MAX_BLOB,
+				deposit: expected,
+				received: 0,
+				chunks: 0,
+				deadline
+			})
 		);
 		assert_eq!(Entries::<Test>::get(hash), None, "an upload claims no hash");
 		System::assert_last_event(
@@ -101,8 +107,7 @@ fn the_first_of_two_uploads_of_the_same_bytes_to_seal_stores_the_blob() {
 		assert_eq!(Entries::<Test>::get(hash).unwrap().owner, BOB);
 		assert_ok!(seal(ALICE, hash));
 		System::assert_last_event(
-			Event::UploadSuperseded { hash, uploader: ALICE, deposit_released: deposit(40) }
-				.into(),
+			Event::UploadSuperseded { hash, uploader: ALICE, deposit_released: deposit(40) }.into(),
 		);
 		assert_eq!((held(ALICE), held(BOB)), (0, deposit(40)));
 		assert_eq!(upload_of(ALICE, hash), None);

@@ -17,7 +17,12 @@ fn a_round_completes_pays_by_rows_and_excludes_a_rejected_update() {
 		settle(0, ann, vec![]);
 		assert_eq!(refs(ann), 1, "the round references a trained update");
 		settle(1, ben, vec![]);
-		assert!(events().contains(&Event::ShardTrained { round, shard: 0, update: ann, rows: 300 }));
+		assert!(events().contains(&Event::ShardTrained {
+			round,
+			shard: 0,
+			update: ann,
+			rows: 300
+		}));
 		MosaicRounds::job_ended(1, JobEnd::Failed);
 		assert_eq!(Rounds::<Test>::get(round).unwrap().training, 0, "each job ends once");
 		assert_noop!(MosaicRounds::finalize(signed(OWNER), round), Error::<Test>::NotAggregated);
@@ -126,7 +131,10 @@ fn a_failed_shard_is_dropped_and_the_round_completes_with_the_rest() {
 		assert_ok!(join_private(CAL, round, 100));
 		MosaicRounds::job_ended(0, JobEnd::Failed);
 		// Settled, but its parameters could not be stored: dropped too.
-		MosaicRounds::job_ended(1, JobEnd::Settled { parameters: None, verdicts: vec![], rows: Some(100) });
+		MosaicRounds::job_ended(
+			1,
+			JobEnd::Settled { parameters: None, verdicts: vec![], rows: Some(100) },
+		);
 		assert!(events().contains(&Event::ShardDropped { round, shard: 0 }));
 		System::set_block_number(JOIN_UNTIL);
 		assert_noop!(MosaicRounds::aggregate(signed(CAL), round), Error::<Test>::JoiningOpen);

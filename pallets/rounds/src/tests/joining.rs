@@ -18,10 +18,7 @@ fn joining_checks_the_shard_and_the_round() {
 			MosaicRounds::join_public(signed(ANN), round, dataset(ANN), 0),
 			Error::<Test>::NoRows
 		);
-		assert_noop!(
-			join_private(POOR, round, 10),
-			Error::<Test>::InsufficientBalance
-		);
+		assert_noop!(join_private(POOR, round, 10), Error::<Test>::InsufficientBalance);
 		JobsRefuse::set(true);
 		assert_noop!(
 			MosaicRounds::join_public(signed(ANN), round, dataset(ANN), 10),
@@ -57,10 +54,7 @@ fn joining_checks_the_shard_and_the_round() {
 		assert!(MosaicRounds::owns(0), "the round's jobs are the round's to end");
 		assert!(!MosaicRounds::owns(1));
 		assert_eq!(held(HoldReason::ShardDeposit, ANN), SHARD_DEPOSIT);
-		assert_noop!(
-			join_private(ANN, round, 10),
-			Error::<Test>::AlreadyJoined
-		);
+		assert_noop!(join_private(ANN, round, 10), Error::<Test>::AlreadyJoined);
 		assert_ok!(join_private(BEN, round, 80));
 		assert_eq!(refs(update(BEN)), 0, "a committed update is referenced once revealed");
 		assert_eq!(Rounds::<Test>::get(round).unwrap().training, 1);
@@ -89,10 +83,7 @@ fn joining_checks_the_shard_and_the_round() {
 		);
 		let other = create(1);
 		System::set_block_number(JOIN_UNTIL + 1);
-		assert_noop!(
-			join_private(ANN, other, 10),
-			Error::<Test>::JoiningClosed
-		);
+		assert_noop!(join_private(ANN, other, 10), Error::<Test>::JoiningClosed);
 	});
 }
 

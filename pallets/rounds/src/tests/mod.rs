@@ -61,7 +61,11 @@ fn reveal_all(round: RoundId) {
 	let shards: Vec<_> = Shards::<Test>::iter_prefix(round).collect();
 	for (_, shard) in shards {
 		if let ShardStatus::Committed { .. } = shard.status {
-			assert_ok!(MosaicRounds::reveal_update(signed(shard.owner), round, update(shard.owner)));
+			assert_ok!(MosaicRounds::reveal_update(
+				signed(shard.owner),
+				round,
+				update(shard.owner)
+			));
 		}
 	}
 }
