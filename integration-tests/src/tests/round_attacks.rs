@@ -120,7 +120,29 @@ fn attack_declared_rows_take_the_pool() {
 			open_and_reveal(job, &outcomes);
 		}
 		assert_ok!(Rounds::reveal_update(RuntimeOrigin::signed(CAL), 0, cal_update));
+		take_events();
 		assert_ok!(Rounds::aggregate(RuntimeOrigin::signed(ALICE), 0));
+		// The average weighs the three 30, 10 and 30.
+		let [ann_update, ben_update] =
+			[[550, -230], [520, -240]].map(|w| sp_io::hashing::blake2_256(&parameters(w)));
+		let weighted = AggregationManifest {
+			updates: [(ann_update, 30), (ben_update, 10), (cal_update, 30)]
+				.map(|(parameters, weight)| ManifestEntry { parameters, weight, checked: true })
+				.to_vec(),
+			clip_milli: settings().clip_milli,
+			trim: settings().trim,
+		};
+		let events = mosaic_events();
+		assert!(events.iter().any(|e| matches!(
+			e,
+			RuntimeEvent::Rounds(rounds::Event::AggregationStarted { manifest, .. })
+				if *manifest == sp_io::hashing::blake2_256(&weighted.encode())
+		)));
+		assert!(events.contains(&rounds_event(rounds::Event::ShardRowsCapped {
+			round: 0,
+			shard: 2,
+			rows: 30
+		})));
 		settle_aggregation();
 		take_events();
 		assert_ok!(Rounds::finalize(RuntimeOrigin::signed(ALICE), 0));

@@ -207,7 +207,7 @@ mod benchmarks {
 		let hash = [3u8; 32];
 		let size = T::MaxBlobSize::get();
 		let uri = longest_uri::<T>()?;
-		let deposit = Pallet::<T>::deposit_for(uri.len() as u64);
+		let deposit = Pallet::<T>::deposit_for(uri.len() as u64).saturating_add(T::UriBond::get());
 
 		#[extrinsic_call]
 		_(RawOrigin::Signed(caller.clone()), hash, size, uri.clone());

@@ -13,15 +13,14 @@
 //!   an update it saw before joining.
 //!
 //! When joining has closed, every training job has ended and private updates were revealed
-//! (or their time to be is over), anyone calls
-//! [`Pallet::aggregate`]: the round submits one aggregation job that
-//! checks each update, public or private, on the validation set (loss before and after, norm
-//! within the clip) and combines the accepted updates with a clipped, trimmed, row-weighted mean. Its
-//! quorum's result comes back through the jobs pallet's observer; anyone then calls
-//! [`Pallet::finalize`]: the combined parameters become a new version of the model whose
-//! parent is the base version and which names the round, and the rest of the budget is paid
-//! out through the rewards pot; their data and the owner's model are attested with the round
-//! as subject.
+//! (or their time to be is over), anyone calls [`Pallet::aggregate`]: the round submits one
+//! aggregation job that checks each update, public or private, on the validation set (loss
+//! before and after, norm within the clip) and combines the accepted updates with a clipped,
+//! trimmed, row-weighted mean. Its quorum's result comes back through the jobs pallet's
+//! observer; anyone then calls [`Pallet::finalize`]: the combined parameters become a new
+//! version of the model whose parent is the base version and which names the round, and the
+//! rest of the budget is paid out through the rewards pot; their data and the owner's model
+//! are attested with the round as subject.
 //!
 //! The budget pays, in this order:
 //! 1. **workers**: each round job's escrow (fees, protocol fee, result deposit) is moved from
@@ -34,8 +33,8 @@
 //! 3. **data owners**: the remainder, split among accepted shards by rows.
 //!
 //! A public shard whose job fails is dropped, and an update the check rejects (a poisoned
-//! public shard's as much as a private one's) is excluded; neither earns anything. The round completes while at least `min_shards` remain,
-//! and fails otherwise, returning the budget. Every hold a round takes (budget, shard
+//! public shard's as much as a private one's) is excluded; neither earns anything. The round
+//! completes while at least `min_shards` remain, and fails otherwise, returning the budget. Every hold a round takes (budget, shard
 //! deposits) and every blob reference is released when it ends, whichever way. Its record
 //! stays `RoundRetention` blocks more, then `on_idle` purges it.
 //!
@@ -569,12 +568,13 @@ pub mod pallet {
 		/// Opens a round on version `base` of model `model`, as its owner or, if the owner
 		/// opened the base with [`Pallet::set_base_open`], as a sponsor. The base must be
 		/// runnable and have parameters small enough for the round's results to be revealed
-		/// and stored (see [`Error::ModelTooLargeForRound`]). The registry secures the version
-		/// the round will publish ([`ModelRegistry::reserve_version`]: a version slot, and its
-		/// deposit held from the model's owner, who must be able to pay it), `validation` must be a sealed blob (a SCALE dataset
-		/// with the step graph's batch inputs), and `budget`, which must cover at least the
-		/// aggregation job's escrow, is held from the caller until the round ends. Shards may
-		/// join until block `join_until`.
+		/// and stored (see [`Error::ModelTooLargeForRound`]); `validation` must be a sealed
+		/// blob (a SCALE dataset with the step graph's batch inputs), and `budget`, which must
+		/// cover at least the aggregation job's escrow, is held from the caller until the
+		/// round ends. The registry secures the version the round will publish
+		/// ([`ModelRegistry::reserve_version`]: a version slot, and its deposit held from the
+		/// model's owner, who must be able to pay it). Shards may join until block
+		/// `join_until`.
 		///
 		/// Emits [`Event::RoundCreated`].
 		#[pallet::call_index(0)]
@@ -794,12 +794,14 @@ pub mod pallet {
 
 		/// Starts round `round`'s aggregation; anyone may call it once joining has closed,
 		/// every training job has ended and every private shard revealed its update (or the
-		/// `UpdateRevealPeriod` is over: an unrevealed shard is left out). With fewer than `min_shards` updates the round fails
-		/// and everything is returned. Otherwise the update list is stored as a manifest blob
-		/// of the creator's and the aggregation job submitted, its escrow paid from the
-		/// budget; if either fails the round fails.
+		/// `UpdateRevealPeriod` is over: an unrevealed shard is left out). Private shards'
+		/// declared rows are capped first (see [`Shard::rows`]). With fewer than `min_shards`
+		/// updates the round fails and everything is returned. Otherwise the update list is
+		/// stored as a manifest blob of the creator's and the aggregation job submitted, its
+		/// escrow paid from the budget; if either fails the round fails.
 		///
-		/// Emits [`Event::AggregationStarted`] or [`Event::RoundFailed`].
+		/// Emits [`Event::ShardRowsCapped`], then [`Event::AggregationStarted`] or
+		/// [`Event::RoundFailed`].
 		#[pallet::call_index(3)]
 		#[pallet::weight(T::WeightInfo::aggregate(T::MaxShards::get()))]
 		pub fn aggregate(origin: OriginFor<T>, round: RoundId) -> DispatchResultWithPostInfo {

@@ -161,8 +161,9 @@ impl Executor {
 	/// is well formed. An update that is malformed (wrong names or shapes, non-finite values)
 	/// is rejected, never an error: one bad update must not sink the round. So is an update
 	/// that nearly duplicates one accepted before it (within [`NEAR_DUPLICATE`] of the larger
-	/// of their distances from `base`): a sybil's second account, or a copy, earns nothing. Fails only when
-	/// the step graph, `base` or `validation` is bad, or when nothing is accepted.
+	/// of their distances from `base`): a sybil's second account, or a copy, earns nothing.
+	/// Fails only when the step graph, `base` or `validation` is bad, or when nothing is
+	/// accepted.
 	///
 	/// Returns the combined parameters (named as `base`), then [`VERDICTS`] (`i64`, 1 for
 	/// accepted), [`VALIDATION_LOSS`] (base, then each update; -1 if it could not be
