@@ -251,16 +251,20 @@ fn settle_aggregation() {
 	open_and_reveal(2, &outcomes);
 }
 
-/// Round 0's end: its status, and whom it credited.
-fn round_end() -> (rounds::RoundStatus<rounds::VerdictsOf<Runtime>>, Vec<AccountId>) {
-	let credited = mosaic_events()
+/// Anyone finalizes round 0, which completes and credits each of its three shards' owners.
+fn finalize_completes_and_pays_every_shard() {
+	take_events();
+	assert_ok!(Rounds::finalize(RuntimeOrigin::signed(ALICE), 0));
+	let status = rounds::Rounds::<Runtime>::get(0).unwrap().status;
+	assert!(matches!(status, rounds::RoundStatus::Completed { .. }), "{status:?}");
+	let credited: Vec<_> = mosaic_events()
 		.into_iter()
 		.filter_map(|e| match e {
 			RuntimeEvent::Rounds(rounds::Event::ShardRewarded { owner, .. }) => Some(owner),
 			_ => None,
 		})
 		.collect();
-	(rounds::Rounds::<Runtime>::get(0).unwrap().status, credited)
+	assert_eq!(credited, vec![ANN, BEN, CAL]);
 }
 
 /// **Attacker**: the round's creator, who owns the model.
@@ -286,11 +290,7 @@ fn attack_the_owner_fills_the_version_slots_before_finalize() {
 		)
 		.is_ok()
 		{}
-		take_events();
-		assert_ok!(Rounds::finalize(RuntimeOrigin::signed(ALICE), 0));
-		let (status, credited) = round_end();
-		assert!(matches!(status, rounds::RoundStatus::Completed { .. }), "{status:?}");
-		assert_eq!(credited, vec![ANN, BEN, CAL]);
+		finalize_completes_and_pays_every_shard();
 	});
 }
 
@@ -339,11 +339,7 @@ fn attack_the_owner_spends_the_version_deposit_before_finalize() {
 		round_up_to_aggregation();
 		settle_aggregation();
 		assert_ok!(Balances::transfer_all(RuntimeOrigin::signed(OWNER), ALICE, false));
-		take_events();
-		assert_ok!(Rounds::finalize(RuntimeOrigin::signed(ALICE), 0));
-		let (status, credited) = round_end();
-		assert!(matches!(status, rounds::RoundStatus::Completed { .. }), "{status:?}");
-		assert_eq!(credited, vec![ANN, BEN, CAL]);
+		finalize_completes_and_pays_every_shard();
 	});
 }
 
