@@ -42,10 +42,16 @@ pub(super) fn settings() -> rounds::RoundSettingsOf<Runtime> {
 
 /// An aggregation's outcome: the combined `w`, every update accepted, and its reports.
 pub(super) fn aggregated(w: [i64; 2]) -> jobs::OutcomeOf<Runtime> {
+	judged(w, [1, 1, 1])
+}
+
+/// An aggregation's outcome: the combined `w`, the three updates accepted (1) or rejected (0)
+/// as `verdicts` say, and its reports.
+pub(super) fn judged(w: [i64; 2], verdicts: [i64; 3]) -> jobs::OutcomeOf<Runtime> {
 	jobs::Outcome::Outputs(
 		vec![
 			output("w", ElementType::F32, &w),
-			output(mosaic_primitives::rounds::VERDICTS, ElementType::I64, &[1, 1, 1]),
+			output(mosaic_primitives::rounds::VERDICTS, ElementType::I64, &verdicts),
 			output(
 				mosaic_primitives::rounds::VALIDATION_LOSS,
 				ElementType::F32,

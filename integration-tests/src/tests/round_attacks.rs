@@ -243,8 +243,14 @@ fn attack_a_poisoned_public_update_skips_the_validation_check() {
 /// The aggregation job of [`round_up_to_aggregation`] settles on `[540, -235]` with every
 /// update accepted.
 fn settle_aggregation() {
+	settle_aggregation_judging([1, 1, 1]);
+}
+
+/// The aggregation job of [`round_up_to_aggregation`] settles on `[540, -235]` with the
+/// updates accepted or rejected as `verdicts` say.
+fn settle_aggregation_judging(verdicts: [i64; 3]) {
 	run_to_block(System::block_number() + 1);
-	let combined = super::federated_round::aggregated([540, -235]);
+	let combined = super::federated_round::judged([540, -235], verdicts);
 	run_job(2, &combined);
 	run_to_block(System::block_number() + 1);
 	let outcomes: Vec<_> = assignees(2).into_iter().map(|a| (a, combined.clone())).collect();
@@ -340,6 +346,48 @@ fn attack_the_owner_spends_the_version_deposit_before_finalize() {
 		settle_aggregation();
 		assert_ok!(Balances::transfer_all(RuntimeOrigin::signed(OWNER), ALICE, false));
 		finalize_completes_and_pays_every_shard();
+	});
+}
+
+/// **Attacker**: the round's creator, with two sybil data owners.
+///
+/// **Attack**: its sybils [`BEN`] (a public shard of poisoned rows) and [`CAL`] (a private
+/// update that fails the check) join beside the honest [`ANN`]; the aggregation rejects their
+/// updates, so fewer than `min_shards` (2) are accepted.
+///
+/// **Gain before the fix**: the round failed (`TooFewAccepted`): the whole rest of the budget
+/// went back to the creator, Ann was paid nothing, and the combined parameters, the work of
+/// her data, stayed the creator's blob (red run in the issue note). Now the accepted data
+/// owners are paid the rest of the budget as when publishing fails, and a failed round's
+/// combined parameters are removed from the creator's blobs.
+#[test]
+fn attack_the_creator_fails_the_round_with_rejected_sybils() {
+	build_and_execute(|| {
+		round_up_to_aggregation();
+		settle_aggregation_judging([1, 0, 0]);
+		let info = rounds::Rounds::<Runtime>::get(0).unwrap();
+		let rounds::RoundStatus::Aggregated { parameters: Some(combined), .. } = info.status
+		else {
+			panic!("not aggregated: {:?}", info.status)
+		};
+		assert_eq!(blobs::Blobs::<Runtime>::get(combined).map(|b| b.owner), Some(OWNER));
+		let left = info.budget - info.spent;
+		take_events();
+		assert_ok!(Rounds::finalize(RuntimeOrigin::signed(ALICE), 0));
+
+		let status = rounds::Rounds::<Runtime>::get(0).unwrap().status;
+		assert_eq!(status, rounds::RoundStatus::Failed(rounds::RoundFailure::TooFewAccepted));
+		let rewarded: Vec<_> = mosaic_events()
+			.into_iter()
+			.filter_map(|e| match e {
+				RuntimeEvent::Rounds(rounds::Event::ShardRewarded { owner, amount, .. }) => {
+					Some((owner, amount))
+				},
+				_ => None,
+			})
+			.collect();
+		assert_eq!(rewarded, vec![(ANN, left)], "the accepted data owner is paid the rest");
+		assert!(blobs::Blobs::<Runtime>::get(combined).is_none(), "the combined parameters stayed");
 	});
 }
 
