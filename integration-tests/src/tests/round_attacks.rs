@@ -366,8 +366,7 @@ fn attack_the_creator_fails_the_round_with_rejected_sybils() {
 		round_up_to_aggregation();
 		settle_aggregation_judging([1, 0, 0]);
 		let info = rounds::Rounds::<Runtime>::get(0).unwrap();
-		let rounds::RoundStatus::Aggregated { parameters: Some(combined), .. } = info.status
-		else {
+		let rounds::RoundStatus::Aggregated { parameters: Some(combined), .. } = info.status else {
 			panic!("not aggregated: {:?}", info.status)
 		};
 		assert_eq!(blobs::Blobs::<Runtime>::get(combined).map(|b| b.owner), Some(OWNER));

@@ -87,6 +87,11 @@ impl<T: Config> BlobStore<T::AccountId, BalanceOf<T>> for Pallet<T> {
 		}
 		Self::do_store(owner, &bytes)
 	}
+
+	fn discard(hash: &BlobHash, owner: &T::AccountId) {
+		// Not owned by `owner`, referenced or gone: nothing to discard.
+		let _ = Pallet::<T>::do_remove(hash, owner);
+	}
 }
 
 /// Size of the blobs [`Pallet::sealed_blob_for_benchmarks`] stores: a 12-byte prefix and the

@@ -102,9 +102,9 @@
 //! their references to it ([`BlobReferences::add_ref`] / [`BlobReferences::remove_ref`]; a
 //! referenced blob cannot be removed), [`BlobAdoption`] for whoever builds on an unreferenced
 //! blob to take it and its deposit over, [`BlobFetch`] for a node to fetch a remote blob's bytes,
-//! [`BlobStore`] to store bytes on an account's behalf, and [`RemoteBlobBond`] to take the bond
-//! of a remote blob that did not serve its bytes ([`Config::UriBond`]). No other pallet depends
-//! on this crate.
+//! [`BlobStore`] to store bytes on an account's behalf (and discard them), and
+//! [`RemoteBlobBond`] to take the bond of a remote blob that did not serve its bytes
+//! ([`Config::UriBond`]). No other pallet depends on this crate.
 
 #![cfg_attr(not(feature = "std"), no_std)]
 #![warn(missing_docs)]
@@ -778,16 +778,7 @@ pub mod pallet {
 		#[pallet::weight(T::WeightInfo::remove())]
 		pub fn remove(origin: OriginFor<T>, hash: BlobHash) -> DispatchResult {
 			let who = ensure_signed(origin)?;
-			let info = Blobs::<T>::get(hash).ok_or(Error::<T>::UnknownBlob)?;
-			ensure!(info.owner == who, Error::<T>::NotOwner);
-			ensure!(info.refs == 0, Error::<T>::InUse);
-
-			Blobs::<T>::remove(hash);
-			sp_io::offchain_index::clear(&offchain_key(&hash));
-			let deposit_released = Self::release_deposit(&who, info.deposit)?;
-
-			Self::deposit_event(Event::BlobRemoved { hash, owner: who, deposit_released });
-			Ok(())
+			Self::do_remove(&hash, &who)
 		}
 	}
 }

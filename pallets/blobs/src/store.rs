@@ -1,5 +1,6 @@
-//! Adding a sealed blob: storing bytes for an account, and making room for it over an
-//! unverified remote claim of the same hash (uploads in progress claim nothing).
+//! Adding a sealed blob (storing bytes for an account, and making room for it over an
+//! unverified remote claim of the same hash; uploads in progress claim nothing) and removing
+//! one.
 
 use frame_support::{dispatch::DispatchResult, ensure, pallet_prelude::DispatchError, traits::Get};
 use mosaic_primitives::blob::offchain_key;
@@ -37,6 +38,24 @@ impl<T: Config> Pallet<T> {
 			deposit,
 		});
 		Ok(hash)
+	}
+
+	/// Removes `who`'s unreferenced sealed or remote blob `hash` (see [`Pallet::remove`]).
+	pub(crate) fn do_remove(hash: &BlobHash, who: &T::AccountId) -> DispatchResult {
+		let info = Blobs::<T>::get(hash).ok_or(Error::<T>::UnknownBlob)?;
+		ensure!(info.owner == *who, Error::<T>::NotOwner);
+		ensure!(info.refs == 0, Error::<T>::InUse);
+
+		Blobs::<T>::remove(hash);
+		sp_io::offchain_index::clear(&offchain_key(hash));
+		let deposit_released = Self::release_deposit(who, info.deposit)?;
+
+		Self::deposit_event(Event::BlobRemoved {
+			hash: *hash,
+			owner: who.clone(),
+			deposit_released,
+		});
+		Ok(())
 	}
 
 	/// Whether `hash` is a sealed blob.

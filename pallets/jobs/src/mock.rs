@@ -248,6 +248,15 @@ impl BlobStore<u64, u64> for MockBlobs {
 		StoredBlobs::mutate(|s| s.push((*owner, bytes)));
 		Ok(hash)
 	}
+	/// Owners are not tracked here: drops `hash` if unreferenced (the jobs pallet never
+	/// discards).
+	fn discard(hash: &[u8; 32], _owner: &u64) {
+		SealedBlobs::mutate(|b| {
+			if b.get(hash) == Some(&0) {
+				b.remove(hash);
+			}
+		});
+	}
 }
 
 /// What the mock observer knows: the jobs it owns, and the ends it heard of.

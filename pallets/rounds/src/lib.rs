@@ -438,7 +438,7 @@ pub mod pallet {
 		},
 		/// An accepted shard's owner was credited `amount` in the rewards pot.
 		ShardRewarded {
-			/// The completed round.
+			/// The round, completed or about to fail without its version.
 			round: RoundId,
 			/// The accepted shard's number in the round.
 			shard: u32,
@@ -865,14 +865,18 @@ pub mod pallet {
 		/// version of the model (parent: the base version; round: this one). Of the budget not
 		/// spent on jobs, pays the model's owner the base version's royalty rate and the
 		/// accepted shards' owners the rest by rows, through the rewards pot; returns any
-		/// rounding rest, and attests their data and the owner's model. If the version cannot
-		/// be published all the same, the accepted shards' owners get all of the rest: the
-		/// data owners did their work, and the creator must gain nothing by a failed end.
-		/// Otherwise (no parameters, too few accepted) the round fails and what is left of
-		/// the budget goes back. Either way every deposit and reference is released.
+		/// rounding rest, and attests their data and the owner's model. If fewer than
+		/// `min_shards` updates were accepted, or the version cannot be published all the same,
+		/// the round fails and the accepted shards' owners get all of the rest: the data owners
+		/// did their work, and the creator must gain nothing by a failed end (it could reject
+		/// updates on purpose by joining with sybils' bad ones). If the aggregation stored no
+		/// parameters, the round fails and what is left of the budget goes back. Either way
+		/// every deposit and reference is released, and combined parameters no version
+		/// published are removed from the creator's blobs.
 		///
 		/// Emits [`Event::UpdateRejected`], [`Event::OwnerRewarded`], [`Event::ShardRewarded`]
-		/// and [`Event::RoundCompleted`], or [`Event::RoundFailed`].
+		/// and [`Event::RoundCompleted`], or [`Event::RoundFailed`] (after `ShardRewarded` for
+		/// the accepted shards of a round that paid them).
 		#[pallet::call_index(4)]
 		#[pallet::weight(T::WeightInfo::finalize(T::MaxShards::get()))]
 		pub fn finalize(origin: OriginFor<T>, round: RoundId) -> DispatchResultWithPostInfo {
@@ -900,7 +904,7 @@ pub mod pallet {
 				return Ok(weight);
 			};
 			if (accepted.len() as u32) < info.settings.min_shards {
-				Self::end_failed(round, info, RoundFailure::TooFewAccepted);
+				Self::end_paying_data_owners(round, info, &accepted, RoundFailure::TooFewAccepted);
 				return Ok(weight);
 			}
 			let version = match T::Models::publish_derived(info.model, info.base, parameters, round)
@@ -908,7 +912,12 @@ pub mod pallet {
 				Ok(version) => version,
 				Err(e) => {
 					log::warn!(target: LOG_TARGET, "round {round}: new version not published: {e:?}");
-					Self::end_unpublished(round, info, &accepted);
+					Self::end_paying_data_owners(
+						round,
+						info,
+						&accepted,
+						RoundFailure::NotPublished,
+					);
 					return Ok(weight);
 				},
 			};

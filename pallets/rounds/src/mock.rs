@@ -217,6 +217,13 @@ impl BlobStore<u64, u64> for MockBlobs {
 		StoredBlobs::mutate(|s| s.push((*owner, bytes)));
 		Ok(hash)
 	}
+	fn discard(hash: &[u8; 32], owner: &u64) {
+		SealedBlobs::mutate(|b| {
+			if b.get(hash) == Some(&(*owner, 0)) {
+				b.remove(hash);
+			}
+		});
+	}
 }
 
 /// The shared recording pot, funded in [`POT`], which also checks that a round credits only

@@ -7,7 +7,7 @@ use frame_support::{
 };
 use frame_system::pallet_prelude::BlockNumberFor;
 use mosaic_primitives::{
-	blob::BlobReferences,
+	blob::{BlobReferences, BlobStore},
 	contribution::{ContributionKind, Points, RecordContribution, Subject},
 	model::ModelRegistry,
 };
@@ -45,7 +45,10 @@ impl<T: Config> Pallet<T> {
 		)
 		.unwrap_or_else(|_| Zero::zero());
 		if let RoundStatus::Aggregated { parameters: Some(parameters), .. } = info.status {
+			// Stored for the creator by the aggregation job; left with it, they would be a
+			// model trained on the data owners' work it could publish without the round.
 			let _ = T::Blobs::remove_ref(&parameters);
+			T::Blobs::discard(&parameters, &info.creator);
 		}
 		T::Models::release_version(info.model, round);
 		Self::close(round, &info);
@@ -142,22 +145,23 @@ impl<T: Config> Pallet<T> {
 		paid
 	}
 
-	/// Ends a round whose combined parameters could not be published although enough
-	/// updates were accepted: the accepted shards' owners get all that is left of the budget
+	/// Ends a round whose combined parameters publish no version (too few accepted, or the
+	/// registry refused them): the accepted shards' owners get all that is left of the budget
 	/// (the model's owner, who could have caused the failure, gets no royalty), the version
-	/// secured for the round is given back, and the round fails as
-	/// [`RoundFailure::NotPublished`] with any rounding rest returned.
-	pub(crate) fn end_unpublished(
+	/// secured for the round is given back, and the round fails for `reason` with any
+	/// rounding rest returned.
+	pub(crate) fn end_paying_data_owners(
 		round: RoundId,
 		info: RoundInfoOf<T>,
 		accepted: &[(u32, ShardOf<T>, BlobHash)],
+		reason: RoundFailure,
 	) {
 		let left = info.budget.saturating_sub(info.spent);
 		let paid = Self::pay_data_owners(round, &info, left, accepted);
 		// What was paid out no longer comes back to the creator; `end_failed` drops the
 		// round's reference to the combined parameters.
 		let info = RoundInfo { spent: info.spent.saturating_add(paid), ..info };
-		Self::end_failed(round, info, RoundFailure::NotPublished);
+		Self::end_failed(round, info, reason);
 	}
 
 	/// Ends a round as completed with `version` published from `parameters`: pays the base

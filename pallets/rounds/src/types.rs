@@ -169,7 +169,8 @@ pub enum RoundFailure {
 	/// The aggregation job failed, or its parameters could not be stored.
 	#[codec(index = 2)]
 	AggregationFailed,
-	/// Fewer than `min_shards` updates passed the check.
+	/// Fewer than `min_shards` updates passed the check; the accepted shards' owners were
+	/// paid what was left of the budget.
 	#[codec(index = 3)]
 	TooFewAccepted,
 	/// The registry refused the new version although enough updates were accepted; the

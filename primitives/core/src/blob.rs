@@ -199,6 +199,11 @@ pub trait BlobStore<AccountId, Balance> {
 	/// indexing the bytes into every node's off-chain database; returns the hash. A blob that
 	/// is already sealed under that hash is kept as it is (no second deposit).
 	fn store(owner: &AccountId, bytes: Vec<u8>) -> Result<BlobHash, DispatchError>;
+
+	/// Removes blob `hash` if `owner` owns it and nothing references it, releasing its
+	/// deposit to `owner`; otherwise changes nothing. For what a pallet stored for an
+	/// account that must not keep it (a failed round's combined parameters).
+	fn discard(hash: &BlobHash, owner: &AccountId);
 }
 
 /// A remote blob's bond: what its registrant holds as a promise that its URI serves the claimed

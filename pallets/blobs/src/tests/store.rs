@@ -1,4 +1,5 @@
-//! Tests of storing a blob in one extrinsic, by a call or for another pallet.
+//! Tests of storing a blob in one extrinsic, by a call or for another pallet, and of another
+//! pallet discarding one.
 
 use super::*;
 
@@ -62,6 +63,38 @@ fn other_pallets_store_blobs_for_an_owner_once() {
 		hash
 	});
 	assert_eq!(indexed(&mut ext, &hash), Some(bytes));
+}
+
+#[test]
+fn other_pallets_discard_only_an_owners_unreferenced_blob() {
+	let mut ext = new_test_ext();
+	let (kept, referenced, discarded) = (data(30, 5), data(30, 6), data(30, 7));
+	let hash = execute_and_check(&mut ext, || {
+		let store = |bytes: &[u8]| <Blobs as BlobStore<u64, u64>>::store(&BOB, bytes.to_vec());
+		let discard = |hash: &BlobHash, who: u64| {
+			<Blobs as BlobStore<u64, u64>>::discard(hash, &who);
+		};
+		let (kept, referenced, discarded) =
+			(store(&kept).unwrap(), store(&referenced).unwrap(), store(&discarded).unwrap());
+		assert_ok!(Blobs::add_ref(&referenced));
+		// Another account's blob, a referenced one and an unknown hash: nothing happens.
+		discard(&kept, CHARLIE);
+		discard(&referenced, BOB);
+		discard(&[9; 32], BOB);
+		assert!(Entries::<Test>::get(kept).is_some() && Entries::<Test>::get(referenced).is_some());
+		assert_eq!(held(BOB), 3 * deposit(30));
+
+		discard(&discarded, BOB);
+		assert_eq!(Entries::<Test>::get(discarded), None);
+		assert_eq!(held(BOB), 2 * deposit(30));
+		System::assert_last_event(
+			Event::BlobRemoved { hash: discarded, owner: BOB, deposit_released: deposit(30) }
+				.into(),
+		);
+		Blobs::do_try_state().unwrap();
+		discarded
+	});
+	assert_eq!(indexed(&mut ext, &hash), None, "its bytes left the off-chain index");
 }
 
 #[test]
