@@ -5,6 +5,8 @@
 #![allow(clippy::result_large_err)]
 
 mod benchmarking;
+mod blob_sharing;
+mod blob_store;
 mod chain_spec;
 mod cli;
 mod command;

@@ -14,10 +14,14 @@ use sc_transaction_pool_api::OffchainTransactionPoolFactory;
 use sp_consensus_babe::inherents::BabeCreateInherentDataProviders;
 
 use crate::executor_service::{
-	node_sandbox, BlobSource, Dishonest, ExecutorService, OffchainBlobs, OffchainResults,
-	ResultLimits, ResultStore, SandboxBackend,
+	node_sandbox, BlobSource, Dishonest, ExecutorService, NodeBlobs, OffchainResults, ResultLimits,
+	ResultStore, SandboxBackend,
 };
-use crate::fetch_service::{FetchLimits, FetchService};
+use crate::{
+	blob_sharing::{self, PeerBlobs, SubstrateNetwork},
+	blob_store::{BlobFileLimits, FileBlobs},
+	fetch_service::{FetchLimits, FetchService},
+};
 use mosaic_executor::{Kernels, Limits};
 
 /// Host functions the runtime may call: Substrate's standard set, Mosaic's ONNX functions and
@@ -210,6 +214,33 @@ pub fn new_full<
 		);
 	net_config.add_notification_protocol(grandpa_protocol_config);
 
+	// Blobs shared with other nodes: served from this node's files and off-chain database.
+	let blob_files =
+		FileBlobs::open(config.data_path.join("mosaic/blobs"), BlobFileLimits::default())
+			.map_err(|e| ServiceError::Other(format!("blob files: {e}")))?;
+	let blob_protocol =
+		blob_sharing::protocol_name(genesis_hash.as_ref(), config.chain_spec.fork_id());
+	if let Some(db) = backend.offchain_storage() {
+		let (requests_in, requests) = async_channel::bounded(blob_sharing::INBOUND_QUEUE);
+		net_config.add_request_response_protocol(N::request_response_config(
+			blob_protocol.clone(),
+			Vec::new(),
+			blob_sharing::MAX_REQUEST,
+			blob_sharing::MAX_RESPONSE,
+			blob_sharing::REQUEST_TIMEOUT,
+			Some(requests_in),
+		));
+		let server = blob_sharing::BlobServer::new(Arc::new(blob_sharing::HeldBlobs::new(
+			blob_files.clone(),
+			db,
+		)));
+		task_manager.spawn_handle().spawn(
+			"mosaic-blob-server",
+			Some("networking"),
+			server.run(requests),
+		);
+	}
+
 	let warp_sync = Arc::new(sc_consensus_grandpa::warp_proof::NetworkProvider::new(
 		backend.clone(),
 		grandpa_link.shared_authority_set().clone(),
@@ -247,8 +278,30 @@ pub fn new_full<
 		);
 		let sandbox = node_sandbox(Limits::default(), Kernels::Native, threads)
 			.map_err(|e| ServiceError::Other(format!("ONNX executor: {e}")))?;
+		let full_peers = {
+			let sync = sync_service.clone();
+			Arc::new(move || {
+				let sync = sync.clone();
+				async move {
+					let peers = sync.peers_info().await.unwrap_or_default();
+					peers
+						.into_iter()
+						.filter(|(_, info)| info.roles.is_full())
+						.map(|(peer, _)| peer)
+						.collect()
+				}
+				.boxed()
+			})
+		};
+		let peers = PeerBlobs::new(SubstrateNetwork {
+			network: network.clone(),
+			protocol: blob_protocol,
+			full_peers,
+		});
 		let fetches = FetchService::new(
 			offchain_db.clone(),
+			blob_files.clone(),
+			Some(Arc::new(peers)),
 			tokio::runtime::Handle::current(),
 			FetchLimits::default(),
 		)
@@ -256,7 +309,8 @@ pub fn new_full<
 		let kept: Arc<dyn ResultStore> =
 			Arc::new(OffchainResults::new(offchain_db.clone(), ResultLimits::default()));
 		results = Some(kept.clone());
-		let runs = SandboxBackend::new(sandbox, Arc::new(OffchainBlobs(offchain_db)));
+		let blobs = NodeBlobs { files: blob_files.clone(), db: offchain_db };
+		let runs = SandboxBackend::new(sandbox, Arc::new(blobs));
 		let service = if test_only.dishonest_worker {
 			log::warn!("--test-only-dishonest-worker: this node's worker reports wrong outputs");
 			ExecutorService::spawn_keeping_results(Dishonest(runs), Some(kept))
@@ -302,7 +356,7 @@ pub fn new_full<
 		let pool = transaction_pool.clone();
 		let blobs = backend
 			.offchain_storage()
-			.map(|db| Arc::new(OffchainBlobs(db)) as Arc<dyn BlobSource>);
+			.map(|db| Arc::new(NodeBlobs { files: blob_files, db }) as Arc<dyn BlobSource>);
 		let keystore = keystore_container.keystore();
 		Box::new(move |_| {
 			let deps = crate::rpc::FullDeps {

@@ -285,8 +285,9 @@ impl pallet_mosaic_jobs::Config for Runtime {
 	type MaxTrainingEpochs = ConstU16<100>;
 	/// 64 KiB of inline input: a few images or token sequences; more goes in a blob.
 	type MaxInlineInputBytes = ConstU32<{ 64 * 1024 }>;
-	/// 4096 revealed values (32 KiB); larger outputs are revealed by digest.
-	type MaxOutputValues = ConstU32<4096>;
+	/// 4096 revealed values (32 KiB); larger outputs are revealed by digest, and the nodes
+	/// that ran them keep them (they read the same constant).
+	type MaxOutputValues = ConstU32<{ mosaic_primitives::onnx::MAX_REVEALED_VALUES as u32 }>;
 	type Observer = Rounds;
 	/// The current block's BABE author VRF output (see `crate::randomness`).
 	type Randomness = crate::randomness::CurrentBlockVrf<Runtime>;

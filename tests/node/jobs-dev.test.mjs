@@ -97,6 +97,32 @@ test('an inference job settles with the onnxruntime output within a few blocks',
   assert.equal(view.job.result.unwrap().digest.toHex(), result.digest.toHex());
 });
 
+/** Fetches a result kept for its requester from the dev node, checked against `digest`. */
+async function fetchKept(digest) {
+  const provider = new WsProvider(`ws://127.0.0.1:${node.rpcPort}`);
+  await provider.isReady;
+  return fetchKeptResult(provider, digest).finally(() => provider.disconnect());
+}
+
+test('a job whose output is 5000 values, more than a reveal carries, settles by digest and its requester gets them', async () => {
+  const { api } = node;
+  const dims = [50, 100];
+  const mid = { model: expandModel(dims), input: [{ name: 'x', shape: [1, 1], data: [0.25] }], output: [{ name: 'y', shape: dims }] };
+  const model = await storeAndRegister(api, alice, 'expand-5000', mid, { precision: PRECISION });
+  const fee = api.consts.jobs.revealFeePerValue.toBigInt() * api.consts.jobs.maxOutputValues.toBigInt();
+  const submitted = await submitJob(api, bob, model, mid.input, 1, fee, 60);
+  const ended = await waitForJobEnd(api, submitted.id, 120_000);
+  assert.ok(ended.job.status.isSettled, `status ${ended.job.status.type}`);
+  const result = ended.job.result.unwrap();
+  assert.ok(result.outcome.isDigest, `outcome ${result.outcome.type}`);
+  // Before session 17 only outputs of more than 65 536 values were kept: this one was lost.
+  const kept = await fetchKept(result.digest.toHex());
+  const [y] = kept.outputs;
+  assert.deepEqual([y.name, y.shape], ['y', dims]);
+  const quarter = BigInt(quantize(0.25, PRECISION));
+  assert.ok(y.values.every((v) => v === quarter), 'every value is x = 0.25');
+});
+
 test('a job whose output is 4096x4096 floats settles by digest, and the worker runs the next job', async () => {
   const { api } = node;
   const dims = [4096, 4096];
@@ -112,10 +138,8 @@ test('a job whose output is 4096x4096 floats settles by digest, and the worker r
   console.log(`MEASURE dev k=1: a 4096x4096 output settled by digest ${ended.block - submitted.block} blocks after the submission's block`);
 
   // The requester gets the whole output from the node that ran it, checked against the digest.
-  const provider = new WsProvider(`ws://127.0.0.1:${node.rpcPort}`);
-  await provider.isReady;
   const started = Date.now();
-  const kept = await fetchKeptResult(provider, result.digest.toHex()).finally(() => provider.disconnect());
+  const kept = await fetchKept(result.digest.toHex());
   console.log(`MEASURE dev: a 4096x4096 result (${8 * 4096 * 4096 >> 20} MiB) fetched with mosaic_result in ${Date.now() - started} ms`);
   assert.equal(kept.precision, PRECISION);
   const [y] = kept.outputs;

@@ -3,6 +3,7 @@
 // The job settles with the honest result; Charlie is slashed; Alice and Bob are paid.
 // Then Bob's node is killed (SIGKILL) at each point of a job's life and restarted on its base
 // path: Bob finishes every job (the liar leaves no quorum without Bob) and loses nothing.
+// Last, a remote blob only one node can download reaches the other two from it, peer to peer.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -13,7 +14,7 @@ import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady, blake2AsU8a } from '@polkadot/util-crypto';
 import { u8aToHex, stringToHex } from '@polkadot/util';
-import { runNodeCommand, startNode, waitFor } from '../lib/node.mjs';
+import { runNodeCommand, startNode, waitFor, rpcCall } from '../lib/node.mjs';
 import { FIXTURES, fixture, storeAndRegister, submitJob, waitForJobEnd, jobEvents, quantize } from '../lib/jobs.mjs';
 import { send } from '../../client/lib/tx.mjs';
 import { submitJob as submitAnyJob } from '../../client/lib/jobs.mjs';
@@ -65,6 +66,13 @@ after(async () => {
   if (specDir) rmSync(specDir, { recursive: true, force: true });
 });
 
+/** Asserts that `result`'s logits are onnxruntime's for `cnn`, quantised, within one step. */
+function assertHonestLogits(result, cnn) {
+  const got = result.outcome.asOutputs[0].elements.map((v) => v.toNumber());
+  const expected = cnn.output[0].data.map((x) => quantize(x, PRECISION));
+  got.forEach((value, i) => assert.ok(Math.abs(value - expected[i]) <= 1, `logit ${i}: ${value} vs ${expected[i]}`));
+}
+
 test('the liar is slashed and the two honest workers are paid', async () => {
   const { api } = nodes.alice;
   await waitFor(async () => (await api.rpc.system.health()).peers.toNumber() >= 2, 60_000, 'two peers');
@@ -84,9 +92,7 @@ test('the liar is slashed and the two honest workers are paid', async () => {
 
   const result = ended.job.result.unwrap();
   assert.equal(result.agreeing.toNumber(), 2);
-  const got = result.outcome.asOutputs[0].elements.map((v) => v.toNumber());
-  const expected = cnn.output[0].data.map((x) => quantize(x, PRECISION));
-  got.forEach((value, i) => assert.ok(Math.abs(value - expected[i]) <= 1, `logit ${i}: ${value} vs ${expected[i]}`));
+  assertHonestLogits(result, cnn);
 
   const hash = await api.rpc.chain.getBlockHash(ended.block);
   const events = await jobEvents(api, hash);
@@ -179,6 +185,30 @@ async function allInStep() {
   }, 120_000, 'the three nodes connected and at the head');
 }
 
+/** Registers `bytes` by `uri` for Dave; returns their blake2-256 hash. */
+async function registerUri(api, bytes, uri) {
+  const hash = u8aToHex(blake2AsU8a(bytes, 256));
+  await send(api.tx.blobs.registerUri(hash, bytes.length, uri), keys.Dave);
+  return hash;
+}
+
+/** Submits Dave's job on `model` with `replication` workers on the JSON blob `hash`; returns
+ * its id and the number of the block that included it. */
+async function submitOnBlob(api, hash, replication) {
+  const { id, blockHash } = await submitAnyJob(api, keys.Dave, {
+    model, version: 1, input: { Blob: { hash, format: 'Json' } }, replication, fee: FEE, deadlineBlocks: 100,
+  });
+  return { id, block: (await api.rpc.chain.getHeader(blockHash)).number.toNumber() };
+}
+
+/** Closes `server` and every connection to it, kept-alive ones too; resolves once closed. */
+function closeServer(server) {
+  return new Promise((resolve, reject) => {
+    server.close((e) => (e ? reject(e) : resolve()));
+    server.closeAllConnections();
+  });
+}
+
 test('a server that gives one worker wrong bytes, 404s or hangs gets nobody slashed', async () => {
   await allInStep();
   const { api } = nodes.alice;
@@ -186,7 +216,9 @@ test('a server that gives one worker wrong bytes, 404s or hangs gets nobody slas
   model ??= await storeAndRegister(api, keys.Dave, 'cnn', cnn, { precision: PRECISION });
   // Each node fetches `ipfs://` through its own gateway, so the server knows who asks:
   // Charlie gets bytes of the right length that are not the blob. (Charlie's test-only
-  // dishonesty alters the outputs of runs; a rejected input is no run.)
+  // dishonesty alters the outputs of runs; a rejected input is no run.) Nodes ask their peers
+  // before the URI: Alice and Bob get the input 4 s late, so that none holds it while
+  // Charlie asks and Charlie's download is the server's wrong bytes.
   const input = readFileSync(join(FIXTURES, 'models/cnn/input.json'));
   const wrong = Buffer.from(input).fill(0x20, input.length - 2, input.length - 1);
   const asked = {};
@@ -195,7 +227,8 @@ test('a server that gives one worker wrong bytes, 404s or hangs gets nobody slas
     asked[`${node} ${cid}`] = (asked[`${node} ${cid}`] ?? 0) + 1;
     if (cid === 'missing') { res.writeHead(404).end(); return; }
     if (cid === 'hang') return; // never answers
-    res.writeHead(200, { 'content-length': input.length }).end(node === 'charlie' ? wrong : input);
+    if (node === 'charlie') { res.writeHead(200, { 'content-length': input.length }).end(wrong); return; }
+    setTimeout(() => res.writeHead(200, { 'content-length': input.length }).end(input), 4_000);
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
   try {
@@ -212,11 +245,8 @@ test('a server that gives one worker wrong bytes, 404s or hangs gets nobody slas
     const jobs = {};
     for (const [i, [kind, uri]] of Object.entries(uris).entries()) {
       const claimed = Buffer.concat([input, Buffer.alloc(i, 0x20)]);
-      const hash = u8aToHex(blake2AsU8a(claimed, 256));
-      await send(api.tx.blobs.registerUri(hash, claimed.length, uri), keys.Dave);
-      const { id } = await submitAnyJob(api, keys.Dave, {
-        model, version: 1, input: { Blob: { hash, format: 'Json' } }, replication: 3, fee: FEE, deadlineBlocks: 100,
-      });
+      const hash = await registerUri(api, claimed, uri);
+      const { id } = await submitOnBlob(api, hash, 3);
       jobs[kind] = { id };
     }
     const ended = Object.fromEntries(await Promise.all(Object.entries(jobs)
@@ -255,7 +285,60 @@ test('a server that gives one worker wrong bytes, 404s or hangs gets nobody slas
       assert.ok(after.status.isActive, `${w} is ${after.status.type}`);
     }
   } finally {
-    server.closeAllConnections();
-    server.close();
+    await closeServer(server);
+  }
+});
+
+/** The nodes (`alice`, `bob`, `charlie`) whose `mosaic_blob` serves blob `hash`; each must
+ * serve `bytes` or answer 4001 (not held). */
+async function holders(hash, bytes) {
+  const held = await Promise.all(['alice', 'bob', 'charlie'].map(async (name) => {
+    const { result, error } = await rpcCall(nodes[name].rpcPort, 'mosaic_blob', [hash]);
+    if (error?.code === 4001) return null;
+    assert.ok(result, `${name}: mosaic_blob ${JSON.stringify(error)}`);
+    assert.equal(result.data, u8aToHex(bytes), `${name} serves other bytes`);
+    return name;
+  }));
+  return held.filter((name) => name !== null);
+}
+
+test('a remote blob only one node can download reaches the other workers from it, peer to peer', async () => {
+  await allInStep();
+  const { api } = nodes.alice;
+  const cnn = fixture('cnn');
+  model ??= await storeAndRegister(api, keys.Dave, 'cnn', cnn, { precision: PRECISION });
+  // The fixture's input and a newline: a blob of its own (a hash is registered once, and the
+  // test before registered the input with trailing spaces).
+  const input = Buffer.concat([readFileSync(join(FIXTURES, 'models/cnn/input.json')), Buffer.from('\n')]);
+  // Each node fetches `ipfs://` through its own gateway: the server gives the input to Alice
+  // only, so Bob's and Charlie's nodes can get it from no server, only from a peer.
+  const asked = {};
+  const server = createServer((req, res) => {
+    const [, node] = req.url.split('/');
+    asked[node] = (asked[node] ?? 0) + 1;
+    if (node !== 'alice') { res.writeHead(404).end(); return; }
+    res.writeHead(200, { 'content-length': input.length }).end(input);
+  });
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  try {
+    const { port } = server.address();
+    for (const name of ['alice', 'bob', 'charlie']) {
+      await nodes[name].api.rpc.offchain.localStorageSet('PERSISTENT',
+        stringToHex('mosaic/blobs/ipfs-gateway'), stringToHex(`http://127.0.0.1:${port}/${name}/`));
+    }
+    const hash = await registerUri(api, input, 'ipfs://peer-input/input.json');
+    assert.deepEqual(await holders(hash, input), [], 'nobody holds it yet');
+    const submitted = await submitOnBlob(api, hash, 3);
+    const { job, block } = await waitForJobEnd(api, submitted.id, 300_000);
+    assert.ok(job.status.isSettled, `status ${job.status.toString()}`);
+    const result = job.result.unwrap();
+    assert.equal(result.agreeing.toNumber(), 2, 'Alice and Bob agree (Charlie lies)');
+    assertHonestLogits(result, cnn);
+    assert.deepEqual(await holders(hash, input), ['alice', 'bob', 'charlie']);
+    assert.equal(asked.alice, 1, `requests: ${JSON.stringify(asked)}`);
+    console.log(`MEASURE three nodes: a remote blob served to one node reached the other two from it; `
+      + `the job settled ${block - submitted.block} blocks after its submission's block; server asked ${JSON.stringify(asked)}`);
+  } finally {
+    await closeServer(server);
   }
 });

@@ -1,8 +1,10 @@
 //! Where the executor reads blobs (models, inputs, parameters, manifests) from.
 
-use std::collections::HashMap;
+use std::{collections::HashMap, sync::Arc};
 
 use mosaic_executor::content_hash;
+
+use crate::blob_store::FileBlobs;
 
 /// Reads blobs by hash, checking that the bytes hash to what was asked for.
 pub trait BlobSource: Send + Sync {
@@ -10,15 +12,20 @@ pub trait BlobSource: Send + Sync {
 	fn blob(&self, hash: &[u8; 32]) -> Option<Vec<u8>>;
 }
 
-/// Blobs in the node's off-chain database: put there by off-chain indexing, or by the fetch
-/// service (remote blobs).
-pub struct OffchainBlobs<S>(pub S);
+/// The blobs this node has: the blob files ([`FileBlobs`]: downloaded remote blobs), then
+/// what off-chain indexing put into the off-chain database (sealed blobs).
+pub struct NodeBlobs<S> {
+	/// The node's blob files.
+	pub files: Arc<FileBlobs>,
+	/// The node's off-chain database.
+	pub db: S,
+}
 
-impl<S: sp_core::offchain::OffchainStorage> BlobSource for OffchainBlobs<S> {
+impl<S: sp_core::offchain::OffchainStorage> BlobSource for NodeBlobs<S> {
 	fn blob(&self, hash: &[u8; 32]) -> Option<Vec<u8>> {
-		use mosaic_primitives::blob::{fetched_key, offchain_key};
-		[offchain_key(hash), fetched_key(hash)].iter().find_map(|key| {
-			let bytes = self.0.get(sp_core::offchain::STORAGE_PREFIX, key)?;
+		self.files.read(hash).or_else(|| {
+			let key = mosaic_primitives::blob::offchain_key(hash);
+			let bytes = self.db.get(sp_core::offchain::STORAGE_PREFIX, &key)?;
 			(content_hash(&bytes) == *hash).then_some(bytes)
 		})
 	}

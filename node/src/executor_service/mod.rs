@@ -12,7 +12,7 @@ mod results;
 mod tests;
 
 pub use backend::{node_sandbox, Dishonest, RunBackend, SandboxBackend};
-pub use blobs::{BlobSource, MemoryBlobs, OffchainBlobs};
+pub use blobs::{BlobSource, MemoryBlobs, NodeBlobs};
 pub use results::{OffchainResults, ResultLimits, ResultStore, RESULT_PIECE};
 
 use std::{
@@ -23,7 +23,7 @@ use std::{
 
 use mosaic_onnx_host::OnnxBackend;
 use mosaic_primitives::onnx::{
-	RunRequest, RunResult, RunStatus, StartError, Ticket, MAX_VALUES_FROM_HOST,
+	RunRequest, RunResult, RunStatus, StartError, Ticket, MAX_REVEALED_VALUES, MAX_VALUES_FROM_HOST,
 };
 
 /// Workers' runs waiting or in progress on one node, at most.
@@ -157,7 +157,7 @@ impl ExecutorService {
 	}
 }
 
-/// Runs one request and says how it ended, keeping outputs too large for the runtime in
+/// Runs one request and says how it ended, keeping outputs too large for a reveal in
 /// `results`.
 fn execute(
 	backend: &impl RunBackend,
@@ -178,11 +178,14 @@ fn execute(
 	match result {
 		Ok(output) => {
 			let values: u64 = output.quantized.iter().map(|t| t.values.len() as u64).sum();
-			// Dropped here, not at the poll: a finished run keeps only what the runtime gets.
-			if values > MAX_VALUES_FROM_HOST {
+			// Agreed by digest, as the runtime will reveal them: the requester gets them here.
+			if values > MAX_REVEALED_VALUES {
 				if let Some(results) = results {
 					keep_result(results, &output.quantized, request.precision, output.digest);
 				}
+			}
+			// Dropped here, not at the poll: a finished run keeps only what the runtime gets.
+			if values > MAX_VALUES_FROM_HOST {
 				RunStatus::DoneDigestOnly { digest: output.digest, values }
 			} else {
 				RunStatus::Done(RunResult { digest: output.digest, outputs: output.quantized })
@@ -246,7 +249,7 @@ impl OnnxBackend for ExecutorService {
 	}
 }
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
 	m.lock().unwrap_or_else(|p| p.into_inner())
 }
 

@@ -8,6 +8,7 @@ use std::{
 };
 
 use mosaic_executor::{
+	content_hash,
 	sandbox::{Sandbox, SandboxConfig},
 	ExecutorError, Kernels, Limits, RunOutput,
 };
@@ -19,6 +20,7 @@ use mosaic_primitives::{
 use sp_core::offchain::{storage::InMemOffchainStorage, OffchainStorage, STORAGE_PREFIX};
 
 use super::*;
+use crate::blob_store::FileBlobs;
 
 fn request(n: u64) -> RunRequest {
 	let mut ticket = [0u8; 32];
@@ -339,16 +341,22 @@ fn a_manifest_beyond_its_bounds_or_of_garbage_ends_the_run_with_an_error() {
 }
 
 #[test]
-fn offchain_blobs_are_returned_only_when_their_bytes_match_the_hash() {
-	let (stored, other) = (b"a stored blob".to_vec(), b"different bytes".to_vec());
-	let (hash, other_hash) =
-		(mosaic_executor::content_hash(&stored), mosaic_executor::content_hash(&other));
+fn node_blobs_are_returned_only_when_their_bytes_match_the_hash() {
+	let (stored, other, in_file) =
+		(b"a stored blob".to_vec(), b"different bytes".to_vec(), b"a fetched blob".to_vec());
+	let [hash, other_hash, file_hash] = [&stored, &other, &in_file].map(|b| content_hash(b));
 	let mut db = InMemOffchainStorage::default();
 	db.set(STORAGE_PREFIX, &mosaic_primitives::blob::offchain_key(&hash), &stored);
 	// Bytes under a key they do not hash to: corrupt or planted, never served.
 	db.set(STORAGE_PREFIX, &mosaic_primitives::blob::offchain_key(&other_hash), &stored);
-	let blobs = OffchainBlobs(db);
+	let dir = crate::blob_store::tests::TempDir::new("node-blobs");
+	let files = FileBlobs::open(&dir.0, Default::default()).unwrap();
+	let mut partial = files.begin(file_hash, in_file.len() as u64).unwrap();
+	partial.write(&in_file).unwrap();
+	partial.finish().unwrap();
+	let blobs = NodeBlobs { files, db };
 	assert_eq!(blobs.blob(&hash), Some(stored));
+	assert_eq!(blobs.blob(&file_hash), Some(in_file));
 	assert_eq!(blobs.blob(&other_hash), None);
 	assert_eq!(blobs.blob(&[0; 32]), None);
 }
@@ -477,6 +485,31 @@ fn a_workers_output_too_large_for_the_runtime_is_kept_for_its_requester() {
 		panic!("settled by digest")
 	};
 	assert_eq!(results.piece(&digest, 0, 1), None, "a preview's outputs are the caller's");
+}
+
+/// Outputs of more values than a reveal carries, but few enough for the runtime, reach the
+/// runtime (which reveals them by digest) and are kept all the same; outputs a reveal
+/// carries are not.
+#[test]
+fn a_workers_output_too_large_for_a_reveal_is_kept_for_its_requester() {
+	let results =
+		Arc::new(OffchainResults::new(InMemOffchainStorage::default(), ResultLimits::default()));
+	let service = ExecutorService::spawn_keeping_results(Echo, Some(results.clone()));
+	for (n, values, kept) in [(1, MAX_REVEALED_VALUES as usize + 1, true), (2, 4096, false)] {
+		let run = wide(n, values);
+		assert_eq!(service.start(run.clone()), Ok(()));
+		let RunStatus::Done(result) = finished(&service, &run) else { panic!("{values}: done") };
+		let (size, bytes) = match results.piece(&result.digest, 0, RESULT_PIECE as u64) {
+			Some(piece) => piece,
+			None => {
+				assert!(!kept, "{values} values: not kept");
+				continue;
+			},
+		};
+		assert!(kept, "{values} values: kept, though a reveal carries them");
+		assert_eq!(size, bytes.len() as u64);
+		assert_eq!(mosaic_executor::content_hash(&bytes), result.digest);
+	}
 }
 
 /// Kept results are read piece by piece, across the stored pieces' bounds, and bounded by

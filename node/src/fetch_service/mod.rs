@@ -5,23 +5,24 @@
 //!
 //! Every download is bounded: at most [`FetchLimits::concurrent`] at once and
 //! [`FetchLimits::tracked`] waiting or unread; [`FetchLimits::timeout`] from request to last
-//! byte; never more bytes than the claimed size (the body is cut off there). Bytes are kept only
-//! if they are the claimed size and hash to the claimed hash, under
-//! [`fetched_key`]`(hash)` in the off-chain database, apart from the blobs the chain
-//! indexed. The fetched blobs are listed under [`FETCHED_LIST_KEY`], least recently used first,
-//! and kept within [`FetchLimits::kept_bytes`] and [`FetchLimits::kept_blobs`]: storing one
-//! evicts from the front.
+//! byte; never more bytes than the claimed size (the body is cut off there). Connected nodes
+//! are asked first ([`PeerBlobs`]): a blob another node holds needs no server, and the
+//! server is spared. The body is
+//! streamed into the node's blob files ([`FileBlobs`]) as it arrives, hashed on the way, and
+//! kept only if it is the claimed size and hashes to the claimed hash: a download's memory does
+//! not grow with the blob. The files are bounded and evicted by [`FileBlobs`]; blobs the chain
+//! indexed stay in the off-chain database.
 
 #[cfg(test)]
 mod tests;
 
 use std::{
 	collections::{HashMap, HashSet},
-	sync::{Arc, Mutex, MutexGuard},
+	sync::{Arc, Mutex},
 	time::{Duration, Instant},
 };
 
-use codec::{Decode, Encode};
+use codec::Decode;
 use http_body_util::{BodyExt, Empty};
 use hyper::body::Bytes;
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
@@ -37,10 +38,15 @@ use mosaic_primitives::blob::{
 use sp_core::offchain::{OffchainStorage, STORAGE_PREFIX};
 use tokio::sync::Semaphore;
 
-use crate::executor_service::hex;
+use crate::{
+	blob_sharing::PeerBlobs,
+	blob_store::FileBlobs,
+	executor_service::{hex, lock},
+};
 
-/// Off-chain database key (under the `PERSISTENT` prefix) of the node's list of fetched blobs:
-/// SCALE `Vec<(BlobHash, u64)>`, each blob's hash and size, least recently used first.
+/// Off-chain database key (under the `PERSISTENT` prefix) of the list of blobs nodes before
+/// session 17 fetched into the database, each under [`fetched_key`]: SCALE
+/// `Vec<(BlobHash, u64)>`. Moved into the blob files when the service starts.
 pub const FETCHED_LIST_KEY: &[u8] = b"mosaic/fetched-list";
 
 /// The status code [`FetchError::Http`] reports when there was no usable answer.
@@ -58,21 +64,11 @@ pub struct FetchLimits {
 	pub tracked: usize,
 	/// From request to last byte.
 	pub timeout: Duration,
-	/// Bytes of fetched blobs kept in the off-chain database.
-	pub kept_bytes: u64,
-	/// Fetched blobs kept, whatever their sizes.
-	pub kept_blobs: usize,
 }
 
 impl Default for FetchLimits {
 	fn default() -> Self {
-		FetchLimits {
-			concurrent: 4,
-			tracked: 64,
-			timeout: Duration::from_millis(FETCH_TIMEOUT_MS),
-			kept_bytes: 4 << 30,
-			kept_blobs: 4096,
-		}
+		FetchLimits { concurrent: 4, tracked: 64, timeout: Duration::from_millis(FETCH_TIMEOUT_MS) }
 	}
 }
 
@@ -83,7 +79,7 @@ enum Download {
 
 type Https = Client<HttpsConnector<HttpConnector>, Empty<Bytes>>;
 
-/// Downloads remote blobs into the off-chain database (see the module documentation). A
+/// Downloads remote blobs into the node's blob files (see the module documentation). A
 /// handle: clones share one service.
 pub struct FetchService<S>(Arc<Shared<S>>);
 
@@ -94,9 +90,13 @@ impl<S> Clone for FetchService<S> {
 }
 
 struct Shared<S> {
+	/// Where the chain's indexed blobs are.
 	db: Mutex<S>,
+	files: Arc<FileBlobs>,
+	/// Other nodes, asked before the blob's URL.
+	peers: Option<Arc<PeerBlobs>>,
 	downloads: Mutex<HashMap<BlobHash, Download>>,
-	/// Blobs whose bytes were checked against their hash since the node started.
+	/// Indexed blobs whose bytes were checked against their hash since the node started.
 	checked: Mutex<HashSet<BlobHash>>,
 	permits: Arc<Semaphore>,
 	client: Https,
@@ -105,12 +105,17 @@ struct Shared<S> {
 }
 
 impl<S: OffchainStorage + 'static> FetchService<S> {
-	/// A service that keeps blobs in `db` and downloads on `runtime`.
+	/// A service that finds indexed blobs in `db`, keeps the blobs it downloads (on
+	/// `runtime`, from `peers` if they hold them, else from their URLs) in `files`, and moves
+	/// there what older nodes fetched into `db`.
 	pub fn new(
-		db: S,
+		mut db: S,
+		files: Arc<FileBlobs>,
+		peers: Option<Arc<PeerBlobs>>,
 		runtime: tokio::runtime::Handle,
 		limits: FetchLimits,
 	) -> std::io::Result<Self> {
+		move_fetched_into_files(&mut db, &files);
 		let connector = HttpsConnectorBuilder::new()
 			.with_provider_and_native_roots(rustls::crypto::ring::default_provider())?
 			.https_or_http()
@@ -118,6 +123,8 @@ impl<S: OffchainStorage + 'static> FetchService<S> {
 			.build();
 		Ok(FetchService(Arc::new(Shared {
 			db: Mutex::new(db),
+			files,
+			peers,
 			downloads: Mutex::new(HashMap::new()),
 			checked: Mutex::new(HashSet::new()),
 			permits: Arc::new(Semaphore::new(limits.concurrent)),
@@ -129,83 +136,50 @@ impl<S: OffchainStorage + 'static> FetchService<S> {
 }
 
 impl<S: OffchainStorage + 'static> Shared<S> {
-	/// Whether the node holds the bytes of `hash` (indexed or fetched), checked once.
+	/// Whether the node holds the bytes of `hash`: in a file, or indexed (checked once).
 	fn holds(&self, hash: &BlobHash) -> bool {
-		if lock(&self.checked).contains(hash) {
+		if self.files.holds(hash) || lock(&self.checked).contains(hash) {
 			return true;
 		}
-		let db = lock(&self.db);
-		let found = [offchain_key(hash), fetched_key(hash)].iter().any(|key| {
-			db.get(STORAGE_PREFIX, key).is_some_and(|bytes| content_hash(&bytes) == *hash)
-		});
-		drop(db);
+		let found = lock(&self.db)
+			.get(STORAGE_PREFIX, &offchain_key(hash))
+			.is_some_and(|bytes| content_hash(&bytes) == *hash);
 		if found {
 			lock(&self.checked).insert(*hash);
 		}
 		found
 	}
 
-	/// Keeps checked `bytes` of `hash`, evicting the least recently used fetched blobs first.
-	fn keep(&self, hash: BlobHash, bytes: &[u8]) {
-		let mut db = lock(&self.db);
-		let mut list = fetched_list(&*db);
-		list.retain(|(h, _)| *h != hash);
-		let mut total: u64 = list.iter().map(|(_, n)| n).sum();
-		let len = bytes.len() as u64;
-		let mut checked = lock(&self.checked);
-		while !list.is_empty()
-			&& (total.saturating_add(len) > self.limits.kept_bytes
-				|| list.len() >= self.limits.kept_blobs)
-		{
-			let (old, n) = list.remove(0);
-			total = total.saturating_sub(n);
-			db.remove(STORAGE_PREFIX, &fetched_key(&old));
-			checked.remove(&old);
-		}
-		list.push((hash, len));
-		db.set(STORAGE_PREFIX, &fetched_key(&hash), bytes);
-		db.set(STORAGE_PREFIX, FETCHED_LIST_KEY, &list.encode());
-		checked.insert(hash);
-	}
-
-	/// Marks a fetched blob as just used (nothing for an indexed one, which is not listed).
-	fn touch(&self, hash: &BlobHash) {
-		let mut db = lock(&self.db);
-		let mut list = fetched_list(&*db);
-		if let Some(at) = list.iter().position(|(h, _)| h == hash) {
-			if at + 1 < list.len() {
-				let entry = list.remove(at);
-				list.push(entry);
-				db.set(STORAGE_PREFIX, FETCHED_LIST_KEY, &list.encode());
+	/// Gets the blob from a peer, else from its URL; returns where it came from.
+	async fn download(&self, request: &FetchRequest) -> Result<&'static str, FetchError> {
+		if let Some(peers) = &self.peers {
+			match peers.fetch(&self.files, request.hash, request.size).await {
+				Ok(()) => return Ok("a peer"),
+				Err(FetchError::Busy) => return Err(FetchError::Busy),
+				Err(_) => {},
 			}
 		}
+		self.download_from_url(request).await.map(|()| "its URL")
 	}
 
-	async fn download(&self, request: &FetchRequest) -> Result<Vec<u8>, FetchError> {
+	/// Streams the body into a blob file.
+	async fn download_from_url(&self, request: &FetchRequest) -> Result<(), FetchError> {
 		let no_answer = |_| FetchError::Http(NO_ANSWER);
 		let url = std::str::from_utf8(&request.url).map_err(no_answer)?;
 		let uri: hyper::Uri = url.parse().map_err(|_| FetchError::Http(NO_ANSWER))?;
+		// First: a claim larger than this node keeps is not even asked for.
+		let mut partial = self.files.begin(request.hash, request.size)?;
 		let response = self.client.get(uri).await.map_err(|_| FetchError::Http(NO_ANSWER))?;
 		if response.status() != hyper::StatusCode::OK {
 			return Err(FetchError::Http(response.status().as_u16()));
 		}
 		let mut body = response.into_body();
-		let mut bytes = Vec::new();
 		while let Some(frame) = body.frame().await {
 			let frame = frame.map_err(|_| FetchError::Http(NO_ANSWER))?;
 			let Ok(data) = frame.into_data() else { continue };
-			if bytes.len() as u64 + data.len() as u64 > request.size {
-				return Err(FetchError::TooLarge);
-			}
-			bytes.extend_from_slice(&data);
+			partial.write(&data)?;
 		}
-		if bytes.len() as u64 != request.size {
-			return Err(FetchError::WrongSize);
-		}
-		if content_hash(&bytes) != request.hash {
-			return Err(FetchError::HashMismatch);
-		}
-		Ok(bytes)
+		partial.finish()
 	}
 
 	/// Waits for a permit, downloads within the time limit, keeps the bytes or the error.
@@ -222,7 +196,7 @@ impl<S: OffchainStorage + 'static> Shared<S> {
 					"blob 0x{}: {} after {:.1} s",
 					hex(&hash[..4]),
 					match &outcome {
-						Ok(bytes) => format!("fetched {} bytes", bytes.len()),
+						Ok(from) => format!("{} bytes fetched from {from}", request.size),
 						Err(e) => format!("not fetched ({e:?})"),
 					},
 					started.elapsed().as_secs_f64(),
@@ -233,8 +207,7 @@ impl<S: OffchainStorage + 'static> Shared<S> {
 		};
 		let mut downloads = lock(&self.downloads);
 		match outcome {
-			Ok(bytes) => {
-				self.keep(hash, &bytes);
+			Ok(_) => {
 				downloads.remove(&hash);
 			},
 			Err(e) => {
@@ -260,7 +233,7 @@ impl<S: OffchainStorage + 'static> FetchBackend for FetchService<S> {
 		}
 		if service.holds(&hash) {
 			drop(downloads);
-			service.touch(&hash);
+			service.files.touch(&hash);
 			return Ok(());
 		}
 		downloads.retain(
@@ -284,16 +257,27 @@ impl<S: OffchainStorage> FetchService<S> {
 
 	/// The fetched blobs, least recently used first.
 	fn kept(&self) -> Vec<(BlobHash, u64)> {
-		fetched_list(&*lock(&self.0.db))
+		self.0.files.held()
 	}
 }
 
-fn fetched_list(db: &impl OffchainStorage) -> Vec<(BlobHash, u64)> {
-	db.get(STORAGE_PREFIX, FETCHED_LIST_KEY)
-		.and_then(|bytes| Decode::decode(&mut &bytes[..]).ok())
-		.unwrap_or_default()
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-	m.lock().unwrap_or_else(|p| p.into_inner())
+/// Moves the blobs older nodes fetched into the off-chain database (under [`fetched_key`],
+/// listed under [`FETCHED_LIST_KEY`]) into `files`, checked, and removes them from `db`.
+fn move_fetched_into_files(db: &mut impl OffchainStorage, files: &Arc<FileBlobs>) {
+	let Some(list) = db.get(STORAGE_PREFIX, FETCHED_LIST_KEY) else { return };
+	let list: Vec<(BlobHash, u64)> = Decode::decode(&mut &list[..]).unwrap_or_default();
+	let mut moved = 0;
+	for (hash, _) in list {
+		let key = fetched_key(&hash);
+		if let Some(bytes) = db.get(STORAGE_PREFIX, &key) {
+			let kept = files.begin(hash, bytes.len() as u64).and_then(|mut partial| {
+				partial.write(&bytes)?;
+				partial.finish()
+			});
+			moved += usize::from(kept.is_ok());
+			db.remove(STORAGE_PREFIX, &key);
+		}
+	}
+	db.remove(STORAGE_PREFIX, FETCHED_LIST_KEY);
+	log::info!(target: "mosaic-fetch", "{moved} fetched blob(s) moved from the off-chain database into files");
 }

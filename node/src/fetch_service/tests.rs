@@ -2,6 +2,7 @@
 //! server can: fails, hangs, sends wrong, too many or too few bytes.
 
 use std::{
+	fs,
 	io::{BufRead, BufReader, Write},
 	net::{TcpListener, TcpStream},
 	sync::atomic::{AtomicUsize, Ordering},
@@ -11,6 +12,10 @@ use mosaic_fetch_host::FetchBackend;
 use sp_core::offchain::storage::InMemOffchainStorage;
 
 use super::*;
+use crate::{
+	blob_sharing::PeerBlobs,
+	blob_store::{tests::TempDir, BlobFileLimits},
+};
 
 /// How the test server answers a path.
 #[derive(Clone)]
@@ -96,19 +101,43 @@ fn bytes(n: usize, seed: u8) -> Vec<u8> {
 	(0..n).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
 }
 
-/// A service on its own runtime (kept alive with it), with an indexed blob in its database.
-fn service(
+/// A service, its runtime and its blob files' directory (kept alive with it), with an
+/// indexed blob in its database.
+struct Running {
+	service: FetchService<InMemOffchainStorage>,
+	dir: TempDir,
+	_runtime: tokio::runtime::Runtime,
+}
+
+impl std::ops::Deref for Running {
+	type Target = FetchService<InMemOffchainStorage>;
+	fn deref(&self) -> &Self::Target {
+		&self.service
+	}
+}
+
+fn service(limits: FetchLimits, indexed: &[u8]) -> Running {
+	let mut db = InMemOffchainStorage::default();
+	db.set(STORAGE_PREFIX, &offchain_key(&content_hash(indexed)), indexed);
+	service_with(limits, BlobFileLimits::default(), db, None)
+}
+
+fn service_with(
 	limits: FetchLimits,
-	indexed: &[u8],
-) -> (FetchService<InMemOffchainStorage>, tokio::runtime::Runtime) {
+	file_limits: BlobFileLimits,
+	db: InMemOffchainStorage,
+	peers: Option<PeerBlobs>,
+) -> Running {
 	let runtime = tokio::runtime::Builder::new_multi_thread()
 		.worker_threads(1)
 		.enable_all()
 		.build()
 		.unwrap();
-	let mut db = InMemOffchainStorage::default();
-	db.set(STORAGE_PREFIX, &offchain_key(&content_hash(indexed)), indexed);
-	(FetchService::new(db, runtime.handle().clone(), limits).unwrap(), runtime)
+	let dir = TempDir::new("fetch");
+	let files = FileBlobs::open(&dir.0, file_limits).unwrap();
+	let peers = peers.map(Arc::new);
+	let service = FetchService::new(db, files, peers, runtime.handle().clone(), limits).unwrap();
+	Running { service, dir, _runtime: runtime }
 }
 
 fn limits() -> FetchLimits {
@@ -117,10 +146,7 @@ fn limits() -> FetchLimits {
 
 /// Asks as an off-chain worker does, a block after another, until the answer is not
 /// `Pending`; each ask returns at once.
-fn ask_until_done(
-	service: &FetchService<InMemOffchainStorage>,
-	request: &FetchRequest,
-) -> Result<(), FetchError> {
+fn ask_until_done(service: &Running, request: &FetchRequest) -> Result<(), FetchError> {
 	let started = Instant::now();
 	loop {
 		let asked = Instant::now();
@@ -138,18 +164,18 @@ fn ask_until_done(
 fn a_remote_blob_is_downloaded_checked_and_kept_once() {
 	let blob = bytes(5000, 1);
 	let server = Server::start(vec![("/good", Answer::Bytes(blob.clone()))]);
-	let (service, _runtime) = service(limits(), b"indexed");
+	let service = service(limits(), b"indexed");
 	let request = server.request("/good", &blob);
 	assert_eq!(service.fetch(request.clone()), Err(FetchError::Pending), "started, not waited for");
 	assert_eq!(ask_until_done(&service, &request), Ok(()));
-	assert_eq!(service.stored(&fetched_key(&request.hash)), Some(blob.clone()));
+	assert_eq!(fs::read(service.dir.0.join(hex(&request.hash))).unwrap(), blob);
 	assert_eq!(service.kept(), vec![(request.hash, 5000)]);
 	assert_eq!(service.fetch(request.clone()), Ok(()), "kept: no second download");
 	assert_eq!(server.requests(), 1);
 	// What the executor and `mosaic_blob` read.
-	use crate::executor_service::{BlobSource, OffchainBlobs};
-	let db = OffchainBlobs(lock(&service.0.db).clone());
-	assert_eq!(db.blob(&request.hash), Some(blob));
+	use crate::executor_service::{BlobSource, NodeBlobs};
+	let blobs = NodeBlobs { files: service.0.files.clone(), db: lock(&service.0.db).clone() };
+	assert_eq!(blobs.blob(&request.hash), Some(blob));
 	// A blob the chain indexed is there already.
 	let indexed = server.request("/nowhere", b"indexed");
 	assert_eq!(service.fetch(indexed), Ok(()));
@@ -161,7 +187,7 @@ fn a_failed_download_is_reported_once_then_tried_again() {
 	let blob = bytes(100, 2);
 	let server =
 		Server::start(vec![("/gone", Answer::Status(404)), ("/down", Answer::Status(503))]);
-	let (service, _runtime) = service(limits(), b"");
+	let service = service(limits(), b"");
 	for (path, code) in [("/gone", 404), ("/down", 503)] {
 		let request = server.request(path, &blob);
 		assert_eq!(ask_until_done(&service, &request), Err(FetchError::Http(code)));
@@ -181,7 +207,7 @@ fn bytes_that_are_not_the_claimed_ones_are_refused_and_never_kept() {
 		("/short", Answer::Bytes(bytes(999, 3))),
 		("/endless", Answer::Endless),
 	]);
-	let (service, _runtime) = service(limits(), b"");
+	let service = service(limits(), b"");
 	for (path, error) in [
 		("/tampered", FetchError::HashMismatch),
 		("/long", FetchError::TooLarge),
@@ -193,8 +219,8 @@ fn bytes_that_are_not_the_claimed_ones_are_refused_and_never_kept() {
 		assert_eq!(ask_until_done(&service, &server.request(path, &claimed)), Err(error), "{path}");
 		assert!(started.elapsed() < Duration::from_secs(1), "{path}: not cut off");
 	}
-	assert_eq!(service.stored(&fetched_key(&content_hash(&claimed))), None);
 	assert!(service.kept().is_empty());
+	assert_eq!(fs::read_dir(service.dir.0.join("partial")).unwrap().count(), 0, "no file left");
 }
 
 /// A server that never answers holds one download until the time limit, nothing else: other
@@ -204,8 +230,7 @@ fn a_server_that_hangs_holds_only_its_own_download_and_only_until_the_time_limit
 	let (hung, good) = (bytes(100, 5), bytes(100, 6));
 	let server =
 		Server::start(vec![("/hang", Answer::Hang), ("/good", Answer::Bytes(good.clone()))]);
-	let (service, _runtime) =
-		service(FetchLimits { timeout: Duration::from_secs(1), ..limits() }, b"");
+	let service = service(FetchLimits { timeout: Duration::from_secs(1), ..limits() }, b"");
 	let hanging = server.request("/hang", &hung);
 	let started = Instant::now();
 	assert_eq!(service.fetch(hanging.clone()), Err(FetchError::Pending));
@@ -225,9 +250,8 @@ fn downloads_are_bounded_in_number() {
 		("/1", Answer::Bytes(blobs[1].clone())),
 		("/2", Answer::Bytes(blobs[2].clone())),
 	]);
-	let bounded =
-		FetchLimits { concurrent: 1, tracked: 2, timeout: Duration::from_secs(1), ..limits() };
-	let (service, _runtime) = service(bounded, b"");
+	let bounded = FetchLimits { concurrent: 1, tracked: 2, timeout: Duration::from_secs(1) };
+	let service = service(bounded, b"");
 	let request = |i: usize| server.request(&format!("/{i}"), &blobs[i]);
 	assert_eq!(service.fetch(request(0)), Err(FetchError::Pending));
 	assert_eq!(service.fetch(request(1)), Err(FetchError::Pending));
@@ -240,8 +264,9 @@ fn downloads_are_bounded_in_number() {
 	assert_eq!(ask_until_done(&service, &request(2)), Ok(()));
 }
 
-/// Fetched blobs are kept within `kept_bytes`: storing one that would pass it evicts the least
-/// recently used first; using a kept blob makes it the most recent. Indexed blobs stay.
+/// Fetched blobs are kept within the blob files' bytes: storing one that would pass them
+/// evicts the least recently used first; using a kept blob makes it the most recent. Indexed
+/// blobs stay.
 #[test]
 fn kept_blobs_are_bounded_by_bytes_and_the_least_recently_used_go_first() {
 	let blobs: Vec<_> = (0..3).map(|seed| bytes(50, 20 + seed)).collect();
@@ -250,16 +275,100 @@ fn kept_blobs_are_bounded_by_bytes_and_the_least_recently_used_go_first() {
 			.map(|i| (["/a", "/b", "/c"][i], Answer::Bytes(blobs[i].clone())))
 			.collect(),
 	);
-	let (service, _runtime) =
-		service(FetchLimits { kept_bytes: 120, ..limits() }, b"indexed, never evicted");
+	let mut db = InMemOffchainStorage::default();
+	let indexed = b"indexed, never evicted";
+	db.set(STORAGE_PREFIX, &offchain_key(&content_hash(indexed)), indexed);
+	let service = service_with(limits(), BlobFileLimits { bytes: 120, blobs: 10 }, db, None);
 	let [a, b, c] = [0, 1, 2].map(|i| server.request(["/a", "/b", "/c"][i], &blobs[i]));
 	assert_eq!(ask_until_done(&service, &a), Ok(()));
 	assert_eq!(ask_until_done(&service, &b), Ok(()));
 	assert_eq!(service.fetch(a.clone()), Ok(()), "used again: now b is the least recent");
 	assert_eq!(ask_until_done(&service, &c), Ok(()));
 	assert_eq!(service.kept(), vec![(a.hash, 50), (c.hash, 50)], "150 bytes would pass 120");
-	assert_eq!(service.stored(&fetched_key(&b.hash)), None, "its bytes are gone");
-	let indexed = content_hash(b"indexed, never evicted");
-	assert!(service.stored(&offchain_key(&indexed)).is_some());
+	assert!(!service.dir.0.join(hex(&b.hash)).exists(), "its bytes are gone");
+	assert!(service.stored(&offchain_key(&content_hash(indexed))).is_some());
 	assert_eq!(service.fetch(b.clone()), Err(FetchError::Pending), "fetched again when asked");
+}
+
+/// A body much larger than any piece is streamed to disk as it arrives: the file is the blob,
+/// and a server that stops sending half way leaves nothing.
+#[test]
+fn a_large_body_is_streamed_into_its_file() {
+	let blob = bytes(24 << 20, 7);
+	let half = blob[..12 << 20].to_vec();
+	let server = Server::start(vec![
+		("/large", Answer::Bytes(blob.clone())),
+		("/half", Answer::Bytes(half)),
+	]);
+	let service = service(FetchLimits { timeout: Duration::from_secs(20), ..limits() }, b"");
+	let request = server.request("/large", &blob);
+	assert_eq!(ask_until_done(&service, &request), Ok(()));
+	assert_eq!(service.kept(), vec![(request.hash, 24 << 20)]);
+	assert!(fs::read(service.dir.0.join(hex(&request.hash))).unwrap() == blob);
+	let cut = server.request("/half", &bytes(24 << 20, 8));
+	assert_eq!(ask_until_done(&service, &cut), Err(FetchError::WrongSize));
+	assert_eq!(fs::read_dir(service.dir.0.join("partial")).unwrap().count(), 0);
+}
+
+/// A claim larger than all this node keeps is not downloaded: `Busy`, which the runtime takes
+/// as this node's limit (retry, then abstain), never as the blob's fault.
+#[test]
+fn a_claim_larger_than_the_node_keeps_is_busy() {
+	let server = Server::start(vec![("/endless", Answer::Endless)]);
+	let db = InMemOffchainStorage::default();
+	let service = service_with(limits(), BlobFileLimits { bytes: 1 << 20, blobs: 10 }, db, None);
+	let request = FetchRequest { size: 4 << 30, ..server.request("/endless", b"claimed at 4 GiB") };
+	assert_eq!(ask_until_done(&service, &request), Err(FetchError::Busy));
+	assert!(service.kept().is_empty());
+	assert_eq!(server.requests(), 0, "not even asked for");
+}
+
+/// What nodes before session 17 fetched into the off-chain database moves into files when
+/// the service starts; bytes that are not the listed blob's are dropped.
+#[test]
+fn blobs_fetched_into_the_database_move_into_files() {
+	let (good, bad) = (bytes(300, 50), bytes(300, 51));
+	let bad_hash = content_hash(b"what the list claims");
+	let mut db = InMemOffchainStorage::default();
+	db.set(STORAGE_PREFIX, &fetched_key(&content_hash(&good)), &good);
+	db.set(STORAGE_PREFIX, &fetched_key(&bad_hash), &bad);
+	let list = vec![(content_hash(&good), 300u64), (bad_hash, 300)];
+	db.set(STORAGE_PREFIX, FETCHED_LIST_KEY, &codec::Encode::encode(&list));
+	let service = service_with(limits(), BlobFileLimits::default(), db, None);
+	assert_eq!(service.kept(), vec![(content_hash(&good), 300)]);
+	for key in
+		[fetched_key(&content_hash(&good)), fetched_key(&bad_hash), FETCHED_LIST_KEY.to_vec()]
+	{
+		assert_eq!(service.stored(&key), None);
+	}
+	let server = Server::start(vec![]);
+	assert_eq!(service.fetch(server.request("/none", &good)), Ok(()), "held, not fetched");
+	assert_eq!(server.requests(), 0);
+}
+
+/// Connected nodes are asked first: a blob a peer holds never reaches its server, and a blob
+/// a peer lies about comes from its URL all the same.
+#[test]
+fn peers_are_asked_before_the_url() {
+	use crate::blob_sharing::tests::{serving, FakeNetwork, Peer};
+	let (held, lied_about) = (bytes(3000, 60), bytes(3000, 61));
+	let server = Server::start(vec![
+		("/held", Answer::Bytes(held.clone())),
+		("/lied", Answer::Bytes(lied_about.clone())),
+	]);
+	let liar = Peer::Lying { size: 3000, piece: bytes(3000, 62) };
+	let (network, ids) = FakeNetwork::new(vec![serving(&[&held], true), liar]);
+	let service = service_with(
+		limits(),
+		BlobFileLimits::default(),
+		InMemOffchainStorage::default(),
+		Some(PeerBlobs::new(network.clone())),
+	);
+	assert_eq!(ask_until_done(&service, &server.request("/held", &held)), Ok(()));
+	assert_eq!(server.requests(), 0, "the server was not asked");
+	assert_eq!(ask_until_done(&service, &server.request("/lied", &lied_about)), Ok(()));
+	assert_eq!(server.requests(), 1);
+	assert_eq!(network.reported(), vec![ids[1]]);
+	let kept: Vec<_> = service.kept().into_iter().map(|(hash, _)| hash).collect();
+	assert_eq!(kept, vec![content_hash(&held), content_hash(&lied_about)]);
 }

@@ -189,3 +189,8 @@ pub enum RunStatus {
 /// Most output values a finished run hands to the runtime; above it, `poll` reports
 /// [`RunStatus::DoneDigestOnly`]. A chain's largest revealed output must stay within it.
 pub const MAX_VALUES_FROM_HOST: u64 = 1 << 16;
+
+/// Most output values a reveal carries on Mosaic's chain (its jobs pallet's
+/// `MaxOutputValues`). Larger outputs are agreed by digest, so the nodes that ran them keep
+/// them for their requesters.
+pub const MAX_REVEALED_VALUES: u64 = 4096;

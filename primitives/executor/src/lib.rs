@@ -37,6 +37,23 @@ pub fn content_hash(bytes: &[u8]) -> [u8; 32] {
 	Blake2b::<U32>::digest(bytes).into()
 }
 
+/// [`content_hash`] of bytes that arrive in pieces (a download streamed to disk): the same
+/// hash whatever the split.
+#[derive(Clone, Default)]
+pub struct ContentHasher(Blake2b<U32>);
+
+impl ContentHasher {
+	/// Hashes the next piece.
+	pub fn update(&mut self, piece: &[u8]) {
+		Digest::update(&mut self.0, piece);
+	}
+
+	/// The hash of every piece so far, in order.
+	pub fn finish(self) -> [u8; 32] {
+		self.0.finalize().into()
+	}
+}
+
 /// Which CPU kernels tract may use. Applied once per process by [`select_kernels`], before
 /// the first model is built. Every set gives the same digests at the default precision
 /// (`tests/kernels.rs`); the raw output bits differ between sets (docs/executor.md).
@@ -376,4 +393,20 @@ fn quantize_tensor(t: &Tensor, precision: u8) -> Result<QuantizedTensor> {
 		shape: t.shape.iter().map(|d| *d as u64).collect(),
 		values,
 	})
+}
+
+#[cfg(test)]
+mod tests {
+	use super::*;
+
+	#[test]
+	fn content_hasher_gives_content_hash_over_any_split() {
+		let bytes: Vec<u8> = (0..10_000u32).map(|i| (i * 7 + i / 13) as u8).collect();
+		for piece in [1, 7, 64, 4096, 9_999, 10_000, 20_000] {
+			let mut hasher = ContentHasher::default();
+			bytes.chunks(piece).for_each(|p| hasher.update(p));
+			assert_eq!(hasher.finish(), content_hash(&bytes), "pieces of {piece}");
+		}
+		assert_eq!(ContentHasher::default().finish(), content_hash(&[]));
+	}
 }
