@@ -48,17 +48,22 @@ impl SandboxBackend {
 		SandboxBackend { sandbox, blobs }
 	}
 
-	/// A blob the run needs beyond its model: missing, it is the input's fault.
-	fn input_blob(&self, hash: &[u8; 32], what: &str) -> Result<Vec<u8>, ExecutorError> {
-		self.blobs
-			.blob(hash)
-			.ok_or_else(|| ExecutorError::MalformedInput(missing(what, hash)))
+	/// A blob the run needs. The chain holds every blob a job names, so one missing here is
+	/// this node's lack (never indexed, as after warp sync), not the job's fault: the
+	/// worker abstains rather than give a verdict the nodes that have it would contradict.
+	fn blob(&self, hash: &[u8; 32], what: &str) -> Result<Vec<u8>, ExecutorError> {
+		self.blobs.blob(hash).ok_or_else(|| {
+			ExecutorError::BlobUnavailable(format!(
+				"{what} blob 0x{} is not on this node",
+				hex(hash)
+			))
+		})
 	}
 
 	/// Runs an aggregation job: the manifest and the base must be here; the child decodes
 	/// the manifest (refusing more than
 	/// [`MAX_MANIFEST_UPDATES`](mosaic_primitives::rounds::MAX_MANIFEST_UPDATES) updates) and every update
-	/// (one missing or malformed goes in empty, to be rejected by the check). Update blobs
+	/// (a malformed one is rejected by the check; one this node lacks makes it abstain). Update blobs
 	/// adding up to more than [`MAX_MANIFEST_UPDATE_BYTES`] are refused as they are read; a
 	/// blob named several times is read once.
 	fn aggregate(
@@ -70,14 +75,14 @@ impl SandboxBackend {
 		manifest: &[u8; 32],
 		precision: u8,
 	) -> Result<RunOutput, ExecutorError> {
-		let manifest = self.input_blob(manifest, "manifest")?;
+		let manifest = self.blob(manifest, "manifest")?;
 		let hashes = self.sandbox.manifest_updates(&manifest)?;
-		let base = self.input_blob(base, "base parameter")?;
+		let base = self.blob(base, "base parameter")?;
 		let mut read: BTreeMap<[u8; 32], Vec<u8>> = BTreeMap::new();
 		let mut loaded = 0u64;
 		for hash in &hashes {
 			if !read.contains_key(hash) {
-				read.insert(*hash, self.blobs.blob(hash).unwrap_or_default());
+				read.insert(*hash, self.blob(hash, "update")?);
 			}
 			loaded += read[hash].len() as u64;
 			if loaded > MAX_MANIFEST_UPDATE_BYTES {
@@ -94,13 +99,10 @@ impl SandboxBackend {
 
 impl RunBackend for SandboxBackend {
 	fn run(&self, request: &RunRequest) -> Result<RunOutput, ExecutorError> {
-		let model = self
-			.blobs
-			.blob(&request.model)
-			.ok_or_else(|| ExecutorError::MalformedModel(missing("model", &request.model)))?;
+		let model = self.blob(&request.model, "model")?;
 		let input = match &request.input {
 			InputSource::Inline(bytes) => bytes.clone(),
-			InputSource::Blob(hash) => self.input_blob(hash, "input")?,
+			InputSource::Blob(hash) => self.blob(hash, "input")?,
 		};
 		// Nothing a requester wrote is decoded here: the child decodes, under its limits.
 		let (format, precision) = (request.format, request.precision);
@@ -110,7 +112,7 @@ impl RunBackend for SandboxBackend {
 					.job(&model, &request.model, format, &input, JobTask::Infer, precision)
 			},
 			RunTask::Train { parameters, epochs, batch_size } => {
-				let parameters = self.input_blob(&parameters, "parameter")?;
+				let parameters = self.blob(&parameters, "parameter")?;
 				let task = JobTask::Train { parameters: &parameters, epochs, batch_size };
 				self.sandbox.job(&model, &request.model, format, &input, task, precision)
 			},
@@ -120,10 +122,6 @@ impl RunBackend for SandboxBackend {
 			},
 		}
 	}
-}
-
-fn missing(what: &str, hash: &[u8; 32]) -> String {
-	format!("{what} blob 0x{} is not on this node", hex(hash))
 }
 
 /// TEST ONLY (`--test-only-dishonest-worker`): the inner backend's results with every

@@ -183,51 +183,49 @@ fn unstartable_sandbox() -> Sandbox {
 	})
 }
 
+/// A blob the chain holds but this node does not (a sealed blob it never indexed, as after
+/// warp sync) is this node's failure, not the model's or the input's: every node that has the
+/// blob runs the job, so a verdict of "malformed" from this one would be outvoted and slashed
+/// (and, on a quorum of such nodes, mark a good model invalid). The worker abstains (code 17,
+/// a machine failure).
 #[test]
-fn a_model_blob_this_node_lacks_fails_the_run_as_the_models_fault() {
+fn a_model_blob_this_node_lacks_makes_the_worker_abstain() {
 	let backend = SandboxBackend::new(unstartable_sandbox(), Arc::new(MemoryBlobs::new([])));
 	let run = request(1);
 	let error = backend.run(&run).unwrap_err();
-	assert_eq!(
-		error,
-		ExecutorError::MalformedModel(format!(
-			"model blob 0x{} is not on this node",
-			hex(&run.model)
-		))
-	);
-
+	assert!(error
+		.to_string()
+		.contains(&format!("model blob 0x{} is not on this node", hex(&run.model))));
 	let service = ExecutorService::spawn(backend);
 	service.start(run.clone()).unwrap();
-	assert_eq!(
-		finished(&service, &run),
-		RunStatus::Failed {
-			code: 1,
-			model_fault: error.is_model_fault(),
-			message: error.to_string().into_bytes()
-		}
-	);
+	let RunStatus::Failed { code, model_fault, .. } = finished(&service, &run) else {
+		panic!("failed")
+	};
+	assert_eq!((code, model_fault), (mosaic_primitives::onnx::REMOTE_BLOB_UNAVAILABLE, false));
+	assert!(mosaic_primitives::onnx::is_machine_failure(code), "an abstention, not a verdict");
 }
 
 #[test]
-fn an_input_or_parameter_blob_this_node_lacks_fails_the_run_as_the_inputs_fault() {
+fn an_input_parameter_or_update_blob_this_node_lacks_makes_the_worker_abstain() {
 	let model = b"model bytes".to_vec();
 	let blobs = Arc::new(MemoryBlobs::new([model.clone()]));
 	let backend = SandboxBackend::new(unstartable_sandbox(), blobs);
 	let mut run = request(1);
 	run.model = mosaic_executor::content_hash(&model);
 	run.input = InputSource::Blob([2; 32]);
-	assert_eq!(
-		backend.run(&run),
-		Err(ExecutorError::MalformedInput(format!(
-			"input blob 0x{} is not on this node",
-			hex(&[2; 32])
-		)))
-	);
-	assert_eq!(
-		backend.run(&run).unwrap_err().code(),
-		9,
-		"a missing input is no reason to mark the model invalid"
-	);
+	let error = backend.run(&run).unwrap_err();
+	assert_eq!((error.code(), error.is_model_fault()), (17, false), "{error}");
+	assert!(error
+		.to_string()
+		.contains(&format!("input blob 0x{} is not on this node", hex(&[2; 32]))));
+	run.input = InputSource::Inline(vec![1]);
+	run.task = RunTask::Train { parameters: [3; 32], epochs: 1, batch_size: 1 };
+	let error = backend.run(&run).unwrap_err();
+	assert_eq!((error.code(), error.is_model_fault()), (17, false), "{error}");
+
+	// An aggregation whose manifest names an update this node lacks.
+	let (error, _) = aggregate_with_manifest(2, b"an update the node lacks".to_vec(), false);
+	assert_eq!((error.code(), error.is_model_fault()), (17, false), "{error}");
 }
 
 /// The child the node really starts: this crate's `mosaic-node onnx serve`, found next to
@@ -286,9 +284,9 @@ fn a_requesters_input_is_decoded_in_the_child_never_in_the_node() {
 	assert!(grown < NODE_SIDE_BOUND, "the node grew by {} MiB", grown >> 20);
 }
 
-/// An aggregation whose manifest names `entries` updates, all the blob `update`; the run's
-/// error and how much the node's peak memory grew.
-fn aggregate_with_manifest(entries: usize, update: Vec<u8>) -> (ExecutorError, u64) {
+/// An aggregation whose manifest names `entries` updates, all the blob `update` (which the
+/// node holds if `held`); the run's error and how much the node's peak memory grew.
+fn aggregate_with_manifest(entries: usize, update: Vec<u8>, held: bool) -> (ExecutorError, u64) {
 	use codec::Encode;
 	use mosaic_primitives::rounds::{AggregationManifest, ManifestEntry};
 	let model = b"aggregation step".to_vec();
@@ -307,7 +305,11 @@ fn aggregate_with_manifest(entries: usize, update: Vec<u8>) -> (ExecutorError, u
 		parameters: mosaic_executor::content_hash(&no_tensors),
 		manifest: mosaic_executor::content_hash(&manifest),
 	};
-	fail_with_peak(vec![model, no_tensors, manifest, update], &run)
+	let mut blobs = vec![model, no_tensors, manifest];
+	if held {
+		blobs.push(update);
+	}
+	fail_with_peak(blobs, &run)
 }
 
 /// A manifest naming one large blob ten thousand times is refused by the child that decodes
@@ -318,7 +320,7 @@ fn aggregate_with_manifest(entries: usize, update: Vec<u8>) -> (ExecutorError, u
 fn a_manifest_beyond_its_bounds_or_of_garbage_ends_the_run_with_an_error() {
 	use mosaic_primitives::rounds::{MAX_MANIFEST_UPDATES, MAX_MANIFEST_UPDATE_BYTES};
 	let large = vec![7u8; (MAX_MANIFEST_UPDATE_BYTES / MAX_MANIFEST_UPDATES as u64 + 1) as usize];
-	let (error, grown) = aggregate_with_manifest(10_000, large.clone());
+	let (error, grown) = aggregate_with_manifest(10_000, large.clone(), true);
 	assert_eq!(
 		error,
 		ExecutorError::MalformedInput(format!(
@@ -327,7 +329,7 @@ fn a_manifest_beyond_its_bounds_or_of_garbage_ends_the_run_with_an_error() {
 	);
 	assert!(grown < NODE_SIDE_BOUND, "the node grew by {} MiB", grown >> 20);
 
-	let (error, grown) = aggregate_with_manifest(MAX_MANIFEST_UPDATES as usize, large);
+	let (error, grown) = aggregate_with_manifest(MAX_MANIFEST_UPDATES as usize, large, true);
 	assert_eq!(
 		error,
 		ExecutorError::MalformedInput(format!(
@@ -336,7 +338,8 @@ fn a_manifest_beyond_its_bounds_or_of_garbage_ends_the_run_with_an_error() {
 	);
 	assert!(grown < NODE_SIDE_BOUND, "the node grew by {} MiB", grown >> 20);
 
-	let (error, _) = aggregate_with_manifest(MAX_MANIFEST_UPDATES as usize, b"garbage".to_vec());
+	let (error, _) =
+		aggregate_with_manifest(MAX_MANIFEST_UPDATES as usize, b"garbage".to_vec(), true);
 	assert!(matches!(error, ExecutorError::MalformedModel(_)), "{error}");
 }
 

@@ -21,7 +21,8 @@ pub const MAX_OPSET: u32 = 21;
 pub const REMOTE_BLOB_REJECTED: u16 = 16;
 
 /// The code a worker abstains with when a blob a job needs cannot be had (a download that
-/// keeps failing): no verdict on the job, see the jobs pallet's `Outcome::CouldNotRun`.
+/// keeps failing, or a blob its node never got, as after warp sync): no verdict on the job,
+/// see the jobs pallet's `Outcome::CouldNotRun`.
 pub const REMOTE_BLOB_UNAVAILABLE: u16 = 17;
 
 /// The code a worker reports when a run's outputs exceed what a reveal carries although the

@@ -37,6 +37,9 @@ pub enum ExecutorError {
 	EnginePanic(String),
 	/// The sandbox process died (for example it hit its memory limit) or broke protocol.
 	SandboxFailure(String),
+	/// A blob the run needs is not on this node (a sealed blob it never indexed, as after
+	/// warp sync): this node's failure, not the job's, so the worker abstains.
+	BlobUnavailable(String),
 }
 
 impl ExecutorError {
@@ -58,6 +61,7 @@ impl ExecutorError {
 			ExecutorError::Engine(_) => 13,
 			ExecutorError::EnginePanic(_) => 14,
 			ExecutorError::SandboxFailure(_) => 15,
+			ExecutorError::BlobUnavailable(_) => mosaic_primitives::onnx::REMOTE_BLOB_UNAVAILABLE,
 		}
 	}
 
@@ -108,6 +112,7 @@ impl core::fmt::Display for ExecutorError {
 			ExecutorError::Engine(why) => write!(f, "tract: {why}"),
 			ExecutorError::EnginePanic(why) => write!(f, "tract panicked (contained): {why}"),
 			ExecutorError::SandboxFailure(why) => write!(f, "sandbox: {why}"),
+			ExecutorError::BlobUnavailable(why) => write!(f, "{why}"),
 		}
 	}
 }
