@@ -59,11 +59,26 @@ function keys() {
   return Object.fromEntries(['Alice', 'Dave', 'Eve'].map((n) => [n.toLowerCase(), keyring.addFromUri(`//${n}`)]));
 }
 
+/**
+ * Resolves once version 1 of `model` is in the finalized state. A transaction is reported in
+ * a block, and BABE's short forks (a primary and a secondary block in one slot) can leave
+ * that block behind: a job submitted at once may land on the other fork, where the model is
+ * not registered yet (`VersionNotRunnable`; one CI run of session 17).
+ */
+async function finalizedVersion(api, model) {
+  for (;;) {
+    const finalized = await api.at(await api.rpc.chain.getFinalizedHead());
+    if ((await finalized.query.models.versions(model, 1)).isSome) return;
+    await sleep(1000);
+  }
+}
+
 /** Registers the CNN fixture (once per name) and runs it with replication `k`, Eve paying. */
 async function runCnnJob(api, k, name) {
   const { alice, eve } = keys();
   const cnn = fixture('cnn');
   const model = await storeAndRegister(api, alice, name, cnn, { precision: PRECISION });
+  await finalizedVersion(api, model);
   const submitted = await submitJob(api, eve, model, cnn.input, k, 1_000_000_000n, 120);
   const ended = await waitForJobEnd(api, submitted.id, 280_000);
   if (!ended.job.status.isSettled) throw new Error(`job ${submitted.id} ended ${ended.job.status.type}`);

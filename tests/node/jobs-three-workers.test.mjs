@@ -201,6 +201,17 @@ async function submitOnBlob(api, hash, replication) {
   return { id, block: (await api.rpc.chain.getHeader(blockHash)).number.toNumber() };
 }
 
+/** Starts `server` on a free local port as every node's IPFS gateway, at `/<node name>/`, so
+ * that it knows which node asks. */
+async function serveAsGateways(server) {
+  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address();
+  for (const name of ['alice', 'bob', 'charlie']) {
+    await nodes[name].api.rpc.offchain.localStorageSet('PERSISTENT',
+      stringToHex('mosaic/blobs/ipfs-gateway'), stringToHex(`http://127.0.0.1:${port}/${name}/`));
+  }
+}
+
 /** Closes `server` and every connection to it, kept-alive ones too; resolves once closed. */
 function closeServer(server) {
   return new Promise((resolve, reject) => {
@@ -230,13 +241,8 @@ test('a server that gives one worker wrong bytes, 404s or hangs gets nobody slas
     if (node === 'charlie') { res.writeHead(200, { 'content-length': input.length }).end(wrong); return; }
     setTimeout(() => res.writeHead(200, { 'content-length': input.length }).end(input), 4_000);
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await serveAsGateways(server);
   try {
-    const { port } = server.address();
-    for (const name of ['alice', 'bob', 'charlie']) {
-      await nodes[name].api.rpc.offchain.localStorageSet('PERSISTENT',
-        stringToHex('mosaic/blobs/ipfs-gateway'), stringToHex(`http://127.0.0.1:${port}/${name}/`));
-    }
     // Three jobs at once: the input served (wrong to Charlie), one whose URI answers 404,
     // one whose URI never answers; each claimed blob is distinct.
     const uris = { served: 'ipfs://cnn-input/input.json', missing: 'ipfs://missing/input.json', hang: 'ipfs://hang/input.json' };
@@ -319,13 +325,8 @@ test('a remote blob only one node can download reaches the other workers from it
     if (node !== 'alice') { res.writeHead(404).end(); return; }
     res.writeHead(200, { 'content-length': input.length }).end(input);
   });
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  await serveAsGateways(server);
   try {
-    const { port } = server.address();
-    for (const name of ['alice', 'bob', 'charlie']) {
-      await nodes[name].api.rpc.offchain.localStorageSet('PERSISTENT',
-        stringToHex('mosaic/blobs/ipfs-gateway'), stringToHex(`http://127.0.0.1:${port}/${name}/`));
-    }
     const hash = await registerUri(api, input, 'ipfs://peer-input/input.json');
     assert.deepEqual(await holders(hash, input), [], 'nobody holds it yet');
     const submitted = await submitOnBlob(api, hash, 3);

@@ -1,6 +1,6 @@
 // Remote blobs on `--dev`: blobs registered by URI (served by a local HTTP server) are
 // jobs' inputs. Alice's off-chain worker fetches each when its job needs it: bytes that
-// match the claimed hash are kept in the node's off-chain database and the job settles;
+// match the claimed hash are kept in the node's blob files and the job settles;
 // bytes that do not are refused, nothing is kept, and the job fails with code 16 (remote
 // blob rejected) and is refunded but the protocol fee; a download that fails is retried; a
 // server that never answers makes the worker abstain in time, never miss its commitment, holds
@@ -89,7 +89,7 @@ test('remote inputs are fetched and checked by the worker that needs them', asyn
   const expected = mlp.output[0].data.map((x) => quantize(x, PRECISION));
   settled.result.unwrap().outcome.asOutputs[0].elements
     .forEach((v, i) => assert.ok(Math.abs(v.toNumber() - expected[i]) <= 1, `output ${i}`));
-  assert.deepEqual(hexToU8a((await localBlob(good)).data), input, 'kept in the off-chain database');
+  assert.deepEqual(hexToU8a((await localBlob(good)).data), input, 'kept in the blob files');
   assert.equal(served['/good.json'].requests, 1, 'fetched once');
 
   // Same length, other bytes: refused, never kept; the job fails with code 16.

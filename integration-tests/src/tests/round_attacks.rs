@@ -146,15 +146,7 @@ fn attack_declared_rows_take_the_pool() {
 		settle_aggregation();
 		take_events();
 		assert_ok!(Rounds::finalize(RuntimeOrigin::signed(ALICE), 0));
-		let shares: Vec<(AccountId, Balance)> = mosaic_events()
-			.into_iter()
-			.filter_map(|e| match e {
-				RuntimeEvent::Rounds(rounds::Event::ShardRewarded { owner, amount, .. }) => {
-					Some((owner, amount))
-				},
-				_ => None,
-			})
-			.collect();
+		let shares = shard_rewards();
 		let pool: Balance = shares.iter().map(|(_, amount)| amount).sum();
 		for (owner, amount) in shares {
 			let fair = if owner == BEN { 10 } else { 30 };
@@ -257,19 +249,26 @@ fn settle_aggregation_judging(verdicts: [i64; 3]) {
 	open_and_reveal(2, &outcomes);
 }
 
+/// The shards' owners credited since the events were last taken, and how much.
+fn shard_rewards() -> Vec<(AccountId, Balance)> {
+	mosaic_events()
+		.into_iter()
+		.filter_map(|e| match e {
+			RuntimeEvent::Rounds(rounds::Event::ShardRewarded { owner, amount, .. }) => {
+				Some((owner, amount))
+			},
+			_ => None,
+		})
+		.collect()
+}
+
 /// Anyone finalizes round 0, which completes and credits each of its three shards' owners.
 fn finalize_completes_and_pays_every_shard() {
 	take_events();
 	assert_ok!(Rounds::finalize(RuntimeOrigin::signed(ALICE), 0));
 	let status = rounds::Rounds::<Runtime>::get(0).unwrap().status;
 	assert!(matches!(status, rounds::RoundStatus::Completed { .. }), "{status:?}");
-	let credited: Vec<_> = mosaic_events()
-		.into_iter()
-		.filter_map(|e| match e {
-			RuntimeEvent::Rounds(rounds::Event::ShardRewarded { owner, .. }) => Some(owner),
-			_ => None,
-		})
-		.collect();
+	let credited: Vec<_> = shard_rewards().into_iter().map(|(owner, _)| owner).collect();
 	assert_eq!(credited, vec![ANN, BEN, CAL]);
 }
 
@@ -376,15 +375,7 @@ fn attack_the_creator_fails_the_round_with_rejected_sybils() {
 
 		let status = rounds::Rounds::<Runtime>::get(0).unwrap().status;
 		assert_eq!(status, rounds::RoundStatus::Failed(rounds::RoundFailure::TooFewAccepted));
-		let rewarded: Vec<_> = mosaic_events()
-			.into_iter()
-			.filter_map(|e| match e {
-				RuntimeEvent::Rounds(rounds::Event::ShardRewarded { owner, amount, .. }) => {
-					Some((owner, amount))
-				},
-				_ => None,
-			})
-			.collect();
+		let rewarded = shard_rewards();
 		assert_eq!(rewarded, vec![(ANN, left)], "the accepted data owner is paid the rest");
 		assert!(blobs::Blobs::<Runtime>::get(combined).is_none(), "the combined parameters stayed");
 	});

@@ -32,9 +32,7 @@ use hyper_util::{
 };
 use mosaic_executor::content_hash;
 use mosaic_fetch_host::FetchBackend;
-use mosaic_primitives::blob::{
-	fetched_key, offchain_key, BlobHash, FetchError, FetchRequest, FETCH_TIMEOUT_MS,
-};
+use mosaic_primitives::blob::{offchain_key, BlobHash, FetchError, FetchRequest, FETCH_TIMEOUT_MS};
 use sp_core::offchain::{OffchainStorage, STORAGE_PREFIX};
 use tokio::sync::Semaphore;
 
@@ -48,6 +46,12 @@ use crate::{
 /// session 17 fetched into the database, each under [`fetched_key`]: SCALE
 /// `Vec<(BlobHash, u64)>`. Moved into the blob files when the service starts.
 pub const FETCHED_LIST_KEY: &[u8] = b"mosaic/fetched-list";
+
+/// Where nodes before session 17 kept the fetched remote blob `hash` in the off-chain
+/// database (`PERSISTENT` prefix).
+pub fn fetched_key(hash: &BlobHash) -> Vec<u8> {
+	[&b"mosaic/fetched/"[..], hash].concat()
+}
 
 /// The status code [`FetchError::Http`] reports when there was no usable answer.
 const NO_ANSWER: u16 = 0;

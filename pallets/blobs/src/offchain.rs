@@ -4,12 +4,12 @@
 //! checks the claim. A node that needs the bytes (an off-chain worker about to run a job on
 //! them) calls [`fetch_remote`], which resolves the URI to a URL and hands it, with the claim,
 //! to the node's fetch service through the `mosaic_fetch` host function. The node downloads
-//! on its own tasks (the off-chain worker only asks and asks again), refuses a body longer than
-//! the claimed size, checks the size and the blake2-256 hash, and keeps only bytes that match,
-//! under [`fetched_key`](mosaic_primitives::blob::fetched_key)`(hash)` in its off-chain
-//! database, where the executor and the `mosaic_blob` RPC find them. The node bounds what it
-//! keeps (bytes and count, least recently used evicted first); that is the node operator's
-//! choice, not the chain's.
+//! on its own tasks (the off-chain worker only asks and asks again), from its peers if one
+//! holds the blob, else from the URL; it refuses a body longer than the claimed size, checks
+//! the size and the blake2-256 hash, and keeps only bytes that match, in its blob files,
+//! where the executor and the `mosaic_blob` RPC find them. The node bounds what it keeps
+//! (bytes and count, least recently used evicted first); that is the node operator's choice,
+//! not the chain's.
 //!
 //! Nothing iterates over the blob map: blobs are fetched on demand, by the nodes that need
 //! them, when they need them.

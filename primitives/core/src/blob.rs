@@ -26,16 +26,6 @@ pub fn offchain_key(hash: &BlobHash) -> Vec<u8> {
 	prefixed(KEY_PREFIX, hash)
 }
 
-/// Prefix of a fetched remote blob's key in a node's off-chain database (written by the
-/// node's fetch service, under the `PERSISTENT` storage prefix). Apart from indexed blobs, so
-/// that evicting a fetched blob never deletes bytes the chain indexed.
-pub const FETCHED_KEY_PREFIX: &[u8] = b"mosaic/fetched/";
-
-/// The off-chain database key of the fetched remote blob with `hash`.
-pub fn fetched_key(hash: &BlobHash) -> Vec<u8> {
-	prefixed(FETCHED_KEY_PREFIX, hash)
-}
-
 fn prefixed(prefix: &[u8], hash: &BlobHash) -> Vec<u8> {
 	let mut key = Vec::with_capacity(prefix.len() + 32);
 	key.extend_from_slice(prefix);
