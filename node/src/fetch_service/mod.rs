@@ -7,11 +7,10 @@
 //! [`FetchLimits::tracked`] waiting or unread; [`FetchLimits::timeout`] from request to last
 //! byte; never more bytes than the claimed size (the body is cut off there). Connected nodes
 //! are asked first ([`PeerBlobs`]): a blob another node holds needs no server, and the
-//! server is spared. The body is
-//! streamed into the node's blob files ([`FileBlobs`]) as it arrives, hashed on the way, and
-//! kept only if it is the claimed size and hashes to the claimed hash: a download's memory does
-//! not grow with the blob. The files are bounded and evicted by [`FileBlobs`]; blobs the chain
-//! indexed stay in the off-chain database.
+//! server is spared. The bytes are streamed into the node's blob files ([`FileBlobs`]) as
+//! they arrive, hashed on the way, and kept only if they are the claimed size and hash to the
+//! claimed hash: a download's memory does not grow with the blob. The files are bounded and
+//! evicted by [`FileBlobs`]; blobs the chain indexed stay in the off-chain database.
 
 #[cfg(test)]
 mod tests;
