@@ -15,6 +15,7 @@ mod fetch_service;
 mod onnx_cli;
 mod rpc;
 mod service;
+mod worker_locks;
 
 fn main() -> sc_cli::Result<()> {
 	command::run()

@@ -21,6 +21,7 @@ use crate::{
 	blob_sharing::{self, PeerBlobs, SubstrateNetwork},
 	blob_store::{BlobFileLimits, FileBlobs},
 	fetch_service::{FetchLimits, FetchService},
+	worker_locks,
 };
 use mosaic_executor::{Kernels, Limits};
 
@@ -266,9 +267,10 @@ pub fn new_full<
 	let mut executor = None;
 	let mut results = None;
 	if config.offchain_worker.enabled {
-		let offchain_db = backend.offchain_storage().ok_or_else(|| {
+		let mut offchain_db = backend.offchain_storage().ok_or_else(|| {
 			ServiceError::Other("off-chain workers need the off-chain database".into())
 		})?;
+		worker_locks::mark_node_start(&mut offchain_db);
 		let threads = worker.executor_threads.into();
 		log::info!(
 			target: "mosaic",

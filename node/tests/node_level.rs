@@ -14,16 +14,48 @@ fn run_js_test(file: &str) {
 		tests_dir.join("node_modules/@polkadot/api").is_dir(),
 		"@polkadot/api is not installed in tests/: run scripts/setup.sh"
 	);
+	let logs = std::env::temp_dir().join(format!("mosaic-node-logs-{}-{file}", std::process::id()));
+	std::fs::create_dir_all(&logs).expect("a directory for the nodes' logs");
 	let output = Command::new("node")
 		.args(["--test", "--test-reporter=spec", "--test-concurrency=1"])
 		.arg(format!("node/{file}"))
 		.current_dir(&tests_dir)
 		.env("MOSAIC_NODE_BIN", env!("CARGO_BIN_EXE_mosaic-node"))
+		.env("MOSAIC_NODE_LOG_DIR", &logs)
+		// The off-chain worker's every step, for the logs printed on a failure.
+		.env("RUST_LOG", std::env::var("RUST_LOG").unwrap_or_else(|_| "runtime::jobs=debug".into()))
 		.output()
 		.expect("`node` (Node.js) must be installed: run scripts/setup.sh");
 	print!("{}", String::from_utf8_lossy(&output.stdout));
 	eprint!("{}", String::from_utf8_lossy(&output.stderr));
+	if !output.status.success() {
+		print_node_logs(&logs);
+	}
+	let _ = std::fs::remove_dir_all(&logs);
 	assert!(output.status.success(), "{file} failed: {}", output.status);
+}
+
+/// Lines of a node's log that explain a failed test: Mosaic's own (the off-chain worker's
+/// steps, fetches, runs), warnings and errors, and the blocks imported, so that a failure seen
+/// only in CI can be read from CI's output.
+const TELLING: &[&str] = &["runtime::jobs", "mosaic", " WARN ", " ERROR ", "Imported #", "Reorg"];
+/// The last this many telling lines of each node's log.
+const LINES_PER_LOG: usize = 400;
+
+fn print_node_logs(dir: &std::path::Path) {
+	let Ok(entries) = std::fs::read_dir(dir) else { return };
+	let mut logs: Vec<_> = entries.flatten().map(|e| e.path()).collect();
+	logs.sort();
+	for log in logs {
+		let text = std::fs::read_to_string(&log).unwrap_or_default();
+		let telling: Vec<&str> =
+			text.lines().filter(|line| TELLING.iter().any(|t| line.contains(t))).collect();
+		let skip = telling.len().saturating_sub(LINES_PER_LOG);
+		println!("──── {} (last {} telling lines)", log.display(), telling.len() - skip);
+		for line in &telling[skip..] {
+			println!("{line}");
+		}
+	}
 }
 
 #[test]

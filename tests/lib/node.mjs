@@ -1,7 +1,7 @@
 // Starts the real mosaic-node binary for a test: free ports, a temporary base path, and
 // cleanup that kills the process and removes its files even when the test fails.
 import { spawn, execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync, createWriteStream, readFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, createWriteStream, readFileSync, copyFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,7 +65,11 @@ export async function startNode(name, args, { timeoutMs = 60_000, env = {}, base
       ]);
       if (!done) child.kill('SIGKILL');
     }
-    // MOSAIC_KEEP_NODE_FILES=1 keeps base paths and logs for a look after a failure.
+    // MOSAIC_NODE_LOG_DIR (set by node/tests/node_level.rs) collects the logs, which it prints
+    // from when a test fails; MOSAIC_KEEP_NODE_FILES=1 keeps base paths and logs.
+    if (process.env.MOSAIC_NODE_LOG_DIR) {
+      copyFileSync(logFile, join(process.env.MOSAIC_NODE_LOG_DIR, `${name}-${child.pid}.log`));
+    }
     if (!process.env.MOSAIC_KEEP_NODE_FILES) rmSync(basePath, { recursive: true, force: true });
   };
   process.once('exit', () => { if (exited === null) child.kill('SIGKILL'); });

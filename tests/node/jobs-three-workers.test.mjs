@@ -1,8 +1,9 @@
 // Three validator-workers (Alice, Bob, Charlie) on one network, k = 3. Charlie's node runs
 // with --test-only-dishonest-worker, so its worker reports outputs one quantisation step off.
 // The job settles with the honest result; Charlie is slashed; Alice and Bob are paid.
-// Then Bob's node is killed (SIGKILL) at each point of a job's life and restarted on its base
-// path: Bob finishes every job (the liar leaves no quorum without Bob) and loses nothing.
+// Then Bob's node is killed (SIGKILL) at each point of a job's life, as if in the middle of an
+// off-chain worker run (its worker lock taken), and restarted on its base path: Bob finishes
+// every job (the liar leaves no quorum without Bob) and loses nothing.
 // Last, a remote blob only one node can download reaches the other two from it, peer to peer.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -12,8 +13,8 @@ import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
-import { cryptoWaitReady, blake2AsU8a } from '@polkadot/util-crypto';
-import { u8aToHex, stringToHex } from '@polkadot/util';
+import { cryptoWaitReady, blake2AsU8a, decodeAddress } from '@polkadot/util-crypto';
+import { u8aToHex, stringToHex, stringToU8a, u8aConcat, bnToU8a } from '@polkadot/util';
 import { runNodeCommand, startNode, waitFor, rpcCall } from '../lib/node.mjs';
 import { FIXTURES, fixture, storeAndRegister, submitJob, waitForJobEnd, jobEvents, quantize } from '../lib/jobs.mjs';
 import { send } from '../../client/lib/tx.mjs';
@@ -144,6 +145,22 @@ const KILL_POINTS = {
       || ended(api, id),
 };
 
+/** Takes Bob's worker lock on his node as an off-chain worker run does (SCALE `RunDeadline`:
+ * the node's current start, and a deadline an hour away): killed next, the node dies as if in
+ * the middle of a run (a kill otherwise lands between runs more often than in one). The
+ * restarted node must not wait for its own dead run. */
+async function takeBobsLock() {
+  const { api } = nodes.bob;
+  const start = await api.rpc.offchain.localStorageGet('PERSISTENT', stringToHex('mosaic/node/start'));
+  assert.ok(start.isSome, 'the node marked its start');
+  const key = u8aConcat(stringToU8a('mosaic/jobs/lock/'), decodeAddress(keys.Bob.address));
+  const deadline = u8aConcat(
+    api.createType('Option<Bytes>', start.unwrap()).toU8a(),
+    bnToU8a(BigInt(Date.now() + 3_600_000), { bitLength: 64, isLe: true }),
+  );
+  await api.rpc.offchain.localStorageSet('PERSISTENT', u8aToHex(key), u8aToHex(deadline));
+}
+
 test('a worker node killed at any point of a job and restarted finishes it, slashed for nothing', async () => {
   const { api } = nodes.alice;
   const cnn = fixture('cnn');
@@ -153,6 +170,7 @@ test('a worker node killed at any point of a job and restarted finishes it, slas
     const submitted = await submitJob(api, keys.Dave, model, cnn.input, 3, FEE, 100);
     await waitFor(() => reached(api, submitted.id), 120_000, `job ${submitted.id}: Bob ${point}`);
     const { basePath } = nodes.bob;
+    await takeBobsLock();
     await nodes.bob.kill();
     nodes.bob = await startNode('bob', bobArgs, { basePath });
     const ended = await waitForJobEnd(api, submitted.id, 240_000);

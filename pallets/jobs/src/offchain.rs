@@ -14,8 +14,9 @@
 //! The per-job record in off-chain storage makes every step happen once: a run is started
 //! again only if the node lost it (restarted) before collecting its result, and a commitment
 //! or reveal is sent again only if it has not landed [`RESEND_AFTER`] blocks after it was
-//! sent (the pool dropped it, or the node stopped before sending). A lock per worker keeps
-//! overlapping off-chain worker runs (of consecutive blocks) apart. Records of jobs the
+//! sent (the pool dropped it, or the node stopped before sending), or the next block in the
+//! last blocks of a commit phase. A lock per worker keeps overlapping off-chain worker runs
+//! (of consecutive blocks) apart. Records of jobs the
 //! worker no longer holds are deleted.
 
 use super::*;
@@ -27,8 +28,8 @@ use mosaic_primitives::onnx::{
 use sp_runtime::{
 	offchain::{
 		storage::StorageValueRef,
-		storage_lock::{StorageLock, Time},
-		Duration,
+		storage_lock::{Lockable, StorageLock},
+		Duration, StorageKind, Timestamp,
 	},
 	traits::{IdentifyAccount, One},
 	RuntimeAppPublic,
@@ -46,10 +47,11 @@ pub const RESEND_AFTER: u32 = 2;
 
 /// Blocks before the end of its commit phase at which a worker that still has no outcome (an
 /// input not fetched, a run not done) abstains, at most the phase's length less one. Its
-/// commitment then has three blocks to land, one re-send (after [`RESEND_AFTER`]) included.
-/// With one block of slack, an abstention that did not reach the next block's author in time
-/// (three validators, blocks forking) missed the phase, and the worker was slashed for silence.
-pub const ABSTAIN_BEFORE_END: u32 = 4;
+/// commitment then has four blocks to land, sent again in each while it is not on chain. With
+/// one block of slack, an abstention that did not reach the next block's author in time (three
+/// validators, blocks forking) missed the phase, and the worker was slashed for silence; with
+/// three and one re-send, a loaded machine's CI run still saw one miss (session 18).
+pub const ABSTAIN_BEFORE_END: u32 = 5;
 
 /// Whether `now` is a worker's last chance to commit before `until` (see
 /// [`ABSTAIN_BEFORE_END`]).
@@ -60,11 +62,13 @@ fn last_chance<T: Config>(now: BlockNumberFor<T>, until: BlockNumberFor<T>) -> b
 		.max(2u32.into());
 	now.saturating_add(margin) >= until
 }
+
 /// A worker's lock (one off-chain worker run at a time per worker) expires this long after it
 /// was last renewed. A run renews it before each job's step, whose longest waits are
 /// [`WAIT_FOR_RUN_MS`] for a run and a submission (downloads are the node's, not the run's):
-/// ample margin, so it never expires under a live run even on a loaded
-/// machine; a node killed mid-run finds it free this soon after, well within a commit phase.
+/// ample margin, so it never expires under a live run even on a loaded machine. A lock taken
+/// before the node last started is free at once ([`RunLock`]); the expiry frees one a run
+/// left behind without dying with its node (a trap).
 const LOCK_EXPIRES_MS: u64 = 25_000;
 
 /// What this node did for one worker on one job attempt.
@@ -114,7 +118,7 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 		let account = public.clone().into_account();
 		let Some(worker) = WorkerKeys::<T>::get(&account) else { continue };
 
-		let lock_key = worker_lock_key(&account);
+		let lock_key = mosaic_primitives::worker::lock_key(&account);
 		let mut lock = worker_lock(&lock_key);
 		let Ok(mut guard) = lock.try_lock() else { continue };
 		forget_finished::<T>(&worker);
@@ -127,15 +131,47 @@ pub fn run<T: Config>(now: BlockNumberFor<T>) {
 	}
 }
 
-/// Where the lock of the worker signing with `key_account` lives.
-pub(crate) fn worker_lock_key(key_account: &impl Encode) -> Vec<u8> {
-	[b"mosaic/jobs/lock/".as_slice(), &key_account.encode()].concat()
+/// The lock that keeps overlapping off-chain worker runs of one worker apart (see
+/// [`RunLock`]).
+pub(crate) fn worker_lock(key: &[u8]) -> StorageLock<'_, RunLock> {
+	StorageLock::with_lockable(key, RunLock)
 }
 
-/// The lock that keeps overlapping off-chain worker runs of one worker apart. It is timed, not
-/// counted in blocks: a restarted node may wait for blocks while its commit phase runs out.
-pub(crate) fn worker_lock(key: &[u8]) -> StorageLock<'_, Time> {
-	StorageLock::with_deadline(key, Duration::from_millis(LOCK_EXPIRES_MS))
+/// A lock only a run of the node's current process can hold. It is timed, not counted in
+/// blocks (a restarted node may wait for blocks while its commit phase runs out), and names
+/// the node's start ([`mosaic_primitives::worker::NODE_START_KEY`], written anew by the node
+/// each time it starts): a lock taken before the node last started was left by a run that
+/// died with it, and is free. Kept in the persistent off-chain database, a plain timed lock
+/// outlived a node killed mid-run, whose restarted worker then sat idle for most of a commit
+/// phase (on a loaded CI machine, all of one).
+pub(crate) struct RunLock;
+
+/// Until when, and under which start of the node, a [`RunLock`] is held.
+#[derive(Encode, Decode, Clone, Debug)]
+pub(crate) struct RunDeadline {
+	start: Option<Vec<u8>>,
+	until: Timestamp,
+}
+
+/// What the node wrote when it last started.
+fn node_start() -> Option<Vec<u8>> {
+	sp_io::offchain::local_storage_get(
+		StorageKind::PERSISTENT,
+		mosaic_primitives::worker::NODE_START_KEY,
+	)
+}
+
+impl Lockable for RunLock {
+	type Deadline = RunDeadline;
+
+	fn deadline(&self) -> RunDeadline {
+		let until = sp_io::offchain::timestamp().add(Duration::from_millis(LOCK_EXPIRES_MS));
+		RunDeadline { start: node_start(), until }
+	}
+
+	fn has_expired(deadline: &RunDeadline) -> bool {
+		deadline.start != node_start() || sp_io::offchain::timestamp() > deadline.until
+	}
 }
 
 /// Deletes the records of jobs the worker no longer holds.
@@ -241,9 +277,11 @@ fn step<T: Config>(
 				None => Ok(()),
 			}
 		},
-		(JobStatus::Committing { .. }, Some(LocalRun::Committed { salt, outcome, sent_at }))
+		// In its last blocks the phase leaves no room to wait for the usual resend: a
+		// commitment not on chain goes again every block.
+		(JobStatus::Committing { until }, Some(LocalRun::Committed { salt, outcome, sent_at }))
 			if attempt == info.attempt
-				&& due(sent_at)
+				&& (due(sent_at) || (last_chance::<T>(now, until) && now > sent_at))
 				&& !Commitments::<T>::contains_key(job, worker) =>
 		{
 			log::info!(target: LOG_TARGET, "job {job}: commitment not on chain; sending it again");
@@ -513,7 +551,9 @@ enum Attempt {
 /// chain's nonce: something this node sent did not land, and if the pool dropped it (a fork
 /// invalidated it, eviction, a restart) every later nonce waits behind the gap it left. Should
 /// the chain's nonce still be taken by a valid transaction in the pool, the pool refuses this
-/// one and the kept nonce stays.
+/// one and the kept nonce stays. Either skips the nonces this block's run already used: two
+/// transactions sent again in one run shared the chain's nonce, the pool refused the second,
+/// and a commitment sent again near its phase's end missed it.
 fn send<T: Config>(
 	public: &T::Public,
 	account: &T::AccountId,
@@ -524,8 +564,9 @@ fn send<T: Config>(
 	let chain_nonce = frame_system::Pallet::<T>::account_nonce(account);
 	let nonce_key = [b"mosaic/jobs/nonce/".as_slice(), &account.encode()].concat();
 	let store = StorageValueRef::persistent(&nonce_key);
-	let nonce = match store.get::<(T::Nonce, BlockNumberFor<T>)>() {
-		Ok(Some((next, at)))
+	let kept = store.get::<(T::Nonce, BlockNumberFor<T>)>().ok().flatten();
+	let mut nonce = match kept {
+		Some((next, at))
 			if attempt == Attempt::First
 				&& next > chain_nonce
 				&& now.saturating_sub(at) <= NONCE_MEMORY.into() =>
@@ -534,6 +575,15 @@ fn send<T: Config>(
 		},
 		_ => chain_nonce,
 	};
+	let used_key = [b"mosaic/jobs/nonces-used/".as_slice(), &account.encode()].concat();
+	let used_store = StorageValueRef::persistent(&used_key);
+	let mut used = match used_store.get::<(BlockNumberFor<T>, Vec<T::Nonce>)>() {
+		Ok(Some((at, used))) if at == now => used,
+		_ => Vec::new(),
+	};
+	while used.contains(&nonce) {
+		nonce += One::one();
+	}
 	let xt = <T as CreateSignedTransaction<Call<T>>>::create_signed_transaction::<T::AuthorityId>(
 		call.into(),
 		public.clone(),
@@ -542,6 +592,12 @@ fn send<T: Config>(
 	)
 	.ok_or("signing failed")?;
 	SubmitTransaction::<T, Call<T>>::submit_transaction(xt).map_err(|_| "submission failed")?;
-	store.set(&(nonce + One::one(), now));
+	let next = match kept {
+		Some((next, at)) if at == now => next.max(nonce + One::one()),
+		_ => nonce + One::one(),
+	};
+	store.set(&(next, now));
+	used.push(nonce);
+	used_store.set(&(now, used));
 	Ok(())
 }

@@ -31,6 +31,17 @@ pub mod worker {
 	#[cfg(feature = "std")]
 	pub use app::Pair;
 	pub use app::{Public, Signature};
+
+	/// Off-chain database key (`PERSISTENT` prefix) under which a node writes fresh random
+	/// bytes each time it starts, before its off-chain workers run: a worker's lock taken
+	/// under other bytes was left by a run that died with the node, and is free.
+	pub const NODE_START_KEY: &[u8] = b"mosaic/node/start";
+
+	/// Off-chain database key (`PERSISTENT` prefix) of the lock that keeps overlapping
+	/// off-chain worker runs of the worker signing with `key_account` apart.
+	pub fn lock_key(key_account: &impl codec::Encode) -> alloc::vec::Vec<u8> {
+		[b"mosaic/jobs/lock/".as_slice(), &key_account.encode()].concat()
+	}
 }
 
 use sp_runtime::{
