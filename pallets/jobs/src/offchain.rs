@@ -16,8 +16,7 @@
 //! or reveal is sent again only if it has not landed [`RESEND_AFTER`] blocks after it was
 //! sent (the pool dropped it, or the node stopped before sending), or the next block in the
 //! last blocks of a commit phase. A lock per worker keeps overlapping off-chain worker runs
-//! (of consecutive blocks) apart. Records of jobs the
-//! worker no longer holds are deleted.
+//! (of consecutive blocks) apart. Records of jobs the worker no longer holds are deleted.
 
 use super::*;
 use frame_system::offchain::{AppCrypto, CreateSignedTransaction, SubmitTransaction};
