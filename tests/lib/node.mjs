@@ -68,7 +68,11 @@ export async function startNode(name, args, { timeoutMs = 60_000, env = {}, base
     // MOSAIC_NODE_LOG_DIR (set by node/tests/node_level.rs) collects the logs, which it prints
     // from when a test fails; MOSAIC_KEEP_NODE_FILES=1 keeps base paths and logs.
     if (process.env.MOSAIC_NODE_LOG_DIR) {
-      copyFileSync(logFile, join(process.env.MOSAIC_NODE_LOG_DIR, `${name}-${child.pid}.log`));
+      try {
+        copyFileSync(logFile, join(process.env.MOSAIC_NODE_LOG_DIR, `${name}-${child.pid}.log`));
+      } catch (e) {
+        console.log(`${name}'s log not kept: ${e.message}`);
+      }
     }
     if (!process.env.MOSAIC_KEEP_NODE_FILES) rmSync(basePath, { recursive: true, force: true });
   };
