@@ -10,8 +10,10 @@
 //!
 //! A node serves every blob it holds, indexed by the chain or in its blob files, within
 //! bounds: one request answered at a time, at most [`INBOUND_QUEUE`] waiting (more are
-//! dropped by the network), and [`PEER_BYTES_PER_SECOND`] to one peer (more is answered
-//! [`BlobResponse::Busy`]). A request that does not decode costs its sender reputation.
+//! dropped by the network), [`PEER_BYTES_PER_SECOND`] sent to one peer and
+//! [`PEER_READ_BYTES_PER_SECOND`] read from the database for it (an indexed blob is read
+//! whole; more is answered [`BlobResponse::Busy`]). A request that does not decode costs its
+//! sender reputation.
 
 #[cfg(test)]
 pub(crate) mod tests;
@@ -46,6 +48,13 @@ pub const MAX_RESPONSE: u64 = PIECE + 1024;
 pub const INBOUND_QUEUE: usize = 32;
 /// Bytes served to one peer per second; more is answered [`BlobResponse::Busy`].
 pub const PEER_BYTES_PER_SECOND: u64 = 32 << 20;
+/// Bytes of indexed blobs read from the database per second for one peer's requests (the
+/// database reads a value whole, so each question about a blob not read recently costs the
+/// whole blob); past it, requests that need a read are answered [`BlobResponse::Busy`].
+pub const PEER_READ_BYTES_PER_SECOND: u64 = 64 << 20;
+/// Indexed blobs kept in memory after a read: downloads of this many at once (the fetch
+/// service runs four) each read their blob once.
+const INDEXED_KEPT: usize = 4;
 /// How long one request may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
 /// How long holders have to say whether they hold a blob.
@@ -113,35 +122,62 @@ pub fn protocol_name(genesis: &[u8], fork_id: Option<&str>) -> ProtocolName {
 pub struct HeldBlobs<S> {
 	files: Arc<FileBlobs>,
 	db: Mutex<S>,
-	/// The indexed blob last served: its pieces are asked for in a row, and the database
-	/// reads a value whole.
-	last_indexed: Mutex<Option<(BlobHash, Arc<Vec<u8>>)>>,
+	/// The indexed blobs last read, most recent last: their pieces are asked for in a row,
+	/// and the database reads a value whole.
+	recent_indexed: Mutex<Vec<(BlobHash, Arc<Vec<u8>>)>>,
 }
 
 impl<S: OffchainStorage> HeldBlobs<S> {
 	/// The blobs in `files` and, indexed by the chain, in `db`.
 	pub fn new(files: Arc<FileBlobs>, db: S) -> Self {
-		HeldBlobs { files, db: Mutex::new(db), last_indexed: Mutex::new(None) }
+		HeldBlobs { files, db: Mutex::new(db), recent_indexed: Mutex::new(Vec::new()) }
 	}
 
-	fn indexed(&self, hash: &BlobHash) -> Option<Arc<Vec<u8>>> {
-		let mut last = lock(&self.last_indexed);
-		if let Some((held, bytes)) = last.as_ref() {
-			if held == hash {
-				return Some(bytes.clone());
-			}
+	/// Whether answering about `hash` reads the database (it is neither a file nor an indexed
+	/// blob read recently).
+	fn needs_read(&self, hash: &BlobHash) -> bool {
+		!self.files.holds(hash) && !lock(&self.recent_indexed).iter().any(|(h, _)| h == hash)
+	}
+
+	/// Indexed blob `hash`, and the bytes read from the database for it.
+	fn indexed(&self, hash: &BlobHash) -> (Option<Arc<Vec<u8>>>, u64) {
+		let mut recent = lock(&self.recent_indexed);
+		if let Some(at) = recent.iter().position(|(h, _)| h == hash) {
+			let entry = recent.remove(at);
+			let bytes = entry.1.clone();
+			recent.push(entry);
+			return (Some(bytes), 0);
 		}
-		let bytes = Arc::new(lock(&self.db).get(STORAGE_PREFIX, &offchain_key(hash))?);
-		*last = Some((*hash, bytes.clone()));
-		Some(bytes)
+		let Some(bytes) = lock(&self.db).get(STORAGE_PREFIX, &offchain_key(hash)) else {
+			return (None, 0);
+		};
+		let read = bytes.len() as u64;
+		let bytes = Arc::new(bytes);
+		if recent.len() >= INDEXED_KEPT {
+			recent.remove(0);
+		}
+		recent.push((*hash, bytes.clone()));
+		(Some(bytes), read)
 	}
 
-	fn size(&self, hash: &BlobHash) -> Option<u64> {
-		self.files.size(hash).or_else(|| self.indexed(hash).map(|b| b.len() as u64))
+	/// The size of blob `hash`, and the bytes read from the database to learn it.
+	fn size(&self, hash: &BlobHash) -> (Option<u64>, u64) {
+		match self.files.size(hash) {
+			Some(size) => (Some(size), 0),
+			None => {
+				let (bytes, read) = self.indexed(hash);
+				(bytes.map(|b| b.len() as u64), read)
+			},
+		}
 	}
 
-	fn piece(&self, hash: &BlobHash, index: u32) -> Option<Vec<u8>> {
-		let size = self.size(hash)?;
+	/// Piece `index` of blob `hash`, and the bytes read from the database for it.
+	fn piece(&self, hash: &BlobHash, index: u32) -> (Option<Vec<u8>>, u64) {
+		let (size, read) = self.size(hash);
+		(size.and_then(|size| self.piece_of(hash, size, index)), read)
+	}
+
+	fn piece_of(&self, hash: &BlobHash, size: u64, index: u32) -> Option<Vec<u8>> {
 		let offset = u64::from(index) * PIECE;
 		if offset >= size {
 			return None;
@@ -149,7 +185,7 @@ impl<S: OffchainStorage> HeldBlobs<S> {
 		if self.files.size(hash).is_some() {
 			return self.files.read_at(hash, offset, PIECE);
 		}
-		let bytes = self.indexed(hash)?;
+		let bytes = self.indexed(hash).0?;
 		let end = size.min(offset + PIECE);
 		Some(bytes.get(offset as usize..end as usize)?.to_vec())
 	}
@@ -158,8 +194,18 @@ impl<S: OffchainStorage> HeldBlobs<S> {
 /// Answers other nodes' requests (see the module documentation).
 pub struct BlobServer<S> {
 	blobs: Arc<HeldBlobs<S>>,
-	/// Bytes served to each peer in the current second, and when that second began.
-	served: Mutex<HashMap<PeerId, (Instant, u64)>>,
+	/// What each peer was given in the current second.
+	served: Mutex<HashMap<PeerId, Allowance>>,
+}
+
+/// What one peer's requests cost this node in one second.
+struct Allowance {
+	/// When the second began.
+	since: Instant,
+	/// Bytes sent.
+	sent: u64,
+	/// Bytes read from the database.
+	read: u64,
 }
 
 impl<S: OffchainStorage + 'static> BlobServer<S> {
@@ -172,40 +218,54 @@ impl<S: OffchainStorage + 'static> BlobServer<S> {
 	/// not decode.
 	pub fn answer(&self, peer: PeerId, payload: &[u8]) -> Result<BlobResponse, ReputationChange> {
 		let request = BlobRequest::decode_all(&mut &payload[..]).map_err(|_| MALFORMED)?;
-		Ok(match request {
-			BlobRequest::Have { hash } => match self.blobs.size(&hash) {
-				Some(size) => BlobResponse::Have { size },
-				None => BlobResponse::NotHere,
+		let hash = match &request {
+			BlobRequest::Have { hash } | BlobRequest::Piece { hash, .. } => *hash,
+		};
+		let sending = if matches!(request, BlobRequest::Piece { .. }) { PIECE } else { 0 };
+		if !self.allow(peer, sending, self.blobs.needs_read(&hash)) {
+			return Ok(BlobResponse::Busy);
+		}
+		let (response, read) = match request {
+			BlobRequest::Have { hash } => {
+				let (size, read) = self.blobs.size(&hash);
+				(size.map_or(BlobResponse::NotHere, |size| BlobResponse::Have { size }), read)
 			},
 			BlobRequest::Piece { hash, index } => {
-				if !self.allow(peer, PIECE) {
-					return Ok(BlobResponse::Busy);
-				}
-				match self.blobs.piece(&hash, index) {
-					Some(data) => BlobResponse::Piece { data },
-					None => BlobResponse::NotHere,
-				}
+				let (piece, read) = self.blobs.piece(&hash, index);
+				(piece.map_or(BlobResponse::NotHere, |data| BlobResponse::Piece { data }), read)
 			},
+		};
+		self.with_allowance(peer, |allowance| allowance.read += read);
+		Ok(response)
+	}
+
+	/// Whether `peer` may be sent `bytes` more this second, and, if the answer `reads` the
+	/// database, whether its reads are within their bound; counts the bytes if so.
+	fn allow(&self, peer: PeerId, bytes: u64, reads: bool) -> bool {
+		self.with_allowance(peer, |allowance| {
+			if allowance.sent + bytes > PEER_BYTES_PER_SECOND
+				|| (reads && allowance.read >= PEER_READ_BYTES_PER_SECOND)
+			{
+				return false;
+			}
+			allowance.sent += bytes;
+			true
 		})
 	}
 
-	/// Whether `peer` may be sent `bytes` more this second (and counts them if so).
-	fn allow(&self, peer: PeerId, bytes: u64) -> bool {
+	/// Applies `f` to `peer`'s allowance for the current second.
+	fn with_allowance<R>(&self, peer: PeerId, f: impl FnOnce(&mut Allowance) -> R) -> R {
 		let mut served = lock(&self.served);
 		let now = Instant::now();
+		let fresh = |since: &Instant| now.duration_since(*since) < Duration::from_secs(1);
 		if served.len() > 1024 {
-			served.retain(|_, (since, _)| now.duration_since(*since) < Duration::from_secs(1));
+			served.retain(|_, allowance| fresh(&allowance.since));
 		}
-		let (since, sent) = served.entry(peer).or_insert((now, 0));
-		if now.duration_since(*since) >= Duration::from_secs(1) {
-			*since = now;
-			*sent = 0;
+		let allowance = served.entry(peer).or_insert(Allowance { since: now, sent: 0, read: 0 });
+		if !fresh(&allowance.since) {
+			*allowance = Allowance { since: now, sent: 0, read: 0 };
 		}
-		if *sent + bytes > PEER_BYTES_PER_SECOND {
-			return false;
-		}
-		*sent += bytes;
-		true
+		f(allowance)
 	}
 
 	/// Answers the requests the network passes on, one at a time (reads on a blocking

@@ -217,6 +217,68 @@ fn the_server_answers_within_its_bounds() {
 	);
 }
 
+/// An off-chain database that counts the bytes read from it.
+#[derive(Clone, Default)]
+struct CountingDb(InMemOffchainStorage, Arc<std::sync::atomic::AtomicU64>);
+
+impl OffchainStorage for CountingDb {
+	fn set(&mut self, prefix: &[u8], key: &[u8], value: &[u8]) {
+		self.0.set(prefix, key, value)
+	}
+	fn remove(&mut self, prefix: &[u8], key: &[u8]) {
+		self.0.remove(prefix, key)
+	}
+	fn get(&self, prefix: &[u8], key: &[u8]) -> Option<Vec<u8>> {
+		let value = self.0.get(prefix, key);
+		let read = value.as_ref().map_or(0, |v| v.len() as u64);
+		self.1.fetch_add(read, Ordering::SeqCst);
+		value
+	}
+	fn compare_and_set(
+		&mut self,
+		prefix: &[u8],
+		key: &[u8],
+		old: Option<&[u8]>,
+		new: &[u8],
+	) -> bool {
+		self.0.compare_and_set(prefix, key, old, new)
+	}
+}
+
+/// Attack: a peer asks in turn about blobs the chain indexed. The database reads a value whole,
+/// so each question about a blob not read recently costs a read of the whole blob (up to the
+/// chain's 16 MiB); `Have` cost nothing against the peer's allowance, so one peer could keep
+/// this node's disk busy (red run: 200 of 200 answered, 800 MiB read). Now what a peer's
+/// questions make the node read is bounded per second, and `Busy` past it; another peer is
+/// still answered.
+#[test]
+fn a_peer_cannot_make_the_node_read_indexed_blobs_without_bound() {
+	let mut db = CountingDb::default();
+	let dir = TempDir::new("peer");
+	let files = FileBlobs::open(&dir.0, BlobFileLimits::default()).unwrap();
+	let hashes: Vec<_> = (0..8)
+		.map(|i| {
+			let blob = bytes(4 << 20, i);
+			let hash = content_hash(&blob);
+			db.set(STORAGE_PREFIX, &offchain_key(&hash), &blob);
+			hash
+		})
+		.collect();
+	let read = db.1.clone();
+	let server = BlobServer::new(Arc::new(HeldBlobs::new(files, db)));
+	let (attacker, other) = (PeerId::random(), PeerId::random());
+	let have = |who, hash| server.answer(who, &BlobRequest::Have { hash }.encode());
+	let busy = (0..200)
+		.filter(|i| have(attacker, hashes[i % 8]) == Ok(BlobResponse::Busy))
+		.count();
+	// 200 questions: 800 MiB of reads if each were answered by a read. Within a second (two,
+	// should the loop cross one), one blob past the bound at most.
+	let read_mib = read.load(Ordering::SeqCst) >> 20;
+	assert!(read_mib <= 2 * (PEER_READ_BYTES_PER_SECOND >> 20) + 4, "{read_mib} MiB read");
+	assert!(busy > 0, "the attacker is told to wait");
+	assert_eq!(have(other, hashes[1]), Ok(BlobResponse::Have { size: 4 << 20 }));
+}
+
 #[test]
 fn the_protocol_is_named_by_genesis_and_fork() {
 	assert_eq!(protocol_name(&[0xab, 0x01], None).to_string(), "/ab01/mosaic/blob/1");
