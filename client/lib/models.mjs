@@ -21,6 +21,22 @@ export async function registerModel(api, signer, { name, description = '', licen
   return registered.model.toNumber();
 }
 
+/**
+ * Registers model `name` on bytes that live at `uri` (a model too large to upload): registers
+ * the blob (`hash`, `size`) by URI and the model on it in one `utility.batchAll`, so nobody can
+ * register the hash with another URI in between. `spec.blob` must be `hash`. Resolves with the
+ * model's id.
+ */
+export async function registerModelByUri(api, signer, { hash, size, uri, name, description = '', license = 'unspecified', spec }) {
+  const { events } = await send(api.tx.utility.batchAll([
+    api.tx.blobs.registerUri(hash, size, uri),
+    api.tx.models.registerModel(name, description, license, spec),
+  ]), signer);
+  const registered = eventData(events, api.events.models.ModelRegistered);
+  if (!registered) throw new Error(`no ModelRegistered for ${name}`);
+  return registered.model.toNumber();
+}
+
 /** The id of model `which`: an id (digits), or the name of a registered model. */
 export async function modelIdOf(api, which) {
   if (/^\d+$/.test(String(which))) return Number(which);

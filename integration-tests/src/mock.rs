@@ -91,6 +91,7 @@ impl pallet_mosaic_blobs::Config for Runtime {
 	type MaxInlineBlobSize = ConstU32<1024>;
 	type MaxChunkSize = ConstU32<256>;
 	type MaxBlobSize = ConstU64<MAX_BLOB>;
+	type MaxRemoteBlobSize = ConstU64<{ 1 << 30 }>;
 	type MaxUriLength = ConstU32<64>;
 	type UploadTimeout = ConstU64<10>;
 	type WeightInfo = ();
@@ -121,7 +122,7 @@ impl pallet_mosaic_models::Config for Runtime {
 	/// Room for an aggregation's outputs: parameters, verdicts, losses and norms.
 	type MaxIoTensors = ConstU32<4>;
 	type MaxVersions = ConstU32<8>;
-	type MaxModelBlobSize = ConstU64<MAX_BLOB>;
+	type MaxModelBlobSize = ConstU64<{ 1 << 30 }>;
 	type MinOpset = ConstU32<{ mosaic_primitives::onnx::MIN_OPSET }>;
 	type MaxOpset = ConstU32<{ mosaic_primitives::onnx::MAX_OPSET }>;
 	type MaxRoyalty = MaxRoyalty;

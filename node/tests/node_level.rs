@@ -84,6 +84,13 @@ fn jobs_dev() {
 	run_js_test("jobs-dev.test.mjs");
 }
 
+/// Real-size models: a 117 MB model registered by URI runs on three validators; a fourth,
+/// warp-synced, gets it and a sealed input from its peers only.
+#[test]
+fn big_models() {
+	run_js_test("big-models.test.mjs");
+}
+
 #[test]
 fn jobs_three_workers() {
 	run_js_test("jobs-three-workers.test.mjs");

@@ -158,6 +158,12 @@ parameter_types! {
 	/// Models and dataset shards up to 16 MiB (the pallet's ceiling is 32 MiB, the runtime
 	/// allocator's largest single allocation); larger ones are registered by URI.
 	pub const MaxBlobSize: u64 = 16 * 1024 * 1024;
+	/// Models up to 2 GiB and datasets up to 8 GiB, registered by URI: nodes stream them to
+	/// disk and share them with each other; none passes through the runtime.
+	pub const MaxRemoteBlobSize: u64 = 8 << 30;
+	/// The largest model one ONNX protobuf can hold (2 GiB). Nodes whose executor takes less
+	/// abstain from jobs on larger ones.
+	pub const MaxModelBlobSize: u64 = 2 << 30;
 	/// An upload must be sealed within an hour.
 	pub const BlobUploadTimeout: BlockNumber = HOURS;
 }
@@ -174,6 +180,7 @@ impl pallet_mosaic_blobs::Config for Runtime {
 	type MaxInlineBlobSize = ConstU32<{ 128 * 1024 }>;
 	type MaxChunkSize = ConstU32<{ 128 * 1024 }>;
 	type MaxBlobSize = MaxBlobSize;
+	type MaxRemoteBlobSize = MaxRemoteBlobSize;
 	type MaxUriLength = ConstU32<512>;
 	type UploadTimeout = BlobUploadTimeout;
 	type WeightInfo = pallet_mosaic_blobs::weights::SubstrateWeight<Runtime>;
@@ -205,8 +212,7 @@ impl pallet_mosaic_models::Config for Runtime {
 	type MaxRank = ConstU32<8>;
 	type MaxIoTensors = ConstU32<16>;
 	type MaxVersions = ConstU32<64>;
-	/// What the blob store holds (16 MiB), below the executor's `max_model_bytes` (32 MiB).
-	type MaxModelBlobSize = MaxBlobSize;
+	type MaxModelBlobSize = MaxModelBlobSize;
 	/// The executor's opset range: a registered model must be one workers can run.
 	type MinOpset = ConstU32<{ mosaic_primitives::onnx::MIN_OPSET }>;
 	type MaxOpset = ConstU32<{ mosaic_primitives::onnx::MAX_OPSET }>;

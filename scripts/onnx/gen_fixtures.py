@@ -24,6 +24,9 @@ Layout of DIR:
   backend/<case>/model.onnx         ONNX backend node test cases, layout as in onnx's
   backend/<case>/test_data_set_0/{input,output}_<i>.pb   own test data
   backend/INDEX.json                kept cases (with op names) and rejected ones (why)
+  large/big_mlp/...                 a ~117 MB MLP (models/<name> layout) for real-size
+                                    models: registered by URI, fetched, shared by nodes
+  large/INDEX.json                  its signature, size and parameter count
   hostile/*.onnx                    broken or hostile models for the error paths
   hostile/<name>.input_<i>.pb       inputs for the hostile models that have inputs
   hostile/README.md, INDEX.json     what each hostile model is meant to trigger
@@ -374,6 +377,69 @@ def gen_models(out: Path) -> dict[str, bytes]:
             f"{time.monotonic() - t0:.2f}s")
     write_json(out / "models" / "INDEX.json", index)
     return built
+
+
+# big_mlp widths: input, hidden layers, output. 256*3072 + 3*3072^2 + 3072*16 weights and
+# their biases: 29.1 M float32 values, about 117 MB, as large as a ResNet-50.
+BIG_MLP_WIDTHS = [256, 3072, 3072, 3072, 3072, 16]
+
+
+def build_big_mlp() -> onnx.ModelProto:
+    """x[1,256] -> 4 x (Gemm -> Relu) at width 3072 -> Gemm -> logits[1,16]."""
+    r = np.random.default_rng(5001)
+    inits, nodes, prev = [], [], "x"
+    layers = list(zip(BIG_MLP_WIDTHS, BIG_MLP_WIDTHS[1:]))
+    for i, (fan_in, fan_out) in enumerate(layers):
+        inits += [init(f"fc{i}.W", he(r, (fan_in, fan_out), fan_in)),
+                  init(f"fc{i}.b", bias(r, fan_out))]
+        last = i == len(layers) - 1
+        out_name = "logits" if last else f"fc{i}"
+        nodes.append(helper.make_node("Gemm", [prev, f"fc{i}.W", f"fc{i}.b"], [out_name],
+                                      name=f"fc{i}"))
+        prev = out_name
+        if not last:
+            nodes.append(helper.make_node("Relu", [out_name], [f"relu{i}"], name=f"relu{i}"))
+            prev = f"relu{i}"
+    g = helper.make_graph(
+        nodes, "big_mlp",
+        [helper.make_tensor_value_info("x", FLOAT, [1, BIG_MLP_WIDTHS[0]])],
+        [helper.make_tensor_value_info("logits", FLOAT, [1, BIG_MLP_WIDTHS[-1]])], inits)
+    return make_model(g)
+
+
+def gen_large(out: Path) -> None:
+    """large/big_mlp in the models/<name> layout; apart so that tests going over every
+    model do not load 117 MB each."""
+    t0 = time.monotonic()
+    model = build_big_mlp()
+    onnx.checker.check_model(model, full_check=True)
+    data = model.SerializeToString()
+    mdir = out / "large" / "big_mlp"
+    write_bytes(mdir / "model.onnx", data)
+    feeds = {"x": np.random.default_rng(5002).standard_normal(
+        (1, BIG_MLP_WIDTHS[0])).astype(np.float32)}
+    t = time.perf_counter()
+    sess = ort_session(data)
+    load_ms = (time.perf_counter() - t) * 1e3
+    out_names = [o.name for o in sess.get_outputs()]
+    outs = sess.run(out_names, feeds)
+    times = []
+    for _ in range(5):
+        t = time.perf_counter()
+        sess.run(out_names, feeds)
+        times.append(time.perf_counter() - t)
+    write_tensor_set(mdir, "input", list(feeds.items()))
+    write_tensor_set(mdir, "output", list(zip(out_names, outs)))
+    write_json(out / "large" / "INDEX.json", {"models": {"big_mlp": {
+        "path": "large/big_mlp/model.onnx",
+        "bytes": len(data),
+        "inputs": [vi_json(v) for v in model.graph.input],
+        "outputs": [vi_json(v) for v in model.graph.output],
+        "parameters": int(sum(np.prod(i.dims) for i in model.graph.initializer)),
+    }}})
+    # Timings go to the log only: the output must be deterministic.
+    log(f"  large big_mlp {len(data):>11,} bytes; onnxruntime 1 thread: load {load_ms:.0f} ms, "
+        f"{sorted(times)[2] * 1e3:.2f} ms/inference ({time.monotonic() - t0:.2f}s)")
 
 
 # --------------------------------------------------------------------------
@@ -808,6 +874,7 @@ def main() -> int:
     built = gen_models(out)
     gen_backend(out)
     gen_hostile(out, built["mlp"])
+    gen_large(out)
     n, total = write_manifest(out)
     log(f"done: {n} files, {total / 2**20:.1f} MiB, {time.monotonic() - t0:.1f}s")
     return 0

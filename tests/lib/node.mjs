@@ -137,6 +137,14 @@ export async function rpcCall(port, method, params) {
   return response.json();
 }
 
+/** Closes HTTP `server` and every connection to it, kept-alive ones too; resolves once closed. */
+export function closeServer(server) {
+  return new Promise((resolve, reject) => {
+    server.close((e) => (e ? reject(e) : resolve()));
+    server.closeAllConnections();
+  });
+}
+
 export function sleep(ms) {
   return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -9,13 +9,13 @@ import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
-import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { Keyring } from '@polkadot/keyring';
 import { cryptoWaitReady, blake2AsU8a, decodeAddress } from '@polkadot/util-crypto';
 import { u8aToHex, stringToHex, stringToU8a, u8aConcat, bnToU8a } from '@polkadot/util';
-import { runNodeCommand, startNode, waitFor, rpcCall } from '../lib/node.mjs';
+import { startNode, waitFor, rpcCall, closeServer } from '../lib/node.mjs';
+import { validatorSpec } from '../lib/spec.mjs';
 import { FIXTURES, fixture, storeAndRegister, submitJob, waitForJobEnd, jobEvents, quantize } from '../lib/jobs.mjs';
 import { send } from '../../client/lib/tx.mjs';
 import { submitJob as submitAnyJob } from '../../client/lib/jobs.mjs';
@@ -28,30 +28,12 @@ let specDir;
 let bobArgs;
 let model;
 
-/** The local_testnet spec with Alice, Bob and Charlie as the authorities (and its workers). */
-function threeValidatorSpec() {
-  const spec = JSON.parse(runNodeCommand(['build-spec', '--chain', 'local_testnet']));
-  const patch = spec.genesis.runtimeGenesis.patch;
-  const sr = new Keyring({ type: 'sr25519', ss58Format: 42 });
-  const ed = new Keyring({ type: 'ed25519', ss58Format: 42 });
-  const names = ['//Alice', '//Bob', '//Charlie'];
-  patch.babe.authorities = names.map((uri) => [sr.addFromUri(uri).address, 1]);
-  patch.grandpa.authorities = names.map((uri) => [ed.addFromUri(uri).address, 1]);
-  // The preset's fourth worker (Dave) has no node here: keep it out of the draw.
-  const addresses = names.map((uri) => sr.addFromUri(uri).address);
-  patch.jobs.workers = patch.jobs.workers.filter(([who]) => addresses.includes(who));
-  spec.id = 'mosaic_three_workers';
-  specDir = mkdtempSync(join(tmpdir(), 'mosaic-spec-'));
-  const path = join(specDir, 'three-workers.json');
-  writeFileSync(path, JSON.stringify(spec));
-  return path;
-}
-
 before(async () => {
   await cryptoWaitReady();
   const keyring = new Keyring({ type: 'sr25519' });
   keys = Object.fromEntries(['Alice', 'Bob', 'Charlie', 'Dave'].map((n) => [n, keyring.addFromUri(`//${n}`)]));
-  const spec = threeValidatorSpec();
+  const { path: spec, dir } = validatorSpec(['Alice', 'Bob', 'Charlie'], 'mosaic_three_workers');
+  specDir = dir;
   const nodeKey = () => ['--node-key', randomBytes(32).toString('hex')];
   nodes.alice = await startNode('alice', ['--chain', spec, '--alice', '--validator', ...nodeKey()]);
   const peerId = (await nodes.alice.api.rpc.system.localPeerId()).toString();
@@ -228,14 +210,6 @@ async function serveAsGateways(server) {
     await nodes[name].api.rpc.offchain.localStorageSet('PERSISTENT',
       stringToHex('mosaic/blobs/ipfs-gateway'), stringToHex(`http://127.0.0.1:${port}/${name}/`));
   }
-}
-
-/** Closes `server` and every connection to it, kept-alive ones too; resolves once closed. */
-function closeServer(server) {
-  return new Promise((resolve, reject) => {
-    server.close((e) => (e ? reject(e) : resolve()));
-    server.closeAllConnections();
-  });
 }
 
 test('a server that gives one worker wrong bytes, 404s or hangs gets nobody slashed', async () => {

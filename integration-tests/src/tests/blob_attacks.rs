@@ -173,3 +173,127 @@ fn attack_front_running_a_store_takes_the_registration() {
 		assert_eq!(pending(ANN), 0);
 	});
 }
+
+// ---------------------------------------------------------------- 8. models too large to upload
+
+/// Registers `claimed` by URI for `who` (a claim of `size` bytes at `https://example.org/…`).
+fn register_remote(who: AccountId, claimed: BlobHash, size: u64, path: &str) {
+	let uri = format!("https://example.org/{path}").into_bytes();
+	assert_ok!(Blobs::register_uri(
+		RuntimeOrigin::signed(who),
+		claimed,
+		size,
+		uri.try_into().unwrap()
+	));
+}
+
+/// **Attacker**: anyone (here [`BEN`]) who sees a model's hash before it is registered.
+///
+/// **Attack**: register that hash by URI first, with a URI that serves nothing. A model too
+/// large to upload can be published only on a remote registration, and no bytes can ever
+/// replace one of its size.
+///
+/// **Gain before the fix** (spec 118): the publisher's `register_uri` failed (`AlreadyExists`)
+/// for as long as the attacker kept its deposit held, and a version could not name a remote
+/// blob at all. Now an unreferenced remote registration yields to the next one, the publisher
+/// registers and publishes in one batch, and the version's reference fixes the URI.
+#[test]
+fn attack_squatting_the_hash_of_a_model_too_large_to_upload() {
+	build_and_execute(|| {
+		let model = sp_io::hashing::blake2_256(b"a 117 MB model");
+		let size = MAX_BLOB * 4;
+		register_remote(BEN, model, size, "never");
+		// The publisher's registration and model, in one `utility.batchAll` on the chain.
+		register_remote(OWNER, model, size, "big.onnx");
+		assert_eq!(register_model("big", version_spec(model, None)), 0);
+		assert_nothing_held(BEN);
+		let entry = blobs::Blobs::<Runtime>::get(model).unwrap();
+		assert_eq!((entry.owner, entry.refs), (OWNER, 1));
+		// Referenced by the version, it is nobody's to swap.
+		assert_noop!(
+			Blobs::register_uri(
+				RuntimeOrigin::signed(BEN),
+				model,
+				size,
+				b"https://example.org/never".to_vec().try_into().unwrap()
+			),
+			blobs::Error::<Runtime>::AlreadyExists
+		);
+	});
+}
+
+/// **Attacker**: anyone (here [`BEN`]) watching a job whose input is registered by URI.
+///
+/// **Attack**: once remote registrations yield to later ones, re-register the input's hash
+/// with a URI that serves other bytes while the job is open, so its workers fetch from the
+/// attacker's server and the job fails.
+///
+/// **Safe**: a job references every blob it names while it is open; a referenced registration
+/// does not yield. After the job it is free again.
+#[test]
+fn attack_swapping_the_uri_of_an_open_jobs_input() {
+	build_and_execute(|| {
+		doubler();
+		[10, 11].iter().for_each(|w| register_worker(*w));
+		let input = sp_io::hashing::blake2_256(b"ann's input");
+		register_remote(ANN, input, 64, "input");
+		let job = jobs::NextJobId::<Runtime>::get();
+		assert_ok!(Jobs::submit_job(
+			RuntimeOrigin::signed(ALICE),
+			0,
+			1,
+			JobKind::Inference,
+			jobs::JobInput::Blob { hash: input, format: InputFormat::Npy },
+			2,
+			FEE,
+			30,
+		));
+		assert_eq!(blobs::Blobs::<Runtime>::get(input).unwrap().refs, 1);
+		assert_noop!(
+			Blobs::register_uri(
+				RuntimeOrigin::signed(BEN),
+				input,
+				64,
+				b"https://example.org/other".to_vec().try_into().unwrap()
+			),
+			blobs::Error::<Runtime>::AlreadyExists
+		);
+		settle(job, &doubled());
+		assert_eq!(blobs::Blobs::<Runtime>::get(input).unwrap().refs, 0, "released at the end");
+		register_remote(BEN, input, 64, "other");
+		assert_nothing_held(ANN);
+	});
+}
+
+/// A job on a model registered by URI whose server never serves it: its workers abstain, and
+/// the model's registrant (the version's publisher) pays them its bond.
+#[test]
+fn a_model_whose_uri_never_serves_pays_the_workers_its_bond() {
+	use mosaic_primitives::onnx::REMOTE_BLOB_UNAVAILABLE;
+	build_and_execute(|| {
+		let model = sp_io::hashing::blake2_256(b"a model nobody serves");
+		register_remote(OWNER, model, 1 << 20, "model");
+		assert_eq!(register_model("remote", version_spec(model, None)), 0);
+		let workers = [10, 11, 12];
+		workers.iter().for_each(|w| register_worker(*w));
+		let job = submit_inference(3, 30);
+		run_to_block(System::block_number() + 1);
+		let unserved = jobs::Outcome::CouldNotRun { code: REMOTE_BLOB_UNAVAILABLE };
+		workers.iter().for_each(|w| commit(*w, job, &unserved));
+		run_to_block(System::block_number() + 1);
+		open_and_reveal(job, &workers.map(|w| (w, unserved.clone())));
+		assert_eq!(job_info(job).status, JobStatus::Failed(jobs::FailReason::NoQuorum));
+		System::assert_has_event(
+			jobs::Event::UnservedBlobBondPaid {
+				job,
+				blob: model,
+				workers: workers.to_vec(),
+				each: URI_BOND / 3,
+			}
+			.into(),
+		);
+		for w in workers {
+			assert_eq!(jobs::Abstentions::<Runtime>::get(w), None, "worker {w}'s draw weight fell");
+		}
+	});
+}

@@ -57,6 +57,11 @@ pub const PEER_READ_BYTES_PER_SECOND: u64 = 64 << 20;
 const INDEXED_KEPT: usize = 4;
 /// How long one request may take.
 pub const REQUEST_TIMEOUT: Duration = Duration::from_secs(20);
+/// How long a download waits before asking again a holder that answered a piece `Busy` (it
+/// served its second's allowance), and how many times in a row: its allowance comes back
+/// within a second, so a holder still busy after that is serving others, and another is tried.
+const BUSY_WAIT: Duration = Duration::from_millis(250);
+const BUSY_WAITS: u32 = 12;
 /// How long holders have to say whether they hold a blob.
 const HAVE_TIMEOUT: Duration = Duration::from_secs(3);
 /// Peers asked whether they hold a blob.
@@ -402,7 +407,9 @@ impl PeerBlobs {
 		size: u64,
 		partial: &mut crate::blob_store::Partial,
 	) -> Result<(), Failure> {
-		for index in 0..size.div_ceil(PIECE) {
+		let mut busy = 0;
+		let mut index = 0;
+		while index < size.div_ceil(PIECE) {
 			let request = BlobRequest::Piece { hash, index: index as u32 }.encode();
 			let answer =
 				tokio::time::timeout(REQUEST_TIMEOUT, self.network.request(holder, request))
@@ -413,9 +420,15 @@ impl PeerBlobs {
 			match BlobResponse::decode_all(&mut &answer[..]).map_err(|_| Failure::WrongBytes)? {
 				BlobResponse::Piece { data } if data.len() as u64 == expected => {
 					// Lengths are checked above: only this node's disk can fail here.
-					partial.write(&data).map_err(|_| Failure::Peer)?
+					partial.write(&data).map_err(|_| Failure::Peer)?;
+					busy = 0;
+					index += 1;
 				},
 				BlobResponse::Piece { .. } => return Err(Failure::WrongBytes),
+				BlobResponse::Busy if busy < BUSY_WAITS => {
+					busy += 1;
+					tokio::time::sleep(BUSY_WAIT).await;
+				},
 				BlobResponse::Busy | BlobResponse::NotHere | BlobResponse::Have { .. } => {
 					return Err(Failure::Peer)
 				},

@@ -30,6 +30,8 @@ pub(crate) enum Peer {
 pub(crate) struct FakeNetwork(Arc<FakeState>);
 
 pub(crate) struct FakeState {
+	/// This node, as the fake peers see it.
+	me: PeerId,
 	peers: Vec<(PeerId, Peer)>,
 	requests: AtomicUsize,
 	reported: Mutex<Vec<PeerId>>,
@@ -39,7 +41,12 @@ impl FakeNetwork {
 	pub(crate) fn new(peers: Vec<Peer>) -> (FakeNetwork, Vec<PeerId>) {
 		let peers: Vec<_> = peers.into_iter().map(|p| (PeerId::random(), p)).collect();
 		let ids = peers.iter().map(|(id, _)| *id).collect();
-		let state = FakeState { peers, requests: AtomicUsize::new(0), reported: Mutex::default() };
+		let state = FakeState {
+			me: PeerId::random(),
+			peers,
+			requests: AtomicUsize::new(0),
+			reported: Mutex::default(),
+		};
 		(FakeNetwork(Arc::new(state)), ids)
 	}
 
@@ -56,7 +63,7 @@ impl PeerNetwork for FakeNetwork {
 
 	fn request(&self, peer: PeerId, request: Vec<u8>) -> BoxFuture<'static, Result<Vec<u8>, ()>> {
 		self.0.requests.fetch_add(1, Ordering::SeqCst);
-		let me = PeerId::random();
+		let me = self.0.me;
 		let answer = match self.0.peers.iter().find(|(id, _)| *id == peer).map(|(_, p)| p) {
 			Some(Peer::Serving(server, _)) => {
 				server.answer(me, &request).map(|r| r.encode()).map_err(|_| ())
@@ -126,6 +133,23 @@ fn a_blob_of_several_pieces_comes_from_a_peer_that_holds_it_in_a_file_or_indexed
 		assert_eq!(network.0.requests.load(Ordering::SeqCst), 4, "in files: {in_files}");
 		assert!(network.reported().is_empty());
 	}
+}
+
+/// A blob larger than what one holder serves a peer in a second (a 117 MB model): the holder
+/// answers `Busy` past its allowance, and the download waits for the next second's instead
+/// of giving the holder up. Until session 19 a `Busy` piece ended the download from that
+/// holder, so no blob above `PEER_BYTES_PER_SECOND` ever came from peers.
+#[test]
+fn a_blob_larger_than_a_seconds_allowance_waits_for_the_next_second() {
+	let blob = bytes((PEER_BYTES_PER_SECOND + 3 * PIECE) as usize, 6);
+	let (hash, size) = (content_hash(&blob), blob.len() as u64);
+	let (network, _) = FakeNetwork::new(vec![serving(&[&blob], true)]);
+	let (files, _dir) = local();
+	let started = Instant::now();
+	assert_eq!(run(PeerBlobs::new(network.clone()).fetch(&files, hash, size)), Ok(()));
+	assert!(started.elapsed() < Duration::from_secs(5), "{:?}", started.elapsed());
+	assert!(files.read(&hash) == Some(blob));
+	assert!(network.reported().is_empty());
 }
 
 /// A liar first, then an honest holder: the blob comes from the honest one, the liar is

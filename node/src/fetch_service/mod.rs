@@ -4,8 +4,8 @@
 //! in a later block, as it polls for runs.
 //!
 //! Every download is bounded: at most [`FetchLimits::concurrent`] at once and
-//! [`FetchLimits::tracked`] waiting or unread; [`FetchLimits::timeout`] from request to last
-//! byte; never more bytes than the claimed size (the body is cut off there). Connected nodes
+//! [`FetchLimits::tracked`] waiting or unread; [`FetchLimits::timeout_for`] the blob's size
+//! from request to last byte; never more bytes than the claimed size (the body is cut off there). Connected nodes
 //! are asked first ([`PeerBlobs`]): a blob another node holds needs no server, and the
 //! server is spared. The bytes are streamed into the node's blob files ([`FileBlobs`]) as
 //! they arrive, hashed on the way, and kept only if they are the claimed size and hash to the
@@ -65,13 +65,28 @@ pub struct FetchLimits {
 	/// Downloads waiting or in progress, and failures not yet read, at most; more are
 	/// answered [`FetchError::Busy`].
 	pub tracked: usize,
-	/// From request to last byte.
+	/// From request to last byte, for a blob of no size; see [`FetchLimits::min_rate`].
 	pub timeout: Duration,
+	/// Bytes a second a download is allowed at least: a blob of `n` bytes has
+	/// `timeout + n / min_rate`, so that a large model has time to come.
+	pub min_rate: u64,
+}
+
+impl FetchLimits {
+	/// The time a download of `size` bytes is allowed, request to last byte.
+	pub fn timeout_for(&self, size: u64) -> Duration {
+		self.timeout.saturating_add(Duration::from_secs(size / self.min_rate.max(1)))
+	}
 }
 
 impl Default for FetchLimits {
 	fn default() -> Self {
-		FetchLimits { concurrent: 4, tracked: 64, timeout: Duration::from_millis(FETCH_TIMEOUT_MS) }
+		FetchLimits {
+			concurrent: 4,
+			tracked: 64,
+			timeout: Duration::from_millis(FETCH_TIMEOUT_MS),
+			min_rate: 4 << 20,
+		}
 	}
 }
 
@@ -191,9 +206,12 @@ impl<S: OffchainStorage + 'static> Shared<S> {
 		let outcome = match self.permits.clone().acquire_owned().await {
 			Ok(_permit) => {
 				let started = Instant::now();
-				let outcome = tokio::time::timeout(self.limits.timeout, self.download(&request))
-					.await
-					.unwrap_or(Err(FetchError::Http(NO_ANSWER)));
+				let outcome = tokio::time::timeout(
+					self.limits.timeout_for(request.size),
+					self.download(&request),
+				)
+				.await
+				.unwrap_or(Err(FetchError::Http(NO_ANSWER)));
 				log::info!(
 					target: "mosaic-fetch",
 					"blob 0x{}: {} after {:.1} s",

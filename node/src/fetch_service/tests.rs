@@ -250,7 +250,8 @@ fn downloads_are_bounded_in_number() {
 		("/1", Answer::Bytes(blobs[1].clone())),
 		("/2", Answer::Bytes(blobs[2].clone())),
 	]);
-	let bounded = FetchLimits { concurrent: 1, tracked: 2, timeout: Duration::from_secs(1) };
+	let bounded =
+		FetchLimits { concurrent: 1, tracked: 2, timeout: Duration::from_secs(1), ..limits() };
 	let service = service(bounded, b"");
 	let request = |i: usize| server.request(&format!("/{i}"), &blobs[i]);
 	assert_eq!(service.fetch(request(0)), Err(FetchError::Pending));
@@ -371,4 +372,20 @@ fn peers_are_asked_before_the_url() {
 	assert_eq!(network.reported(), vec![ids[1]]);
 	let kept: Vec<_> = service.kept().into_iter().map(|(hash, _)| hash).collect();
 	assert_eq!(kept, vec![content_hash(&held), content_hash(&lied_about)]);
+}
+
+/// A large model has time to come: a fixed allowance plus its size at the slowest rate
+/// accepted, without overflow for any claim.
+#[test]
+fn a_download_is_allowed_time_for_its_size() {
+	let limits = FetchLimits::default();
+	assert_eq!(limits.timeout_for(0), Duration::from_millis(FETCH_TIMEOUT_MS));
+	let big_mlp = 116_638_361;
+	assert_eq!(limits.timeout_for(big_mlp), Duration::from_millis(FETCH_TIMEOUT_MS + 27_000));
+	assert!(limits.timeout_for(u64::MAX) > Duration::from_secs(1 << 40));
+	let no_rate = FetchLimits { min_rate: 0, ..limits };
+	assert_eq!(
+		no_rate.timeout_for(1 << 20),
+		Duration::from_millis(FETCH_TIMEOUT_MS + (1 << 20) * 1000)
+	);
 }

@@ -28,7 +28,10 @@ impl<T: Config> BlobReferences for Pallet<T> {
 	fn add_ref(hash: &BlobHash) -> DispatchResult {
 		Blobs::<T>::try_mutate(hash, |maybe_info| -> DispatchResult {
 			let info = maybe_info.as_mut().ok_or(Error::<T>::UnknownBlob)?;
-			ensure!(matches!(info.status, BlobStatus::Sealed), Error::<T>::NotSealed);
+			ensure!(
+				matches!(info.status, BlobStatus::Sealed | BlobStatus::Remote { .. }),
+				Error::<T>::NotSealed
+			);
 			info.refs = info.refs.checked_add(1).ok_or(ArithmeticError::Overflow)?;
 			Ok(())
 		})
@@ -47,7 +50,8 @@ impl<T: Config> BlobReferences for Pallet<T> {
 impl<T: Config> BlobAdoption<T::AccountId> for Pallet<T> {
 	fn adopt(hash: &BlobHash, who: &T::AccountId) -> DispatchResult {
 		let Some(mut info) = Blobs::<T>::get(hash) else { return Ok(()) };
-		if info.owner == *who || info.refs > 0 || !matches!(info.status, BlobStatus::Sealed) {
+		let adoptable = matches!(info.status, BlobStatus::Sealed | BlobStatus::Remote { .. });
+		if info.owner == *who || info.refs > 0 || !adoptable {
 			return Ok(());
 		}
 		Pallet::<T>::hold_deposit(who, info.deposit)?;
@@ -68,8 +72,9 @@ impl<T: Config> BlobAdoption<T::AccountId> for Pallet<T> {
 
 impl<T: Config> BlobFetch for Pallet<T> {
 	fn ensure_local(hash: &BlobHash) -> Result<(), FetchError> {
-		match Blobs::<T>::get(hash).map(|info| info.status) {
-			Some(BlobStatus::Remote { .. }) => offchain::fetch_remote::<T>(hash),
+		match Blobs::<T>::get(hash).map(|info| (info.status, info.byte_len)) {
+			Some((BlobStatus::Remote { .. }, _)) => offchain::fetch_remote::<T>(hash),
+			Some((BlobStatus::Sealed, size)) => offchain::fetch_sealed(hash, size),
 			_ => Ok(()),
 		}
 	}

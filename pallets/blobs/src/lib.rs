@@ -54,7 +54,8 @@
 //! 3. **Remote**: [`Pallet::register_uri`] records a blob whose bytes live at an `https://`,
 //!    `http://` or `ipfs://` URI. Status [`BlobStatus::Remote`]; the hash and size are the
 //!    registrant's claim, not checked on-chain: a node that needs the bytes fetches them and
-//!    keeps them only if they match (see [`offchain`]). Jobs may name remote blobs.
+//!    keeps them only if they match (see [`offchain`]). Jobs and model versions may name
+//!    remote blobs, up to [`Config::MaxRemoteBlobSize`] bytes.
 //!
 //! ## Deposits
 //!
@@ -84,9 +85,18 @@
 //! `store`, or by claiming the hash of a result the chain is about to store): an upload in
 //! progress takes no hash from anyone, and a [`BlobStatus::Remote`] entry is replaced by
 //! [`Pallet::store`] or [`Pallet::seal_upload`] of the same hash (or by the chain storing those
-//! bytes): the registrant's deposit is released and [`Event::RemoteReplaced`] is emitted.
-//! A remote entry can have no references (only sealed blobs can be referenced). Storing bytes
-//! that are sealed already fails with [`Error::AlreadyExists`].
+//! bytes): the registrant's deposit is released and [`Event::RemoteReplaced`] is emitted; the
+//! sealed entry keeps the remote one's references. Storing bytes that are sealed already fails
+//! with [`Error::AlreadyExists`].
+//!
+//! Blobs larger than [`Config::MaxBlobSize`] can only be remote, so no bytes will ever replace a
+//! false claim on their hash. A remote registration nothing references therefore also yields
+//! to a later [`Pallet::register_uri`] of the same hash (the earlier registrant's deposit is
+//! released, [`Event::RemoteReplaced`]): a squatter who registers the hash of someone's model
+//! with a URI that serves nothing blocks nobody. Once referenced (by a model version, or by an
+//! open job that names it) a registration stays until the references are gone, so a job's
+//! workers and a version's users fetch from the URI that was named when it was used. Whoever
+//! registers a blob for use does both in one `utility.batchAll`, so nobody comes in between.
 //!
 //! ## Limits
 //!
@@ -220,10 +230,15 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxChunkSize: Get<u32>;
 
-		/// Largest blob, in bytes, for every way of adding one. Positive and at most
-		/// [`MAX_BLOB_SIZE_CEILING`].
+		/// Largest blob stored or uploaded, in bytes: the chain holds it whole to check its
+		/// hash. Positive and at most [`MAX_BLOB_SIZE_CEILING`].
 		#[pallet::constant]
 		type MaxBlobSize: Get<u64>;
+
+		/// Largest blob registered by URI, in bytes: what a node may be asked to download,
+		/// keep and serve to its peers for one blob. At least [`Config::MaxBlobSize`].
+		#[pallet::constant]
+		type MaxRemoteBlobSize: Get<u64>;
 
 		/// Longest URI of a remote blob, in bytes.
 		#[pallet::constant]
@@ -379,8 +394,9 @@ pub mod pallet {
 			/// The bond.
 			amount: BalanceOf<T>,
 		},
-		/// A remote registration was replaced by the bytes of the same hash (stored, sealed, or
-		/// stored by the chain).
+		/// A remote registration was replaced: by the bytes of the same hash (stored, sealed,
+		/// or stored by the chain), which keep its references, or, while nothing referenced
+		/// it, by another registration of the hash.
 		RemoteReplaced {
 			/// The hash.
 			hash: BlobHash,
@@ -389,7 +405,7 @@ pub mod pallet {
 			/// The deposit released to `previous_owner`.
 			deposit_released: BalanceOf<T>,
 		},
-		/// A sealed blob nobody referenced passed to `owner`, who is about to build on it (see
+		/// A blob nobody referenced passed to `owner`, who is about to build on it (see
 		/// [`BlobAdoption`]): its deposit is now held from `owner`, and the previous owner's was
 		/// released.
 		BlobAdopted {
@@ -456,7 +472,7 @@ pub mod pallet {
 		InvalidUri,
 		/// The blob is referenced by another pallet and cannot be removed.
 		InUse,
-		/// Only sealed blobs can be referenced.
+		/// Only sealed and remote blobs can be referenced.
 		NotSealed,
 		/// The blob has no references to drop.
 		NoRefs,
@@ -475,6 +491,10 @@ pub mod pallet {
 			assert!(
 				u64::from(T::MaxInlineBlobSize::get()) <= T::MaxBlobSize::get(),
 				"MaxInlineBlobSize may not exceed MaxBlobSize",
+			);
+			assert!(
+				T::MaxRemoteBlobSize::get() >= T::MaxBlobSize::get(),
+				"MaxRemoteBlobSize may not be below MaxBlobSize",
 			);
 			assert!(!T::UploadTimeout::get().is_zero(), "UploadTimeout must be positive");
 
@@ -660,7 +680,7 @@ pub mod pallet {
 				Error::<T>::HashMismatch.with_weight(weight)
 			);
 
-			Self::make_room(&hash).map_err(|e| e.with_weight(weight))?;
+			let refs = Self::make_room(&hash).map_err(|e| e.with_weight(weight))?;
 			sp_io::offchain_index::set(&offchain_key(&hash), &bytes);
 			Self::remove_chunks(&hash, &who, upload.chunks);
 			Uploads::<T>::remove(hash, &who);
@@ -671,7 +691,7 @@ pub mod pallet {
 					owner: who.clone(),
 					deposit: upload.deposit,
 					status: BlobStatus::Sealed,
-					refs: 0,
+					refs,
 					created_at: frame_system::Pallet::<T>::block_number(),
 				},
 			);
@@ -725,10 +745,12 @@ pub mod pallet {
 		/// Nothing is verified on-chain: the off-chain side fetches and checks the bytes. The
 		/// deposit `DepositBase + DepositPerByte * uri.len() + UriBond` is held; the bond goes
 		/// to the workers of a job that could not get the claimed bytes. `size` must be positive
-		/// and at most `MaxBlobSize`. A remote registration gives way to a later
-		/// [`Pallet::store`] or [`Pallet::seal_upload`] of the same hash.
+		/// and at most `MaxRemoteBlobSize`. A remote registration gives way to a later
+		/// [`Pallet::store`] or [`Pallet::seal_upload`] of the same hash, and, while nothing
+		/// references it, to a later registration (see "Unverified claims yield" in the crate
+		/// documentation): register and reference in one `utility.batchAll`.
 		///
-		/// Emits [`Event::UriRegistered`].
+		/// Emits [`Event::UriRegistered`] (and [`Event::RemoteReplaced`]).
 		#[pallet::call_index(5)]
 		#[pallet::weight(T::WeightInfo::register_uri())]
 		pub fn register_uri(
@@ -739,9 +761,9 @@ pub mod pallet {
 		) -> DispatchResult {
 			let who = ensure_signed(origin)?;
 			ensure!(size > 0, Error::<T>::EmptyBlob);
-			ensure!(size <= T::MaxBlobSize::get(), Error::<T>::BlobTooLarge);
+			ensure!(size <= T::MaxRemoteBlobSize::get(), Error::<T>::BlobTooLarge);
 			ensure!(is_valid_uri(&uri), Error::<T>::InvalidUri);
-			ensure!(!Blobs::<T>::contains_key(hash), Error::<T>::AlreadyExists);
+			Self::make_room_for_claim(&hash)?;
 
 			let deposit = Self::deposit_for(uri.len() as u64).saturating_add(T::UriBond::get());
 			Self::hold_deposit(&who, deposit)?;

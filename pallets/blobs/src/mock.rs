@@ -41,6 +41,8 @@ pub const MAX_INLINE: u32 = 64;
 pub const CHUNK: u32 = 16;
 /// Largest blob: not a multiple of `CHUNK`, so the last chunk of the largest upload is short.
 pub const MAX_BLOB: u64 = 100;
+/// Largest remote blob.
+pub const MAX_REMOTE_BLOB: u64 = 10 * MAX_BLOB;
 /// Longest URI.
 pub const MAX_URI: u32 = 64;
 /// Blocks an upload may take.
@@ -56,6 +58,7 @@ impl pallet_mosaic_blobs::Config for Test {
 	type MaxInlineBlobSize = ConstU32<MAX_INLINE>;
 	type MaxChunkSize = ConstU32<CHUNK>;
 	type MaxBlobSize = ConstU64<MAX_BLOB>;
+	type MaxRemoteBlobSize = ConstU64<MAX_REMOTE_BLOB>;
 	type MaxUriLength = ConstU32<MAX_URI>;
 	type UploadTimeout = ConstU64<TIMEOUT>;
 	type WeightInfo = ();

@@ -1,4 +1,4 @@
-//! Off-chain fetching of remote blobs.
+//! Off-chain fetching of remote blobs, and of sealed blobs a node lacks.
 //!
 //! A [`BlobStatus::Remote`] entry names a URI and claims a hash and a size; nothing on-chain
 //! checks the claim. A node that needs the bytes (an off-chain worker about to run a job on
@@ -39,6 +39,19 @@ pub fn fetch_remote<T: Config>(hash: &BlobHash) -> Result<(), FetchError> {
 	let BlobStatus::Remote { uri } = info.status else { return Err(FetchError::NotRemote) };
 	let request = FetchRequest { hash: *hash, url: resolve(&uri), size: info.byte_len };
 	mosaic_fetch::fetch(request.encode())
+}
+
+/// Asks this node for the bytes of sealed blob `hash` of `size` bytes. A node that imported
+/// the block sealing it has them indexed and answers `Ok` at once; one that did not (it
+/// warp-synced, or its database lost them) gets them from its peers, with no URL to fall back
+/// on. Where no fetch service answers (not a full node's off-chain worker) the bytes are
+/// taken to be indexed, as before sealed blobs were fetched. Off-chain context only.
+pub fn fetch_sealed(hash: &BlobHash, size: u64) -> Result<(), FetchError> {
+	let request = FetchRequest { hash: *hash, url: Vec::new(), size };
+	match mosaic_fetch::fetch(request.encode()) {
+		Err(FetchError::Unavailable) => Ok(()),
+		answer => answer,
+	}
 }
 
 /// The HTTP(S) URL to download `uri` from.

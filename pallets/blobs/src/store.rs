@@ -1,11 +1,11 @@
 //! Adding a sealed blob (storing bytes for an account, and making room for it over an
-//! unverified remote claim of the same hash; uploads in progress claim nothing) and removing
-//! one.
+//! unverified remote claim of the same hash; uploads in progress claim nothing), making room
+//! for a remote claim, and removing a blob.
 
 use frame_support::{dispatch::DispatchResult, ensure, pallet_prelude::DispatchError, traits::Get};
 use mosaic_primitives::blob::offchain_key;
 
-use crate::{BlobHash, BlobInfo, BlobStatus, Blobs, Config, Error, Event, Pallet};
+use crate::{BlobHash, BlobInfo, BlobInfoOf, BlobStatus, Blobs, Config, Error, Event, Pallet};
 
 impl<T: Config> Pallet<T> {
 	/// Stores `bytes` as a sealed blob of `who` (see [`Pallet::store`]).
@@ -15,7 +15,7 @@ impl<T: Config> Pallet<T> {
 		ensure!(size <= T::MaxBlobSize::get(), Error::<T>::BlobTooLarge);
 		let hash = sp_io::hashing::blake2_256(bytes);
 
-		Self::make_room(&hash)?;
+		let refs = Self::make_room(&hash)?;
 		let deposit = Self::deposit_for(size);
 		Self::hold_deposit(who, deposit)?;
 		sp_io::offchain_index::set(&offchain_key(&hash), bytes);
@@ -26,7 +26,7 @@ impl<T: Config> Pallet<T> {
 				owner: who.clone(),
 				deposit,
 				status: BlobStatus::Sealed,
-				refs: 0,
+				refs,
 				created_at: frame_system::Pallet::<T>::block_number(),
 			},
 		);
@@ -63,23 +63,45 @@ impl<T: Config> Pallet<T> {
 		Blobs::<T>::get(hash).is_some_and(|info| matches!(info.status, BlobStatus::Sealed))
 	}
 
-	/// Frees `hash` for a new entry: fine if there is none; an unverified remote
-	/// registration is dropped (its deposit released, [`Event::RemoteReplaced`]); any other
-	/// entry is [`Error::AlreadyExists`].
-	pub(crate) fn make_room(hash: &BlobHash) -> DispatchResult {
-		let Some(existing) = Blobs::<T>::get(hash) else { return Ok(()) };
-		match existing.status {
-			BlobStatus::Remote { .. } if existing.refs == 0 => {
-				Blobs::<T>::remove(hash);
-				let deposit_released = Self::release_deposit(&existing.owner, existing.deposit)?;
-				Self::deposit_event(Event::RemoteReplaced {
-					hash: *hash,
-					previous_owner: existing.owner,
-					deposit_released,
-				});
-				Ok(())
+	/// Frees `hash` for verified bytes: fine if there is no entry; an unverified remote
+	/// registration is dropped (its deposit released, [`Event::RemoteReplaced`]) and its
+	/// references are returned, for the sealed entry to keep; any other entry is
+	/// [`Error::AlreadyExists`].
+	pub(crate) fn make_room(hash: &BlobHash) -> Result<u32, DispatchError> {
+		match Blobs::<T>::get(hash) {
+			None => Ok(0),
+			Some(existing) if matches!(existing.status, BlobStatus::Remote { .. }) => {
+				let refs = existing.refs;
+				Self::drop_remote(hash, existing)?;
+				Ok(refs)
 			},
-			_ => Err(Error::<T>::AlreadyExists.into()),
+			Some(_) => Err(Error::<T>::AlreadyExists.into()),
 		}
+	}
+
+	/// Frees `hash` for a new remote registration: fine if there is no entry; a remote
+	/// registration nothing references is dropped (see "Unverified claims yield" in the crate
+	/// documentation); any other entry is [`Error::AlreadyExists`].
+	pub(crate) fn make_room_for_claim(hash: &BlobHash) -> DispatchResult {
+		match Blobs::<T>::get(hash) {
+			None => Ok(()),
+			Some(existing)
+				if existing.refs == 0 && matches!(existing.status, BlobStatus::Remote { .. }) =>
+			{
+				Self::drop_remote(hash, existing)
+			},
+			Some(_) => Err(Error::<T>::AlreadyExists.into()),
+		}
+	}
+
+	fn drop_remote(hash: &BlobHash, existing: BlobInfoOf<T>) -> DispatchResult {
+		Blobs::<T>::remove(hash);
+		let deposit_released = Self::release_deposit(&existing.owner, existing.deposit)?;
+		Self::deposit_event(Event::RemoteReplaced {
+			hash: *hash,
+			previous_owner: existing.owner,
+			deposit_released,
+		});
+		Ok(())
 	}
 }

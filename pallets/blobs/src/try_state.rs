@@ -3,14 +3,13 @@
 use frame_support::{ensure, traits::fungible::InspectHold};
 use sp_runtime::traits::{Saturating, Zero};
 
-use crate::{BalanceOf, BlobStatus, Blobs, Config, HoldReason, Pallet, UploadChunks, Uploads};
+use crate::{BalanceOf, Blobs, Config, HoldReason, Pallet, UploadChunks, Uploads};
 
 impl<T: Config> Pallet<T> {
 	/// Checks the pallet's invariants:
 	/// - an upload has `received <= size`, exactly `chunks` chunks (indices `0..chunks`)
 	///   holding `received` bytes;
 	/// - every chunk belongs to an upload in progress;
-	/// - remote blobs have no references;
 	/// - every account's blob and upload deposits add up to what is held from it for
 	///   [`HoldReason::BlobDeposit`].
 	pub fn do_try_state() -> Result<(), sp_runtime::TryRuntimeError> {
@@ -23,9 +22,6 @@ impl<T: Config> Pallet<T> {
 		};
 		for (_, info) in Blobs::<T>::iter() {
 			add(&info.owner, info.deposit);
-			if let BlobStatus::Remote { .. } = info.status {
-				ensure!(info.refs == 0, "a remote blob is referenced");
-			}
 		}
 		for (hash, uploader, upload) in Uploads::<T>::iter() {
 			add(&uploader, upload.deposit);

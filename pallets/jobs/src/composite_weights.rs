@@ -27,17 +27,21 @@ impl<T: Config> Pallet<T> {
 			.saturating_add(Self::unserved_blob_weight())
 	}
 
-	/// Taking an unserved remote blob's bond: the blob's record read and written, the hold
-	/// moved (the owner's hold and account, the pot's account) and the event. The credits to
-	/// the workers are a payout's, which the settlement benchmarks cover.
+	/// Taking an unserved remote blob's bond: finding it (the version and the summaries of
+	/// four blobs, [`Self::remote_rejection_weight`]), the blob's record read and written, the
+	/// hold moved (the owner's hold and account, the pot's account) and the event. The credits
+	/// to the workers are a payout's, which the settlement benchmarks cover.
 	pub fn unserved_blob_weight() -> Weight {
-		T::DbWeight::get().reads_writes(4, 4)
+		T::DbWeight::get()
+			.reads_writes(4, 4)
+			.saturating_add(Self::remote_rejection_weight())
 	}
 
-	/// Reading the summaries of the job's input, parameter and manifest blobs, to tell
-	/// whether a rejection of wrong remote bytes may excuse a worker outside the quorum.
+	/// Reading the job's version and the summaries of its input, parameter, manifest and model
+	/// blobs, to tell whether a rejection of wrong remote bytes may excuse a worker outside the
+	/// quorum.
 	pub fn remote_rejection_weight() -> Weight {
-		T::DbWeight::get().reads(3)
+		T::DbWeight::get().reads(5)
 	}
 
 	/// A reveal of `values` output values that may be the last: it then settles over every

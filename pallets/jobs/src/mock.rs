@@ -101,10 +101,14 @@ parameter_types! {
 	pub static ForfeitedBonds: Vec<[u8; 32]> = Vec::new();
 	/// What the mock node answers every fetch of a remote blob with (`None`: it has it).
 	pub static NotFetched: Option<mosaic_primitives::blob::FetchError> = None;
+	/// Every blob the off-chain worker asked the mock node for, in order.
+	pub static FetchAsked: Vec<[u8; 32]> = Vec::new();
 	/// The nonce of every transaction the off-chain worker signed, in order.
 	pub static SignedNonces: Vec<u32> = Vec::new();
-	/// Remote blobs (registered by URI; cannot be referenced).
+	/// Remote blobs (registered by URI).
 	pub static RemoteBlobs: Vec<[u8; 32]> = Vec::new();
+	/// References to remote blobs, by blob.
+	pub static RemoteRefs: BTreeMap<[u8; 32], u32> = BTreeMap::new();
 	/// Blobs stored through `BlobStore`, with their owners and bytes.
 	pub static StoredBlobs: Vec<(u64, Vec<u8>)> = Vec::new();
 }
@@ -187,7 +191,9 @@ impl BlobInspect<u64> for MockBlobs {
 		let summary = |kind, refs| BlobSummary { owner: 0, byte_len: BLOB_SIZE, kind, refs };
 		match SealedBlobs::get().get(hash) {
 			Some(refs) => Some(summary(BlobKind::Sealed, *refs)),
-			None => RemoteBlobs::get().contains(hash).then(|| summary(BlobKind::Remote, 0)),
+			None => RemoteBlobs::get().contains(hash).then(|| {
+				summary(BlobKind::Remote, RemoteRefs::get().get(hash).copied().unwrap_or(0))
+			}),
 		}
 	}
 	fn is_sealed(hash: &[u8; 32]) -> bool {
@@ -199,16 +205,25 @@ impl BlobInspect<u64> for MockBlobs {
 }
 impl BlobReferences for MockBlobs {
 	fn add_ref(hash: &[u8; 32]) -> DispatchResult {
+		if RemoteBlobs::get().contains(hash) {
+			RemoteRefs::mutate(|r| *r.entry(*hash).or_default() += 1);
+			return Ok(());
+		}
 		SealedBlobs::mutate(|b| b.get_mut(hash).map(|n| *n += 1)).ok_or(DispatchError::CannotLookup)
 	}
 	fn remove_ref(hash: &[u8; 32]) -> DispatchResult {
+		if RemoteBlobs::get().contains(hash) {
+			return RemoteRefs::mutate(|r| r.get_mut(hash).filter(|n| **n > 0).map(|n| *n -= 1))
+				.ok_or(DispatchError::CannotLookup);
+		}
 		SealedBlobs::mutate(|b| b.get_mut(hash).filter(|n| **n > 0).map(|n| *n -= 1))
 			.ok_or(DispatchError::CannotLookup)
 	}
 }
 /// Every blob is local, unless a test makes the mock node answer [`NotFetched`].
 impl BlobFetch for MockBlobs {
-	fn ensure_local(_hash: &[u8; 32]) -> Result<(), mosaic_primitives::blob::FetchError> {
+	fn ensure_local(hash: &[u8; 32]) -> Result<(), mosaic_primitives::blob::FetchError> {
+		FetchAsked::mutate(|asked| asked.push(*hash));
 		NotFetched::get().map_or(Ok(()), Err)
 	}
 }

@@ -223,7 +223,7 @@ fn step<T: Config>(
 		(JobStatus::Committing { until }, None) if attempt == info.attempt => {
 			// Never waits for a download: one run serves every job of the worker, and a wait
 			// here would push the others' commitments toward their phases' ends.
-			match fetch_remote_blobs::<T>(job, &info) {
+			match fetch_blobs::<T>(job, &info) {
 				Ok(Ok(())) => {},
 				// Every honest worker finds the same bytes wrong: a deterministic outcome.
 				Ok(Err(rejected)) => {
@@ -337,18 +337,22 @@ fn step<T: Config>(
 	}
 }
 
-/// Asks the node for the remote blobs a job names; it downloads them on its own tasks, all at
-/// once. Until it has every one, the run waits for a later block (`Err`), up to the last chance
-/// to commit (then the worker abstains, see `step`); bytes that are not what the blob claims
-/// end the run with [`REMOTE_BLOB_REJECTED`] (`Ok(Err(outcome))`).
-fn fetch_remote_blobs<T: Config>(
+/// Asks the node for every blob a run needs (the version's model and parameters, the job's
+/// input, parameters and manifest): remote ones it has not got and sealed ones it lacks (after
+/// warp sync) it downloads on its own tasks, all at once, from its peers and a remote blob's
+/// URI. Until it has every one, the run waits for a later block (`Err`), up to the last chance
+/// to commit (then the worker abstains, see `step`); bytes that are not what a remote blob
+/// claims end the run with [`REMOTE_BLOB_REJECTED`] (`Ok(Err(outcome))`).
+fn fetch_blobs<T: Config>(
 	job: JobId,
 	info: &JobInfoOf<T>,
 ) -> Result<Result<(), OutcomeOf<T>>, &'static str> {
 	use mosaic_primitives::blob::FetchError;
+	let view = T::Models::version(info.model, info.version).ok_or("version gone")?;
 	let [parameters, manifest] = info.kind.blobs();
 	let mut waiting = false;
-	for hash in [info.input.blob(), parameters, manifest].into_iter().flatten() {
+	let needed = [Some(view.blob), view.parameters, info.input.blob(), parameters, manifest];
+	for hash in needed.into_iter().flatten() {
 		match T::Blobs::ensure_local(&hash) {
 			Ok(()) | Err(FetchError::Unknown | FetchError::NotRemote) => {},
 			Err(why) if why.is_rejection() => {
@@ -357,13 +361,13 @@ fn fetch_remote_blobs<T: Config>(
 			},
 			Err(FetchError::Pending) => waiting = true,
 			Err(why) => {
-				log::info!(target: LOG_TARGET, "job {job}: a remote blob is not fetched ({why:?}); asking again next block");
+				log::info!(target: LOG_TARGET, "job {job}: a blob is not fetched ({why:?}); asking again next block");
 				waiting = true;
 			},
 		}
 	}
 	if waiting {
-		return Err("remote blobs not fetched yet");
+		return Err("blobs not fetched yet");
 	}
 	Ok(Ok(()))
 }

@@ -356,8 +356,8 @@ impl<T: Config> Pallet<T> {
 	/// abstentions are not held against them, even when the bond is gone (taken before, or
 	/// the blob removed). Returns those workers (none without such a quorum, or on a job
 	/// naming no remote blob). A job naming several remote blobs takes the bond of the first
-	/// (input, then parameters, then manifest): the reports do not say which failed. Charged
-	/// in `end_weight` (`unserved_blob_weight`).
+	/// (input, then parameters, then manifest, then the version's model): the reports do not
+	/// say which failed. Charged in `end_weight` (`unserved_blob_weight`).
 	pub(crate) fn pay_bond_of_unserved_blob(
 		job: JobId,
 		info: &JobInfoOf<T>,
@@ -379,14 +379,9 @@ impl<T: Config> Pallet<T> {
 			return Vec::new();
 		}
 		unserved.sort();
-		// The blobs that were remote when the job was submitted: the ones it did not reference.
-		// One may be gone since (its owner removed it): the workers are excused all the same.
-		let [parameters, manifest] = info.kind.blobs();
-		let Some(blob) = [info.input.blob(), parameters, manifest]
-			.into_iter()
-			.flatten()
-			.find(|hash| !info.blob_refs.contains(hash))
-		else {
+		// Referenced while the job is open, a remote blob is still the registration the
+		// workers were asked to fetch.
+		let Some(blob) = Self::remote_blobs_of(info).next() else {
 			return Vec::new();
 		};
 		let bond = T::Blobs::forfeit_bond(&blob, &T::Rewards::account());
@@ -409,14 +404,21 @@ impl<T: Config> Pallet<T> {
 		unserved
 	}
 
-	/// Whether the job's input, parameters or manifest is a remote blob: bytes a server
-	/// gives each worker, which may differ between workers or never come.
+	/// Whether the job's input, parameters or manifest, or its version's model, is a remote
+	/// blob: bytes a server gives each worker, which may differ between workers or never come.
 	pub(crate) fn names_a_remote_blob(info: &JobInfoOf<T>) -> bool {
+		Self::remote_blobs_of(info).next().is_some()
+	}
+
+	/// The job's remote blobs: of its input, parameters, manifest and version's model blob
+	/// (in that order), those registered by URI.
+	pub(crate) fn remote_blobs_of(info: &JobInfoOf<T>) -> impl Iterator<Item = BlobHash> {
 		let [parameters, manifest] = info.kind.blobs();
-		[info.input.blob(), parameters, manifest]
+		let model = T::Models::version(info.model, info.version).map(|view| view.blob);
+		[info.input.blob(), parameters, manifest, model]
 			.into_iter()
 			.flatten()
-			.any(|hash| T::Blobs::blob(&hash).is_some_and(|b| b.kind == BlobKind::Remote))
+			.filter(|hash| T::Blobs::blob(hash).is_some_and(|b| b.kind == BlobKind::Remote))
 	}
 
 	/// What a dissent or a withheld reveal costs on `info`'s job: [`Config::DissentSlash`]

@@ -57,12 +57,13 @@ impl<T: Config> Pallet<T> {
 		Queue::<T>::try_append(job_id).map_err(|_| Error::<T>::QueueFull)?;
 		T::Currency::hold(&HoldReason::JobEscrow.into(), who, held)
 			.map_err(|_| Error::<T>::InsufficientBalance)?;
-		// Sealed blobs are referenced while the job is open; remote ones cannot be (an
-		// unverified claim must not pin a hash), and are fetched and checked by workers.
+		// The blobs are referenced while the job is open: none can be removed, and a remote
+		// registration cannot be replaced by another URI, so every worker fetches what the
+		// requester named (bytes that are uploaded meanwhile take the reference over).
 		let mut blob_refs = BlobRefs::default();
 		let [parameters, manifest] = kind.blobs();
 		for hash in [input.blob(), parameters, manifest].into_iter().flatten() {
-			if T::Blobs::is_sealed(&hash) && !blob_refs.contains(&hash) {
+			if Self::is_usable(&hash) && !blob_refs.contains(&hash) {
 				T::Blobs::add_ref(&hash)?;
 				blob_refs.try_push(hash).map_err(|_| Error::<T>::BadValue)?;
 			}

@@ -2,10 +2,7 @@
 //! "What the chain checks").
 
 use frame_support::{dispatch::DispatchResult, ensure, traits::Get};
-use mosaic_primitives::{
-	blob::{BlobInspect, BlobKind},
-	digest::MAX_PRECISION,
-};
+use mosaic_primitives::{blob::BlobInspect, digest::MAX_PRECISION};
 
 use crate::{Config, Dim, Error, Pallet, TensorSchemaOf, VersionSpecOf, Versions};
 
@@ -29,10 +26,9 @@ impl<T: Config> Pallet<T> {
 				Error::<T>::UnknownParent
 			);
 		}
-		// Whose blobs they are does not matter (see "What the chain checks").
+		// Sealed or remote, whoever's (see "What the chain checks").
 		for blob in core::iter::once(spec.blob).chain(spec.parameters) {
-			let blob = T::Blobs::blob(&blob).ok_or(Error::<T>::UnknownBlob)?;
-			ensure!(blob.kind == BlobKind::Sealed, Error::<T>::BlobNotSealed);
+			ensure!(T::Blobs::blob(&blob).is_some(), Error::<T>::UnknownBlob);
 		}
 		let size = T::Blobs::size(&spec.blob).ok_or(Error::<T>::UnknownBlob)?;
 		ensure!(size <= T::MaxModelBlobSize::get(), Error::<T>::ModelTooLarge);

@@ -45,8 +45,10 @@
 //!
 //! ## What the chain checks
 //!
-//! A version's blob must exist, be sealed (its bytes were checked on-chain), and be at most
-//! [`Config::MaxModelBlobSize`] bytes.
+//! A version's blob must exist, be sealed (its bytes were checked on-chain) or remote
+//! (registered by URI: how models larger than an upload are published; workers fetch and check
+//! the bytes, and a URI that does not serve them costs its registrant the bond), and be at
+//! most [`Config::MaxModelBlobSize`] bytes.
 //! Its opset must be in [`Config::MinOpset`]`..=`[`Config::MaxOpset`], its precision at most
 //! [`MAX_PRECISION`](mosaic_primitives::digest::MAX_PRECISION), its royalty at most
 //! [`Config::MaxRoyalty`]. It needs at least one input and one output; tensor names and
@@ -295,8 +297,9 @@ pub mod pallet {
 		#[pallet::constant]
 		type MaxVersions: Get<u32>;
 
-		/// Largest ONNX blob a version may use, in bytes. Should not exceed what the executor
-		/// loads (its `max_model_bytes`).
+		/// Largest ONNX blob a version may use, in bytes. A node whose executor takes less
+		/// (its `max_model_bytes`) abstains from jobs on larger models, which counts against
+		/// neither the node nor the version.
 		#[pallet::constant]
 		type MaxModelBlobSize: Get<u64>;
 
@@ -521,8 +524,8 @@ pub mod pallet {
 		NotOwner,
 		/// The version's blob does not exist.
 		UnknownBlob,
-		/// The version's blob is not sealed: it is still uploading, or only registered by URI
-		/// and not verified on-chain.
+		/// A round's combined parameters are not a sealed blob. (Until spec 119, also a
+		/// version's blob that was only registered by URI: remote blobs are accepted since.)
 		BlobNotSealed,
 		/// The version's blob is larger than `MaxModelBlobSize`.
 		ModelTooLarge,

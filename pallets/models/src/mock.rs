@@ -49,6 +49,7 @@ impl pallet_mosaic_blobs::Config for Test {
 	type MaxInlineBlobSize = ConstU32<MAX_INLINE>;
 	type MaxChunkSize = ConstU32<16>;
 	type MaxBlobSize = ConstU64<100>;
+	type MaxRemoteBlobSize = ConstU64<1000>;
 	type MaxUriLength = ConstU32<64>;
 	type UploadTimeout = ConstU64<10>;
 	type WeightInfo = ();

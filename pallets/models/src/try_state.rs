@@ -4,7 +4,7 @@ use frame_support::{
 	ensure,
 	traits::{fungible::InspectHold, Get},
 };
-use mosaic_primitives::blob::{BlobInspect, BlobKind};
+use mosaic_primitives::blob::BlobInspect;
 use sp_runtime::traits::{Saturating, Zero};
 
 use crate::{
@@ -22,7 +22,8 @@ impl<T: Config> Pallet<T> {
 	///   versions' and its reservations' deposits;
 	/// - every reservation belongs to an existing model;
 	/// - every name and every version belongs to an existing model;
-	/// - every version's blob is sealed and has at least as many references as versions use
+	/// - every version's blob exists (sealed or remote) and has at least as many references as
+	///   versions use
 	///   it (other pallets hold references too);
 	/// - every owner's model deposits add up to what is held from them for
 	///   [`HoldReason::ModelDeposit`].
@@ -94,9 +95,8 @@ impl<T: Config> Pallet<T> {
 
 		for (blob, refs) in blob_refs {
 			ensure!(
-				T::Blobs::blob(&blob)
-					.is_some_and(|summary| summary.kind == BlobKind::Sealed && summary.refs >= refs),
-				"a version's blob is not sealed or has too few references"
+				T::Blobs::blob(&blob).is_some_and(|summary| summary.refs >= refs),
+				"a version's blob is gone or has too few references"
 			);
 		}
 

@@ -91,7 +91,8 @@ pub trait BlobInspect<AccountId> {
 /// [`remove_ref`](Self::remove_ref) when it stops; the owner cannot remove a blob while it is
 /// referenced.
 pub trait BlobReferences {
-	/// Adds a reference to a sealed blob. Fails for unknown and for unsealed blobs.
+	/// Adds a reference to a sealed or remote blob (a referenced remote registration cannot be
+	/// replaced by another registration). Fails for unknown blobs.
 	fn add_ref(hash: &BlobHash) -> DispatchResult;
 
 	/// Drops a reference. Fails for unknown blobs and, leaving the count at zero, for blobs
@@ -163,7 +164,8 @@ pub trait BlobFetch {
 	/// Makes sure this node has the bytes of `hash`: `Ok` once it has them (checked against
 	/// the hash). For a remote blob it has not, the node's fetch service starts a download and
 	/// this answers [`FetchError::Pending`] until it ends; a failed download is reported once,
-	/// then the next call tries again. Blobs that are not remote are left as they are.
+	/// then the next call tries again. A sealed blob the node lacks (it warp-synced past the
+	/// block that indexed it) is asked of its peers the same way.
 	fn ensure_local(hash: &BlobHash) -> Result<(), FetchError>;
 }
 
@@ -172,7 +174,7 @@ pub trait BlobFetch {
 /// front-running their uploader) gains nothing, and nobody's use keeps another account's
 /// deposit held.
 pub trait BlobAdoption<AccountId> {
-	/// `who` is about to reference blob `hash`. If the blob is sealed, has no references and
+	/// `who` is about to reference blob `hash`. If the blob (sealed or remote) has no references and
 	/// belongs to another account, it passes to `who`, who holds its deposit from then on;
 	/// the previous owner's is released. Otherwise nothing changes. Fails only if `who`
 	/// cannot cover the deposit.

@@ -34,6 +34,11 @@ pub const OUTPUTS_EXCEED_DECLARED: u16 = 18;
 /// the commit phase was about to end (its queue was behind): no verdict on the job.
 pub const RUN_NOT_FINISHED_IN_TIME: u16 = 19;
 
+/// The code a worker abstains with when a model is larger than its node's executor takes:
+/// a node's limit, not the model's fault, so no verdict on the job and nothing against the
+/// version (a node with a higher limit may run it).
+pub const MODEL_EXCEEDS_NODE: u16 = 20;
+
 /// The executor's code for a panic inside the engine.
 pub const ENGINE_PANIC: u16 = 14;
 /// The executor's code for a sandbox child that crashed or could not be started.
@@ -44,7 +49,11 @@ pub const SANDBOX_FAILURE: u16 = 15;
 pub fn is_machine_failure(code: u16) -> bool {
 	matches!(
 		code,
-		ENGINE_PANIC | SANDBOX_FAILURE | REMOTE_BLOB_UNAVAILABLE | RUN_NOT_FINISHED_IN_TIME
+		ENGINE_PANIC
+			| SANDBOX_FAILURE
+			| REMOTE_BLOB_UNAVAILABLE
+			| RUN_NOT_FINISHED_IN_TIME
+			| MODEL_EXCEEDS_NODE
 	)
 }
 

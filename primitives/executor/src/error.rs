@@ -8,7 +8,9 @@ use mosaic_primitives::digest::DigestError;
 pub enum ExecutorError {
 	/// The bytes are not a valid ONNX model (truncated, not protobuf, no graph, ...).
 	MalformedModel(String),
-	/// The model is larger than the size limit.
+	/// The model is larger than this executor's size limit: the node's limit, not the model's
+	/// fault (code [`MODEL_EXCEEDS_NODE`](mosaic_primitives::onnx::MODEL_EXCEEDS_NODE), an
+	/// abstention).
 	ModelTooLarge { bytes: u64, limit: u64 },
 	/// The model's ONNX opset is outside the supported range.
 	OpsetOutOfRange { opset: i64, min: i64, max: i64 },
@@ -47,7 +49,7 @@ impl ExecutorError {
 	pub fn code(&self) -> u16 {
 		match self {
 			ExecutorError::MalformedModel(_) => 1,
-			ExecutorError::ModelTooLarge { .. } => 2,
+			ExecutorError::ModelTooLarge { .. } => mosaic_primitives::onnx::MODEL_EXCEEDS_NODE,
 			ExecutorError::OpsetOutOfRange { .. } => 3,
 			ExecutorError::UnsupportedOperator(_) => 4,
 			ExecutorError::TensorTooLarge { .. } => 5,
@@ -71,7 +73,6 @@ impl ExecutorError {
 		matches!(
 			self,
 			ExecutorError::MalformedModel(_)
-				| ExecutorError::ModelTooLarge { .. }
 				| ExecutorError::OpsetOutOfRange { .. }
 				| ExecutorError::UnsupportedOperator(_)
 		)

@@ -6,7 +6,8 @@ use std::{collections::BTreeSet, time::Duration};
 /// Limits for loading and running a model.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Limits {
-	/// Largest model file accepted, in bytes.
+	/// Largest model file accepted, in bytes. A node's limit: a larger model is an abstention
+	/// ([`ExecutorError::ModelTooLarge`](crate::ExecutorError::ModelTooLarge)), not a verdict.
 	pub max_model_bytes: u64,
 	/// Oldest default-domain ONNX opset accepted.
 	pub min_opset: i64,
@@ -180,7 +181,9 @@ pub const DEFAULT_ALLOWED_OPS: &[&str] = &[
 impl Default for Limits {
 	fn default() -> Self {
 		Limits {
-			max_model_bytes: 32 * 1024 * 1024,
+			// The sandbox gets the model in its request frame (`MAX_FRAME`, 256 MiB), with
+			// room left for the input.
+			max_model_bytes: 192 * 1024 * 1024,
 			min_opset: mosaic_primitives::onnx::MIN_OPSET as i64,
 			max_opset: mosaic_primitives::onnx::MAX_OPSET as i64,
 			allowed_ops: DEFAULT_ALLOWED_OPS.iter().map(|s| s.to_string()).collect(),

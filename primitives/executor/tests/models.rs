@@ -1,5 +1,5 @@
-//! Small real models (MLP, CNN, attention) against onnxruntime's outputs, through every
-//! input format, in process and in the sandbox.
+//! Real models (MLP, CNN, attention, and a 117 MB MLP) against onnxruntime's outputs,
+//! through every input format, in process and in the sandbox.
 
 mod common;
 
@@ -47,6 +47,34 @@ fn small_models_match_onnxruntime_in_every_input_format() {
 		}
 	}
 	assert!(checked >= 5, "only {checked} data sets checked");
+}
+
+/// A model of real size (117 MB, `large/big_mlp`) under the default limits, through the
+/// sandbox as a worker runs it: onnxruntime's outputs, the same digest on a second (warm) run.
+#[test]
+fn a_117_mb_model_runs_in_the_sandbox_with_onnxruntimes_output() {
+	let dir = fixtures().join("large/big_mlp");
+	let bytes = read(dir.join("model.onnx"));
+	assert!(bytes.len() > 100_000_000, "{} bytes", bytes.len());
+	let sandbox = sandbox(Limits::default(), Kernels::Native, 1);
+	let inputs = pb_tensors(&dir, "input");
+	let started = std::time::Instant::now();
+	let cold = sandbox.run(&bytes, &inputs, PRECISION).expect("runs in the sandbox");
+	let first = started.elapsed();
+	let started = std::time::Instant::now();
+	let warm = sandbox.run(&bytes, &inputs, PRECISION).expect("runs again");
+	println!(
+		"big_mlp ({} bytes): first run {:.0} ms (load, plan, run), warm {:.1} ms",
+		bytes.len(),
+		first.as_secs_f64() * 1e3,
+		started.elapsed().as_secs_f64() * 1e3
+	);
+	assert_eq!(warm.digest, cold.digest);
+	let expected = pb_tensors(&dir, "output");
+	assert_eq!(cold.outputs.len(), expected.len());
+	for (actual, expected) in cold.outputs.iter().zip(&expected) {
+		assert_close("big_mlp", actual, expected, 1e-4, 1e-4);
+	}
 }
 
 #[test]

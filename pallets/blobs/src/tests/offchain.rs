@@ -52,10 +52,11 @@ fn a_remote_blob_is_asked_of_the_node_with_its_claim() {
 		);
 		assert_eq!(ensure(&cid), Err(FetchError::Pending));
 
-		// Sealed blobs and unknown hashes are not asked for.
+		// A sealed blob is asked for with no URL (the node has it indexed, or asks its
+		// peers); unknown hashes are not asked for.
 		let sealed = data(8, 15);
 		assert_ok!(Blobs::store(signed(ALICE), inline(&sealed)));
-		assert_eq!(ensure(&blake2_256(&sealed)), Ok(()));
+		assert_eq!(ensure(&blake2_256(&sealed)), Err(FetchError::Pending));
 		assert_eq!(ensure(&[0x42; 32]), Ok(()));
 		assert_eq!(crate::offchain::fetch_remote::<Test>(&[0x42; 32]), Err(FetchError::Unknown));
 	});
@@ -66,6 +67,7 @@ fn a_remote_blob_is_asked_of_the_node_with_its_claim() {
 			request(hash, "https://example.org/good", 50),
 			request(cid, "https://ipfs.io/ipfs/bafyexample/file", 20),
 			request(cid, "http://127.0.0.1:8080/ipfs/bafyexample/file", 20),
+			request(blake2_256(&data(8, 15)), "", 8),
 		]
 	);
 }
@@ -87,5 +89,9 @@ fn without_a_fetch_service_nothing_is_fetched() {
 		let hash = blake2_256(&data(50, 9));
 		assert_ok!(Blobs::register_uri(signed(ALICE), hash, 50, uri("https://example.org")));
 		assert_eq!(<Blobs as BlobFetch>::ensure_local(&hash), Err(FetchError::Unavailable));
+		// A sealed blob is taken to be indexed, as it was before sealed blobs were fetched.
+		let sealed = data(8, 15);
+		assert_ok!(Blobs::store(signed(ALICE), inline(&sealed)));
+		assert_eq!(<Blobs as BlobFetch>::ensure_local(&blake2_256(&sealed)), Ok(()));
 	});
 }

@@ -40,10 +40,12 @@ fn blob_inspect_reports_blobs_and_counts_references() {
 		assert_eq!(<Inspect as BlobInspect<u64>>::size(&remote), Some(60));
 		assert_eq!(<Inspect as BlobInspect<u64>>::size(&unknown), None);
 
-		// Only sealed blobs can be referenced.
+		// Sealed and remote blobs can be referenced; an upload in progress is no blob yet.
 		assert_noop!(<Inspect as BlobReferences>::add_ref(&unknown), Error::<Test>::UnknownBlob);
 		assert_noop!(<Inspect as BlobReferences>::add_ref(&uploading), Error::<Test>::UnknownBlob);
-		assert_noop!(<Inspect as BlobReferences>::add_ref(&remote), Error::<Test>::NotSealed);
+		assert_ok!(<Inspect as BlobReferences>::add_ref(&remote));
+		assert_eq!(Entries::<Test>::get(remote).unwrap().refs, 1);
+		assert_ok!(<Inspect as BlobReferences>::remove_ref(&remote));
 
 		assert_ok!(<Inspect as BlobReferences>::add_ref(&sealed));
 		assert_ok!(<Inspect as BlobReferences>::add_ref(&sealed));

@@ -93,7 +93,7 @@ fn register_uri_errors() {
 			Error::<Test>::EmptyBlob
 		);
 		assert_noop!(
-			Blobs::register_uri(signed(ALICE), hash, MAX_BLOB + 1, uri("ipfs://cid")),
+			Blobs::register_uri(signed(ALICE), hash, MAX_REMOTE_BLOB + 1, uri("ipfs://cid")),
 			Error::<Test>::BlobTooLarge
 		);
 		// 10 + 2 * 10 = 30 > 20 - existential deposit.
@@ -102,13 +102,15 @@ fn register_uri_errors() {
 			TokenError::FundsUnavailable
 		);
 
-		// A remote or sealed entry blocks a registration; an upload in progress does not, and
-		// its seal replaces the registration.
+		// A referenced remote entry or a sealed one blocks a registration; an upload in
+		// progress does not, and its seal replaces the registration.
 		assert_ok!(Blobs::register_uri(signed(ALICE), hash, 10, uri("ipfs://cid")));
+		assert_ok!(<Blobs as BlobReferences>::add_ref(&hash));
 		assert_noop!(
 			Blobs::register_uri(signed(BOB), hash, 10, uri("ipfs://other")),
 			Error::<Test>::AlreadyExists
 		);
+		assert_ok!(<Blobs as BlobReferences>::remove_ref(&hash));
 		let uploading = [32u8; 32];
 		assert_ok!(Blobs::begin_upload(signed(ALICE), uploading, 10));
 		assert_ok!(Blobs::register_uri(signed(BOB), uploading, 10, uri("ipfs://cid")));
@@ -118,5 +120,68 @@ fn register_uri_errors() {
 			Blobs::register_uri(signed(BOB), blake2_256(&small), 8, uri("ipfs://cid")),
 			Error::<Test>::AlreadyExists
 		);
+	});
+}
+
+#[test]
+fn larger_than_an_upload_a_remote_blob_is_registered_up_to_its_own_limit() {
+	build_and_execute(|| {
+		let hash = [40u8; 32];
+		assert_ok!(Blobs::register_uri(signed(ALICE), hash, MAX_REMOTE_BLOB, uri("ipfs://big")));
+		assert_eq!(Entries::<Test>::get(hash).unwrap().byte_len, MAX_REMOTE_BLOB);
+		// Such bytes can never be stored or uploaded.
+		assert_noop!(
+			Blobs::begin_upload(signed(BOB), hash, MAX_REMOTE_BLOB),
+			Error::<Test>::BlobTooLarge
+		);
+	});
+}
+
+/// Attack: Eve registers the hash of Alice's model (too large to upload, so no bytes would ever
+/// replace her claim) with a URI that serves nothing, before Alice registers it. Until spec 119
+/// Alice's registration failed (`AlreadyExists`) for as long as Eve kept her deposit held, and
+/// the model could not be published by anyone else's URI.
+#[test]
+fn attack_a_squatted_remote_hash_yields_to_the_next_registration() {
+	build_and_execute(|| {
+		let hash = [41u8; 32];
+		assert_ok!(Blobs::register_uri(signed(BOB), hash, MAX_REMOTE_BLOB, uri("https://evil")));
+		let bobs_deposit = held(BOB);
+		assert!(bobs_deposit > 0);
+
+		let link = uri("https://models.example.com/big.onnx");
+		assert_ok!(Blobs::register_uri(signed(ALICE), hash, MAX_REMOTE_BLOB, link.clone()));
+		System::assert_has_event(
+			Event::RemoteReplaced { hash, previous_owner: BOB, deposit_released: bobs_deposit }
+				.into(),
+		);
+		assert_eq!(held(BOB), 0);
+		let entry = Entries::<Test>::get(hash).unwrap();
+		assert_eq!((entry.owner, entry.status), (ALICE, BlobStatus::Remote { uri: link }));
+
+		// Once a model or job references it, nobody can swap the URI under its users.
+		assert_ok!(<Blobs as BlobReferences>::add_ref(&hash));
+		assert_noop!(
+			Blobs::register_uri(signed(BOB), hash, MAX_REMOTE_BLOB, uri("https://evil")),
+			Error::<Test>::AlreadyExists
+		);
+		assert_noop!(Blobs::remove(signed(ALICE), hash), Error::<Test>::InUse);
+	});
+}
+
+#[test]
+fn bytes_stored_over_a_referenced_remote_registration_keep_its_references() {
+	build_and_execute(|| {
+		let bytes = data(10, 42);
+		let hash = blake2_256(&bytes);
+		assert_ok!(Blobs::register_uri(signed(BOB), hash, 10, uri("ipfs://cid")));
+		assert_ok!(<Blobs as BlobReferences>::add_ref(&hash));
+		assert_ok!(Blobs::store(signed(ALICE), inline(&bytes)));
+		let entry = Entries::<Test>::get(hash).unwrap();
+		assert_eq!((entry.owner, entry.status, entry.refs), (ALICE, BlobStatus::Sealed, 1));
+		assert_eq!(held(BOB), 0, "the registrant's deposit is released");
+		// The user that referenced the registration drops the sealed blob's reference.
+		assert_ok!(<Blobs as BlobReferences>::remove_ref(&hash));
+		assert_ok!(Blobs::remove(signed(ALICE), hash));
 	});
 }

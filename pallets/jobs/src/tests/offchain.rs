@@ -400,6 +400,23 @@ fn an_input_that_cannot_be_fetched_in_time_is_an_abstention_not_a_miss() {
 	}
 }
 
+/// Before a run, the worker asks its node for every blob the run needs, the version's model
+/// among them: a model registered by URI, or a sealed blob a warp-synced node never indexed,
+/// comes from the node's peers or the model's URI, and is on the node before the run starts.
+#[test]
+fn a_worker_asks_its_node_for_every_blob_the_run_needs() {
+	with_ocw(|backend, _take| {
+		UintAuthorityId::set_all_keys(vec![key_of(10)]);
+		register(10);
+		submit_on_the_remote_dataset();
+		run_to(2);
+		MosaicJobs::offchain_worker(2);
+		let model = <Test as Config>::Models::version(0, 1).unwrap().blob;
+		assert_eq!(FetchAsked::get(), vec![model, DATASET]);
+		assert_eq!(backend.requests.lock().unwrap().len(), 1, "then the run starts");
+	});
+}
+
 /// Bytes the node found not to be what the blob claims end the run at once with code 16:
 /// every honest worker finds the same.
 #[test]

@@ -95,7 +95,7 @@ fn training_results_revealed_by_digest_store_nothing_and_refund_the_deposit() {
 }
 
 #[test]
-fn remote_blobs_are_usable_but_not_referenced() {
+fn remote_blobs_are_usable_and_referenced_while_the_job_is_open() {
 	build_and_execute(|| {
 		register(10);
 		let remote = [0xee; 32];
@@ -113,10 +113,16 @@ fn remote_blobs_are_usable_but_not_referenced() {
 			100,
 			30
 		));
-		assert_eq!(MosaicJobs::job_view(job).unwrap().job.blob_refs.into_inner(), vec![PARAMS]);
-		assert_eq!(SealedBlobs::get()[&PARAMS], 1);
+		// A reference keeps the registration (its URI) what the workers are asked to fetch.
+		let refs = MosaicJobs::job_view(job).unwrap().job.blob_refs.into_inner();
+		assert_eq!(refs, vec![remote, PARAMS]);
+		assert_eq!((SealedBlobs::get()[&PARAMS], RemoteRefs::get()[&remote]), (1, 1));
 		assert_ok!(MosaicJobs::cancel_job(RuntimeOrigin::signed(ALICE), job));
-		assert_eq!(SealedBlobs::get()[&PARAMS], 0, "exactly the references taken are dropped");
+		assert_eq!(
+			(SealedBlobs::get()[&PARAMS], RemoteRefs::get()[&remote]),
+			(0, 0),
+			"exactly the references taken are dropped"
+		);
 		// A remote blob of initial parameters is usable too.
 		let kind = JobKind::Training(TrainingSpec { parameters: remote, epochs: 1, batch_size: 1 });
 		assert_ok!(MosaicJobs::submit_job(

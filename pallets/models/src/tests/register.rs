@@ -122,10 +122,11 @@ fn register_model_checks_the_blob() {
 		assert_ok!(Blobs::begin_upload(signed(ALICE), uploading, 20));
 		assert_noop!(register_err(ALICE, "m", spec(uploading)), Error::<Test>::UnknownBlob);
 
-		// Registered by URI only.
+		// Registered by URI, larger than the model limit.
 		let remote = [7u8; 32];
-		assert_ok!(Blobs::register_uri(signed(ALICE), remote, 20, bounded("ipfs://bafy")));
-		assert_noop!(register_err(ALICE, "m", spec(remote)), Error::<Test>::BlobNotSealed);
+		let too_large = MAX_MODEL_BLOB + 1;
+		assert_ok!(Blobs::register_uri(signed(ALICE), remote, too_large, bounded("ipfs://bafy")));
+		assert_noop!(register_err(ALICE, "m", spec(remote)), Error::<Test>::ModelTooLarge);
 
 		// Too large, and the largest allowed.
 		let too_large = store_blob_of(ALICE, MAX_MODEL_BLOB as usize + 1, 5);
@@ -311,5 +312,32 @@ fn register_model_fails_when_ids_run_out() {
 		assert_ok!(register_err(ALICE, "m", spec(blob)));
 		assert!(ModelEntries::<Test>::contains_key(u32::MAX - 1));
 		assert_eq!(NextModelId::<Test>::get(), u32::MAX);
+	});
+}
+
+#[test]
+fn a_model_registered_by_uri_is_referenced_and_taken_over() {
+	build_and_execute(|| {
+		// Bob registers the bytes by URI; Alice builds a model on them (in one batch in real
+		// use, see the blobs pallet): she takes the registration over, as a sealed blob.
+		let remote = [7u8; 32];
+		assert_ok!(Blobs::register_uri(signed(BOB), remote, MAX_MODEL_BLOB, bounded("ipfs://x")));
+		let bob_held = blob_held(BOB);
+		assert!(bob_held > 0);
+		assert_ok!(register_err(ALICE, "big", spec(remote)));
+		assert_eq!(refs(remote), 1);
+		assert_eq!(blob_held(BOB), 0, "Bob's deposit released");
+		assert_eq!(blob_held(ALICE), bob_held, "Alice holds it now");
+		assert_eq!(<Blobs as BlobInspect<u64>>::blob(&remote).map(|b| b.owner), Some(ALICE));
+
+		// Referenced, the registration can be neither removed nor replaced by another URI.
+		assert_noop!(
+			Blobs::remove(signed(ALICE), remote),
+			pallet_mosaic_blobs::Error::<Test>::InUse
+		);
+		assert_noop!(
+			Blobs::register_uri(signed(BOB), remote, MAX_MODEL_BLOB, bounded("ipfs://evil")),
+			pallet_mosaic_blobs::Error::<Test>::AlreadyExists
+		);
 	});
 }
