@@ -40,8 +40,10 @@ def main():
     args = parser.parse_args()
     root = pathlib.Path(args.fixtures)
     results = []
-    for name in ["mlp", "cnn", "attention", "big_cnn"]:
-        directory = root / "models" / name
+    models = [("models", "mlp"), ("models", "cnn"), ("models", "attention"),
+              ("models", "big_cnn"), ("large", "big_mlp")]
+    for group, name in models:
+        directory = root / group / name
         model = directory / "model.onnx"
         inputs = load_inputs(directory)
         cold = []

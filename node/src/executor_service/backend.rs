@@ -99,24 +99,26 @@ impl SandboxBackend {
 
 impl RunBackend for SandboxBackend {
 	fn run(&self, request: &RunRequest) -> Result<RunOutput, ExecutorError> {
-		let model = self.blob(&request.model, "model")?;
 		let input = match &request.input {
 			InputSource::Inline(bytes) => bytes.clone(),
 			InputSource::Blob(hash) => self.blob(hash, "input")?,
 		};
 		// Nothing a requester wrote is decoded here: the child decodes, under its limits.
 		let (format, precision) = (request.format, request.precision);
+		let model = || self.blob(&request.model, "model");
 		match request.task {
 			RunTask::Infer => {
-				self.sandbox
-					.job(&model, &request.model, format, &input, JobTask::Infer, precision)
+				// The model is read (and hashed) only if the child has not cached it.
+				self.sandbox.infer_cached(model, &request.model, format, &input, precision)
 			},
 			RunTask::Train { parameters, epochs, batch_size } => {
+				let model = model()?;
 				let parameters = self.blob(&parameters, "parameter")?;
 				let task = JobTask::Train { parameters: &parameters, epochs, batch_size };
 				self.sandbox.job(&model, &request.model, format, &input, task, precision)
 			},
 			RunTask::Aggregate { parameters, manifest } => {
+				let model = model()?;
 				let model = (model.as_slice(), &request.model);
 				self.aggregate(model, format, &input, &parameters, &manifest, precision)
 			},

@@ -190,7 +190,8 @@ fn unstartable_sandbox() -> Sandbox {
 /// a machine failure).
 #[test]
 fn a_model_blob_this_node_lacks_makes_the_worker_abstain() {
-	let backend = SandboxBackend::new(unstartable_sandbox(), Arc::new(MemoryBlobs::new([])));
+	// A real child: an inference goes to it by the model's hash, and it asks for the bytes.
+	let backend = SandboxBackend::new(node_binary_sandbox(), Arc::new(MemoryBlobs::new([])));
 	let run = request(1);
 	let error = backend.run(&run).unwrap_err();
 	assert!(error

@@ -45,6 +45,11 @@ impl<V: Clone> LruCache<V> {
 		self.used += bytes;
 	}
 
+	/// Whether `key` is cached (without marking it used).
+	pub fn contains(&self, key: &[u8; 32]) -> bool {
+		self.entries.contains_key(key)
+	}
+
 	/// Bytes the cached entries claim.
 	pub fn used_bytes(&self) -> usize {
 		self.used

@@ -199,6 +199,8 @@ pub struct RunOutput {
 struct CachedModel {
 	proto: tract_onnx::pb::ModelProto,
 	summary: ModelSummary,
+	/// Size of the model's bytes.
+	bytes: usize,
 }
 
 /// Runs models under [`Limits`], caching inspected models and optimised plans.
@@ -277,11 +279,23 @@ impl Executor {
 	) -> Result<Vec<Tensor>> {
 		let cached = self.model(hash, model)?;
 		let ordered = engine::order_inputs(&cached.summary, inputs)?;
-		let plan = self.plan(hash, model.len(), &cached, &ordered)?;
+		let plan = self.plan(hash, cached.bytes, &cached, &ordered)?;
 		contain(|| match &self.threads {
 			Some(pool) => multithread::multithread_tract_scope(pool.clone(), || plan.run(&ordered)),
 			None => plan.run(&ordered),
 		})
+	}
+
+	/// Whether the model whose content hash is `hash` is cached: [`Executor::run_hashed`] and
+	/// [`Executor::summary_hashed`] then need only its hash (its bytes may be empty).
+	pub fn holds_model(&self, hash: &[u8; 32]) -> bool {
+		lock(&self.models).contains(hash)
+	}
+
+	/// The summary of `model`, whose content hash is `hash` (checked by the caller), from the
+	/// cache when it is there.
+	pub fn summary_hashed(&self, hash: &[u8; 32], model: &[u8]) -> Result<ModelSummary> {
+		self.model(hash, model).map(|m| m.summary.clone())
 	}
 
 	fn model(&self, hash: &[u8; 32], bytes: &[u8]) -> Result<Arc<CachedModel>> {
@@ -289,7 +303,7 @@ impl Executor {
 			return Ok(hit);
 		}
 		let (proto, summary) = contain(|| inspect::inspect(bytes, &self.limits))?;
-		let cached = Arc::new(CachedModel { proto, summary });
+		let cached = Arc::new(CachedModel { proto, summary, bytes: bytes.len() });
 		lock(&self.models).insert(*hash, cached.clone(), bytes.len());
 		Ok(cached)
 	}

@@ -15,15 +15,18 @@
 //!   input its name and its `.npy` bytes; `train` adds a frame of three u32: epochs, batch
 //!   size, and how many of the inputs are parameters (the rest is the dataset). These carry
 //!   tensors the parent decoded from its operator's own files (`mosaic-node onnx`).
-//! - `job`: a job's blobs as stored, decoded by the child only: model, precision, input
-//!   format (SCALE `InputFormat`), input bytes, task (one byte: 0 infer, 1 train,
+//! - `job`: a job's blobs as stored, decoded by the child only: model (empty for an
+//!   inference whose model the child may have cached, see [`Sandbox::infer_cached`]), the
+//!   model's hash, precision, input format (SCALE `InputFormat`), input bytes, task (one
+//!   byte: 0 infer, 1 train,
 //!   2 aggregate); train adds the parameter blob and a frame of two u32 (epochs, batch
 //!   size); aggregate adds the base parameter blob, the manifest blob, the update count (u32)
 //!   and each update's blob (empty when the node lacks it).
 //! - `manifest`: a manifest blob; the answer is the hashes of its updates, 32 bytes each.
 //!
 //! Response: `ok` then, for `run`, `train` and `job`, the output count and per output its
-//! name and `.npy` bytes, for `check` the summary as JSON; or `err` then the error as JSON.
+//! name and `.npy` bytes, for `check` the summary as JSON; or `err` then the error as JSON;
+//! or, for a `job` without model bytes whose model the child has not cached, `model`.
 //! The parent reads at most [`MAX_FRAME`] bytes per frame and its limits' memory bound (and
 //! a little more) per response.
 
@@ -218,6 +221,43 @@ impl Sandbox {
 		task: JobTask<'_>,
 		precision: u8,
 	) -> Result<RunOutput> {
+		match self.job_request(model, model_hash, format, input, task, precision)? {
+			Answer::Frames(frames) => outputs_from_frames(frames, precision),
+			Answer::NeedsModel => Err(protocol("the child asked for model bytes it was sent")),
+		}
+	}
+
+	/// An inference job whose model the child may hold from an earlier run: it is sent by
+	/// hash only, and `model` (the bytes, checked against `model_hash`) is read only if the
+	/// child asks for it. A warm run of a 117 MB model then moves and hashes no 117 MB.
+	pub fn infer_cached(
+		&self,
+		model: impl FnOnce() -> Result<Vec<u8>>,
+		model_hash: &[u8; 32],
+		format: InputFormat,
+		input: &[u8],
+		precision: u8,
+	) -> Result<RunOutput> {
+		let infer = |bytes: &[u8]| {
+			self.job_request(bytes, model_hash, format, input, JobTask::Infer, precision)
+		};
+		match infer(&[])? {
+			Answer::Frames(frames) => outputs_from_frames(frames, precision),
+			Answer::NeedsModel => {
+				self.job(&model()?, model_hash, format, input, JobTask::Infer, precision)
+			},
+		}
+	}
+
+	fn job_request(
+		&self,
+		model: &[u8],
+		model_hash: &[u8; 32],
+		format: InputFormat,
+		input: &[u8],
+		task: JobTask<'_>,
+		precision: u8,
+	) -> Result<Answer> {
 		// The blobs go to the child as they are, without a copy here.
 		let (format, precision_frame) = (format.encode(), [precision]);
 		let mut frames: Vec<&[u8]> = vec![model, model_hash, &precision_frame, &format, input];
@@ -234,7 +274,7 @@ impl Sandbox {
 				frames.extend(updates.iter().copied());
 			},
 		}
-		outputs_from_frames(self.request(b"job", &frames)?, precision)
+		self.ask(b"job", &frames)
 	}
 
 	/// The update hashes a manifest blob names, decoded in the child; a manifest that does
@@ -249,6 +289,15 @@ impl Sandbox {
 	}
 
 	fn request(&self, kind: &[u8], frames: &[&[u8]]) -> Result<Vec<Vec<u8>>> {
+		match self.ask(kind, frames)? {
+			Answer::Frames(frames) => Ok(frames),
+			Answer::NeedsModel => {
+				Err(protocol("the child asked for a model on a request with one"))
+			},
+		}
+	}
+
+	fn ask(&self, kind: &[u8], frames: &[&[u8]]) -> Result<Answer> {
 		let mut guard = lock(&self.running);
 		if guard.is_none() {
 			*guard = Some(self.spawn()?);
@@ -291,7 +340,8 @@ impl Sandbox {
 		};
 		let (status, rest) = frames.split_first().ok_or_else(|| protocol("empty response"))?;
 		match status.as_slice() {
-			b"ok" => Ok(rest.to_vec()),
+			b"ok" => Ok(Answer::Frames(rest.to_vec())),
+			b"model" => Ok(Answer::NeedsModel),
 			b"err" => {
 				let error = rest.first().ok_or_else(|| protocol("missing error"))?;
 				Err(serde_json::from_slice(error).map_err(protocol)?)
@@ -520,6 +570,14 @@ enum Request {
 	Unknown(Vec<u8>),
 }
 
+/// What the child answered a request with.
+enum Answer {
+	/// `ok` and the response's frames.
+	Frames(Vec<Vec<u8>>),
+	/// `model`: send the request again with the model's bytes.
+	NeedsModel,
+}
+
 /// [`JobTask`] as the child owns it.
 enum ChildTask {
 	Infer,
@@ -623,7 +681,7 @@ fn run_job(
 	let (format, default_name) = match format {
 		InputFormat::TensorProto => (Format::Pb, String::new()),
 		InputFormat::Json => (Format::Json, String::new()),
-		InputFormat::Npy => (Format::Npy, first_input_name(executor, model)?),
+		InputFormat::Npy => (Format::Npy, first_input_name(executor, model_hash, model)?),
 		InputFormat::Scale => (Format::Scale, String::new()),
 	};
 	let inputs = formats::decode(format, input, &default_name)?;
@@ -666,9 +724,9 @@ fn run_job(
 }
 
 /// The name of the model's first input: what an unnamed `.npy` tensor feeds.
-fn first_input_name(executor: &Executor, model: &[u8]) -> Result<String> {
+fn first_input_name(executor: &Executor, model_hash: &[u8; 32], model: &[u8]) -> Result<String> {
 	executor
-		.check(model)?
+		.summary_hashed(model_hash, model)?
 		.inputs
 		.first()
 		.map(|input| input.name.clone())
@@ -713,6 +771,19 @@ fn answer(executor: &Executor, request: Request) -> Result<Vec<Vec<u8>>> {
 	}
 }
 
+/// The answer to `request`, or `None` for an inference sent by hash whose model is not
+/// cached here: the parent then sends its bytes.
+fn answer_or_ask(executor: &Executor, request: Request) -> Option<Result<Vec<Vec<u8>>>> {
+	match request {
+		Request::Job { ref model, model_hash, task: ChildTask::Infer, .. }
+			if model.is_empty() && !executor.holds_model(&model_hash) =>
+		{
+			None
+		},
+		request => Some(answer(executor, request)),
+	}
+}
+
 /// The child's loop: answers requests on stdin until it closes. Each request may use the
 /// CPU time of its wall-time budget and the plan's slack on each of its `threads`.
 pub fn serve(limits: Limits, threads: usize) -> io::Result<()> {
@@ -723,12 +794,13 @@ pub fn serve(limits: Limits, threads: usize) -> io::Result<()> {
 	let mut stdout = BufWriter::new(io::stdout().lock());
 	while let Some(request) = read_request(&mut stdin)? {
 		confine::limit_cpu(cpu_budget)?;
-		let response = match answer(&executor, request) {
-			Ok(mut frames) => {
+		let response = match answer_or_ask(&executor, request) {
+			None => vec![b"model".to_vec()],
+			Some(Ok(mut frames)) => {
 				frames.insert(0, b"ok".to_vec());
 				frames
 			},
-			Err(e) => vec![b"err".to_vec(), serde_json::to_vec(&e).unwrap_or_default()],
+			Some(Err(e)) => vec![b"err".to_vec(), serde_json::to_vec(&e).unwrap_or_default()],
 		};
 		write_response(&mut stdout, &response)?;
 	}

@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use mosaic_executor::{formats, Executor, Kernels, Limits};
+use mosaic_primitives::onnx::InputFormat;
 
 const PRECISION: u8 = 4;
 
@@ -70,6 +71,24 @@ fn a_117_mb_model_runs_in_the_sandbox_with_onnxruntimes_output() {
 		started.elapsed().as_secs_f64() * 1e3
 	);
 	assert_eq!(warm.digest, cold.digest);
+
+	// As a node runs it: by hash, the bytes read only when the child lacks the model.
+	let sandbox = common::sandbox(Limits::default(), Kernels::Native, 1);
+	let (hash, input) = (mosaic_executor::content_hash(&bytes), read(dir.join("input_0.npy")));
+	let reads = std::cell::Cell::new(0);
+	let model = || {
+		reads.set(reads.get() + 1);
+		Ok(bytes.clone())
+	};
+	let infer = |model| sandbox.infer_cached(model, &hash, InputFormat::Npy, &input, PRECISION);
+	let first = infer(&model).expect("runs by hash");
+	assert_eq!(reads.get(), 1, "a new child asks for the model");
+	let started = std::time::Instant::now();
+	let again = infer(&model).expect("runs again");
+	println!("big_mlp by hash, warm: {:.1} ms", started.elapsed().as_secs_f64() * 1e3);
+	assert_eq!(reads.get(), 1, "a warm child needs only the hash");
+	assert_eq!((first.digest, again.digest), (cold.digest, cold.digest));
+
 	let expected = pb_tensors(&dir, "output");
 	assert_eq!(cold.outputs.len(), expected.len());
 	for (actual, expected) in cold.outputs.iter().zip(&expected) {
