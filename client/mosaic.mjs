@@ -8,7 +8,7 @@ import { connect, keypair } from './lib/chain.mjs';
 import { tokenOf, parseAmount, formatAmount } from './lib/amounts.mjs';
 import { isHash } from './lib/bytes.mjs';
 import { storeBlob } from './lib/blobs.mjs';
-import { modelSpec, registerModel, modelIdOf, modelView, listModels, modelVersion } from './lib/models.mjs';
+import { modelSpec, registerModel, registerModelByUri, modelIdOf, modelView, listModels, modelVersion } from './lib/models.mjs';
 import { submitJob, watchJob, JobTimeout, jobResult, registerWorker, workerStatus, leastFeePerWorker } from './lib/jobs.mjs';
 import { pendingRewards, claimRewards } from './lib/rewards.mjs';
 import { parseTensorSchemas, formatTensorSchemas, inputFormat, readJobInput } from './lib/tensors.mjs';
@@ -19,8 +19,11 @@ models
   model upload FILE                      store a file as a blob, in chunks, with progress
   model register NAME BLOB --inputs T --outputs T [--precision 4] [--tolerance N]
                  [--royalty 10] [--opset 17] [--license L] [--description D]
+                 [--uri URI --size BYTES]
                                          register a model; T is name:type:dims,... e.g.
-                                         image:f32:1x3x32x32 (type f32|f64|i32|i64|u8|bool)
+                                         image:f32:1x3x32x32 (type f32|f64|i32|i64|u8|bool);
+                                         --uri: BLOB is the hash of the BYTES at URI (a model
+                                         too large to upload), registered with the model
   model list                             every model with its versions
   model show ID|NAME                     one model with its versions
 jobs
@@ -52,7 +55,7 @@ const OPTIONS = {
   watch: { type: 'boolean' },
   ...Object.fromEntries([
     'url', 'seed', 'mnemonic-file', 'inputs', 'outputs', 'precision', 'tolerance', 'royalty', 'opset', 'license',
-    'description', 'k', 'fee', 'deadline', 'params', 'epochs', 'batch', 'capacity', 'for',
+    'description', 'k', 'fee', 'deadline', 'params', 'epochs', 'batch', 'capacity', 'for', 'uri', 'size',
   ].map((name) => [name, { type: 'string' }])),
 };
 
@@ -125,9 +128,13 @@ async function modelRegister({ api, signer }, [name, blob], options) {
     tolerance: options.tolerance === undefined ? null : Number(options.tolerance),
     royalty,
   });
-  const id = await registerModel(api, signer, {
-    name, description: options.description ?? '', license: options.license ?? 'unspecified', spec,
-  });
+  const model = { name, description: options.description ?? '', license: options.license ?? 'unspecified', spec };
+  if ((options.uri === undefined) !== (options.size === undefined)) throw new UsageError('--uri and --size go together');
+  const size = Number(options.size);
+  if (options.uri !== undefined && !(Number.isSafeInteger(size) && size > 0)) throw new UsageError('--size is a number of bytes');
+  const id = options.uri === undefined
+    ? await registerModel(api, signer, model)
+    : await registerModelByUri(api, signer, { ...model, hash: blob, size, uri: options.uri });
   console.log(`model ${id} registered as ${name}`);
 }
 
