@@ -128,9 +128,12 @@
 //!
 //! ## Remote blobs
 //!
-//! Blob inputs may be registered by URI. They are not referenced (an unverified claim must
-//! not pin a hash); each worker's off-chain worker fetches the bytes when its job needs them
-//! and checks their size and hash. Bytes that do not match end the run with code 16
+//! Blob inputs, and a version's model, may be registered by URI. A job references the blobs
+//! it names while it is open, as a version does its model, so the registration (its URI and
+//! bond) stays what the workers were asked to fetch; bytes uploaded meanwhile take the
+//! reference over. Each worker's off-chain worker has its node fetch the bytes when its job
+//! needs them (from peers first; a sealed blob the node lacks after warp sync too) and the
+//! node checks their size and hash. Bytes that do not match end the run with code 16
 //! ([`mosaic_primitives::onnx::REMOTE_BLOB_REJECTED`]); a failed download is retried.
 //!
 //! ## Off-chain worker

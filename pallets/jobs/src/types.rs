@@ -452,8 +452,8 @@ pub struct JobInfo<AccountId, Balance, BlockNumber, Input, Assignees, Result> {
 	/// Part of `held` for storing a training job's result blob; released at settlement and
 	/// held again by the blob store (or refunded). Zero for inference.
 	pub result_deposit: Balance,
-	/// The sealed blobs the job holds a reference to (its input, its initial parameters),
-	/// released when it ends. Remote blobs are not referenced.
+	/// The blobs the job holds a reference to (its input, its initial parameters, sealed or
+	/// remote; until spec 119 only sealed ones), released when it ends.
 	pub blob_refs: BlobRefs,
 	/// Everything held from the requester for this job.
 	pub held: Balance,
