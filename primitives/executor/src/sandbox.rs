@@ -18,10 +18,9 @@
 //! - `job`: a job's blobs as stored, decoded by the child only: model (empty for an
 //!   inference whose model the child may have cached, see [`Sandbox::infer_cached`]), the
 //!   model's hash, precision, input format (SCALE `InputFormat`), input bytes, task (one
-//!   byte: 0 infer, 1 train,
-//!   2 aggregate); train adds the parameter blob and a frame of two u32 (epochs, batch
-//!   size); aggregate adds the base parameter blob, the manifest blob, the update count (u32)
-//!   and each update's blob (empty when the node lacks it).
+//!   byte: 0 infer, 1 train, 2 aggregate); train adds the parameter blob and a frame of two
+//!   u32 (epochs, batch size); aggregate adds the base parameter blob, the manifest blob,
+//!   the update count (u32) and each update's blob (empty when the node lacks it).
 //! - `manifest`: a manifest blob; the answer is the hashes of its updates, 32 bytes each.
 //!
 //! Response: `ok` then, for `run`, `train` and `job`, the output count and per output its
